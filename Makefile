@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0
+# ksnoop: build, test and kernel lab.
+#   make                 build build/ksnoop
+#   make check           deps, build, host tests, VM tests on all lab kernels
+#   make demo            boot the 7.2 kernel under qemu and trace a live workload
+#   make vm-shell KERNEL=6.12   interactive shell in a lab VM with ksnoop inside
+#   make bench           benchmarks (VM and host), printed as tables
+#   make STATIC=1        static binary;  make V=1  show commands
+#   make install PREFIX=/usr/local DESTDIR=
+
+OUT ?= build
+PREFIX ?= /usr/local
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VMLINUX_H ?= $(OUT)/vmlinux.h
+KERNELS ?= 6.1 6.12 7.2 5.10
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wwrite-strings -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS ?= -g -O2
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) \
+	      -DKSNOOP_VERSION='"$(VERSION)"' -DKSNOOP_GIT_REV='"$(GIT_REV)"' -MMD -MP
+LIBS := -lbpf -lelf -lz
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+LIBS += -lzstd
+endif
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -Iinclude -I$(OUT) -Wall -Wno-unused-function
+
+SRCS := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(filter-out src/main.c,$(SRCS)))
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_OBJS := $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(TEST_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
+WORKLOADS := $(patsubst tests/workload/%.c,$(OUT)/workload/%,$(WORKLOAD_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all clean check unit vm-check vm-shell demo bench install deps kernels workloads format
+
+all: $(OUT)/ksnoop
+
+# Tools and libraries come from Debian; install the missing ones on first build.
+$(OUT)/.deps: scripts/deps.sh
+	$(Q)mkdir -p $(OUT)
+	$(Q)scripts/deps.sh
+	$(Q)touch $@
+deps:
+	scripts/deps.sh
+
+$(VMLINUX_H): | $(OUT)/.deps
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUT)/ksnoop.bpf.o: bpf/ksnoop.bpf.c include/ksnoop.h $(VMLINUX_H) | $(OUT)/.deps
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUT)/ksnoop.skel.h: $(OUT)/ksnoop.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ksnoop_bpf > $@
+
+$(OUT)/%.o: src/%.c | $(OUT)/ksnoop.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/libksnoop.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/ksnoop: $(OUT)/main.o $(OUT)/libksnoop.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Host tests: every tests/unit/*.c adds tests to one runner.
+$(OUT)/tests/%.o: tests/unit/%.c | $(OUT)/ksnoop.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
+
+$(OUT)/tests/unit: $(TEST_OBJS) $(OUT)/libksnoop.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Static workload programs run inside the VMs.
+$(OUT)/workload/%: tests/workload/%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -static -o $@ $<
+workloads: $(WORKLOADS)
+
+unit: $(OUT)/tests/unit $(OUT)/ksnoop
+	$(Q)KSNOOP=$(OUT)/ksnoop tests/run-host.sh $(OUT)
+
+kernels: | $(OUT)/.deps
+	$(Q)tests/vm/fetch-kernels.sh $(KERNELS)
+
+vm-check: $(OUT)/ksnoop workloads kernels
+	$(Q)OUT=$(OUT) tests/vm/run-tests.sh $(KERNELS)
+
+vm-shell: $(OUT)/ksnoop workloads
+	$(Q)tests/vm/fetch-kernels.sh $(or $(KERNEL),7.2)
+	$(Q)OUT=$(OUT) tests/vm/vm.sh --shell $(or $(KERNEL),7.2)
+
+demo: $(OUT)/ksnoop workloads
+	$(Q)tests/vm/fetch-kernels.sh 7.2
+	$(Q)OUT=$(OUT) tests/vm/vm.sh --demo 7.2
+
+bench: $(OUT)/ksnoop workloads
+	$(Q)OUT=$(OUT) tests/bench/run.sh
+
+# One test command: everything, with one closing tally.
+check:
+	$(Q)tests/check.sh
+
+install: $(OUT)/ksnoop
+	install -D -m 0755 $(OUT)/ksnoop $(DESTDIR)$(PREFIX)/sbin/ksnoop
+	install -D -m 0644 man/ksnoop.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksnoop.8
+
+format:
+	clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/workload/*.c
+
+clean:
+	rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)

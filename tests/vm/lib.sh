@@ -1,0 +1,179 @@
+# Shell test library for ksnoop's VM tests (busybox ash inside the VM) and host shell tests
+# (bash). Source it, then declare tests:
+#
+#   t_run NAME CMD...      run CMD (usually a shell function) as test NAME in a subshell
+#                          and report it. The test fails if any expectation failed or CMD
+#                          returned non-zero; it is skipped if CMD called t_skip.
+# Inside a test:
+#   t_cmd CMD...           run CMD with a timeout ($T_TIMEOUT s, default 120); sets $T_OUT
+#                          (stdout), $T_ERR (stderr), $T_RC; remembered for failure reports
+#   t_expect_rc N          the last t_cmd exited N
+#   t_expect_eq EXP ACT [WHAT]
+#   t_expect_match ERE [TEXT]      some line of TEXT (default $T_OUT) matches ERE
+#   t_expect_no_match ERE [TEXT]   no line matches
+#   t_fail MSG             record a failure
+#   t_skip REASON          stop the test here and report it skipped
+#   need_kernel_ge X.Y     skip unless the running kernel is at least X.Y
+#   need_file PATH, need_cmd CMD   skip unless present
+#   kver                   running kernel as MAJOR.MINOR (e.g. 6.12); kver_ge X.Y
+#
+# Report lines (the host harness counts these; keep the format):
+#   @@KSNOOP-TEST PASS <kernel> <name>
+#   @@KSNOOP-TEST FAIL <kernel> <name>
+#   @@KSNOOP-TEST SKIP <kernel> <name> <reason>
+#   @@KSNOOP-DETAIL <kernel> <name> | <text>     why a test failed (command, expected, actual)
+# <kernel> is MAJOR.MINOR in a VM, $T_KERNEL (e.g. "host") when set.
+#
+# Not set -e: a test keeps going after a failed expectation so one run shows every problem.
+
+T_TIMEOUT=${T_TIMEOUT:-120}
+T_COUNT_FILE=${T_COUNT_FILE:-/tmp/ksnoop-tests.count}
+T_PREFIX=${T_PREFIX:-}		# test name prefix, e.g. "smoke/" (set per test file)
+T_OUT= T_ERR= T_RC= T_LAST_CMD= T_SHOWN=
+
+kver()
+{
+	uname -r | sed 's/^\([0-9]*\.[0-9]*\).*/\1/'
+}
+
+# kver_ge X.Y: the running kernel is X.Y or newer.
+kver_ge()
+{
+	local have want
+	have=$(kver)
+	want=$1
+	[ "${have%%.*}" -gt "${want%%.*}" ] ||
+		{ [ "${have%%.*}" -eq "${want%%.*}" ] && [ "${have#*.}" -ge "${want#*.}" ]; }
+}
+
+T_KERNEL=${T_KERNEL:-$(kver)}
+
+# Detail lines go to a file and are printed only when the test fails.
+t_detail()
+{
+	printf '%s\n' "$@" >>"$T_DETAILS"
+}
+
+t_fail()
+{
+	T_FAILED=$((T_FAILED + 1))
+	t_detail "FAILED: $*"
+}
+
+t_skip()
+{
+	echo "@@KSNOOP-TEST SKIP $T_KERNEL $T_NAME $*"
+	exit 77
+}
+
+need_kernel_ge()
+{
+	kver_ge "$1" || t_skip "needs kernel >= $1 (have $(kver))"
+}
+
+need_file()
+{
+	[ -e "$1" ] || t_skip "needs $1"
+}
+
+need_cmd()
+{
+	command -v "$1" >/dev/null 2>&1 || t_skip "needs the command $1"
+}
+
+t_cmd()
+{
+	local o e
+	T_LAST_CMD=$* T_SHOWN=
+	o=$(mktemp) e=$(mktemp)
+	timeout "$T_TIMEOUT" "$@" >"$o" 2>"$e"
+	T_RC=$?
+	T_OUT=$(cat "$o")
+	T_ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	[ "$T_RC" != 124 ] && [ "$T_RC" != 143 ] || t_detail "note: '$*' timed out after ${T_TIMEOUT}s"
+	return 0
+}
+
+# The last command and its output, indented, for a failure report (once per command).
+t_show_last()
+{
+	[ -n "$T_LAST_CMD" ] && [ -z "$T_SHOWN" ] || return 0
+	T_SHOWN=1
+	t_detail "  command: $T_LAST_CMD" "  exit status: $T_RC" "  stdout:"
+	printf '%s\n' "$T_OUT" | sed 's/^/    /' >>"$T_DETAILS"
+	t_detail "  stderr:"
+	printf '%s\n' "$T_ERR" | sed 's/^/    /' >>"$T_DETAILS"
+}
+
+t_expect_rc()
+{
+	[ "$T_RC" = "$1" ] && return 0
+	t_fail "exit status: expected $1, got $T_RC"
+	t_show_last
+	return 1
+}
+
+t_expect_eq()
+{
+	[ "$1" = "$2" ] && return 0
+	t_fail "${3:-value}: expected '$1', got '$2'"
+	t_show_last
+	return 1
+}
+
+t_expect_match()
+{
+	local text
+	if [ $# -ge 2 ]; then text=$2; else text=$T_OUT; fi
+	printf '%s\n' "$text" | grep -Eq -- "$1" && return 0
+	t_fail "expected a line matching /$1/"
+	t_show_last
+	[ $# -lt 2 ] || { t_detail "  text:"; printf '%s\n' "$text" | sed 's/^/    /' >>"$T_DETAILS"; }
+	return 1
+}
+
+t_expect_no_match()
+{
+	local text
+	if [ $# -ge 2 ]; then text=$2; else text=$T_OUT; fi
+	printf '%s\n' "$text" | grep -Eq -- "$1" || return 0
+	t_fail "expected no line matching /$1/, found:"
+	printf '%s\n' "$text" | grep -E -- "$1" | sed 's/^/    /' >>"$T_DETAILS"
+	t_show_last
+	return 1
+}
+
+# t_run NAME CMD...: run one test and print its report line.
+t_run()
+{
+	local name=$T_PREFIX$1 rc line
+	shift
+	echo "$(($(cat "$T_COUNT_FILE" 2>/dev/null || echo 0) + 1))" >"$T_COUNT_FILE"
+	T_DETAILS=$(mktemp)
+	# A subshell, so t_skip can end the test with exit and tests cannot leak state.
+	(
+		T_NAME=$name T_FAILED=0
+		"$@"
+		rc=$?
+		if [ "$rc" != 0 ] && [ "$T_FAILED" = 0 ]; then
+			t_detail "FAILED: the test returned status $rc"
+			t_show_last
+			T_FAILED=1
+		fi
+		[ "$T_FAILED" = 0 ]
+	)
+	rc=$?
+	case $rc in
+	0) echo "@@KSNOOP-TEST PASS $T_KERNEL $name" ;;
+	77) ;;	# t_skip printed the SKIP line with its reason
+	*)
+		while IFS= read -r line; do
+			echo "@@KSNOOP-DETAIL $T_KERNEL $name | $line"
+		done <"$T_DETAILS"
+		echo "@@KSNOOP-TEST FAIL $T_KERNEL $name"
+		;;
+	esac
+	rm -f "$T_DETAILS"
+	return 0
+}

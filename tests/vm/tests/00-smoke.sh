@@ -1,0 +1,59 @@
+# Smoke tests: ksnoop runs in this kernel, sees BTF and reports its features.
+# Sourced by suite.sh with lib.sh loaded; each t_run is one test.
+
+test_version()
+{
+	t_cmd ksnoop --version
+	t_expect_rc 0
+	t_expect_match '^ksnoop '
+}
+t_run version test_version
+
+test_btf()
+{
+	[ -r /sys/kernel/btf/vmlinux ] || t_fail "/sys/kernel/btf/vmlinux is missing or unreadable"
+}
+t_run vmlinux-btf test_btf
+
+# ksnoop features prints "name: yes|no" for each of these and exits 0.
+FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi'
+
+test_features_list()
+{
+	local f
+	t_cmd ksnoop features
+	t_expect_rc 0
+	for f in $FEATURES; do
+		t_expect_match "^$f: (yes|no)\$"
+	done
+}
+t_run features-list test_features_list
+
+test_features_kernel()
+{
+	t_cmd ksnoop features
+	t_expect_rc 0
+	if kver_ge 6.1; then
+		t_expect_match '^fentry: yes$'
+		t_expect_match '^func_arg: yes$'
+	else
+		# 5.10 has fentry but no bpf_get_func_arg (KERNEL-LAB.md).
+		t_expect_match '^fentry: yes$'
+		t_expect_match '^func_arg: no$'
+	fi
+	# BPF_TRACE_FENTRY_MULTI is new in 7.x.
+	if kver_ge 7.0; then
+		t_expect_match '^fentry_multi: yes$'
+	else
+		t_expect_match '^fentry_multi: no$'
+	fi
+}
+t_run features-kernel test_features_kernel
+
+test_info()
+{
+	t_cmd ksnoop info ip_send_skb
+	t_expect_rc 0
+	t_expect_match '^int ip_send_skb\(struct net \*net, struct sk_buff \*skb\);$'
+}
+t_run info-ip_send_skb test_info

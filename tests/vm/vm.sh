@@ -134,6 +134,10 @@ top_archive() {
 base=$(base_archive)
 initrd=$(mktemp "$VMDIR/initrd-$ver.XXXXXX")
 trap 'rm -f "$initrd" "$initrd.top"' EXIT
+# Turn signals into an exit so the EXIT trap cleans up.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 top_archive "$initrd.top" "$@"
 cat "$base" "$initrd.top" >"$initrd"
 
@@ -152,8 +156,10 @@ fi
 # terminal is needed (CI) and qemu never stops on SIGTTIN/SIGTTOU in a background job.
 # The console log keeps everything (minus \r); the user sees only the command's output,
 # i.e. the lines between the BOOTED and EXIT markers.
+# --foreground keeps qemu in our process group, so whoever runs us (run-tests.sh) can end
+# the whole tree with one signal to the group.
 tmo=()
-[ "$timeout" = 0 ] || tmo=(timeout -k 10 "$timeout")
+[ "$timeout" = 0 ] || tmo=(timeout --foreground -k 10 "$timeout")
 show=1
 [ "$mode" != suite ] || show=0
 set +e

@@ -27,7 +27,7 @@ enum ksnoop_item_flags {
 	KSNOOP_I_PRED	= 1 << 2, /* item carries a predicate */
 	KSNOOP_I_SIGNED	= 1 << 3, /* predicate compares as signed */
 	KSNOOP_I_HIDE	= 1 << 4, /* predicate-only item: evaluate, do not emit */
-	KSNOOP_I_PTR	= 1 << 5, /* value is a pointer whose pointee is copied (addr = pointer) */
+	KSNOOP_I_KFMT	= 1 << 5, /* --kernel-format: bpf_snprintf_btf() the value */
 };
 
 enum ksnoop_pred_op {
@@ -42,9 +42,10 @@ enum ksnoop_pred_op {
 /*
  * How to reach one value. Start with v = base (argument or return value).
  * For each of nsteps steps: v = *(u64 *)(v + steps[i]) (a pointer load).
- * Then, for KSNOOP_I_MEM, the value is the size bytes at v + off; otherwise the
- * value is v itself (size <= 8). With KSNOOP_I_PTR the value is a pointer p
- * (computed as above, size 8) and size bytes at p are copied, with addr = p.
+ * Then, for KSNOOP_I_MEM, the value is the size bytes at v + off (for a pointer
+ * to a struct, the pointee: userspace shows the pointer as the address); for
+ * KSNOOP_I_STR the NUL-terminated string at v + off; otherwise v itself
+ * (size <= 8).
  * Predicates read the value as an integer of 1, 2, 4 or 8 bytes and, for
  * bitfields (bit_size != 0), shift right by bit_off and keep bit_size bits.
  */
@@ -57,19 +58,15 @@ struct ksnoop_item {
 	__u8 bit_size;		/* bitfield: width in bits, 0 if not a bitfield */
 	__u16 size;		/* bytes to copy, <= KSNOOP_MAX_VALUE */
 	__u32 off;		/* final offset for KSNOOP_I_MEM */
-	__u32 btf_id;		/* kernel BTF type id of the value (kernel formatting) */
-	__u32 btf_obj_fd;	/* 0 for vmlinux, else fd of the module's BTF */
+	__u32 btf_id;		/* vmlinux BTF type id of the value (KSNOOP_I_KFMT) */
+	__u32 pad;
 	__u32 steps[KSNOOP_MAX_STEPS];
 	__u64 value;		/* predicate operand */
 } __attribute__((aligned(8)));
 
-enum ksnoop_plan_flags {
-	KSNOOP_P_RET_ITEMS = 1 << 0, /* some item reads the return value */
-};
-
 struct ksnoop_plan {
 	__u32 nitems;
-	__u32 flags;
+	__u32 pad;
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 
@@ -122,5 +119,16 @@ struct ksnoop_rec {
 } __attribute__((aligned(8)));
 
 #define KSNOOP_VAL_ALIGN(n) (((n) + 7) & ~7)
+
+/* Per-CPU counters in the "stats" map. */
+enum ksnoop_stat {
+	KSNOOP_STAT_LOST,	/* ring buffer full: record dropped */
+	KSNOOP_STAT_DEEP,	/* nesting deeper than KSNOOP_MAX_DEPTH */
+	KSNOOP_STAT_NOPLAN,	/* fired for a function with no plan (should not happen) */
+	KSNOOP_STAT_MAX,
+};
+
+/* Scratch space per CPU where a record is built before ring buffer output. */
+#define KSNOOP_SCRATCH	(1 << 16)
 
 #endif /* __KSNOOP_H */

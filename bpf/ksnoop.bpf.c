@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one ksnoop BPF program, in an entry and an exit flavour.
+ *
+ * It knows nothing about the functions it traces: userspace writes a capture
+ * plan per function into "plans" and attaches these programs to each function
+ * (one fentry/fexit program copy per function, or one multi-link on kernels
+ * that have BPF_TRACE_FENTRY_MULTI). At run time the program finds its plan by
+ * attach cookie (or, without cookies, by function address), reads arguments
+ * with bpf_get_func_arg(), follows member chains with bpf_probe_read_kernel(),
+ * and streams one record per entry and per exit through the "events" ring
+ * buffer. Userspace pairs entry and exit records per thread by depth.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "ksnoop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace through the skeleton before load. */
+const volatile __u32 filter_tgid;
+const volatile __u32 filter_tid;
+const volatile bool use_cookie = true;
+const volatile bool entry_only;
+const volatile bool kernel_format;
+/* --kernel-format check mode: format our own copy and send both text and bytes. */
+const volatile bool format_check;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of functions before load */
+	__type(key, __u32);
+	__type(value, struct ksnoop_plan);
+} plans SEC(".maps");
+
+/* Function address -> function id, for kernels without tracing attach cookies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u32);
+} func_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* One scratch record per CPU (index = CPU id); too big for a per-CPU map. */
+struct scratch {
+	__u8 buf[KSNOOP_SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of possible CPUs */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct thread_state {
+	__u32 depth;	/* traced calls in progress on this thread */
+	__u32 pad;
+	__u64 emitted;	/* bit d: the call at depth d emitted an entry record */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KSNOOP_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Records lost per function (ring buffer full), for in-stream loss reports. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of functions */
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count(__u32 stat)
+{
+	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
+
+	if (c)
+		*c += 1;
+}
+
+/* Integer view of a value for predicates: 1, 2, 4 or 8 bytes, bitfield, sign. */
+static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
+{
+	__u64 v = 0;
+
+	switch (it->size) {
+	case 1: v = *(__u8 *)data; break;
+	case 2: v = *(__u16 *)data; break;
+	case 4: v = *(__u32 *)data; break;
+	default: v = *(__u64 *)data; break;
+	}
+	if (it->bit_size) {
+		v >>= it->bit_off;
+		if (it->bit_size < 64)
+			v &= (1ULL << it->bit_size) - 1;
+	}
+	if (it->flags & KSNOOP_I_SIGNED) {
+		__u32 bits = it->bit_size ? it->bit_size : it->size * 8;
+		__u32 sh = 64 - (bits & 63);
+
+		if (bits < 64)
+			v = (__u64)(((__s64)(v << sh)) >> sh);
+	}
+	return v;
+}
+
+static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
+{
+	__u64 c = it->value;
+	bool s = it->flags & KSNOOP_I_SIGNED;
+
+	switch (it->op) {
+	case KSNOOP_OP_EQ: return v == c;
+	case KSNOOP_OP_NE: return v != c;
+	case KSNOOP_OP_LT: return s ? (__s64)v < (__s64)c : v < c;
+	case KSNOOP_OP_LE: return s ? (__s64)v <= (__s64)c : v <= c;
+	case KSNOOP_OP_GT: return s ? (__s64)v > (__s64)c : v > c;
+	case KSNOOP_OP_GE: return s ? (__s64)v >= (__s64)c : v >= c;
+	}
+	return true;
+}
+
+/*
+ * Capture the items of @plan that belong to this phase (return-value items at
+ * exit, the others at entry) into @buf after the record header. Returns the
+ * record size, or 0 when a predicate failed.
+ */
+static __always_inline __u32 capture(void *ctx, const struct ksnoop_plan *plan, __u8 *buf,
+				     bool is_exit, __u16 *nvals)
+{
+	__u32 off = sizeof(struct ksnoop_rec);
+	__u32 i, s;
+
+	for (i = 0; i < KSNOOP_MAX_ITEMS; i++) {
+		const struct ksnoop_item *it;
+		struct ksnoop_val *val;
+		__u64 v = 0, addr = 0;
+		__u32 size, len = 0;
+		__u8 vflags = 0, *raw;
+		bool kfmt;
+		long err = 0;
+
+		if (i >= plan->nitems)
+			break;
+		it = &plan->items[i];
+		if ((it->base == KSNOOP_BASE_RET) != is_exit)
+			continue;
+		/* Room for a value header plus the largest text and copy. */
+		if (off > KSNOOP_SCRATCH - sizeof(*val) - 2 * KSNOOP_MAX_VALUE - 8)
+			break;
+		val = (void *)(buf + off);
+		val->raw_len = 0;
+		val->pad = 0;
+
+		if (is_exit)
+			err = bpf_get_func_ret(ctx, &v);
+		else
+			err = bpf_get_func_arg(ctx, it->base, &v);
+		for (s = 0; s < KSNOOP_MAX_STEPS && !err; s++) {
+			if (s >= it->nsteps)
+				break;
+			err = bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s]));
+		}
+
+		size = it->size;
+		if (size > KSNOOP_MAX_VALUE)
+			size = KSNOOP_MAX_VALUE;
+		/* With --kernel-format the bytes go after the text area. */
+		kfmt = kernel_format && (it->flags & KSNOOP_I_KFMT);
+		raw = kfmt ? val->data + KSNOOP_MAX_VALUE : val->data;
+		if (err) {
+			vflags |= KSNOOP_V_UNREADABLE;
+		} else if (it->flags & KSNOOP_I_STR) {
+			kfmt = false;
+			addr = v + it->off;
+			err = bpf_probe_read_kernel_str(val->data, size, (void *)addr);
+			if (err < 0) {
+				vflags |= KSNOOP_V_UNREADABLE;
+			} else {
+				len = err;
+				if (len == size)
+					vflags |= KSNOOP_V_TRUNC;
+			}
+		} else if (it->flags & KSNOOP_I_MEM) {
+			addr = v + it->off;
+			if (kfmt && !format_check && !(it->flags & KSNOOP_I_PRED)) {
+				/* The design path: the kernel walks the live value. */
+				struct btf_ptr p = { .ptr = (void *)addr, .type_id = it->btf_id };
+
+				err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p,
+						       sizeof(p), BTF_F_PTR_RAW);
+				if (err < 0) {
+					vflags |= KSNOOP_V_UNREADABLE;
+				} else {
+					vflags |= KSNOOP_V_TEXT;
+					len = err < KSNOOP_MAX_VALUE ? err + 1 : KSNOOP_MAX_VALUE;
+				}
+				kfmt = false;
+			} else {
+				err = bpf_probe_read_kernel(raw, size, (void *)addr);
+				if (err)
+					vflags |= KSNOOP_V_UNREADABLE;
+				len = size;
+			}
+		} else {
+			/* Register value: the argument or return value itself. */
+			__builtin_memcpy(raw, &v, 8);
+			len = size > 8 ? 8 : size;
+		}
+		if (it->size > KSNOOP_MAX_VALUE && !(vflags & KSNOOP_V_UNREADABLE))
+			vflags |= KSNOOP_V_TRUNC;
+
+		if (it->flags & KSNOOP_I_PRED) {
+			/* An unreadable value never satisfies a predicate. */
+			if (vflags & KSNOOP_V_UNREADABLE)
+				return 0;
+			if (!pred_holds(it, pred_load(it, raw)))
+				return 0;
+		}
+		if (it->flags & KSNOOP_I_HIDE)
+			continue;
+
+		/*
+		 * Register values, predicate values and the check mode are
+		 * formatted from our copy, so the text describes exactly the
+		 * bytes we read (and, in check mode, also send).
+		 */
+		if (kfmt && !(vflags & KSNOOP_V_UNREADABLE)) {
+			struct btf_ptr p = { .ptr = raw, .type_id = it->btf_id };
+			long n;
+
+			n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
+					     BTF_F_PTR_RAW);
+			if (n < 0) {
+				vflags |= KSNOOP_V_UNREADABLE;
+				len = 0;
+			} else if (format_check) {
+				/* Text area padded to its full size, then the bytes. */
+				vflags |= KSNOOP_V_TEXT | KSNOOP_V_RAWALSO;
+				val->raw_len = len;
+				len = KSNOOP_MAX_VALUE + len;
+			} else {
+				vflags |= KSNOOP_V_TEXT;
+				len = n < KSNOOP_MAX_VALUE ? n + 1 : KSNOOP_MAX_VALUE;
+			}
+		}
+
+		val->item = i;
+		val->flags = vflags;
+		val->len = vflags & KSNOOP_V_RAWALSO ? KSNOOP_MAX_VALUE : len;
+		val->addr = addr;
+		off += sizeof(*val) + KSNOOP_VAL_ALIGN(len);
+		*nvals += 1;
+	}
+	return off;
+}
+
+static __always_inline int handle(void *ctx, bool is_exit)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, tgid = id >> 32;
+	struct thread_state *ts = NULL, zero = {};
+	const struct ksnoop_plan *plan;
+	__u32 func, cpu, size, depth = 0;
+	__u16 flags = 0, nvals = 0;
+	struct ksnoop_rec *rec;
+	struct scratch *sc;
+	__u64 ip;
+
+	if (filter_tgid && tgid != filter_tgid)
+		return 0;
+	if (filter_tid && tid != filter_tid)
+		return 0;
+
+	ip = bpf_get_func_ip(ctx);
+	if (use_cookie) {
+		func = bpf_get_attach_cookie(ctx);
+	} else {
+		__u32 *f = bpf_map_lookup_elem(&func_ids, &ip);
+
+		if (!f)
+			return 0;
+		func = *f;
+	}
+	plan = bpf_map_lookup_elem(&plans, &func);
+	if (!plan) {
+		count(KSNOOP_STAT_NOPLAN);
+		return 0;
+	}
+
+	if (entry_only) {
+		flags |= KSNOOP_R_NOEXIT;
+	} else {
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (!ts) {
+			if (is_exit)
+				return 0; /* entered before we attached */
+			bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
+			ts = bpf_map_lookup_elem(&threads, &tid);
+			if (!ts)
+				return 0;
+		}
+		if (!is_exit) {
+			depth = ts->depth++;
+			if (depth >= KSNOOP_MAX_DEPTH) {
+				count(KSNOOP_STAT_DEEP);
+				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
+			}
+		} else {
+			if (ts->depth == 0)
+				return 0;
+			depth = --ts->depth;
+			if (depth >= KSNOOP_MAX_DEPTH)
+				return 0;
+			/* No entry record (predicate failed at entry): nothing to finish. */
+			if (!(ts->emitted & (1ULL << depth)))
+				return 0;
+			ts->emitted &= ~(1ULL << depth);
+		}
+	}
+
+	cpu = bpf_get_smp_processor_id();
+	sc = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!sc)
+		return 0;
+	rec = (void *)sc->buf;
+
+	size = capture(ctx, plan, sc->buf, is_exit, &nvals);
+	if (!size) {
+		if (!is_exit)
+			return 0;
+		/* Return predicate failed: tell userspace to drop the pending entry. */
+		flags |= KSNOOP_R_DROP;
+		size = sizeof(*rec);
+		nvals = 0;
+	}
+	if (!is_exit && ts && depth < KSNOOP_MAX_DEPTH)
+		ts->emitted |= 1ULL << depth;
+
+	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
+	rec->flags = flags | (kernel_format ? KSNOOP_R_TEXT : 0);
+	rec->nvals = nvals;
+	rec->depth = depth;
+	rec->size = size;
+	rec->func = func;
+	rec->cpu = cpu;
+	rec->tgid = tgid;
+	rec->tid = tid;
+	rec->pad = 0;
+	rec->ts = bpf_ktime_get_ns();
+	rec->ip = ip;
+	rec->ret = 0;
+	if (is_exit)
+		bpf_get_func_ret(ctx, &rec->ret);
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+
+	if (size > KSNOOP_SCRATCH)
+		return 0;
+	if (bpf_ringbuf_output(&events, sc->buf, size, 0)) {
+		__u64 *l = bpf_map_lookup_elem(&lost, &func);
+
+		count(KSNOOP_STAT_LOST);
+		if (l)
+			*l += 1;
+	}
+	return 0;
+}
+
+SEC("fentry")
+int ksnoop_entry(void *ctx)
+{
+	return handle(ctx, false);
+}
+
+SEC("fexit")
+int ksnoop_exit(void *ctx)
+{
+	return handle(ctx, true);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Stage 3: load the one BPF program and attach it to every traced function.
+ * Backends hide how: "fentry" loads a copy of the program per function (all
+ * kernels with fentry); the caller never branches on kernel versions.
+ */
+#ifndef __KSNOOP_ATTACH_H
+#define __KSNOOP_ATTACH_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "resolve.h"
+
+struct ksnoop_bpf;
+
+struct tracer_opts {
+	bool entry_only;	/* --entry: no fexit */
+	bool kernel_format;	/* --kernel-format */
+	bool format_check;	/* --format-check: kernel text and bytes both */
+	__u32 tgid, tid;	/* -p, --tid */
+	__u32 pages;		/* -P: ring buffer pages (power of 2) */
+};
+
+struct tracer {
+	struct ksnoop_bpf *skel;
+	struct tfunc *funcs;
+	int nfuncs;
+	struct tracer_opts opts;
+	bool use_cookie;
+	int *fds;		/* per function: entry prog, exit prog, entry link, exit link */
+	int nattached;		/* functions attached */
+	const char *backend;
+};
+
+/* Load the BPF object for @funcs. Prints a one-line error; negative errno. */
+int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct tracer_opts *o);
+/* Attach every function (fexit before fentry, so each traced entry gets its exit). */
+int tracer_attach(struct tracer *t);
+/* Detach (fentry first) and free everything. Safe on a partly set up tracer. */
+void tracer_close(struct tracer *t);
+
+/* Per-CPU sums of the stats map (enum ksnoop_stat). */
+int tracer_stats(struct tracer *t, __u64 *out, int n);
+/* Records lost for function @i (ring buffer full), summed over CPUs. */
+__u64 tracer_lost(struct tracer *t, int i);
+
+#endif /* __KSNOOP_ATTACH_H */

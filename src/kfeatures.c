@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "kfeatures.h"
+#include "util.h"
+
+const struct feature_info feature_info[FEAT_CNT] = {
+	[FEAT_FENTRY] = { "fentry", "fentry programs", "5.5" },
+	[FEAT_FEXIT] = { "fexit", "fexit programs", "5.5" },
+	[FEAT_FUNC_ARG] = { "func_arg", "bpf_get_func_arg_cnt()", "5.17" },
+	[FEAT_FUNC_IP] = { "func_ip", "bpf_get_func_ip() in fentry", "5.15" },
+	[FEAT_COOKIE] = { "attach_cookie", "fentry attach cookies", "5.19" },
+	[FEAT_RINGBUF] = { "ringbuf", "the BPF ring buffer", "5.8" },
+	[FEAT_SNPRINTF_BTF] = { "snprintf_btf", "bpf_snprintf_btf()", "5.10" },
+	[FEAT_FENTRY_MULTI] = { "fentry_multi", "BPF_TRACE_FENTRY_MULTI links", "7.0" },
+};
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define ST_DW(d, o, i) INSN(BPF_ST | BPF_MEM | BPF_DW, d, 0, o, i)
+#define CALL(h) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/* A function every x86-64 kernel has, to attach probe programs to. */
+static int probe_target(void)
+{
+	static int id = -1;
+	struct btf *btf;
+
+	if (id >= 0)
+		return id;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, "bpf_fentry_test1", BTF_KIND_FUNC);
+	if (id < 0)
+		id = btf__find_by_name_kind(btf, "vfs_read", BTF_KIND_FUNC);
+	btf__free(btf);
+	return id;
+}
+
+static int load(enum bpf_prog_type type, int attach_type, bool need_target,
+		const struct bpf_insn *insns, size_t cnt)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach_type);
+	int fd;
+
+	if (need_target) {
+		int id = probe_target();
+
+		if (id < 0)
+			return id;
+		opts.attach_btf_id = id;
+	}
+	fd = bpf_prog_load(type, "ksnoop_probe", "GPL", insns, cnt, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int feature_probe(enum feature f, int *err)
+{
+	static int cache[FEAT_CNT], cache_err[FEAT_CNT];
+	struct bpf_insn helper[] = { CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT() };
+	struct bpf_insn ret0[] = { MOV64_IMM(BPF_REG_0, 0), EXIT() };
+	struct bpf_insn snp[] = {
+		ST_DW(BPF_REG_10, -16, 0), ST_DW(BPF_REG_10, -8, 0), ST_DW(BPF_REG_10, -32, 0),
+		ST_DW(BPF_REG_10, -24, 0), MOV64_REG(BPF_REG_1, BPF_REG_10),
+		ADD64_IMM(BPF_REG_1, -32), MOV64_IMM(BPF_REG_2, 16),
+		MOV64_REG(BPF_REG_3, BPF_REG_10), ADD64_IMM(BPF_REG_3, -16),
+		MOV64_IMM(BPF_REG_4, 16), MOV64_IMM(BPF_REG_5, 0),
+		CALL(BPF_FUNC_snprintf_btf), MOV64_IMM(BPF_REG_0, 0), EXIT(),
+	};
+	int r = 0, fd;
+
+	if (cache[f]) {
+		*err = cache_err[f];
+		return cache[f] > 0;
+	}
+	switch (f) {
+	case FEAT_FENTRY:
+		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, ret0, 2);
+		break;
+	case FEAT_FEXIT:
+		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, true, ret0, 2);
+		break;
+	case FEAT_FUNC_ARG:
+		helper[0].imm = BPF_FUNC_get_func_arg_cnt;
+		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, helper, 3);
+		break;
+	case FEAT_FUNC_IP:
+		helper[0].imm = BPF_FUNC_get_func_ip;
+		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, helper, 3);
+		break;
+	case FEAT_COOKIE:
+		helper[0].imm = BPF_FUNC_get_attach_cookie;
+		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, helper, 3);
+		break;
+	case FEAT_RINGBUF:
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ksnoop_probe", 0, 0, 4096, NULL);
+		r = fd < 0 ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+		break;
+	case FEAT_SNPRINTF_BTF:
+		/* raw_tp shares the tracing helpers and loads where fentry may not. */
+		r = load(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false, snp, ARRAY_SIZE(snp));
+		break;
+	case FEAT_FENTRY_MULTI:
+		r = load(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FENTRY_MULTI, false, ret0, 2);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	cache[f] = r ? -1 : 1;
+	cache_err[f] = r;
+	*err = r;
+	return !r;
+}
+
+bool have_bpf_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = data[0].effective | ((__u64)data[1].effective << 32);
+#define HAS(c) (eff & (1ULL << (c)))
+	/* CAP_BPF (39) and CAP_PERFMON (38) since 5.8; CAP_SYS_ADMIN before. */
+	return HAS(CAP_SYS_ADMIN) || (HAS(39) && HAS(38));
+#undef HAS
+}
+
+int require_tracing(bool need_fexit)
+{
+	static const enum feature needed[] = { FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG,
+					       FEAT_FUNC_IP, FEAT_RINGBUF };
+	size_t i;
+	int err;
+
+	if (!have_bpf_caps()) {
+		pr_error_hint("run as root, or grant CAP_BPF and CAP_PERFMON (e.g. sudo ksnoop ...)",
+			      "tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which this process lacks");
+		return -EPERM;
+	}
+	for (i = 0; i < ARRAY_SIZE(needed); i++) {
+		enum feature f = needed[i];
+
+		if (f == FEAT_FEXIT && !need_fexit)
+			continue;
+		if (feature_probe(f, &err))
+			continue;
+		if ((f == FEAT_FENTRY || f == FEAT_FEXIT) && err == -EPERM) {
+			pr_error_hint("ksnoop needs fentry/fexit (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, no lockdown); 'make demo' shows ksnoop in a VM",
+				      "this kernel does not permit BPF function tracing: loading an %s program failed (%s)",
+				      feature_info[f].name, strerror(-err));
+			return err;
+		}
+		pr_error_hint("'ksnoop features' lists what this kernel supports",
+			      "this kernel lacks %s (Linux %s+), which ksnoop needs: probe failed (%s)",
+			      feature_info[f].what, feature_info[f].since, strerror(-err));
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,850 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "resolve.h"
+
+#define MAX_ANON_DEPTH 16
+
+static void sb_vprint_cb(void *ctx, const char *fmt, va_list args)
+{
+	sb_vprintf(ctx, fmt, args);
+}
+
+void type_decl(const struct btf *btf, __u32 id, const char *name, struct strbuf *out)
+{
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name ? name : "");
+	struct btf_dump *d;
+
+	d = btf_dump__new(btf, sb_vprint_cb, out, NULL);
+	if (!d) {
+		sb_printf(out, "<type %u>", id);
+		return;
+	}
+	if (btf_dump__emit_type_decl(d, id, &opts))
+		sb_printf(out, "<type %u>", id);
+	btf_dump__free(d);
+}
+
+static const char *type_str(const struct btf *btf, __u32 id, struct strbuf *sb)
+{
+	sb_reset(sb);
+	type_decl(btf, id, NULL, sb);
+	return sb_str(sb);
+}
+
+int func_prototype(const struct btf *btf, __u32 func_id, struct strbuf *out)
+{
+	const struct btf_type *fn = btf__type_by_id(btf, func_id), *proto;
+	const struct btf_param *p;
+	int i, n;
+
+	if (!fn || !btf_is_func(fn))
+		return -EINVAL;
+	proto = btf__type_by_id(btf, fn->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return -EINVAL;
+	type_decl(btf, proto->type, btf__name_by_offset(btf, fn->name_off), out);
+	sb_putc(out, '(');
+	n = btf_vlen(proto);
+	p = btf_params(proto);
+	for (i = 0; i < n; i++) {
+		if (i)
+			sb_puts(out, ", ");
+		if (!p[i].type) {
+			sb_puts(out, "...");
+			continue;
+		}
+		type_decl(btf, p[i].type, btf__name_by_offset(btf, p[i].name_off), out);
+	}
+	if (!n)
+		sb_puts(out, "void");
+	sb_putc(out, ')');
+	return 0;
+}
+
+static int set_err(struct resolve_err *err, int code, const char *hint, const char *fmt, ...)
+	__printf(4, 5);
+static int set_err(struct resolve_err *err, int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	snprintf(err->hint, sizeof(err->hint), "%s", hint ? hint : "");
+	err->code = code;
+	return code;
+}
+
+/* CO-RE name matching: "foo___v2" matches "foo". */
+static size_t essential_len(const char *name)
+{
+	const char *p = strstr(name, "___");
+
+	return p ? (size_t)(p - name) : strlen(name);
+}
+
+static bool names_match(const char *a, const char *b)
+{
+	size_t la = essential_len(a), lb = essential_len(b);
+
+	return la == lb && !strncmp(a, b, la);
+}
+
+/*
+ * Find member @name in struct/union @id, searching anonymous members as C
+ * does. On success *bit_off is the member's offset in bits from the start of
+ * @id, *mtype its type and *bitfield_size its width (0 if not a bitfield).
+ */
+static bool find_member(const struct btf *btf, __u32 id, const char *name, int depth,
+			__u32 *bit_off, __u32 *mtype, __u32 *bitfield_size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+	int i, n;
+
+	if (!t || !btf_is_composite(t) || depth > MAX_ANON_DEPTH)
+		return false;
+	m = btf_members(t);
+	n = btf_vlen(t);
+	for (i = 0; i < n; i++, m++) {
+		const char *mname = btf__name_by_offset(btf, m->name_off);
+		__u32 moff = btf_member_bit_offset(t, i);
+
+		if (mname && *mname) {
+			if (!names_match(mname, name))
+				continue;
+			*bit_off = moff;
+			*mtype = m->type;
+			*bitfield_size = btf_member_bitfield_size(t, i);
+			return true;
+		}
+		/* anonymous struct/union: its members belong to us */
+		if (find_member(btf, kbtf_skip_mods(btf, m->type, true), name, depth + 1, bit_off,
+				mtype, bitfield_size)) {
+			*bit_off += moff;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Collect member names (through anonymous members) closest to @name. */
+static void suggest_members(const struct btf *btf, __u32 id, const char *name, struct strbuf *sb,
+			    int *count, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+	size_t nl = strlen(name);
+	int i;
+
+	if (!t || !btf_is_composite(t) || depth > MAX_ANON_DEPTH)
+		return;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t) && *count < 5; i++, m++) {
+		const char *mname = btf__name_by_offset(btf, m->name_off);
+
+		if (!mname || !*mname) {
+			suggest_members(btf, kbtf_skip_mods(btf, m->type, true), name, sb, count,
+					depth + 1);
+			continue;
+		}
+		/* cheap closeness: shares a 3-byte prefix, or contains the name */
+		if ((nl >= 3 && !strncmp(mname, name, 3)) || strstr(mname, name) ||
+		    (strlen(mname) >= 3 && strstr(name, mname))) {
+			sb_printf(sb, "%s%s", *count ? ", " : "", mname);
+			(*count)++;
+		}
+	}
+}
+
+static void member_hint(const struct btf *btf, __u32 id, const char *name, struct strbuf *sb)
+{
+	int count = 0;
+
+	suggest_members(btf, id, name, sb, &count, 0);
+	if (count) {
+		struct strbuf tmp;
+
+		sb_init(&tmp);
+		sb_printf(&tmp, "did you mean: %s?", sb_str(sb));
+		sb_reset(sb);
+		sb_puts(sb, sb_str(&tmp));
+		sb_free(&tmp);
+	} else {
+		sb_puts(sb, "'ksnoop info -v FUNC' shows the types involved");
+	}
+}
+
+/* Where the value being resolved lives, as the BPF program will reach it. */
+struct loc {
+	bool in_mem;	/* at v + off; else v itself (a register) */
+	__u32 off;
+	int nsteps;
+	__u32 steps[KSNOOP_MAX_STEPS];
+	__u32 type;	/* kernel BTF type of the value (modifiers kept) */
+	__u32 bit_off, bit_size;
+};
+
+/* Turn "value is at v + off" into "v = *(v + off)": the value was a pointer. */
+static int loc_load(struct loc *l, const char *expr, struct resolve_err *err)
+{
+	if (!l->in_mem) {
+		l->in_mem = true; /* v already is the pointer */
+		l->off = 0;
+		return 0;
+	}
+	if (l->nsteps >= KSNOOP_MAX_STEPS)
+		return set_err(err, -E2BIG, NULL,
+			       "'%s' follows more than %d pointers (the plan's limit)", expr,
+			       KSNOOP_MAX_STEPS);
+	l->steps[l->nsteps++] = l->off;
+	l->off = 0;
+	return 0;
+}
+
+/* Build the local BTF an expression expects: innermost "any", wrapped outwards. */
+static int synth_local(struct btf *local, const struct expr *e, const char *label, __u32 *root)
+{
+	char name[64];
+	int any, cur, i, s;
+
+	snprintf(name, sizeof(name), "__ksnoop_any");
+	any = btf__find_by_name_kind(local, name, BTF_KIND_INT);
+	if (any < 0)
+		any = btf__add_int(local, name, 8, 0);
+	if (any < 0)
+		return any;
+	cur = any;
+	for (i = 0; i < e->nstars; i++) {
+		cur = btf__add_ptr(local, cur);
+		if (cur < 0)
+			return cur;
+	}
+	for (i = e->nsteps - 1; i >= 0; i--) {
+		const struct step *st = &e->steps[i];
+
+		switch (st->kind) {
+		case STEP_INDEX: {
+			int idx = btf__find_by_name_kind(local, "__ksnoop_index", BTF_KIND_INT);
+
+			if (idx < 0)
+				idx = btf__add_int(local, "__ksnoop_index", 4, 0);
+			if (idx < 0)
+				return idx;
+			cur = btf__add_array(local, idx, cur, (__u32)st->index + 1);
+			break;
+		}
+		case STEP_ARROW:
+		case STEP_DOT:
+			snprintf(name, sizeof(name), "%.40s__l%d", label, i);
+			s = btf__add_struct(local, name, 8);
+			if (s < 0)
+				return s;
+			if (btf__add_field(local, st->name, cur, 0, 0))
+				return -EINVAL;
+			cur = st->kind == STEP_ARROW ? btf__add_ptr(local, s) : s;
+			break;
+		}
+		if (cur < 0)
+			return cur;
+	}
+	*root = cur;
+	return 0;
+}
+
+/* Text of the expression up to (not including) step @n, for messages. */
+static void expr_prefix(const struct expr *e, int n, struct strbuf *sb)
+{
+	int i;
+
+	sb_reset(sb);
+	sb_puts(sb, e->base);
+	for (i = 0; i < n && i < e->nsteps; i++) {
+		const struct step *st = &e->steps[i];
+
+		if (st->kind == STEP_INDEX)
+			sb_printf(sb, "[%lld]", (long long)st->index);
+		else
+			sb_printf(sb, "%s%s", st->kind == STEP_ARROW ? "->" : ".", st->name);
+	}
+}
+
+/*
+ * Walk local type @lid (from synth_local) against kernel type l->type, one
+ * access at a time, updating the location. This is CO-RE's field relocation
+ * done by hand, because the result feeds our plan rather than instructions.
+ */
+static int match_access(const struct btf *kb, const struct btf *local, __u32 lid,
+			const struct expr *e, struct loc *l, struct resolve_err *err)
+{
+	struct strbuf what, tn, hint;
+	int i, ret = 0;
+
+	sb_init(&what);
+	sb_init(&tn);
+	sb_init(&hint);
+	for (i = 0; i < e->nsteps && !ret; i++) {
+		const struct step *st = &e->steps[i];
+		const struct btf_type *lt = btf__type_by_id(local, lid);
+		__u32 kid = kbtf_skip_mods(kb, l->type, true);
+		const struct btf_type *kt = btf__type_by_id(kb, kid);
+
+		expr_prefix(e, i, &what);
+		if (l->bit_size) {
+			ret = set_err(err, -EINVAL, NULL, "'%s' is a bitfield: it has no members",
+				      sb_str(&what));
+			break;
+		}
+		if (btf_is_ptr(lt)) {
+			/* '->': local expects a pointer to a struct */
+			__u32 pid;
+			const struct btf_type *pt;
+
+			if (!btf_is_ptr(kt)) {
+				ret = set_err(err, -EINVAL,
+					      btf_is_composite(kt) ? "use '.' instead of '->'" : NULL,
+					      "'%s' is '%s', not a pointer: cannot use '->%s'",
+					      sb_str(&what), type_str(kb, l->type, &tn), st->name);
+				break;
+			}
+			pid = kbtf_skip_mods(kb, kt->type, true);
+			pt = btf__type_by_id(kb, pid);
+			if (!pt || !btf_is_composite(pt)) {
+				ret = set_err(err, -EINVAL, NULL,
+					      "'%s' is '%s', not a pointer to a struct or union: cannot use '->%s'",
+					      sb_str(&what), type_str(kb, l->type, &tn), st->name);
+				break;
+			}
+			ret = loc_load(l, sb_str(&what), err);
+			if (ret)
+				break;
+			l->type = pid;
+			kid = pid;
+			kt = pt;
+			lt = btf__type_by_id(local, lt->type);
+		} else if (btf_is_composite(lt) && btf_is_ptr(kt)) {
+			ret = set_err(err, -EINVAL, "use '->' instead of '.'",
+				      "'%s' is a pointer ('%s'): cannot use '.%s'", sb_str(&what),
+				      type_str(kb, l->type, &tn), st->name);
+			break;
+		}
+
+		if (btf_is_composite(lt)) {
+			const struct btf_member *lm = btf_members(lt);
+			const char *name = btf__name_by_offset(local, lm->name_off);
+			__u32 boff, mtype, bsz;
+
+			if (!btf_is_composite(kt)) {
+				ret = set_err(err, -EINVAL, NULL,
+					      "'%s' is '%s', not a struct or union: it has no member '%s'",
+					      sb_str(&what), type_str(kb, l->type, &tn), name);
+				break;
+			}
+			if (!l->in_mem) {
+				ret = set_err(err, -EOPNOTSUPP, NULL,
+					      "'%s' is a struct passed in registers: members of it cannot be read",
+					      sb_str(&what));
+				break;
+			}
+			if (!find_member(kb, kid, name, 0, &boff, &mtype, &bsz)) {
+				member_hint(kb, kid, name, &hint);
+				/* -ESRCH: unlike -ENOENT, not "no such argument" */
+				ret = set_err(err, -ESRCH, sb_str(&hint), "'%s' has no member '%s'",
+					      type_str(kb, kid, &tn), name);
+				break;
+			}
+			if (bsz) {
+				l->off += boff / 8;
+				l->bit_off = boff % 8;
+				l->bit_size = bsz;
+			} else {
+				l->off += boff / 8;
+			}
+			l->type = mtype;
+			lid = lm->type;
+		} else if (btf_is_array(lt)) {
+			const struct btf_array *la = btf_array(lt);
+			__u64 idx = la->nelems - 1;
+			__s64 esz;
+
+			if (btf_is_array(kt)) {
+				const struct btf_array *ka = btf_array(kt);
+
+				if (idx >= ka->nelems) {
+					ret = set_err(err, -ERANGE, NULL,
+						      "index %llu is out of range for '%s' ('%s', %u elements)",
+						      (unsigned long long)idx, sb_str(&what),
+						      type_str(kb, l->type, &tn), ka->nelems);
+					break;
+				}
+				if (!l->in_mem) {
+					ret = set_err(err, -EOPNOTSUPP, NULL,
+						      "'%s' is an array in registers: cannot index it",
+						      sb_str(&what));
+					break;
+				}
+				esz = btf__resolve_size(kb, ka->type);
+				l->type = ka->type;
+			} else if (btf_is_ptr(kt)) {
+				esz = btf__resolve_size(kb, kt->type);
+				ret = loc_load(l, sb_str(&what), err);
+				if (ret)
+					break;
+				l->type = kt->type;
+			} else {
+				ret = set_err(err, -EINVAL, NULL,
+					      "'%s' is '%s', not an array or pointer: cannot index it",
+					      sb_str(&what), type_str(kb, l->type, &tn));
+				break;
+			}
+			if (esz <= 0) {
+				ret = set_err(err, -EINVAL, NULL,
+					      "'%s' points to elements of unknown size: cannot index it",
+					      sb_str(&what));
+				break;
+			}
+			if (idx * esz > 0x7fffffff) {
+				ret = set_err(err, -ERANGE, NULL, "index %llu of '%s' is too large",
+					      (unsigned long long)idx, sb_str(&what));
+				break;
+			}
+			l->off += idx * esz;
+			lid = la->type;
+		}
+	}
+	/* Leading '*'s: each dereferences a pointer. */
+	for (i = 0; i < e->nstars && !ret; i++) {
+		__u32 kid = kbtf_skip_mods(kb, l->type, true);
+		const struct btf_type *kt = btf__type_by_id(kb, kid);
+
+		expr_prefix(e, e->nsteps, &what);
+		if (!btf_is_ptr(kt)) {
+			ret = set_err(err, -EINVAL, NULL, "'%s' is '%s', not a pointer: cannot use '*'",
+				      sb_str(&what), type_str(kb, l->type, &tn));
+			break;
+		}
+		if (!kbtf_skip_mods(kb, kt->type, true)) {
+			ret = set_err(err, -EINVAL, NULL, "'%s' is a void pointer: cannot use '*'",
+				      sb_str(&what));
+			break;
+		}
+		ret = loc_load(l, sb_str(&what), err);
+		l->type = kt->type;
+	}
+	sb_free(&what);
+	sb_free(&tn);
+	sb_free(&hint);
+	return ret;
+}
+
+static bool is_char(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, kbtf_skip_mods(btf, id, true));
+
+	return t && btf_is_int(t) && t->size == 1 &&
+	       ((btf_int_encoding(t) & BTF_INT_CHAR) ||
+		!strcmp(btf__name_by_offset(btf, t->name_off), "char"));
+}
+
+/* Fill a plan item and the printing info from a resolved location. */
+static int finish_item(const struct btf *kb, bool vmlinux, const struct item *src,
+		       const struct resolve_opts *opts, struct loc *l, struct ksnoop_item *it,
+		       struct titem *ti, struct resolve_err *err)
+{
+	__u32 kid = kbtf_skip_mods(kb, l->type, true);
+	const struct btf_type *kt = btf__type_by_id(kb, kid);
+	const char *label = ti->label;
+	struct strbuf tn;
+	__s64 size;
+	int ret = 0;
+
+	sb_init(&tn);
+	ti->expr_type_id = l->type;
+	ti->type_id = l->type;
+	ti->kind = VAL_SCALAR;
+
+	if (src && src->op != PRED_NONE) {
+		/* Predicates compare integers, enums or pointers as read. */
+		if (!btf_is_int(kt) && !btf_is_any_enum(kt) && !btf_is_ptr(kt)) {
+			ret = set_err(err, -EINVAL, NULL,
+				      "predicate on '%s' of type '%s': predicates need an integer, enum or pointer",
+				      src->expr_text, type_str(kb, l->type, &tn));
+			goto out;
+		}
+	} else if (btf_is_ptr(kt) && is_char(kb, kt->type)) {
+		ret = loc_load(l, label, err);
+		if (ret)
+			goto out;
+		ti->kind = VAL_STR;
+		it->flags |= KSNOOP_I_STR;
+		it->size = opts->string_size ? opts->string_size : 256;
+		goto steps;
+	} else if (btf_is_ptr(kt)) {
+		__u32 pid = kbtf_skip_mods(kb, kt->type, true);
+		const struct btf_type *pt = btf__type_by_id(kb, pid);
+
+		if (pt && btf_is_composite(pt) && pt->size) {
+			ret = loc_load(l, label, err);
+			if (ret)
+				goto out;
+			ti->kind = VAL_PTR_DEREF;
+			ti->type_id = pid;
+			l->type = pid;
+			kt = pt;
+			kid = pid;
+		}
+	}
+
+	size = btf__resolve_size(kb, l->type);
+	if (size <= 0) {
+		ret = set_err(err, -EINVAL, NULL, "'%s' has type '%s' of unknown size", label,
+			      type_str(kb, l->type, &tn));
+		goto out;
+	}
+	it->size = size > 0xffff ? 0xffff : size;
+	if (l->bit_size) {
+		/* Read the bytes holding the bitfield; the BPF side shifts and masks. */
+		__u32 nbits = l->bit_off + l->bit_size;
+
+		it->size = nbits <= 8 ? 1 : nbits <= 16 ? 2 : nbits <= 32 ? 4 : 8;
+		it->bit_off = l->bit_off;
+		it->bit_size = l->bit_size;
+		ti->kind = VAL_BITFIELD;
+	}
+	if (l->in_mem) {
+		it->flags |= KSNOOP_I_MEM;
+	} else if (size > 8) {
+		ret = set_err(err, -EOPNOTSUPP, NULL,
+			      "'%s' is a %lld-byte value passed in registers: not supported", label,
+			      (long long)size);
+		goto out;
+	}
+	if (btf_is_int(kt) && (btf_int_encoding(kt) & BTF_INT_SIGNED))
+		it->flags |= KSNOOP_I_SIGNED;
+	if (btf_is_any_enum(kt) && btf_kflag(kt))
+		it->flags |= KSNOOP_I_SIGNED;
+	/* bpf_snprintf_btf knows vmlinux types only, and not bare bitfields. */
+	if (opts->kernel_format && vmlinux && !l->bit_size) {
+		it->flags |= KSNOOP_I_KFMT;
+		it->btf_id = ti->type_id;
+	}
+steps:
+	it->off = l->off;
+	it->nsteps = l->nsteps;
+	memcpy(it->steps, l->steps, sizeof(it->steps));
+out:
+	sb_free(&tn);
+	return ret;
+}
+
+/* Predicate operand: integer literal, NULL or enum constant, range-checked. */
+static int pred_operand(const struct btf *kb, const struct item *src, const struct loc *l,
+			struct ksnoop_item *it, struct resolve_err *err)
+{
+	const struct pred_value *pv = &src->val;
+	__u32 kid = kbtf_skip_mods(kb, l->type, true);
+	const struct btf_type *kt = btf__type_by_id(kb, kid);
+	bool is_signed = it->flags & KSNOOP_I_SIGNED;
+	__u32 bits = l->bit_size ? l->bit_size : it->size * 8;
+	struct strbuf tn;
+	__u64 v;
+	int ret = 0;
+
+	sb_init(&tn);
+	switch (pv->kind) {
+	case PVAL_NULL:
+		if (!btf_is_ptr(kt)) {
+			ret = set_err(err, -EINVAL, NULL,
+				      "'%s' is '%s', not a pointer: cannot compare with NULL",
+				      src->expr_text, type_str(kb, l->type, &tn));
+			goto out;
+		}
+		v = 0;
+		break;
+	case PVAL_ENUM: {
+		const struct btf_type *et = btf_is_any_enum(kt) ? kt : NULL;
+		bool found = false;
+		__u32 i, id, n = btf__type_cnt(kb);
+
+		/* The value's own enum first, then any enum of the kernel. */
+		for (id = et ? kid : 1; id < n && !found; id = et ? n : id + 1) {
+			const struct btf_type *t = btf__type_by_id(kb, id);
+
+			if (!btf_is_any_enum(t))
+				continue;
+			for (i = 0; i < btf_vlen(t); i++) {
+				const char *name;
+				__u64 val;
+
+				if (btf_is_enum(t)) {
+					name = btf__name_by_offset(kb, btf_enum(t)[i].name_off);
+					val = (__u64)(__s64)btf_enum(t)[i].val;
+				} else {
+					name = btf__name_by_offset(kb, btf_enum64(t)[i].name_off);
+					val = btf_enum64_value(&btf_enum64(t)[i]);
+				}
+				if (!strcmp(name, pv->name)) {
+					v = val;
+					found = true;
+					break;
+				}
+			}
+		}
+		if (!found) {
+			ret = set_err(err, -ESRCH, NULL, "no enum constant '%s'%s%s", pv->name,
+				      et ? " in " : "", et ? type_str(kb, kid, &tn) : "");
+			goto out;
+		}
+		break;
+	}
+	default:
+		if (pv->neg) {
+			if (pv->u > (1ULL << 63)) {
+				ret = set_err(err, -ERANGE, NULL, "value -%llu is out of range",
+					      (unsigned long long)pv->u);
+				goto out;
+			}
+			v = -pv->u;
+		} else {
+			v = pv->u;
+		}
+		break;
+	}
+	/* The literal must fit the value's type, or the comparison is meaningless. */
+	if (pv->kind == PVAL_INT && bits < 64) {
+		bool fits;
+
+		if (is_signed)
+			fits = pv->neg ? pv->u <= (1ULL << (bits - 1))
+				       : pv->u <= (1ULL << (bits - 1)) - 1;
+		else
+			fits = !pv->neg && pv->u <= (1ULL << bits) - 1;
+		if (!fits) {
+			ret = set_err(err, -ERANGE, NULL, "value %s%llu is out of range for '%s' (%s)",
+				      pv->neg ? "-" : "", (unsigned long long)pv->u,
+				      src->expr_text, type_str(kb, l->type, &tn));
+			goto out;
+		}
+	} else if (pv->kind == PVAL_INT && pv->neg && !is_signed) {
+		ret = set_err(err, -ERANGE, NULL, "value -%llu is out of range for '%s' (%s)",
+			      (unsigned long long)pv->u, src->expr_text,
+			      type_str(kb, l->type, &tn));
+		goto out;
+	}
+	it->flags |= KSNOOP_I_PRED;
+	it->op = src->op; /* enum pred_op and enum ksnoop_pred_op agree */
+	it->value = v;
+out:
+	sb_free(&tn);
+	return ret;
+}
+
+static int arg_names(const struct btf *kb, const struct btf_type *proto, struct strbuf *sb)
+{
+	const struct btf_param *p = btf_params(proto);
+	int i;
+
+	for (i = 0; i < btf_vlen(proto); i++)
+		sb_printf(sb, "%s%s", i ? ", " : "", btf__name_by_offset(kb, p[i].name_off));
+	if (!btf_vlen(proto))
+		sb_puts(sb, "none");
+	return 0;
+}
+
+/* Start a location at argument @name: its register slot and type. */
+static int start_arg(const struct btf *kb, const struct tfunc *tf, const char *fname,
+		     const char *name, struct loc *l, __u8 *base, struct resolve_err *err)
+{
+	const struct btf_type *proto = btf__type_by_id(kb, tf->proto_id);
+	const struct btf_param *p = btf_params(proto);
+	int i, slot = 0;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < btf_vlen(proto); i++) {
+		__s64 sz = p[i].type ? btf__resolve_size(kb, p[i].type) : 8;
+
+		if (!strcmp(btf__name_by_offset(kb, p[i].name_off), name)) {
+			if (slot >= KSNOOP_MAX_ARGS)
+				return set_err(err, -E2BIG, NULL,
+					       "argument '%s' of '%s' is past the %d register slots BPF can read",
+					       name, fname, KSNOOP_MAX_ARGS);
+			*base = slot;
+			l->type = p[i].type;
+			return 0;
+		}
+		/* Structs up to 16 bytes passed by value take two slots. */
+		slot += sz > 8 ? 2 : 1;
+	}
+	{
+		struct strbuf names;
+
+		sb_init(&names);
+		sb_puts(&names, "its arguments: ");
+		arg_names(kb, proto, &names);
+		set_err(err, -ENOENT, sb_str(&names), "function '%s' has no argument '%s'", fname,
+			name);
+		sb_free(&names);
+	}
+	return -ENOENT;
+}
+
+static int resolve_item(const struct kbtf *k, struct tfunc *tf, const struct item *src,
+			const char *label, bool is_ret, const struct resolve_opts *opts,
+			struct resolve_err *err)
+{
+	const struct btf *kb = tf->kf->btf;
+	const struct btf_type *proto = btf__type_by_id(kb, tf->proto_id);
+	struct ksnoop_item *it = &tf->plan.items[tf->nitems];
+	struct titem *ti = &tf->items[tf->nitems];
+	const char *fname = tf->kf->name;
+	struct expr plain = {};
+	const struct expr *e;
+	__u32 root = 0;
+	struct loc l;
+	int ret;
+
+	memset(it, 0, sizeof(*it));
+	memset(ti, 0, sizeof(*ti));
+	ti->label = strdup(label);
+	if (!ti->label)
+		return -ENOMEM;
+	tf->nitems++;
+	if (src) {
+		e = &src->expr;
+	} else {
+		plain.base = (char *)label;
+		plain.is_ret = is_ret;
+		e = &plain;
+	}
+
+	if (e->is_ret) {
+		if (tf->returns_void)
+			return set_err(err, -EINVAL, NULL,
+				       "'%s' returns void: there is no return value to read", fname);
+		memset(&l, 0, sizeof(l));
+		l.type = proto->type;
+		it->base = KSNOOP_BASE_RET;
+		ti->is_ret = true;
+		tf->has_ret_items = true;
+	} else {
+		ret = start_arg(kb, tf, fname, e->base, &l, &it->base, err);
+		if (ret)
+			return ret;
+	}
+
+	ret = synth_local(tf->local, e, e->base, &root);
+	if (ret)
+		return set_err(err, ret, NULL, "cannot build local BTF for '%s'", label);
+	ret = match_access(kb, tf->local, root, e, &l, err);
+	if (ret)
+		return ret;
+	ret = finish_item(kb, tf->kf->btf == k->vmlinux, src, opts, &l, it, ti, err);
+	if (ret)
+		return ret;
+	if (src && src->op != PRED_NONE) {
+		ret = pred_operand(kb, src, &l, it, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec *spec,
+		 const struct resolve_opts *opts, struct tfunc *out, struct resolve_err *err)
+{
+	const struct btf *kb = kf->btf;
+	const struct btf_type *fn = btf__type_by_id(kb, kf->id), *proto, *rt;
+	const struct btf_param *p;
+	int i, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	out->kf = kf;
+	out->proto_id = fn->type;
+	proto = btf__type_by_id(kb, fn->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return set_err(err, -EINVAL, NULL, "'%s' has no prototype in BTF", kf->name);
+	out->nargs = btf_vlen(proto);
+	rt = btf__type_by_id(kb, kbtf_skip_mods(kb, proto->type, true));
+	out->returns_void = !proto->type || !rt;
+	out->local = btf__new_empty();
+	if (!out->local)
+		return -ENOMEM;
+
+	p = btf_params(proto);
+	if (spec && spec->nitems) {
+		for (i = 0; i < spec->nitems && !ret; i++)
+			ret = resolve_item(k, out, &spec->items[i], spec->items[i].expr_text, false,
+					   opts, err);
+	} else {
+		/* No items: every argument, then the return value. */
+		for (i = 0; i < out->nargs && !ret; i++) {
+			const char *name = btf__name_by_offset(kb, p[i].name_off);
+
+			if (!p[i].type) /* varargs */
+				break;
+			if (out->nitems >= KSNOOP_MAX_ITEMS - 1)
+				break; /* keep a slot for the return value */
+			ret = resolve_item(k, out, NULL, name && *name ? name : "?", false, opts,
+					   err);
+		}
+		if (!ret && !out->returns_void)
+			ret = resolve_item(k, out, NULL, "return", true, opts, err);
+	}
+	out->plan.nitems = out->nitems;
+	return ret;
+}
+
+void tfunc_free(struct tfunc *tf)
+{
+	int i;
+
+	for (i = 0; i < tf->nitems; i++)
+		free(tf->items[i].label);
+	btf__free(tf->local);
+	memset(tf, 0, sizeof(*tf));
+}
+
+void tfunc_dump(const struct tfunc *tf, struct strbuf *out)
+{
+	static const char *const kinds[] = { "value", "pointee", "string", "bitfield" };
+	struct btf_dump *d;
+	__u32 id, j;
+	int i;
+
+	sb_printf(out, "%s: local BTF of the expressions:\n", tf->kf->name);
+	d = btf_dump__new(tf->local, sb_vprint_cb, out, NULL);
+	for (id = 1; d && id < btf__type_cnt(tf->local); id++) {
+		if (btf_is_struct(btf__type_by_id(tf->local, id))) {
+			btf_dump__dump_type(d, id);
+		}
+	}
+	btf_dump__free(d);
+	for (i = 0; i < tf->nitems; i++) {
+		const struct ksnoop_item *it = &tf->plan.items[i];
+		const struct titem *ti = &tf->items[i];
+
+		sb_printf(out, "  item %d '%s': base %s", i, ti->label,
+			  it->base == KSNOOP_BASE_RET ? "return" : "arg");
+		if (it->base != KSNOOP_BASE_RET)
+			sb_printf(out, " %u", it->base);
+		for (j = 0; j < it->nsteps; j++)
+			sb_printf(out, ", load *(v+%u)", it->steps[j]);
+		if (it->flags & (KSNOOP_I_MEM | KSNOOP_I_STR))
+			sb_printf(out, ", %s at v+%u", it->flags & KSNOOP_I_STR ? "string" : "bytes",
+				  it->off);
+		sb_printf(out, ", size %u, %s type ", it->size, kinds[ti->kind]);
+		type_decl(tf->kf->btf, ti->type_id, NULL, out);
+		if (it->bit_size)
+			sb_printf(out, ", bits %u+%u", it->bit_off, it->bit_size);
+		if (it->flags & KSNOOP_I_PRED)
+			sb_printf(out, ", predicate op %u value %llu", it->op,
+				  (unsigned long long)it->value);
+		sb_putc(out, '\n');
+	}
+}

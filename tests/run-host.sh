@@ -1,0 +1,79 @@
+#!/bin/bash
+# Host tests: the unit test runner OUTDIR/tests/unit, then every tests/host/*.sh (shell
+# tests written with tests/vm/lib.sh, the same helpers the VM tests use).
+#
+# Usage: tests/run-host.sh OUTDIR        (make unit: OUTDIR=build)
+# Env:   KSNOOP  the binary under test (default OUTDIR/ksnoop); it is put first on PATH,
+#                ahead of bcc's /usr/sbin/ksnoop
+# Output: test lines, then "host: N passed, M failed, K skipped" as the last line
+#         (tests/check.sh reads it). Exit 1 if anything failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+[ $# = 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+OUTDIR=$1
+KSNOOP=$(realpath -m "${KSNOOP:-$OUTDIR/ksnoop}")
+passed=0 failed=0 skipped=0
+
+# Unit tests: their own runner prints "unit: N passed, M failed, K skipped".
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [ -x "$OUTDIR/tests/unit" ]; then
+	set +e
+	"$OUTDIR/tests/unit" 2>&1 | tee "$tmp/unit.out"
+	rc=${PIPESTATUS[0]}
+	set -e
+	out=$(cat "$tmp/unit.out")
+	line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$out" | tail -1 || true)
+	if [ -n "$line" ]; then
+		read -r p f s <<<"$(sed -E 's/^unit: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/' <<<"$line")"
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		# A runner that reports no failures but exits non-zero crashed or lied.
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			echo "FAIL unit: the runner exited $rc after reporting no failures"
+			failed=$((failed + 1))
+		fi
+	else
+		echo "FAIL unit: $OUTDIR/tests/unit exited $rc without its summary line (crashed?)"
+		failed=$((failed + 1))
+	fi
+else
+	echo "FAIL unit: no unit test runner at $OUTDIR/tests/unit (run: make $OUTDIR/tests/unit)"
+	failed=$((failed + 1))
+fi
+
+# Shell tests, each file in its own bash with lib.sh; results are lib.sh's report lines.
+if [ -x "$KSNOOP" ]; then
+	bindir=$tmp/bin
+	mkdir "$bindir"
+	ln -s "$KSNOOP" "$bindir/ksnoop"
+	for f in tests/host/*.sh; do
+		[ -e "$f" ] || continue
+		name=${f##*/}
+		name=${name%.sh}
+		set +e
+		out=$(PATH=$bindir:$PATH T_KERNEL=host T_PREFIX="${name#[0-9][0-9]-}/" \
+		      T_COUNT_FILE="$bindir/count" bash -c '. tests/vm/lib.sh; . "$1"' _ "$f" 2>&1)
+		rc=$?
+		set -e
+		# Show results as "PASS name", failure details indented.
+		sed -n -e 's/^@@KSNOOP-TEST \([A-Z]*\) host /\1 /p' \
+		       -e 's/^@@KSNOOP-DETAIL host [^|]*| /    /p' <<<"$out"
+		p=$(grep -c '^@@KSNOOP-TEST PASS' <<<"$out" || true)
+		fl=$(grep -c '^@@KSNOOP-TEST FAIL' <<<"$out" || true)
+		s=$(grep -c '^@@KSNOOP-TEST SKIP' <<<"$out" || true)
+		if [ "$rc" != 0 ]; then
+			echo "FAIL $f: exited $rc:"
+			grep -v '^@@KSNOOP-' <<<"$out" | sed 's/^/    /' || true
+			fl=$((fl + 1))
+		fi
+		passed=$((passed + p)) failed=$((failed + fl)) skipped=$((skipped + s))
+	done
+else
+	echo "FAIL host: no ksnoop binary at $KSNOOP (run: make)"
+	failed=$((failed + 1))
+fi
+
+echo "host: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

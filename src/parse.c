@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 1: SPEC string -> struct spec. See parse.h for the grammar.
+ *
+ * A hand-written scanner with recursive descent over bytes: no recursion in
+ * practice (every repetition is a loop), no globals. Everything allocated is
+ * hung off @spec as soon as it exists, so any error path is spec_free().
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+#include "ksnoop.h"
+#include "parse.h"
+
+/* Longest spec accepted; keeps every offset well inside an int. */
+#define PARSE_MAX_SPEC	65536
+#define PARSE_MAX_STARS 8
+#define PARSE_MAX_STEPS 32
+/* parse_error_str() shows a window of the spec around the error past this. */
+#define ERR_WIDE   200
+#define ERR_BEFORE 80
+#define ERR_WINDOW 160
+
+struct parser {
+	const char *s;
+	int len;
+	int i; /* cursor: byte offset in s */
+	struct parse_error *err;
+};
+
+static bool is_ws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_ident_start(int c)
+{
+	return is_alpha(c) || c == '_';
+}
+
+static bool is_ident_char(int c)
+{
+	return is_ident_start(c) || is_digit(c);
+}
+
+static bool is_module_char(int c)
+{
+	return is_ident_char(c) || c == '-';
+}
+
+/* Function name bytes outside a '[...]' glob class. */
+static bool is_func_char(int c)
+{
+	return is_ident_char(c) || c == '.' || c == '*' || c == '?';
+}
+
+/* Bytes inside a '[...]' glob class: ranges, negation, name bytes. */
+static bool is_class_char(int c)
+{
+	return is_ident_char(c) || c == '.' || c == '-' || c == '!' || c == '^';
+}
+
+/* Bytes that may appear in a spec at all (printable ASCII or whitespace). */
+static bool is_valid_byte(int c)
+{
+	return (c >= 0x20 && c < 0x7f) || is_ws(c);
+}
+
+static int peek_at(const struct parser *p, int off)
+{
+	int j = p->i + off;
+
+	return j >= 0 && j < p->len ? (unsigned char)p->s[j] : 0;
+}
+
+static int peek(const struct parser *p)
+{
+	return peek_at(p, 0);
+}
+
+static bool at_end(const struct parser *p)
+{
+	return p->i >= p->len;
+}
+
+static void skip_ws(struct parser *p)
+{
+	while (p->i < p->len && is_ws((unsigned char)p->s[p->i]))
+		p->i++;
+}
+
+/* "'x'", "byte 0xc3" or "end of spec", for messages. */
+static const char *describe(const struct parser *p, int pos, char *buf, size_t size)
+{
+	int c;
+
+	if (pos >= p->len)
+		return "end of spec";
+	c = (unsigned char)p->s[pos];
+	if (c > 0x20 && c < 0x7f)
+		snprintf(buf, size, "'%c'", c);
+	else if (c == ' ')
+		snprintf(buf, size, "space");
+	else
+		snprintf(buf, size, "byte 0x%02x", c);
+	return buf;
+}
+
+/* Record the first error at @pos; returns -EINVAL for "return fail(...)". */
+static int fail(struct parser *p, int pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct parser *p, int pos, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->err->pos = pos;
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int fail_nomem(struct parser *p)
+{
+	p->err->pos = p->i;
+	snprintf(p->err->msg, sizeof(p->err->msg), "out of memory");
+	return -ENOMEM;
+}
+
+/* Copy s[start, end) without whitespace. */
+static char *dup_nows(const char *s, int start, int end)
+{
+	char *d = malloc(end - start + 1);
+	int i, n = 0;
+
+	if (!d)
+		return NULL;
+	for (i = start; i < end; i++)
+		if (!is_ws((unsigned char)s[i]))
+			d[n++] = s[i];
+	d[n] = '\0';
+	return d;
+}
+
+static int check_name_len(struct parser *p, int start, int end)
+{
+	if (end - start > KSNOOP_MAX_NAME)
+		return fail(p, start, "name too long (%d bytes, limit %d)", end - start,
+			    KSNOOP_MAX_NAME);
+	return 0;
+}
+
+/* IDENT at the cursor (caller checked is_ident_start); *name is malloc'ed. */
+static int parse_ident(struct parser *p, char **name)
+{
+	int start = p->i, err;
+
+	while (is_ident_char(peek(p)))
+		p->i++;
+	err = check_name_len(p, start, p->i);
+	if (err)
+		return err;
+	*name = strndup(p->s + start, p->i - start);
+	return *name ? 0 : fail_nomem(p);
+}
+
+static int digit_value(int c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/*
+ * Unsigned integer literal at the cursor (a digit): decimal, 0x hex or 0
+ * octal. Values above @max fail with "<what> out of range" at @errpos.
+ */
+static int parse_uint(struct parser *p, uint64_t max, const char *what, int errpos, uint64_t *out)
+{
+	bool overflow = false;
+	uint64_t v = 0;
+	unsigned int base = 10;
+	char buf[16];
+	int d;
+
+	if (peek(p) == '0' && (peek_at(p, 1) == 'x' || peek_at(p, 1) == 'X')) {
+		base = 16;
+		p->i += 2;
+		if (digit_value(peek(p)) >= 16)
+			return fail(p, p->i, "expected hex digits after '0x'");
+	} else if (peek(p) == '0') {
+		base = 8;
+	}
+	while ((d = digit_value(peek(p))) < 16) {
+		if ((unsigned int)d >= base) {
+			if (base == 8 && d < 10)
+				return fail(p, p->i, "invalid digit '%c' in octal literal",
+					    peek(p));
+			break;
+		}
+		if (v > (UINT64_MAX - d) / base)
+			overflow = true;
+		else
+			v = v * base + d;
+		p->i++;
+	}
+	if (is_ident_char(peek(p)) || peek(p) == '.')
+		return fail(p, p->i, "invalid character %s in integer literal",
+			    describe(p, p->i, buf, sizeof(buf)));
+	if (overflow || v > max)
+		return fail(p, errpos, "%s out of range", what);
+	*out = v;
+	return 0;
+}
+
+static int parse_func(struct parser *p, struct spec *spec)
+{
+	int start = p->i, fstart, j, err;
+	char buf[16];
+
+	for (j = start; j < p->len && is_module_char((unsigned char)p->s[j]); j++)
+		;
+	if (j < p->len && p->s[j] == ':') {
+		if (j == start)
+			return fail(p, start, "expected module name before ':'");
+		err = check_name_len(p, start, j);
+		if (err)
+			return err;
+		spec->module = strndup(p->s + start, j - start);
+		if (!spec->module)
+			return fail_nomem(p);
+		p->i = j + 1;
+	}
+
+	fstart = p->i;
+	for (;;) {
+		int c = peek(p);
+
+		if (is_func_char(c)) {
+			if (c == '*' || c == '?')
+				spec->is_glob = true;
+			p->i++;
+		} else if (c == '[') {
+			/* A glob class like [0-9] or [!ab], not an index. */
+			j = p->i + 1;
+			if (j < p->len && (p->s[j] == '!' || p->s[j] == '^'))
+				j++;
+			while (j < p->len && is_class_char((unsigned char)p->s[j]))
+				j++;
+			if (j >= p->len || p->s[j] != ']')
+				return fail(p, j, "expected ']' to close '[' in function name");
+			if (j == p->i + 1)
+				return fail(p, p->i, "empty '[]' in function name");
+			spec->is_glob = true;
+			p->i = j + 1;
+		} else {
+			break;
+		}
+	}
+	if (p->i == fstart) {
+		if (spec->module)
+			return fail(p, p->i, "expected function name after '%s:'", spec->module);
+		return fail(p, p->i, "expected function name, got %s",
+			    describe(p, p->i, buf, sizeof(buf)));
+	}
+	err = check_name_len(p, fstart, p->i);
+	if (err)
+		return err;
+	spec->func = strndup(p->s + fstart, p->i - fstart);
+	if (!spec->func)
+		return fail_nomem(p);
+
+	/* "my.mod:f": the module part stopped short of ':'; name the bad byte. */
+	if (!spec->module && peek(p) == ':') {
+		for (j = fstart; j < p->i && is_module_char((unsigned char)p->s[j]); j++)
+			;
+		if (j < p->i)
+			return fail(p, j, "unexpected %s in module name",
+				    describe(p, j, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+static int add_step(struct parser *p, struct expr *e, enum step_kind kind, int pos, char *name,
+		    int64_t index)
+{
+	struct step *steps;
+
+	/* Grows 4, 8, 16, 32: nsteps never exceeds PARSE_MAX_STEPS. */
+	if (e->nsteps == 0 || (e->nsteps >= 4 && !(e->nsteps & (e->nsteps - 1)))) {
+		int cap = e->nsteps ? e->nsteps * 2 : 4;
+
+		steps = realloc(e->steps, cap * sizeof(*steps));
+		if (!steps) {
+			free(name);
+			return fail_nomem(p);
+		}
+		e->steps = steps;
+	}
+	e->steps[e->nsteps++] = (struct step){
+		.kind = kind,
+		.name = name,
+		.index = index,
+		.pos = pos,
+	};
+	return 0;
+}
+
+static int parse_expr(struct parser *p, struct expr *e)
+{
+	char buf[16];
+	int err;
+
+	for (;;) {
+		skip_ws(p);
+		if (peek(p) != '*')
+			break;
+		if (e->nstars == PARSE_MAX_STARS)
+			return fail(p, p->i, "too many '*' (limit %d)", PARSE_MAX_STARS);
+		e->nstars++;
+		p->i++;
+	}
+	if (!is_ident_start(peek(p)))
+		return fail(p, p->i, "expected argument name or 'return', got %s",
+			    describe(p, p->i, buf, sizeof(buf)));
+	e->base_pos = p->i;
+	err = parse_ident(p, &e->base);
+	if (err)
+		return err;
+	e->is_ret = strcmp(e->base, "return") == 0;
+
+	for (;;) {
+		int save = p->i, pos, c;
+		enum step_kind kind;
+		uint64_t index = 0;
+		char *name = NULL;
+
+		skip_ws(p);
+		pos = p->i;
+		c = peek(p);
+		if (c == '-' && peek_at(p, 1) == '>')
+			kind = STEP_ARROW;
+		else if (c == '.')
+			kind = STEP_DOT;
+		else if (c == '[')
+			kind = STEP_INDEX;
+		else {
+			p->i = save;
+			return 0;
+		}
+		if (e->nsteps == PARSE_MAX_STEPS)
+			return fail(p, pos, "too many member/index steps (limit %d)",
+				    PARSE_MAX_STEPS);
+
+		if (kind == STEP_INDEX) {
+			p->i++;
+			skip_ws(p);
+			if (peek(p) == '-')
+				return fail(p, p->i, "array index must be non-negative");
+			if (!is_digit(peek(p)))
+				return fail(p, p->i, "expected array index after '['");
+			err = parse_uint(p, INT64_MAX, "array index", p->i, &index);
+			if (err)
+				return err;
+			skip_ws(p);
+			if (peek(p) != ']')
+				return fail(p, p->i, "expected ']'");
+			p->i++;
+		} else {
+			p->i += kind == STEP_ARROW ? 2 : 1;
+			skip_ws(p);
+			if (!is_ident_start(peek(p)))
+				return fail(p, p->i, "expected member name after '%s'",
+					    kind == STEP_ARROW ? "->" : ".");
+			err = parse_ident(p, &name);
+			if (err)
+				return err;
+		}
+		err = add_step(p, e, kind, pos, name, (int64_t)index);
+		if (err)
+			return err;
+	}
+}
+
+/* OP at the cursor: its length, 0 if none, or -EINVAL for '=' and '!'. */
+static int parse_op(struct parser *p, enum pred_op *op)
+{
+	int c0 = peek(p), c1 = peek_at(p, 1);
+
+	*op = PRED_NONE;
+	switch (c0) {
+	case '=':
+		if (c1 == '=') {
+			*op = PRED_EQ;
+			return 2;
+		}
+		if (c1 == '<' || c1 == '>' || c1 == '!')
+			return fail(p, p->i, "invalid operator '=%c': did you mean '%c='?", c1, c1);
+		return fail(p, p->i, "invalid operator '=': did you mean '=='?");
+	case '!':
+		if (c1 == '=') {
+			*op = PRED_NE;
+			return 2;
+		}
+		return fail(p, p->i, "invalid operator '!': did you mean '!='?");
+	case '<':
+		*op = c1 == '=' ? PRED_LE : PRED_LT;
+		return c1 == '=' ? 2 : 1;
+	case '>':
+		*op = c1 == '=' ? PRED_GE : PRED_GT;
+		return c1 == '=' ? 2 : 1;
+	default:
+		return 0;
+	}
+}
+
+static int parse_value(struct parser *p, struct pred_value *v, enum pred_op op)
+{
+	uint64_t max = UINT64_MAX;
+	int err;
+
+	v->pos = p->i;
+	if (peek(p) == '-') {
+		v->neg = true;
+		max = (uint64_t)INT64_MAX + 1; /* -max is INT64_MIN */
+		p->i++;
+		skip_ws(p);
+		if (!is_digit(peek(p)))
+			return fail(p, p->i, "expected integer after '-'");
+	}
+	if (is_digit(peek(p))) {
+		v->kind = PVAL_INT;
+		return parse_uint(p, max, "integer literal", v->pos, &v->u);
+	}
+	if (!is_ident_start(peek(p)))
+		return fail(p, p->i, "expected value after '%s'", pred_op_str(op));
+	err = parse_ident(p, &v->name);
+	if (err)
+		return err;
+	v->kind = PVAL_ENUM;
+	if (strcmp(v->name, "NULL") == 0) {
+		free(v->name);
+		v->name = NULL;
+		v->kind = PVAL_NULL;
+	}
+	return 0;
+}
+
+static int parse_item(struct parser *p, struct item *item)
+{
+	int expr_end, end, oplen, err;
+
+	item->pos = p->i;
+	err = parse_expr(p, &item->expr);
+	if (err)
+		return err;
+	end = expr_end = p->i;
+
+	skip_ws(p);
+	oplen = parse_op(p, &item->op);
+	if (oplen < 0)
+		return oplen;
+	if (oplen > 0) {
+		p->i += oplen;
+		skip_ws(p);
+		err = parse_value(p, &item->val, item->op);
+		if (err)
+			return err;
+		end = p->i;
+	}
+
+	item->expr_text = dup_nows(p->s, item->pos, expr_end);
+	item->text = dup_nows(p->s, item->pos, end);
+	if (!item->expr_text || !item->text)
+		return fail_nomem(p);
+	return 0;
+}
+
+/* After FUNC, at '(': items up to the matching ')'. */
+static int parse_items(struct parser *p, struct spec *spec)
+{
+	int open = p->i, err;
+	char buf[16];
+
+	spec->has_parens = true;
+	p->i++;
+	skip_ws(p);
+	if (peek(p) == ')') {
+		p->i++;
+		return 0;
+	}
+	spec->items = calloc(KSNOOP_MAX_ITEMS, sizeof(*spec->items));
+	if (!spec->items)
+		return fail_nomem(p);
+
+	for (;;) {
+		skip_ws(p);
+		if (at_end(p))
+			return fail(p, open, "unbalanced parenthesis");
+		if (peek(p) == ',' || peek(p) == ')')
+			return fail(p, p->i, "empty item");
+		if (spec->nitems == KSNOOP_MAX_ITEMS)
+			return fail(p, p->i, "too many items (limit %d)", KSNOOP_MAX_ITEMS);
+		/* Counted before it is filled, so spec_free() sees partial items. */
+		err = parse_item(p, &spec->items[spec->nitems++]);
+		if (err)
+			return err;
+
+		skip_ws(p);
+		if (at_end(p))
+			return fail(p, open, "unbalanced parenthesis");
+		if (peek(p) == ')') {
+			p->i++;
+			return 0;
+		}
+		if (peek(p) != ',')
+			return fail(p, p->i, "unexpected %s after item",
+				    describe(p, p->i, buf, sizeof(buf)));
+		p->i++;
+	}
+}
+
+int spec_parse(const char *str, struct spec *spec, struct parse_error *err)
+{
+	struct parse_error dummy;
+	struct parser p = {};
+	char buf[16];
+	size_t len;
+	int ret;
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	p.err = err;
+	if (!spec)
+		return fail(&p, 0, "no spec");
+	memset(spec, 0, sizeof(*spec));
+	if (!str)
+		return fail(&p, 0, "empty spec");
+
+	len = strnlen(str, PARSE_MAX_SPEC + 1);
+	if (len > PARSE_MAX_SPEC)
+		return fail(&p, PARSE_MAX_SPEC, "spec too long (limit %d bytes)", PARSE_MAX_SPEC);
+	p.s = str;
+	p.len = (int)len;
+
+	/* No valid token holds such bytes: report them first, by value. */
+	for (p.i = 0; p.i < p.len; p.i++) {
+		if (!is_valid_byte((unsigned char)str[p.i]))
+			return fail(&p, p.i, "unexpected byte 0x%02x", (unsigned char)str[p.i]);
+	}
+	p.i = 0;
+	skip_ws(&p);
+	if (at_end(&p))
+		return fail(&p, 0, "empty spec");
+
+	spec->text = strdup(str);
+	if (!spec->text) {
+		ret = fail_nomem(&p);
+		goto cleanup;
+	}
+	ret = parse_func(&p, spec);
+	if (ret)
+		goto cleanup;
+
+	skip_ws(&p);
+	if (peek(&p) == '(') {
+		ret = parse_items(&p, spec);
+		if (ret)
+			goto cleanup;
+		skip_ws(&p);
+		if (peek(&p) == ')') {
+			ret = fail(&p, p.i, "unbalanced parenthesis");
+			goto cleanup;
+		}
+		if (!at_end(&p)) {
+			ret = fail(&p, p.i, "trailing characters after ')'");
+			goto cleanup;
+		}
+	} else if (peek(&p) == ')') {
+		ret = fail(&p, p.i, "unbalanced parenthesis");
+		goto cleanup;
+	} else if (!at_end(&p)) {
+		ret = fail(&p, p.i, "unexpected %s after function name",
+			   describe(&p, p.i, buf, sizeof(buf)));
+		goto cleanup;
+	}
+	return 0;
+
+cleanup:
+	spec_free(spec);
+	return ret;
+}
+
+void spec_free(struct spec *spec)
+{
+	int i, j;
+
+	if (!spec)
+		return;
+	for (i = 0; i < spec->nitems; i++) {
+		struct item *item = &spec->items[i];
+
+		for (j = 0; j < item->expr.nsteps; j++)
+			free(item->expr.steps[j].name);
+		free(item->expr.steps);
+		free(item->expr.base);
+		free(item->val.name);
+		free(item->text);
+		free(item->expr_text);
+	}
+	free(spec->items);
+	free(spec->module);
+	free(spec->func);
+	free(spec->text);
+	memset(spec, 0, sizeof(*spec));
+}
+
+/* snprintf-like appender: counts everything, stores what fits. */
+struct out {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+static void out_putc(struct out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void out_puts(struct out *o, const char *s)
+{
+	while (*s)
+		out_putc(o, *s++);
+}
+
+/* Spec bytes, one column each: whitespace as ' ', other unprintables as '?'. */
+static void out_spec(struct out *o, const char *s, size_t start, size_t end, bool pre, bool post)
+{
+	size_t i;
+
+	if (pre)
+		out_puts(o, "...");
+	for (i = start; i < end; i++) {
+		unsigned char c = s[i];
+
+		if (is_ws(c))
+			c = ' ';
+		else if (c < 0x20 || c >= 0x7f)
+			c = '?';
+		out_putc(o, c);
+	}
+	if (post)
+		out_puts(o, "...");
+}
+
+int parse_error_str(const char *str, const struct parse_error *err, char *buf, size_t size)
+{
+	struct out o = {.buf = buf, .size = buf ? size : 0};
+	size_t len, pos, start = 0, end, i;
+	bool pre, post;
+
+	if (!str)
+		str = "";
+	len = strnlen(str, PARSE_MAX_SPEC);
+	pos = err && err->pos > 0 ? (size_t)err->pos : 0;
+	if (pos > len)
+		pos = len;
+	end = len;
+	if (len > ERR_WIDE) {
+		start = pos > ERR_BEFORE ? pos - ERR_BEFORE : 0;
+		end = start + ERR_WINDOW < len ? start + ERR_WINDOW : len;
+		if (end - start < ERR_WINDOW)
+			start = end - ERR_WINDOW;
+	}
+	pre = start > 0;
+	post = end < len;
+
+	out_puts(&o, "syntax error in '");
+	out_spec(&o, str, start, end, pre, post);
+	out_puts(&o, "': ");
+	if (err)
+		out_spec(&o, err->msg, 0, strnlen(err->msg, sizeof(err->msg)), false, false);
+	out_puts(&o, "\n  ");
+	out_spec(&o, str, start, end, pre, post);
+	out_puts(&o, "\n  ");
+	for (i = (pre ? 3 : 0) + (pos - start); i > 0; i--)
+		out_putc(&o, ' ');
+	out_puts(&o, "^\n");
+	if (o.size)
+		o.buf[o.len < o.size ? o.len : o.size - 1] = '\0';
+	return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
+}
+
+const char *pred_op_str(enum pred_op op)
+{
+	switch (op) {
+	case PRED_NONE:
+		return "";
+	case PRED_EQ:
+		return "==";
+	case PRED_NE:
+		return "!=";
+	case PRED_LT:
+		return "<";
+	case PRED_LE:
+		return "<=";
+	case PRED_GT:
+		return ">";
+	case PRED_GE:
+		return ">=";
+	}
+	return "?";
+}

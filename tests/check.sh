@@ -1,0 +1,105 @@
+#!/bin/bash
+# `make check`: everything, in order, with one closing tally.
+#   1. scripts/deps.sh          packages (installs missing ones as root)
+#   2. make; make workloads; make $OUT/tests/unit
+#   3. tests/run-host.sh        unit tests and host shell tests
+#   4. tests/vm/fetch-kernels.sh $KERNELS
+#   5. tests/vm/run-tests.sh $KERNELS     the in-VM suite on each kernel
+# A stage that fails counts as one failure (stages that report tests count those
+# instead) and later stages still run where they can: no ksnoop binary means no host
+# shell or VM tests, no kernels means no VM tests; the stages skipped are counted failed.
+# The last line is exactly "N passed, M failed, K skipped"; exit 1 if M > 0.
+# Env: KERNELS (default "6.1 6.12 7.2 5.10"), OUT (default build), KSNOOP (binary under
+#      test, default $OUT/ksnoop), and what the stages read.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+OUT=${OUT:-build}
+export OUT
+KERNELS=${KERNELS:-6.1 6.12 7.2 5.10}
+start=$SECONDS
+passed=0 failed=0 skipped=0
+failures=()
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+
+stage() { printf '\n==== %s\n' "$*"; }
+
+# step NAME CMD...: a stage with no test counts of its own: one pass or one failure.
+step() {
+	local name=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		return 0
+	fi
+	echo "check: FAILED: $name"
+	failed=$((failed + 1))
+	failures+=("$name")
+	return 1
+}
+
+# tests NAME PREFIX CMD...: a stage that ends with "PREFIX: N passed, M failed, K skipped";
+# add its counts. No such line means the stage broke: one failure.
+tests() {
+	local name=$1 prefix=$2 rc line p f s
+	shift 2
+	set +e
+	"$@" 2>&1 | tee "$LOG"
+	rc=${PIPESTATUS[0]}
+	set -e
+	line=$(grep -E "^$prefix: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped" "$LOG" | tail -1 || true)
+	if [ -z "$line" ]; then
+		echo "check: FAILED: $name exited $rc without reporting its counts"
+		failed=$((failed + 1))
+		failures+=("$name")
+		return 1
+	fi
+	read -r p f s <<<"$(sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/' <<<"$line")"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ "$f" = 0 ] && [ "$rc" != 0 ]; then
+		# Counts say fine but the status says otherwise: trust the status.
+		echo "check: FAILED: $name exited $rc"
+		failed=$((failed + 1))
+	fi
+	[ "$f" = 0 ] && [ "$rc" = 0 ] || failures+=("$name")
+}
+
+stage "dependencies (scripts/deps.sh)"
+step deps scripts/deps.sh || true
+
+stage "build (make)"
+step build make || true
+step workloads make workloads || true
+# KSNOOP (a binary to test instead of $OUT/ksnoop) is honoured by every stage below.
+have_ksnoop=1
+[ -x "${KSNOOP:-$OUT/ksnoop}" ] || have_ksnoop=0
+
+stage "host tests"
+# The unit runner may fail to build on its own; run-host.sh then reports it missing, and
+# a missing ksnoop, and still runs what it can.
+make "$OUT/tests/unit" || echo "check: the unit test runner did not build"
+tests host-tests host tests/run-host.sh "$OUT" || true
+
+stage "kernels (tests/vm/fetch-kernels.sh $KERNELS)"
+# shellcheck disable=SC2086 # KERNELS is a list
+have_kernels=1
+step kernels tests/vm/fetch-kernels.sh $KERNELS || have_kernels=0
+
+stage "VM tests (tests/vm/run-tests.sh $KERNELS)"
+if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then
+	# shellcheck disable=SC2086
+	tests vm-tests vm tests/vm/run-tests.sh $KERNELS || true
+else
+	echo "check: VM tests not run (no ksnoop binary or no kernels)"
+	failed=$((failed + 1)); failures+=("VM tests (not run)")
+fi
+
+wall=$((SECONDS - start))
+echo
+echo "==== summary"
+[ ${#failures[@]} = 0 ] || echo "check: failed stages: ${failures[*]}"
+printf 'check: total wall time %dm%02ds\n' $((wall / 60)) $((wall % 60))
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

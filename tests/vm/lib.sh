@@ -18,6 +18,7 @@
 #   kver                   running kernel as MAJOR.MINOR (e.g. 6.12); kver_ge X.Y
 #
 # Report lines (the host harness counts these; keep the format):
+#   @@KSNOOP-START <kernel> <name>               a test begins
 #   @@KSNOOP-TEST PASS <kernel> <name>
 #   @@KSNOOP-TEST FAIL <kernel> <name>
 #   @@KSNOOP-TEST SKIP <kernel> <name> <reason>
@@ -151,6 +152,8 @@ t_run()
 	shift
 	echo "$(($(cat "$T_COUNT_FILE" 2>/dev/null || echo 0) + 1))" >"$T_COUNT_FILE"
 	T_DETAILS=$(mktemp)
+	# Tells the host which test was running if the VM dies.
+	echo "@@KSNOOP-START $T_KERNEL $name"
 	# A subshell, so t_skip can end the test with exit and tests cannot leak state.
 	(
 		T_NAME=$name T_FAILED=0

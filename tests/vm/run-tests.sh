@@ -77,9 +77,16 @@ run_kernel() {
 			failed=$((failed + 1))
 			echo "[$ver] FAILED: kernel $ver did not finish the test suite" \
 			     "($(tr '\n' ' ' <"$err" | sed 's/vm\.sh: //g; s/ *$//'))."
-			[ -n "$boot" ] || echo "[$ver] It never reached userspace (no @@KSNOOP-BOOTED)."
-			echo "[$ver] Last 30 console lines ($log):"
-			tail -n 30 "$log" | sed 's/^/    | /'
+			if [ -z "$boot" ]; then
+				echo "[$ver] It never reached userspace (no @@KSNOOP-BOOTED)."
+			else
+				local last
+				last=$(sed -n 's/.*@@KSNOOP-START [^ ]* \([^ ]*\).*/\1/p' "$log" | tail -1)
+				[ -z "$last" ] || echo "[$ver] The last test started was: $last"
+			fi
+			# Failure details were shown above; leave them out here.
+			echo "[$ver] Last 30 console lines ($log, without failure details):"
+			grep -v '@@KSNOOP-DETAIL' "$log" | tail -n 30 | sed 's/^/    | /'
 		elif [ "$done_n" != $((passed + failed + skipped)) ]; then
 			failed=$((failed + 1))
 			echo "[$ver] FAILED: the suite ran $done_n tests but $((passed + failed + skipped))" \

@@ -78,7 +78,10 @@ base_archive() {
 		name=base-peers
 		bins+=(/usr/bin/bpftrace /usr/sbin/ksnoop)
 	fi
-	local out=$VMDIR/$name.cpio.gz stale=0
+	local out=$VMDIR/$name.cpio.gz stale=0 lock
+	# Parallel VMs (run-tests.sh) share the cache: one builds it, the others wait.
+	exec {lock}>"$VMDIR/$name.lock"
+	flock "$lock"
 	[ -f "$out" ] || stale=1
 	for b in /bin/busybox "${bins[@]}" "$0"; do
 		[ -e "$b" ] || die "missing $b (run: scripts/deps.sh)"
@@ -105,6 +108,7 @@ base_archive() {
 		mv "$out.tmp" "$out"
 		rm -rf "$tmp"
 	fi
+	exec {lock}>&-
 	echo "$out"
 }
 
@@ -172,11 +176,15 @@ set -e
 
 status=$(sed -n 's/.*@@KSNOOP-EXIT \([0-9]*\).*/\1/p' "$log" | tail -1)
 if [ -z "$status" ]; then
+	sig=$(sed -n 's/.*qemu-system-x86_64: terminating on signal \([0-9]*\).*/\1/p' "$log" | tail -1)
 	if [ "$qrc" = 124 ]; then
 		echo "vm.sh: kernel $ver: timed out after ${timeout}s; killed qemu" >&2
+	elif [ -n "$sig" ]; then
+		echo "vm.sh: kernel $ver: qemu was killed by signal $sig before the VM finished" >&2
+	elif grep -q 'Kernel panic' "$log"; then
+		echo "vm.sh: kernel $ver: the kernel panicked (qemu status $qrc)" >&2
 	else
-		echo "vm.sh: kernel $ver: the VM ended without reporting (qemu status $qrc:" \
-		     "panic, hang or killed)" >&2
+		echo "vm.sh: kernel $ver: the VM ended without reporting (qemu status $qrc)" >&2
 	fi
 	if [ "$mode" != suite ]; then
 		echo "vm.sh: last 30 console lines ($log):" >&2

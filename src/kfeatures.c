@@ -166,12 +166,12 @@ int require_tracing(bool need_fexit)
 			pr_error_hint("ksnoop needs fentry/fexit (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, no lockdown); 'make demo' shows ksnoop in a VM",
 				      "this kernel does not permit BPF function tracing: loading an %s program failed (%s)",
 				      feature_info[f].name, strerror(-err));
-			return err;
+			return -EOPNOTSUPP;
 		}
 		pr_error_hint("'ksnoop features' lists what this kernel supports",
 			      "this kernel lacks %s (Linux %s+), which ksnoop needs: probe failed (%s)",
 			      feature_info[f].what, feature_info[f].since, strerror(-err));
-		return err;
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }

@@ -792,6 +792,14 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 				break; /* keep a slot for the return value */
 			ret = resolve_item(k, out, NULL, name && *name ? name : "?", false, opts,
 					   err);
+			/* An argument we cannot read (a big struct by value) is left out. */
+			if (ret == -EOPNOTSUPP) {
+				pr_info(2, "%s: leaving out argument %s: %s\n", kf->name, name,
+					err->msg);
+				free(out->items[--out->nitems].label);
+				memset(err, 0, sizeof(*err));
+				ret = 0;
+			}
 		}
 		if (!ret && !out->returns_void)
 			ret = resolve_item(k, out, NULL, "return", true, opts, err);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Host test runner: each tests/unit/*.c defines TEST(name) { ... } functions,
+ * Host test runner: each tests/unit/ file defines TEST(name) { ... } functions,
  * registered at load time; build/tests/unit runs them all (or those whose name
  * contains argv[1]) and ends with "N passed, M failed".
  *

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/btf.h>
+
+#include "format.h"
+#include "json.h"
+#include "output.h"
+
+static __u64 clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void output_init(struct output *o, FILE *f, bool json)
+{
+	memset(o, 0, sizeof(*o));
+	o->f = f;
+	o->json = json;
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: derive wall time from one offset. */
+	o->boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	sb_init(&o->sb);
+}
+
+void output_free(struct output *o)
+{
+	sb_free(&o->sb);
+}
+
+void output_header(struct output *o)
+{
+	if (o->json)
+		return;
+	fprintf(o->f, "%-15s %3s %-7s %-7s %-16s %s\n", "TIME", "CPU", "PID", "TID", "COMM",
+		"FUNCTION");
+}
+
+static void wall_time(const struct output *o, __u64 ts, char *buf, size_t n, bool rfc3339)
+{
+	__u64 ns = o->boot_ns + ts;
+	time_t sec = ns / 1000000000ULL;
+	struct tm tm;
+	char tmp[32];
+
+	gmtime_r(&sec, &tm);
+	if (rfc3339) {
+		strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf, n, "%s.%09lluZ", tmp, (unsigned long long)(ns % 1000000000ULL));
+	} else {
+		localtime_r(&sec, &tm);
+		strftime(tmp, sizeof(tmp), "%H:%M:%S", &tm);
+		snprintf(buf, n, "%s.%06llu", tmp, (unsigned long long)(ns % 1000000000ULL) / 1000);
+	}
+}
+
+/* The bits of a bitfield, as an integer of the member's type. */
+static void bitfield_bytes(const struct ksnoop_item *it, const struct ksnoop_val *v, bool sign,
+			   __u8 out[8])
+{
+	__u64 x = 0;
+
+	memcpy(&x, v->data, v->len < 8 ? v->len : 8);
+	x >>= it->bit_off;
+	if (it->bit_size < 64)
+		x &= (1ULL << it->bit_size) - 1;
+	if (sign && it->bit_size < 64 && (x >> (it->bit_size - 1)) & 1)
+		x |= ~0ULL << it->bit_size;
+	memcpy(out, &x, 8);
+}
+
+static void c_string(struct strbuf *sb, const __u8 *s, size_t len)
+{
+	size_t i;
+
+	sb_putc(sb, '"');
+	for (i = 0; i < len && s[i]; i++) {
+		__u8 c = s[i];
+
+		if (c == '"' || c == '\\')
+			sb_printf(sb, "\\%c", c);
+		else if (c == '\n')
+			sb_puts(sb, "\\n");
+		else if (c == '\t')
+			sb_puts(sb, "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			sb_printf(sb, "\\x%02x", c);
+		else
+			sb_putc(sb, c);
+	}
+	sb_putc(sb, '"');
+}
+
+/* Userspace rendering of one captured value (text or JSON). */
+static void render_value(struct output *o, const struct tfunc *tf, const struct ksnoop_val *v,
+			 bool json, struct strbuf *sb)
+{
+	const struct ksnoop_item *it = &tf->plan.items[v->item];
+	const struct titem *ti = &tf->items[v->item];
+	const struct btf *btf = tf->kf->btf;
+	int err = 0;
+
+	if (v->flags & KSNOOP_V_UNREADABLE) {
+		if (ti->kind == VAL_PTR_DEREF && !v->addr)
+			sb_puts(sb, json ? "null" : "NULL");
+		else if (json)
+			sb_printf(sb, "{\"unreadable\":true,\"addr\":\"0x%llx\"}",
+				  (unsigned long long)v->addr);
+		else
+			sb_printf(sb, "<unreadable at 0x%llx>", (unsigned long long)v->addr);
+		return;
+	}
+	switch (ti->kind) {
+	case VAL_STR:
+		if (json)
+			json_put_string(sb, (const char *)v->data, strnlen((char *)v->data, v->len));
+		else
+			c_string(sb, v->data, v->len);
+		return;
+	case VAL_BITFIELD: {
+		__u8 bytes[8];
+
+		bitfield_bytes(it, v, it->flags & KSNOOP_I_SIGNED, bytes);
+		err = json ? fmt_json(btf, ti->type_id, bytes, 8, sb)
+			   : fmt_text(btf, ti->type_id, bytes, 8, sb);
+		break;
+	}
+	case VAL_PTR_DEREF:
+		if (!json)
+			sb_printf(sb, "*(0x%llx) ", (unsigned long long)v->addr);
+		/* fall through */
+	default:
+		err = json ? fmt_json(btf, ti->type_id, v->data, v->len, sb)
+			   : fmt_text(btf, ti->type_id, v->data, v->len, sb);
+	}
+	if (err)
+		sb_printf(sb, json ? "null" : "<cannot format: %s>", strerror(-err));
+}
+
+/* Text of a value: the kernel's text when it formatted it, else ours. */
+static void value_text(struct output *o, const struct tfunc *tf, const struct ksnoop_val *v,
+		       struct strbuf *sb)
+{
+	const struct titem *ti = &tf->items[v->item];
+
+	if (!(v->flags & KSNOOP_V_TEXT)) {
+		render_value(o, tf, v, false, sb);
+	} else {
+		size_t tlen = strnlen((const char *)v->data, v->len);
+
+		if (ti->kind == VAL_PTR_DEREF)
+			sb_printf(sb, "*(0x%llx) ", (unsigned long long)v->addr);
+		sb_put(sb, v->data, tlen);
+		if (v->flags & KSNOOP_V_RAWALSO) {
+			/* --format-check: our rendering of the same bytes must agree. */
+			struct strbuf mine;
+			int err;
+
+			sb_init(&mine);
+			err = fmt_text(tf->kf->btf, ti->type_id, v->data + KSNOOP_MAX_VALUE,
+				       v->raw_len, &mine);
+			/* The kernel's text stops at its buffer; compare what both have. */
+			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ? strcmp(sb_str(&mine), (char *)v->data)
+							       : strncmp(sb_str(&mine), (char *)v->data, tlen))) {
+				o->format_mismatches++;
+				fprintf(stderr,
+					"ksnoop: format mismatch for '%s' of %s:\n--- kernel\n%.*s\n--- ksnoop\n%s\n---\n",
+					ti->label, tf->kf->name, (int)tlen, (char *)v->data,
+					sb_str(&mine));
+			}
+			sb_free(&mine);
+		}
+	}
+	if (v->flags & KSNOOP_V_TRUNC)
+		sb_puts(sb, " <truncated>");
+}
+
+/* Append each line of @text indented by @ind spaces. */
+static void put_indented(struct strbuf *sb, const char *text, int ind)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		sb_printf(sb, "%*s", ind, "");
+		sb_put(sb, p, n);
+		sb_putc(sb, '\n');
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struct ksnoop_val *v)
+{
+	const __u8 *end = (const __u8 *)r + r->size, *p;
+	__u32 len;
+
+	if (!v) {
+		p = r->data;
+	} else {
+		len = v->len + ((v->flags & KSNOOP_V_RAWALSO) ? v->raw_len : 0);
+		p = (const __u8 *)v + sizeof(*v) + KSNOOP_VAL_ALIGN(len);
+	}
+	if (p + sizeof(*v) > end)
+		return NULL;
+	v = (const void *)p;
+	len = v->len + ((v->flags & KSNOOP_V_RAWALSO) ? v->raw_len : 0);
+	if (p + sizeof(*v) + len > end)
+		return NULL;
+	return v;
+}
+
+static void text_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
+		      const struct ksnoop_rec *exit, bool in_flight)
+{
+	const struct ksnoop_rec *first = entry ? entry : exit;
+	const struct ksnoop_rec *recs[2] = { entry, exit };
+	struct strbuf *sb = &o->sb, val;
+	char when[64];
+	int r;
+
+	wall_time(o, first->ts, when, sizeof(when), false);
+	sb_printf(sb, "%-15s %3u %-7u %-7u %-16.16s %s", when, first->cpu, first->tgid,
+		  first->tid, first->comm, tf->kf->name);
+	if (entry && exit)
+		sb_printf(sb, " (%.3f us)", (exit->ts - entry->ts) / 1000.0);
+	if (in_flight)
+		sb_puts(sb, " (in flight: tracing stopped before it returned)");
+	if (entry && (entry->flags & KSNOOP_R_DEEP))
+		sb_puts(sb, " (nested too deep to pair with its return)");
+	sb_putc(sb, '\n');
+	sb_init(&val);
+	for (r = 0; r < 2; r++) {
+		const struct ksnoop_val *v = NULL;
+
+		if (!recs[r])
+			continue;
+		while ((v = next_val(recs[r], v))) {
+			if (v->item >= tf->nitems)
+				continue;
+			sb_reset(&val);
+			sb_printf(&val, "%s = ", tf->items[v->item].label);
+			value_text(o, tf, v, &val);
+			put_indented(sb, sb_str(&val), 4);
+		}
+	}
+	sb_free(&val);
+}
+
+static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
+		      const struct ksnoop_rec *exit, bool in_flight)
+{
+	const struct ksnoop_rec *first = entry ? entry : exit;
+	const struct ksnoop_rec *recs[2] = { entry, exit };
+	struct strbuf *sb = &o->sb;
+	bool any = false;
+	char when[64];
+	int r;
+
+	wall_time(o, first->ts, when, sizeof(when), true);
+	sb_printf(sb, "{\"type\":\"call\",\"time_ns\":%llu,\"time\":\"%s\",\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
+		  (unsigned long long)first->ts, when, first->cpu, first->tgid, first->tid);
+	json_put_string(sb, first->comm, strnlen(first->comm, sizeof(first->comm)));
+	sb_puts(sb, ",\"func\":");
+	json_put_string(sb, tf->kf->name, strlen(tf->kf->name));
+	sb_puts(sb, ",\"args\":{");
+	for (r = 0; r < 2; r++) {
+		const struct ksnoop_val *v = NULL;
+
+		if (!recs[r])
+			continue;
+		while ((v = next_val(recs[r], v))) {
+			const struct titem *ti;
+
+			if (v->item >= tf->nitems)
+				continue;
+			ti = &tf->items[v->item];
+			if (ti->is_ret && !strcmp(ti->label, "return"))
+				continue; /* the top-level "ret" */
+			if (any)
+				sb_putc(sb, ',');
+			any = true;
+			json_put_string(sb, ti->label, strlen(ti->label));
+			sb_putc(sb, ':');
+			render_value(o, tf, v, true, sb);
+		}
+	}
+	sb_putc(sb, '}');
+	if (exit) {
+		const struct ksnoop_val *v = NULL;
+		bool done = false;
+
+		while ((v = next_val(exit, v))) {
+			const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
+
+			if (ti && ti->is_ret && !strcmp(ti->label, "return")) {
+				sb_puts(sb, ",\"ret\":");
+				render_value(o, tf, v, true, sb);
+				done = true;
+			}
+		}
+		if (!done && !tf->returns_void) {
+			sb_puts(sb, ",\"ret\":");
+			json_put_s64(sb, (__s64)exit->ret);
+		}
+		if (entry)
+			sb_printf(sb, ",\"duration_ns\":%llu",
+				  (unsigned long long)(exit->ts - entry->ts));
+	}
+	if (in_flight)
+		sb_puts(sb, ",\"in_flight\":true");
+	sb_puts(sb, "}\n");
+}
+
+static int flush(struct output *o)
+{
+	size_t len = o->sb.len, n = fwrite(sb_str(&o->sb), 1, len, o->f);
+
+	sb_reset(&o->sb);
+	if (n != len)
+		return -EPIPE;
+	if (fflush(o->f))
+		return -EPIPE;
+	return 0;
+}
+
+int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
+		const struct ksnoop_rec *exit, bool in_flight)
+{
+	sb_reset(&o->sb);
+	if (o->json)
+		json_call(o, tf, entry, exit, in_flight);
+	else
+		text_call(o, tf, entry, exit, in_flight);
+	return flush(o);
+}
+
+int output_lost(struct output *o, __u64 n, const char *reason)
+{
+	sb_reset(&o->sb);
+	if (o->json)
+		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"}\n",
+			  (unsigned long long)n, reason);
+	else
+		sb_printf(&o->sb, "--- lost %llu records (%s)\n", (unsigned long long)n, reason);
+	return flush(o);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Stage 5: render paired records as text or JSON Lines.
+ *
+ * Text output, one block per call (printed when the call returns):
+ *
+ *   TIME            CPU PID     TID     COMM             FUNCTION
+ *   21:56:14.123456   0 215     215     udpsend          ip_send_skb (12.345 us)
+ *       skb->len = (unsigned int)33
+ *       skb->sk = *(0xffff888003c2a000) (struct sock){
+ *        .__sk_common = (struct sock_common){
+ *       ...
+ *       return = (int)0
+ *
+ * Values are printed in the kernel's bpf_snprintf_btf() format, whichever
+ * side formatted them.
+ */
+#ifndef __KSNOOP_OUTPUT_H
+#define __KSNOOP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ksnoop.h"
+#include "resolve.h"
+
+struct output {
+	FILE *f;
+	bool json;
+	__u64 boot_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
+	struct strbuf sb;
+};
+
+void output_init(struct output *o, FILE *f, bool json);
+void output_free(struct output *o);
+void output_header(struct output *o);
+
+/*
+ * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
+ * with --entry or for a call still in flight when tracing stopped).
+ * Returns 0, or -EPIPE when the output went away.
+ */
+int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
+		const struct ksnoop_rec *exit, bool in_flight);
+
+/* In-stream loss report: @n records lost since the last one. */
+int output_lost(struct output *o, __u64 n, const char *reason);
+
+#endif /* __KSNOOP_OUTPUT_H */

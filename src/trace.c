@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "kfeatures.h"
+#include "ksnoop.skel.h"
+#include "output.h"
+#include "trace.h"
+
+int exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case -ENOENT:
+	case -ESRCH:
+	case -ERANGE:
+	case -E2BIG:
+		return EXIT_RESOLVE;
+	case -EPERM:
+	case -EACCES:
+		return EXIT_PRIV;
+	case -EOPNOTSUPP:
+		return EXIT_NOSUP;
+	case -EINVAL:
+		return EXIT_RESOLVE;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+/* ---- selecting functions ---- */
+
+/* ftrace's list of traceable functions, when the kernel lets us read it. */
+struct traceable {
+	char **names;
+	int n;
+	bool known;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void traceable_load(struct traceable *tr)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/tracing/available_filter_functions",
+		"/sys/kernel/debug/tracing/available_filter_functions",
+	};
+	char line[512];
+	size_t i;
+	FILE *f = NULL;
+	int cap = 0;
+
+	for (i = 0; i < ARRAY_SIZE(paths) && !f; i++)
+		f = fopen(paths[i], "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *sp = strpbrk(line, " \t\n");
+
+		if (sp)
+			*sp = '\0';
+		if (tr->n == cap) {
+			char **p = realloc(tr->names, (cap = cap ? cap * 2 : 4096) * sizeof(*p));
+
+			if (!p)
+				break;
+			tr->names = p;
+		}
+		tr->names[tr->n] = strdup(line);
+		if (tr->names[tr->n])
+			tr->n++;
+	}
+	fclose(f);
+	qsort(tr->names, tr->n, sizeof(*tr->names), cmp_str);
+	tr->known = tr->n > 0;
+}
+
+static void traceable_free(struct traceable *tr)
+{
+	int i;
+
+	for (i = 0; i < tr->n; i++)
+		free(tr->names[i]);
+	free(tr->names);
+}
+
+/*
+ * Why fentry cannot trace @kf, or NULL. The trampoline limits come from the
+ * kernel's btf_distill_func_proto(): at most 12 (6 before 6.8 on x86) argument
+ * registers, no varargs, no struct return, no argument over 16 bytes.
+ */
+static const char *untraceable(const struct kfunc *kf, const struct traceable *tr, char *buf,
+			       size_t n)
+{
+	const struct btf *btf = kf->btf;
+	const struct btf_type *proto = btf__type_by_id(btf, btf__type_by_id(btf, kf->id)->type);
+	const struct btf_type *rt;
+	const struct btf_param *p = btf_params(proto);
+	int i, slots = 0;
+
+	if (tr->known && !bsearch(&kf->name, tr->names, tr->n, sizeof(char *), cmp_str))
+		return "not in available_filter_functions (inlined, notrace or not a real symbol)";
+	rt = btf__type_by_id(btf, kbtf_skip_mods(btf, proto->type, true));
+	if (proto->type && rt && btf_is_composite(rt))
+		return "it returns a struct or union";
+	for (i = 0; i < btf_vlen(proto); i++) {
+		__s64 sz;
+
+		if (!p[i].type)
+			return "it takes variable arguments";
+		sz = btf__resolve_size(btf, p[i].type);
+		if (sz <= 0 || sz > 16) {
+			snprintf(buf, n, "argument %d is %lld bytes (fentry takes up to 16)", i + 1,
+				 (long long)sz);
+			return buf;
+		}
+		slots += sz > 8 ? 2 : 1;
+	}
+	if (slots > KSNOOP_MAX_ARGS) {
+		snprintf(buf, n, "its arguments take %d registers (fentry reads up to %d)", slots,
+			 KSNOOP_MAX_ARGS);
+		return buf;
+	}
+	return NULL;
+}
+
+struct selection {
+	const struct kbtf *k;
+	const struct trace_opts *o;
+	const struct spec *spec;
+	struct traceable tr;
+	struct tfunc *funcs;
+	int n, cap;
+	/* per glob */
+	int matched, skipped_arg, skipped_untraceable, skipped_other;
+	struct resolve_err first_err;
+	int err;
+};
+
+static bool excluded(const struct selection *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->o->nexcludes; i++)
+		if (!fnmatch(s->o->excludes[i], name, 0))
+			return true;
+	return false;
+}
+
+static bool selected(const struct selection *s, const struct kfunc *kf)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->funcs[i].kf == kf)
+			return true;
+	return false;
+}
+
+static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_err *rerr)
+{
+	struct resolve_opts ropts = {
+		.kernel_format = s->o->t.kernel_format || s->o->t.format_check,
+		.string_size = s->o->string_size,
+	};
+	int err;
+
+	if (s->n == s->cap) {
+		struct tfunc *p = realloc(s->funcs, (s->cap = s->cap ? s->cap * 2 : 16) * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		s->funcs = p;
+	}
+	err = resolve_func(s->k, kf, s->spec, &ropts, &s->funcs[s->n], rerr);
+	if (err) {
+		tfunc_free(&s->funcs[s->n]);
+		return err;
+	}
+	s->n++;
+	return 0;
+}
+
+static int glob_cb(const struct kfunc *kf, void *ctx)
+{
+	struct selection *s = ctx;
+	struct resolve_err rerr;
+	char buf[128];
+	int err;
+
+	if (excluded(s, kf->name) || selected(s, kf))
+		return 0;
+	s->matched++;
+	if (untraceable(kf, &s->tr, buf, sizeof(buf))) {
+		s->skipped_untraceable++;
+		pr_info(1, "skipping %s: %s\n", kf->name, untraceable(kf, &s->tr, buf, sizeof(buf)));
+		return 0;
+	}
+	err = add_func(s, kf, &rerr);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		if (err == -ENOENT)
+			s->skipped_arg++;
+		else
+			s->skipped_other++;
+		if (!s->first_err.code)
+			s->first_err = rerr;
+		pr_info(1, "skipping %s: %s\n", kf->name, rerr.msg);
+	}
+	return 0;
+}
+
+static void report_rerr(const struct resolve_err *e)
+{
+	pr_error_hint(e->hint[0] ? e->hint : NULL, "%s", e->msg);
+}
+
+static int select_spec(struct selection *s, struct kbtf *k, const struct spec *spec)
+{
+	struct resolve_err rerr;
+	const struct kfunc *kf;
+	char buf[128];
+	const char *why;
+	int err;
+
+	s->spec = spec;
+	if (spec->module)
+		kbtf_load_modules(k);
+	if (spec->is_glob) {
+		s->matched = s->skipped_arg = s->skipped_untraceable = s->skipped_other = 0;
+		memset(&s->first_err, 0, sizeof(s->first_err));
+		err = kbtf_for_each_func(k, spec->module, spec->func, glob_cb, s);
+		if (err)
+			return err;
+		if (!s->matched) {
+			pr_error_hint("'ksnoop info GLOB' lists what a pattern matches",
+				      "no traceable function matches '%s'%s", spec->text,
+				      s->o->nexcludes ? " (after -x exclusions)" : "");
+			return -ENOENT;
+		}
+		if (s->skipped_untraceable == s->matched) {
+			pr_error_hint("run with -v to see why each was skipped",
+				      "'%s' matches %d functions, none of which fentry can trace",
+				      spec->text, s->matched);
+			return -ENOENT;
+		}
+		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable == s->matched) {
+			pr_error_hint(s->first_err.hint[0] ? s->first_err.hint : NULL,
+				      "no function matching '%s' fits its items: %s", spec->text,
+				      s->first_err.msg);
+			return s->first_err.code ? s->first_err.code : -ENOENT;
+		}
+		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable)
+			pr_info(0, "ksnoop: '%s': %d functions matched, skipped %d (%d untraceable, %d without the named arguments, %d other)\n",
+				spec->text, s->matched,
+				s->skipped_arg + s->skipped_other + s->skipped_untraceable,
+				s->skipped_untraceable, s->skipped_arg, s->skipped_other);
+		return 0;
+	}
+
+	kf = kbtf_find_func(k, spec->module, spec->func);
+	if (!kf && !spec->module && !k->mods_loaded) {
+		kbtf_load_modules(k);
+		kf = kbtf_find_func(k, NULL, spec->func);
+	}
+	if (!kf) {
+		const char *near[3];
+		char hint[512] = "";
+		int n = kbtf_suggest(k, spec->func, near, 3), i;
+
+		if (n) {
+			size_t len = snprintf(hint, sizeof(hint), "did you mean");
+			for (i = 0; i < n && len < sizeof(hint); i++)
+				len += snprintf(hint + len, sizeof(hint) - len, "%s '%s'",
+						i ? (i == n - 1 ? " or" : ",") : "", near[i]);
+			if (len < sizeof(hint))
+				snprintf(hint + len, sizeof(hint) - len, "?");
+		}
+		pr_error_hint(n ? hint : "'ksnoop info GLOB' lists functions",
+			      "no function '%s' in the kernel's BTF%s%s", spec->func,
+			      spec->module ? " of module " : "", spec->module ? spec->module : "");
+		return -ENOENT;
+	}
+	if (selected(s, kf))
+		return 0;
+	why = untraceable(kf, &s->tr, buf, sizeof(buf));
+	if (why && !s->k->from_file) {
+		pr_error_hint("pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
+			      "function '%s' cannot be traced: %s", kf->name, why);
+		return -EOPNOTSUPP;
+	}
+	err = add_func(s, kf, &rerr);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		report_rerr(&rerr);
+		return err;
+	}
+	return 0;
+}
+
+static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
+		      struct selection *s)
+{
+	int i, err = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->k = k;
+	s->o = o;
+	if (!k->from_file)
+		traceable_load(&s->tr);
+	for (i = 0; i < nspecs && !err; i++)
+		err = select_spec(s, k, &specs[i]);
+	return err;
+}
+
+static void selection_free(struct selection *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		tfunc_free(&s->funcs[i]);
+	free(s->funcs);
+	traceable_free(&s->tr);
+}
+
+/* ---- info ---- */
+
+/* A struct's members with offsets; anonymous members' members inline, indented. */
+static void dump_members(const struct btf *btf, __u32 id, __u32 base_bits, int depth,
+			 struct strbuf *sb)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t) && depth < 16; i++, m++) {
+		__u32 bits = btf_member_bitfield_size(t, i);
+		__u32 off = base_bits + btf_member_bit_offset(t, i);
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		__u32 mid = kbtf_skip_mods(btf, m->type, true);
+		const struct btf_type *mt = btf__type_by_id(btf, mid);
+
+		sb_printf(sb, "%*s", 8 * (depth + 1), "");
+		if ((!name || !*name) && mt && btf_is_composite(mt)) {
+			sb_printf(sb, "%s { /* anonymous, offset %u */\n",
+				  btf_is_union(mt) ? "union" : "struct", off / 8);
+			dump_members(btf, mid, off, depth + 1, sb);
+			sb_printf(sb, "%*s};\n", 8 * (depth + 1), "");
+			continue;
+		}
+		type_decl(btf, m->type, name, sb);
+		if (bits)
+			sb_printf(sb, ": %u", bits);
+		sb_printf(sb, "; /* offset %u", off / 8);
+		if (bits || off % 8)
+			sb_printf(sb, ", bit %u", off % 8);
+		sb_puts(sb, " */\n");
+	}
+}
+
+static void dump_composite(const struct btf *btf, __u32 id, struct strbuf *sb)
+{
+	type_decl(btf, id, NULL, sb);
+	sb_printf(sb, " { /* size %u */\n", btf__type_by_id(btf, id)->size);
+	dump_members(btf, id, 0, 0, sb);
+	sb_puts(sb, "};\n");
+}
+
+int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
+{
+	struct selection s;
+	struct strbuf sb;
+	int i, j, err;
+
+	err = select_all(k, specs, nspecs, o, &s);
+	sb_init(&sb);
+	for (i = 0; i < s.n && !err; i++) {
+		const struct tfunc *tf = &s.funcs[i];
+		const struct btf *btf = tf->kf->btf;
+
+		sb_reset(&sb);
+		func_prototype(btf, tf->kf->id, &sb);
+		sb_puts(&sb, ";");
+		if (tf->kf->module)
+			sb_printf(&sb, " /* module %s */", tf->kf->module);
+		sb_putc(&sb, '\n');
+		if (verbosity >= 1) {
+			const struct btf_type *proto = btf__type_by_id(btf, tf->proto_id);
+			const struct btf_param *p = btf_params(proto);
+			__u32 ids[KSNOOP_MAX_ARGS + 1];
+			int n = 0, a;
+
+			ids[n++] = proto->type;
+			for (a = 0; a < btf_vlen(proto) && n < (int)ARRAY_SIZE(ids); a++)
+				ids[n++] = p[a].type;
+			for (j = 0; j < n; j++) {
+				__u32 id = kbtf_skip_mods(btf, ids[j], true);
+				const struct btf_type *t = btf__type_by_id(btf, id);
+
+				if (t && btf_is_ptr(t))
+					id = kbtf_skip_mods(btf, t->type, true);
+				t = btf__type_by_id(btf, id);
+				if (t && btf_is_composite(t) && btf_vlen(t))
+					dump_composite(btf, id, &sb);
+			}
+		}
+		if (verbosity >= 2 && s.spec && s.spec->nitems)
+			tfunc_dump(tf, &sb);
+		fputs(sb_str(&sb), stdout);
+	}
+	sb_free(&sb);
+	selection_free(&s);
+	return err;
+}
+
+/* ---- trace ---- */
+
+struct pending {
+	struct ksnoop_rec *rec;
+};
+
+struct thread {
+	__u32 tid;
+	int n;
+	struct pending stack[KSNOOP_MAX_DEPTH];
+	struct thread *next;
+};
+
+#define THREAD_BUCKETS 1024
+
+struct run {
+	struct tracer t;
+	struct output out;
+	const struct trace_opts *o;
+	struct thread *threads[THREAD_BUCKETS];
+	__u64 shown, unpaired, lost_reported, in_flight;
+	bool done;
+	int err;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static struct thread *thread_get(struct run *r, __u32 tid, bool create)
+{
+	struct thread **pp = &r->threads[tid % THREAD_BUCKETS], *th;
+
+	for (th = *pp; th; th = th->next)
+		if (th->tid == tid)
+			return th;
+	if (!create)
+		return NULL;
+	th = calloc(1, sizeof(*th));
+	if (!th)
+		return NULL;
+	th->tid = tid;
+	th->next = *pp;
+	*pp = th;
+	return th;
+}
+
+static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		bool in_flight)
+{
+	const struct ksnoop_rec *rec = entry ? entry : exit;
+	int err;
+
+	if (r->done || rec->func >= (__u32)r->t.nfuncs)
+		return 0;
+	err = output_call(&r->out, &r->t.funcs[rec->func], entry, exit, in_flight);
+	if (err) {
+		r->done = true; /* stdout went away (e.g. | head) */
+		return 0;
+	}
+	r->shown++;
+	if (r->o->max_events && r->shown >= r->o->max_events)
+		r->done = true;
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	const struct ksnoop_rec *rec = data;
+	struct run *r = ctx;
+	struct thread *th;
+
+	if (size < sizeof(*rec) || rec->size > size)
+		return 0;
+	if (rec->type == KSNOOP_REC_ENTRY) {
+		if (rec->flags & KSNOOP_R_NOEXIT)
+			return show(r, rec, NULL, false);
+		th = thread_get(r, rec->tid, true);
+		if (!th)
+			return -ENOMEM;
+		/* Entries deeper than ours whose exits never came (lost records). */
+		while (th->n > 0 && th->stack[th->n - 1].rec->depth >= rec->depth) {
+			free(th->stack[--th->n].rec);
+			r->unpaired++;
+		}
+		if (th->n >= KSNOOP_MAX_DEPTH)
+			return show(r, rec, NULL, false);
+		th->stack[th->n].rec = malloc(rec->size);
+		if (!th->stack[th->n].rec)
+			return -ENOMEM;
+		memcpy(th->stack[th->n].rec, rec, rec->size);
+		th->n++;
+		return 0;
+	}
+	th = thread_get(r, rec->tid, false);
+	while (th && th->n > 0) {
+		struct ksnoop_rec *e = th->stack[th->n - 1].rec;
+
+		if (e->depth > rec->depth) {
+			free(e);
+			th->n--;
+			r->unpaired++;
+			continue;
+		}
+		if (e->depth == rec->depth && e->func == rec->func) {
+			th->n--;
+			if (!(rec->flags & KSNOOP_R_DROP))
+				show(r, e, rec, false);
+			free(e);
+			return 0;
+		}
+		break;
+	}
+	r->unpaired++;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void report_lost(struct run *r)
+{
+	__u64 st[KSNOOP_STAT_MAX];
+
+	if (tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
+		return;
+	if (st[KSNOOP_STAT_LOST] > r->lost_reported) {
+		output_lost(&r->out, st[KSNOOP_STAT_LOST] - r->lost_reported,
+			    "ring buffer full; raise -P");
+		r->lost_reported = st[KSNOOP_STAT_LOST];
+	}
+}
+
+int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
+{
+	struct ring_buffer *rb = NULL;
+	struct sigaction sa = {};
+	struct selection s;
+	double start, last_lost;
+	struct run *r;
+	int err, i;
+
+	if (k->from_file) {
+		pr_error_hint("use --btf with 'info'; 'trace' reads the running kernel's BTF",
+			      "cannot trace with --btf: the BTF file need not describe this kernel");
+		return -EINVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->o = o;
+	err = select_all(k, specs, nspecs, o, &s);
+	if (err)
+		goto out_sel;
+	if (verbosity >= 2)
+		for (i = 0; i < s.n; i++) {
+			struct strbuf sb;
+
+			sb_init(&sb);
+			tfunc_dump(&s.funcs[i], &sb);
+			fputs(sb_str(&sb), stderr);
+			sb_free(&sb);
+		}
+	err = require_tracing(!o->t.entry_only);
+	if (err)
+		goto out_sel;
+	if (o->t.kernel_format || o->t.format_check) {
+		int ferr;
+
+		if (!feature_probe(FEAT_SNPRINTF_BTF, &ferr)) {
+			pr_error("--kernel-format needs bpf_snprintf_btf() (Linux 5.10+): %s",
+				 strerror(-ferr));
+			err = -EOPNOTSUPP;
+			goto out_sel;
+		}
+	}
+
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	start = now_s();
+	err = tracer_load(&r->t, s.funcs, s.n, &o->t);
+	if (!err)
+		err = tracer_attach(&r->t);
+	if (err)
+		goto out;
+	rb = ring_buffer__new(bpf_map__fd(r->t.skel->maps.events), on_record, r, NULL);
+	if (!rb) {
+		err = -errno;
+		pr_error("cannot open the ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	pr_info(0, "ksnoop: attached %d function%s in %.2f s (%s); Ctrl-C to stop\n", s.n,
+		s.n == 1 ? "" : "s", now_s() - start, r->t.backend);
+
+	output_init(&r->out, stdout, o->json);
+	output_header(&r->out);
+	start = last_lost = now_s();
+	while (!stop_signal && !r->done) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			pr_error("reading the ring buffer failed: %s", strerror(-err));
+			break;
+		}
+		err = 0;
+		if (now_s() - last_lost >= 1.0) {
+			report_lost(r);
+			last_lost = now_s();
+		}
+		if (o->duration > 0 && now_s() - start >= o->duration)
+			break;
+	}
+	/* Drain what is already in the ring buffer. */
+	if (!r->done)
+		ring_buffer__consume(rb);
+	report_lost(r);
+	/* Calls that had not returned when we stopped are not dropped silently. */
+	for (i = 0; i < THREAD_BUCKETS; i++) {
+		struct thread *th;
+
+		for (th = r->threads[i]; th; th = th->next)
+			while (th->n > 0) {
+				struct ksnoop_rec *e = th->stack[--th->n].rec;
+
+				if (!r->done)
+					show(r, e, NULL, true);
+				r->in_flight++;
+				free(e);
+			}
+	}
+	if (o->json)
+		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"format_mismatches\":%llu}\n",
+		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
+		       (unsigned long long)r->in_flight, (unsigned long long)r->unpaired,
+		       (unsigned long long)r->out.format_mismatches);
+	fflush(stdout);
+	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost, %llu in flight at exit",
+		(unsigned long long)r->shown, (unsigned long long)r->lost_reported,
+		(unsigned long long)r->in_flight);
+	if (r->unpaired)
+		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
+	if (o->t.format_check)
+		fprintf(stderr, ", %llu format mismatches",
+			(unsigned long long)r->out.format_mismatches);
+	fputc('\n', stderr);
+	if (r->out.format_mismatches)
+		err = -EBADMSG;
+out:
+	ring_buffer__free(rb);
+	tracer_close(&r->t);
+	output_free(&r->out);
+	for (i = 0; i < THREAD_BUCKETS; i++)
+		while (r->threads[i]) {
+			struct thread *th = r->threads[i];
+
+			r->threads[i] = th->next;
+			while (th->n > 0)
+				free(th->stack[--th->n].rec);
+			free(th);
+		}
+out_sel:
+	selection_free(&s);
+	free(r);
+	return err;
+}

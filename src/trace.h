@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pipeline of `ksnoop trace` and `ksnoop info`: select functions for each
+ * SPEC, resolve them, attach, consume records, pair entries with exits per
+ * thread and hand calls to the output stage.
+ */
+#ifndef __KSNOOP_TRACE_H
+#define __KSNOOP_TRACE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "attach.h"
+#include "kbtf.h"
+#include "parse.h"
+
+struct trace_opts {
+	struct tracer_opts t;
+	bool json;
+	__u64 max_events;	/* -n: stop after this many calls (0: no limit) */
+	double duration;	/* --duration seconds (0: no limit) */
+	char **excludes;	/* -x globs */
+	int nexcludes;
+	__u32 string_size;
+};
+
+/* Exit codes, documented in man/ksnoop.8. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure: load, attach, kernel refused */
+	EXIT_USAGE = 2,		/* bad command line or SPEC syntax */
+	EXIT_RESOLVE = 3,	/* SPEC does not fit the kernel: no such function, argument, member */
+	EXIT_PRIV = 4,		/* missing privilege */
+	EXIT_NOSUP = 5,		/* kernel lacks a needed feature */
+};
+
+int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);
+int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);
+
+/* Errno from the stages to an exit code. */
+int exit_code(int err);
+
+#endif /* __KSNOOP_TRACE_H */

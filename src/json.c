@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * JSON encoding helpers. Kernel strings are arbitrary bytes: every byte that
+ * is a control character or not part of a well-formed UTF-8 sequence comes out
+ * as \u00XX (the byte's value), so the output is always valid JSON and valid
+ * UTF-8, and a reader can still tell which byte was there.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "json.h"
+
+/*
+ * Length of the well-formed UTF-8 sequence starting at @s (at most @len bytes),
+ * or 0 if the bytes there are not one (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	/* The second byte's range is narrower after some lead bytes. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void json_put_string(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	sb_putc(sb, '"');
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c >= 0x80) {
+			n = utf8_seq_len(p + i, len - i);
+			if (n) {
+				sb_put(sb, p + i, n);
+				i += n;
+			} else {
+				sb_printf(sb, "\\u%04x", c);
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"':
+			sb_puts(sb, "\\\"");
+			break;
+		case '\\':
+			sb_puts(sb, "\\\\");
+			break;
+		case '\n':
+			sb_puts(sb, "\\n");
+			break;
+		case '\t':
+			sb_puts(sb, "\\t");
+			break;
+		case '\r':
+			sb_puts(sb, "\\r");
+			break;
+		case '\b':
+			sb_puts(sb, "\\b");
+			break;
+		case '\f':
+			sb_puts(sb, "\\f");
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				sb_printf(sb, "\\u%04x", c);
+			else
+				sb_putc(sb, (char)c);
+		}
+		i++;
+	}
+	sb_putc(sb, '"');
+}
+
+#define JSON_MAX_EXACT (1ULL << 53)
+
+void json_put_u64(struct strbuf *sb, uint64_t v)
+{
+	if (v <= JSON_MAX_EXACT)
+		sb_printf(sb, "%" PRIu64, v);
+	else
+		sb_printf(sb, "\"%" PRIu64 "\"", v);
+}
+
+void json_put_s64(struct strbuf *sb, int64_t v)
+{
+	/* |v| computed in unsigned arithmetic: -INT64_MIN overflows int64_t. */
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	if (mag <= JSON_MAX_EXACT)
+		sb_printf(sb, "%" PRId64, v);
+	else
+		sb_printf(sb, "\"%" PRId64 "\"", v);
+}

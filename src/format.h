@@ -17,6 +17,7 @@
 #include "util.h"
 
 struct btf;
+struct btf_type;
 
 /*
  * Append the text of the value of BTF type @type_id held in @data (@len bytes;
@@ -30,5 +31,89 @@ int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 /* Append the value as one JSON value (see man/ksnoop.8, JSON OUTPUT). */
 int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	     struct strbuf *out);
+
+/*
+ * The C type name of @type_id as the kernel prints it between the parentheses
+ * of "(type)value": "struct sk_buff *", "unsigned int", "char[]", "u32",
+ * "atomic_t", "( *)" style quirks included (void and function pointers print
+ * as " *"). Appended to @out. Returns 0, or -EINVAL if the id is invalid or the
+ * kernel would print no name (more than 10 levels of pointers/arrays/typedefs).
+ */
+int fmt_type_name(const struct btf *btf, __u32 type_id, struct strbuf *out);
+
+/*
+ * A C string read from kernel memory as @len bytes: the text up to the first
+ * NUL. Text: "..." with C escapes (\n \t \r \\ \" and \ooo octal for other
+ * bytes outside printable ASCII), followed by "..." when no NUL was found in
+ * @len bytes (the string was cut). JSON: one string (see json_put_string).
+ */
+void fmt_cstring_text(struct strbuf *out, const void *s, size_t len);
+void fmt_cstring_json(struct strbuf *out, const void *s, size_t len);
+
+/*
+ * The walker. fmt_walk() visits the value of @type_id in @data depth first and
+ * calls the sink for each node: begin()/end() around a struct, union or array,
+ * scalar() for everything else (int, bitfield, enum, pointer, float, and kinds
+ * that have no value such as a function prototype). The walker owns layout:
+ * modifiers (typedef, const, volatile, restrict, type tags) are skipped, member
+ * offsets and bitfields located, array elements stepped, and a node whose bytes
+ * lie beyond the capture is not visited (scalars need all their bytes; an
+ * aggregate is visited if it starts within the capture). Sinks own rendering.
+ *
+ * Callbacks return 0 to go on, or:
+ *  FMT_SKIP  from begin(): do not visit the children; end() is not called;
+ *  FMT_STOP  stop the array that holds this node (the kernel's "char array
+ *            ended at NUL");
+ *  FMT_ABORT end the whole walk now; fmt_walk() returns FMT_ABORT;
+ *  < 0       an error, returned by fmt_walk().
+ * Guards: nesting deeper than FMT_MAX_DEPTH returns -E2BIG, more than
+ * FMT_MAX_NODES nodes -E2BIG, modifier loops -ELOOP; all reads are
+ * bounds-checked and unaligned-safe, so arbitrary BTF and bytes are fine.
+ */
+#define FMT_MAX_DEPTH 32
+#define FMT_MAX_NODES (1U << 20)
+
+enum {
+	FMT_SKIP = 1,
+	FMT_STOP = 2,
+	FMT_ABORT = 3,
+};
+
+struct fmt_node {
+	const struct btf *btf;
+	__u32 type_id;		  /* as declared: top-level id, member->type, array->type */
+	__u32 res_id;		  /* type_id with modifiers skipped */
+	const struct btf_type *t; /* type of res_id */
+	const char *name;	  /* member name ("" anonymous); NULL if not a member */
+	bool is_elem;		  /* an array element (index below) */
+	bool char_elem;		  /* element of an array of 1-byte ints */
+	__u32 index;
+	int depth;	  /* 0 top-level; +1 inside each struct/union/array */
+	const __u8 *data; /* first byte of the value */
+	size_t avail;	  /* captured bytes from data to the end of the capture */
+	__u32 size;	  /* size of the type in bytes (0 for void, fwd, func...) */
+	__u8 bit_off;	  /* bit offset within data[0] (struct members) */
+	__u8 bit_size;	  /* bitfield width; 0 if not a bitfield member */
+};
+
+struct fmt_sink {
+	/*
+	 * FMT_SINK_KERNEL: walk as the kernel's btf_show does, quirks included:
+	 * arrays whose element type has no "size" in BTF terms (pointers,
+	 * arrays) repeat their first element (the kernel steps by 0 bytes).
+	 */
+	unsigned int flags;
+	int (*begin)(void *ctx, const struct fmt_node *n);
+	int (*end)(void *ctx, const struct fmt_node *n);
+	int (*scalar)(void *ctx, const struct fmt_node *n);
+	void *ctx;
+};
+
+#define FMT_SINK_KERNEL (1U << 0)
+
+int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
+	     const struct fmt_sink *sink);
+/* Walk again the subtree rooted at @n (from a callback), with another sink. */
+int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink);
 
 #endif /* __KSNOOP_FORMAT_H */

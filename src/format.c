@@ -1,0 +1,1121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Decode a BTF-typed value captured as bytes: one walker (fmt_walk), sinks for
+ * kernel-identical text (fmt_text) and JSON (fmt_json). See format.h for the
+ * walker/sink contract.
+ *
+ * TEXT: what bpf_snprintf_btf(str, size, &ptr, sizeof(ptr), BTF_F_PTR_RAW)
+ * prints (kernel/bpf/btf.c, btf_show_*), checked against the source of 6.0
+ * through 7.x, where this code is unchanged. Sample: a zero-filled struct sock
+ * with __sk_common.skc_dport = htons(80), as the host prints it:
+ *
+ *	(struct sock){
+ *	 .__sk_common = (struct sock_common){
+ *	  (union){
+ *	   .skc_portpair = (__portpair)20480,
+ *	   (struct){
+ *	    .skc_dport = (__be16)20480,
+ *	   },
+ *	  },
+ *	 },
+ *	}
+ *
+ * Rules, in the kernel's words where it has them:
+ *  - one line per value: <indent><name><value><delim>\n. indent is one space
+ *    per depth (at most 32); delim is "," at depth > 0, "" at depth 0.
+ *  - name is ".member = (type)" for a named member, "(type)" otherwise, and ""
+ *    while "array_member" is set (see below); it is formatted into an 80-byte
+ *    buffer, so it is cut at 79 bytes. type follows btf_show_name(): typedef
+ *    name if the first non-qualifier link is a typedef (then no struct/union/
+ *    enum prefix), "struct x"/"union x"/"enum x", then " " and one '*' per
+ *    pointer, "[]" per array dimension; const/volatile/restrict/type tags are
+ *    skipped only after the first link, so a member declared "volatile u8"
+ *    prints "()"; void and function pointers print "( *)"; more than 10 links
+ *    print no name at all.
+ *  - a struct/union prints name + "{" + "\n", its members one depth deeper,
+ *    then "}" + delim + "\n"; an array the same with "[" and "]". The opening
+ *    "{" / "[" is part of the name, so it is missing when the name is "" or
+ *    when a pointer is involved ("(struct x *[])" for an array of pointers).
+ *  - zero values are not printed at depth > 0: ints, bitfields and pointers
+ *    equal to 0, enums equal to 0 with no matching constant. A nested struct,
+ *    union or array is printed only if something inside it would be (the
+ *    kernel's "depth_check" dry run). At depth 0 everything is printed.
+ *  - int: %d/%u for 16 and 32 bits, %lld/%llu for 64 (signed per encoding);
+ *    bool is an unsigned 8-bit int; 128-bit ints, bitfields and ints with
+ *    a bit offset or odd width print as hex: "0x%llx", or "0x%llx%016llx"
+ *    when the high 64 bits are set. A bitfield of enum type is hex too.
+ *  - arrays of 1-byte ints (char, u8, bool...) are "char arrays": elements
+ *    stop at the first NUL, printable bytes (kernel isprint: 0x20-0x7e and
+ *    0xa0-0xff) print as '%c' (the raw byte), others as %d/%u.
+ *  - enum: the constant's name if one equals the first 4 bytes read as int
+ *    (whatever the enum's size), else %d (signed, kflag) or %u; enum64: name,
+ *    else %lld/%llu. A matching name is printed even when the value is 0.
+ *  - pointer: "0x" + 16 hex digits (%px).
+ *  - float, func proto, fwd...: "<unsupported kind:N>" with no indent, name,
+ *    delim or newline, and it does not make its container "non-zero".
+ *  - array elements: name "" (array_member set), for nested structs too,
+ *    until any array element ends: the flag is cleared by the end of an
+ *    element at any depth, including in the dry run, so a struct element
+ *    containing an array prints "(struct x){" and named members.
+ *  - an array whose element type is a pointer or an array (no "size" in BTF
+ *    terms) repeats its first element nelems times.
+ *  - bpf_snprintf_btf() itself cuts the text at size - 1 bytes; fmt_text()
+ *    never cuts: the caller can.
+ *
+ * JSON, for jq users:
+ *  - struct/union: object keyed by member name; anonymous struct/union
+ *    members are flattened into the parent as C does; unnamed scalar members
+ *    (padding bitfields) are left out. All members within the capture are
+ *    present, zero or not, so keys are stable.
+ *  - ints and bitfields: numbers (json_put_s64/u64: exact up to 2^53, decimal
+ *    strings beyond); 128-bit ints and wider: "0x..." strings; bool: true/false.
+ *  - char (an int named "char" or with CHAR encoding, 1 byte) and arrays of
+ *    it: strings, up to the first NUL; other 1-byte arrays (u8 addr[6]) are
+ *    arrays of numbers.
+ *  - enum: the constant's name as a string when one matches, else the number.
+ *  - pointer: "0x..." string (lowercase hex, no padding; NULL is "0x0").
+ *  - float: number (null if not finite or of an unknown size).
+ *  - anything else (func proto, fwd, void...): null.
+ *  - arrays: arrays; elements beyond the capture are left out.
+ *
+ * Byte order is little-endian (x86_64, the only target).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include "format.h"
+#include "json.h"
+
+/* Longest chain of modifiers followed before giving up (loops in bad BTF). */
+#define MAX_MOD_CHAIN 32
+
+/* ------------------------------------------------------------------------ */
+/* BTF helpers                                                              */
+
+static bool is_modifier(const struct btf_type *t)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return true;
+	}
+	return false;
+}
+
+/* @id with all modifiers skipped; NULL on a bad id or a modifier loop. */
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 id, __u32 *res_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	int i;
+
+	for (i = 0; t && is_modifier(t); i++) {
+		if (i == MAX_MOD_CHAIN)
+			return NULL;
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (res_id)
+		*res_id = id;
+	return t;
+}
+
+/* Like skip_mods() but stops at a typedef (kernel btf_type_skip_qualifiers). */
+static const struct btf_type *skip_qualifiers(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	int i;
+
+	for (i = 0; t && is_modifier(t) && !btf_is_typedef(t); i++) {
+		if (i == MAX_MOD_CHAIN)
+			return NULL;
+		t = btf__type_by_id(btf, t->type);
+	}
+	return t;
+}
+
+/* Kernel btf_type_has_size(): kinds whose btf_type.size is meaningful. */
+static bool has_size(const struct btf_type *t)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_DATASEC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_ENUM64:
+		return true;
+	}
+	return false;
+}
+
+static __u32 type_size(const struct btf *btf, __u32 id)
+{
+	__s64 sz = btf__resolve_size(btf, id);
+
+	return sz < 0 || sz > UINT32_MAX ? 0 : (__u32)sz;
+}
+
+static const char *str_at(const struct btf *btf, __u32 off)
+{
+	const char *s = btf__name_by_offset(btf, off);
+
+	return s ? s : "";
+}
+
+static bool is_aggregate(const struct btf_type *t)
+{
+	return btf_is_composite(t) || btf_is_array(t);
+}
+
+/* Copy up to @n bytes of @n->data into @buf (zero-filled past the capture). */
+static void read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len)
+{
+	memset(buf, 0, len);
+	if (off < n->avail)
+		memcpy(buf, n->data + off, len < n->avail - off ? len : n->avail - off);
+}
+
+typedef unsigned __int128 u128;
+
+/*
+ * @nr_bits bits starting @bit_off bits into the value (little-endian), as the
+ * kernel's btf_bitfield_show() extracts them. Widths over 128 are clamped.
+ */
+static u128 read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_bits)
+{
+	__u8 b[17];
+	u128 lo = 0;
+	int i;
+
+	if (nr_bits > 128)
+		nr_bits = 128;
+	if (!nr_bits)
+		return 0;
+	read_bytes(n, bit_off / 8, b, sizeof(b));
+	bit_off %= 8;
+	for (i = 15; i >= 0; i--)
+		lo = lo << 8 | b[i];
+	if (bit_off)
+		lo = lo >> bit_off | (u128)b[16] << (128 - bit_off);
+	if (nr_bits < 128)
+		lo &= ((u128)1 << nr_bits) - 1;
+	return lo;
+}
+
+static __u64 read_u64(const struct fmt_node *n, size_t size)
+{
+	__u64 v = 0;
+
+	read_bytes(n, 0, &v, size < sizeof(v) ? size : sizeof(v));
+	return v;
+}
+
+static __s64 sign_extend(__u64 v, unsigned int bits)
+{
+	if (bits == 0 || bits >= 64)
+		return (__s64)v;
+	if (v & (1ULL << (bits - 1)))
+		v |= ~0ULL << bits;
+	return (__s64)v;
+}
+
+/* Bytes a scalar needs in the capture to be shown. */
+static size_t scalar_needs(const struct fmt_node *n)
+{
+	size_t bits;
+
+	if (n->bit_size)
+		return (n->bit_off + n->bit_size + 7) / 8;
+	if (btf_is_int(n->t)) {
+		bits = n->bit_off + btf_int_offset(n->t) + btf_int_bits(n->t);
+		bits = (bits + 7) / 8;
+		return bits > n->size ? bits : n->size;
+	}
+	if (btf_is_ptr(n->t))
+		return 8;
+	return n->size;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The walker                                                               */
+
+struct walker {
+	const struct fmt_sink *sink;
+	unsigned int nodes;
+};
+
+static int visit(struct walker *w, const struct fmt_node *n);
+
+static int call(int (*cb)(void *, const struct fmt_node *), void *ctx, const struct fmt_node *n)
+{
+	return cb ? cb(ctx, n) : 0;
+}
+
+static int visit_struct(struct walker *w, const struct fmt_node *n)
+{
+	const struct fmt_sink *s = w->sink;
+	const struct btf_member *m = btf_members(n->t);
+	__u16 i, vlen = btf_vlen(n->t);
+	int r;
+
+	r = call(s->begin, s->ctx, n);
+	if (r == FMT_SKIP)
+		return 0;
+	if (r)
+		return r;
+	for (i = 0; i < vlen; i++, m++) {
+		__u32 off = btf_member_bit_offset(n->t, i);
+		struct fmt_node c = {
+			.btf = n->btf,
+			.type_id = m->type,
+			.name = str_at(n->btf, m->name_off),
+			.depth = n->depth + 1,
+			.bit_off = off % 8,
+			.bit_size = btf_member_bitfield_size(n->t, i),
+		};
+		size_t byte_off = off / 8;
+
+		c.t = skip_mods(n->btf, m->type, &c.res_id);
+		if (!c.t)
+			return -EINVAL;
+		c.size = type_size(n->btf, m->type);
+		/* An aggregate is shown if it starts within the capture. */
+		if (byte_off > n->avail || (byte_off == n->avail && c.size && is_aggregate(c.t)))
+			continue;
+		c.data = n->data + byte_off;
+		c.avail = n->avail - byte_off;
+		r = visit(w, &c);
+		if (r == FMT_STOP)
+			r = 0;
+		if (r)
+			return r;
+	}
+	return call(s->end, s->ctx, n);
+}
+
+static int visit_array(struct walker *w, const struct fmt_node *n)
+{
+	const struct fmt_sink *s = w->sink;
+	const struct btf_array *a = btf_array(n->t);
+	const struct btf_type *et;
+	__u32 i, eres, esize, stride;
+	int r;
+
+	et = skip_mods(n->btf, a->type, &eres);
+	if (!et)
+		return -EINVAL;
+	esize = type_size(n->btf, a->type);
+	stride = esize;
+	/* The kernel steps by btf_type.size, which pointers and arrays lack. */
+	if ((s->flags & FMT_SINK_KERNEL) && !has_size(et))
+		stride = 0;
+
+	r = call(s->begin, s->ctx, n);
+	if (r == FMT_SKIP)
+		return 0;
+	if (r)
+		return r;
+	for (i = 0; i < a->nelems; i++) {
+		__u64 off = (__u64)i * stride;
+		struct fmt_node c = {
+			.btf = n->btf,
+			.type_id = a->type,
+			.res_id = eres,
+			.t = et,
+			.is_elem = true,
+			.char_elem = btf_is_int(et) && et->size == 1,
+			.index = i,
+			.depth = n->depth + 1,
+			.size = esize,
+		};
+
+		if (off > n->avail || (off == n->avail && esize))
+			break;
+		c.data = n->data + off;
+		c.avail = n->avail - off;
+		r = visit(w, &c);
+		if (r == FMT_STOP)
+			break;
+		if (r)
+			return r;
+	}
+	return call(s->end, s->ctx, n);
+}
+
+static int visit(struct walker *w, const struct fmt_node *n)
+{
+	if (++w->nodes > FMT_MAX_NODES || n->depth > FMT_MAX_DEPTH)
+		return -E2BIG;
+	if (btf_is_composite(n->t))
+		return visit_struct(w, n);
+	if (btf_is_array(n->t))
+		return visit_array(w, n);
+	if (scalar_needs(n) > n->avail)
+		return 0;
+	return call(w->sink->scalar, w->sink->ctx, n);
+}
+
+int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink)
+{
+	struct walker w = {.sink = sink};
+	int r = visit(&w, n);
+
+	return r == FMT_STOP ? 0 : r;
+}
+
+int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
+	     const struct fmt_sink *sink)
+{
+	struct fmt_node n = {
+		.btf = btf,
+		.type_id = type_id,
+		.data = data,
+		.avail = data ? len : 0,
+	};
+
+	if (!btf || !sink || !type_id)
+		return -EINVAL;
+	n.t = skip_mods(btf, type_id, &n.res_id);
+	if (!n.t)
+		return -EINVAL;
+	n.size = type_size(btf, type_id);
+	if (!is_aggregate(n.t) && scalar_needs(&n) > n.avail)
+		return -ENODATA;
+	return fmt_walk_node(&n, sink);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernel type names (btf_show_name)                                        */
+
+#define KNAME_SIZE     80 /* BTF_SHOW_NAME_SIZE */
+#define KNAME_MAX_ITER 10
+
+struct kname {
+	const char *prefix, *name, *ptr_suffix, *array_suffix, *parens;
+};
+
+static int kname_parts(const struct btf *btf, __u32 id, struct kname *k)
+{
+	static const char array_suffixes[] = "[][][][][][][][][][]";
+	static const char ptr_suffixes[] = "**********";
+	const char *array_suffix = array_suffixes + sizeof(array_suffixes) - 1;
+	const char *ptr_suffix = ptr_suffixes + sizeof(ptr_suffixes) - 1;
+	const char *name = NULL, *prefix = "", *parens = "";
+	bool seen_typedef = false, seen_array = false, seen_ptr = false;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	int i;
+
+	if (!t)
+		return -EINVAL;
+	for (i = 0; i < KNAME_MAX_ITER; i++) {
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPEDEF:
+			if (!name)
+				name = str_at(btf, t->name_off);
+			seen_typedef = true;
+			id = t->type;
+			break;
+		case BTF_KIND_ARRAY:
+			seen_array = true;
+			parens = "[";
+			if (array_suffix > array_suffixes)
+				array_suffix -= 2;
+			id = btf_array(t)->type;
+			break;
+		case BTF_KIND_PTR:
+			seen_ptr = true;
+			if (ptr_suffix > ptr_suffixes)
+				ptr_suffix -= 1;
+			id = t->type;
+			break;
+		default:
+			id = 0;
+			break;
+		}
+		if (!id)
+			break;
+		t = skip_qualifiers(btf, id);
+		if (!t)
+			return -EINVAL;
+	}
+	if (i == KNAME_MAX_ITER)
+		return -EINVAL;
+	if (!name)
+		name = str_at(btf, t->name_off);
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		prefix = btf_is_struct(t) ? "struct" : "union";
+		if (!seen_array)
+			parens = "{";
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		prefix = "enum";
+		break;
+	}
+	if (seen_ptr)
+		parens = "";
+	if (seen_typedef)
+		prefix = "";
+	k->prefix = prefix;
+	k->name = name;
+	k->ptr_suffix = ptr_suffix;
+	k->array_suffix = array_suffix;
+	k->parens = parens;
+	return 0;
+}
+
+/* The kernel's show->state.name: "[.member = ](type)parens", cut at 79 bytes. */
+static const char *kshow_name(const struct btf *btf, const char *member, __u32 id,
+			      char buf[KNAME_SIZE])
+{
+	bool show_member = member && *member;
+	struct kname k;
+
+	buf[0] = '\0';
+	if (kname_parts(btf, id, &k))
+		return buf;
+	snprintf(buf, KNAME_SIZE, "%s%s%s(%s%s%s%s%s%s)%s", show_member ? "." : "",
+		 show_member ? member : "", show_member ? " = " : "", k.prefix,
+		 *k.prefix && *k.name ? " " : "", k.name, *k.ptr_suffix ? " " : "", k.ptr_suffix,
+		 k.array_suffix, k.parens);
+	return buf;
+}
+
+int fmt_type_name(const struct btf *btf, __u32 type_id, struct strbuf *out)
+{
+	struct kname k;
+	int err;
+
+	if (!btf || !type_id)
+		return -EINVAL;
+	err = kname_parts(btf, type_id, &k);
+	if (err)
+		return err;
+	sb_printf(out, "%s%s%s%s%s%s", k.prefix, *k.prefix && *k.name ? " " : "", k.name,
+		  *k.ptr_suffix ? " " : "", k.ptr_suffix, k.array_suffix);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Text sink: the kernel's btf_show with BTF_SHOW_PTR_RAW                   */
+
+struct ktext {
+	const struct btf *btf;
+	struct strbuf *out;
+	bool array_member; /* show->state.array_member */
+};
+
+/* Kernel lib/ctype.c isprint(): ASCII printable plus Latin-1 0xa0-0xff. */
+static bool kisprint(__u8 c)
+{
+	return (c >= 0x20 && c < 0x7f) || c >= 0xa0;
+}
+
+static const char *kindent(int depth)
+{
+	static const char spaces[] = "                                ";
+
+	if (depth > (int)sizeof(spaces) - 1)
+		depth = sizeof(spaces) - 1;
+	return spaces + sizeof(spaces) - 1 - depth;
+}
+
+static void kemit(struct ktext *k, const struct fmt_node *n, const char *val, size_t val_len)
+{
+	char name[KNAME_SIZE];
+
+	sb_puts(k->out, kindent(n->depth));
+	sb_puts(k->out, k->array_member ? "" : kshow_name(k->btf, n->name, n->type_id, name));
+	sb_put(k->out, val, val_len);
+	sb_puts(k->out, n->depth ? ",\n" : "\n");
+}
+
+/*
+ * Format scalar @n as the kernel would. Sets *shown when the kernel prints it
+ * (and so marks its containers non-zero); prints it unless @k is NULL (the dry
+ * run). Returns FMT_STOP at the NUL that ends a char array.
+ */
+static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
+{
+	char val[64];
+	bool nonzero = false, always = false, sign;
+	u128 v128;
+	__u64 v;
+	int len = -1, i;
+
+	*shown = false;
+	if (n->bit_size) {
+		v128 = read_bits(n, n->bit_off, n->bit_size);
+		goto print128;
+	}
+	switch (btf_kind(n->t)) {
+	case BTF_KIND_INT: {
+		unsigned int nr_bits = btf_int_bits(n->t), int_off = btf_int_offset(n->t);
+
+		sign = btf_int_encoding(n->t) & BTF_INT_SIGNED;
+		if (n->bit_off || int_off || nr_bits % 8) {
+			v128 = read_bits(n, n->bit_off + int_off, nr_bits);
+			goto print128;
+		}
+		switch (nr_bits) {
+		case 128:
+			v128 = read_bits(n, 0, 128);
+			goto print128;
+		case 64:
+		case 32:
+		case 16:
+			v = read_u64(n, nr_bits / 8);
+			nonzero = v != 0;
+			if (sign)
+				len = snprintf(val, sizeof(val), "%lld",
+					       (long long)sign_extend(v, nr_bits));
+			else
+				len = snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+			break;
+		case 8:
+			v = read_u64(n, 1);
+			if (n->char_elem) {
+				if (!v)
+					return FMT_STOP;
+				if (kisprint(v)) {
+					val[0] = '\'';
+					val[1] = (char)v;
+					val[2] = '\'';
+					len = 3;
+					nonzero = true;
+					break;
+				}
+			}
+			nonzero = v != 0;
+			if (sign)
+				len = snprintf(val, sizeof(val), "%d", (int)(__s8)v);
+			else
+				len = snprintf(val, sizeof(val), "%u", (unsigned int)v);
+			break;
+		default:
+			v128 = read_bits(n, 0, nr_bits);
+			goto print128;
+		}
+		break;
+	}
+	case BTF_KIND_ENUM: {
+		const struct btf_enum *e = btf_enum(n->t);
+		__s32 ev = (__s32)read_u64(n, 4); /* the kernel reads an int, whatever the size */
+
+		for (i = 0; i < btf_vlen(n->t); i++, e++) {
+			if (ev == e->val) {
+				const char *name = str_at(n->btf, e->name_off);
+
+				/* The name is a non-NULL pointer: "non-zero" even for 0. */
+				*shown = true;
+				if (k)
+					kemit(k, n, name, strlen(name));
+				return 0;
+			}
+		}
+		nonzero = ev != 0;
+		if (btf_kflag(n->t))
+			len = snprintf(val, sizeof(val), "%d", ev);
+		else
+			len = snprintf(val, sizeof(val), "%u", (__u32)ev);
+		break;
+	}
+	case BTF_KIND_ENUM64: {
+		const struct btf_enum64 *e = btf_enum64(n->t);
+		__u64 ev = read_u64(n, 8);
+
+		for (i = 0; i < btf_vlen(n->t); i++, e++) {
+			if (ev == btf_enum64_value(e)) {
+				const char *name = str_at(n->btf, e->name_off);
+
+				*shown = true;
+				if (k)
+					kemit(k, n, name, strlen(name));
+				return 0;
+			}
+		}
+		nonzero = ev != 0;
+		if (btf_kflag(n->t))
+			len = snprintf(val, sizeof(val), "%lld", (long long)ev);
+		else
+			len = snprintf(val, sizeof(val), "%llu", (unsigned long long)ev);
+		break;
+	}
+	case BTF_KIND_PTR:
+		v = read_u64(n, 8);
+		nonzero = v != 0;
+		len = snprintf(val, sizeof(val), "0x%016llx", (unsigned long long)v);
+		break;
+	default:
+		/* btf_df_show(): raw text, no indent/name/newline, never "non-zero". */
+		if (k)
+			sb_printf(k->out, "<unsupported kind:%u>", btf_kind(n->t));
+		return 0;
+	}
+	goto out;
+
+print128 : {
+	__u64 hi = (__u64)(v128 >> 64), lo = (__u64)v128;
+
+	if (hi) {
+		always = true;
+		len = snprintf(val, sizeof(val), "0x%llx%016llx", (unsigned long long)hi,
+			       (unsigned long long)lo);
+	} else {
+		nonzero = lo != 0;
+		len = snprintf(val, sizeof(val), "0x%llx", (unsigned long long)lo);
+	}
+}
+out:
+	if (!(always || nonzero || n->depth == 0))
+		return 0;
+	*shown = true;
+	if (k && len >= 0)
+		kemit(k, n, val, len);
+	return 0;
+}
+
+struct kprobe {
+	int root_depth;
+	bool shown;
+	bool saw_elem;
+};
+
+static int kprobe_begin(void *ctx, const struct fmt_node *n)
+{
+	struct kprobe *p = ctx;
+
+	if (n->depth > p->root_depth && n->is_elem)
+		p->saw_elem = true;
+	return p->shown && p->saw_elem ? FMT_ABORT : 0;
+}
+
+static int kprobe_scalar(void *ctx, const struct fmt_node *n)
+{
+	struct kprobe *p = ctx;
+	bool shown;
+	int r;
+
+	if (n->is_elem)
+		p->saw_elem = true;
+	r = kscalar(NULL, n, &shown);
+	p->shown |= shown;
+	if (p->shown && p->saw_elem)
+		return FMT_ABORT;
+	return r;
+}
+
+static int ktext_begin(void *ctx, const struct fmt_node *n)
+{
+	struct ktext *k = ctx;
+	char name[KNAME_SIZE];
+
+	if (n->is_elem)
+		k->array_member = true; /* btf_show_start_array_member() */
+	if (n->depth > 0) {
+		/* btf_struct_show()/btf_array_show(): dry run for non-zero data. */
+		struct kprobe p = {.root_depth = n->depth};
+		struct fmt_sink probe = {
+			.flags = FMT_SINK_KERNEL,
+			.begin = kprobe_begin,
+			.scalar = kprobe_scalar,
+			.ctx = &p,
+		};
+		int r = fmt_walk_node(n, &probe);
+
+		if (r < 0)
+			return r;
+		/* The dry run ended array elements: array_member is now 0. */
+		if (p.saw_elem)
+			k->array_member = false;
+		if (!p.shown) {
+			if (n->is_elem)
+				k->array_member = false;
+			return FMT_SKIP;
+		}
+	}
+	sb_puts(k->out, kindent(n->depth));
+	sb_puts(k->out, k->array_member ? "" : kshow_name(k->btf, n->name, n->type_id, name));
+	sb_putc(k->out, '\n');
+	return 0;
+}
+
+static int ktext_end(void *ctx, const struct fmt_node *n)
+{
+	struct ktext *k = ctx;
+
+	sb_puts(k->out, kindent(n->depth));
+	sb_putc(k->out, btf_is_array(n->t) ? ']' : '}');
+	sb_puts(k->out, n->depth ? ",\n" : "\n");
+	if (n->is_elem)
+		k->array_member = false;
+	return 0;
+}
+
+static int ktext_scalar(void *ctx, const struct fmt_node *n)
+{
+	struct ktext *k = ctx;
+	bool shown;
+	int r;
+
+	if (n->is_elem)
+		k->array_member = true;
+	r = kscalar(k, n, &shown);
+	if (n->is_elem)
+		k->array_member = false;
+	return r;
+}
+
+static void sb_truncate(struct strbuf *sb, size_t len)
+{
+	if (sb->buf && len <= sb->len) {
+		sb->len = len;
+		sb->buf[len] = '\0';
+	}
+}
+
+int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+{
+	struct ktext k = {.btf = btf, .out = out};
+	struct fmt_sink sink = {
+		.flags = FMT_SINK_KERNEL,
+		.begin = ktext_begin,
+		.end = ktext_end,
+		.scalar = ktext_scalar,
+		.ctx = &k,
+	};
+	size_t start = out->len;
+	int r;
+
+	r = fmt_walk(btf, type_id, data, len, &sink);
+	if (r == FMT_ABORT)
+		r = 0;
+	if (r < 0)
+		sb_truncate(out, start);
+	return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON sink                                                                */
+
+struct jtext {
+	const struct btf *btf;
+	struct strbuf *out;
+	int top;
+	struct {
+		bool obj;
+		bool any;
+	} st[FMT_MAX_DEPTH + 2];
+	__u64 flat; /* bit d: the struct/union at depth d is flattened into its parent */
+};
+
+static bool is_char_type(const struct btf *btf, const struct btf_type *t)
+{
+	return btf_is_int(t) && t->size == 1 && btf_int_bits(t) == 8 && !btf_int_offset(t) &&
+	       ((btf_int_encoding(t) & BTF_INT_CHAR) || !strcmp(str_at(btf, t->name_off), "char"));
+}
+
+static void jkey(struct jtext *j, const struct fmt_node *n)
+{
+	if (!j->top)
+		return;
+	if (j->st[j->top - 1].any)
+		sb_putc(j->out, ',');
+	j->st[j->top - 1].any = true;
+	if (j->st[j->top - 1].obj) {
+		const char *name = n->name ? n->name : "";
+
+		json_put_string(j->out, name, strlen(name));
+		sb_putc(j->out, ':');
+	}
+}
+
+static int jbegin(void *ctx, const struct fmt_node *n)
+{
+	struct jtext *j = ctx;
+	bool anon = n->name && !*n->name;
+
+	j->flat &= ~(1ULL << n->depth);
+	if (anon && btf_is_composite(n->t) && j->top) {
+		j->flat |= 1ULL << n->depth;
+		return 0;
+	}
+	if (anon)
+		return FMT_SKIP;
+	if (btf_is_array(n->t)) {
+		const struct btf_type *et = skip_mods(n->btf, btf_array(n->t)->type, NULL);
+
+		if (et && is_char_type(n->btf, et)) {
+			size_t max = n->size < n->avail ? n->size : n->avail;
+			const void *nul = memchr(n->data, 0, max);
+
+			jkey(j, n);
+			json_put_string(j->out, (const char *)n->data,
+					nul ? (size_t)((const __u8 *)nul - n->data) : max);
+			return FMT_SKIP;
+		}
+	}
+	if (j->top >= (int)(sizeof(j->st) / sizeof(j->st[0])))
+		return -E2BIG;
+	jkey(j, n);
+	sb_putc(j->out, btf_is_array(n->t) ? '[' : '{');
+	j->st[j->top].obj = !btf_is_array(n->t);
+	j->st[j->top].any = false;
+	j->top++;
+	return 0;
+}
+
+static int jend(void *ctx, const struct fmt_node *n)
+{
+	struct jtext *j = ctx;
+
+	if (j->flat & (1ULL << n->depth))
+		return 0;
+	j->top--;
+	sb_putc(j->out, btf_is_array(n->t) ? ']' : '}');
+	return 0;
+}
+
+static void jint(struct jtext *j, u128 v, unsigned int bits, bool sign)
+{
+	if (bits > 64) {
+		__u64 hi = (__u64)(v >> 64), lo = (__u64)v;
+
+		if (hi)
+			sb_printf(j->out, "\"0x%llx%016llx\"", (unsigned long long)hi,
+				  (unsigned long long)lo);
+		else
+			sb_printf(j->out, "\"0x%llx\"", (unsigned long long)lo);
+	} else if (sign) {
+		json_put_s64(j->out, sign_extend((__u64)v, bits));
+	} else {
+		json_put_u64(j->out, (__u64)v);
+	}
+}
+
+/* IEEE binary16 to binary32, exactly (no libm). */
+static float half_to_float(__u16 h)
+{
+	__u32 sign = (__u32)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+	float f;
+
+	if (e == 0x1f) {
+		bits = sign | 0x7f800000 | m << 13;
+	} else if (e) {
+		bits = sign | (e + 112) << 23 | m << 13;
+	} else if (!m) {
+		bits = sign;
+	} else {
+		/* Subnormal half: normalize into a normal float. */
+		for (e = 113; !(m & 0x400); e--)
+			m <<= 1;
+		bits = sign | e << 23 | (m & 0x3ff) << 13;
+	}
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+static void jfloat(struct jtext *j, const struct fmt_node *n)
+{
+	char buf[64];
+
+	buf[0] = '\0';
+	if (n->size == 2) {
+		__u16 h = (__u16)read_u64(n, 2);
+		float f = half_to_float(h);
+
+		if (isfinite(f))
+			snprintf(buf, sizeof(buf), "%.9g", f);
+	} else if (n->size == 4) {
+		float f;
+
+		read_bytes(n, 0, &f, sizeof(f));
+		if (isfinite(f))
+			snprintf(buf, sizeof(buf), "%.9g", f);
+	} else if (n->size == 8) {
+		double d;
+
+		read_bytes(n, 0, &d, sizeof(d));
+		if (isfinite(d))
+			snprintf(buf, sizeof(buf), "%.17g", d);
+	} else if (n->size == 16 && sizeof(long double) == 16) {
+		long double d;
+
+		read_bytes(n, 0, &d, sizeof(d));
+		if (isfinite(d))
+			snprintf(buf, sizeof(buf), "%.21Lg", d);
+	}
+	sb_puts(j->out, buf[0] ? buf : "null");
+}
+
+static void jenum(struct jtext *j, const struct fmt_node *n)
+{
+	bool sign = btf_kflag(n->t);
+	const char *name = NULL;
+	unsigned int bits;
+	__u64 raw;
+	int i;
+
+	if (n->bit_size) {
+		bits = n->bit_size;
+		raw = (__u64)read_bits(n, n->bit_off, bits);
+	} else {
+		bits = n->size >= 8 ? 64 : n->size * 8;
+		raw = read_u64(n, n->size);
+	}
+	if (sign)
+		raw = (__u64)sign_extend(raw, bits);
+	if (btf_is_enum(n->t)) {
+		const struct btf_enum *e = btf_enum(n->t);
+
+		for (i = 0; i < btf_vlen(n->t); i++, e++) {
+			__u64 ev = sign ? (__u64)(__s64)e->val : (__u64)(__u32)e->val;
+
+			if (ev == raw) {
+				name = str_at(n->btf, e->name_off);
+				break;
+			}
+		}
+	} else {
+		const struct btf_enum64 *e = btf_enum64(n->t);
+
+		for (i = 0; i < btf_vlen(n->t); i++, e++) {
+			if (btf_enum64_value(e) == raw) {
+				name = str_at(n->btf, e->name_off);
+				break;
+			}
+		}
+	}
+	if (name) {
+		json_put_string(j->out, name, strlen(name));
+		return;
+	}
+	if (sign)
+		json_put_s64(j->out, (__s64)raw);
+	else
+		json_put_u64(j->out, raw);
+}
+
+static int jscalar(void *ctx, const struct fmt_node *n)
+{
+	struct jtext *j = ctx;
+
+	if (n->name && !*n->name)
+		return 0; /* unnamed padding bitfield */
+	jkey(j, n);
+	switch (btf_kind(n->t)) {
+	case BTF_KIND_INT: {
+		__u8 enc = btf_int_encoding(n->t);
+		unsigned int bits, off;
+		u128 v;
+
+		if (n->bit_size) {
+			bits = n->bit_size;
+			off = n->bit_off;
+		} else {
+			bits = btf_int_bits(n->t);
+			off = n->bit_off + btf_int_offset(n->t);
+		}
+		v = read_bits(n, off, bits);
+		if (enc & BTF_INT_BOOL) {
+			sb_puts(j->out, v ? "true" : "false");
+		} else if (!n->bit_size && is_char_type(n->btf, n->t)) {
+			char c = (char)v;
+
+			json_put_string(j->out, &c, c ? 1 : 0);
+		} else {
+			jint(j, v, bits, enc & BTF_INT_SIGNED);
+		}
+		break;
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		jenum(j, n);
+		break;
+	case BTF_KIND_PTR:
+		sb_printf(j->out, "\"0x%llx\"", (unsigned long long)read_u64(n, 8));
+		break;
+	case BTF_KIND_FLOAT:
+		jfloat(j, n);
+		break;
+	default:
+		sb_puts(j->out, "null");
+		break;
+	}
+	return 0;
+}
+
+int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+{
+	struct jtext j = {.btf = btf, .out = out};
+	struct fmt_sink sink = {
+		.begin = jbegin,
+		.end = jend,
+		.scalar = jscalar,
+		.ctx = &j,
+	};
+	size_t start = out->len;
+	int r;
+
+	r = fmt_walk(btf, type_id, data, len, &sink);
+	if (r == FMT_ABORT)
+		r = 0;
+	if (r < 0)
+		sb_truncate(out, start);
+	return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* C strings                                                                */
+
+void fmt_cstring_text(struct strbuf *out, const void *s, size_t len)
+{
+	const __u8 *p = s, *nul = len ? memchr(s, 0, len) : NULL;
+	size_t i, n = nul ? (size_t)(nul - p) : len;
+
+	sb_putc(out, '"');
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '\n':
+			sb_puts(out, "\\n");
+			break;
+		case '\t':
+			sb_puts(out, "\\t");
+			break;
+		case '\r':
+			sb_puts(out, "\\r");
+			break;
+		case '\\':
+			sb_puts(out, "\\\\");
+			break;
+		case '"':
+			sb_puts(out, "\\\"");
+			break;
+		default:
+			if (p[i] >= 0x20 && p[i] < 0x7f)
+				sb_putc(out, (char)p[i]);
+			else
+				sb_printf(out, "\\%03o", p[i]);
+		}
+	}
+	sb_putc(out, '"');
+	if (!nul)
+		sb_puts(out, "...");
+}
+
+void fmt_cstring_json(struct strbuf *out, const void *s, size_t len)
+{
+	const __u8 *nul = len ? memchr(s, 0, len) : NULL;
+
+	json_put_string(out, s, nul ? (size_t)(nul - (const __u8 *)s) : len);
+}

@@ -22,8 +22,11 @@ struct btf_type;
 /*
  * Append the text of the value of BTF type @type_id held in @data (@len bytes;
  * fewer than the type's size means the capture was truncated: members that lie
- * beyond @len are left out). Returns 0 or a negative errno (-EINVAL for a type
- * the walker cannot render).
+ * beyond @len are left out). Returns 0 or a negative errno: -EINVAL for an
+ * invalid type id (0, out of range, modifier loop), -ENODATA when @type_id is a
+ * scalar and @len is shorter than it, -E2BIG past FMT_MAX_DEPTH/FMT_MAX_NODES.
+ * On error nothing is appended. Kinds without a value (float in text, func
+ * proto, fwd) render as the kernel's "<unsupported kind:N>", or null in JSON.
  */
 int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	     struct strbuf *out);

@@ -7,6 +7,12 @@
 # Inside a test:
 #   t_cmd CMD...           run CMD with a timeout ($T_TIMEOUT s, default 120); sets $T_OUT
 #                          (stdout), $T_ERR (stderr), $T_RC; remembered for failure reports
+#   t_trace SECS WORKLOAD CMD...   run CMD (a tracer, e.g. ksnoop trace SPEC) like t_cmd
+#                          for SECS seconds, then stop it with SIGINT as a user would;
+#                          WORKLOAD (a shell string) runs meanwhile, after $T_SETTLE s
+#                          (default 4: attaching is slow under TCG). $T_RC is 0 if CMD
+#                          exited 0 or died of that SIGINT. Background commands in a
+#                          script ignore SIGINT, so the tracer runs in the foreground.
 #   t_expect_rc N          the last t_cmd exited N
 #   t_expect_eq EXP ACT [WHAT]
 #   t_expect_match ERE [TEXT]      some line of TEXT (default $T_OUT) matches ERE
@@ -87,12 +93,27 @@ t_cmd()
 	local o e
 	T_LAST_CMD=$* T_SHOWN=
 	o=$(mktemp) e=$(mktemp)
-	timeout "$T_TIMEOUT" "$@" >"$o" 2>"$e"
+	timeout -s "${T_SIG:-TERM}" "$T_TIMEOUT" "$@" >"$o" 2>"$e"
 	T_RC=$?
 	T_OUT=$(cat "$o")
 	T_ERR=$(cat "$e")
 	rm -f "$o" "$e"
-	[ "$T_RC" != 124 ] && [ "$T_RC" != 143 ] || t_detail "note: '$*' timed out after ${T_TIMEOUT}s"
+	[ "${T_SIG:-TERM}" != TERM ] || [ "$T_RC" != 124 ] && [ "$T_RC" != 143 ] ||
+		t_detail "note: '$*' timed out after ${T_TIMEOUT}s"
+	return 0
+}
+
+t_trace()
+{
+	local secs=$1 load=$2 pid
+	shift 2
+	(sleep "${T_SETTLE:-4}"; sh -c "$load" >/dev/null 2>&1) &
+	pid=$!
+	T_SIG=INT T_TIMEOUT=$secs t_cmd "$@"
+	wait "$pid"
+	# busybox timeout execs CMD itself (status 130 if SIGINT killed it); coreutils
+	# timeout (host) reports 124 when it had to send the signal.
+	case $T_RC in 124|130) T_RC=0 ;; esac
 	return 0
 }
 

@@ -38,6 +38,9 @@ run_kernel() {
 	: >"$rep"
 	while :; do
 		say "$ver" "booting (attempt $attempt)"
+		# A stale log from an earlier run must not be mistaken for this one's.
+		rm -f "$log"
+		touch "$log"
 		tests/vm/vm.sh --log "$log" --suite "$ver" 2>"$err" || true
 		grep -q '@@KSNOOP-DONE' "$log" && break
 		if [ $attempt = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$log" &&
@@ -86,7 +89,7 @@ run_kernel() {
 			fi
 			# Failure details were shown above; leave them out here.
 			echo "[$ver] Last 30 console lines ($log, without failure details):"
-			grep -v '@@KSNOOP-DETAIL' "$log" | tail -n 30 | sed 's/^/    | /'
+			grep -v '@@KSNOOP-DETAIL' "$log" | tail -n 30 | sed 's/^/    | /' || true
 		elif [ "$done_n" != $((passed + failed + skipped)) ]; then
 			failed=$((failed + 1))
 			echo "[$ver] FAILED: the suite ran $done_n tests but $((passed + failed + skipped))" \

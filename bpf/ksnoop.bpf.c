@@ -138,139 +138,159 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 	return true;
 }
 
+struct capture_ctx {
+	void *ctx;			/* the program's context, for bpf_get_func_arg() */
+	const struct ksnoop_plan *plan;
+	__u8 *buf;			/* the record being built */
+	__u32 off;			/* where the next value goes */
+	__u16 nvals;
+	bool failed;			/* a predicate failed: no record */
+};
+
 /*
- * Capture the items of @plan that belong to this phase (return-value items at
- * exit, the others at entry) into @buf after the record header. Returns the
- * record size, or 0 when a predicate failed.
+ * Capture item @i of the plan if it belongs to this phase (return-value items
+ * at exit, the others at entry). Called through bpf_loop() so that the
+ * verifier checks it once, not once per item and path.
+ * Returns 0 to go on, 1 to stop.
  */
-static __always_inline __u32 capture(void *ctx, const struct ksnoop_plan *plan, __u8 *buf,
-				     bool is_exit, __u16 *nvals)
+static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is_exit)
 {
-	__u32 off = sizeof(struct ksnoop_rec);
-	__u32 i, s;
+	__u32 s, off;
+	const struct ksnoop_item *it;
+	struct ksnoop_val *val;
+	__u64 v = 0, addr = 0;
+	__u32 size, len = 0;
+	__u8 vflags = 0, *raw;
+	bool kfmt;
+	long err = 0;
 
-	for (i = 0; i < KSNOOP_MAX_ITEMS; i++) {
-		const struct ksnoop_item *it;
-		struct ksnoop_val *val;
-		__u64 v = 0, addr = 0;
-		__u32 size, len = 0;
-		__u8 vflags = 0, *raw;
-		bool kfmt;
-		long err = 0;
+	if (i >= c->plan->nitems)
+		return 1;
+	/* bpf_loop() runs i < KSNOOP_MAX_ITEMS; the mask lets the verifier see it. */
+	it = &c->plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
+	if ((it->base == KSNOOP_BASE_RET) != is_exit)
+		return 0;
+	/* Room for a value header plus the largest text and copy. */
+	off = c->off;
+	if (off > KSNOOP_SCRATCH - sizeof(*val) - 2 * KSNOOP_MAX_VALUE - 8)
+		return 1;
+	val = (void *)(c->buf + off);
+	val->raw_len = 0;
+	val->pad = 0;
 
-		if (i >= plan->nitems)
+	if (is_exit)
+		err = bpf_get_func_ret(c->ctx, &v);
+	else
+		err = bpf_get_func_arg(c->ctx, it->base, &v);
+	for (s = 0; s < KSNOOP_MAX_STEPS && !err; s++) {
+		if (s >= it->nsteps)
 			break;
-		it = &plan->items[i];
-		if ((it->base == KSNOOP_BASE_RET) != is_exit)
-			continue;
-		/* Room for a value header plus the largest text and copy. */
-		if (off > KSNOOP_SCRATCH - sizeof(*val) - 2 * KSNOOP_MAX_VALUE - 8)
-			break;
-		val = (void *)(buf + off);
-		val->raw_len = 0;
-		val->pad = 0;
+		err = bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s]));
+	}
 
-		if (is_exit)
-			err = bpf_get_func_ret(ctx, &v);
-		else
-			err = bpf_get_func_arg(ctx, it->base, &v);
-		for (s = 0; s < KSNOOP_MAX_STEPS && !err; s++) {
-			if (s >= it->nsteps)
-				break;
-			err = bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s]));
-		}
-
-		size = it->size;
-		if (size > KSNOOP_MAX_VALUE)
-			size = KSNOOP_MAX_VALUE;
-		/* With --kernel-format the bytes go after the text area. */
-		kfmt = kernel_format && (it->flags & KSNOOP_I_KFMT);
-		raw = kfmt ? val->data + KSNOOP_MAX_VALUE : val->data;
-		if (err) {
+	size = it->size;
+	if (size > KSNOOP_MAX_VALUE)
+		size = KSNOOP_MAX_VALUE;
+	/* With --kernel-format the bytes go after the text area. */
+	kfmt = kernel_format && (it->flags & KSNOOP_I_KFMT);
+	raw = kfmt ? val->data + KSNOOP_MAX_VALUE : val->data;
+	if (err) {
+		vflags |= KSNOOP_V_UNREADABLE;
+	} else if (it->flags & KSNOOP_I_STR) {
+		kfmt = false;
+		addr = v + it->off;
+		err = bpf_probe_read_kernel_str(val->data, size, (void *)addr);
+		if (err < 0) {
 			vflags |= KSNOOP_V_UNREADABLE;
-		} else if (it->flags & KSNOOP_I_STR) {
-			kfmt = false;
-			addr = v + it->off;
-			err = bpf_probe_read_kernel_str(val->data, size, (void *)addr);
+		} else {
+			len = err;
+			if (len == size)
+				vflags |= KSNOOP_V_TRUNC;
+		}
+	} else if (it->flags & KSNOOP_I_MEM) {
+		addr = v + it->off;
+		if (kfmt && !format_check && !(it->flags & KSNOOP_I_PRED)) {
+			/* The design path: the kernel walks the live value. */
+			struct btf_ptr p = { .ptr = (void *)addr, .type_id = it->btf_id };
+
+			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p,
+					       sizeof(p), BTF_F_PTR_RAW);
 			if (err < 0) {
 				vflags |= KSNOOP_V_UNREADABLE;
 			} else {
-				len = err;
-				if (len == size)
-					vflags |= KSNOOP_V_TRUNC;
-			}
-		} else if (it->flags & KSNOOP_I_MEM) {
-			addr = v + it->off;
-			if (kfmt && !format_check && !(it->flags & KSNOOP_I_PRED)) {
-				/* The design path: the kernel walks the live value. */
-				struct btf_ptr p = { .ptr = (void *)addr, .type_id = it->btf_id };
-
-				err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p,
-						       sizeof(p), BTF_F_PTR_RAW);
-				if (err < 0) {
-					vflags |= KSNOOP_V_UNREADABLE;
-				} else {
-					vflags |= KSNOOP_V_TEXT;
-					len = err < KSNOOP_MAX_VALUE ? err + 1 : KSNOOP_MAX_VALUE;
-				}
-				kfmt = false;
-			} else {
-				err = bpf_probe_read_kernel(raw, size, (void *)addr);
-				if (err)
-					vflags |= KSNOOP_V_UNREADABLE;
-				len = size;
-			}
-		} else {
-			/* Register value: the argument or return value itself. */
-			__builtin_memcpy(raw, &v, 8);
-			len = size > 8 ? 8 : size;
-		}
-		if (it->size > KSNOOP_MAX_VALUE && !(vflags & KSNOOP_V_UNREADABLE))
-			vflags |= KSNOOP_V_TRUNC;
-
-		if (it->flags & KSNOOP_I_PRED) {
-			/* An unreadable value never satisfies a predicate. */
-			if (vflags & KSNOOP_V_UNREADABLE)
-				return 0;
-			if (!pred_holds(it, pred_load(it, raw)))
-				return 0;
-		}
-		if (it->flags & KSNOOP_I_HIDE)
-			continue;
-
-		/*
-		 * Register values, predicate values and the check mode are
-		 * formatted from our copy, so the text describes exactly the
-		 * bytes we read (and, in check mode, also send).
-		 */
-		if (kfmt && !(vflags & KSNOOP_V_UNREADABLE)) {
-			struct btf_ptr p = { .ptr = raw, .type_id = it->btf_id };
-			long n;
-
-			n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
-					     BTF_F_PTR_RAW);
-			if (n < 0) {
-				vflags |= KSNOOP_V_UNREADABLE;
-				len = 0;
-			} else if (format_check) {
-				/* Text area padded to its full size, then the bytes. */
-				vflags |= KSNOOP_V_TEXT | KSNOOP_V_RAWALSO;
-				val->raw_len = len;
-				len = KSNOOP_MAX_VALUE + len;
-			} else {
 				vflags |= KSNOOP_V_TEXT;
-				len = n < KSNOOP_MAX_VALUE ? n + 1 : KSNOOP_MAX_VALUE;
+				len = err < KSNOOP_MAX_VALUE ? err + 1 : KSNOOP_MAX_VALUE;
 			}
+			kfmt = false;
+		} else {
+			err = bpf_probe_read_kernel(raw, size, (void *)addr);
+			if (err)
+				vflags |= KSNOOP_V_UNREADABLE;
+			len = size;
 		}
-
-		val->item = i;
-		val->flags = vflags;
-		val->len = vflags & KSNOOP_V_RAWALSO ? KSNOOP_MAX_VALUE : len;
-		val->addr = addr;
-		off += sizeof(*val) + KSNOOP_VAL_ALIGN(len);
-		*nvals += 1;
+	} else {
+		/* Register value: the argument or return value itself. */
+		__builtin_memcpy(raw, &v, 8);
+		len = size > 8 ? 8 : size;
 	}
-	return off;
+	if (it->size > KSNOOP_MAX_VALUE && !(vflags & KSNOOP_V_UNREADABLE))
+		vflags |= KSNOOP_V_TRUNC;
+
+	if (it->flags & KSNOOP_I_PRED) {
+		/* An unreadable value never satisfies a predicate. */
+		if (vflags & KSNOOP_V_UNREADABLE)
+			goto fail;
+		if (!pred_holds(it, pred_load(it, raw)))
+			goto fail;
+	}
+	if (it->flags & KSNOOP_I_HIDE)
+		return 0;
+
+	/*
+	 * Register values, predicate values and the check mode are
+	 * formatted from our copy, so the text describes exactly the
+	 * bytes we read (and, in check mode, also send).
+	 */
+	if (kfmt && !(vflags & KSNOOP_V_UNREADABLE)) {
+		struct btf_ptr p = { .ptr = raw, .type_id = it->btf_id };
+		long n;
+
+		n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
+				     BTF_F_PTR_RAW);
+		if (n < 0) {
+			vflags |= KSNOOP_V_UNREADABLE;
+			len = 0;
+		} else if (format_check) {
+			/* Text area padded to its full size, then the bytes. */
+			vflags |= KSNOOP_V_TEXT | KSNOOP_V_RAWALSO;
+			val->raw_len = len;
+			len = KSNOOP_MAX_VALUE + len;
+		} else {
+			vflags |= KSNOOP_V_TEXT;
+			len = n < KSNOOP_MAX_VALUE ? n + 1 : KSNOOP_MAX_VALUE;
+		}
+	}
+
+	val->item = i;
+	val->flags = vflags;
+	val->len = vflags & KSNOOP_V_RAWALSO ? KSNOOP_MAX_VALUE : len;
+	val->addr = addr;
+	c->off = off + sizeof(*val) + KSNOOP_VAL_ALIGN(len);
+	c->nvals++;
+	return 0;
+fail:
+	c->failed = true;
+	return 1;
+}
+
+static long capture_entry(__u32 i, void *c)
+{
+	return capture_item(i, c, false);
+}
+
+static long capture_exit(__u32 i, void *c)
+{
+	return capture_item(i, c, true);
 }
 
 static __always_inline int handle(void *ctx, bool is_exit)
@@ -278,6 +298,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct thread_state *ts = NULL, zero = {};
+	struct capture_ctx c = {};
 	const struct ksnoop_plan *plan;
 	__u32 func, cpu, size, depth = 0;
 	__u16 flags = 0, nvals = 0;
@@ -343,7 +364,13 @@ static __always_inline int handle(void *ctx, bool is_exit)
 		return 0;
 	rec = (void *)sc->buf;
 
-	size = capture(ctx, plan, sc->buf, is_exit, &nvals);
+	c.ctx = ctx;
+	c.plan = plan;
+	c.buf = sc->buf;
+	c.off = sizeof(*rec);
+	bpf_loop(KSNOOP_MAX_ITEMS, is_exit ? capture_exit : capture_entry, &c, 0);
+	size = c.failed ? 0 : c.off;
+	nvals = c.nvals;
 	if (!size) {
 		if (!is_exit)
 			return 0;

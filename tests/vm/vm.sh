@@ -145,7 +145,8 @@ trap 'exit 129' HUP
 top_archive "$initrd.top" "$@"
 cat "$base" "$initrd.top" >"$initrd"
 
-qemu=(qemu-system-x86_64 -accel tcg -smp 1 -m "$mem" -no-reboot
+# -nic none: no network card, no iPXE option ROM to wait for.
+qemu=(qemu-system-x86_64 -accel tcg -smp 1 -m "$mem" -no-reboot -nic none
       -kernel "$kdir/vmlinuz" -initrd "$initrd"
       -append "console=ttyS0 quiet panic=-1 rdinit=/init")
 

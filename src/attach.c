@@ -98,6 +98,65 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/*
+ * BTF func_info of a loaded program, re-based onto its original instructions.
+ * The kernel insists on func_info for programs with callbacks (bpf_loop), and
+ * libbpf 1.1 does not expose the records it built, so take the type ids from
+ * the kernel (one per subprogram, in order) and find where each subprogram
+ * starts in the instructions libbpf gave us: at 0 and at every BPF-to-BPF call
+ * or callback target.
+ */
+static int func_info_get(struct bpf_program *prog, struct func_info *fi)
+{
+	const struct bpf_insn *insn = bpf_program__insns(prog);
+	size_t n = bpf_program__insn_cnt(prog), i, j;
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), starts[16], nstarts = 1;
+	struct bpf_func_info recs[16];
+	int fd = bpf_program__fd(prog);
+
+	starts[0] = 0;
+	for (i = 0; i < n; i++) {
+		bool call = insn[i].code == (BPF_JMP | BPF_CALL) &&
+			    insn[i].src_reg == BPF_PSEUDO_CALL;
+		bool func = insn[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    insn[i].src_reg == BPF_PSEUDO_FUNC;
+		__u32 target;
+
+		if (!call && !func)
+			continue;
+		target = i + insn[i].imm + 1;
+		for (j = 0; j < nstarts && starts[j] != target; j++)
+			;
+		if (j == nstarts) {
+			if (nstarts == ARRAY_SIZE(starts))
+				return -E2BIG;
+			starts[nstarts++] = target;
+		}
+	}
+	/* sort the starts */
+	for (i = 1; i < nstarts; i++)
+		for (j = i; j > 0 && starts[j - 1] > starts[j]; j--) {
+			__u32 tmp = starts[j];
+
+			starts[j] = starts[j - 1];
+			starts[j - 1] = tmp;
+		}
+	info.nr_func_info = ARRAY_SIZE(recs);
+	info.func_info_rec_size = sizeof(recs[0]);
+	info.func_info = (unsigned long)recs;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.nr_func_info != nstarts)
+		return -EINVAL;
+	for (i = 0; i < nstarts; i++) {
+		fi->recs[i].insn_off = starts[i];
+		fi->recs[i].type_id = recs[i].type_id;
+	}
+	fi->cnt = nstarts;
+	return 0;
+}
+
 int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct tracer_opts *o)
 {
 	struct ksnoop_bpf *skel;
@@ -182,6 +241,13 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 			return err;
 		}
 	}
+	err = func_info_get(skel->progs.ksnoop_entry, &t->finfo[0]);
+	if (!err && !o->entry_only)
+		err = func_info_get(skel->progs.ksnoop_exit, &t->finfo[1]);
+	if (err) {
+		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
+		return err;
+	}
 	if (!t->use_cookie) {
 		err = fill_func_ids(t);
 		if (err) {
@@ -195,8 +261,8 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 }
 
 /* A copy of @prog for function @i: the relocated instructions, loaded against it. */
-static int prog_for(struct tracer *t, struct bpf_program *prog, int i, int attach_type,
-		    int *btf_fd)
+static int prog_for(struct tracer *t, struct bpf_program *prog, const struct func_info *fi, int i,
+		    int attach_type, int *btf_fd)
 {
 	const struct tfunc *tf = &t->funcs[i];
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach_type,
@@ -212,6 +278,10 @@ static int prog_for(struct tracer *t, struct bpf_program *prog, int i, int attac
 			return *btf_fd;
 		opts.attach_btf_obj_fd = *btf_fd;
 	}
+	opts.prog_btf_fd = btf__fd(bpf_object__btf(t->skel->obj));
+	opts.func_info = fi->recs;
+	opts.func_info_cnt = fi->cnt;
+	opts.func_info_rec_size = sizeof(*fi->recs);
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, bpf_program__name(prog), "GPL",
 			   bpf_program__insns(prog), bpf_program__insn_cnt(prog), &opts);
 	return fd < 0 ? -errno : fd;
@@ -223,7 +293,7 @@ static int attach_one(struct tracer *t, int i)
 	int err, btf_fd = -1, fd;
 
 	if (!t->opts.entry_only) {
-		fd = prog_for(t, t->skel->progs.ksnoop_exit, i, BPF_TRACE_FEXIT, &btf_fd);
+		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT, &btf_fd);
 		if (fd < 0) {
 			err = fd;
 			goto fail;
@@ -236,7 +306,7 @@ static int attach_one(struct tracer *t, int i)
 		}
 		*fd_of(t, i, FD_EXIT_LINK) = fd;
 	}
-	fd = prog_for(t, t->skel->progs.ksnoop_entry, i, BPF_TRACE_FENTRY, &btf_fd);
+	fd = prog_for(t, t->skel->progs.ksnoop_entry, &t->finfo[0], i, BPF_TRACE_FENTRY, &btf_fd);
 	if (fd < 0) {
 		err = fd;
 		goto fail;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include <linux/bpf.h>
 
 #include "resolve.h"
 
@@ -22,6 +23,11 @@ struct tracer_opts {
 	__u32 pages;		/* -P: ring buffer pages (power of 2) */
 };
 
+struct func_info {
+	struct bpf_func_info recs[16];
+	__u32 cnt;
+};
+
 struct tracer {
 	struct ksnoop_bpf *skel;
 	struct tfunc *funcs;
@@ -31,6 +37,7 @@ struct tracer {
 	int *fds;		/* per function: entry prog, exit prog, entry link, exit link */
 	int nattached;		/* functions attached */
 	const char *backend;
+	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */
 };
 
 /* Load the BPF object for @funcs. Prints a one-line error; negative errno. */

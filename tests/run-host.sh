@@ -58,7 +58,8 @@ if [ -x "$KSNOOP" ]; then
 		rc=$?
 		set -e
 		# Show results as "PASS name", failure details indented.
-		sed -n -e 's/^@@KSNOOP-TEST \([A-Z]*\) host /\1 /p' \
+		sed -n -e 's/^@@KSNOOP-TEST SKIP host \([^ ]*\) /SKIP \1: /p' \
+		       -e 's/^@@KSNOOP-TEST \(PASS\|FAIL\) host /\1 /p' \
 		       -e 's/^@@KSNOOP-DETAIL host [^|]*| /    /p' <<<"$out"
 		p=$(grep -c '^@@KSNOOP-TEST PASS' <<<"$out" || true)
 		fl=$(grep -c '^@@KSNOOP-TEST FAIL' <<<"$out" || true)

@@ -61,10 +61,13 @@ t_detail()
 	printf '%s\n' "$@" >>"$T_DETAILS"
 }
 
+# t_fail MSG: record a failure; the first failure after a t_cmd also shows that command,
+# its status and output.
 t_fail()
 {
 	T_FAILED=$((T_FAILED + 1))
 	t_detail "FAILED: $*"
+	t_show_last
 }
 
 t_skip()
@@ -132,7 +135,6 @@ t_expect_rc()
 {
 	[ "$T_RC" = "$1" ] && return 0
 	t_fail "exit status: expected $1, got $T_RC"
-	t_show_last
 	return 1
 }
 
@@ -140,7 +142,6 @@ t_expect_eq()
 {
 	[ "$1" = "$2" ] && return 0
 	t_fail "${3:-value}: expected '$1', got '$2'"
-	t_show_last
 	return 1
 }
 
@@ -150,8 +151,7 @@ t_expect_match()
 	if [ $# -ge 2 ]; then text=$2; else text=$T_OUT; fi
 	printf '%s\n' "$text" | grep -Eq -- "$1" && return 0
 	t_fail "expected a line matching /$1/"
-	t_show_last
-	[ $# -lt 2 ] || { t_detail "  text:"; printf '%s\n' "$text" | sed 's/^/    /' >>"$T_DETAILS"; }
+	[ $# -lt 2 ] || { t_detail "  in:"; printf '%s\n' "$text" | sed 's/^/    /' >>"$T_DETAILS"; }
 	return 1
 }
 
@@ -160,9 +160,9 @@ t_expect_no_match()
 	local text
 	if [ $# -ge 2 ]; then text=$2; else text=$T_OUT; fi
 	printf '%s\n' "$text" | grep -Eq -- "$1" || return 0
-	t_fail "expected no line matching /$1/, found:"
+	t_fail "expected no line matching /$1/"
+	t_detail "  matching lines:"
 	printf '%s\n' "$text" | grep -E -- "$1" | sed 's/^/    /' >>"$T_DETAILS"
-	t_show_last
 	return 1
 }
 
@@ -181,9 +181,7 @@ t_run()
 		"$@"
 		rc=$?
 		if [ "$rc" != 0 ] && [ "$T_FAILED" = 0 ]; then
-			t_detail "FAILED: the test returned status $rc"
-			t_show_last
-			T_FAILED=1
+			t_fail "the test returned status $rc"
 		fi
 		[ "$T_FAILED" = 0 ]
 	)

@@ -75,7 +75,7 @@ run_kernel() {
 			echo "[$ver] FAIL $name"
 			grep -o "@@KSNOOP-DETAIL $ver $name | .*" "$log" | sed "s/^@@KSNOOP-DETAIL $ver [^|]*| /    /" || true
 		done
-		sed -n 's/^@@KSNOOP-TEST SKIP [^ ]* /  skip: /p' <<<"$results" | sed "s/^/[$ver]/"
+		sed -n "s/^@@KSNOOP-TEST SKIP [^ ]* \([^ ]*\) /[$ver] SKIP \1: /p" <<<"$results"
 		if [ -z "$done_n" ]; then
 			failed=$((failed + 1))
 			echo "[$ver] FAILED: kernel $ver did not finish the test suite" \

@@ -83,8 +83,8 @@ make "$OUT/tests/unit" || echo "check: the unit test runner did not build"
 tests host-tests host tests/run-host.sh "$OUT" || true
 
 stage "kernels (tests/vm/fetch-kernels.sh $KERNELS)"
-# shellcheck disable=SC2086 # KERNELS is a list
 have_kernels=1
+# shellcheck disable=SC2086 # KERNELS is a list
 step kernels tests/vm/fetch-kernels.sh $KERNELS || have_kernels=0
 
 stage "VM tests (tests/vm/run-tests.sh $KERNELS)"

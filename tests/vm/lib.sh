@@ -36,7 +36,7 @@
 T_TIMEOUT=${T_TIMEOUT:-120}
 T_COUNT_FILE=${T_COUNT_FILE:-/tmp/ksnoop-tests.count}
 T_PREFIX=${T_PREFIX:-}		# test name prefix, e.g. "smoke/" (set per test file)
-T_OUT= T_ERR= T_RC= T_LAST_CMD= T_SHOWN=
+T_OUT='' T_ERR='' T_RC='' T_LAST_CMD='' T_SHOWN=''
 
 kver()
 {
@@ -94,21 +94,22 @@ need_cmd()
 t_cmd()
 {
 	local o e
-	T_LAST_CMD=$* T_SHOWN=
+	T_LAST_CMD="$*" T_SHOWN=''
 	o=$(mktemp) e=$(mktemp)
 	timeout -s "${T_SIG:-TERM}" "$T_TIMEOUT" "$@" >"$o" 2>"$e"
 	T_RC=$?
 	T_OUT=$(cat "$o")
 	T_ERR=$(cat "$e")
 	rm -f "$o" "$e"
-	[ "${T_SIG:-TERM}" != TERM ] || [ "$T_RC" != 124 ] && [ "$T_RC" != 143 ] ||
+	if [ "${T_SIG:-TERM}" = TERM ] && { [ "$T_RC" = 124 ] || [ "$T_RC" = 143 ]; }; then
 		t_detail "note: '$*' timed out after ${T_TIMEOUT}s"
+	fi
 	return 0
 }
 
 t_trace()
 {
-	local secs=$1 load=$2 pid
+	local secs="$1" load="$2" pid
 	shift 2
 	(sleep "${T_SETTLE:-4}"; sh -c "$load" >/dev/null 2>&1) &
 	pid=$!
@@ -169,7 +170,7 @@ t_expect_no_match()
 # t_run NAME CMD...: run one test and print its report line.
 t_run()
 {
-	local name=$T_PREFIX$1 rc line
+	local name="$T_PREFIX$1" rc line
 	shift
 	echo "$(($(cat "$T_COUNT_FILE" 2>/dev/null || echo 0) + 1))" >"$T_COUNT_FILE"
 	T_DETAILS=$(mktemp)

@@ -30,7 +30,7 @@ VMSRC=tests/vm
 
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
-mode= ver= peers=0 mem= log=
+mode='' ver='' peers=0 mem='' log=''
 timeout=${KSNOOP_VM_TIMEOUT:-600}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -75,7 +75,7 @@ add_bin() {
 base_archive() {
 	local name=base bins=(/usr/bin/jq /usr/sbin/bpftool) b
 	if [ $peers = 1 ]; then
-		name=base-peers
+		name='base-peers'
 		bins+=(/usr/bin/bpftrace /usr/sbin/ksnoop)
 	fi
 	local out=$VMDIR/$name.cpio.gz stale=0 lock

@@ -17,7 +17,7 @@ test_no_links()
 	t_cmd bpftool link show
 	t_expect_rc 0
 	# A link held by a live process would show its pid; none of ours may survive.
-	t_cmd sh -c 'bpftool -j link show | jq -r ".[].prog_id" | while read id; do
+	t_cmd sh -c 'bpftool -j link show | jq -r ".[].prog_id" | while read -r id; do
 		bpftool -j prog show id "$id" | jq -r .name; done'
 	t_expect_no_match '^ksnoop'
 }

@@ -196,7 +196,7 @@ int kbtf_for_each_func(const struct kbtf *k, const char *module, const char *glo
 	return 0;
 }
 
-static int edit_distance(const char *a, const char *b, int limit)
+int kbtf_edit_distance(const char *a, const char *b, int limit)
 {
 	int la = strlen(a), lb = strlen(b), i, j;
 	int row[257], best;
@@ -242,7 +242,7 @@ int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int m
 
 		if (i > 0 && !strcmp(k->funcs[i - 1].name, k->funcs[i].name))
 			continue;
-		d = edit_distance(name, k->funcs[i].name, limit);
+		d = kbtf_edit_distance(name, k->funcs[i].name, limit);
 		if (d > limit)
 			continue;
 		/* insertion sort into the best @max */

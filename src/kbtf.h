@@ -49,6 +49,8 @@ const struct kfunc *kbtf_find_func(const struct kbtf *k, const char *module, con
 int kbtf_for_each_func(const struct kbtf *k, const char *module, const char *glob,
 		       int (*cb)(const struct kfunc *f, void *ctx), void *ctx);
 
+/* Levenshtein distance of @a and @b, or @limit + 1 if it is larger than @limit. */
+int kbtf_edit_distance(const char *a, const char *b, int limit);
 /* Up to @max FUNC names closest to @name (edit distance), for hints. */
 int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int max);
 

@@ -133,51 +133,66 @@ static bool find_member(const struct btf *btf, __u32 id, const char *name, int d
 	return false;
 }
 
-/* Collect member names (through anonymous members) closest to @name. */
-static void suggest_members(const struct btf *btf, __u32 id, const char *name, struct strbuf *sb,
-			    int *count, int depth)
+#define MAX_SUGGEST 5
+
+struct near_name {
+	const char *name;
+	int dist;
+};
+
+/*
+ * Keep in @best (sorted, *n of MAX_SUGGEST) the members of @id, through
+ * anonymous members, closest to @name: by edit distance, so that a typo
+ * ("skc_dprt") ranks its intended member first, then members containing
+ * @name ("dport" -> "skc_dport").
+ */
+static void suggest_members(const struct btf *btf, __u32 id, const char *name, int limit,
+			    struct near_name *best, int *n, int depth)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	const struct btf_member *m;
-	size_t nl = strlen(name);
-	int i;
+	int i, j, d;
 
 	if (!t || !btf_is_composite(t) || depth > MAX_ANON_DEPTH)
 		return;
 	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t) && *count < 5; i++, m++) {
+	for (i = 0; i < btf_vlen(t); i++, m++) {
 		const char *mname = btf__name_by_offset(btf, m->name_off);
 
 		if (!mname || !*mname) {
-			suggest_members(btf, kbtf_skip_mods(btf, m->type, true), name, sb, count,
-					depth + 1);
+			suggest_members(btf, kbtf_skip_mods(btf, m->type, true), name, limit, best,
+					n, depth + 1);
 			continue;
 		}
-		/* cheap closeness: shares a 3-byte prefix, or contains the name */
-		if ((nl >= 3 && !strncmp(mname, name, 3)) || strstr(mname, name) ||
-		    (strlen(mname) >= 3 && strstr(name, mname))) {
-			sb_printf(sb, "%s%s", *count ? ", " : "", mname);
-			(*count)++;
+		d = kbtf_edit_distance(name, mname, limit);
+		if (d > limit && !(strlen(name) >= 3 && strstr(mname, name)))
+			continue;
+		/* insert after equals, so that ties keep the struct's order */
+		for (j = *n; j > 0 && best[j - 1].dist > d; j--)
+			if (j < MAX_SUGGEST)
+				best[j] = best[j - 1];
+		if (j < MAX_SUGGEST) {
+			best[j] = (struct near_name){ mname, d };
+			if (*n < MAX_SUGGEST)
+				(*n)++;
 		}
 	}
 }
 
 static void member_hint(const struct btf *btf, __u32 id, const char *name, struct strbuf *sb)
 {
-	int count = 0;
+	struct near_name best[MAX_SUGGEST];
+	int i, n = 0, limit = strlen(name) / 3 + 1;
 
-	suggest_members(btf, id, name, sb, &count, 0);
-	if (count) {
-		struct strbuf tmp;
-
-		sb_init(&tmp);
-		sb_printf(&tmp, "did you mean: %s?", sb_str(sb));
-		sb_reset(sb);
-		sb_puts(sb, sb_str(&tmp));
-		sb_free(&tmp);
-	} else {
+	suggest_members(btf, id, name, limit > 4 ? 4 : limit, best, &n, 0);
+	if (!n) {
 		sb_puts(sb, "'ksnoop info -v FUNC' shows the types involved");
+		return;
 	}
+	sb_puts(sb, "did you mean: ");
+	for (i = 0; i < n; i++)
+		sb_printf(sb, "%s%s", i ? ", " : "", best[i].name);
+	sb_putc(sb, '?');
 }
 
 /* Where the value being resolved lives, as the BPF program will reach it. */

@@ -237,6 +237,12 @@ int main(int argc, char **argv)
 		cmd = argv[first++];
 	if (!strcmp(cmd, "features"))
 		return cmd_features();
+	/* A usage error, found before any BTF is read. */
+	if (btf_path && strcmp(cmd, "info")) {
+		pr_error_hint("use --btf with 'info'; 'trace' reads the running kernel's BTF",
+			      "cannot trace with --btf: the BTF file need not describe this kernel");
+		return EXIT_USAGE;
+	}
 	if (first >= argc) {
 		pr_error_hint("e.g. ksnoop \"ip_send_skb(skb->len)\"; see 'ksnoop --help'",
 			      "no SPEC given: name a function to %s", cmd);
@@ -272,13 +278,16 @@ int main(int argc, char **argv)
 
 	err = kbtf_load(&k, btf_path);
 	if (err) {
-		if (btf_path)
+		if (btf_path) {
 			pr_error_hint("give a file with a .BTF section or raw BTF (e.g. /sys/kernel/btf/vmlinux)",
 				      "cannot read BTF from '%s': %s", btf_path, strerror(-err));
-		else
-			pr_error_hint("ksnoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-				      "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
-				      strerror(-err));
+			/* a bad --btf FILE is the user's input, not a kernel without BTF */
+			err = EXIT_USAGE;
+			goto out;
+		}
+		pr_error_hint("ksnoop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			      "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			      strerror(-err));
 		err = EXIT_NOSUP;
 		goto out;
 	}

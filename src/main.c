@@ -140,7 +140,9 @@ int main(int argc, char **argv)
 	int c, i, nspecs = 0, err = 0, first;
 	struct kbtf k = {};
 
-	while ((c = getopt_long(argc, argv, "+p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
+	/* getopt's own messages would add a second, unprefixed line (not JSON with -j) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case OPT_TID:
@@ -225,9 +227,21 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
+		case ':': /* a missing value */
+			if (!strncmp(argv[optind - 1], "--", 2))
+				pr_error_hint("see 'ksnoop --help'", "option '%s' needs a value",
+					      argv[optind - 1]);
+			else
+				pr_error_hint("see 'ksnoop --help'", "option '-%c' needs a value",
+					      optopt);
+			return EXIT_USAGE;
 		default:
-			pr_error_hint("see 'ksnoop --help'", "invalid option '%s'",
-				      argv[optind - 1]);
+			/* a short option may sit in a cluster ("-vZ"): name the letter */
+			if (!strncmp(argv[optind - 1], "--", 2))
+				pr_error_hint("see 'ksnoop --help'", "invalid option '%s'",
+					      argv[optind - 1]);
+			else
+				pr_error_hint("see 'ksnoop --help'", "invalid option '-%c'", optopt);
 			return EXIT_USAGE;
 		}
 	}

@@ -200,6 +200,14 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 		kfmt = false;
 		addr = v + it->off;
 		err = bpf_probe_read_kernel_str(val->data, size, (void *)addr);
+		/*
+		 * Many char * arguments are user pointers (do_sys_openat2's
+		 * filename) and kernel BTF rarely carries the __user tag that
+		 * would say so. A kernel read of a user address fails, so try
+		 * the address as a user one before giving up.
+		 */
+		if (err < 0)
+			err = bpf_probe_read_user_str(val->data, size, (void *)addr);
 		if (err < 0) {
 			vflags |= KSNOOP_V_UNREADABLE;
 		} else {
@@ -220,6 +228,9 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 			} else {
 				vflags |= KSNOOP_V_TEXT;
 				len = err < KSNOOP_MAX_VALUE ? err + 1 : KSNOOP_MAX_VALUE;
+				/* The helper returns the length it wanted: say if it was cut. */
+				if (err >= KSNOOP_MAX_VALUE)
+					vflags |= KSNOOP_V_TRUNC;
 			}
 			kfmt = false;
 		} else {
@@ -257,6 +268,9 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 
 		n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
 				     BTF_F_PTR_RAW);
+		/* The helper returns the length it wanted: say if it was cut. */
+		if (n >= KSNOOP_MAX_VALUE)
+			vflags |= KSNOOP_V_TRUNC;
 		if (n < 0) {
 			vflags |= KSNOOP_V_UNREADABLE;
 			len = 0;
@@ -419,6 +433,24 @@ int ksnoop_entry(void *ctx)
 
 SEC("fexit")
 int ksnoop_exit(void *ctx)
+{
+	return handle(ctx, true);
+}
+
+/*
+ * The same program for one multi-link over all functions (Linux 7.x,
+ * BPF_TRACE_FENTRY_MULTI / BPF_TRACE_FEXIT_MULTI). Written in a generic
+ * section because libbpf 1.1 knows no multi-fentry section; userspace retypes
+ * them before load, or does not load them on kernels without multi links.
+ */
+SEC("raw_tp")
+int ksnoop_entry_multi(void *ctx)
+{
+	return handle(ctx, false);
+}
+
+SEC("raw_tp")
+int ksnoop_exit_multi(void *ctx)
 {
 	return handle(ctx, true);
 }

@@ -99,6 +99,158 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /*
+ * Pick the backend: --backend, else fentry-multi where the kernel has it and
+ * every function is in vmlinux (multi links take vmlinux BTF ids), else
+ * fentry per function.
+ */
+static int choose_backend(struct tracer *t)
+{
+	const char *want = t->opts.backend;
+	bool can_multi, all_vmlinux = true;
+	int i, err;
+
+	for (i = 0; i < t->nfuncs; i++)
+		if (t->funcs[i].kf->module)
+			all_vmlinux = false;
+	can_multi = feature_probe(FEAT_FENTRY_MULTI, &err);
+	if (want && !strcmp(want, "fentry-multi")) {
+		if (!can_multi) {
+			pr_error_hint("use --backend fentry, or leave --backend out",
+				      "--backend fentry-multi: this kernel lacks %s (Linux %s+): %s",
+				      feature_info[FEAT_FENTRY_MULTI].what,
+				      feature_info[FEAT_FENTRY_MULTI].since, strerror(-err));
+			return -EOPNOTSUPP;
+		}
+		if (!all_vmlinux) {
+			pr_error_hint("use --backend fentry for module functions",
+				      "--backend fentry-multi: module functions cannot share the multi link");
+			return -EOPNOTSUPP;
+		}
+		t->multi = true;
+	} else if (!want || !strcmp(want, "auto")) {
+		t->multi = can_multi && all_vmlinux;
+	}
+	t->backend = t->multi ? "fentry-multi" : "fentry";
+	return 0;
+}
+
+/*
+ * One multi link over the functions [lo, hi) (ids and cookies from @t). When
+ * the kernel refuses the set (EINVAL: one function it cannot trace fails the
+ * whole link), split it in halves to find and skip the offending functions.
+ */
+static int multi_link(struct tracer *t, int prog_fd, int attach_type, __u32 *ids, __u64 *cookies,
+		      int lo, int hi, int **fds, int *nfds, bool *bad)
+{
+	struct {
+		__u32 prog_fd, target_fd, attach_type, flags;
+		__aligned_u64 ids, cookies;
+		__u32 cnt;
+	} *lc;
+	union bpf_attr attr;
+	int fd, mid, err, *p;
+
+	memset(&attr, 0, sizeof(attr));
+	lc = (void *)&attr.link_create;
+	lc->prog_fd = prog_fd;
+	lc->attach_type = attach_type;
+	lc->ids = (unsigned long)(ids + lo);
+	lc->cookies = (unsigned long)(cookies + lo);
+	lc->cnt = hi - lo;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd >= 0) {
+		p = realloc(*fds, (*nfds + 1) * sizeof(int));
+		if (!p) {
+			close(fd);
+			return -ENOMEM;
+		}
+		*fds = p;
+		(*fds)[(*nfds)++] = fd;
+		return 0;
+	}
+	err = -errno;
+	if (err != -EINVAL && err != -ENOENT && err != -ESRCH)
+		return err;
+	if (hi - lo == 1) {
+		bad[lo] = true;
+		pr_info(1, "skipping %s: the kernel refused it in a multi link (%s)\n",
+			t->funcs[lo].kf->name, strerror(-err));
+		return 0;
+	}
+	mid = lo + (hi - lo) / 2;
+	err = multi_link(t, prog_fd, attach_type, ids, cookies, lo, mid, fds, nfds, bad);
+	if (!err)
+		err = multi_link(t, prog_fd, attach_type, ids, cookies, mid, hi, fds, nfds, bad);
+	return err;
+}
+
+static int attach_multi(struct tracer *t)
+{
+	__u32 *ids = calloc(t->nfuncs, sizeof(*ids)), *ids2 = NULL;
+	__u64 *cookies = calloc(t->nfuncs, sizeof(*cookies)), *cookies2 = NULL;
+	bool *bad = calloc(t->nfuncs, sizeof(*bad));
+	int i, n = 0, err = -ENOMEM;
+
+	if (!ids || !cookies || !bad)
+		goto out;
+	for (i = 0; i < t->nfuncs; i++) {
+		ids[i] = t->funcs[i].kf->id;
+		cookies[i] = i;
+	}
+	/* fexit first, so every traced entry gets its exit; then fentry over the same set. */
+	if (!t->opts.entry_only) {
+		err = multi_link(t, bpf_program__fd(t->skel->progs.ksnoop_exit_multi),
+				 KSNOOP_TRACE_FEXIT_MULTI, ids, cookies, 0, t->nfuncs,
+				 &t->mfds[1], &t->nmfds[1], bad);
+		if (err)
+			goto fail;
+	}
+	/* The entry link leaves out what the exit link could not take. */
+	ids2 = calloc(t->nfuncs, sizeof(*ids2));
+	cookies2 = calloc(t->nfuncs, sizeof(*cookies2));
+	if (!ids2 || !cookies2) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < t->nfuncs; i++) {
+		if (bad[i])
+			continue;
+		ids2[n] = ids[i];
+		cookies2[n++] = i;
+	}
+	err = n ? multi_link(t, bpf_program__fd(t->skel->progs.ksnoop_entry_multi),
+			     KSNOOP_TRACE_FENTRY_MULTI, ids2, cookies2, 0, n, &t->mfds[0],
+			     &t->nmfds[0], bad)
+		: 0;
+	if (err)
+		goto fail;
+	t->nattached = 0;
+	t->nskipped = 0;
+	for (i = 0; i < t->nfuncs; i++) {
+		if (bad[i])
+			t->nskipped++;
+		else
+			t->nattached++;
+	}
+	if (!t->nattached) {
+		pr_error_hint("run with -v to see each function's error",
+			      "the kernel refused every function in the multi link");
+		err = -EINVAL;
+	}
+	goto out;
+fail:
+	pr_error_hint("try --backend fentry", "cannot create the multi-fentry link: %s",
+		      strerror(-err));
+out:
+	free(ids);
+	free(cookies);
+	free(ids2);
+	free(cookies2);
+	free(bad);
+	return err;
+}
+
+/*
  * BTF func_info of a loaded program, re-based onto its original instructions.
  * The kernel insists on func_info for programs with callbacks (bpf_loop), and
  * libbpf 1.1 does not expose the records it built, so take the type ids from
@@ -212,11 +364,30 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 
-	/* libbpf needs one target to load against; the others reuse its instructions. */
-	bpf_program__set_attach_target(skel->progs.ksnoop_entry, 0, funcs[0].kf->name);
-	bpf_program__set_attach_target(skel->progs.ksnoop_exit, 0, funcs[0].kf->name);
-	if (o->entry_only)
+	err = choose_backend(t);
+	if (err)
+		return err;
+	if (t->multi) {
+		/* One program per attach type, no attach target: the link names the functions. */
+		bpf_program__set_type(skel->progs.ksnoop_entry_multi, BPF_PROG_TYPE_TRACING);
+		bpf_program__set_expected_attach_type(skel->progs.ksnoop_entry_multi,
+						      KSNOOP_TRACE_FENTRY_MULTI);
+		bpf_program__set_type(skel->progs.ksnoop_exit_multi, BPF_PROG_TYPE_TRACING);
+		bpf_program__set_expected_attach_type(skel->progs.ksnoop_exit_multi,
+						      KSNOOP_TRACE_FEXIT_MULTI);
+		bpf_program__set_autoload(skel->progs.ksnoop_entry, false);
 		bpf_program__set_autoload(skel->progs.ksnoop_exit, false);
+		if (o->entry_only)
+			bpf_program__set_autoload(skel->progs.ksnoop_exit_multi, false);
+	} else {
+		/* libbpf needs one target to load against; the others reuse its instructions. */
+		bpf_program__set_attach_target(skel->progs.ksnoop_entry, 0, funcs[0].kf->name);
+		bpf_program__set_attach_target(skel->progs.ksnoop_exit, 0, funcs[0].kf->name);
+		bpf_program__set_autoload(skel->progs.ksnoop_entry_multi, false);
+		bpf_program__set_autoload(skel->progs.ksnoop_exit_multi, false);
+		if (o->entry_only)
+			bpf_program__set_autoload(skel->progs.ksnoop_exit, false);
+	}
 
 	err = ksnoop_bpf__load(skel);
 	if (err) {
@@ -241,9 +412,11 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 			return err;
 		}
 	}
-	err = func_info_get(skel->progs.ksnoop_entry, &t->finfo[0]);
-	if (!err && !o->entry_only)
-		err = func_info_get(skel->progs.ksnoop_exit, &t->finfo[1]);
+	if (!t->multi) {
+		err = func_info_get(skel->progs.ksnoop_entry, &t->finfo[0]);
+		if (!err && !o->entry_only)
+			err = func_info_get(skel->progs.ksnoop_exit, &t->finfo[1]);
+	}
 	if (err) {
 		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
 		return err;
@@ -332,14 +505,21 @@ fail:
 
 int tracer_attach(struct tracer *t)
 {
+	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
 	int i, err;
 
+	if (t->multi)
+		return attach_multi(t);
 	for (i = 0; i < t->nfuncs; i++) {
+		if (tty && verbosity >= 0 && (i % 16 == 0))
+			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
 		err = attach_one(t, i);
 		if (err)
 			return err;
 		t->nattached++;
 	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	return 0;
 }
 
@@ -350,6 +530,13 @@ void tracer_close(struct tracer *t)
 	int i;
 
 	/* Entry links go first, so no entry is recorded whose exit we would miss. */
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < t->nmfds[k]; i++)
+			close(t->mfds[k][i]);
+		free(t->mfds[k]);
+		t->mfds[k] = NULL;
+		t->nmfds[k] = 0;
+	}
 	for (k = 0; t->fds && k < ARRAY_SIZE(order); k++) {
 		for (i = 0; i < t->nfuncs; i++) {
 			int *fd = fd_of(t, i, order[k]);

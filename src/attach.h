@@ -21,6 +21,7 @@ struct tracer_opts {
 	bool format_check;	/* --format-check: kernel text and bytes both */
 	__u32 tgid, tid;	/* -p, --tid */
 	__u32 pages;		/* -P: ring buffer pages (power of 2) */
+	const char *backend;	/* --backend: NULL/"auto", "fentry", "fentry-multi" */
 };
 
 struct func_info {
@@ -36,6 +37,10 @@ struct tracer {
 	bool use_cookie;
 	int *fds;		/* per function: entry prog, exit prog, entry link, exit link */
 	int nattached;		/* functions attached */
+	int nskipped;		/* functions the kernel refused (multi link bisection) */
+	bool multi;		/* fentry-multi backend */
+	int *mfds[2];		/* multi links: entry, exit (several after a bisection) */
+	int nmfds[2];
 	const char *backend;
 	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */
 };

@@ -49,6 +49,8 @@ static const char usage_text[] =
 "  -x, --exclude GLOB     leave out functions matching GLOB (repeatable)\n"
 "      --string-size N    bytes read for char * strings (default 256, max 2048)\n"
 "      --btf FILE         resolve against the BTF in FILE (info only)\n"
+"      --backend NAME     auto (default), fentry (a program per function) or\n"
+"                         fentry-multi (one link for all; Linux 7.0+)\n"
 "  -s, --stack            reserved for the call-chain mode (not available yet)\n"
 "  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 "  -d, --debug            libbpf and verifier logs\n"
@@ -60,6 +62,7 @@ static const char usage_text[] =
 "  ksnoop \"ip_send_skb(skb->len, skb->sk, return)\"\n"
 "  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
 "  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
+"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
 "  ksnoop -j \"ip_send_skb(skb)\" | jq .args.skb.len\n"
 "\n"
 "Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
@@ -73,6 +76,7 @@ enum {
 	OPT_FCHECK,
 	OPT_BTF,
 	OPT_STRSIZE,
+	OPT_BACKEND,
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +92,7 @@ static const struct option long_opts[] = {
 	{ "exclude", required_argument, NULL, 'x' },
 	{ "string-size", required_argument, NULL, OPT_STRSIZE },
 	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "stack", no_argument, NULL, 's' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "debug", no_argument, NULL, 'd' },
@@ -211,6 +216,15 @@ int main(int argc, char **argv)
 		case OPT_BTF:
 			btf_path = optarg;
 			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") &&
+			    strcmp(optarg, "fentry-multi")) {
+				pr_error_hint("choose auto, fentry or fentry-multi",
+					      "invalid value '%s' for --backend", optarg);
+				return EXIT_USAGE;
+			}
+			o.t.backend = optarg;
+			break;
 		case 's':
 			pr_error_hint("trace without -s; the call-chain mode is planned",
 				      "-s/--stack is reserved for the call-chain mode, which is not available yet");
@@ -305,7 +319,8 @@ int main(int argc, char **argv)
 		err = EXIT_NOSUP;
 		goto out;
 	}
-	if (!strcmp(cmd, "info"))
+	o.info = !strcmp(cmd, "info");
+	if (o.info)
 		err = cmd_info(&k, specs, nspecs, &o);
 	else
 		err = cmd_trace(&k, specs, nspecs, &o);

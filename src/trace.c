@@ -145,6 +145,8 @@ struct selection {
 	int n, cap;
 	/* per glob */
 	int matched, skipped_arg, skipped_untraceable, skipped_other;
+	/* over all specs */
+	int tot_untraceable, tot_arg, tot_other;
 	struct resolve_err first_err;
 	int err;
 };
@@ -263,7 +265,10 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 				      s->first_err.msg);
 			return s->first_err.code ? s->first_err.code : -ENOENT;
 		}
-		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable)
+		s->tot_untraceable += s->skipped_untraceable;
+		s->tot_arg += s->skipped_arg;
+		s->tot_other += s->skipped_other;
+		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable && s->o->info)
 			pr_info(0, "ksnoop: '%s': %d functions matched, skipped %d (%d untraceable, %d without the named arguments, %d other)\n",
 				spec->text, s->matched,
 				s->skipped_arg + s->skipped_other + s->skipped_untraceable,
@@ -629,8 +634,16 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		pr_error("cannot open the ring buffer: %s", strerror(-err));
 		goto out;
 	}
-	pr_info(0, "ksnoop: attached %d function%s in %.2f s (%s); Ctrl-C to stop\n", s.n,
-		s.n == 1 ? "" : "s", now_s() - start, r->t.backend);
+	{
+		int skipped = s.tot_untraceable + s.tot_arg + s.tot_other + r->t.nskipped;
+
+		fprintf(stderr, "ksnoop: attached %d function%s in %.2f s (%s)", r->t.nattached,
+			r->t.nattached == 1 ? "" : "s", now_s() - start, r->t.backend);
+		if (skipped)
+			fprintf(stderr, ", skipped %d (%d untraceable, %d no such argument, %d other, %d refused by the kernel)",
+				skipped, s.tot_untraceable, s.tot_arg, s.tot_other, r->t.nskipped);
+		fprintf(stderr, "; Ctrl-C to stop\n");
+	}
 
 	output_init(&r->out, stdout, o->json);
 	output_header(&r->out);

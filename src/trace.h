@@ -22,6 +22,7 @@ struct trace_opts {
 	char **excludes;	/* -x globs */
 	int nexcludes;
 	__u32 string_size;
+	bool info;		/* the info command: report glob skips */
 };
 
 /* Exit codes, documented in man/ksnoop.8. */

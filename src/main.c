@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 
 #include "kfeatures.h"
 #include "trace.h"
@@ -119,6 +120,17 @@ static int parse_num(const char *opt, const char *s, unsigned long long min,
 	return 0;
 }
 
+/*
+ * libbpf's own messages: warnings with -v, everything with -d. Set before any
+ * libbpf call (BTF loading, probes), so that a failure is reported once, by us.
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (verbosity >= 3 || (verbosity >= 1 && level == LIBBPF_WARN))
+		return vfprintf(stderr, fmt, args);
+	return 0;
+}
+
 static int cmd_features(void)
 {
 	int f, err;
@@ -145,6 +157,7 @@ int main(int argc, char **argv)
 	int c, i, nspecs = 0, err = 0, first;
 	struct kbtf k = {};
 
+	libbpf_set_print(libbpf_print);
 	/* getopt's own messages would add a second, unprefixed line (not JSON with -j) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
@@ -307,8 +320,12 @@ int main(int argc, char **argv)
 	err = kbtf_load(&k, btf_path);
 	if (err) {
 		if (btf_path) {
+			char why[128];
+
+			/* libbpf's own codes (e.g. not an ELF file) are beyond strerror() */
+			libbpf_strerror(err, why, sizeof(why));
 			pr_error_hint("give a file with a .BTF section or raw BTF (e.g. /sys/kernel/btf/vmlinux)",
-				      "cannot read BTF from '%s': %s", btf_path, strerror(-err));
+				      "cannot read BTF from '%s': %s", btf_path, why);
 			/* a bad --btf FILE is the user's input, not a kernel without BTF */
 			err = EXIT_USAGE;
 			goto out;

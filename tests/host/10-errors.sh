@@ -1,0 +1,186 @@
+# Host shell test: every user-facing error of the CLI, table-driven. Each row names the
+# exit status, the first line of stderr (ERE) and the hint line (ERE, or - for "no hint").
+# On the host the kernel refuses fentry, so 'trace' ends in a clear error too. No case may
+# crash (status >= 128) or hang (10 s).
+
+T_TIMEOUT=10
+
+# check_err RC MSG HINT ARGS...: ksnoop ARGS fails with RC, MSG, HINT and nothing on stdout.
+check_err()
+{
+	local rc=$1 msg=$2 hint=$3 first
+	shift 3
+	t_cmd ksnoop "$@"
+	if [ "$T_RC" -ge 124 ]; then
+		t_fail "ksnoop crashed or hung (status $T_RC)"
+		t_show_last
+		return 1
+	fi
+	t_expect_rc "$rc"
+	first=$(printf '%s\n' "$T_ERR" | head -n 1)
+	t_expect_match "$msg" "$first"
+	if [ "$hint" = - ]; then
+		t_expect_no_match '^  hint:' "$T_ERR"
+	else
+		t_expect_match "^  hint: .*$hint" "$T_ERR"
+	fi
+	t_expect_eq "" "$T_OUT" "stdout"
+}
+
+# err NAME RC MSG HINT ARGS...: one row of the table, one test.
+err()
+{
+	local name=$1
+	shift
+	t_run "$name" check_err "$@"
+}
+
+# --- the SPEC does not fit the kernel: exit 3 ---
+err unknown_function 3 "^ksnoop: no function 'ip_send_skbb' in the kernel's BTF$" \
+	"did you mean 'ip_send_skb'" info ip_send_skbb
+err unknown_function_trace 3 "^ksnoop: no function 'ip_send_skbb' in the kernel's BTF$" \
+	"did you mean 'ip_send_skb'" ip_send_skbb
+err unknown_argument 3 "^ksnoop: function 'ip_send_skb' has no argument 'sbk'$" \
+	"its arguments: net, skb$" info 'ip_send_skb(sbk->len)'
+err member_not_found 3 "^ksnoop: 'struct sk_buff' has no member 'lenx'$" \
+	"did you mean: len[,?]" info 'ip_send_skb(skb->lenx)'
+err member_typo_nested 3 "^ksnoop: 'struct sock_common' has no member 'skc_dprt'$" \
+	"did you mean: skc_dport[,?]" info 'ip_send_skb(skb->sk->__sk_common.skc_dprt)'
+err arrow_on_struct 3 \
+	"^ksnoop: 'skb->sk->__sk_common' is 'struct sock_common', not a pointer: cannot use '->skc_dport'$" \
+	"use '\.' instead of '->'" info 'ip_send_skb(skb->sk->__sk_common->skc_dport)'
+err dot_on_pointer 3 "^ksnoop: 'skb' is a pointer \('struct sk_buff \*'\): cannot use '\.len'$" \
+	"use '->' instead of '\.'" info 'ip_send_skb(skb.len)'
+err index_on_non_array 3 \
+	"^ksnoop: 'skb->len' is 'unsigned int', not an array or pointer: cannot index it$" \
+	- info 'ip_send_skb(skb->len[2])'
+err index_out_of_range 3 \
+	"^ksnoop: index 48 is out of range for 'skb->cb' \('char\[48\]', 48 elements\)$" \
+	- info 'ip_send_skb(skb->cb[48])'
+err predicate_on_struct 3 \
+	"^ksnoop: predicate on 'skb->sk->__sk_common' of type 'struct sock_common': predicates need an integer, enum or pointer$" \
+	- info 'ip_send_skb(skb->sk->__sk_common == 1)'
+err predicate_out_of_range 3 \
+	"^ksnoop: value 4294967296 is out of range for 'skb->len' \(unsigned int\)$" \
+	- info 'ip_send_skb(skb->len > 0x100000000)'
+err void_return 3 "^ksnoop: 'tcp_chrono_stop' returns void: there is no return value to read$" \
+	- info 'tcp_chrono_stop(return)'
+err unknown_enum_constant 3 "^ksnoop: no enum constant 'TCP_NO_SUCH' in enum tcp_chrono$" \
+	- info 'tcp_chrono_stop(type == TCP_NO_SUCH)'
+err glob_matches_nothing 3 "^ksnoop: no traceable function matches 'nosuch_zz_\*'$" \
+	"ksnoop info GLOB" info 'nosuch_zz_*'
+err glob_all_excluded 3 "^ksnoop: no traceable function matches 'tcp_v4_\*' \(after -x exclusions\)$" \
+	"ksnoop info GLOB" -x 'tcp_*' info 'tcp_v4_*'
+err glob_no_function_fits 3 "^ksnoop: no function matching 'tcp_v4_\*\(nosuch\)' fits its items: function 'tcp_v4_[a-z_0-9]+' has no argument 'nosuch'$" \
+	"its arguments: " info 'tcp_v4_*(nosuch)'
+
+# --- usage and syntax: exit 2 ---
+err too_many_items 2 "^ksnoop: syntax error in '.*': too many items \(limit 8\)$" \
+	"SPEC grammar" info 'ip_send_skb(net, skb, return, skb->len, skb->sk, skb->dev, skb->cb[0], skb->data, skb->head)'
+err syntax_member_name 2 "^ksnoop: syntax error in 'ip_send_skb\(skb->\)': expected member name after '->'$" \
+	"SPEC grammar" info 'ip_send_skb(skb->)'
+err syntax_empty_spec 2 "^ksnoop: syntax error in '': empty spec$" "SPEC grammar" info ''
+err pid_zero 2 "^ksnoop: invalid value '0' for --pid \(expected 1\.\.2147483647\)$" \
+	"ksnoop --help" -p 0 ip_send_skb
+err pid_not_a_number 2 "^ksnoop: invalid value 'abc' for --pid " "ksnoop --help" -p abc ip_send_skb
+err pid_too_large 2 "^ksnoop: invalid value '99999999999' for --pid " "ksnoop --help" \
+	-p 99999999999 x
+err pages_not_power_of_2 2 "^ksnoop: invalid value '3' for --pages: not a power of 2$" \
+	"-P 64" -P 3 ip_send_skb
+err pages_zero 2 "^ksnoop: invalid value '0' for --pages " "ksnoop --help" -P 0 ip_send_skb
+err duration_negative 2 "^ksnoop: invalid value '-1' for --duration \(expected seconds > 0\)$" \
+	"ksnoop --help" --duration -1 ip_send_skb
+err count_zero 2 "^ksnoop: invalid value '0' for --count " "ksnoop --help" -n 0 ip_send_skb
+err string_size_too_large 2 "^ksnoop: invalid value '4096' for --string-size \(expected 1\.\.2048\)$" \
+	"ksnoop --help" --string-size 4096 ip_send_skb
+err unknown_long_option 2 "^ksnoop: invalid option '--bogus'$" "ksnoop --help" --bogus ip_send_skb
+err unknown_short_option 2 "^ksnoop: invalid option '-Z'$" "ksnoop --help" -vZ ip_send_skb
+err option_needs_value 2 "^ksnoop: option '--pid' needs a value$" "ksnoop --help" --pid
+err no_spec 2 "^ksnoop: no SPEC given" "ip_send_skb\(skb->len\)" 
+err no_spec_info 2 "^ksnoop: no SPEC given" "ksnoop --help" info
+err stack_reserved 2 "^ksnoop: -s/--stack is reserved for the call-chain mode" "trace without -s" \
+	-s ip_send_skb
+err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
+	"raw BTF" --btf /nonexistent info ip_send_skb
+# the first line is ours: libbpf's own messages only with -v
+err btf_file_not_btf 2 "^ksnoop: cannot read BTF from '/etc/passwd': [^0-9]+$" "raw BTF" \
+	--btf /etc/passwd info ip_send_skb
+
+# --- syntax errors: the caret sits under the offending token ---
+# check_caret SPEC MARKER: the caret is under the first occurrence of MARKER in SPEC.
+check_caret()
+{
+	local spec=$1 pre caret
+	pre=${spec%%"$2"*}
+	caret=$(printf '  %*s^' "${#pre}" '')
+	t_cmd ksnoop info "$spec"
+	t_expect_rc 2
+	t_expect_eq "  $spec" "$(printf '%s\n' "$T_ERR" | sed -n 2p)" "the spec echoed"
+	t_expect_eq "$caret" "$(printf '%s\n' "$T_ERR" | sed -n 3p)" "the caret line"
+}
+t_run caret_unexpected_token check_caret 'ip_send_skb(skb->len +)' '+'
+t_run caret_bad_index check_caret 'ip_send_skb(skb->cb[x])' 'x]'
+t_run caret_ninth_item check_caret \
+	'ip_send_skb(net, skb, return, skb->len, skb->sk, skb->dev, skb->cb[0], skb->data, skb->head)' \
+	'skb->head'
+t_run caret_missing_value check_caret 'tcp_sendmsg(size >= )' ')'
+
+# --- the host kernel refuses fentry: exit 5 ---
+test_trace_refused()
+{
+	t_cmd ksnoop features
+	printf '%s\n' "$T_OUT" | grep -q '^fentry: no' || t_skip "this kernel permits fentry"
+	check_err 5 "^ksnoop: this kernel does not permit BPF function tracing" "make demo" \
+		trace ip_send_skb
+	check_err 5 "^ksnoop: this kernel does not permit BPF function tracing" "make demo" \
+		"ip_send_skb(skb->len)"
+}
+t_run trace_refused_by_kernel test_trace_refused
+
+# --- JSON errors: one object on stderr ---
+test_json_errors()
+{
+	need_cmd jq
+	t_cmd ksnoop -j nosuchfunc
+	t_expect_rc 3
+	t_expect_eq "" "$T_OUT" "stdout"
+	t_expect_eq 1 "$(printf '%s\n' "$T_ERR" | wc -l)" "stderr lines"
+	t_expect_eq "no function 'nosuchfunc' in the kernel's BTF" \
+		"$(printf '%s\n' "$T_ERR" | jq -er .error)" ".error"
+	t_expect_eq "'ksnoop info GLOB' lists functions" \
+		"$(printf '%s\n' "$T_ERR" | jq -er .hint)" ".hint"
+
+	t_cmd ksnoop -j ip_send_skbb
+	t_expect_rc 3
+	t_expect_match "'ip_send_skb'" "$(printf '%s\n' "$T_ERR" | jq -er .hint)"
+
+	# syntax errors and bad options too (getopt must not add its own text)
+	for args in "-j info ip_send_skb(skb->" "-j --bogus x" "-j -p"; do
+		# shellcheck disable=SC2086
+		t_cmd ksnoop $args
+		t_expect_rc 2
+		t_expect_eq 1 "$(printf '%s\n' "$T_ERR" | wc -l)" "stderr lines of ksnoop $args"
+		printf '%s\n' "$T_ERR" | jq -e '.error and .hint' >/dev/null ||
+			{ t_fail "ksnoop $args: stderr is not one JSON error object"; t_show_last; }
+	done
+}
+t_run json_errors test_json_errors
+
+# --- without privileges: info works, trace says what it needs ---
+test_unprivileged()
+{
+	local bin
+	need_cmd setpriv
+	[ "$(id -u)" = 0 ] || t_skip "needs root to drop to an unprivileged user"
+	# the real binary: run-host.sh's PATH directory is private to root
+	bin=$(readlink -f "$(command -v ksnoop)")
+	t_cmd setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" info ip_send_skb
+	t_expect_rc 0
+	t_expect_eq "int ip_send_skb(struct net *net, struct sk_buff *skb);" "$T_OUT" "stdout"
+	t_cmd setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" trace ip_send_skb
+	t_expect_rc 4
+	t_expect_match "^ksnoop: tracing needs CAP_BPF and CAP_PERFMON" "$T_ERR"
+	t_expect_match "^  hint: run as root" "$T_ERR"
+	t_expect_eq "" "$T_OUT" "stdout"
+}
+t_run unprivileged test_unprivileged

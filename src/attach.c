@@ -586,3 +586,27 @@ __u64 tracer_lost(struct tracer *t, int i)
 	free(vals);
 	return sum;
 }
+
+static __u64 prog_misses(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+__u64 tracer_recursion_misses(struct tracer *t)
+{
+	__u64 sum = 0;
+	int i;
+
+	if (t->multi)
+		return prog_misses(bpf_program__fd(t->skel->progs.ksnoop_entry_multi)) +
+		       prog_misses(bpf_program__fd(t->skel->progs.ksnoop_exit_multi));
+	for (i = 0; i < t->nfuncs && t->fds; i++)
+		sum += prog_misses(*fd_of(t, i, FD_ENTRY_PROG)) +
+		       prog_misses(*fd_of(t, i, FD_EXIT_PROG));
+	return sum;
+}

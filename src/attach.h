@@ -57,4 +57,7 @@ int tracer_stats(struct tracer *t, __u64 *out, int n);
 /* Records lost for function @i (ring buffer full), summed over CPUs. */
 __u64 tracer_lost(struct tracer *t, int i);
 
+/* Times the kernel skipped our programs because one was already running on the CPU. */
+__u64 tracer_recursion_misses(struct tracer *t);
+
 #endif /* __KSNOOP_ATTACH_H */

@@ -339,13 +339,37 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
 	return flush(o);
 }
 
-int output_lost(struct output *o, __u64 n, const char *reason)
+int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
+		const __u64 *counts, int nf)
 {
+	bool ring = !strcmp(reason, "ringbuf");
+	int i;
+
 	sb_reset(&o->sb);
-	if (o->json)
-		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"}\n",
+	if (o->json) {
+		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"",
 			  (unsigned long long)n, reason);
-	else
-		sb_printf(&o->sb, "--- lost %llu records (%s)\n", (unsigned long long)n, reason);
+		if (nf) {
+			sb_puts(&o->sb, ",\"funcs\":{");
+			for (i = 0; i < nf; i++) {
+				if (i)
+					sb_putc(&o->sb, ',');
+				json_put_string(&o->sb, names[i], strlen(names[i]));
+				sb_printf(&o->sb, ":%llu", (unsigned long long)counts[i]);
+			}
+			sb_putc(&o->sb, '}');
+		}
+		sb_puts(&o->sb, "}\n");
+	} else {
+		sb_printf(&o->sb, "--- lost %llu %s (%s)", (unsigned long long)n,
+			  ring ? "records" : "calls",
+			  ring ? "ring buffer full; raise -P" : "the kernel skipped the program: recursion");
+		for (i = 0; i < nf && i < 10; i++)
+			sb_printf(&o->sb, "%s %s %llu", i ? "," : ":", names[i],
+				  (unsigned long long)counts[i]);
+		if (nf > 10)
+			sb_printf(&o->sb, ", ... (%d functions)", nf);
+		sb_putc(&o->sb, '\n');
+	}
 	return flush(o);
 }

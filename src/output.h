@@ -44,7 +44,12 @@ void output_header(struct output *o);
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, bool in_flight);
 
-/* In-stream loss report: @n records lost since the last one. */
-int output_lost(struct output *o, __u64 n, const char *reason);
+/*
+ * In-stream loss report: @n records lost since the last one, for @reason
+ * ("ringbuf": ring buffer full, "recursion": the kernel skipped the program),
+ * with per-function counts when known (@nf entries of @names/@counts).
+ */
+int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
+		const __u64 *counts, int nf);
 
 #endif /* __KSNOOP_OUTPUT_H */

@@ -452,7 +452,8 @@ struct run {
 	struct output out;
 	const struct trace_opts *o;
 	struct thread *threads[THREAD_BUCKETS];
-	__u64 shown, unpaired, lost_reported, in_flight;
+	__u64 shown, unpaired, lost_reported, in_flight, misses_reported;
+	__u64 *lost_per_func;	/* reported so far, per function */
 	bool done;
 	int err;
 };
@@ -560,16 +561,38 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* In-stream reports of what was lost since the last report, per function. */
 static void report_lost(struct run *r)
 {
-	__u64 st[KSNOOP_STAT_MAX];
+	__u64 st[KSNOOP_STAT_MAX], misses;
+	const char **names = NULL;
+	__u64 *counts = NULL;
+	int i, nf = 0;
 
 	if (tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
 		return;
 	if (st[KSNOOP_STAT_LOST] > r->lost_reported) {
-		output_lost(&r->out, st[KSNOOP_STAT_LOST] - r->lost_reported,
-			    "ring buffer full; raise -P");
+		names = calloc(r->t.nfuncs, sizeof(*names));
+		counts = calloc(r->t.nfuncs, sizeof(*counts));
+		for (i = 0; names && counts && r->lost_per_func && i < r->t.nfuncs; i++) {
+			__u64 l = tracer_lost(&r->t, i);
+
+			if (l <= r->lost_per_func[i])
+				continue;
+			names[nf] = r->t.funcs[i].kf->name;
+			counts[nf++] = l - r->lost_per_func[i];
+			r->lost_per_func[i] = l;
+		}
+		output_lost(&r->out, st[KSNOOP_STAT_LOST] - r->lost_reported, "ringbuf", names,
+			    counts, nf);
 		r->lost_reported = st[KSNOOP_STAT_LOST];
+		free(names);
+		free(counts);
+	}
+	misses = tracer_recursion_misses(&r->t);
+	if (misses > r->misses_reported) {
+		output_lost(&r->out, misses - r->misses_reported, "recursion", NULL, NULL, 0);
+		r->misses_reported = misses;
 	}
 }
 
@@ -628,6 +651,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		err = tracer_attach(&r->t);
 	if (err)
 		goto out;
+	r->lost_per_func = calloc(s.n, sizeof(*r->lost_per_func));
 	rb = ring_buffer__new(bpf_map__fd(r->t.skel->maps.events), on_record, r, NULL);
 	if (!rb) {
 		err = -errno;
@@ -681,9 +705,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			}
 	}
 	if (o->json)
-		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"format_mismatches\":%llu}\n",
+		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"format_mismatches\":%llu}\n",
 		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
-		       (unsigned long long)r->in_flight, (unsigned long long)r->unpaired,
+		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight, (unsigned long long)r->unpaired,
 		       (unsigned long long)r->out.format_mismatches);
 	fflush(stdout);
 	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost, %llu in flight at exit",
@@ -699,7 +723,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		err = -EBADMSG;
 out:
 	ring_buffer__free(rb);
+	/* Read the counters while the programs still exist. */
 	tracer_close(&r->t);
+	free(r->lost_per_func);
 	output_free(&r->out);
 	for (i = 0; i < THREAD_BUCKETS; i++)
 		while (r->threads[i]) {

@@ -36,6 +36,7 @@ run_kernel() {
 	local ver=$1 log=$LOGDIR/$1.log err=$LOGDIR/$1.vm-err
 	local t0=$SECONDS attempt=1 rep=$RES/$ver.report
 	: >"$rep"
+	rm -f "$log.attempt1"
 	while :; do
 		say "$ver" "booting (attempt $attempt)"
 		# A stale log from an earlier run must not be mistaken for this one's.

@@ -377,10 +377,27 @@ static void dump_members(const struct btf *btf, __u32 id, __u32 base_bits, int d
 	}
 }
 
-static void dump_composite(const struct btf *btf, __u32 id, struct strbuf *sb)
+/*
+ * Composite @id, reached from type @via (an argument's type, or the pointee).
+ * An anonymous struct behind a typedef (sockptr_t) has no name of its own and
+ * type_decl() would print its whole body: show the typedef's name in a comment.
+ */
+static void dump_composite(const struct btf *btf, __u32 via, __u32 id, struct strbuf *sb)
 {
-	type_decl(btf, id, NULL, sb);
-	sb_printf(sb, " { /* size %u */\n", btf__type_by_id(btf, id)->size);
+	const struct btf_type *t = btf__type_by_id(btf, id), *v;
+
+	if (t->name_off) {
+		type_decl(btf, id, NULL, sb);
+	} else {
+		sb_puts(sb, btf_is_union(t) ? "union" : "struct");
+		for (v = btf__type_by_id(btf, via); v && v != t; v = btf__type_by_id(btf, v->type)) {
+			if (btf_is_typedef(v)) {
+				sb_printf(sb, " /* %s */", btf__name_by_offset(btf, v->name_off));
+				break;
+			}
+		}
+	}
+	sb_printf(sb, " { /* size %u */\n", t->size);
 	dump_members(btf, id, 0, 0, sb);
 	sb_puts(sb, "};\n");
 }
@@ -413,14 +430,16 @@ int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_
 			for (a = 0; a < btf_vlen(proto) && n < (int)ARRAY_SIZE(ids); a++)
 				ids[n++] = p[a].type;
 			for (j = 0; j < n; j++) {
-				__u32 id = kbtf_skip_mods(btf, ids[j], true);
+				__u32 via = ids[j], id = kbtf_skip_mods(btf, via, true);
 				const struct btf_type *t = btf__type_by_id(btf, id);
 
-				if (t && btf_is_ptr(t))
-					id = kbtf_skip_mods(btf, t->type, true);
+				if (t && btf_is_ptr(t)) {
+					via = t->type;
+					id = kbtf_skip_mods(btf, via, true);
+				}
 				t = btf__type_by_id(btf, id);
 				if (t && btf_is_composite(t) && btf_vlen(t))
-					dump_composite(btf, id, &sb);
+					dump_composite(btf, via, id, &sb);
 			}
 		}
 		if (verbosity >= 2 && s.spec && s.spec->nitems)

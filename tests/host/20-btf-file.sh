@@ -37,6 +37,7 @@ test_info_glob()
 	t_cmd ksnoop --btf "$BTF" info 'my_*'
 	t_expect_rc 0
 	t_expect_eq "int my_func(struct foo *f, int n);
+int my_pair(pair_t p);
 void my_void(void);" "$T_OUT" "stdout (sorted; void for no parameters)"
 	t_expect_eq "" "$T_ERR" "stderr"
 }
@@ -58,6 +59,20 @@ struct foo { /* size 56 */
 };" "$T_OUT" "stdout"
 }
 t_run info_verbose test_info_verbose
+
+test_info_verbose_anonymous()
+{
+	need_btf || return 1
+	# pair_t is a typedef of an unnamed struct: named by the typedef, not by its body
+	t_cmd ksnoop -v --btf "$BTF" info my_pair
+	t_expect_rc 0
+	t_expect_eq "int my_pair(pair_t p);
+struct /* pair_t */ { /* size 16 */
+        long lo; /* offset 0 */
+        long hi; /* offset 8 */
+};" "$T_OUT" "stdout"
+}
+t_run info_verbose_anonymous test_info_verbose_anonymous
 
 test_info_plan()
 {

@@ -11,8 +11,10 @@
  *		char *name;			offset 16
  *		long arr[4];			offset 24
  *	};
+ *	typedef struct { long lo; long hi; } pair_t;		size 16
  *	int my_func(struct foo *f, int n);
  *	void my_void(void);
+ *	int my_pair(pair_t p);
  *
  * Built with libbpf's BTF writer, so the test does not depend on a compiler
  * emitting BTF. Usage: btfgen FILE
@@ -23,6 +25,7 @@
 static int build(struct btf *btf)
 {
 	int t_int, t_uint, t_short, t_char, t_long, t_cptr, t_larr, bar, foo, foo_ptr, proto, vproto;
+	int pair, pair_t, pproto;
 
 	t_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
 	t_uint = btf__add_int(btf, "unsigned int", 4, 0);
@@ -59,6 +62,17 @@ static int build(struct btf *btf)
 
 	vproto = btf__add_func_proto(btf, 0);
 	if (vproto < 0 || btf__add_func(btf, "my_void", BTF_FUNC_GLOBAL, vproto) < 0)
+		return -1;
+
+	/* an anonymous struct known only by its typedef, passed by value */
+	pair = btf__add_struct(btf, NULL, 16);
+	if (pair < 0 || btf__add_field(btf, "lo", t_long, 0, 0) ||
+	    btf__add_field(btf, "hi", t_long, 64, 0))
+		return -1;
+	pair_t = btf__add_typedef(btf, "pair_t", pair);
+	pproto = btf__add_func_proto(btf, t_int);
+	if (pair_t < 0 || pproto < 0 || btf__add_func_param(btf, "p", pair_t) ||
+	    btf__add_func(btf, "my_pair", BTF_FUNC_GLOBAL, pproto) < 0)
 		return -1;
 	return 0;
 }

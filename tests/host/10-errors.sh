@@ -3,6 +3,7 @@
 # On the host the kernel refuses fentry, so 'trace' ends in a clear error too. No case may
 # crash (status >= 128) or hang (10 s).
 
+# shellcheck disable=SC2034  # read by lib.sh's t_cmd
 T_TIMEOUT=10
 
 # check_err RC MSG HINT ARGS...: ksnoop ARGS fails with RC, MSG, HINT and nothing on stdout.

@@ -1,0 +1,112 @@
+# Host shell test: 'ksnoop info' against the host kernel's BTF. Prototypes are compared
+# with fixed text (these two have been stable for years); glob listings, struct sizes
+# and member offsets with what bpftool reads from the same BTF.
+
+# shellcheck disable=SC2034  # read by lib.sh's t_cmd
+T_TIMEOUT=30
+VMLINUX=/sys/kernel/btf/vmlinux
+BTF_JSON=$(mktemp)
+trap 'rm -f "$BTF_JSON"' EXIT
+# One JSON dump of the kernel's BTF, shared by the tests that need it.
+if [ -r "$VMLINUX" ] && command -v bpftool >/dev/null 2>&1 && command -v jq >/dev/null 2>&1; then
+	bpftool -j btf dump file "$VMLINUX" >"$BTF_JSON" 2>/dev/null || : >"$BTF_JSON"
+fi
+
+need_btf_json()
+{
+	need_file "$VMLINUX"
+	need_cmd bpftool
+	need_cmd jq
+	[ -s "$BTF_JSON" ] || t_skip "bpftool could not dump $VMLINUX"
+}
+
+test_prototypes()
+{
+	need_file "$VMLINUX"
+	t_cmd ksnoop info ip_send_skb tcp_sendmsg
+	t_expect_rc 0
+	t_expect_eq "int ip_send_skb(struct net *net, struct sk_buff *skb);
+int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);" "$T_OUT" "stdout"
+	t_expect_eq "" "$T_ERR" "stderr"
+}
+t_run prototypes test_prototypes
+
+test_glob_listing()
+{
+	local want printed skipped names matched nskipped note
+	need_btf_json
+	# Every FUNC named tcp_v4_*, from bpftool: what the glob must match.
+	want=$(jq -r '.types[] | select(.kind == "FUNC") | .name' "$BTF_JSON" |
+		grep '^tcp_v4_' | LC_ALL=C sort)
+	[ -n "$want" ] || t_skip "no tcp_v4_* functions in this kernel"
+
+	t_cmd ksnoop info 'tcp_v4_*'
+	t_expect_rc 0
+	# one prototype per line; the name is the identifier before the parameter list
+	t_expect_no_match '^$'
+	t_expect_eq "$(printf '%s\n' "$T_OUT" | grep -c ');$')" "$(printf '%s\n' "$T_OUT" | wc -l)" \
+		"lines that are prototypes"
+	names=$(printf '%s\n' "$T_OUT" | sed -E 's/^[^(]*[ *]([A-Za-z_][A-Za-z0-9_.]*)\(.*$/\1/')
+	t_expect_eq "$(printf '%s\n' "$names" | LC_ALL=C sort)" "$names" "listing in name order"
+	note=$T_ERR
+
+	# What is not listed was skipped as untraceable, each one named with -v (on stderr;
+	# -v also prints the argument types on stdout).
+	t_cmd ksnoop -v info 'tcp_v4_*'
+	t_expect_rc 0
+	skipped=$(printf '%s\n' "$T_ERR" | sed -n -E 's/^skipping ([A-Za-z0-9_.]+): .*/\1/p')
+	printed=$(printf '%s\n%s\n' "$names" "$skipped" | grep -v '^$' | LC_ALL=C sort)
+	t_expect_eq "$want" "$printed" "listed + skipped functions vs bpftool's tcp_v4_* FUNCs"
+	matched=$(printf '%s\n' "$want" | wc -l)
+	if [ -n "$skipped" ]; then
+		nskipped=$(printf '%s\n' "$skipped" | wc -l)
+		t_expect_match "^ksnoop: 'tcp_v4_\*': $matched functions matched, skipped $nskipped \($nskipped untraceable, 0 without the named arguments, 0 other\)$" "$note"
+	else
+		t_expect_eq "" "$note" "stderr (nothing skipped)"
+	fi
+}
+t_run glob_listing test_glob_listing
+
+# member_line STRUCT MEMBER: "TYPE NAME[: BITS]; /* offset N[, bit B] */" as info -v
+# should print it for a direct (not anonymous) member, from bpftool's JSON.
+member_line()
+{
+	jq -r --arg s "$1" --arg m "$2" '
+		.types[] | select(.kind == "STRUCT" and .name == $s) | .members[] |
+		select(.name == $m) |
+		if .bitfield_size then
+			"\(.bitfield_size); /* offset \(.bits_offset / 8 | floor), bit \(.bits_offset % 8) */"
+		else
+			"; /* offset \(.bits_offset / 8) */"
+		end' "$BTF_JSON"
+}
+
+test_info_verbose()
+{
+	local size len cloned
+	need_btf_json
+	size=$(jq -r '.types[] | select(.kind == "STRUCT" and .name == "sk_buff") | .size' "$BTF_JSON")
+	len=$(member_line sk_buff len)
+	cloned=$(member_line sk_buff cloned)
+	if [ -z "$size" ] || [ -z "$len" ] || [ -z "$cloned" ]; then
+		t_fail "bpftool's BTF has no struct sk_buff with len and cloned"
+	fi
+
+	t_cmd ksnoop -v info ip_send_skb
+	t_expect_rc 0
+	t_expect_match '^int ip_send_skb\(struct net \*net, struct sk_buff \*skb\);$'
+	t_expect_match "^struct sk_buff \{ /\* size $size \*/$"
+	t_expect_match '^struct net \{ /\* size [0-9]+ \*/$'
+	# e.g. "        unsigned int len; /* offset 112 */"
+	t_expect_eq "        unsigned int len$len" \
+		"$(printf '%s\n' "$T_OUT" | grep -E '^ +unsigned int len;')" "sk_buff.len"
+	# e.g. "        __u8 cloned: 1; /* offset 126, bit 0 */"
+	t_expect_eq "        __u8 cloned: $cloned" \
+		"$(printf '%s\n' "$T_OUT" | grep -E '^ +__u8 cloned:')" "sk_buff.cloned"
+	t_expect_eq "" "$T_ERR" "stderr"
+
+	# Without -v: the prototype only.
+	t_cmd ksnoop info ip_send_skb
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | wc -l)" "lines without -v"
+}
+t_run info_verbose test_info_verbose

@@ -160,7 +160,12 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	/* getopt's own messages would add a second, unprefixed line (not JSON with -j) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
+	/*
+	 * Options may follow the command and SPECs ("ksnoop info -v f", "ksnoop
+	 * 'tcp_*' -x 'tcp_v6_*'"): GNU getopt moves them first. A SPEC never
+	 * starts with '-'.
+	 */
+	while ((c = getopt_long(argc, argv, ":p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case OPT_TID:

@@ -110,3 +110,22 @@ test_info_verbose()
 	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | wc -l)" "lines without -v"
 }
 t_run info_verbose test_info_verbose
+
+test_options_after_command()
+{
+	local before
+	need_file "$VMLINUX"
+	t_cmd ksnoop -v info ip_send_skb
+	before=$T_OUT
+	t_cmd ksnoop info -v ip_send_skb
+	t_expect_rc 0
+	t_expect_eq "$before" "$T_OUT" "'info -v SPEC' vs '-v info SPEC'"
+	t_expect_match '^struct sk_buff \{'
+
+	# --help's example form: SPEC first, then -x
+	t_cmd ksnoop info 'tcp_v4_*' -x 'tcp_v4_[a-r]*'
+	t_expect_rc 0
+	t_expect_match '^[^(]*[ *]tcp_v4_s[a-z_]*\('
+	t_expect_no_match '^[^(]*[ *]tcp_v4_[a-r][a-z_]*\('
+}
+t_run options_after_command test_options_after_command

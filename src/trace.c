@@ -295,7 +295,8 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 				snprintf(hint + len, sizeof(hint) - len, "?");
 		}
 		pr_error_hint(n ? hint : "'ksnoop info GLOB' lists functions",
-			      "no function '%s' in the kernel's BTF%s%s", spec->func,
+			      "no function '%s' in %s%s%s", spec->func,
+			      k->from_file ? "the --btf file" : "the kernel's BTF",
 			      spec->module ? " of module " : "", spec->module ? spec->module : "");
 		return -ENOENT;
 	}

@@ -118,7 +118,7 @@ test_errors()
 	# Only the file is searched: the running kernel's functions are not there.
 	t_cmd ksnoop --btf "$BTF" info ip_send_skb
 	t_expect_rc 3
-	t_expect_match "^ksnoop: no function 'ip_send_skb'" "$T_ERR"
+	t_expect_match "^ksnoop: no function 'ip_send_skb' in the --btf file$" "$T_ERR"
 	t_expect_eq "" "$T_OUT" "stdout"
 }
 t_run errors test_errors

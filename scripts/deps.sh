@@ -8,7 +8,7 @@ declare -A TOOLS=(
 	[clang]=clang [llvm-strip]=llvm [bpftool]=bpftool [gcc]=gcc [make]=make
 	[qemu-system-x86_64]=qemu-system-x86 [busybox]=busybox-static [cpio]=cpio
 	[jq]=jq [gzip]=gzip [xz]=xz-utils [valgrind]=valgrind [setpriv]=util-linux
-	[bpftrace]=bpftrace [ksnoop]=libbpf-tools
+	[bpftrace]=bpftrace [ksnoop]=libbpf-tools [groff]=groff-base
 )
 # header or library file -> Debian package
 declare -A FILES=(

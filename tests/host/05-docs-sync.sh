@@ -1,0 +1,122 @@
+# Host shell test (bash, sourced by tests/run-host.sh with tests/vm/lib.sh loaded):
+# the options `ksnoop --help` prints and the options the documentation describes are the
+# same set, so adding an option without documenting it (or documenting one that is gone)
+# fails here. bpftool keeps --help, its man pages and bash completion in sync the same way.
+#
+# Checked: every long and short option in --help appears in man/ksnoop.8's OPTIONS section
+# (roff: \-\-name, \-x) and in README.md's "## Options" section; every option those two
+# sections mention exists in --help.
+# Env: DOCS_MAN, DOCS_README override the documents checked (to test this test).
+
+DOCS_MAN=${DOCS_MAN:-man/ksnoop.8}
+DOCS_README=${DOCS_README:-README.md}
+
+# Options from `ksnoop --help`: lines "  -p, --pid PID  ..." or "      --tid TID  ...",
+# one option name per line on stdout ("--pid", "-p").
+help_longs()
+{
+	sed -n -E 's/^ +(-[A-Za-z], )?(--[a-z][a-z0-9-]*).*/\2/p' <<<"$1" | sort -u
+}
+
+help_shorts()
+{
+	sed -n -E 's/^ +(-[A-Za-z]), --.*/\1/p' <<<"$1" | sort -u
+}
+
+# The man page's OPTIONS section, from ".SH OPTIONS" to the next ".SH".
+man_options()
+{
+	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$DOCS_MAN" | sed '$d'
+}
+
+# Options mentioned in roff text: \-\-name (with \- inside) and \-x (one letter that is
+# not followed by another letter or digit, so \-vv is not taken for -v).
+roff_longs()
+{
+	grep -oE '\\-\\-[a-z0-9]+(\\-[a-z0-9]+)*' <<<"$1" | sed 's/\\-/-/g' | sort -u
+}
+
+roff_shorts()
+{
+	grep -oE '(^|[^-a-z0-9])\\-[A-Za-z]([^A-Za-z0-9\\]|\\[^-]|$)' <<<"$1" |
+		sed -E 's/.*\\-([A-Za-z]).*/-\1/' | sort -u
+}
+
+# README.md's "## Options" section, up to the next "## " heading.
+readme_options()
+{
+	sed -n '/^## Options/,/^## /p' "$DOCS_README" | sed '$d'
+}
+
+md_longs()
+{
+	grep -oE '(^|[^-a-z0-9])--[a-z][a-z0-9-]*' <<<"$1" | sed -E 's/^[^-]//' | sort -u
+}
+
+md_shorts()
+{
+	grep -oE '`-[A-Za-z]`' <<<"$1" | tr -d '`' | sort -u
+}
+
+# expect_same WHAT DOCNAME HELP_LIST DOC_LIST: both directions.
+expect_same()
+{
+	local what=$1 doc=$2 help=$3 docs=$4 o
+	for o in $help; do
+		grep -qxF -- "$o" <<<"$docs" ||
+			t_fail "$what $o is in 'ksnoop --help' but not documented in $doc"
+	done
+	for o in $docs; do
+		grep -qxF -- "$o" <<<"$help" ||
+			t_fail "$what $o is documented in $doc but 'ksnoop --help' has no such option"
+	done
+}
+
+help_text()
+{
+	t_cmd ksnoop --help
+	t_expect_rc 0
+	HELP_LONGS=$(help_longs "$T_OUT")
+	HELP_SHORTS=$(help_shorts "$T_OUT")
+	# A parser that finds nothing would make every check below pass.
+	[ "$(wc -l <<<"$HELP_LONGS")" -ge 10 ] ||
+		t_fail "found only these long options in --help (parser out of date?): $HELP_LONGS"
+	[ "$(wc -l <<<"$HELP_SHORTS")" -ge 5 ] ||
+		t_fail "found only these short options in --help (parser out of date?): $HELP_SHORTS"
+}
+
+test_man_options()
+{
+	local sect
+	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
+	help_text
+	sect=$(man_options)
+	[ -n "$sect" ] || { t_fail "$DOCS_MAN has no .SH OPTIONS section"; return; }
+	expect_same "long option" "$DOCS_MAN (OPTIONS)" "$HELP_LONGS" "$(roff_longs "$sect")"
+	expect_same "short option" "$DOCS_MAN (OPTIONS)" "$HELP_SHORTS" "$(roff_shorts "$sect")"
+}
+t_run man-options test_man_options
+
+test_readme_options()
+{
+	local sect
+	[ -f "$DOCS_README" ] || { t_fail "no $DOCS_README"; return; }
+	help_text
+	sect=$(readme_options)
+	[ -n "$sect" ] || { t_fail "$DOCS_README has no '## Options' section"; return; }
+	expect_same "long option" "$DOCS_README (## Options)" "$HELP_LONGS" "$(md_longs "$sect")"
+	expect_same "short option" "$DOCS_README (## Options)" "$HELP_SHORTS" "$(md_shorts "$sect")"
+}
+t_run readme-options test_readme_options
+
+# The man page renders without warnings (a roff mistake can hide a whole paragraph).
+test_man_renders()
+{
+	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
+	need_cmd groff
+	t_cmd groff -man -Tutf8 -ww -P -cbou "$DOCS_MAN"
+	t_expect_rc 0
+	t_expect_eq "" "$T_ERR" "groff warnings"
+	t_expect_match '^SYNOPSIS'
+}
+t_run man-renders test_man_renders

@@ -277,6 +277,16 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/*
+	 * Kernel-formatted values arrive as bpf_snprintf_btf() text, which the
+	 * JSON writer cannot type: it would decode the text bytes as the value.
+	 */
+	if (o.json && (o.t.kernel_format || o.t.format_check)) {
+		pr_error_hint("drop -j, or drop --kernel-format/--format-check (JSON is formatted by ksnoop)",
+			      "%s works with text output only",
+			      o.t.format_check ? "--format-check" : "--kernel-format");
+		return EXIT_USAGE;
+	}
 	first = optind;
 	if (first < argc && (!strcmp(argv[first], "trace") || !strcmp(argv[first], "info") ||
 			     !strcmp(argv[first], "features")))

@@ -120,3 +120,22 @@ test_man_renders()
 	t_expect_match '^SYNOPSIS'
 }
 t_run man-renders test_man_renders
+
+# A documented limit: --kernel-format and --format-check are for text output. With -j the
+# kernel's text would be decoded as the value's bytes (garbage numbers), so ksnoop
+# refuses the combination before touching BTF or BPF.
+test_kernel_format_text_only()
+{
+	local o
+	need_file /sys/kernel/btf/vmlinux
+	for o in --kernel-format --format-check; do
+		t_cmd ksnoop -j "$o" ip_send_skb
+		t_expect_rc 2
+		t_expect_match "^\\{\"error\":\"$o works with text output only\"" "$T_ERR"
+		# Without -j the option is accepted (info runs on the host's BTF).
+		t_cmd ksnoop "$o" info ip_send_skb
+		t_expect_rc 0
+		t_expect_match '^int ip_send_skb\('
+	done
+}
+t_run kernel-format-text-only test_kernel_format_text_only

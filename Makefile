@@ -5,6 +5,7 @@
 #   make demo            boot the 7.2 kernel under qemu and trace a live workload
 #   make vm-shell KERNEL=6.12   interactive shell in a lab VM with ksnoop inside
 #   make bench           benchmarks (VM and host), printed as tables
+#   make bench-host      decode cost per event (callgrind instructions), host only
 #   make STATIC=1        static binary;  make V=1  show commands
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -53,7 +54,7 @@ WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(OUT)/workload/%,$(WORKLOAD_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check unit vm-check vm-shell demo bench install deps kernels workloads format
+.PHONY: all clean check unit vm-check vm-shell demo bench bench-host install deps kernels workloads format
 
 all: $(OUT)/ksnoop
 
@@ -100,6 +101,14 @@ $(OUT)/tests/%.o: tests/unit/%.c | $(OUT)/ksnoop.skel.h
 $(OUT)/tests/unit: $(TEST_OBJS) $(OUT)/libksnoop.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Host decode benchmark: output_call() on records built like the BPF program's.
+$(OUT)/decode-bench: tests/bench/decode-bench.c $(OUT)/libksnoop.a | $(OUT)/ksnoop.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libksnoop.a $(LIBS)
+
+bench-host: $(OUT)/decode-bench
+	$(Q)tests/bench/decode-bench.sh $(OUT)/decode-bench
 
 # Static workload programs run inside the VMs.
 $(OUT)/workload/%: tests/workload/%.c

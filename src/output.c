@@ -72,28 +72,6 @@ static void bitfield_bytes(const struct ksnoop_item *it, const struct ksnoop_val
 	memcpy(out, &x, 8);
 }
 
-static void c_string(struct strbuf *sb, const __u8 *s, size_t len)
-{
-	size_t i;
-
-	sb_putc(sb, '"');
-	for (i = 0; i < len && s[i]; i++) {
-		__u8 c = s[i];
-
-		if (c == '"' || c == '\\')
-			sb_printf(sb, "\\%c", c);
-		else if (c == '\n')
-			sb_puts(sb, "\\n");
-		else if (c == '\t')
-			sb_puts(sb, "\\t");
-		else if (c < 0x20 || c >= 0x7f)
-			sb_printf(sb, "\\x%02x", c);
-		else
-			sb_putc(sb, c);
-	}
-	sb_putc(sb, '"');
-}
-
 /* Userspace rendering of one captured value (text or JSON). */
 static void render_value(struct output *o, const struct tfunc *tf, const struct ksnoop_val *v,
 			 bool json, struct strbuf *sb)
@@ -116,9 +94,9 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 	switch (ti->kind) {
 	case VAL_STR:
 		if (json)
-			json_put_string(sb, (const char *)v->data, strnlen((char *)v->data, v->len));
+			fmt_cstring_json(sb, v->data, v->len);
 		else
-			c_string(sb, v->data, v->len);
+			fmt_cstring_text(sb, v->data, v->len);
 		return;
 	case VAL_BITFIELD: {
 		__u8 bytes[8];

@@ -738,6 +738,10 @@ static int resolve_item(const struct kbtf *k, struct tfunc *tf, const struct ite
 	}
 
 	if (e->is_ret) {
+		if (opts->entry_only)
+			return set_err(err, -EINVAL, "drop --entry to see return values",
+				       "'%s' reads the return value, which --entry does not wait for",
+				       label);
 		if (tf->returns_void)
 			return set_err(err, -EINVAL, NULL,
 				       "'%s' returns void: there is no return value to read", fname);
@@ -816,7 +820,7 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 				ret = 0;
 			}
 		}
-		if (!ret && !out->returns_void)
+		if (!ret && !out->returns_void && !opts->entry_only)
 			ret = resolve_item(k, out, NULL, "return", true, opts, err);
 	}
 	out->plan.nitems = out->nitems;

@@ -176,6 +176,7 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 	struct resolve_opts ropts = {
 		.kernel_format = s->o->t.kernel_format || s->o->t.format_check,
 		.string_size = s->o->string_size,
+		.entry_only = s->o->t.entry_only,
 	};
 	int err;
 

@@ -1,0 +1,280 @@
+# End to end: the values ksnoop shows are the kernel's real values. A workload sends UDP
+# datagrams of known sizes on a connected socket to a known port, or opens a known path,
+# and each test checks the numbers, strings and markers that must come out, and that the
+# options selecting calls (predicate, -p, -n, --entry, --duration) select what they say.
+# Sourced by suite.sh with lib.sh loaded; each t_run is one test.
+
+# ksnoop needs bpf_get_func_arg() (Linux 5.17+); the lab's 5.10 kernel cannot run these.
+NEED_KVER=6.1
+
+# Call header lines of FUNC from processes named COMM in $T_OUT
+# ("TIME CPU PID TID COMM FUNCTION [(N us)]").
+calls_of()
+{
+	printf '%s\n' "$T_OUT" | grep -E "^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ +$1 +$2( |\$)"
+}
+
+# The values of item LABEL (exact text) in the calls of FUNC from processes named COMM in
+# $T_OUT, one a line: what follows "    LABEL = " on the call's value lines.
+values_of()
+{
+	printf '%s\n' "$T_OUT" | awk -v comm="$1" -v fn="$2" -v pre="    $3 = " '
+		/^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ / { cur = ($5 == comm && $6 == fn); next }
+		cur && index($0, pre) == 1 { print substr($0, length(pre) + 1) }'
+}
+
+# Network byte order of a port, as the kernel's __be16 reads on this little-endian VM.
+be16()
+{
+	echo $(((($1 & 255) << 8) | ($1 >> 8)))
+}
+
+# ksnoop's BPF objects must be gone once it has exited: links are owned by its fds.
+expect_no_ksnoop_bpf()
+{
+	local progs
+	progs=$(bpftool -j prog show | jq -r '.[] | select(.name | startswith("ksnoop")) |
+		"\(.id) \(.name)"')
+	[ -z "$progs" ] || t_fail "ksnoop BPF programs left after exit: $progs"
+}
+
+# udpconn sends SIZE-byte datagrams: ip_send_skb() sees SIZE + 8 (UDP) + 20 (IPv4).
+test_len_port_ret()
+{
+	local n
+	need_kernel_ge $NEED_KVER
+	t_trace 12 'udpconn 4 100 9999; udpconn 3 300 12345' \
+		ksnoop 'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport, return)'
+	t_expect_rc 0
+	n=$(calls_of udpconn ip_send_skb | wc -l)
+	t_expect_eq 7 "$n" "ip_send_skb calls from udpconn"
+	t_expect_eq "128 128 128 128 328 328 328" "$(values_of udpconn ip_send_skb 'skb->len' |
+		sed 's/^(unsigned int)//' | tr '\n' ' ' | sed 's/ $//')" "skb->len of each call"
+	t_expect_eq "$(be16 9999) $(be16 9999) $(be16 9999) $(be16 9999) $(be16 12345) $(be16 12345) $(be16 12345)" \
+		"$(values_of udpconn ip_send_skb 'skb->sk->__sk_common.skc_dport' | sed 's/^(__be16)//' |
+		tr '\n' ' ' | sed 's/ $//')" "destination port (__be16) of each call"
+	t_expect_eq "0 0 0 0 0 0 0" "$(values_of udpconn ip_send_skb return | sed 's/^(int)//' | tr '\n' ' ' |
+		sed 's/ $//')" "return values"
+	# Each call line carries its duration.
+	n=$(calls_of udpconn 'ip_send_skb \([0-9]+\.[0-9]{3} us\)' | wc -l)
+	t_expect_eq 7 "$n" "calls with a duration"
+	expect_no_ksnoop_bpf
+}
+t_run len-port-return test_len_port_ret
+
+# A predicate keeps only the calls where it holds; the value is shown.
+test_predicate()
+{
+	local n
+	need_kernel_ge $NEED_KVER
+	t_trace 12 'udpconn 3 50; udpconn 4 100; udpconn 5 200' \
+		ksnoop 'ip_send_skb(skb->len == 128, return)'
+	t_expect_rc 0
+	n=$(calls_of udpconn ip_send_skb | wc -l)
+	t_expect_eq 4 "$n" "ip_send_skb calls with skb->len == 128"
+	t_expect_eq "4" "$(values_of udpconn ip_send_skb 'skb->len' | grep -cx '(unsigned int)128')" \
+		"skb->len = 128 lines"
+	t_expect_no_match '^    skb->len = \(unsigned int\)(78|228)$'
+	# A predicate on a pointer: NULL never holds for skb->sk of a socket's datagram.
+	t_trace 12 'udpconn 2 100' ksnoop 'ip_send_skb(skb->sk == NULL)'
+	t_expect_rc 0
+	t_expect_eq 0 "$(calls_of udpconn ip_send_skb | wc -l)" "calls with skb->sk == NULL"
+	expect_no_ksnoop_bpf
+}
+t_run predicate test_predicate
+
+# -p PID: two senders run at once; only the one whose pid we gave is shown.
+test_pid_filter()
+{
+	local pid n others
+	need_kernel_ge $NEED_KVER
+	# exec keeps the pid $! names; the sleep lets ksnoop attach first.
+	sh -c 'sleep 5; exec udpconn 6 100 9999 20000' >/dev/null 2>&1 &
+	pid=$!
+	t_trace 14 'udpconn 6 200 9998 20000' ksnoop -p "$pid" 'ip_send_skb(skb->len)'
+	wait "$pid"
+	t_expect_rc 0
+	n=$(calls_of udpconn ip_send_skb | wc -l)
+	t_expect_eq 6 "$n" "calls shown for -p $pid"
+	others=$(calls_of udpconn ip_send_skb | awk -v p="$pid" '$3 != p || $4 != p' | wc -l)
+	t_expect_eq 0 "$others" "calls from other pids"
+	t_expect_eq 6 "$(values_of udpconn ip_send_skb 'skb->len' | grep -cx '(unsigned int)128')" \
+		"skb->len of pid $pid's 100-byte datagrams"
+	expect_no_ksnoop_bpf
+}
+t_run pid-filter test_pid_filter
+
+# -n N: ksnoop exits by itself after N calls while the workload goes on.
+test_count()
+{
+	local pid alive=no
+	need_kernel_ge $NEED_KVER
+	# About 8 s of datagrams, one every 50 ms.
+	sh -c 'sleep 4; exec udpconn 160 100 9999 50000' >/dev/null 2>&1 &
+	pid=$!
+	T_TIMEOUT=60 t_cmd ksnoop -n 3 'ip_send_skb(skb->len, return)'
+	kill -0 "$pid" 2>/dev/null && alive=yes
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	t_expect_rc 0
+	t_expect_eq yes "$alive" "workload still running when ksnoop -n 3 exited"
+	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "calls shown with -n 3"
+	t_expect_eq 3 "$(values_of udpconn ip_send_skb return | grep -cx '(int)0')" "return lines"
+	t_expect_match '^ksnoop: 3 calls shown' "$T_ERR"
+	expect_no_ksnoop_bpf
+}
+t_run count-exit test_count
+
+# --entry: calls shown at entry, so no return value and no duration.
+test_entry_only()
+{
+	need_kernel_ge $NEED_KVER
+	t_trace 12 'udpconn 3 100' ksnoop --entry 'ip_send_skb(skb->len)'
+	t_expect_rc 0
+	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "calls shown with --entry"
+	t_expect_eq 3 "$(values_of udpconn ip_send_skb 'skb->len' | grep -cx '(unsigned int)128')" "skb->len lines"
+	t_expect_no_match '^    return = '
+	t_expect_no_match ' us\)$'
+	expect_no_ksnoop_bpf
+}
+t_run entry-only test_entry_only
+
+# --duration SECS: ksnoop exits by itself, with status 0, after about SECS of tracing.
+test_duration()
+{
+	local t0 t1
+	need_kernel_ge $NEED_KVER
+	(sleep 4; udpconn 2 100) >/dev/null 2>&1 &
+	t0=$(date +%s)
+	T_TIMEOUT=60 t_cmd ksnoop --duration 6 'ip_send_skb(skb->len)'
+	t1=$(date +%s)
+	wait
+	t_expect_rc 0
+	t_expect_eq 2 "$(calls_of udpconn ip_send_skb | wc -l)" "calls within --duration 6"
+	# 6 s of tracing plus load and attach (slow under TCG), well short of the timeout.
+	[ $((t1 - t0)) -ge 6 ] && [ $((t1 - t0)) -le 40 ] ||
+		t_fail "ksnoop --duration 6 ran $((t1 - t0)) s"
+	expect_no_ksnoop_bpf
+}
+t_run duration test_duration
+
+# A char * argument that is a user pointer prints as a quoted C string.
+test_string_arg()
+{
+	local n
+	need_kernel_ge $NEED_KVER
+	echo data >/tmp/ksnoop-known-path
+	t_trace 12 'openfiles 3 /tmp/ksnoop-known-path' ksnoop 'do_sys_openat2(filename, return)'
+	t_expect_rc 0
+	n=$(calls_of openfiles do_sys_openat2 | wc -l)
+	t_expect_eq 3 "$n" "do_sys_openat2 calls from openfiles"
+	t_expect_eq 3 "$(values_of openfiles do_sys_openat2 filename | grep -cx '"/tmp/ksnoop-known-path"')" \
+		"filename lines"
+	# openfiles opens with no other file open: each open returns fd 3.
+	t_expect_eq 3 "$(values_of openfiles do_sys_openat2 return | grep -Ecx '\((long )?(long )?int\)3')" "fd returned"
+	expect_no_ksnoop_bpf
+}
+t_run string-arg test_string_arg
+
+# A char array member (the loopback device's name), one element of it, and an element of
+# a char array inside the skb. __dev_queue_xmit sees every datagram sent to 127.0.0.1.
+test_char_array()
+{
+	need_kernel_ge $NEED_KVER
+	t_trace 12 'udpconn 2 100' \
+		ksnoop '__dev_queue_xmit(skb->dev->name, skb->dev->name[1], skb->cb[0], skb->len)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(calls_of udpconn __dev_queue_xmit | wc -l)" "__dev_queue_xmit calls"
+	# bpf_snprintf_btf's array layout: one element per line, zero elements left out.
+	t_expect_eq "$(printf "(char[])[\n 'l',\n 'o',\n]")" \
+		"$(printf '%s\n' "$T_OUT" | sed -n '/^    skb->dev->name = /,/^    \]/p' |
+		sed '1s/^    skb->dev->name = //; s/^    //' | head -4)" "skb->dev->name"
+	# 'o' is 111.
+	t_expect_eq "(char)111
+(char)111" "$(values_of udpconn __dev_queue_xmit 'skb->dev->name[1]')" "skb->dev->name[1]"
+	# The IP layer's control block starts with the input interface index: 0 on output.
+	t_expect_eq "(char)0
+(char)0" "$(values_of udpconn __dev_queue_xmit 'skb->cb[0]')" "skb->cb[0]"
+	# By now the Ethernet header (14 bytes) is pushed: 128 + 14.
+	t_expect_eq 2 "$(values_of udpconn __dev_queue_xmit 'skb->len' | grep -cx '(unsigned int)142')" "skb->len"
+	expect_no_ksnoop_bpf
+}
+t_run char-array test_char_array
+
+# A pointer to a struct is followed: its address, type and members.
+test_struct_pointer()
+{
+	local sk
+	need_kernel_ge $NEED_KVER
+	t_trace 12 'udpconn 1 5 9999' ksnoop 'ip_send_skb(skb, skb->sk)'
+	t_expect_rc 0
+	t_expect_eq 1 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
+	t_expect_match '^    skb = \*\(0xffff[0-9a-f]{12}\) \(struct sk_buff\)\{$'
+	t_expect_match '^     \.len = \(unsigned int\)33,$'
+	t_expect_match '^    \}$'
+	# The skb's .sk member and the followed skb->sk agree on the address.
+	sk=$(printf '%s\n' "$T_OUT" | sed -n 's/^     \.sk = (struct sock \*)\(0x[0-9a-f]*\),$/\1/p')
+	[ -n "$sk" ] || t_fail "no .sk member in the skb"
+	t_expect_match "^    skb->sk = \\*\\($sk\\) \\(struct sock\\)\\{\$"
+	t_expect_match "^        \\.skc_dport = \\(__be16\\)$(be16 9999),\$"
+	t_expect_match '^      \.skc_family = \(short unsigned int\)2,$'
+	expect_no_ksnoop_bpf
+}
+t_run struct-pointer test_struct_pointer
+
+# NULL and unreadable values have their own markers: a NULL struct pointer is NULL,
+# a pointer that cannot be read is <unreadable at ADDR>.
+test_null_unreadable()
+{
+	need_kernel_ge $NEED_KVER
+	echo data >/tmp/ksnoop-known-path
+	# A datagram's skb is alone (skb->next NULL) and a plain socket has no filter.
+	t_trace 12 'udpconn 1 100' ksnoop 'ip_send_skb(skb->next, skb->sk->sk_filter, *skb->next)'
+	t_expect_rc 0
+	t_expect_eq 1 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
+	t_expect_eq NULL "$(values_of udpconn ip_send_skb 'skb->next')" "skb->next"
+	t_expect_eq NULL "$(values_of udpconn ip_send_skb 'skb->sk->sk_filter')" "skb->sk->sk_filter"
+	t_expect_eq '<unreadable at 0x0>' "$(values_of udpconn ip_send_skb '*skb->next')" "*skb->next"
+	# filename is a user address: one char read from it as kernel memory fails.
+	t_trace 12 'openfiles 1 /tmp/ksnoop-known-path' ksnoop 'do_sys_openat2(*filename)'
+	t_expect_rc 0
+	t_expect_eq 1 "$(calls_of openfiles do_sys_openat2 | wc -l)" "do_sys_openat2 calls"
+	t_expect_match '^    \*filename = <unreadable at 0x[0-9a-f]+>$'
+	t_expect_no_match '^    \*filename = <unreadable at 0x0>$'
+	expect_no_ksnoop_bpf
+}
+t_run null-unreadable test_null_unreadable
+
+# kill -9 leaves nothing behind: links belong to ksnoop's file descriptors, and the
+# kernel drops them (and then the programs) when the process dies.
+test_kill9_leftovers()
+{
+	local pid i ids links left
+	need_kernel_ge $NEED_KVER
+	ksnoop 'ip_send_skb(skb->len)' >/tmp/ksnoop-kill9.out 2>/tmp/ksnoop-kill9.err &
+	pid=$!
+	for i in $(seq 60); do
+		grep -q 'attached' /tmp/ksnoop-kill9.err && break
+		sleep 1
+	done
+	t_cmd cat /tmp/ksnoop-kill9.err
+	t_expect_match 'attached'
+	# While it runs, its programs and links are visible (the check below can fail).
+	ids=$(bpftool -j prog show | jq -r '.[] | select(.name | startswith("ksnoop")) | .id')
+	[ -n "$ids" ] || t_fail "no ksnoop program loaded while ksnoop runs"
+	links=$(bpftool -j link show | jq -r '.[].prog_id' | grep -Fx "$ids" | wc -l)
+	[ "$links" -ge 1 ] || t_fail "no link to a ksnoop program while ksnoop runs"
+	kill -9 "$pid"
+	wait "$pid"
+	# Freeing is deferred (RCU): give the kernel a moment.
+	for i in $(seq 20); do
+		left=$(bpftool -j prog show | jq -r '.[] | select(.name | startswith("ksnoop")) | .id')
+		[ -z "$left" ] && break
+		sleep 0.5
+	done
+	[ -z "$left" ] || t_fail "programs left after kill -9: $left"
+	links=$(bpftool -j link show | jq -r '.[].prog_id' | grep -Fx "$ids" | wc -l)
+	t_expect_eq 0 "$links" "links to ksnoop programs after kill -9"
+	rm -f /tmp/ksnoop-kill9.out /tmp/ksnoop-kill9.err
+}
+t_run kill9-leftovers test_kill9_leftovers

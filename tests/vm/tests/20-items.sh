@@ -7,6 +7,40 @@
 # ksnoop needs bpf_get_func_arg() (Linux 5.17+); the lab's 5.10 kernel cannot run these.
 NEED_KVER=6.1
 
+# trace_wl SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
+# start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
+# CMD with SIGINT, as a user would, a second after WORKLOAD ends (TW_STOP=0: let CMD end
+# by itself). SECS bounds the whole run. Attaching takes 1-5 s under TCG, more with two
+# VMs sharing two cores, so a fixed delay before the workload would lose calls.
+# busybox timeout execs CMD, so the pid sh writes is the tracer's.
+trace_wl()
+{
+	local secs=$1 load=$2 o e p w i pid
+	shift 2
+	o=$(mktemp) e=$(mktemp) p=$(mktemp)
+	T_LAST_CMD=$* T_SHOWN=
+	(
+		i=0
+		until grep -q attached "$e"; do
+			i=$((i + 1)) pid=$(cat "$p")
+			[ $i -le 600 ] || exit 0
+			# The tracer ended without attaching (an error): no workload.
+			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
+			sleep 0.1
+		done
+		sh -c "$load" >/dev/null 2>&1
+		[ "${TW_STOP:-1}" = 0 ] || { sleep 1; kill -INT "$(cat "$p")" 2>/dev/null; }
+	) &
+	w=$!
+	sh -c 'echo $$ >"$0"; exec timeout -s INT "$@"' "$p" "$secs" "$@" >"$o" 2>"$e"
+	T_RC=$?
+	wait "$w"
+	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
+	rm -f "$o" "$e" "$p"
+	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
+	return 0
+}
+
 # Call header lines of FUNC from processes named COMM in $T_OUT
 # ("TIME CPU PID TID COMM FUNCTION [(N us)]").
 calls_of()
@@ -43,7 +77,7 @@ test_len_port_ret()
 {
 	local n
 	need_kernel_ge $NEED_KVER
-	t_trace 12 'udpconn 4 100 9999; udpconn 3 300 12345' \
+	trace_wl 60 'udpconn 4 100 9999; udpconn 3 300 12345' \
 		ksnoop 'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport, return)'
 	t_expect_rc 0
 	n=$(calls_of udpconn ip_send_skb | wc -l)
@@ -67,7 +101,7 @@ test_predicate()
 {
 	local n
 	need_kernel_ge $NEED_KVER
-	t_trace 12 'udpconn 3 50; udpconn 4 100; udpconn 5 200' \
+	trace_wl 60 'udpconn 3 50; udpconn 4 100; udpconn 5 200' \
 		ksnoop 'ip_send_skb(skb->len == 128, return)'
 	t_expect_rc 0
 	n=$(calls_of udpconn ip_send_skb | wc -l)
@@ -76,7 +110,7 @@ test_predicate()
 		"skb->len = 128 lines"
 	t_expect_no_match '^    skb->len = \(unsigned int\)(78|228)$'
 	# A predicate on a pointer: NULL never holds for skb->sk of a socket's datagram.
-	t_trace 12 'udpconn 2 100' ksnoop 'ip_send_skb(skb->sk == NULL)'
+	trace_wl 60 'udpconn 2 100' ksnoop 'ip_send_skb(skb->sk == NULL)'
 	t_expect_rc 0
 	t_expect_eq 0 "$(calls_of udpconn ip_send_skb | wc -l)" "calls with skb->sk == NULL"
 	expect_no_ksnoop_bpf
@@ -88,10 +122,14 @@ test_pid_filter()
 {
 	local pid n others
 	need_kernel_ge $NEED_KVER
-	# exec keeps the pid $! names; the sleep lets ksnoop attach first.
-	sh -c 'sleep 5; exec udpconn 6 100 9999 20000' >/dev/null 2>&1 &
+	# exec keeps the pid $! names; it starts sending when the tracer has attached.
+	rm -f /tmp/ksnoop-go
+	sh -c 'until [ -e /tmp/ksnoop-go ]; do sleep 0.1; done
+		exec udpconn 6 100 9999 20000' >/dev/null 2>&1 &
 	pid=$!
-	t_trace 14 'udpconn 6 200 9998 20000' ksnoop -p "$pid" 'ip_send_skb(skb->len)'
+	trace_wl 60 'touch /tmp/ksnoop-go; udpconn 6 200 9998 20000; sleep 1' \
+		ksnoop -p "$pid" 'ip_send_skb(skb->len)'
+	touch /tmp/ksnoop-go	# never leave it waiting
 	wait "$pid"
 	t_expect_rc 0
 	n=$(calls_of udpconn ip_send_skb | wc -l)
@@ -109,10 +147,12 @@ test_count()
 {
 	local pid alive=no
 	need_kernel_ge $NEED_KVER
-	# About 8 s of datagrams, one every 50 ms.
-	sh -c 'sleep 4; exec udpconn 160 100 9999 50000' >/dev/null 2>&1 &
+	# About 8 s of datagrams, one every 50 ms, from when the tracer has attached.
+	rm -f /tmp/ksnoop-go
+	sh -c 'until [ -e /tmp/ksnoop-go ]; do sleep 0.1; done
+		exec udpconn 160 100 9999 50000' >/dev/null 2>&1 &
 	pid=$!
-	T_TIMEOUT=60 t_cmd ksnoop -n 3 'ip_send_skb(skb->len, return)'
+	TW_STOP=0 trace_wl 60 'touch /tmp/ksnoop-go' ksnoop -n 3 'ip_send_skb(skb->len, return)'
 	kill -0 "$pid" 2>/dev/null && alive=yes
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -129,7 +169,7 @@ t_run count-exit test_count
 test_entry_only()
 {
 	need_kernel_ge $NEED_KVER
-	t_trace 12 'udpconn 3 100' ksnoop --entry 'ip_send_skb(skb->len)'
+	trace_wl 60 'udpconn 3 100' ksnoop --entry 'ip_send_skb(skb->len)'
 	t_expect_rc 0
 	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "calls shown with --entry"
 	t_expect_eq 3 "$(values_of udpconn ip_send_skb 'skb->len' | grep -cx '(unsigned int)128')" "skb->len lines"
@@ -144,11 +184,9 @@ test_duration()
 {
 	local t0 t1
 	need_kernel_ge $NEED_KVER
-	(sleep 4; udpconn 2 100) >/dev/null 2>&1 &
 	t0=$(date +%s)
-	T_TIMEOUT=60 t_cmd ksnoop --duration 6 'ip_send_skb(skb->len)'
+	TW_STOP=0 trace_wl 60 'udpconn 2 100' ksnoop --duration 6 'ip_send_skb(skb->len)'
 	t1=$(date +%s)
-	wait
 	t_expect_rc 0
 	t_expect_eq 2 "$(calls_of udpconn ip_send_skb | wc -l)" "calls within --duration 6"
 	# 6 s of tracing plus load and attach (slow under TCG), well short of the timeout.
@@ -164,7 +202,7 @@ test_string_arg()
 	local n
 	need_kernel_ge $NEED_KVER
 	echo data >/tmp/ksnoop-known-path
-	t_trace 12 'openfiles 3 /tmp/ksnoop-known-path' ksnoop 'do_sys_openat2(filename, return)'
+	trace_wl 60 'openfiles 3 /tmp/ksnoop-known-path' ksnoop 'do_sys_openat2(filename, return)'
 	t_expect_rc 0
 	n=$(calls_of openfiles do_sys_openat2 | wc -l)
 	t_expect_eq 3 "$n" "do_sys_openat2 calls from openfiles"
@@ -181,7 +219,7 @@ t_run string-arg test_string_arg
 test_char_array()
 {
 	need_kernel_ge $NEED_KVER
-	t_trace 12 'udpconn 2 100' \
+	trace_wl 60 'udpconn 2 100' \
 		ksnoop '__dev_queue_xmit(skb->dev->name, skb->dev->name[1], skb->cb[0], skb->len)'
 	t_expect_rc 0
 	t_expect_eq 2 "$(calls_of udpconn __dev_queue_xmit | wc -l)" "__dev_queue_xmit calls"
@@ -206,7 +244,7 @@ test_struct_pointer()
 {
 	local sk
 	need_kernel_ge $NEED_KVER
-	t_trace 12 'udpconn 1 5 9999' ksnoop 'ip_send_skb(skb, skb->sk)'
+	trace_wl 60 'udpconn 1 5 9999' ksnoop 'ip_send_skb(skb, skb->sk)'
 	t_expect_rc 0
 	t_expect_eq 1 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
 	t_expect_match '^    skb = \*\(0xffff[0-9a-f]{12}\) \(struct sk_buff\)\{$'
@@ -229,14 +267,14 @@ test_null_unreadable()
 	need_kernel_ge $NEED_KVER
 	echo data >/tmp/ksnoop-known-path
 	# A datagram's skb is alone (skb->next NULL) and a plain socket has no filter.
-	t_trace 12 'udpconn 1 100' ksnoop 'ip_send_skb(skb->next, skb->sk->sk_filter, *skb->next)'
+	trace_wl 60 'udpconn 1 100' ksnoop 'ip_send_skb(skb->next, skb->sk->sk_filter, *skb->next)'
 	t_expect_rc 0
 	t_expect_eq 1 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
 	t_expect_eq NULL "$(values_of udpconn ip_send_skb 'skb->next')" "skb->next"
 	t_expect_eq NULL "$(values_of udpconn ip_send_skb 'skb->sk->sk_filter')" "skb->sk->sk_filter"
 	t_expect_eq '<unreadable at 0x0>' "$(values_of udpconn ip_send_skb '*skb->next')" "*skb->next"
 	# filename is a user address: one char read from it as kernel memory fails.
-	t_trace 12 'openfiles 1 /tmp/ksnoop-known-path' ksnoop 'do_sys_openat2(*filename)'
+	trace_wl 60 'openfiles 1 /tmp/ksnoop-known-path' ksnoop 'do_sys_openat2(*filename)'
 	t_expect_rc 0
 	t_expect_eq 1 "$(calls_of openfiles do_sys_openat2 | wc -l)" "do_sys_openat2 calls"
 	t_expect_match '^    \*filename = <unreadable at 0x[0-9a-f]+>$'

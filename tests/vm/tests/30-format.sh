@@ -7,6 +7,40 @@
 
 NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
 
+# trace_wl SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
+# start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
+# CMD with SIGINT, as a user would, a second after WORKLOAD ends (TW_STOP=0: let CMD end
+# by itself). SECS bounds the whole run. Attaching takes 1-5 s under TCG, more with two
+# VMs sharing two cores, so a fixed delay before the workload would lose calls.
+# busybox timeout execs CMD, so the pid sh writes is the tracer's.
+trace_wl()
+{
+	local secs=$1 load=$2 o e p w i pid
+	shift 2
+	o=$(mktemp) e=$(mktemp) p=$(mktemp)
+	T_LAST_CMD=$* T_SHOWN=
+	(
+		i=0
+		until grep -q attached "$e"; do
+			i=$((i + 1)) pid=$(cat "$p")
+			[ $i -le 600 ] || exit 0
+			# The tracer ended without attaching (an error): no workload.
+			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
+			sleep 0.1
+		done
+		sh -c "$load" >/dev/null 2>&1
+		[ "${TW_STOP:-1}" = 0 ] || { sleep 1; kill -INT "$(cat "$p")" 2>/dev/null; }
+	) &
+	w=$!
+	sh -c 'echo $$ >"$0"; exec timeout -s INT "$@"' "$p" "$secs" "$@" >"$o" 2>"$e"
+	T_RC=$?
+	wait "$w"
+	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
+	rm -f "$o" "$e" "$p"
+	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
+	return 0
+}
+
 # Call header lines of FUNC from processes named COMM in $T_OUT.
 calls_of()
 {
@@ -38,7 +72,7 @@ expect_no_mismatch()
 test_check_skb_sock()
 {
 	need_kernel_ge $NEED_KVER
-	t_trace 14 'udpconn 3 5' ksnoop --format-check \
+	trace_wl 60 'udpconn 3 5' ksnoop --format-check \
 		'ip_send_skb(skb, skb->sk, skb->sk->__sk_common, skb->len, return)'
 	expect_no_mismatch udpconn ip_send_skb 3
 	# The kernel's text really is there: the struct and a member we know.
@@ -56,7 +90,7 @@ test_check_file_inode()
 {
 	need_kernel_ge $NEED_KVER
 	echo data >/tmp/ksnoop-format-file
-	t_trace 14 'openfiles 3 /tmp/ksnoop-format-file' ksnoop --format-check \
+	trace_wl 60 'openfiles 3 /tmp/ksnoop-format-file' ksnoop --format-check \
 		'vfs_open(file, path->dentry->d_inode, path->dentry->d_inode->i_size, return)'
 	expect_no_mismatch openfiles vfs_open 3
 	t_expect_match '^    file = \*\(0x[0-9a-f]+\) \(struct file\)\{$'
@@ -72,7 +106,7 @@ t_run check-file-inode test_check_file_inode
 test_check_netdev()
 {
 	need_kernel_ge $NEED_KVER
-	t_trace 14 'udpconn 2 100' ksnoop --format-check \
+	trace_wl 60 'udpconn 2 100' ksnoop --format-check \
 		'__dev_queue_xmit(skb->dev, skb->dev->name, skb->cb, skb->len)'
 	expect_no_mismatch udpconn __dev_queue_xmit 2
 	t_expect_match '^    skb->dev = \*\(0x[0-9a-f]+\) \(struct net_device\)\{$'
@@ -91,11 +125,11 @@ test_kernel_format_same()
 {
 	local mine kern
 	need_kernel_ge $NEED_KVER
-	t_trace 16 'udpconn 3 100 9999; udpconn 2 300 12345' ksnoop \
+	trace_wl 60 'udpconn 3 100 9999; udpconn 2 300 12345' ksnoop \
 		"$(echo "$KF_SPECS" | sed -n 1p)" "$(echo "$KF_SPECS" | sed -n 2p)"
 	t_expect_rc 0
 	mine=$(value_lines_of udpconn ip_send_skb; value_lines_of udpconn __dev_queue_xmit)
-	t_trace 16 'udpconn 3 100 9999; udpconn 2 300 12345' ksnoop --kernel-format \
+	trace_wl 60 'udpconn 3 100 9999; udpconn 2 300 12345' ksnoop --kernel-format \
 		"$(echo "$KF_SPECS" | sed -n 1p)" "$(echo "$KF_SPECS" | sed -n 2p)"
 	t_expect_rc 0
 	kern=$(value_lines_of udpconn ip_send_skb; value_lines_of udpconn __dev_queue_xmit)
@@ -110,12 +144,12 @@ t_run kernel-format-same test_kernel_format_same
 test_kernel_format_truncated()
 {
 	need_kernel_ge $NEED_KVER
-	t_trace 12 'udpconn 1 5' ksnoop --kernel-format 'ip_send_skb(skb->sk)'
+	trace_wl 60 'udpconn 1 5' ksnoop --kernel-format 'ip_send_skb(skb->sk)'
 	t_expect_rc 0
 	t_expect_eq 1 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
 	t_expect_match '^    skb->sk = \*\(0x[0-9a-f]+\) \(struct sock\)\{$'
 	t_expect_match ' <truncated>$'
-	t_trace 12 'udpconn 1 5' ksnoop 'ip_send_skb(skb->sk)'
+	trace_wl 60 'udpconn 1 5' ksnoop 'ip_send_skb(skb->sk)'
 	t_expect_rc 0
 	t_expect_match '^    \}$'
 	t_expect_no_match '<truncated>'

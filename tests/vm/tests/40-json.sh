@@ -4,6 +4,40 @@
 
 NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
 
+# trace_wl SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
+# start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
+# CMD with SIGINT, as a user would, a second after WORKLOAD ends (TW_STOP=0: let CMD end
+# by itself). SECS bounds the whole run. Attaching takes 1-5 s under TCG, more with two
+# VMs sharing two cores, so a fixed delay before the workload would lose calls.
+# busybox timeout execs CMD, so the pid sh writes is the tracer's.
+trace_wl()
+{
+	local secs=$1 load=$2 o e p w i pid
+	shift 2
+	o=$(mktemp) e=$(mktemp) p=$(mktemp)
+	T_LAST_CMD=$* T_SHOWN=
+	(
+		i=0
+		until grep -q attached "$e"; do
+			i=$((i + 1)) pid=$(cat "$p")
+			[ $i -le 600 ] || exit 0
+			# The tracer ended without attaching (an error): no workload.
+			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
+			sleep 0.1
+		done
+		sh -c "$load" >/dev/null 2>&1
+		[ "${TW_STOP:-1}" = 0 ] || { sleep 1; kill -INT "$(cat "$p")" 2>/dev/null; }
+	) &
+	w=$!
+	sh -c 'echo $$ >"$0"; exec timeout -s INT "$@"' "$p" "$secs" "$@" >"$o" 2>"$e"
+	T_RC=$?
+	wait "$w"
+	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
+	rm -f "$o" "$e" "$p"
+	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
+	return 0
+}
+
 # Network byte order of a port, as the kernel's __be16 reads on this little-endian VM.
 be16()
 {
@@ -31,7 +65,7 @@ calls()
 test_json_skb()
 {
 	need_kernel_ge $NEED_KVER
-	t_trace 30 'udpconn 5 5' ksnoop -j -n 5 'ip_send_skb(skb)'
+	trace_wl 60 'udpconn 5 5' ksnoop -j -n 5 'ip_send_skb(skb)'
 	t_expect_rc 0
 	expect_jq "$(calls udpconn ip_send_skb) | length == 5" "5 calls"
 	expect_jq "$(calls udpconn ip_send_skb) | all(.args.skb.len == 33)" "skb.len is 33"
@@ -50,9 +84,13 @@ test_json_nested()
 {
 	local port=4242 pid
 	need_kernel_ge $NEED_KVER
-	sh -c "sleep 4; exec udpconn 3 100 $port" >/dev/null 2>&1 &
+	rm -f /tmp/ksnoop-go
+	sh -c "until [ -e /tmp/ksnoop-go ]; do sleep 0.1; done; exec udpconn 3 100 $port" \
+		>/dev/null 2>&1 &
 	pid=$!
-	t_trace 12 true ksnoop -j -p "$pid" 'ip_send_skb(skb->sk, skb->len, skb->next, return)'
+	trace_wl 60 'touch /tmp/ksnoop-go; sleep 2' \
+		ksnoop -j -p "$pid" 'ip_send_skb(skb->sk, skb->len, skb->next, return)'
+	touch /tmp/ksnoop-go	# never leave it waiting
 	wait "$pid"
 	t_expect_rc 0
 	expect_jq "$(calls udpconn ip_send_skb) | length == 3" "3 calls"
@@ -84,11 +122,11 @@ test_json_strings()
 {
 	need_kernel_ge $NEED_KVER
 	echo data >/tmp/ksnoop-json-path
-	t_trace 12 'openfiles 2 /tmp/ksnoop-json-path' ksnoop -j 'do_sys_openat2(filename, return)'
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-json-path' ksnoop -j 'do_sys_openat2(filename, return)'
 	t_expect_rc 0
 	expect_jq "$(calls openfiles do_sys_openat2) | length == 2 and
 		all(.args.filename == \"/tmp/ksnoop-json-path\" and .ret == 3)" "filename and fd"
-	t_trace 12 'udpconn 2 100' ksnoop -j --entry '__dev_queue_xmit(skb->dev->name)'
+	trace_wl 60 'udpconn 2 100' ksnoop -j --entry '__dev_queue_xmit(skb->dev->name)'
 	t_expect_rc 0
 	expect_jq "$(calls udpconn __dev_queue_xmit) | length == 2 and
 		all(.args[\"skb->dev->name\"] == \"lo\" and (has(\"ret\") | not) and

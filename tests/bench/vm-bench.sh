@@ -1,0 +1,297 @@
+# Benchmark body, run by busybox ash inside ONE lab VM (tests/bench/run.sh passes this
+# file as the --run command of tests/vm/vm.sh --peers, after a few variable lines).
+# It prints machine-readable result lines; run.sh turns them into the report:
+#   R base WALL_S                                   untraced workload wall time
+#   R burst ID TOOL B ENTRY_NS ENTRY_CNT EXIT_NS EXIT_CNT WALL_S   one burst of a cost run
+#   R cost ID TOOL CPU_S IDLE_CPU_S LOST           the whole cost run
+#   R time WHAT SECONDS                             where ksnoop's start-up goes
+#   R rss ID TOOL HWM_KB LOST
+#   R attach TOOL REP SELF_S LINE_S EVENT_S HWM_KB
+#   R note TEXT
+# Everything else it prints is diagnostics (kept in build/bench/raw-VER.txt).
+#
+# Inputs (set by run.sh before this text): N (datagrams per cost run), REPS (attach
+# repetitions), PEERS (1: compare with bcc's ksnoop; 0: ksnoop alone), BPFTRACE (1: time
+# bpftrace's attach), PAGES (ring/perf buffer pages for the cost runs).
+
+N=${N:-2000}
+REPS=${REPS:-3}
+PEERS=${PEERS:-1}
+BPFTRACE=${BPFTRACE:-1}
+PAGES=${PAGES:-4096}
+WARM=${WARM:-300}
+PAUSE=0
+BURSTS=${BURSTS:-4}
+PORT=9999	# cost workload
+WPORT=9998	# "is it attached yet?" probes
+TPORT=9997	# trickle for time-to-first-event
+T=/tmp/bench
+mkdir -p $T
+
+# Wall clock with microseconds: busybox date has no %N, adjtimex prints tv_usec.
+now()
+{
+	adjtimex | awk '/time.tv_sec/ { s = $2 } /time.tv_usec/ { u = $2 }
+			END { printf "%d.%06d\n", s, u }'
+}
+
+# Sum of run_time_ns and run_cnt over the loaded programs whose names start with $1
+# (bpf_stats). A prefix, because ksnoop's fentry-multi programs (7.x) are called
+# ksnoop_entry_multi and ksnoop_exit_multi, cut by the kernel to 15 characters.
+stats()
+{
+	bpftool prog show -j | jq -M -r --arg n "$1" '[.[] | select(.name | startswith($n))] |
+		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+}
+
+# utime + stime of PID in seconds (USER_HZ is 100 on these kernels).
+cpu_s()
+{
+	awk '{ printf "%.2f\n", ($14 + $15) / 100 }' /proc/$1/stat 2>/dev/null || echo 0
+}
+
+hwm_kb()
+{
+	awk '/^VmHWM:/ { print $2 }' /proc/$1/status 2>/dev/null || echo 0
+}
+
+# Wait until PID's program $2 has run at least once: send one datagram at a time to a
+# port of its own. Loading is not attaching (bcc's programs exist before their kprobes).
+wait_traced()
+{
+	local pid=$1 prog=$2 i=0
+	while [ $i -lt 40 ]; do
+		kill -0 $pid 2>/dev/null || return 1
+		udpsend 1 16 $WPORT
+		set -- $(stats $prog)
+		[ "${2:-0}" -gt 0 ] && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# Wait until PID has worked through its backlog: under -smp 1 the tracer barely runs
+# while the workload does, so it formats most events afterwards. Drained = used under
+# 0.03 s of CPU in half a second (bcc's ksnoop polls every 1 ms, so is never idle).
+wait_drained()
+{
+	local pid=$1 prev cur i=0
+	prev=$(cpu_s $pid)
+	while [ $i -lt 360 ]; do
+		sleep 0.5
+		kill -0 $pid 2>/dev/null || return 0
+		cur=$(cpu_s $pid)
+		awk -v a=$prev -v b=$cur 'BEGIN { exit !(b - a < 0.03) }' && return 0
+		prev=$cur
+		i=$((i + 1))
+	done
+	echo "bench: pid $pid still busy after 180 s" >&2
+}
+
+# Records a tracer lost, from its stderr: ours says "N records lost" at exit, bcc's says
+# "lost N events" as it goes.
+lost_of()
+{
+	awk '/records lost/ { for (i = 2; i <= NF; i++) if ($i == "records") n += $(i - 1) }
+	     /lost [0-9]+ events/ { for (i = 1; i < NF; i++) if ($i == "lost") n += $(i + 1) }
+	     END { print n + 0 }' "$1"
+}
+
+stop()
+{
+	kill -TERM $1 2>/dev/null
+	wait $1 2>/dev/null
+}
+
+# cost ID TOOL ENTRYPROG EXITPROG CMD...: trace the cost workload with CMD (stdout to
+# /dev/null): BURSTS bursts of N/BURSTS datagrams, each with bpf_stats deltas of both
+# programs and its wall time, the tracer draining its backlog between bursts (so it
+# never competes with the burst for the one CPU); then the tracer's CPU time overall.
+# PAUSE=1: the tracer is stopped (SIGSTOP) during each burst, so its buffer fills up
+# without waking it: the difference to PAUSE=0 is what waking the reader costs.
+# Several bursts, because other VMs on the host steal time from this one now and then
+# and that inflates whatever is being timed: the report takes the cheapest burst.
+cost()
+{
+	local id=$1 tool=$2 ep=$3 xp=$4 pid e0 x0 e1 x1 t0 t1 t2 ta c0 c1 ca b
+	shift 4
+	echo "bench: cost $id: $* (uptime $(cut -d' ' -f1 /proc/uptime))"
+	"$@" >/dev/null 2>$T/err &
+	pid=$!
+	if ! wait_traced $pid $ep; then
+		echo "bench: $id never traced a call; stderr:"
+		cat $T/err
+		stop $pid
+		echo "R note $id ($tool): never traced a call, no numbers"
+		return
+	fi
+	# Warm up: under TCG the first runs of any code (the JITed program, the helpers,
+	# the tracer's formatting) pay for translating it; that is not the tracer's cost.
+	udpsend $WARM 100 $WPORT
+	wait_drained $pid
+	# The tracer's CPU use while idle (bcc's ksnoop polls every 1 ms), subtracted below.
+	ca=$(cpu_s $pid) ta=$(now)
+	sleep 2
+	c0=$(cpu_s $pid) t2=$(now)
+	b=1
+	while [ $b -le $BURSTS ]; do
+		e0=$(stats $ep) x0=$(stats $xp)
+		[ "$PAUSE" = 1 ] && kill -STOP $pid
+		t0=$(now)
+		udpsend $((N / BURSTS)) 100 $PORT
+		t1=$(now)
+		e1=$(stats $ep) x1=$(stats $xp)
+		[ "$PAUSE" = 1 ] && kill -CONT $pid
+		set -- $e0 $x0 $e1 $x1
+		echo "R burst $id $tool $b $(($5 - $1)) $(($6 - $2)) $(($7 - $3)) $(($8 - $4))" \
+			"$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.4f", b - a }')"
+		wait_drained $pid
+		b=$((b + 1))
+	done
+	c1=$(cpu_s $pid) t1=$(now)
+	stop $pid
+	sed 's/^/  | /' $T/err
+	echo "R cost $id $tool $(awk -v a=$c0 -v b=$c1 'BEGIN { printf "%.2f", b - a }')" \
+		"$(awk -v ca=$ca -v ta=$ta -v c0=$c0 -v t0=$t2 -v t1=$t1 \
+			'BEGIN { printf "%.2f", (c0 - ca) / (t0 - ta) * (t1 - t0) }')" \
+		"$(lost_of $T/err)"
+}
+
+# rss ID TOOL ENTRYPROG CMD...: default options, the cost workload, VmHWM just before
+# stopping the tracer (after it has drained, so formatting is included).
+rss()
+{
+	local id=$1 tool=$2 ep=$3 pid h
+	shift 3
+	echo "bench: rss $id: $* (uptime $(cut -d' ' -f1 /proc/uptime))"
+	"$@" >/dev/null 2>$T/err &
+	pid=$!
+	if wait_traced $pid $ep; then
+		udpsend $N 100 $PORT
+		wait_drained $pid
+		h=$(hwm_kb $pid)
+		stop $pid
+		sed 's/^/  | /' $T/err
+		echo "R rss $id $tool $h $(lost_of $T/err)"
+	else
+		stop $pid
+		echo "R note rss $id ($tool): never traced a call"
+	fi
+}
+
+# Timestamp each line read from stdin (first $1 lines; the rest is discarded).
+stamp()
+{
+	local n=0 l
+	while [ $n -lt $1 ] && IFS= read -r l; do
+		echo "$(now) $l"
+		n=$((n + 1))
+	done
+	cat >/dev/null
+}
+
+# attach TOOL REP EVENT_ERE CMD...: time from launch to the tracer's first lines on
+# stdout/stderr and to the first traced event on stdout, while a trickle workload sends
+# one datagram every 20 ms. Output goes through FIFOs so lines are seen as they come.
+attach()
+{
+	local tool=$1 rep=$2 ere=$3 pid t0 i self line ev h
+	shift 3
+	rm -f $T/ofifo $T/efifo $T/o.st $T/e.st
+	mkfifo $T/ofifo $T/efifo
+	stamp 8 <$T/ofifo >$T/o.st &
+	stamp 8 <$T/efifo >$T/e.st &
+	udpsend 100000000 16 $TPORT 20000 &
+	local trickle=$!
+	sleep 1
+	t0=$(now)
+	"$@" >$T/ofifo 2>$T/efifo &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && ! grep -Eq "$ere" $T/o.st 2>/dev/null; do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	h=$(hwm_kb $pid)
+	stop $pid
+	kill $trickle
+	wait $trickle 2>/dev/null
+	wait
+	echo "bench: attach $tool #$rep: $* (uptime $(cut -d' ' -f1 /proc/uptime))"
+	sed 's/^/  | out /' $T/o.st | head -4
+	sed 's/^/  | err /' $T/e.st | head -4
+	# ksnoop's own figure, then launch -> its "attached"/"Attaching" line -> first event.
+	self=$(sed -n 's/.*attached [0-9]* functions* in \([0-9.]*\) s.*/\1/p' $T/e.st | head -1)
+	line=$(cat $T/e.st $T/o.st | grep -E 'attached [0-9]+ function|Attaching [0-9]+ probe' |
+	       head -1 | awk -v a=$t0 '{ printf "%.2f", $1 - a }')
+	ev=$(grep -E "$ere" $T/o.st | head -1 | awk -v a=$t0 '{ printf "%.2f", $1 - a }')
+	echo "R attach $tool $rep ${self:--} ${line:--} ${ev:--} ${h:-0}"
+}
+
+echo "bench: kernel $(uname -r), N=$N, BURSTS=$BURSTS, REPS=$REPS, PEERS=$PEERS, PAGES=$PAGES"
+echo 1 >/proc/sys/kernel/bpf_stats_enabled || echo "R note cannot enable bpf_stats"
+
+# Where ksnoop's start-up goes, piece by piece, twice each (the first run of anything
+# under TCG pays for translating it).
+timeit()
+{
+	local what=$1 t0 t1
+	shift
+	t0=$(now)
+	"$@" >/dev/null 2>&1
+	t1=$(now)
+	echo "R time $what $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", b - a }')"
+}
+for i in 1 2; do
+	timeit info ksnoop info ip_send_skb
+	timeit afl cat /sys/kernel/tracing/available_filter_functions
+	timeit features ksnoop features
+	[ "$PEERS" = 1 ] && timeit bcc-info bcc-ksnoop info ip_send_skb
+done
+
+# Untraced baseline of one burst (three times; the report takes the fastest).
+for i in 1 2 3; do
+	t0=$(now)
+	udpsend $((N / BURSTS)) 100 $PORT
+	t1=$(now)
+	echo "R base $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.4f", b - a }')"
+done
+
+# Ours and bcc's for the same items one after the other, so that a slow spell of the
+# host hits both rather than one.
+cost a ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES trace ip_send_skb
+[ "$PEERS" = 1 ] &&
+	cost a bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace ip_send_skb
+cost b ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
+[ "$PEERS" = 1 ] &&
+	cost b bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace 'ip_send_skb(skb->len)'
+# The same as b with the reader stopped during the bursts (see cost()).
+PAUSE=1
+cost e ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
+[ "$PEERS" = 1 ] &&
+	cost e bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace 'ip_send_skb(skb->len)'
+PAUSE=0
+cost c ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --kernel-format ip_send_skb
+cost d ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+
+rss a ksnoop ksnoop_entry ksnoop trace ip_send_skb
+rss b ksnoop ksnoop_entry ksnoop 'ip_send_skb(skb->len)'
+if [ "$PEERS" = 1 ]; then
+	rss a bcc kprobe_entry bcc-ksnoop trace ip_send_skb
+	rss b bcc kprobe_entry bcc-ksnoop trace 'ip_send_skb(skb->len)'
+fi
+
+r=1
+while [ $r -le $REPS ]; do
+	attach ksnoop $r 'udpsend +ip_send_skb' ksnoop 'ip_send_skb(skb->len)'
+	[ "$PEERS" = 1 ] &&
+		attach bcc $r 'ip_send_skb\(' bcc-ksnoop trace 'ip_send_skb(skb->len)'
+	[ "$BPFTRACE" = 1 ] &&
+		attach bpftrace $r '^[0-9.]+ hit ' bpftrace -B none \
+			-e 'kfunc:ip_send_skb { printf("hit %d\n", args->skb->len); }'
+	r=$((r + 1))
+done
+echo "bench: done (uptime $(cut -d' ' -f1 /proc/uptime))"
+exit 0

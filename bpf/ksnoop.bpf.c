@@ -61,9 +61,9 @@ struct {
 } scratch SEC(".maps");
 
 struct thread_state {
-	__u32 depth;	/* traced calls in progress on this thread */
+	__u32 depth; /* traced calls in progress on this thread */
 	__u32 pad;
-	__u64 emitted;	/* bit d: the call at depth d emitted an entry record */
+	__u64 emitted; /* bit d: the call at depth d emitted an entry record */
 };
 
 struct {
@@ -102,10 +102,18 @@ static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void 
 	__u64 v = 0;
 
 	switch (it->size) {
-	case 1: v = *(__u8 *)data; break;
-	case 2: v = *(__u16 *)data; break;
-	case 4: v = *(__u32 *)data; break;
-	default: v = *(__u64 *)data; break;
+	case 1:
+		v = *(__u8 *)data;
+		break;
+	case 2:
+		v = *(__u16 *)data;
+		break;
+	case 4:
+		v = *(__u32 *)data;
+		break;
+	default:
+		v = *(__u64 *)data;
+		break;
 	}
 	if (it->bit_size) {
 		v >>= it->bit_off;
@@ -128,23 +136,29 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 	bool s = it->flags & KSNOOP_I_SIGNED;
 
 	switch (it->op) {
-	case KSNOOP_OP_EQ: return v == c;
-	case KSNOOP_OP_NE: return v != c;
-	case KSNOOP_OP_LT: return s ? (__s64)v < (__s64)c : v < c;
-	case KSNOOP_OP_LE: return s ? (__s64)v <= (__s64)c : v <= c;
-	case KSNOOP_OP_GT: return s ? (__s64)v > (__s64)c : v > c;
-	case KSNOOP_OP_GE: return s ? (__s64)v >= (__s64)c : v >= c;
+	case KSNOOP_OP_EQ:
+		return v == c;
+	case KSNOOP_OP_NE:
+		return v != c;
+	case KSNOOP_OP_LT:
+		return s ? (__s64)v < (__s64)c : v < c;
+	case KSNOOP_OP_LE:
+		return s ? (__s64)v <= (__s64)c : v <= c;
+	case KSNOOP_OP_GT:
+		return s ? (__s64)v > (__s64)c : v > c;
+	case KSNOOP_OP_GE:
+		return s ? (__s64)v >= (__s64)c : v >= c;
 	}
 	return true;
 }
 
 struct capture_ctx {
-	void *ctx;			/* the program's context, for bpf_get_func_arg() */
+	void *ctx; /* the program's context, for bpf_get_func_arg() */
 	const struct ksnoop_plan *plan;
-	__u8 *buf;			/* the record being built */
-	__u32 off;			/* where the next value goes */
+	__u8 *buf; /* the record being built */
+	__u32 off; /* where the next value goes */
 	__u16 nvals;
-	bool failed;			/* a predicate failed: no record */
+	bool failed; /* a predicate failed: no record */
 };
 
 /*
@@ -219,10 +233,10 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 		addr = v + it->off;
 		if (kfmt && !format_check && !(it->flags & KSNOOP_I_PRED)) {
 			/* The design path: the kernel walks the live value. */
-			struct btf_ptr p = { .ptr = (void *)addr, .type_id = it->btf_id };
+			struct btf_ptr p = {.ptr = (void *)addr, .type_id = it->btf_id};
 
-			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p,
-					       sizeof(p), BTF_F_PTR_RAW);
+			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
+					       BTF_F_PTR_RAW);
 			if (err < 0) {
 				vflags |= KSNOOP_V_UNREADABLE;
 			} else {
@@ -263,7 +277,7 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 	 * bytes we read (and, in check mode, also send).
 	 */
 	if (kfmt && !(vflags & KSNOOP_V_UNREADABLE)) {
-		struct btf_ptr p = { .ptr = raw, .type_id = it->btf_id };
+		struct btf_ptr p = {.ptr = raw, .type_id = it->btf_id};
 		long n;
 
 		n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
@@ -313,6 +327,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct thread_state *ts = NULL, zero = {};
 	struct capture_ctx c = {};
+	bool wake;
 	const struct ksnoop_plan *plan;
 	__u32 func, cpu, size, depth = 0;
 	__u16 flags = 0, nvals = 0;
@@ -415,7 +430,14 @@ static __always_inline int handle(void *ctx, bool is_exit)
 
 	if (size > KSNOOP_SCRATCH)
 		return 0;
-	if (bpf_ringbuf_output(&events, sc->buf, size, 0)) {
+	/*
+	 * Waking the reader costs more than copying the values, and the reader
+	 * polls every 100 ms anyway: wake it only once the ring is a quarter full.
+	 */
+	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >=
+	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
+	if (bpf_ringbuf_output(&events, sc->buf, size,
+			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
 		__u64 *l = bpf_map_lookup_elem(&lost, &func);
 
 		count(KSNOOP_STAT_LOST);

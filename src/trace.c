@@ -181,7 +181,8 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 	int err;
 
 	if (s->n == s->cap) {
-		struct tfunc *p = realloc(s->funcs, (s->cap = s->cap ? s->cap * 2 : 16) * sizeof(*p));
+		struct tfunc *p =
+			realloc(s->funcs, (s->cap = s->cap ? s->cap * 2 : 16) * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
@@ -208,7 +209,8 @@ static int glob_cb(const struct kfunc *kf, void *ctx)
 	s->matched++;
 	if (untraceable(kf, &s->tr, buf, sizeof(buf))) {
 		s->skipped_untraceable++;
-		pr_info(1, "skipping %s: %s\n", kf->name, untraceable(kf, &s->tr, buf, sizeof(buf)));
+		pr_info(1, "skipping %s: %s\n", kf->name,
+			untraceable(kf, &s->tr, buf, sizeof(buf)));
 		return 0;
 	}
 	err = add_func(s, kf, &rerr);
@@ -270,7 +272,8 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 		s->tot_arg += s->skipped_arg;
 		s->tot_other += s->skipped_other;
 		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable && s->o->info)
-			pr_info(0, "ksnoop: '%s': %d functions matched, skipped %d (%d untraceable, %d without the named arguments, %d other)\n",
+			pr_info(0,
+				"ksnoop: '%s': %d functions matched, skipped %d (%d untraceable, %d without the named arguments, %d other)\n",
 				spec->text, s->matched,
 				s->skipped_arg + s->skipped_other + s->skipped_untraceable,
 				s->skipped_untraceable, s->skipped_arg, s->skipped_other);
@@ -305,8 +308,9 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 		return 0;
 	why = untraceable(kf, &s->tr, buf, sizeof(buf));
 	if (why && !s->k->from_file) {
-		pr_error_hint("pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
-			      "function '%s' cannot be traced: %s", kf->name, why);
+		pr_error_hint(
+			"pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
+			"function '%s' cannot be traced: %s", kf->name, why);
 		return -EOPNOTSUPP;
 	}
 	err = add_func(s, kf, &rerr);
@@ -392,7 +396,8 @@ static void dump_composite(const struct btf *btf, __u32 via, __u32 id, struct st
 		type_decl(btf, id, NULL, sb);
 	} else {
 		sb_puts(sb, btf_is_union(t) ? "union" : "struct");
-		for (v = btf__type_by_id(btf, via); v && v != t; v = btf__type_by_id(btf, v->type)) {
+		for (v = btf__type_by_id(btf, via); v && v != t;
+		     v = btf__type_by_id(btf, v->type)) {
 			if (btf_is_typedef(v)) {
 				sb_printf(sb, " /* %s */", btf__name_by_offset(btf, v->name_off));
 				break;
@@ -474,7 +479,10 @@ struct run {
 	const struct trace_opts *o;
 	struct thread *threads[THREAD_BUCKETS];
 	__u64 shown, unpaired, lost_reported, in_flight, misses_reported;
-	__u64 *lost_per_func;	/* reported so far, per function */
+	__u64 *lost_per_func; /* reported so far, per function */
+	__u64 deep;	      /* calls nested deeper than KSNOOP_MAX_DEPTH */
+	double deadline;      /* stop consuming then, to report losses and check limits */
+	unsigned int nrec;
 	bool done;
 	int err;
 };
@@ -523,14 +531,29 @@ static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksno
 	return 0;
 }
 
+static double now_s(void);
+static int handle_record(struct run *r, const struct ksnoop_rec *rec);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	const struct ksnoop_rec *rec = data;
 	struct run *r = ctx;
-	struct thread *th;
 
 	if (size < sizeof(*rec) || rec->size > size)
 		return 0;
+	/* Under a flood the ring never empties: stop now and then (the record is consumed). */
+	if (r->deadline && (++r->nrec & 255) == 0 && now_s() > r->deadline) {
+		int err = handle_record(r, rec);
+
+		return err < 0 ? err : -EAGAIN;
+	}
+	return handle_record(r, rec);
+}
+
+static int handle_record(struct run *r, const struct ksnoop_rec *rec)
+{
+	struct thread *th;
+
 	if (rec->type == KSNOOP_REC_ENTRY) {
 		if (rec->flags & KSNOOP_R_NOEXIT)
 			return show(r, rec, NULL, false);
@@ -593,6 +616,13 @@ static void report_lost(struct run *r)
 	if (tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
 		return;
 	if (st[KSNOOP_STAT_LOST] > r->lost_reported) {
+		__u64 total = 0;
+
+		/*
+		 * Count from the per-function map only, so that a report's
+		 * total is the sum of its per-function counts even while the
+		 * program goes on dropping (both maps grow together).
+		 */
 		names = calloc(r->t.nfuncs, sizeof(*names));
 		counts = calloc(r->t.nfuncs, sizeof(*counts));
 		for (i = 0; names && counts && r->lost_per_func && i < r->t.nfuncs; i++) {
@@ -601,12 +631,13 @@ static void report_lost(struct run *r)
 			if (l <= r->lost_per_func[i])
 				continue;
 			names[nf] = r->t.funcs[i].kf->name;
-			counts[nf++] = l - r->lost_per_func[i];
+			counts[nf] = l - r->lost_per_func[i];
+			total += counts[nf++];
 			r->lost_per_func[i] = l;
 		}
-		output_lost(&r->out, st[KSNOOP_STAT_LOST] - r->lost_reported, "ringbuf", names,
-			    counts, nf);
-		r->lost_reported = st[KSNOOP_STAT_LOST];
+		if (total)
+			output_lost(&r->out, total, "ringbuf", names, counts, nf);
+		r->lost_reported += total;
 		free(names);
 		free(counts);
 	}
@@ -627,8 +658,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	int err, i;
 
 	if (k->from_file) {
-		pr_error_hint("use --btf with 'info'; 'trace' reads the running kernel's BTF",
-			      "cannot trace with --btf: the BTF file need not describe this kernel");
+		pr_error_hint(
+			"use --btf with 'info'; 'trace' reads the running kernel's BTF",
+			"cannot trace with --btf: the BTF file need not describe this kernel");
 		return -EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
@@ -685,7 +717,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, "ksnoop: attached %d function%s in %.2f s (%s)", r->t.nattached,
 			r->t.nattached == 1 ? "" : "s", now_s() - start, r->t.backend);
 		if (skipped)
-			fprintf(stderr, ", skipped %d (%d untraceable, %d no such argument, %d other, %d refused by the kernel)",
+			fprintf(stderr,
+				", skipped %d (%d untraceable, %d no such argument, %d other, %d refused by the kernel)",
 				skipped, s.tot_untraceable, s.tot_arg, s.tot_other, r->t.nskipped);
 		fprintf(stderr, "; Ctrl-C to stop\n");
 	}
@@ -694,8 +727,15 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	output_header(&r->out);
 	start = last_lost = now_s();
 	while (!stop_signal && !r->done) {
+		/* on_record() hands control back after 100 ms of records (-EAGAIN). */
+		r->deadline = now_s() + 0.1;
 		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR) {
+		/* The program wakes us only when the ring fills up: read it anyway. */
+		if (err == 0) {
+			r->deadline = now_s() + 0.1;
+			err = ring_buffer__consume(rb);
+		}
+		if (err < 0 && err != -EINTR && err != -EAGAIN) {
 			pr_error("reading the ring buffer failed: %s", strerror(-err));
 			break;
 		}
@@ -708,9 +748,16 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			break;
 	}
 	/* Drain what is already in the ring buffer. */
+	r->deadline = 0;
 	if (!r->done)
 		ring_buffer__consume(rb);
 	report_lost(r);
+	{
+		__u64 st[KSNOOP_STAT_MAX];
+
+		if (!tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
+			r->deep = st[KSNOOP_STAT_DEEP];
+	}
 	/* Calls that had not returned when we stopped are not dropped silently. */
 	for (i = 0; i < THREAD_BUCKETS; i++) {
 		struct thread *th;
@@ -726,9 +773,10 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			}
 	}
 	if (o->json)
-		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"format_mismatches\":%llu}\n",
+		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"format_mismatches\":%llu}\n",
 		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
-		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight, (unsigned long long)r->unpaired,
+		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight,
+		       (unsigned long long)r->unpaired, (unsigned long long)r->deep,
 		       (unsigned long long)r->out.format_mismatches);
 	fflush(stdout);
 	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost, %llu in flight at exit",
@@ -736,6 +784,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		(unsigned long long)r->in_flight);
 	if (r->unpaired)
 		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
+	if (r->deep)
+		fprintf(stderr, ", %llu nested too deep to pair", (unsigned long long)r->deep);
 	if (o->t.format_check)
 		fprintf(stderr, ", %llu format mismatches",
 			(unsigned long long)r->out.format_mismatches);

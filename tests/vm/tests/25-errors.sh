@@ -1,0 +1,40 @@
+# Errors that need a real kernel: a function in BTF that ftrace cannot trace, and a
+# kernel without BTF. (Pure input errors are tested on the host: tests/host/10-errors.sh.)
+
+# A function the kernel has in BTF but not in available_filter_functions (notrace or
+# inlined) must be refused before loading anything, naming the reason.
+test_not_traceable()
+{
+	local f cand=
+	need_kernel_ge 5.17
+	need_file /sys/kernel/tracing/available_filter_functions
+	for f in native_sched_clock sched_clock preempt_count_add __rcu_read_lock \
+		 trace_clock_local rcu_is_watching get_random_u32; do
+		# --btf reads the file without the traceability check: is it in BTF at all?
+		ksnoop --btf /sys/kernel/btf/vmlinux info "$f" >/dev/null 2>&1 || continue
+		grep -q "^$f\( \|$\)" /sys/kernel/tracing/available_filter_functions && continue
+		cand=$f
+		break
+	done
+	[ -n "$cand" ] || t_skip "no notrace candidate in this kernel's BTF"
+	t_cmd ksnoop -n 1 "$cand"
+	t_expect_rc 5
+	t_expect_match "function '$cand' cannot be traced: not in available_filter_functions" "$T_ERR"
+	t_expect_match 'hint: ' "$T_ERR"
+	t_expect_no_match 'libbpf:' "$T_ERR"
+}
+t_run not-traceable test_not_traceable
+
+# Hide /sys/kernel/btf: ksnoop must say the kernel has no BTF, exit 5, no crash.
+test_no_btf()
+{
+	need_file /sys/kernel/btf/vmlinux
+	mount -t tmpfs none /sys/kernel/btf || t_skip "cannot mount over /sys/kernel/btf"
+	t_cmd ksnoop -n 1 ip_send_skb
+	umount /sys/kernel/btf
+	t_expect_rc 5
+	t_expect_match "cannot read the kernel's BTF" "$T_ERR"
+	t_expect_match 'CONFIG_DEBUG_INFO_BTF' "$T_ERR"
+	[ -e /sys/kernel/btf/vmlinux ] || t_fail "/sys/kernel/btf not restored"
+}
+t_run no-btf test_no_btf

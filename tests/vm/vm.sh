@@ -15,7 +15,8 @@
 #                         0 = never; --shell never times out)
 #          --log FILE     where the console log goes (default build/vm/logs/VER-MODE.log)
 # Env:     OUT (build dir, default build), KSNOOP (binary, default $OUT/ksnoop),
-#          KSNOOP_CACHE (kernels, default ~/.cache/ksnoop), KSNOOP_VM_TIMEOUT
+#          KSNOOP_CACHE (kernels, default ~/.cache/ksnoop), KSNOOP_VM_TIMEOUT,
+#          KSNOOP_VM_TESTS (directory of in-VM test files, default tests/vm/tests)
 # Exit:    --run/--demo: the command's status; 124 timeout; 125 the VM never reported
 #          (panic, hang, killed). --suite: 0 if the VM powered off by itself, else as above.
 set -euo pipefail
@@ -120,7 +121,7 @@ top_archive() {
 	install -D -m 0755 "$VMSRC/init" "$tmp/init"
 	mkdir -p "$tmp/ksnoop/tests"
 	install -m 0644 "$VMSRC"/lib.sh "$VMSRC"/suite.sh "$VMSRC"/demo.sh "$tmp/ksnoop/"
-	cp "$VMSRC"/tests/*.sh "$tmp/ksnoop/tests/"
+	cp "${KSNOOP_VM_TESTS:-$VMSRC/tests}"/*.sh "$tmp/ksnoop/tests/"
 	add_bin "$tmp" "$KSNOOP" /usr/local/bin/ksnoop
 	for w in "$OUT"/workload/*; do
 		[ -x "$w" ] && install -m 0755 "$w" "$tmp/usr/local/bin/"

@@ -2,8 +2,8 @@
 # `make check`: everything, in order, with one closing tally.
 #   1. scripts/deps.sh          packages (installs missing ones as root)
 #   2. make; make workloads; make $OUT/tests/unit
-#   3. tests/run-host.sh        unit tests and host shell tests
-#   4. tests/vm/fetch-kernels.sh $KERNELS
+#   3. tests/vm/fetch-kernels.sh $KERNELS   (first: the host tests of the harness boot one)
+#   4. tests/run-host.sh        unit tests and host shell tests
 #   5. tests/vm/run-tests.sh $KERNELS     the in-VM suite on each kernel
 # A stage that fails counts as one failure (stages that report tests count those
 # instead) and later stages still run where they can: no ksnoop binary means no host
@@ -76,16 +76,16 @@ step workloads make workloads || true
 have_ksnoop=1
 [ -x "${KSNOOP:-$OUT/ksnoop}" ] || have_ksnoop=0
 
+stage "kernels (tests/vm/fetch-kernels.sh $KERNELS)"
+have_kernels=1
+# shellcheck disable=SC2086 # KERNELS is a list
+step kernels tests/vm/fetch-kernels.sh $KERNELS || have_kernels=0
+
 stage "host tests"
 # The unit runner may fail to build on its own; run-host.sh then reports it missing, and
 # a missing ksnoop, and still runs what it can.
 make "$OUT/tests/unit" || echo "check: the unit test runner did not build"
 tests host-tests host tests/run-host.sh "$OUT" || true
-
-stage "kernels (tests/vm/fetch-kernels.sh $KERNELS)"
-have_kernels=1
-# shellcheck disable=SC2086 # KERNELS is a list
-step kernels tests/vm/fetch-kernels.sh $KERNELS || have_kernels=0
 
 stage "VM tests (tests/vm/run-tests.sh $KERNELS)"
 if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then

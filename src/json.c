@@ -53,9 +53,19 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
 
-	sb_putc(sb, '"');
+	sb_addc(sb, '"');
 	while (i < len) {
 		unsigned char c = p[i];
+
+		/* A run of bytes that need no escaping goes out in one copy. */
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			n = i + 1;
+			while (n < len && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\')
+				n++;
+			sb_add(sb, p + i, n - i);
+			i = n;
+			continue;
+		}
 
 		if (c >= 0x80) {
 			n = utf8_seq_len(p + i, len - i);
@@ -98,17 +108,20 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 		}
 		i++;
 	}
-	sb_putc(sb, '"');
+	sb_addc(sb, '"');
 }
 
 #define JSON_MAX_EXACT (1ULL << 53)
 
 void json_put_u64(struct strbuf *sb, uint64_t v)
 {
-	if (v <= JSON_MAX_EXACT)
-		sb_printf(sb, "%" PRIu64, v);
-	else
-		sb_printf(sb, "\"%" PRIu64 "\"", v);
+	if (v <= JSON_MAX_EXACT) {
+		sb_put_u64(sb, v);
+	} else {
+		sb_addc(sb, '"');
+		sb_put_u64(sb, v);
+		sb_addc(sb, '"');
+	}
 }
 
 void json_put_s64(struct strbuf *sb, int64_t v)
@@ -116,8 +129,11 @@ void json_put_s64(struct strbuf *sb, int64_t v)
 	/* |v| computed in unsigned arithmetic: -INT64_MIN overflows int64_t. */
 	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	if (mag <= JSON_MAX_EXACT)
-		sb_printf(sb, "%" PRId64, v);
-	else
-		sb_printf(sb, "\"%" PRId64 "\"", v);
+	if (mag <= JSON_MAX_EXACT) {
+		sb_put_s64(sb, v);
+	} else {
+		sb_addc(sb, '"');
+		sb_put_s64(sb, v);
+		sb_addc(sb, '"');
+	}
 }

@@ -16,6 +16,9 @@ static __u64 clock_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* text_call()'s scratch buffer, reused by every event (one output thread). */
+static struct strbuf o_val;
+
 void output_init(struct output *o, FILE *f, bool json)
 {
 	memset(o, 0, sizeof(*o));
@@ -29,6 +32,7 @@ void output_init(struct output *o, FILE *f, bool json)
 void output_free(struct output *o)
 {
 	sb_free(&o->sb);
+	sb_free(&o_val);
 }
 
 void output_header(struct output *o)
@@ -39,22 +43,82 @@ void output_header(struct output *o)
 		"FUNCTION");
 }
 
-static void wall_time(const struct output *o, __u64 ts, char *buf, size_t n, bool rfc3339)
+/*
+ * strftime() of one second, cached: events come in bursts within the same
+ * second, and gmtime/localtime + strftime cost more than the rest of a small
+ * event. Only ksnoop's single output thread calls this.
+ */
+struct sec_text {
+	bool valid;
+	time_t sec;
+	size_t len;
+	char buf[64];
+};
+
+/* Append the wall-clock time of @ts: "HH:MM:SS.uuuuuu" local time, or RFC 3339 UTC. */
+static void wall_time(const struct output *o, __u64 ts, struct strbuf *sb, bool rfc3339)
 {
+	static struct sec_text cache[2];
 	__u64 ns = o->boot_ns + ts;
 	time_t sec = ns / 1000000000ULL;
+	struct sec_text *c = &cache[rfc3339];
 	struct tm tm;
-	char tmp[32];
 
-	gmtime_r(&sec, &tm);
-	if (rfc3339) {
-		strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf, n, "%s.%09lluZ", tmp, (unsigned long long)(ns % 1000000000ULL));
-	} else {
-		localtime_r(&sec, &tm);
-		strftime(tmp, sizeof(tmp), "%H:%M:%S", &tm);
-		snprintf(buf, n, "%s.%06llu", tmp, (unsigned long long)(ns % 1000000000ULL) / 1000);
+	if (!c->valid || c->sec != sec) {
+		if (rfc3339) {
+			gmtime_r(&sec, &tm);
+			c->len = strftime(c->buf, sizeof(c->buf), "%Y-%m-%dT%H:%M:%S", &tm);
+		} else {
+			localtime_r(&sec, &tm);
+			c->len = strftime(c->buf, sizeof(c->buf), "%H:%M:%S", &tm);
+		}
+		c->sec = sec;
+		c->valid = true;
 	}
+	sb_add(sb, c->buf, c->len);
+	sb_addc(sb, '.');
+	if (rfc3339) {
+		sb_put_udec(sb, ns % 1000000000ULL, 9);
+		sb_addc(sb, 'Z');
+	} else {
+		sb_put_udec(sb, ns % 1000000000ULL / 1000, 6);
+	}
+}
+
+/* "%-*u" (@left) or "%*u". */
+static void put_u_width(struct strbuf *sb, unsigned int v, size_t width, bool left)
+{
+	size_t start = sb->len, n;
+
+	if (left) {
+		sb_put_u64(sb, v);
+		n = sb->len - start;
+		if (n < width)
+			sb_put_spaces(sb, width - n);
+		return;
+	}
+	n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : width;
+	if (n < width)
+		sb_put_spaces(sb, width - n);
+	sb_put_u64(sb, v);
+}
+
+/* " (%.3f us)" of @ns / 1000.0. */
+static void put_duration(struct strbuf *sb, __u64 ns)
+{
+	/*
+	 * Below 2^40 us the double nearest ns / 1000 is within 2^-14 of it, so
+	 * %.3f rounds back to the exact 3-decimal value: print that directly.
+	 */
+	if (ns >= 1000000000000000ULL) {
+		sb_printf(sb, " (%.3f us)", ns / 1000.0);
+		return;
+	}
+	sb_add(sb, " (", 2);
+	sb_put_u64(sb, ns / 1000);
+	sb_addc(sb, '.');
+	sb_put_udec(sb, ns % 1000, 3);
+	sb_add(sb, " us)", 4);
 }
 
 /* The bits of a bitfield, as an integer of the member's type. */
@@ -156,18 +220,18 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 		sb_puts(sb, " <truncated>");
 }
 
-/* Append each line of @text indented by @ind spaces. */
-static void put_indented(struct strbuf *sb, const char *text, int ind)
+/* Append each line of @text (@len bytes, up to a NUL) indented by @ind spaces. */
+static void put_indented(struct strbuf *sb, const char *text, size_t len, int ind)
 {
-	const char *p = text;
+	const char *p = text, *end = text + strnlen(text, len);
 
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		sb_printf(sb, "%*s", ind, "");
-		sb_put(sb, p, n);
-		sb_putc(sb, '\n');
+		sb_put_spaces(sb, ind);
+		sb_add(sb, p, n);
+		sb_addc(sb, '\n');
 		p += n + (nl ? 1 : 0);
 	}
 }
@@ -198,20 +262,35 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	const struct ksnoop_rec *first = entry ? entry : exit;
 	const struct ksnoop_rec *recs[2] = { entry, exit };
 	struct strbuf *sb = &o->sb, val;
-	char when[64];
+	size_t start = sb->len, n;
 	int r;
 
-	wall_time(o, first->ts, when, sizeof(when), false);
-	sb_printf(sb, "%-15s %3u %-7u %-7u %-16.16s %s", when, first->cpu, first->tgid,
-		  first->tid, first->comm, tf->kf->name);
+	/* "%-15s %3u %-7u %-7u %-16.16s %s" of time, cpu, tgid, tid, comm, name */
+	wall_time(o, first->ts, sb, false);
+	n = sb->len - start;
+	if (n < 15)
+		sb_put_spaces(sb, 15 - n);
+	sb_addc(sb, ' ');
+	put_u_width(sb, first->cpu, 3, false);
+	sb_addc(sb, ' ');
+	put_u_width(sb, first->tgid, 7, true);
+	sb_addc(sb, ' ');
+	put_u_width(sb, first->tid, 7, true);
+	sb_addc(sb, ' ');
+	n = strnlen(first->comm, 16 < sizeof(first->comm) ? 16 : sizeof(first->comm));
+	sb_add(sb, first->comm, n);
+	sb_put_spaces(sb, 16 - n);
+	sb_addc(sb, ' ');
+	sb_adds(sb, tf->kf->name);
 	if (entry && exit)
-		sb_printf(sb, " (%.3f us)", (exit->ts - entry->ts) / 1000.0);
+		put_duration(sb, exit->ts - entry->ts);
 	if (in_flight)
 		sb_puts(sb, " (in flight: tracing stopped before it returned)");
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
 		sb_puts(sb, " (nested too deep to pair with its return)");
 	sb_putc(sb, '\n');
-	sb_init(&val);
+	/* One value's text, indented into @sb; kept between events (no malloc). */
+	val = o_val;
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
 
@@ -221,12 +300,13 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			if (v->item >= tf->nitems)
 				continue;
 			sb_reset(&val);
-			sb_printf(&val, "%s = ", tf->items[v->item].label);
+			sb_adds(&val, tf->items[v->item].label);
+			sb_add(&val, " = ", 3);
 			value_text(o, tf, v, &val);
-			put_indented(sb, sb_str(&val), 4);
+			put_indented(sb, sb_str(&val), val.len, 4);
 		}
 	}
-	sb_free(&val);
+	o_val = val;
 }
 
 static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
@@ -236,12 +316,19 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	const struct ksnoop_rec *recs[2] = { entry, exit };
 	struct strbuf *sb = &o->sb;
 	bool any = false;
-	char when[64];
 	int r;
 
-	wall_time(o, first->ts, when, sizeof(when), true);
-	sb_printf(sb, "{\"type\":\"call\",\"time_ns\":%llu,\"time\":\"%s\",\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
-		  (unsigned long long)first->ts, when, first->cpu, first->tgid, first->tid);
+	sb_adds(sb, "{\"type\":\"call\",\"time_ns\":");
+	sb_put_u64(sb, first->ts);
+	sb_adds(sb, ",\"time\":\"");
+	wall_time(o, first->ts, sb, true);
+	sb_adds(sb, "\",\"cpu\":");
+	sb_put_u64(sb, first->cpu);
+	sb_adds(sb, ",\"pid\":");
+	sb_put_u64(sb, first->tgid);
+	sb_adds(sb, ",\"tid\":");
+	sb_put_u64(sb, first->tid);
+	sb_adds(sb, ",\"comm\":");
 	json_put_string(sb, first->comm, strnlen(first->comm, sizeof(first->comm)));
 	sb_puts(sb, ",\"func\":");
 	json_put_string(sb, tf->kf->name, strlen(tf->kf->name));
@@ -285,9 +372,10 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			sb_puts(sb, ",\"ret\":");
 			json_put_s64(sb, (__s64)exit->ret);
 		}
-		if (entry)
-			sb_printf(sb, ",\"duration_ns\":%llu",
-				  (unsigned long long)(exit->ts - entry->ts));
+		if (entry) {
+			sb_adds(sb, ",\"duration_ns\":");
+			sb_put_u64(sb, exit->ts - entry->ts);
+		}
 	}
 	if (in_flight)
 		sb_puts(sb, ",\"in_flight\":true");

@@ -149,3 +149,60 @@ const char *sb_str(struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
 }
+
+void sb_put_udec(struct strbuf *sb, unsigned long long v, int width)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (buf + sizeof(buf) - p < width && p > buf)
+		*--p = '0';
+	sb_add(sb, p, buf + sizeof(buf) - p);
+}
+
+void sb_put_u64(struct strbuf *sb, unsigned long long v)
+{
+	if (v < 10)
+		sb_addc(sb, '0' + v);
+	else
+		sb_put_udec(sb, v, 0);
+}
+
+void sb_put_s64(struct strbuf *sb, long long v)
+{
+	if (v < 0) {
+		sb_addc(sb, '-');
+		/* In unsigned arithmetic: -LLONG_MIN overflows long long. */
+		sb_put_udec(sb, -(unsigned long long)v, 0);
+	} else {
+		sb_put_u64(sb, v);
+	}
+}
+
+void sb_put_hex(struct strbuf *sb, unsigned long long v, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	while (buf + sizeof(buf) - p < width && p > buf)
+		*--p = '0';
+	sb_add(sb, p, buf + sizeof(buf) - p);
+}
+
+void sb_put_spaces(struct strbuf *sb, size_t n)
+{
+	static const char spaces[] = "                                ";
+
+	while (n > sizeof(spaces) - 1) {
+		sb_add(sb, spaces, sizeof(spaces) - 1);
+		n -= sizeof(spaces) - 1;
+	}
+	sb_add(sb, spaces, n);
+}

@@ -41,4 +41,47 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 /* NUL-terminated view (never NULL). */
 const char *sb_str(struct strbuf *sb);
 
+/*
+ * Hot-path appends for the event formatters: the same result as sb_put() and
+ * sb_putc(), inline when the buffer already has room (the common case once it
+ * has grown to an event's size), so a byte costs a compare and a store.
+ */
+static inline void sb_add(struct strbuf *sb, const void *data, size_t n)
+{
+	if (!sb->oom && sb->cap - sb->len > n) {
+		__builtin_memcpy(sb->buf + sb->len, data, n);
+		sb->len += n;
+		sb->buf[sb->len] = '\0';
+	} else {
+		sb_put(sb, data, n);
+	}
+}
+
+static inline void sb_addc(struct strbuf *sb, char c)
+{
+	if (!sb->oom && sb->cap - sb->len > 1) {
+		sb->buf[sb->len++] = c;
+		sb->buf[sb->len] = '\0';
+	} else {
+		sb_put(sb, &c, 1);
+	}
+}
+
+static inline void sb_adds(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, s, __builtin_strlen(s));
+}
+
+/*
+ * Numbers without printf: sb_put_u64() is "%llu", sb_put_s64() "%lld",
+ * sb_put_hex() "%llx" (lowercase, no prefix) zero-padded to at least @width
+ * digits ("%0*llx"), sb_put_udec() "%0*llu".
+ */
+void sb_put_u64(struct strbuf *sb, unsigned long long v);
+void sb_put_s64(struct strbuf *sb, long long v);
+void sb_put_udec(struct strbuf *sb, unsigned long long v, int width);
+void sb_put_hex(struct strbuf *sb, unsigned long long v, int width);
+/* @n spaces ("%*s" with ""). */
+void sb_put_spaces(struct strbuf *sb, size_t n);
+
 #endif /* __KSNOOP_UTIL_H */

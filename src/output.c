@@ -202,10 +202,16 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 			int err;
 
 			sb_init(&mine);
-			err = fmt_text(tf->kf->btf, ti->type_id, v->data + KSNOOP_MAX_VALUE,
-				       v->raw_len, &mine);
+			/*
+			 * The raw bytes follow the v->len bytes of text (the BPF program
+			 * makes that KSNOOP_MAX_VALUE): only that much is known to be in
+			 * the record, and the text need not be NUL-terminated within it.
+			 */
+			err = fmt_text(tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
+				       &mine);
 			/* The kernel's text stops at its buffer; compare what both have. */
-			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ? strcmp(sb_str(&mine), (char *)v->data)
+			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ? strlen(sb_str(&mine)) != tlen ||
+									  memcmp(sb_str(&mine), v->data, tlen)
 							       : strncmp(sb_str(&mine), (char *)v->data, tlen))) {
 				o->format_mismatches++;
 				fprintf(stderr,

@@ -6,10 +6,17 @@
 #   make vm-shell KERNEL=6.12   interactive shell in a lab VM with ksnoop inside
 #   make bench           benchmarks (VM and host), printed as tables
 #   make bench-host      decode cost per event (callgrind instructions), host only
+#   make fuzz            libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS (default 60) each
+#   make check SANITIZE=1  everything built with ASan+UBSan, in build-asan/
 #   make STATIC=1        static binary;  make V=1  show commands
 #   make install PREFIX=/usr/local DESTDIR=
 
+# Sanitized objects must not mix with the normal ones: their own build directory.
+ifeq ($(SANITIZE),1)
+OUT ?= build-asan
+else
 OUT ?= build
+endif
 PREFIX ?= /usr/local
 CC ?= gcc
 CLANG ?= clang
@@ -54,7 +61,7 @@ WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(OUT)/workload/%,$(WORKLOAD_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check unit vm-check vm-shell demo bench bench-host install deps kernels workloads format
+.PHONY: all clean check unit vm-check vm-shell demo bench bench-host install deps kernels workloads format fuzz fuzz-build
 
 all: $(OUT)/ksnoop
 
@@ -102,6 +109,33 @@ $(OUT)/tests/unit: $(TEST_OBJS) $(OUT)/libksnoop.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# An ASan+UBSan build of ksnoop for the VM tests (tests/vm/tests/60-asan.sh): its own
+# build from the sources in one step (gcc links libasan/libubsan dynamically: vm.sh packs
+# what ldd names).
+ASAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUT)/ksnoop-asan: $(SRCS) $(wildcard src/*.h include/*.h) | $(OUT)/ksnoop.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ASAN_CFLAGS) -o $@ $(SRCS) $(LIBS)
+
+# libFuzzer harnesses: each tests/fuzz/fuzz_*.c with the library sources, ASan+UBSan.
+# make fuzz runs each for FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/
+# NAME, never written to); a crash, leak or sanitizer report fails and leaves the input in
+# $(OUT)/fuzz/. Needs clang and libclang-rt-14-dev.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) \
+	       -DKSNOOP_VERSION='"$(VERSION)"' -DKSNOOP_GIT_REV='"$(GIT_REV)"'
+FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h include/*.h) | $(OUT)/ksnoop.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+fuzz-build: $(FUZZERS)
+fuzz: $(FUZZERS)
+	$(Q)tests/fuzz/run.sh $(OUT) $(FUZZ_SECONDS) $(FUZZERS)
+
 # Host decode benchmark: output_call() on records built like the BPF program's.
 $(OUT)/decode-bench: tests/bench/decode-bench.c $(OUT)/libksnoop.a | $(OUT)/ksnoop.skel.h
 	$(call msg,LINK,$@)
@@ -123,7 +157,7 @@ unit: $(OUT)/tests/unit $(OUT)/ksnoop
 kernels: | $(OUT)/.deps
 	$(Q)tests/vm/fetch-kernels.sh $(KERNELS)
 
-vm-check: $(OUT)/ksnoop workloads kernels
+vm-check: $(OUT)/ksnoop $(OUT)/ksnoop-asan workloads kernels
 	$(Q)OUT=$(OUT) tests/vm/run-tests.sh $(KERNELS)
 
 vm-shell: $(OUT)/ksnoop workloads
@@ -139,7 +173,7 @@ bench: $(OUT)/ksnoop workloads
 
 # One test command: everything, with one closing tally.
 check:
-	$(Q)tests/check.sh
+	$(Q)OUT=$(OUT) tests/check.sh
 
 install: $(OUT)/ksnoop
 	install -D -m 0755 $(OUT)/ksnoop $(DESTDIR)$(PREFIX)/sbin/ksnoop

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harness: the output stage on arbitrary ring buffer records, and
+ * the BTF value formatter on arbitrary bytes of arbitrary vmlinux types.
+ *
+ * The kernel writes the records, but a decoder that trusts their lengths and
+ * item indices turns one bad record (a BPF bug, a wire format mismatch between
+ * builds) into a crash of the tracer. Real plans are resolved once against
+ * the host kernel's BTF (see specs[]); each input is then, by its byte 0:
+ *   bits 0-1  which plan                bit 2  JSON (else text)
+ *   bit 3     the rest is an entry record followed by an exit record
+ *   bit 4     in flight                 bit 5  formatter mode (below)
+ * Record mode: the rest is checked as trace.c on_record() checks what the ring
+ * buffer hands it (at least a header, rec->size within the bytes), rec->func
+ * is set to 0 (trace.c show() bounds it) and output_call() writes to
+ * /dev/null. Formatter mode: 4 bytes pick a type id (modulo the type count),
+ * the rest is the value for fmt_text() and fmt_json().
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "format.h"
+#include "kbtf.h"
+#include "ksnoop.h"
+#include "output.h"
+#include "parse.h"
+#include "resolve.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Plans with every value kind: scalars, pointees, strings, bitfields, return. */
+static const char *const specs[4] = {
+	"ip_send_skb(skb, skb->len, skb->sk, return)",
+	"do_sys_openat2(dfd, filename, how, return)",
+	"ip_send_skb(skb->pkt_type, skb->cloned, skb->dev->name, net)",
+	"tcp_v4_rcv(skb->sk->__sk_common, skb->cb, return)",
+};
+
+static struct kbtf kb;
+static struct tfunc tfs[4];
+static FILE *devnull;
+
+static void die(const char *what, const char *detail)
+{
+	fprintf(stderr, "fuzz_decode: %s: %s\n", what, detail);
+	exit(1);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct resolve_opts opts = { .string_size = 64 };
+	struct parse_error perr;
+	struct resolve_err rerr;
+	const struct kfunc *kf;
+	struct spec spec;
+	int i;
+
+	if (kbtf_load(&kb, NULL))
+		die("cannot load the host's BTF", "/sys/kernel/btf/vmlinux");
+	for (i = 0; i < 4; i++) {
+		if (spec_parse(specs[i], &spec, &perr))
+			die(specs[i], perr.msg);
+		kf = kbtf_find_func(&kb, NULL, spec.func);
+		if (!kf)
+			die(specs[i], "no such function in the host's BTF");
+		if (resolve_func(&kb, kf, &spec, &opts, &tfs[i], &rerr))
+			die(specs[i], rerr.msg);
+		spec_free(&spec);
+	}
+	devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		die("/dev/null", "cannot open");
+	return 0;
+}
+
+/*
+ * As trace.c on_record(): NULL unless the ring buffer handler would pass it on.
+ * An exact-size heap copy (malloc aligns it as the ring buffer does), so that
+ * ASan reports any read past the bytes the kernel handed over.
+ */
+static struct ksnoop_rec *record(const uint8_t *data, size_t size)
+{
+	struct ksnoop_rec *rec;
+
+	if (size < sizeof(*rec) || size > KSNOOP_SCRATCH)
+		return NULL;
+	rec = malloc(size);
+	if (!rec)
+		return NULL;
+	memcpy(rec, data, size);
+	if (rec->size > size) {
+		free(rec);
+		return NULL;
+	}
+	rec->func = 0;
+	return rec;
+}
+
+static void fuzz_format(const uint8_t *data, size_t size)
+{
+	const struct btf *btf = kb.vmlinux;
+	struct strbuf sb;
+	__u32 id;
+	__u8 *val;
+
+	if (size < 4)
+		return;
+	memcpy(&id, data, 4);
+	id %= btf__type_cnt(btf);
+	size -= 4;
+	/* An exact-size heap copy: ASan catches any read past the captured bytes. */
+	val = malloc(size ? size : 1);
+	if (!val)
+		return;
+	memcpy(val, data + 4, size);
+	sb_init(&sb);
+	fmt_text(btf, id, val, size, &sb);
+	sb_reset(&sb);
+	fmt_json(btf, id, val, size, &sb);
+	sb_reset(&sb);
+	fmt_type_name(btf, id, &sb);
+	sb_free(&sb);
+	free(val);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ksnoop_rec *a, *b = NULL;
+	struct output o;
+	__u8 sel;
+
+	if (!size)
+		return 0;
+	sel = data[0];
+	data++, size--;
+	if (sel & 0x20) {
+		fuzz_format(data, size);
+		return 0;
+	}
+	if (sel & 8) {
+		/* Entry then exit: the exit record starts where the entry says it ends. */
+		__u32 n;
+
+		if (size < sizeof(*a))
+			return 0;
+		memcpy(&n, data + offsetof(struct ksnoop_rec, size), sizeof(n));
+		n = KSNOOP_VAL_ALIGN(n);
+		if (n < sizeof(*a) || n > size)
+			return 0;
+		b = record(data + n, size - n);
+		if (!b)
+			return 0;
+		size = n;
+	}
+	a = record(data, size);
+	if (a) {
+		output_init(&o, devnull, sel & 4);
+		output_call(&o, &tfs[sel & 3], a, b, sel & 0x10);
+		output_free(&o);
+	}
+	free(a);
+	free(b);
+	return 0;
+}

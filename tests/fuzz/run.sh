@@ -1,0 +1,45 @@
+#!/bin/bash
+# Run libFuzzer harnesses for a bounded time each (make fuzz, tests/check.sh).
+#
+# Usage: tests/fuzz/run.sh OUTDIR SECONDS FUZZER...
+#   Each FUZZER (OUTDIR/fuzz/fuzz_NAME) runs for SECONDS on a scratch copy of its seeds
+#   tests/fuzz/corpus/NAME (the committed corpus is never written to), with leak
+#   detection on. Its final libFuzzer stats (execs, cov:, ft:) are printed; a crash,
+#   leak, timeout (> 10 s on one input) or sanitizer report is a failure, and the input
+#   that caused it is kept as OUTDIR/fuzz/NAME-crash-*.
+# Output: one line per harness, then "fuzz: N passed, M failed, 0 skipped" (check.sh).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+[ $# -ge 3 ] || { echo "usage: $0 OUTDIR SECONDS FUZZER..." >&2; exit 2; }
+OUTDIR=$1 SECS=$2
+shift 2
+passed=0 failed=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for fz in "$@"; do
+	name=${fz##*/fuzz_}
+	work=$OUTDIR/fuzz/work-$name
+	log=$OUTDIR/fuzz/$name.log
+	rm -rf "$work"
+	mkdir -p "$work"
+	[ -d "tests/fuzz/corpus/$name" ] && cp tests/fuzz/corpus/"$name"/* "$work/" 2>/dev/null
+	"$fz" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+		-print_final_stats=1 -artifact_prefix="$OUTDIR/fuzz/$name-" "$work" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	final=$(grep -E '^#[0-9]+.*(DONE|cov:)' "$log" | tail -1)
+	cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$final")
+	ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$final")
+	if [ $rc = 0 ] && grep -q 'Done [0-9]* runs' "$log"; then
+		echo "PASS fuzz/$name: ${execs:-?} execs in ${SECS}s, cov: ${cov:-?} ft: ${ft:-?}, corpus $(ls "$work" | wc -l)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL fuzz/$name: exit $rc after ${execs:-?} execs (log: $log)"
+		grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+echo "fuzz: $passed passed, $failed failed, 0 skipped"
+[ $failed = 0 ]

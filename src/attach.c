@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -17,6 +18,21 @@
 #include "util.h"
 
 enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
+
+/*
+ * Where per-function attach time goes (-vv): program loads (the verifier) and
+ * link creation (the trampoline), for entry and exit, summed over functions.
+ */
+enum { TM_EXIT_LOAD, TM_EXIT_LINK, TM_ENTRY_LOAD, TM_ENTRY_LINK, TM_N };
+static double tm_sum[TM_N];
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int *fd_of(struct tracer *t, int i, int which)
 {
@@ -465,14 +481,22 @@ static int attach_one(struct tracer *t, int i)
 	const struct tfunc *tf = &t->funcs[i];
 	int err, btf_fd = -1, fd;
 
+	double t0 = mono_s(), t1;
+
 	if (!t->opts.entry_only) {
 		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT, &btf_fd);
+		t1 = mono_s();
+		tm_sum[TM_EXIT_LOAD] += t1 - t0;
+		t0 = t1;
 		if (fd < 0) {
 			err = fd;
 			goto fail;
 		}
 		*fd_of(t, i, FD_EXIT_PROG) = fd;
 		fd = link_create(fd, BPF_TRACE_FEXIT, i, t->use_cookie);
+		t1 = mono_s();
+		tm_sum[TM_EXIT_LINK] += t1 - t0;
+		t0 = t1;
 		if (fd < 0) {
 			err = fd;
 			goto fail;
@@ -480,12 +504,16 @@ static int attach_one(struct tracer *t, int i)
 		*fd_of(t, i, FD_EXIT_LINK) = fd;
 	}
 	fd = prog_for(t, t->skel->progs.ksnoop_entry, &t->finfo[0], i, BPF_TRACE_FENTRY, &btf_fd);
+	t1 = mono_s();
+	tm_sum[TM_ENTRY_LOAD] += t1 - t0;
+	t0 = t1;
 	if (fd < 0) {
 		err = fd;
 		goto fail;
 	}
 	*fd_of(t, i, FD_ENTRY_PROG) = fd;
 	fd = link_create(fd, BPF_TRACE_FENTRY, i, t->use_cookie);
+	tm_sum[TM_ENTRY_LINK] += mono_s() - t0;
 	if (fd < 0) {
 		err = fd;
 		goto fail;
@@ -520,12 +548,25 @@ int tracer_attach(struct tracer *t)
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
+	if (verbosity >= 2 && t->nattached) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int n = t->nattached;
+
+		bpf_obj_get_info_by_fd(*fd_of(t, n - 1, FD_ENTRY_PROG), &info, &len);
+		pr_info(2,
+			"attach timing over %d functions, ms per function: exit load %.1f, exit link %.1f, entry load %.1f, entry link %.1f; verified insns per program %u (xlated %u bytes)\n",
+			n, tm_sum[TM_EXIT_LOAD] * 1e3 / n, tm_sum[TM_EXIT_LINK] * 1e3 / n,
+			tm_sum[TM_ENTRY_LOAD] * 1e3 / n, tm_sum[TM_ENTRY_LINK] * 1e3 / n,
+			info.verified_insns, info.xlated_prog_len);
+	}
 	return 0;
 }
 
 void tracer_close(struct tracer *t)
 {
 	static const int order[] = { FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG };
+	double t0 = mono_s();
 	size_t k;
 	int i;
 
@@ -550,6 +591,7 @@ void tracer_close(struct tracer *t)
 	t->fds = NULL;
 	ksnoop_bpf__destroy(t->skel);
 	t->skel = NULL;
+	pr_info(2, "detached in %.3f s\n", mono_s() - t0);
 }
 
 int tracer_stats(struct tracer *t, __u64 *out, int n)

@@ -82,7 +82,9 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/btf.h>
@@ -199,6 +201,18 @@ static u128 read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_
 		nr_bits = 128;
 	if (!nr_bits)
 		return 0;
+	if (bit_off % 8 + nr_bits <= 64) {
+		/* The common case, all within one 8-byte little-endian word. */
+		__u64 w = 0;
+		size_t off = bit_off / 8;
+
+		if (off < n->avail)
+			memcpy(&w, n->data + off, n->avail - off < 8 ? n->avail - off : 8);
+		w >>= bit_off % 8;
+		if (nr_bits < 64)
+			w &= (1ULL << nr_bits) - 1;
+		return w;
+	}
 	read_bytes(n, bit_off / 8, b, sizeof(b));
 	bit_off %= 8;
 	for (i = 15; i >= 0; i--)
@@ -208,14 +222,6 @@ static u128 read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_
 	if (nr_bits < 128)
 		lo &= ((u128)1 << nr_bits) - 1;
 	return lo;
-}
-
-static __u64 read_u64(const struct fmt_node *n, size_t size)
-{
-	__u64 v = 0;
-
-	read_bytes(n, 0, &v, size < sizeof(v) ? size : sizeof(v));
-	return v;
 }
 
 static __s64 sign_extend(__u64 v, unsigned int bits)
@@ -245,10 +251,217 @@ static size_t scalar_needs(const struct fmt_node *n)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Type cache                                                               */
+
+#define KNAME_SIZE 80 /* BTF_SHOW_NAME_SIZE */
+
+static const char *kshow_name(const struct btf *btf, const char *member, __u32 id,
+			      char buf[KNAME_SIZE]);
+static bool is_char_type(const struct btf *btf, const struct btf_type *t);
+
+struct fmt_member {
+	const struct fmt_type *type; /* of the member's declared type id */
+	const char *name;	     /* "" anonymous */
+	__u32 bit_offset;
+	__u8 bit_size;
+	__u8 kname_len;
+	__u16 jkey_len;
+	char *kname; /* the kernel's ".name = (type)parens", cut at 79 bytes */
+	char *jkey;  /* the JSON key, escaped, with its ':' */
+};
+
+struct fmt_type {
+	__u32 id;		  /* as declared */
+	__u32 res_id;		  /* modifiers skipped */
+	const struct btf_type *t; /* of res_id; NULL: bad id or modifier loop */
+	__u32 size;		  /* type_size() of id */
+	bool is_char;		  /* t is_char_type() */
+	bool built;		  /* members or elem filled in */
+	__u8 kname_len;
+	char *kname; /* the kernel's "(type)parens" */
+	/* struct/union: btf_vlen(t) members; array: the element type */
+	struct fmt_member *members;
+	struct fmt_type *elem;
+};
+
+struct fmt_slot {
+	const struct btf *btf;
+	__u32 id;
+	struct fmt_type *ft;
+};
+
+struct fmt_cache {
+	struct fmt_slot *slots; /* open addressing, power-of-two size */
+	size_t nslots, used;
+};
+
+struct fmt_cache *fmt_cache_new(void)
+{
+	return calloc(1, sizeof(struct fmt_cache));
+}
+
+static void free_type(struct fmt_type *ft)
+{
+	__u16 i;
+
+	if (ft->members) {
+		for (i = 0; i < btf_vlen(ft->t); i++) {
+			free(ft->members[i].kname);
+			free(ft->members[i].jkey);
+		}
+		free(ft->members);
+	}
+	free(ft->kname);
+	free(ft);
+}
+
+void fmt_cache_free(struct fmt_cache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].ft)
+			free_type(c->slots[i].ft);
+	free(c->slots);
+	free(c);
+}
+
+static size_t slot_hash(const struct btf *btf, __u32 id, size_t mask)
+{
+	__u64 h = ((__u64)(uintptr_t)btf >> 4) * 0x9e3779b97f4a7c15ULL ^ id * 0xff51afd7ed558ccdULL;
+
+	return (h ^ h >> 29) & mask;
+}
+
+static bool cache_grow(struct fmt_cache *c)
+{
+	size_t n = c->nslots ? c->nslots * 2 : 256, i, j;
+	struct fmt_slot *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return false;
+	for (i = 0; i < c->nslots; i++) {
+		if (!c->slots[i].ft)
+			continue;
+		j = slot_hash(c->slots[i].btf, c->slots[i].id, n - 1);
+		while (s[j].ft)
+			j = (j + 1) & (n - 1);
+		s[j] = c->slots[i];
+	}
+	free(c->slots);
+	c->slots = s;
+	c->nslots = n;
+	return true;
+}
+
+static char *dup_text(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* The cached type @id of @btf; NULL only when out of memory. */
+static struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, __u32 id)
+{
+	char name[KNAME_SIZE];
+	struct fmt_type *ft;
+	size_t j;
+
+	if (c->nslots) {
+		j = slot_hash(btf, id, c->nslots - 1);
+		for (; c->slots[j].ft; j = (j + 1) & (c->nslots - 1))
+			if (c->slots[j].id == id && c->slots[j].btf == btf)
+				return c->slots[j].ft;
+	}
+	if ((c->used + 1) * 2 > c->nslots && !cache_grow(c))
+		return NULL;
+	ft = calloc(1, sizeof(*ft));
+	if (!ft)
+		return NULL;
+	ft->id = id;
+	ft->t = skip_mods(btf, id, &ft->res_id);
+	ft->size = type_size(btf, id);
+	ft->is_char = ft->t && is_char_type(btf, ft->t);
+	kshow_name(btf, NULL, id, name);
+	ft->kname_len = strlen(name);
+	ft->kname = dup_text(name, ft->kname_len);
+	if (!ft->kname) {
+		free(ft);
+		return NULL;
+	}
+	j = slot_hash(btf, id, c->nslots - 1);
+	while (c->slots[j].ft)
+		j = (j + 1) & (c->nslots - 1);
+	c->slots[j] = (struct fmt_slot){.btf = btf, .id = id, .ft = ft};
+	c->used++;
+	return ft;
+}
+
+/* Fill in the members of a struct/union or the element of an array. */
+static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_type *ft)
+{
+	const struct btf_member *bm;
+	struct fmt_member *m;
+	char name[KNAME_SIZE];
+	struct strbuf sb;
+	__u16 i, vlen;
+
+	if (ft->built)
+		return 0;
+	if (btf_is_array(ft->t)) {
+		ft->elem = cache_type(c, btf, btf_array(ft->t)->type);
+		if (!ft->elem)
+			return -ENOMEM;
+		ft->built = true;
+		return 0;
+	}
+	vlen = btf_vlen(ft->t);
+	bm = btf_members(ft->t);
+	if (!ft->members)
+		ft->members = calloc(vlen ? vlen : 1, sizeof(*m));
+	if (!ft->members)
+		return -ENOMEM;
+	for (i = 0, m = ft->members; i < vlen; i++, m++, bm++) {
+		/* Filled in again after a failed attempt: free what it made. */
+		free(m->kname);
+		free(m->jkey);
+		m->kname = m->jkey = NULL;
+		m->type = cache_type(c, btf, bm->type);
+		if (!m->type)
+			return -ENOMEM;
+		m->name = str_at(btf, bm->name_off);
+		m->bit_offset = btf_member_bit_offset(ft->t, i);
+		m->bit_size = btf_member_bitfield_size(ft->t, i);
+		kshow_name(btf, m->name, bm->type, name);
+		m->kname_len = strlen(name);
+		m->kname = dup_text(name, m->kname_len);
+		sb_init(&sb);
+		json_put_string(&sb, m->name, strlen(m->name));
+		sb_putc(&sb, ':');
+		if (!m->kname || sb.oom) {
+			sb_free(&sb);
+			return -ENOMEM;
+		}
+		m->jkey = sb.buf;
+		m->jkey_len = sb.len;
+	}
+	ft->built = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* The walker                                                               */
 
 struct walker {
 	const struct fmt_sink *sink;
+	struct fmt_cache *cache;
 	unsigned int nodes;
 };
 
@@ -262,31 +475,39 @@ static int call(int (*cb)(void *, const struct fmt_node *), void *ctx, const str
 static int visit_struct(struct walker *w, const struct fmt_node *n)
 {
 	const struct fmt_sink *s = w->sink;
-	const struct btf_member *m = btf_members(n->t);
+	struct fmt_type *ft = (struct fmt_type *)n->ft;
+	const struct fmt_member *m;
 	__u16 i, vlen = btf_vlen(n->t);
 	int r;
 
+	r = build_type(w->cache, n->btf, ft);
+	if (r)
+		return r;
 	r = call(s->begin, s->ctx, n);
 	if (r == FMT_SKIP)
 		return 0;
 	if (r)
 		return r;
-	for (i = 0; i < vlen; i++, m++) {
-		__u32 off = btf_member_bit_offset(n->t, i);
+	for (i = 0, m = ft->members; i < vlen; i++, m++) {
+		const struct fmt_type *ct = m->type;
 		struct fmt_node c = {
 			.btf = n->btf,
-			.type_id = m->type,
-			.name = str_at(n->btf, m->name_off),
+			.type_id = ct->id,
+			.res_id = ct->res_id,
+			.t = ct->t,
+			.name = m->name,
 			.depth = n->depth + 1,
-			.bit_off = off % 8,
-			.bit_size = btf_member_bitfield_size(n->t, i),
+			.size = ct->size,
+			.bit_off = m->bit_offset % 8,
+			.bit_size = m->bit_size,
+			.ft = ct,
+			.m = m,
+			.cache = w->cache,
 		};
-		size_t byte_off = off / 8;
+		size_t byte_off = m->bit_offset / 8;
 
-		c.t = skip_mods(n->btf, m->type, &c.res_id);
 		if (!c.t)
 			return -EINVAL;
-		c.size = type_size(n->btf, m->type);
 		/* An aggregate is shown if it starts within the capture. */
 		if (byte_off > n->avail || (byte_off == n->avail && c.size && is_aggregate(c.t)))
 			continue;
@@ -304,19 +525,27 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 static int visit_array(struct walker *w, const struct fmt_node *n)
 {
 	const struct fmt_sink *s = w->sink;
+	struct fmt_type *ft = (struct fmt_type *)n->ft;
 	const struct btf_array *a = btf_array(n->t);
+	const struct fmt_type *el;
 	const struct btf_type *et;
-	__u32 i, eres, esize, stride;
+	__u32 i, esize, stride;
+	bool char_elem;
 	int r;
 
-	et = skip_mods(n->btf, a->type, &eres);
+	r = build_type(w->cache, n->btf, ft);
+	if (r)
+		return r;
+	el = ft->elem;
+	et = el->t;
 	if (!et)
 		return -EINVAL;
-	esize = type_size(n->btf, a->type);
+	esize = el->size;
 	stride = esize;
 	/* The kernel steps by btf_type.size, which pointers and arrays lack. */
 	if ((s->flags & FMT_SINK_KERNEL) && !has_size(et))
 		stride = 0;
+	char_elem = btf_is_int(et) && et->size == 1;
 
 	r = call(s->begin, s->ctx, n);
 	if (r == FMT_SKIP)
@@ -327,14 +556,16 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 		__u64 off = (__u64)i * stride;
 		struct fmt_node c = {
 			.btf = n->btf,
-			.type_id = a->type,
-			.res_id = eres,
+			.type_id = el->id,
+			.res_id = el->res_id,
 			.t = et,
 			.is_elem = true,
-			.char_elem = btf_is_int(et) && et->size == 1,
+			.char_elem = char_elem,
 			.index = i,
 			.depth = n->depth + 1,
 			.size = esize,
+			.ft = el,
+			.cache = w->cache,
 		};
 
 		if (off > n->avail || (off == n->avail && esize))
@@ -365,37 +596,57 @@ static int visit(struct walker *w, const struct fmt_node *n)
 
 int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink)
 {
-	struct walker w = {.sink = sink};
+	struct walker w = {.sink = sink, .cache = n->cache};
 	int r = visit(&w, n);
 
 	return r == FMT_STOP ? 0 : r;
 }
 
-int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
-	     const struct fmt_sink *sink)
+int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, const struct fmt_sink *sink)
 {
 	struct fmt_node n = {
 		.btf = btf,
 		.type_id = type_id,
 		.data = data,
 		.avail = data ? len : 0,
+		.cache = c,
 	};
 
 	if (!btf || !sink || !type_id)
 		return -EINVAL;
-	n.t = skip_mods(btf, type_id, &n.res_id);
+	n.ft = cache_type(c, btf, type_id);
+	if (!n.ft)
+		return -ENOMEM;
+	n.t = n.ft->t;
+	n.res_id = n.ft->res_id;
 	if (!n.t)
 		return -EINVAL;
-	n.size = type_size(btf, type_id);
+	n.size = n.ft->size;
 	if (!is_aggregate(n.t) && scalar_needs(&n) > n.avail)
 		return -ENODATA;
 	return fmt_walk_node(&n, sink);
 }
 
+int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
+	     const struct fmt_sink *sink)
+{
+	struct fmt_cache *c;
+	int r;
+
+	if (!btf || !sink || !type_id)
+		return -EINVAL;
+	c = fmt_cache_new();
+	if (!c)
+		return -ENOMEM;
+	r = fmt_walk_c(c, btf, type_id, data, len, sink);
+	fmt_cache_free(c);
+	return r;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Kernel type names (btf_show_name)                                        */
 
-#define KNAME_SIZE     80 /* BTF_SHOW_NAME_SIZE */
 #define KNAME_MAX_ITER 10
 
 struct kname {
@@ -521,37 +772,70 @@ static bool kisprint(__u8 c)
 	return (c >= 0x20 && c < 0x7f) || c >= 0xa0;
 }
 
-static const char *kindent(int depth)
+/* The kernel's name text of @n: ".member = (type)parens" or "(type)parens". */
+static void kput_name(struct ktext *k, const struct fmt_node *n)
+{
+	if (k->array_member)
+		return;
+	if (n->m)
+		sb_add(k->out, n->m->kname, n->m->kname_len);
+	else
+		sb_add(k->out, n->ft->kname, n->ft->kname_len);
+}
+
+static void kput_indent(struct ktext *k, int depth)
 {
 	static const char spaces[] = "                                ";
 
 	if (depth > (int)sizeof(spaces) - 1)
 		depth = sizeof(spaces) - 1;
-	return spaces + sizeof(spaces) - 1 - depth;
+	sb_add(k->out, spaces, depth);
 }
 
-static void kemit(struct ktext *k, const struct fmt_node *n, const char *val, size_t val_len)
+static void kput_delim(struct ktext *k, const struct fmt_node *n)
 {
-	char name[KNAME_SIZE];
+	if (n->depth)
+		sb_add(k->out, ",\n", 2);
+	else
+		sb_addc(k->out, '\n');
+}
 
-	sb_puts(k->out, kindent(n->depth));
-	sb_puts(k->out, k->array_member ? "" : kshow_name(k->btf, n->name, n->type_id, name));
-	sb_put(k->out, val, val_len);
-	sb_puts(k->out, n->depth ? ",\n" : "\n");
+/* How kscalar() prints the value it read. */
+enum kval {
+	KV_S64,	    /* %lld of sv */
+	KV_U64,	    /* %llu of v */
+	KV_CHAR,    /* '%c' of v */
+	KV_PTR,	    /* 0x%016llx of v */
+	KV_HEX,	    /* 0x%llx of v */
+	KV_HEX128,  /* 0x%llx%016llx of hi, v */
+};
+
+/* Fixed-width little-endian read of @size <= 8 bytes (zero past the capture). */
+static __u64 read_u64(const struct fmt_node *n, size_t size)
+{
+	__u64 v = 0;
+	size_t k = size < sizeof(v) ? size : sizeof(v);
+
+	if (k > n->avail)
+		k = n->avail;
+	memcpy(&v, n->data, k);
+	return v;
 }
 
 /*
  * Format scalar @n as the kernel would. Sets *shown when the kernel prints it
  * (and so marks its containers non-zero); prints it unless @k is NULL (the dry
- * run). Returns FMT_STOP at the NUL that ends a char array.
+ * run, which formats nothing). Returns FMT_STOP at the NUL that ends a char
+ * array.
  */
 static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
 {
-	char val[64];
 	bool nonzero = false, always = false, sign;
+	enum kval how = KV_U64;
+	__u64 v = 0, hi = 0;
+	__s64 sv = 0;
 	u128 v128;
-	__u64 v;
-	int len = -1, i;
+	int i;
 
 	*shown = false;
 	if (n->bit_size) {
@@ -576,11 +860,10 @@ static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
 		case 16:
 			v = read_u64(n, nr_bits / 8);
 			nonzero = v != 0;
-			if (sign)
-				len = snprintf(val, sizeof(val), "%lld",
-					       (long long)sign_extend(v, nr_bits));
-			else
-				len = snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+			if (sign) {
+				sv = sign_extend(v, nr_bits);
+				how = KV_S64;
+			}
 			break;
 		case 8:
 			v = read_u64(n, 1);
@@ -588,19 +871,16 @@ static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
 				if (!v)
 					return FMT_STOP;
 				if (kisprint(v)) {
-					val[0] = '\'';
-					val[1] = (char)v;
-					val[2] = '\'';
-					len = 3;
+					how = KV_CHAR;
 					nonzero = true;
 					break;
 				}
 			}
 			nonzero = v != 0;
-			if (sign)
-				len = snprintf(val, sizeof(val), "%d", (int)(__s8)v);
-			else
-				len = snprintf(val, sizeof(val), "%u", (unsigned int)v);
+			if (sign) {
+				sv = (__s8)v;
+				how = KV_S64;
+			}
 			break;
 		default:
 			v128 = read_bits(n, 0, nr_bits);
@@ -614,20 +894,24 @@ static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
 
 		for (i = 0; i < btf_vlen(n->t); i++, e++) {
 			if (ev == e->val) {
-				const char *name = str_at(n->btf, e->name_off);
-
 				/* The name is a non-NULL pointer: "non-zero" even for 0. */
 				*shown = true;
-				if (k)
-					kemit(k, n, name, strlen(name));
+				if (k) {
+					kput_indent(k, n->depth);
+					kput_name(k, n);
+					sb_adds(k->out, str_at(n->btf, e->name_off));
+					kput_delim(k, n);
+				}
 				return 0;
 			}
 		}
 		nonzero = ev != 0;
-		if (btf_kflag(n->t))
-			len = snprintf(val, sizeof(val), "%d", ev);
-		else
-			len = snprintf(val, sizeof(val), "%u", (__u32)ev);
+		if (btf_kflag(n->t)) {
+			sv = ev;
+			how = KV_S64;
+		} else {
+			v = (__u32)ev;
+		}
 		break;
 	}
 	case BTF_KIND_ENUM64: {
@@ -636,25 +920,28 @@ static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
 
 		for (i = 0; i < btf_vlen(n->t); i++, e++) {
 			if (ev == btf_enum64_value(e)) {
-				const char *name = str_at(n->btf, e->name_off);
-
 				*shown = true;
-				if (k)
-					kemit(k, n, name, strlen(name));
+				if (k) {
+					kput_indent(k, n->depth);
+					kput_name(k, n);
+					sb_adds(k->out, str_at(n->btf, e->name_off));
+					kput_delim(k, n);
+				}
 				return 0;
 			}
 		}
 		nonzero = ev != 0;
-		if (btf_kflag(n->t))
-			len = snprintf(val, sizeof(val), "%lld", (long long)ev);
-		else
-			len = snprintf(val, sizeof(val), "%llu", (unsigned long long)ev);
+		v = ev;
+		if (btf_kflag(n->t)) {
+			sv = (__s64)ev;
+			how = KV_S64;
+		}
 		break;
 	}
 	case BTF_KIND_PTR:
 		v = read_u64(n, 8);
 		nonzero = v != 0;
-		len = snprintf(val, sizeof(val), "0x%016llx", (unsigned long long)v);
+		how = KV_PTR;
 		break;
 	default:
 		/* btf_df_show(): raw text, no indent/name/newline, never "non-zero". */
@@ -664,24 +951,52 @@ static int kscalar(struct ktext *k, const struct fmt_node *n, bool *shown)
 	}
 	goto out;
 
-print128 : {
-	__u64 hi = (__u64)(v128 >> 64), lo = (__u64)v128;
-
+print128:
+	hi = (__u64)(v128 >> 64);
+	v = (__u64)v128;
 	if (hi) {
 		always = true;
-		len = snprintf(val, sizeof(val), "0x%llx%016llx", (unsigned long long)hi,
-			       (unsigned long long)lo);
+		how = KV_HEX128;
 	} else {
-		nonzero = lo != 0;
-		len = snprintf(val, sizeof(val), "0x%llx", (unsigned long long)lo);
+		nonzero = v != 0;
+		how = KV_HEX;
 	}
-}
 out:
 	if (!(always || nonzero || n->depth == 0))
 		return 0;
 	*shown = true;
-	if (k && len >= 0)
-		kemit(k, n, val, len);
+	if (!k)
+		return 0;
+	kput_indent(k, n->depth);
+	kput_name(k, n);
+	switch (how) {
+	case KV_S64:
+		sb_put_s64(k->out, sv);
+		break;
+	case KV_U64:
+		sb_put_u64(k->out, v);
+		break;
+	case KV_CHAR: {
+		char q[3] = {'\'', (char)v, '\''};
+
+		sb_add(k->out, q, 3);
+		break;
+	}
+	case KV_PTR:
+		sb_add(k->out, "0x", 2);
+		sb_put_hex(k->out, v, 16);
+		break;
+	case KV_HEX:
+		sb_add(k->out, "0x", 2);
+		sb_put_hex(k->out, v, 0);
+		break;
+	case KV_HEX128:
+		sb_add(k->out, "0x", 2);
+		sb_put_hex(k->out, hi, 0);
+		sb_put_hex(k->out, v, 16);
+		break;
+	}
+	kput_delim(k, n);
 	return 0;
 }
 
@@ -718,7 +1033,6 @@ static int kprobe_scalar(void *ctx, const struct fmt_node *n)
 static int ktext_begin(void *ctx, const struct fmt_node *n)
 {
 	struct ktext *k = ctx;
-	char name[KNAME_SIZE];
 
 	if (n->is_elem)
 		k->array_member = true; /* btf_show_start_array_member() */
@@ -744,9 +1058,9 @@ static int ktext_begin(void *ctx, const struct fmt_node *n)
 			return FMT_SKIP;
 		}
 	}
-	sb_puts(k->out, kindent(n->depth));
-	sb_puts(k->out, k->array_member ? "" : kshow_name(k->btf, n->name, n->type_id, name));
-	sb_putc(k->out, '\n');
+	kput_indent(k, n->depth);
+	kput_name(k, n);
+	sb_addc(k->out, '\n');
 	return 0;
 }
 
@@ -754,9 +1068,9 @@ static int ktext_end(void *ctx, const struct fmt_node *n)
 {
 	struct ktext *k = ctx;
 
-	sb_puts(k->out, kindent(n->depth));
-	sb_putc(k->out, btf_is_array(n->t) ? ']' : '}');
-	sb_puts(k->out, n->depth ? ",\n" : "\n");
+	kput_indent(k, n->depth);
+	sb_addc(k->out, btf_is_array(n->t) ? ']' : '}');
+	kput_delim(k, n);
 	if (n->is_elem)
 		k->array_member = false;
 	return 0;
@@ -784,7 +1098,8 @@ static void sb_truncate(struct strbuf *sb, size_t len)
 	}
 }
 
-int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, struct strbuf *out)
 {
 	struct ktext k = {.btf = btf, .out = out};
 	struct fmt_sink sink = {
@@ -797,11 +1112,23 @@ int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	size_t start = out->len;
 	int r;
 
-	r = fmt_walk(btf, type_id, data, len, &sink);
+	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
 	if (r == FMT_ABORT)
 		r = 0;
 	if (r < 0)
 		sb_truncate(out, start);
+	return r;
+}
+
+int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+{
+	struct fmt_cache *c = fmt_cache_new();
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = fmt_text_c(c, btf, type_id, data, len, out);
+	fmt_cache_free(c);
 	return r;
 }
 
@@ -830,13 +1157,17 @@ static void jkey(struct jtext *j, const struct fmt_node *n)
 	if (!j->top)
 		return;
 	if (j->st[j->top - 1].any)
-		sb_putc(j->out, ',');
+		sb_addc(j->out, ',');
 	j->st[j->top - 1].any = true;
 	if (j->st[j->top - 1].obj) {
 		const char *name = n->name ? n->name : "";
 
+		if (n->m) {
+			sb_add(j->out, n->m->jkey, n->m->jkey_len);
+			return;
+		}
 		json_put_string(j->out, name, strlen(name));
-		sb_putc(j->out, ':');
+		sb_addc(j->out, ':');
 	}
 }
 
@@ -853,9 +1184,8 @@ static int jbegin(void *ctx, const struct fmt_node *n)
 	if (anon)
 		return FMT_SKIP;
 	if (btf_is_array(n->t)) {
-		const struct btf_type *et = skip_mods(n->btf, btf_array(n->t)->type, NULL);
-
-		if (et && is_char_type(n->btf, et)) {
+		/* visit_array() built the array's type before calling begin(). */
+		if (n->ft->elem->is_char) {
 			size_t max = n->size < n->avail ? n->size : n->avail;
 			const void *nul = memchr(n->data, 0, max);
 
@@ -868,7 +1198,7 @@ static int jbegin(void *ctx, const struct fmt_node *n)
 	if (j->top >= (int)(sizeof(j->st) / sizeof(j->st[0])))
 		return -E2BIG;
 	jkey(j, n);
-	sb_putc(j->out, btf_is_array(n->t) ? '[' : '{');
+	sb_addc(j->out, btf_is_array(n->t) ? '[' : '{');
 	j->st[j->top].obj = !btf_is_array(n->t);
 	j->st[j->top].any = false;
 	j->top++;
@@ -882,7 +1212,7 @@ static int jend(void *ctx, const struct fmt_node *n)
 	if (j->flat & (1ULL << n->depth))
 		return 0;
 	j->top--;
-	sb_putc(j->out, btf_is_array(n->t) ? ']' : '}');
+	sb_addc(j->out, btf_is_array(n->t) ? ']' : '}');
 	return 0;
 }
 
@@ -891,11 +1221,14 @@ static void jint(struct jtext *j, u128 v, unsigned int bits, bool sign)
 	if (bits > 64) {
 		__u64 hi = (__u64)(v >> 64), lo = (__u64)v;
 
-		if (hi)
-			sb_printf(j->out, "\"0x%llx%016llx\"", (unsigned long long)hi,
-				  (unsigned long long)lo);
-		else
-			sb_printf(j->out, "\"0x%llx\"", (unsigned long long)lo);
+		sb_add(j->out, "\"0x", 3);
+		if (hi) {
+			sb_put_hex(j->out, hi, 0);
+			sb_put_hex(j->out, lo, 16);
+		} else {
+			sb_put_hex(j->out, lo, 0);
+		}
+		sb_addc(j->out, '"');
 	} else if (sign) {
 		json_put_s64(j->out, sign_extend((__u64)v, bits));
 	} else {
@@ -1029,7 +1362,7 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		v = read_bits(n, off, bits);
 		if (enc & BTF_INT_BOOL) {
 			sb_puts(j->out, v ? "true" : "false");
-		} else if (!n->bit_size && is_char_type(n->btf, n->t)) {
+		} else if (!n->bit_size && n->ft->is_char) {
 			char c = (char)v;
 
 			json_put_string(j->out, &c, c ? 1 : 0);
@@ -1043,7 +1376,9 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		jenum(j, n);
 		break;
 	case BTF_KIND_PTR:
-		sb_printf(j->out, "\"0x%llx\"", (unsigned long long)read_u64(n, 8));
+		sb_add(j->out, "\"0x", 3);
+		sb_put_hex(j->out, read_u64(n, 8), 0);
+		sb_addc(j->out, '"');
 		break;
 	case BTF_KIND_FLOAT:
 		jfloat(j, n);
@@ -1055,7 +1390,8 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 	return 0;
 }
 
-int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, struct strbuf *out)
 {
 	struct jtext j = {.btf = btf, .out = out};
 	struct fmt_sink sink = {
@@ -1067,11 +1403,23 @@ int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	size_t start = out->len;
 	int r;
 
-	r = fmt_walk(btf, type_id, data, len, &sink);
+	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
 	if (r == FMT_ABORT)
 		r = 0;
 	if (r < 0)
 		sb_truncate(out, start);
+	return r;
+}
+
+int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+{
+	struct fmt_cache *c = fmt_cache_new();
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = fmt_json_c(c, btf, type_id, data, len, out);
+	fmt_cache_free(c);
 	return r;
 }
 

@@ -18,6 +18,8 @@
 
 struct btf;
 struct btf_type;
+struct fmt_type;
+struct fmt_member;
 
 /*
  * Append the text of the value of BTF type @type_id held in @data (@len bytes;
@@ -34,6 +36,24 @@ int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 /* Append the value as one JSON value (see man/ksnoop.8, JSON OUTPUT). */
 int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	     struct strbuf *out);
+
+/*
+ * What the walker learns about BTF types (resolved type, size, members, the
+ * kernel's "(type)" names, JSON keys), kept between calls so that formatting
+ * an event costs no BTF look-ups. fmt_text() and fmt_json() use a cache that
+ * lives for the call; the event printer keeps one for its lifetime with the
+ * _c variants. A cache must be freed before any BTF it has seen is freed or
+ * modified: entries are keyed by the btf pointer and type id.
+ */
+struct fmt_cache;
+
+struct fmt_cache *fmt_cache_new(void);
+void fmt_cache_free(struct fmt_cache *c);
+/* fmt_text()/fmt_json() with @c (not NULL) kept between calls. */
+int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, struct strbuf *out);
+int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, struct strbuf *out);
 
 /*
  * The C type name of @type_id as the kernel prints it between the parentheses
@@ -97,6 +117,10 @@ struct fmt_node {
 	__u32 size;	  /* size of the type in bytes (0 for void, fwd, func...) */
 	__u8 bit_off;	  /* bit offset within data[0] (struct members) */
 	__u8 bit_size;	  /* bitfield width; 0 if not a bitfield member */
+	/* Walker-private: the cached type (of type_id) and member, if one. */
+	const struct fmt_type *ft;
+	const struct fmt_member *m;
+	struct fmt_cache *cache;
 };
 
 struct fmt_sink {
@@ -116,6 +140,8 @@ struct fmt_sink {
 
 int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	     const struct fmt_sink *sink);
+int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, const struct fmt_sink *sink);
 /* Walk again the subtree rooted at @n (from a callback), with another sink. */
 int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink);
 

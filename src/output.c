@@ -18,6 +18,23 @@ static __u64 clock_ns(clockid_t c)
 
 /* text_call()'s scratch buffer, reused by every event (one output thread). */
 static struct strbuf o_val;
+/*
+ * What the value formatters learnt about the BTF types seen so far: the BTF
+ * objects (kbtf) outlive every output, and output_free() drops it.
+ */
+static struct fmt_cache *o_types;
+
+/* fmt_text() or fmt_json() through the long-lived type cache. */
+static int fmt_value(const struct btf *btf, __u32 id, const void *data, size_t len, bool json,
+		     struct strbuf *sb)
+{
+	if (!o_types)
+		o_types = fmt_cache_new();
+	if (!o_types)
+		return json ? fmt_json(btf, id, data, len, sb) : fmt_text(btf, id, data, len, sb);
+	return json ? fmt_json_c(o_types, btf, id, data, len, sb)
+		    : fmt_text_c(o_types, btf, id, data, len, sb);
+}
 
 void output_init(struct output *o, FILE *f, bool json)
 {
@@ -33,6 +50,8 @@ void output_free(struct output *o)
 {
 	sb_free(&o->sb);
 	sb_free(&o_val);
+	fmt_cache_free(o_types);
+	o_types = NULL;
 }
 
 void output_header(struct output *o)
@@ -166,8 +185,7 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 		__u8 bytes[8];
 
 		bitfield_bytes(it, v, it->flags & KSNOOP_I_SIGNED, bytes);
-		err = json ? fmt_json(btf, ti->type_id, bytes, 8, sb)
-			   : fmt_text(btf, ti->type_id, bytes, 8, sb);
+		err = fmt_value(btf, ti->type_id, bytes, 8, json, sb);
 		break;
 	}
 	case VAL_PTR_DEREF:
@@ -175,8 +193,7 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 			sb_printf(sb, "*(0x%llx) ", (unsigned long long)v->addr);
 		/* fall through */
 	default:
-		err = json ? fmt_json(btf, ti->type_id, v->data, v->len, sb)
-			   : fmt_text(btf, ti->type_id, v->data, v->len, sb);
+		err = fmt_value(btf, ti->type_id, v->data, v->len, json, sb);
 	}
 	if (err)
 		sb_printf(sb, json ? "null" : "<cannot format: %s>", strerror(-err));
@@ -207,8 +224,8 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 			 * makes that KSNOOP_MAX_VALUE): only that much is known to be in
 			 * the record, and the text need not be NUL-terminated within it.
 			 */
-			err = fmt_text(tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
-				       &mine);
+			err = fmt_value(tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
+					false, &mine);
 			/* The kernel's text stops at its buffer; compare what both have. */
 			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ? strlen(sb_str(&mine)) != tlen ||
 									  memcmp(sb_str(&mine), v->data, tlen)

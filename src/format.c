@@ -290,10 +290,31 @@ struct fmt_slot {
 	struct fmt_type *ft;
 };
 
+/* A dry-run result (DRY_* bits) of the aggregate at @data, valid in call @gen. */
+struct dry_memo {
+	const void *data;
+	const struct fmt_type *ft;
+	int depth;
+	unsigned int gen;
+	unsigned int res;
+};
+
+#define DRY_MEMO_SIZE 256
+
 struct fmt_cache {
 	struct fmt_slot *slots; /* open addressing, power-of-two size */
 	size_t nslots, used;
+	unsigned int gen; /* fmt_text_c() calls: memo entries of older calls are stale */
+	struct dry_memo memo[DRY_MEMO_SIZE];
 };
+
+static size_t memo_hash(const struct fmt_node *n)
+{
+	__u64 h = (__u64)(uintptr_t)n->data * 0x9e3779b97f4a7c15ULL ^
+		  (__u64)(uintptr_t)n->ft * 0xff51afd7ed558ccdULL ^ (__u64)n->depth;
+
+	return (h ^ h >> 32) % DRY_MEMO_SIZE;
+}
 
 struct fmt_cache *fmt_cache_new(void)
 {
@@ -1000,31 +1021,166 @@ out:
 	return 0;
 }
 
+/*
+ * The dry run, a walk of its own with the kprobe "sink" inlined: the same
+ * nodes in the same order as visit() with FMT_SINK_KERNEL, the same guards.
+ * p->shown/p->saw_elem are what the kernel's dry run accumulates (it stops
+ * once both are set). Every aggregate whose walk completes also has its own
+ * result remembered (struct dry_memo), so that the real walk, reaching it,
+ * does not walk it again: the kernel runs a dry run at every nesting level.
+ */
 struct kprobe {
+	struct fmt_cache *cache;
 	int root_depth;
 	bool shown;
 	bool saw_elem;
+	unsigned int nodes;
 };
 
-static int kprobe_begin(void *ctx, const struct fmt_node *n)
-{
-	struct kprobe *p = ctx;
+/* Result bits of a subtree: something shown; an array element inside it. */
+#define DRY_SHOWN 1
+#define DRY_ELEM  2
 
-	if (n->depth > p->root_depth && n->is_elem)
-		p->saw_elem = true;
-	return p->shown && p->saw_elem ? FMT_ABORT : 0;
+static void memo_put(struct fmt_cache *c, const struct fmt_node *n, unsigned int res)
+{
+	struct dry_memo *e = &c->memo[memo_hash(n)];
+
+	e->data = n->data;
+	e->ft = n->ft;
+	e->depth = n->depth;
+	e->gen = c->gen;
+	e->res = res;
 }
 
-static int kprobe_scalar(void *ctx, const struct fmt_node *n)
+static int memo_get(struct fmt_cache *c, const struct fmt_node *n)
 {
-	struct kprobe *p = ctx;
+	struct dry_memo *e = &c->memo[memo_hash(n)];
+
+	if (e->gen == c->gen && e->data == n->data && e->ft == n->ft && e->depth == n->depth)
+		return e->res;
+	return -1;
+}
+
+static int probe_visit(struct kprobe *p, const struct fmt_node *n, unsigned int *res);
+
+static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned int *res)
+{
+	struct fmt_type *ft = (struct fmt_type *)n->ft;
+	unsigned int sub = 0;
+	int r;
+
+	r = build_type(p->cache, n->btf, ft);
+	if (r)
+		return r;
+	if (btf_is_composite(n->t)) {
+		const struct fmt_member *m = ft->members;
+		__u16 i, vlen = btf_vlen(n->t);
+
+		/* kprobe_begin() */
+		if (n->depth > p->root_depth && n->is_elem)
+			p->saw_elem = true;
+		if (p->shown && p->saw_elem)
+			return FMT_ABORT;
+		for (i = 0; i < vlen; i++, m++) {
+			const struct fmt_type *ct = m->type;
+			struct fmt_node c = {
+				.btf = n->btf,
+				.type_id = ct->id,
+				.res_id = ct->res_id,
+				.t = ct->t,
+				.name = m->name,
+				.depth = n->depth + 1,
+				.size = ct->size,
+				.bit_off = m->bit_offset % 8,
+				.bit_size = m->bit_size,
+				.ft = ct,
+				.m = m,
+				.cache = p->cache,
+			};
+			size_t byte_off = m->bit_offset / 8;
+
+			if (!c.t)
+				return -EINVAL;
+			if (byte_off > n->avail ||
+			    (byte_off == n->avail && c.size && is_aggregate(c.t)))
+				continue;
+			c.data = n->data + byte_off;
+			c.avail = n->avail - byte_off;
+			r = probe_visit(p, &c, &sub);
+			if (r == FMT_STOP)
+				r = 0;
+			if (r)
+				return r;
+		}
+	} else {
+		const struct btf_array *a = btf_array(n->t);
+		const struct fmt_type *el = ft->elem;
+		const struct btf_type *et = el->t;
+		__u32 i, esize, stride;
+		bool char_elem;
+
+		if (!et)
+			return -EINVAL;
+		esize = el->size;
+		stride = has_size(et) ? esize : 0;
+		char_elem = btf_is_int(et) && et->size == 1;
+		if (n->depth > p->root_depth && n->is_elem)
+			p->saw_elem = true;
+		if (p->shown && p->saw_elem)
+			return FMT_ABORT;
+		for (i = 0; i < a->nelems; i++) {
+			__u64 off = (__u64)i * stride;
+			struct fmt_node c = {
+				.btf = n->btf,
+				.type_id = el->id,
+				.res_id = el->res_id,
+				.t = et,
+				.is_elem = true,
+				.char_elem = char_elem,
+				.index = i,
+				.depth = n->depth + 1,
+				.size = esize,
+				.ft = el,
+				.cache = p->cache,
+			};
+
+			if (off > n->avail || (off == n->avail && esize))
+				break;
+			c.data = n->data + off;
+			c.avail = n->avail - off;
+			r = probe_visit(p, &c, &sub);
+			if (r == FMT_STOP)
+				break;
+			if (r)
+				return r;
+		}
+	}
+	memo_put(p->cache, n, sub);
+	*res |= sub | (n->is_elem ? DRY_ELEM : 0);
+	return 0;
+}
+
+static int probe_visit(struct kprobe *p, const struct fmt_node *n, unsigned int *res)
+{
 	bool shown;
 	int r;
 
-	if (n->is_elem)
+	if (++p->nodes > FMT_MAX_NODES || n->depth > FMT_MAX_DEPTH)
+		return -E2BIG;
+	if (is_aggregate(n->t))
+		return probe_children(p, n, res);
+	if (scalar_needs(n) > n->avail)
+		return 0;
+	/* kprobe_scalar() */
+	if (n->is_elem) {
 		p->saw_elem = true;
+		*res |= DRY_ELEM;
+	}
 	r = kscalar(NULL, n, &shown);
-	p->shown |= shown;
+	if (shown) {
+		p->shown = true;
+		*res |= DRY_SHOWN;
+	}
 	if (p->shown && p->saw_elem)
 		return FMT_ABORT;
 	return r;
@@ -1038,17 +1194,24 @@ static int ktext_begin(void *ctx, const struct fmt_node *n)
 		k->array_member = true; /* btf_show_start_array_member() */
 	if (n->depth > 0) {
 		/* btf_struct_show()/btf_array_show(): dry run for non-zero data. */
-		struct kprobe p = {.root_depth = n->depth};
-		struct fmt_sink probe = {
-			.flags = FMT_SINK_KERNEL,
-			.begin = kprobe_begin,
-			.scalar = kprobe_scalar,
-			.ctx = &p,
-		};
-		int r = fmt_walk_node(n, &probe);
+		struct kprobe p = {.cache = n->cache, .root_depth = n->depth};
+		int r = memo_get(n->cache, n);
 
-		if (r < 0)
-			return r;
+		if (r >= 0) {
+			/* An earlier dry run walked this subtree to its end. */
+			p.shown = r & DRY_SHOWN;
+			p.saw_elem = r & DRY_ELEM;
+		} else {
+			unsigned int res = 0;
+
+			/*
+			 * The root's own element flag does not count (depth >
+			 * root_depth in the kernel's terms); res is not used.
+			 */
+			r = probe_visit(&p, n, &res);
+			if (r < 0)
+				return r;
+		}
 		/* The dry run ended array elements: array_member is now 0. */
 		if (p.saw_elem)
 			k->array_member = false;
@@ -1112,6 +1275,11 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	size_t start = out->len;
 	int r;
 
+	/* A new generation: dry-run results are for this value's bytes only. */
+	if (++c->gen == 0) {
+		memset(c->memo, 0, sizeof(c->memo));
+		c->gen = 1;
+	}
 	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
 	if (r == FMT_ABORT)
 		r = 0;

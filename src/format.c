@@ -259,11 +259,31 @@ static const char *kshow_name(const struct btf *btf, const char *member, __u32 i
 			      char buf[KNAME_SIZE]);
 static bool is_char_type(const struct btf *btf, const struct btf_type *t);
 
+/*
+ * How the text sink tells whether a scalar member is zero (and so not shown
+ * below depth 0) without formatting it: ZK_WORD, the @zsize bytes at its
+ * offset are not all zero (ints of 8/16/32/64 bits, pointers); ZK_BITS,
+ * @zbits bits from bit @zoff are not all zero (bitfields, odd ints); ZK_NEVER,
+ * a kind kscalar() never shows (float...); ZK_OTHER, ask kscalar() (enums).
+ */
+enum {
+	ZK_AGGR,
+	ZK_OTHER,
+	ZK_NEVER,
+	ZK_WORD,
+	ZK_BITS,
+};
+
 struct fmt_member {
 	const struct fmt_type *type; /* of the member's declared type id */
 	const char *name;	     /* "" anonymous */
 	__u32 bit_offset;
 	__u8 bit_size;
+	__u8 zk;
+	__u8 zsize;
+	__u8 zoff;
+	__u32 zbits;
+	__u32 needs; /* scalar_needs() */
 	__u8 kname_len;
 	__u16 jkey_len;
 	char *kname; /* the kernel's ".name = (type)parens", cut at 79 bytes */
@@ -425,6 +445,71 @@ static struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, _
 	return ft;
 }
 
+/* The ZK_* test of member @m, as kscalar() decides "shown" below depth 0. */
+static void plan_zero_check(struct fmt_member *m)
+{
+	const struct btf_type *t = m->type->t;
+	struct fmt_node n = {
+		.t = t,
+		.size = m->type->size,
+		.bit_off = m->bit_offset % 8,
+		.bit_size = m->bit_size,
+	};
+	unsigned int nr_bits, off;
+	size_t needs;
+
+	m->zk = ZK_OTHER;
+	if (!t)
+		return;
+	if (is_aggregate(t)) {
+		m->zk = ZK_AGGR;
+		return;
+	}
+	needs = scalar_needs(&n);
+	if (needs > UINT32_MAX)
+		return;
+	m->needs = needs;
+	if (m->bit_size) {
+		off = n.bit_off;
+		nr_bits = m->bit_size;
+	} else if (btf_is_int(t)) {
+		nr_bits = btf_int_bits(t);
+		off = n.bit_off + btf_int_offset(t);
+		if (!off && (nr_bits == 8 || nr_bits == 16 || nr_bits == 32 || nr_bits == 64)) {
+			m->zk = ZK_WORD;
+			m->zsize = nr_bits / 8;
+			return;
+		}
+	} else if (btf_is_ptr(t)) {
+		m->zk = ZK_WORD;
+		m->zsize = 8;
+		return;
+	} else if (btf_is_enum(t) || btf_is_enum64(t)) {
+		return;
+	} else {
+		m->zk = ZK_NEVER;
+		return;
+	}
+	if (off > 255)
+		return;
+	m->zk = ZK_BITS;
+	m->zoff = off;
+	m->zbits = nr_bits;
+}
+
+/* Whether scalar member @m (ZK_WORD or ZK_BITS) of node @n is non-zero. */
+static bool member_nonzero(const struct fmt_member *m, const struct fmt_node *n)
+{
+	__u64 v = 0;
+
+	if (m->zk == ZK_WORD) {
+		/* The capture holds m->needs >= zsize bytes. */
+		memcpy(&v, n->data, m->zsize);
+		return v != 0;
+	}
+	return read_bits(n, m->zoff, m->zbits) != 0;
+}
+
 /* Fill in the members of a struct/union or the element of an array. */
 static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_type *ft)
 {
@@ -460,6 +545,7 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 		m->name = str_at(btf, bm->name_off);
 		m->bit_offset = btf_member_bit_offset(ft->t, i);
 		m->bit_size = btf_member_bitfield_size(ft->t, i);
+		plan_zero_check(m);
 		kshow_name(btf, m->name, bm->type, name);
 		m->kname_len = strlen(name);
 		m->kname = dup_text(name, m->kname_len);
@@ -479,6 +565,13 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 
 /* ------------------------------------------------------------------------ */
 /* The walker                                                               */
+
+/*
+ * Sink flag, private to this file: scalar() does nothing for a zero int,
+ * pointer or bitfield member (ZK_WORD/ZK_BITS) below depth 0, so the walker
+ * need not call it (node counting and guards unchanged).
+ */
+#define FMT_SINK_QUIET_ZERO (1U << 1)
 
 struct walker {
 	const struct fmt_sink *sink;
@@ -534,7 +627,16 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 			continue;
 		c.data = n->data + byte_off;
 		c.avail = n->avail - byte_off;
-		r = visit(w, &c);
+		if ((s->flags & FMT_SINK_QUIET_ZERO) && m->zk >= ZK_WORD) {
+			/* visit() of a scalar, without calling the sink for a zero. */
+			if (++w->nodes > FMT_MAX_NODES || c.depth > FMT_MAX_DEPTH)
+				return -E2BIG;
+			if (m->needs > c.avail || !member_nonzero(m, &c))
+				continue;
+			r = call(s->scalar, s->ctx, &c);
+		} else {
+			r = visit(w, &c);
+		}
 		if (r == FMT_STOP)
 			r = 0;
 		if (r)
@@ -1083,6 +1185,25 @@ static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned i
 			return FMT_ABORT;
 		for (i = 0; i < vlen; i++, m++) {
 			const struct fmt_type *ct = m->type;
+			size_t byte_off = m->bit_offset / 8;
+
+			if (m->zk >= ZK_NEVER) {
+				/* probe_visit() of a scalar member, without a node. */
+				struct fmt_node z = {.data = n->data + byte_off,
+						     .avail = n->avail - byte_off};
+
+				if (byte_off > n->avail)
+					continue;
+				if (++p->nodes > FMT_MAX_NODES || n->depth + 1 > FMT_MAX_DEPTH)
+					return -E2BIG;
+				if (m->needs > z.avail || m->zk == ZK_NEVER || !member_nonzero(m, &z))
+					continue;
+				p->shown = true;
+				sub |= DRY_SHOWN;
+				if (p->saw_elem)
+					return FMT_ABORT;
+				continue;
+			}
 			struct fmt_node c = {
 				.btf = n->btf,
 				.type_id = ct->id,
@@ -1097,7 +1218,6 @@ static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned i
 				.m = m,
 				.cache = p->cache,
 			};
-			size_t byte_off = m->bit_offset / 8;
 
 			if (!c.t)
 				return -EINVAL;
@@ -1266,7 +1386,7 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 {
 	struct ktext k = {.btf = btf, .out = out};
 	struct fmt_sink sink = {
-		.flags = FMT_SINK_KERNEL,
+		.flags = FMT_SINK_KERNEL | FMT_SINK_QUIET_ZERO,
 		.begin = ktext_begin,
 		.end = ktext_end,
 		.scalar = ktext_scalar,
@@ -1527,7 +1647,10 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 			bits = btf_int_bits(n->t);
 			off = n->bit_off + btf_int_offset(n->t);
 		}
-		v = read_bits(n, off, bits);
+		if (n->m && n->m->zk == ZK_WORD)
+			v = read_u64(n, n->m->zsize); /* the same bits, one load */
+		else
+			v = read_bits(n, off, bits);
 		if (enc & BTF_INT_BOOL) {
 			sb_puts(j->out, v ? "true" : "false");
 		} else if (!n->bit_size && n->ft->is_char) {

@@ -206,8 +206,10 @@ static u128 read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_
 		__u64 w = 0;
 		size_t off = bit_off / 8;
 
-		if (off < n->avail)
-			memcpy(&w, n->data + off, n->avail - off < 8 ? n->avail - off : 8);
+		if (off + 8 <= n->avail)
+			memcpy(&w, n->data + off, 8);
+		else if (off < n->avail)
+			memcpy(&w, n->data + off, n->avail - off);
 		w >>= bit_off % 8;
 		if (nr_bits < 64)
 			w &= (1ULL << nr_bits) - 1;
@@ -269,6 +271,7 @@ static bool is_char_type(const struct btf *btf, const struct btf_type *t);
 enum {
 	ZK_AGGR,
 	ZK_OTHER,
+	ZK_ENUM, /* from here on: a scalar, needs is valid */
 	ZK_NEVER,
 	ZK_WORD,
 	ZK_BITS,
@@ -285,7 +288,7 @@ struct fmt_member {
 	__u32 zbits;
 	__u32 needs; /* scalar_needs() */
 	__u8 kname_len;
-	__u16 jkey_len;
+	__u32 jkey_len;
 	char *kname; /* the kernel's ".name = (type)parens", cut at 79 bytes */
 	char *jkey;  /* the JSON key, escaped, with its ':' */
 };
@@ -397,15 +400,31 @@ static bool cache_grow(struct fmt_cache *c)
 	return true;
 }
 
+/* Cached text is copied out 16 bytes at a time: room for the over-read. */
+#define TEXT_PAD 16
+
 static char *dup_text(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p = calloc(1, n + TEXT_PAD);
 
-	if (p) {
+	if (p)
 		memcpy(p, s, n);
-		p[n] = '\0';
-	}
 	return p;
+}
+
+/* sb_add() of @n bytes of a dup_text() string. */
+static inline void sb_add_text(struct strbuf *sb, const char *s, size_t n)
+{
+	size_t i;
+
+	if (sb->oom || sb->cap - sb->len <= n + TEXT_PAD) {
+		sb_put(sb, s, n);
+		return;
+	}
+	for (i = 0; i < n; i += TEXT_PAD)
+		__builtin_memcpy(sb->buf + sb->len + i, s + i, TEXT_PAD);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
 }
 
 /* The cached type @id of @btf; NULL only when out of memory. */
@@ -485,6 +504,7 @@ static void plan_zero_check(struct fmt_member *m)
 		m->zsize = 8;
 		return;
 	} else if (btf_is_enum(t) || btf_is_enum64(t)) {
+		m->zk = ZK_ENUM;
 		return;
 	} else {
 		m->zk = ZK_NEVER;
@@ -552,12 +572,11 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 		sb_init(&sb);
 		json_put_string(&sb, m->name, strlen(m->name));
 		sb_putc(&sb, ':');
-		if (!m->kname || sb.oom) {
-			sb_free(&sb);
-			return -ENOMEM;
-		}
-		m->jkey = sb.buf;
+		m->jkey = sb.oom ? NULL : dup_text(sb.buf, sb.len);
 		m->jkey_len = sb.len;
+		sb_free(&sb);
+		if (!m->kname || !m->jkey)
+			return -ENOMEM;
 	}
 	ft->built = true;
 	return 0;
@@ -627,11 +646,14 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 			continue;
 		c.data = n->data + byte_off;
 		c.avail = n->avail - byte_off;
-		if ((s->flags & FMT_SINK_QUIET_ZERO) && m->zk >= ZK_WORD) {
-			/* visit() of a scalar, without calling the sink for a zero. */
+		if (m->zk >= ZK_ENUM) {
+			/* visit() of a scalar, its needs known; a zero skipped if quiet. */
 			if (++w->nodes > FMT_MAX_NODES || c.depth > FMT_MAX_DEPTH)
 				return -E2BIG;
-			if (m->needs > c.avail || !member_nonzero(m, &c))
+			if (m->needs > c.avail)
+				continue;
+			if ((s->flags & FMT_SINK_QUIET_ZERO) && m->zk >= ZK_WORD &&
+			    !member_nonzero(m, &c))
 				continue;
 			r = call(s->scalar, s->ctx, &c);
 		} else {
@@ -901,9 +923,9 @@ static void kput_name(struct ktext *k, const struct fmt_node *n)
 	if (k->array_member)
 		return;
 	if (n->m)
-		sb_add(k->out, n->m->kname, n->m->kname_len);
+		sb_add_text(k->out, n->m->kname, n->m->kname_len);
 	else
-		sb_add(k->out, n->ft->kname, n->ft->kname_len);
+		sb_add_text(k->out, n->ft->kname, n->ft->kname_len);
 }
 
 static void kput_indent(struct ktext *k, int depth)
@@ -1451,7 +1473,7 @@ static void jkey(struct jtext *j, const struct fmt_node *n)
 		const char *name = n->name ? n->name : "";
 
 		if (n->m) {
-			sb_add(j->out, n->m->jkey, n->m->jkey_len);
+			sb_add_text(j->out, n->m->jkey, n->m->jkey_len);
 			return;
 		}
 		json_put_string(j->out, name, strlen(name));

@@ -150,17 +150,71 @@ const char *sb_str(struct strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
+
+static unsigned int dec_len(unsigned long long v)
+{
+	unsigned int n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/*
+ * Room for @n more bytes and the NUL, or NULL (out of memory): the number
+ * formatters write in place, backwards, two digits at a time.
+ */
+static char *sb_room(struct strbuf *sb, size_t n)
+{
+	if (sb->oom || sb->cap - sb->len <= n) {
+		/* sb_put() grows the buffer; its bytes are overwritten. */
+		size_t len = sb->len;
+
+		sb_put_spaces(sb, n);
+		if (sb->oom)
+			return NULL;
+		sb->len = len;
+	}
+	return sb->buf + sb->len;
+}
+
 void sb_put_udec(struct strbuf *sb, unsigned long long v, int width)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	unsigned int n = dec_len(v), w = width > 0 ? (unsigned int)width : 0;
+	char *p, *end;
 
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (buf + sizeof(buf) - p < width && p > buf)
-		*--p = '0';
-	sb_add(sb, p, buf + sizeof(buf) - p);
+	if (w > 24)
+		w = 24;
+	if (n < w) {
+		p = sb_room(sb, w);
+		if (!p)
+			return;
+		memset(p, '0', w - n);
+		sb->len += w - n;
+	}
+	p = sb_room(sb, n);
+	if (!p)
+		return;
+	end = p + n;
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, digit_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, digit_pairs + v * 2, 2);
+	} else {
+		*--end = '0' + v;
+	}
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
 }
 
 void sb_put_u64(struct strbuf *sb, unsigned long long v)
@@ -185,15 +239,20 @@ void sb_put_s64(struct strbuf *sb, long long v)
 void sb_put_hex(struct strbuf *sb, unsigned long long v, int width)
 {
 	static const char digits[] = "0123456789abcdef";
-	char buf[24], *p = buf + sizeof(buf);
+	unsigned int n = v ? (67 - __builtin_clzll(v)) / 4 : 1, i;
+	char *p;
 
-	do {
-		*--p = digits[v & 15];
-		v >>= 4;
-	} while (v);
-	while (buf + sizeof(buf) - p < width && p > buf)
-		*--p = '0';
-	sb_add(sb, p, buf + sizeof(buf) - p);
+	if (width > 24)
+		width = 24;
+	if ((int)n < width)
+		n = width;
+	p = sb_room(sb, n);
+	if (!p)
+		return;
+	for (i = n; i-- > 0; v >>= 4)
+		p[i] = digits[v & 15];
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
 }
 
 void sb_put_spaces(struct strbuf *sb, size_t n)

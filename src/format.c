@@ -300,6 +300,9 @@ struct fmt_type {
 	__u32 size;		  /* type_size() of id */
 	bool is_char;		  /* t is_char_type() */
 	bool built;		  /* members or elem filled in */
+	bool scalar;		  /* t is valid and not an aggregate: needs is set */
+	__u8 word;		  /* an int of 1/2/4/8 whole bytes: its size, else 0 */
+	__u32 needs;		  /* scalar_needs() at bit offset 0, not a bitfield */
 	__u8 kname_len;
 	char *kname; /* the kernel's "(type)parens" */
 	/* struct/union: btf_vlen(t) members; array: the element type */
@@ -324,9 +327,12 @@ struct dry_memo {
 
 #define DRY_MEMO_SIZE 256
 
+#define RECENT_SIZE 64
+
 struct fmt_cache {
 	struct fmt_slot *slots; /* open addressing, power-of-two size */
 	size_t nslots, used;
+	struct fmt_slot recent[RECENT_SIZE]; /* direct-mapped by id: the top-level types */
 	unsigned int gen; /* fmt_text_c() calls: memo entries of older calls are stale */
 	struct dry_memo memo[DRY_MEMO_SIZE];
 };
@@ -430,15 +436,20 @@ static inline void sb_add_text(struct strbuf *sb, const char *s, size_t n)
 /* The cached type @id of @btf; NULL only when out of memory. */
 static struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, __u32 id)
 {
+	struct fmt_slot *recent = &c->recent[id % RECENT_SIZE];
 	char name[KNAME_SIZE];
 	struct fmt_type *ft;
 	size_t j;
 
+	if (recent->ft && recent->id == id && recent->btf == btf)
+		return recent->ft;
 	if (c->nslots) {
 		j = slot_hash(btf, id, c->nslots - 1);
 		for (; c->slots[j].ft; j = (j + 1) & (c->nslots - 1))
-			if (c->slots[j].id == id && c->slots[j].btf == btf)
+			if (c->slots[j].id == id && c->slots[j].btf == btf) {
+				*recent = c->slots[j];
 				return c->slots[j].ft;
+			}
 	}
 	if ((c->used + 1) * 2 > c->nslots && !cache_grow(c))
 		return NULL;
@@ -449,6 +460,19 @@ static struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, _
 	ft->t = skip_mods(btf, id, &ft->res_id);
 	ft->size = type_size(btf, id);
 	ft->is_char = ft->t && is_char_type(btf, ft->t);
+	if (ft->t && !is_aggregate(ft->t)) {
+		struct fmt_node n = {.t = ft->t, .size = ft->size};
+		size_t needs = scalar_needs(&n);
+
+		ft->scalar = needs <= UINT32_MAX;
+		ft->needs = needs;
+		if (btf_is_int(ft->t) && !btf_int_offset(ft->t)) {
+			unsigned int bits = btf_int_bits(ft->t);
+
+			if (bits == 8 || bits == 16 || bits == 32 || bits == 64)
+				ft->word = bits / 8;
+		}
+	}
 	kshow_name(btf, NULL, id, name);
 	ft->kname_len = strlen(name);
 	ft->kname = dup_text(name, ft->kname_len);
@@ -734,7 +758,8 @@ static int visit(struct walker *w, const struct fmt_node *n)
 		return visit_struct(w, n);
 	if (btf_is_array(n->t))
 		return visit_array(w, n);
-	if (scalar_needs(n) > n->avail)
+	if ((n->bit_off || n->bit_size || !n->ft->scalar ? scalar_needs(n) : n->ft->needs) >
+	    n->avail)
 		return 0;
 	return call(w->sink->scalar, w->sink->ctx, n);
 }
@@ -757,6 +782,7 @@ int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.avail = data ? len : 0,
 		.cache = c,
 	};
+	int r;
 
 	if (!btf || !sink || !type_id)
 		return -EINVAL;
@@ -768,8 +794,16 @@ int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	if (!n.t)
 		return -EINVAL;
 	n.size = n.ft->size;
-	if (!is_aggregate(n.t) && scalar_needs(&n) > n.avail)
-		return -ENODATA;
+	if (!is_aggregate(n.t)) {
+		/* visit() of a scalar, its needs known. */
+		if ((n.ft->scalar ? n.ft->needs : scalar_needs(&n)) > n.avail)
+			return -ENODATA;
+		if (!sink->scalar)
+			return 0;
+		n.cache = c;
+		r = sink->scalar(sink->ctx, &n);
+		return r == FMT_STOP ? 0 : r;
+	}
 	return fmt_walk_node(&n, sink);
 }
 
@@ -1669,8 +1703,8 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 			bits = btf_int_bits(n->t);
 			off = n->bit_off + btf_int_offset(n->t);
 		}
-		if (n->m && n->m->zk == ZK_WORD)
-			v = read_u64(n, n->m->zsize); /* the same bits, one load */
+		if (!n->bit_size && !n->bit_off && n->ft->word)
+			v = read_u64(n, n->ft->word); /* the same bits, one load */
 		else
 			v = read_bits(n, off, bits);
 		if (enc & BTF_INT_BOOL) {

@@ -48,6 +48,13 @@ static size_t utf8_seq_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char json_plain[256] = {
+	[0x20 ... '"' - 1] = 1,
+	['"' + 1 ... '\\' - 1] = 1,
+	['\\' + 1 ... 0x7e] = 1,
+};
+
 void json_put_string(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -58,9 +65,9 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 		unsigned char c = p[i];
 
 		/* A run of bytes that need no escaping goes out in one copy. */
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (json_plain[c]) {
 			n = i + 1;
-			while (n < len && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\')
+			while (n < len && json_plain[p[n]])
 				n++;
 			sb_add(sb, p + i, n - i);
 			i = n;

@@ -155,6 +155,14 @@ static void bitfield_bytes(const struct ksnoop_item *it, const struct ksnoop_val
 	memcpy(out, &x, 8);
 }
 
+/* "*(0x%llx) " of @addr: the address a dereferenced value was read at. */
+static void put_deref(struct strbuf *sb, __u64 addr)
+{
+	sb_add(sb, "*(0x", 4);
+	sb_put_hex(sb, addr, 0);
+	sb_add(sb, ") ", 2);
+}
+
 /* Userspace rendering of one captured value (text or JSON). */
 static void render_value(struct output *o, const struct tfunc *tf, const struct ksnoop_val *v,
 			 bool json, struct strbuf *sb)
@@ -190,7 +198,7 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 	}
 	case VAL_PTR_DEREF:
 		if (!json)
-			sb_printf(sb, "*(0x%llx) ", (unsigned long long)v->addr);
+			put_deref(sb, v->addr);
 		/* fall through */
 	default:
 		err = fmt_value(btf, ti->type_id, v->data, v->len, json, sb);
@@ -211,7 +219,7 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 		size_t tlen = strnlen((const char *)v->data, v->len);
 
 		if (ti->kind == VAL_PTR_DEREF)
-			sb_printf(sb, "*(0x%llx) ", (unsigned long long)v->addr);
+			put_deref(sb, v->addr);
 		sb_put(sb, v->data, tlen);
 		if (v->flags & KSNOOP_V_RAWALSO) {
 			/* --format-check: our rendering of the same bytes must agree. */
@@ -311,7 +319,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 		sb_puts(sb, " (in flight: tracing stopped before it returned)");
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
 		sb_puts(sb, " (nested too deep to pair with its return)");
-	sb_putc(sb, '\n');
+	sb_addc(sb, '\n');
 	/* One value's text, indented into @sb; kept between events (no malloc). */
 	val = o_val;
 	for (r = 0; r < 2; r++) {
@@ -353,9 +361,9 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	sb_put_u64(sb, first->tid);
 	sb_adds(sb, ",\"comm\":");
 	json_put_string(sb, first->comm, strnlen(first->comm, sizeof(first->comm)));
-	sb_puts(sb, ",\"func\":");
+	sb_adds(sb, ",\"func\":");
 	json_put_string(sb, tf->kf->name, strlen(tf->kf->name));
-	sb_puts(sb, ",\"args\":{");
+	sb_adds(sb, ",\"args\":{");
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
 
@@ -370,14 +378,14 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			if (ti->is_ret && !strcmp(ti->label, "return"))
 				continue; /* the top-level "ret" */
 			if (any)
-				sb_putc(sb, ',');
+				sb_addc(sb, ',');
 			any = true;
 			json_put_string(sb, ti->label, strlen(ti->label));
-			sb_putc(sb, ':');
+			sb_addc(sb, ':');
 			render_value(o, tf, v, true, sb);
 		}
 	}
-	sb_putc(sb, '}');
+	sb_addc(sb, '}');
 	if (exit) {
 		const struct ksnoop_val *v = NULL;
 		bool done = false;
@@ -386,13 +394,13 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
 
 			if (ti && ti->is_ret && !strcmp(ti->label, "return")) {
-				sb_puts(sb, ",\"ret\":");
+				sb_adds(sb, ",\"ret\":");
 				render_value(o, tf, v, true, sb);
 				done = true;
 			}
 		}
 		if (!done && !tf->returns_void) {
-			sb_puts(sb, ",\"ret\":");
+			sb_adds(sb, ",\"ret\":");
 			json_put_s64(sb, (__s64)exit->ret);
 		}
 		if (entry) {
@@ -401,8 +409,8 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		}
 	}
 	if (in_flight)
-		sb_puts(sb, ",\"in_flight\":true");
-	sb_puts(sb, "}\n");
+		sb_adds(sb, ",\"in_flight\":true");
+	sb_adds(sb, "}\n");
 }
 
 static int flush(struct output *o)

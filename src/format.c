@@ -541,17 +541,33 @@ static void plan_zero_check(struct fmt_member *m)
 	m->zbits = nr_bits;
 }
 
-/* Whether scalar member @m (ZK_WORD or ZK_BITS) of node @n is non-zero. */
-static bool member_nonzero(const struct fmt_member *m, const struct fmt_node *n)
+/*
+ * Whether scalar member @m (ZK_WORD or ZK_BITS) at @data is non-zero, with
+ * @avail >= m->needs bytes captured from @data on.
+ */
+static inline bool member_nonzero(const struct fmt_member *m, const __u8 *data, size_t avail)
 {
+	struct fmt_node n;
 	__u64 v = 0;
 
 	if (m->zk == ZK_WORD) {
-		/* The capture holds m->needs >= zsize bytes. */
-		memcpy(&v, n->data, m->zsize);
+		memcpy(&v, data, m->zsize);
 		return v != 0;
 	}
-	return read_bits(n, m->zoff, m->zbits) != 0;
+	if (m->zoff % 8 + m->zbits <= 64) {
+		/* Within one little-endian word: read_bits()' fast path. */
+		size_t off = m->zoff / 8;
+
+		if (off + 8 <= avail)
+			memcpy(&v, data + off, 8);
+		else if (off < avail)
+			memcpy(&v, data + off, avail - off);
+		v >>= m->zoff % 8;
+		return m->zbits < 64 ? (v & ((1ULL << m->zbits) - 1)) != 0 : v != 0;
+	}
+	n.data = data;
+	n.avail = avail;
+	return read_bits(&n, m->zoff, m->zbits) != 0;
 }
 
 /* Fill in the members of a struct/union or the element of an array. */
@@ -677,7 +693,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 			if (m->needs > c.avail)
 				continue;
 			if ((s->flags & FMT_SINK_QUIET_ZERO) && m->zk >= ZK_WORD &&
-			    !member_nonzero(m, &c))
+			    !member_nonzero(m, c.data, c.avail))
 				continue;
 			r = call(s->scalar, s->ctx, &c);
 		} else {
@@ -1245,14 +1261,12 @@ static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned i
 
 			if (m->zk >= ZK_NEVER) {
 				/* probe_visit() of a scalar member, without a node. */
-				struct fmt_node z = {.data = n->data + byte_off,
-						     .avail = n->avail - byte_off};
-
 				if (byte_off > n->avail)
 					continue;
 				if (++p->nodes > FMT_MAX_NODES || n->depth + 1 > FMT_MAX_DEPTH)
 					return -E2BIG;
-				if (m->needs > z.avail || m->zk == ZK_NEVER || !member_nonzero(m, &z))
+				if (m->needs > n->avail - byte_off || m->zk == ZK_NEVER ||
+				    !member_nonzero(m, n->data + byte_off, n->avail - byte_off))
 					continue;
 				p->shown = true;
 				sub |= DRY_SHOWN;

@@ -16,8 +16,6 @@ static __u64 clock_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* text_call()'s scratch buffer, reused by every event (one output thread). */
-static struct strbuf o_val;
 /*
  * What the value formatters learnt about the BTF types seen so far: the BTF
  * objects (kbtf) outlive every output, and output_free() drops it.
@@ -49,7 +47,6 @@ void output_init(struct output *o, FILE *f, bool json)
 void output_free(struct output *o)
 {
 	sb_free(&o->sb);
-	sb_free(&o_val);
 	fmt_cache_free(o_types);
 	o_types = NULL;
 }
@@ -74,8 +71,13 @@ struct sec_text {
 	char buf[64];
 };
 
-/* Append the wall-clock time of @ts: "HH:MM:SS.uuuuuu" local time, or RFC 3339 UTC. */
-static void wall_time(const struct output *o, __u64 ts, struct strbuf *sb, bool rfc3339)
+/*
+ * Write the wall-clock time of @ts at @p: "HH:MM:SS.uuuuuu" local time, or
+ * RFC 3339 UTC; at most WALL_TIME_MAX bytes. Returns the end.
+ */
+#define WALL_TIME_MAX (sizeof(((struct sec_text *)0)->buf) + 11)
+
+static char *wall_time(const struct output *o, __u64 ts, char *p, bool rfc3339)
 {
 	static struct sec_text cache[2];
 	__u64 ns = o->boot_ns + ts;
@@ -94,32 +96,24 @@ static void wall_time(const struct output *o, __u64 ts, struct strbuf *sb, bool 
 		c->sec = sec;
 		c->valid = true;
 	}
-	sb_add(sb, c->buf, c->len);
-	sb_addc(sb, '.');
+	memcpy(p, c->buf, c->len);
+	p += c->len;
+	*p++ = '.';
 	if (rfc3339) {
-		sb_put_udec(sb, ns % 1000000000ULL, 9);
-		sb_addc(sb, 'Z');
+		p = str_udec(p, ns % 1000000000ULL, 9);
+		*p++ = 'Z';
 	} else {
-		sb_put_udec(sb, ns % 1000000000ULL / 1000, 6);
+		p = str_udec(p, ns % 1000000000ULL / 1000, 6);
 	}
+	return p;
 }
 
-/* "%-*u" (@left) or "%*u". */
-static void put_u_width(struct strbuf *sb, unsigned int v, size_t width, bool left)
+/* Space padding to @width from @from to @p. */
+static char *pad_to(char *from, char *p, size_t width)
 {
-	size_t start = sb->len, n;
-
-	if (left) {
-		sb_put_u64(sb, v);
-		n = sb->len - start;
-		if (n < width)
-			sb_put_spaces(sb, width - n);
-		return;
-	}
-	n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : width;
-	if (n < width)
-		sb_put_spaces(sb, width - n);
-	sb_put_u64(sb, v);
+	while ((size_t)(p - from) < width)
+		*p++ = ' ';
+	return p;
 }
 
 /* " (%.3f us)" of @ns / 1000.0. */
@@ -251,20 +245,51 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 		sb_puts(sb, " <truncated>");
 }
 
-/* Append each line of @text (@len bytes, up to a NUL) indented by @ind spaces. */
-static void put_indented(struct strbuf *sb, const char *text, size_t len, int ind)
+/*
+ * Indent, in place, the text appended to @sb since @start: each of its lines
+ * (up to a NUL) gets @ind spaces in front and ends with a '\n'.
+ */
+static void indent_tail(struct strbuf *sb, size_t start, int ind)
 {
-	const char *p = text, *end = text + strnlen(text, len);
+	size_t len, lines = 0, newlen, pos, dst, lstart;
+	bool trailing;
+	const char *nl;
+	char *s;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p);
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	if (sb->oom || !sb->buf || start >= sb->len)
+		return;
+	s = sb->buf + start;
+	len = strnlen(s, sb->len - start);
+	for (nl = s; (nl = memchr(nl, '\n', s + len - nl)); nl++)
+		lines++;
+	trailing = len && s[len - 1] != '\n';
+	lines += trailing;
+	newlen = len + lines * ind + trailing;
+	sb->len = start + len;
+	if (newlen > len && !sb_reserve(sb, newlen - len))
+		return;
+	s = sb->buf + start;
+	/* Back to front: every byte moves right by the indents before it. */
+	pos = len;
+	dst = newlen;
+	if (trailing)
+		s[--dst] = '\n';
+	while (pos > 0) {
+		size_t lend = pos;
 
-		sb_put_spaces(sb, ind);
-		sb_add(sb, p, n);
-		sb_addc(sb, '\n');
-		p += n + (nl ? 1 : 0);
+		if (s[lend - 1] == '\n' && !(trailing && pos == len)) {
+			s[--dst] = '\n';
+			lend--;
+		}
+		nl = lend ? memrchr(s, '\n', lend) : NULL;
+		lstart = nl ? (size_t)(nl - s) + 1 : 0;
+		dst -= lend - lstart;
+		memmove(s + dst, s + lstart, lend - lstart);
+		dst -= ind;
+		memset(s + dst, ' ', ind);
+		pos = lstart;
 	}
+	sb_commit(sb, s + newlen);
 }
 
 static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struct ksnoop_val *v)
@@ -292,52 +317,59 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 {
 	const struct ksnoop_rec *first = entry ? entry : exit;
 	const struct ksnoop_rec *recs[2] = { entry, exit };
-	struct strbuf *sb = &o->sb, val;
-	size_t start = sb->len, n;
+	struct strbuf *sb = &o->sb;
+	size_t n, name_len = strlen(tf->kf->name);
+	char *p, *from;
 	int r;
 
 	/* "%-15s %3u %-7u %-7u %-16.16s %s" of time, cpu, tgid, tid, comm, name */
-	wall_time(o, first->ts, sb, false);
-	n = sb->len - start;
-	if (n < 15)
-		sb_put_spaces(sb, 15 - n);
-	sb_addc(sb, ' ');
-	put_u_width(sb, first->cpu, 3, false);
-	sb_addc(sb, ' ');
-	put_u_width(sb, first->tgid, 7, true);
-	sb_addc(sb, ' ');
-	put_u_width(sb, first->tid, 7, true);
-	sb_addc(sb, ' ');
+	p = sb_reserve(sb, WALL_TIME_MAX + 3 * 11 + 16 + 5 + name_len);
+	if (!p)
+		return;
+	from = p;
+	p = pad_to(from, wall_time(o, first->ts, p, false), 15);
+	*p++ = ' ';
+	n = str_dec_len(first->cpu);
+	from = p;
+	p = pad_to(from, p, n < 3 ? 3 - n : 0);
+	p = str_u64(p, first->cpu);
+	*p++ = ' ';
+	from = p;
+	p = pad_to(from, str_u64(p, first->tgid), 7);
+	*p++ = ' ';
+	from = p;
+	p = pad_to(from, str_u64(p, first->tid), 7);
+	*p++ = ' ';
 	n = strnlen(first->comm, 16 < sizeof(first->comm) ? 16 : sizeof(first->comm));
-	sb_add(sb, first->comm, n);
-	sb_put_spaces(sb, 16 - n);
-	sb_addc(sb, ' ');
-	sb_adds(sb, tf->kf->name);
+	memcpy(p, first->comm, n);
+	p = pad_to(p, p + n, 16);
+	*p++ = ' ';
+	memcpy(p, tf->kf->name, name_len);
+	sb_commit(sb, p + name_len);
 	if (entry && exit)
 		put_duration(sb, exit->ts - entry->ts);
 	if (in_flight)
-		sb_puts(sb, " (in flight: tracing stopped before it returned)");
+		sb_adds(sb, " (in flight: tracing stopped before it returned)");
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
-		sb_puts(sb, " (nested too deep to pair with its return)");
+		sb_adds(sb, " (nested too deep to pair with its return)");
 	sb_addc(sb, '\n');
-	/* One value's text, indented into @sb; kept between events (no malloc). */
-	val = o_val;
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
 
 		if (!recs[r])
 			continue;
 		while ((v = next_val(recs[r], v))) {
+			size_t start = sb->len;
+
 			if (v->item >= tf->nitems)
 				continue;
-			sb_reset(&val);
-			sb_adds(&val, tf->items[v->item].label);
-			sb_add(&val, " = ", 3);
-			value_text(o, tf, v, &val);
-			put_indented(sb, sb_str(&val), val.len, 4);
+			/* "label = value", then each of its lines indented by 4. */
+			sb_adds(sb, tf->items[v->item].label);
+			sb_add(sb, " = ", 3);
+			value_text(o, tf, v, sb);
+			indent_tail(sb, start, 4);
 		}
 	}
-	o_val = val;
 }
 
 static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
@@ -347,19 +379,26 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	const struct ksnoop_rec *recs[2] = { entry, exit };
 	struct strbuf *sb = &o->sb;
 	bool any = false;
+	char *p;
 	int r;
 
-	sb_adds(sb, "{\"type\":\"call\",\"time_ns\":");
-	sb_put_u64(sb, first->ts);
-	sb_adds(sb, ",\"time\":\"");
-	wall_time(o, first->ts, sb, true);
-	sb_adds(sb, "\",\"cpu\":");
-	sb_put_u64(sb, first->cpu);
-	sb_adds(sb, ",\"pid\":");
-	sb_put_u64(sb, first->tgid);
-	sb_adds(sb, ",\"tid\":");
-	sb_put_u64(sb, first->tid);
-	sb_adds(sb, ",\"comm\":");
+#define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+	p = sb_reserve(sb, 128 + WALL_TIME_MAX);
+	if (!p)
+		return;
+	p = PUT(p, "{\"type\":\"call\",\"time_ns\":");
+	p = str_u64(p, first->ts);
+	p = PUT(p, ",\"time\":\"");
+	p = wall_time(o, first->ts, p, true);
+	p = PUT(p, "\",\"cpu\":");
+	p = str_u64(p, first->cpu);
+	p = PUT(p, ",\"pid\":");
+	p = str_u64(p, first->tgid);
+	p = PUT(p, ",\"tid\":");
+	p = str_u64(p, first->tid);
+	p = PUT(p, ",\"comm\":");
+#undef PUT
+	sb_commit(sb, p);
 	json_put_string(sb, first->comm, strnlen(first->comm, sizeof(first->comm)));
 	sb_adds(sb, ",\"func\":");
 	json_put_string(sb, tf->kf->name, strlen(tf->kf->name));

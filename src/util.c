@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,104 +156,143 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
 				  "50515253545556575859606162636465666768697071727374"
 				  "75767778798081828384858687888990919293949596979899";
 
-static unsigned int dec_len(unsigned long long v)
+unsigned int str_dec_len(unsigned long long v)
 {
 	unsigned int n = 1;
 
-	while (v >= 10000) {
+	if (v >= 100000000) {
+		v /= 100000000;
+		n += 8;
+		if (v >= 100000000) {
+			v /= 100000000;
+			n += 8;
+		}
+	}
+	if (v >= 10000) {
 		v /= 10000;
 		n += 4;
 	}
 	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
-/*
- * Room for @n more bytes and the NUL, or NULL (out of memory): the number
- * formatters write in place, backwards, two digits at a time.
- */
-static char *sb_room(struct strbuf *sb, size_t n)
+/* The @n digits of @v, ending at @end. */
+static void put_digits(char *end, unsigned long long v)
+{
+	unsigned int w;
+
+	while (v > UINT32_MAX) {
+		end -= 2;
+		memcpy(end, digit_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	/* 32-bit divisions are cheaper. */
+	w = v;
+	while (w >= 100) {
+		end -= 2;
+		memcpy(end, digit_pairs + (w % 100) * 2, 2);
+		w /= 100;
+	}
+	if (w >= 10) {
+		end -= 2;
+		memcpy(end, digit_pairs + w * 2, 2);
+	} else {
+		*--end = '0' + w;
+	}
+}
+
+char *str_u64(char *p, unsigned long long v)
+{
+	if (v < 10) {
+		*p = '0' + v;
+		return p + 1;
+	}
+	p += str_dec_len(v);
+	put_digits(p, v);
+	return p;
+}
+
+char *str_udec(char *p, unsigned long long v, int width)
+{
+	unsigned int n = str_dec_len(v);
+
+	if (width > 24)
+		width = 24;
+	if ((int)n < width) {
+		memset(p, '0', width - n);
+		p += width - n;
+	}
+	p += n;
+	put_digits(p, v);
+	return p;
+}
+
+char *str_hex(char *p, unsigned long long v, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int n = v ? (67 - __builtin_clzll(v)) / 4 : 1, i;
+
+	if (width > 24)
+		width = 24;
+	if ((int)n < width)
+		n = width;
+	for (i = n; i-- > 0; v >>= 4)
+		p[i] = digits[v & 15];
+	return p + n;
+}
+
+char *sb_reserve(struct strbuf *sb, size_t n)
 {
 	if (sb->oom || sb->cap - sb->len <= n) {
-		/* sb_put() grows the buffer; its bytes are overwritten. */
+		/* sb_put_spaces() grows the buffer; its bytes are overwritten. */
 		size_t len = sb->len;
 
 		sb_put_spaces(sb, n);
 		if (sb->oom)
 			return NULL;
 		sb->len = len;
+		sb->buf[len] = '\0';
 	}
 	return sb->buf + sb->len;
 }
 
 void sb_put_udec(struct strbuf *sb, unsigned long long v, int width)
 {
-	unsigned int n = dec_len(v), w = width > 0 ? (unsigned int)width : 0;
-	char *p, *end;
+	char *p = sb_reserve(sb, 24);
 
-	if (w > 24)
-		w = 24;
-	if (n < w) {
-		p = sb_room(sb, w);
-		if (!p)
-			return;
-		memset(p, '0', w - n);
-		sb->len += w - n;
-	}
-	p = sb_room(sb, n);
-	if (!p)
-		return;
-	end = p + n;
-	while (v >= 100) {
-		end -= 2;
-		memcpy(end, digit_pairs + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		end -= 2;
-		memcpy(end, digit_pairs + v * 2, 2);
-	} else {
-		*--end = '0' + v;
-	}
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
+	if (p)
+		sb_commit(sb, str_udec(p, v, width));
 }
 
 void sb_put_u64(struct strbuf *sb, unsigned long long v)
 {
-	if (v < 10)
-		sb_addc(sb, '0' + v);
-	else
-		sb_put_udec(sb, v, 0);
+	char *p = sb_reserve(sb, 24);
+
+	if (p)
+		sb_commit(sb, str_u64(p, v));
 }
 
 void sb_put_s64(struct strbuf *sb, long long v)
 {
+	char *p = sb_reserve(sb, 24);
+
+	if (!p)
+		return;
 	if (v < 0) {
-		sb_addc(sb, '-');
+		*p++ = '-';
 		/* In unsigned arithmetic: -LLONG_MIN overflows long long. */
-		sb_put_udec(sb, -(unsigned long long)v, 0);
+		p = str_u64(p, -(unsigned long long)v);
 	} else {
-		sb_put_u64(sb, v);
+		p = str_u64(p, v);
 	}
+	sb_commit(sb, p);
 }
 
 void sb_put_hex(struct strbuf *sb, unsigned long long v, int width)
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned int n = v ? (67 - __builtin_clzll(v)) / 4 : 1, i;
-	char *p;
+	char *p = sb_reserve(sb, 24);
 
-	if (width > 24)
-		width = 24;
-	if ((int)n < width)
-		n = width;
-	p = sb_room(sb, n);
-	if (!p)
-		return;
-	for (i = n; i-- > 0; v >>= 4)
-		p[i] = digits[v & 15];
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
+	if (p)
+		sb_commit(sb, str_hex(p, v, width));
 }
 
 void sb_put_spaces(struct strbuf *sb, size_t n)

@@ -84,4 +84,22 @@ void sb_put_hex(struct strbuf *sb, unsigned long long v, int width);
 /* @n spaces ("%*s" with ""). */
 void sb_put_spaces(struct strbuf *sb, size_t n);
 
+/*
+ * Writing in place: sb_reserve() returns room for @n bytes (and the NUL) at
+ * the end of @sb, or NULL when out of memory; sb_commit() ends the content at
+ * @end (within that room). The str_* writers put a number at @p and return
+ * the end: "%llu", "%0*llu" (@width <= 24), "%0*llx" (@width <= 24).
+ */
+char *sb_reserve(struct strbuf *sb, size_t n);
+static inline void sb_commit(struct strbuf *sb, char *end)
+{
+	sb->len = end - sb->buf;
+	*end = '\0';
+}
+char *str_u64(char *p, unsigned long long v);
+char *str_udec(char *p, unsigned long long v, int width);
+char *str_hex(char *p, unsigned long long v, int width);
+/* Digits of @v in decimal. */
+unsigned int str_dec_len(unsigned long long v);
+
 #endif /* __KSNOOP_UTIL_H */

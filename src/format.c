@@ -1451,6 +1451,49 @@ static void sb_truncate(struct strbuf *sb, size_t len)
 	}
 }
 
+static int jscalar(void *ctx, const struct fmt_node *n);
+struct jtext;
+
+/*
+ * fmt_walk_c() of a value whose type is a scalar, straight to the sink's
+ * scalar() (kscalar() for @k, jscalar() for @j): the common case of an
+ * event's integer items. Returns 1 if the value is not a scalar (walk it).
+ */
+static int top_scalar(struct fmt_cache *c, const struct btf *btf, __u32 type_id,
+		      const void *data, size_t len, struct ktext *k, struct jtext *j)
+{
+	const struct fmt_type *ft;
+	bool shown;
+
+	if (!btf || !type_id)
+		return 1;
+	ft = cache_type(c, btf, type_id);
+	if (!ft || !ft->t || !ft->scalar)
+		return 1;
+	{
+		struct fmt_node n = {
+			.btf = btf,
+			.type_id = type_id,
+			.res_id = ft->res_id,
+			.t = ft->t,
+			.data = data,
+			.avail = data ? len : 0,
+			.size = ft->size,
+			.ft = ft,
+			.cache = c,
+		};
+
+		if (ft->needs > n.avail)
+			return -ENODATA;
+		/* Neither returns anything but 0 for a value that is not an element. */
+		if (k)
+			kscalar(k, &n, &shown);
+		else
+			jscalar(j, &n);
+	}
+	return 0;
+}
+
 int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, struct strbuf *out)
 {
@@ -1465,6 +1508,9 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	size_t start = out->len;
 	int r;
 
+	r = top_scalar(c, btf, type_id, data, len, &k, NULL);
+	if (r != 1)
+		return r;
 	/* A new generation: dry-run results are for this value's bytes only. */
 	if (++c->gen == 0) {
 		memset(c->memo, 0, sizeof(c->memo));
@@ -1764,6 +1810,9 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	size_t start = out->len;
 	int r;
 
+	r = top_scalar(c, btf, type_id, data, len, NULL, &j);
+	if (r != 1)
+		return r;
 	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
 	if (r == FMT_ABORT)
 		r = 0;

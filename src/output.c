@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 
 #include "format.h"
@@ -359,14 +361,29 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 		if (!recs[r])
 			continue;
 		while ((v = next_val(recs[r], v))) {
-			size_t start = sb->len;
+			size_t start = sb->len, len;
+			const char *tail, *nl;
 
 			if (v->item >= tf->nitems)
 				continue;
-			/* "label = value", then each of its lines indented by 4. */
+			/* "label = value", each of its lines indented by 4. */
+			sb_add(sb, "    ", 4);
 			sb_adds(sb, tf->items[v->item].label);
 			sb_add(sb, " = ", 3);
 			value_text(o, tf, v, sb);
+			if (sb->oom)
+				continue;
+			tail = sb->buf + start + 4;
+			len = sb->len - start - 4;
+			nl = memchr(tail, '\n', len);
+			if ((!nl || nl == tail + len - 1) && strnlen(tail, len) == len) {
+				/* One line (a scalar): already indented. */
+				if (!nl)
+					sb_addc(sb, '\n');
+				continue;
+			}
+			memmove(sb->buf + start, tail, len);
+			sb_commit(sb, sb->buf + start + len);
 			indent_tail(sb, start, 4);
 		}
 	}
@@ -454,8 +471,32 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 
 static int flush(struct output *o)
 {
-	size_t len = o->sb.len, n = fwrite(sb_str(&o->sb), 1, len, o->f);
+	size_t len = o->sb.len, n;
+	const char *p = sb_str(&o->sb);
+	int fd = fileno(o->f);
 
+	/*
+	 * Each event is written out at once. When stdio holds nothing for
+	 * the stream, write(2) it directly: the same bytes in the same order,
+	 * without stdio copying them into its buffer first.
+	 */
+	if (fd >= 0 && !__fpending(o->f)) {
+		while (len) {
+			ssize_t w = write(fd, p, len);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				sb_reset(&o->sb);
+				return -EPIPE;
+			}
+			p += w;
+			len -= w;
+		}
+		sb_reset(&o->sb);
+		return 0;
+	}
+	n = fwrite(p, 1, len, o->f);
 	sb_reset(&o->sb);
 	if (n != len)
 		return -EPIPE;

@@ -240,7 +240,7 @@ char *str_hex(char *p, unsigned long long v, int width)
 	return p + n;
 }
 
-char *sb_reserve(struct strbuf *sb, size_t n)
+char *sb_reserve_slow(struct strbuf *sb, size_t n)
 {
 	if (sb->oom || sb->cap - sb->len <= n) {
 		/* sb_put_spaces() grows the buffer; its bytes are overwritten. */

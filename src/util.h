@@ -90,7 +90,13 @@ void sb_put_spaces(struct strbuf *sb, size_t n);
  * @end (within that room). The str_* writers put a number at @p and return
  * the end: "%llu", "%0*llu" (@width <= 24), "%0*llx" (@width <= 24).
  */
-char *sb_reserve(struct strbuf *sb, size_t n);
+char *sb_reserve_slow(struct strbuf *sb, size_t n);
+static inline char *sb_reserve(struct strbuf *sb, size_t n)
+{
+	if (!sb->oom && sb->cap - sb->len > n)
+		return sb->buf + sb->len;
+	return sb_reserve_slow(sb, n);
+}
 static inline void sb_commit(struct strbuf *sb, char *end)
 {
 	sb->len = end - sb->buf;

@@ -982,6 +982,8 @@ static void kput_indent(struct ktext *k, int depth)
 {
 	static const char spaces[] = "                                ";
 
+	if (!depth)
+		return;
 	if (depth > (int)sizeof(spaces) - 1)
 		depth = sizeof(spaces) - 1;
 	sb_add(k->out, spaces, depth);
@@ -1013,7 +1015,23 @@ static __u64 read_u64(const struct fmt_node *n, size_t size)
 
 	if (k > n->avail)
 		k = n->avail;
-	memcpy(&v, n->data, k);
+	/* Fixed sizes compile to one load. */
+	switch (k) {
+	case 8:
+		memcpy(&v, n->data, 8);
+		break;
+	case 4:
+		memcpy(&v, n->data, 4);
+		break;
+	case 2:
+		memcpy(&v, n->data, 2);
+		break;
+	case 1:
+		memcpy(&v, n->data, 1);
+		break;
+	default:
+		memcpy(&v, n->data, k);
+	}
 	return v;
 }
 
@@ -1800,7 +1818,7 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, struct strbuf *out)
 {
-	struct jtext j = {.btf = btf, .out = out};
+	struct jtext j;
 	struct fmt_sink sink = {
 		.begin = jbegin,
 		.end = jend,
@@ -1810,9 +1828,17 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	size_t start = out->len;
 	int r;
 
+	/* A top-level scalar needs no nesting state: the stack is left out. */
+	j.btf = btf;
+	j.out = out;
+	j.top = 0;
+	j.flat = 0;
 	r = top_scalar(c, btf, type_id, data, len, NULL, &j);
 	if (r != 1)
 		return r;
+	memset(&j, 0, sizeof(j));
+	j.btf = btf;
+	j.out = out;
 	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
 	if (r == FMT_ABORT)
 		r = 0;

@@ -110,12 +110,16 @@ static char *wall_time(const struct output *o, __u64 ts, char *p, bool rfc3339)
 	return p;
 }
 
-/* Space padding to @width from @from to @p. */
+/*
+ * Space padding to @width (at most 16) from @from to @p. Writes 16 spaces
+ * whatever the padding: the caller reserved room for them.
+ */
 static char *pad_to(char *from, char *p, size_t width)
 {
-	while ((size_t)(p - from) < width)
-		*p++ = ' ';
-	return p;
+	size_t n = p - from;
+
+	memcpy(p, "                ", 16);
+	return n < width ? from + width : p;
 }
 
 /* " (%.3f us)" of @ns / 1000.0. */
@@ -325,7 +329,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	int r;
 
 	/* "%-15s %3u %-7u %-7u %-16.16s %s" of time, cpu, tgid, tid, comm, name */
-	p = sb_reserve(sb, WALL_TIME_MAX + 3 * 11 + 16 + 5 + name_len);
+	p = sb_reserve(sb, WALL_TIME_MAX + 3 * 11 + 16 + 5 + name_len + 32);
 	if (!p)
 		return;
 	from = p;
@@ -431,7 +435,7 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			if (v->item >= tf->nitems)
 				continue;
 			ti = &tf->items[v->item];
-			if (ti->is_ret && !strcmp(ti->label, "return"))
+			if (ti->is_ret && ti->label[0] == 'r' && !strcmp(ti->label, "return"))
 				continue; /* the top-level "ret" */
 			if (any)
 				sb_addc(sb, ',');
@@ -449,7 +453,7 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		while ((v = next_val(exit, v))) {
 			const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
 
-			if (ti && ti->is_ret && !strcmp(ti->label, "return")) {
+			if (ti && ti->is_ret && ti->label[0] == 'r' && !strcmp(ti->label, "return")) {
 				sb_adds(sb, ",\"ret\":");
 				render_value(o, tf, v, true, sb);
 				done = true;

@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -57,65 +58,73 @@ static const unsigned char json_plain[256] = {
 
 void json_put_string(struct strbuf *sb, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n;
+	char *q;
 
-	sb_addc(sb, '"');
-	while (i < len) {
-		unsigned char c = p[i];
+	/* Written in place: at most 6 bytes out per byte in ("\u00XX"), and the quotes. */
+	q = len < SIZE_MAX / 8 ? sb_reserve(sb, len * 6 + 2) : NULL;
+	if (!q)
+		return;
+	*q++ = '"';
+	while (p < end) {
+		unsigned char c = *p;
 
-		/* A run of bytes that need no escaping goes out in one copy. */
 		if (json_plain[c]) {
-			n = i + 1;
-			while (n < len && json_plain[p[n]])
-				n++;
-			sb_add(sb, p + i, n - i);
-			i = n;
+			*q++ = c;
+			p++;
 			continue;
 		}
-
 		if (c >= 0x80) {
-			n = utf8_seq_len(p + i, len - i);
+			n = utf8_seq_len(p, end - p);
 			if (n) {
-				sb_put(sb, p + i, n);
-				i += n;
-			} else {
-				sb_printf(sb, "\\u%04x", c);
-				i++;
+				memcpy(q, p, n);
+				q += n;
+				p += n;
+				continue;
 			}
-			continue;
+			goto uescape;
 		}
 		switch (c) {
 		case '"':
-			sb_puts(sb, "\\\"");
-			break;
 		case '\\':
-			sb_puts(sb, "\\\\");
 			break;
 		case '\n':
-			sb_puts(sb, "\\n");
+			c = 'n';
 			break;
 		case '\t':
-			sb_puts(sb, "\\t");
+			c = 't';
 			break;
 		case '\r':
-			sb_puts(sb, "\\r");
+			c = 'r';
 			break;
 		case '\b':
-			sb_puts(sb, "\\b");
+			c = 'b';
 			break;
 		case '\f':
-			sb_puts(sb, "\\f");
+			c = 'f';
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f)
-				sb_printf(sb, "\\u%04x", c);
-			else
-				sb_putc(sb, (char)c);
+			goto uescape; /* other control bytes and DEL */
 		}
-		i++;
+		q[0] = '\\';
+		q[1] = c;
+		q += 2;
+		p++;
+		continue;
+uescape:
+		q[0] = '\\';
+		q[1] = 'u';
+		q[2] = '0';
+		q[3] = '0';
+		q[4] = hex[c >> 4];
+		q[5] = hex[c & 15];
+		q += 6;
+		p++;
 	}
-	sb_addc(sb, '"');
+	*q++ = '"';
+	sb_commit(sb, q);
 }
 
 #define JSON_MAX_EXACT (1ULL << 53)

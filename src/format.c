@@ -1478,7 +1478,8 @@ struct jtext;
  * event's integer items. Returns 1 if the value is not a scalar (walk it).
  */
 static int top_scalar(struct fmt_cache *c, const struct btf *btf, __u32 type_id,
-		      const void *data, size_t len, struct ktext *k, struct jtext *j)
+		      const void *data, size_t len, struct ktext *k, struct jtext *j,
+		      struct strbuf *out)
 {
 	const struct fmt_type *ft;
 	bool shown;
@@ -1503,6 +1504,29 @@ static int top_scalar(struct fmt_cache *c, const struct btf *btf, __u32 type_id,
 
 		if (ft->needs > n.avail)
 			return -ENODATA;
+		if (ft->word && btf_is_int(ft->t)) {
+			/* A whole-byte int: what kscalar()/jscalar() print for it. */
+			__u8 enc = btf_int_encoding(ft->t);
+			__u64 v = read_u64(&n, ft->word);
+			bool sign = enc & BTF_INT_SIGNED;
+
+			if (k) {
+				kput_name(k, &n);
+				if (sign)
+					sb_put_s64(k->out, sign_extend(v, ft->word * 8));
+				else
+					sb_put_u64(k->out, v);
+				sb_addc(k->out, '\n');
+				return 0;
+			}
+			if (!(enc & BTF_INT_BOOL) && !ft->is_char) {
+				if (sign)
+					json_put_s64(out, sign_extend(v, ft->word * 8));
+				else
+					json_put_u64(out, v);
+				return 0;
+			}
+		}
 		/* Neither returns anything but 0 for a value that is not an element. */
 		if (k)
 			kscalar(k, &n, &shown);
@@ -1526,7 +1550,7 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	size_t start = out->len;
 	int r;
 
-	r = top_scalar(c, btf, type_id, data, len, &k, NULL);
+	r = top_scalar(c, btf, type_id, data, len, &k, NULL, out);
 	if (r != 1)
 		return r;
 	/* A new generation: dry-run results are for this value's bytes only. */
@@ -1833,7 +1857,7 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	j.out = out;
 	j.top = 0;
 	j.flat = 0;
-	r = top_scalar(c, btf, type_id, data, len, NULL, &j);
+	r = top_scalar(c, btf, type_id, data, len, NULL, &j, out);
 	if (r != 1)
 		return r;
 	memset(&j, 0, sizeof(j));

@@ -6,6 +6,7 @@
  * UTF-8, and a reader can still tell which byte was there.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +57,23 @@ static const unsigned char json_plain[256] = {
 	['\\' + 1 ... 0x7e] = 1,
 };
 
+/*
+ * Whether all 8 bytes of @x are json_plain[]: no byte below 0x20 or above
+ * 0x7e, none equal to '"' or '\\' (the classic SWAR "has byte" tests, exact
+ * for "any byte").
+ */
+static inline bool plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t below = (x - ones * 0x20) & ~x & high;
+	uint64_t above = ((x + ones * (127 - 0x7e)) | x) & high;
+	uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+
+	quote = (quote - ones) & ~quote & high;
+	bslash = (bslash - ones) & ~bslash & high;
+	return !(below | above | quote | bslash);
+}
+
 void json_put_string(struct strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -69,8 +87,24 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 		return;
 	*q++ = '"';
 	while (p < end) {
-		unsigned char c = *p;
+		unsigned char c;
 
+		/* Eight plain bytes at a time, then byte by byte. */
+		while (end - p >= 8) {
+			uint64_t x;
+
+			memcpy(&x, p, 8);
+			if (!plain8(x))
+				break;
+			memcpy(q, &x, 8);
+			q += 8;
+			p += 8;
+		}
+		while (p < end && json_plain[*p])
+			*q++ = *p++;
+		if (p == end)
+			break;
+		c = *p;
 		if (json_plain[c]) {
 			*q++ = c;
 			p++;

@@ -393,6 +393,46 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	}
 }
 
+/*
+ * json_put_string() of the strings that repeat from one event to the next
+ * (comm, function name, item labels): the last encoding of each slot is
+ * kept with the bytes it encoded, and reused when the bytes are the same.
+ */
+struct jstr_memo {
+	bool valid;
+	size_t len, elen;
+	char raw[64];
+	char esc[64 * 6 + 2];
+};
+
+static void json_put_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
+{
+	size_t start = sb->len;
+
+	if (m->valid && m->len == len && !memcmp(m->raw, s, len)) {
+		sb_add(sb, m->esc, m->elen);
+		return;
+	}
+	json_put_string(sb, s, len);
+	if (len > sizeof(m->raw) || sb->oom || sb->len - start > sizeof(m->esc))
+		return;
+	memcpy(m->raw, s, len);
+	m->len = len;
+	m->elen = sb->len - start;
+	memcpy(m->esc, sb->buf + start, m->elen);
+	m->valid = true;
+}
+
+/* !strcmp(@label, "return"), inline: checked for every value of every event. */
+static inline bool is_return(const char *l)
+{
+	return l[0] == 'r' && l[1] == 'e' && l[2] == 't' && l[3] == 'u' && l[4] == 'r' &&
+	       l[5] == 'n' && !l[6];
+}
+
+/* One event printer at a time (ksnoop's output thread). */
+static struct jstr_memo memo_comm, memo_func, memo_label[8];
+
 static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		      const struct ksnoop_rec *exit, bool in_flight)
 {
@@ -420,9 +460,9 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	p = PUT(p, ",\"comm\":");
 #undef PUT
 	sb_commit(sb, p);
-	json_put_string(sb, first->comm, strnlen(first->comm, sizeof(first->comm)));
+	json_put_memo(sb, &memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
 	sb_adds(sb, ",\"func\":");
-	json_put_string(sb, tf->kf->name, strlen(tf->kf->name));
+	json_put_memo(sb, &memo_func, tf->kf->name, strlen(tf->kf->name));
 	sb_adds(sb, ",\"args\":{");
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
@@ -435,12 +475,13 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			if (v->item >= tf->nitems)
 				continue;
 			ti = &tf->items[v->item];
-			if (ti->is_ret && ti->label[0] == 'r' && !strcmp(ti->label, "return"))
+			if (ti->is_ret && is_return(ti->label))
 				continue; /* the top-level "ret" */
 			if (any)
 				sb_addc(sb, ',');
 			any = true;
-			json_put_string(sb, ti->label, strlen(ti->label));
+			json_put_memo(sb, &memo_label[v->item % ARRAY_SIZE(memo_label)], ti->label,
+				      strlen(ti->label));
 			sb_addc(sb, ':');
 			render_value(o, tf, v, true, sb);
 		}
@@ -453,7 +494,7 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		while ((v = next_val(exit, v))) {
 			const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
 
-			if (ti && ti->is_ret && ti->label[0] == 'r' && !strcmp(ti->label, "return")) {
+			if (ti && ti->is_ret && is_return(ti->label)) {
 				sb_adds(sb, ",\"ret\":");
 				render_value(o, tf, v, true, sb);
 				done = true;

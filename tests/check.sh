@@ -10,7 +10,9 @@
 # shell or VM tests, no kernels means no VM tests; the stages skipped are counted failed.
 # The last line is exactly "N passed, M failed, K skipped"; exit 1 if M > 0.
 # Env: KERNELS (default "6.1 6.12 7.2 5.10"), OUT (default build), KSNOOP (binary under
-#      test, default $OUT/ksnoop), and what the stages read.
+#      test, default $OUT/ksnoop), FUZZ_SECONDS (default 20), and what the stages read.
+#      make check SANITIZE=1 passes SANITIZE to every make below (MAKEFLAGS) and OUT=
+#      build-asan; leaks are then failures (ASAN_OPTIONS detect_leaks=1).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +20,9 @@ cd "$ROOT"
 OUT=${OUT:-build}
 export OUT
 KERNELS=${KERNELS:-6.1 6.12 7.2 5.10}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 start=$SECONDS
 passed=0 failed=0 skipped=0
 failures=()
@@ -72,9 +77,20 @@ step deps scripts/deps.sh || true
 stage "build (make)"
 step build make || true
 step workloads make workloads || true
+# The ASan+UBSan ksnoop that tests/vm/tests/60-asan.sh runs in each VM (vm.sh packs it).
+step ksnoop-asan make "$OUT/ksnoop-asan" || true
 # KSNOOP (a binary to test instead of $OUT/ksnoop) is honoured by every stage below.
 have_ksnoop=1
 [ -x "${KSNOOP:-$OUT/ksnoop}" ] || have_ksnoop=0
+
+stage "fuzz (make fuzz, ${FUZZ_SECONDS}s each)"
+# A crash, leak or sanitizer report in a harness is one failed test (run.sh counts).
+if make fuzz-build; then
+	tests fuzz fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS" || true
+else
+	echo "check: FAILED: the fuzz harnesses did not build (clang, libclang-rt-14-dev?)"
+	failed=$((failed + 1)); failures+=("fuzz (build)")
+fi
 
 stage "kernels (tests/vm/fetch-kernels.sh $KERNELS)"
 have_kernels=1

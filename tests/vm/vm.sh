@@ -14,7 +14,8 @@
 #          --timeout S    kill qemu after S seconds (default $KSNOOP_VM_TIMEOUT or 600;
 #                         0 = never; --shell never times out)
 #          --log FILE     where the console log goes (default build/vm/logs/VER-MODE.log)
-# Env:     OUT (build dir, default build), KSNOOP (binary, default $OUT/ksnoop),
+# Env:     OUT (build dir, default build), KSNOOP (binary, default $OUT/ksnoop; also packs
+#          $OUT/ksnoop-asan if it exists),
 #          KSNOOP_CACHE (kernels, default ~/.cache/ksnoop), KSNOOP_VM_TIMEOUT,
 #          KSNOOP_VM_TESTS (directory of in-VM test files, default tests/vm/tests)
 # Exit:    --run/--demo: the command's status; 124 timeout; 125 the VM never reported
@@ -123,6 +124,8 @@ top_archive() {
 	install -m 0644 "$VMSRC"/lib.sh "$VMSRC"/suite.sh "$VMSRC"/demo.sh "$tmp/ksnoop/"
 	cp "${KSNOOP_VM_TESTS:-$VMSRC/tests}"/*.sh "$tmp/ksnoop/tests/"
 	add_bin "$tmp" "$KSNOOP" /usr/local/bin/ksnoop
+	# The ASan+UBSan build (make $OUT/ksnoop-asan) for tests/vm/tests/60-asan.sh, if built.
+	[ ! -x "$OUT/ksnoop-asan" ] || add_bin "$tmp" "$OUT/ksnoop-asan" /usr/local/bin/ksnoop-asan
 	for w in "$OUT"/workload/*; do
 		[ -x "$w" ] && install -m 0755 "$w" "$tmp/usr/local/bin/"
 	done

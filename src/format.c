@@ -999,12 +999,12 @@ static void kput_delim(struct ktext *k, const struct fmt_node *n)
 
 /* How kscalar() prints the value it read. */
 enum kval {
-	KV_S64,	    /* %lld of sv */
-	KV_U64,	    /* %llu of v */
-	KV_CHAR,    /* '%c' of v */
-	KV_PTR,	    /* 0x%016llx of v */
-	KV_HEX,	    /* 0x%llx of v */
-	KV_HEX128,  /* 0x%llx%016llx of hi, v */
+	KV_S64,	   /* %lld of sv */
+	KV_U64,	   /* %llu of v */
+	KV_CHAR,   /* '%c' of v */
+	KV_PTR,	   /* 0x%016llx of v */
+	KV_HEX,	   /* 0x%llx of v */
+	KV_HEX128, /* 0x%llx%016llx of hi, v */
 };
 
 /* Fixed-width little-endian read of @size <= 8 bytes (zero past the capture). */
@@ -1477,9 +1477,8 @@ struct jtext;
  * scalar() (kscalar() for @k, jscalar() for @j): the common case of an
  * event's integer items. Returns 1 if the value is not a scalar (walk it).
  */
-static int top_scalar(struct fmt_cache *c, const struct btf *btf, __u32 type_id,
-		      const void *data, size_t len, struct ktext *k, struct jtext *j,
-		      struct strbuf *out)
+static int top_scalar(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+		      size_t len, struct ktext *k, struct jtext *j, struct strbuf *out)
 {
 	const struct fmt_type *ft;
 	bool shown;

@@ -147,7 +147,7 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 		q += 2;
 		p++;
 		continue;
-uescape:
+	uescape:
 		q[0] = '\\';
 		q[1] = 'u';
 		q[2] = '0';

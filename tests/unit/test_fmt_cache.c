@@ -14,8 +14,8 @@
 
 TEST(fmt_cache_matches_fresh)
 {
-	static const char *const names[] = { "sk_buff", "sock", "file", "net_device",
-					     "task_struct", "inode" };
+	static const char *const names[] = {"sk_buff",	  "sock",	 "file",
+					    "net_device", "task_struct", "inode"};
 	struct btf *btf = btf__load_vmlinux_btf();
 	struct strbuf fresh, kept;
 	struct fmt_cache *c;
@@ -54,10 +54,10 @@ TEST(fmt_cache_matches_fresh)
 
 				sb_reset(&fresh);
 				sb_reset(&kept);
-				r1 = json ? fmt_json(btf, ids[i], data, len, &fresh)
-					  : fmt_text(btf, ids[i], data, len, &fresh);
-				r2 = json ? fmt_json_c(c, btf, ids[i], data, len, &kept)
-					  : fmt_text_c(c, btf, ids[i], data, len, &kept);
+				r1 = json ? fmt_json(btf, ids[i], data, len, &fresh) :
+					    fmt_text(btf, ids[i], data, len, &fresh);
+				r2 = json ? fmt_json_c(c, btf, ids[i], data, len, &kept) :
+					    fmt_text_c(c, btf, ids[i], data, len, &kept);
 				if (!ASSERT_EQ(r2, r1, "return") ||
 				    !ASSERT_STREQ(sb_str(&kept), sb_str(&fresh), names[i]))
 					goto out;

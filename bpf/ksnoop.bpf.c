@@ -88,12 +88,37 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/*
+ * The scratch record of a CPU is in use (1) while a program run builds and
+ * outputs it. Another run can start on the same CPU before that one ends: a
+ * traced function called from an interrupt or softirq (tcp_v4_rcv under
+ * tcp_sendmsg's run), or a traced function this program calls itself
+ * (bpf_ringbuf_output). It would overwrite the record being built: such a
+ * nested run is dropped and counted lost instead. Nesting on one CPU is LIFO,
+ * so a plain flag suffices.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} busy SEC(".maps");
+
 static __always_inline void count(__u32 stat)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
 
 	if (c)
 		*c += 1;
+}
+
+static __always_inline void count_lost(__u32 func)
+{
+	__u64 *l = bpf_map_lookup_elem(&lost, &func);
+
+	count(KSNOOP_STAT_LOST);
+	if (l)
+		*l += 1;
 }
 
 /* Integer view of a value for predicates: 1, 2, 4 or 8 bytes, bitfield, sign. */
@@ -329,7 +354,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	struct capture_ctx c = {};
 	bool wake;
 	const struct ksnoop_plan *plan;
-	__u32 func, cpu, size, depth = 0;
+	__u32 func, cpu, size, depth = 0, key0 = 0, *inuse;
 	__u16 flags = 0, nvals = 0;
 	struct ksnoop_rec *rec;
 	struct scratch *sc;
@@ -387,10 +412,18 @@ static __always_inline int handle(void *ctx, bool is_exit)
 		}
 	}
 
+	inuse = bpf_map_lookup_elem(&busy, &key0);
+	if (!inuse)
+		return 0;
+	if (*inuse) {
+		count_lost(func);
+		return 0;
+	}
+	*inuse = 1;
 	cpu = bpf_get_smp_processor_id();
 	sc = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!sc)
-		return 0;
+		goto out;
 	rec = (void *)sc->buf;
 
 	c.ctx = ctx;
@@ -402,7 +435,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	nvals = c.nvals;
 	if (!size) {
 		if (!is_exit)
-			return 0;
+			goto out;
 		/* Return predicate failed: tell userspace to drop the pending entry. */
 		flags |= KSNOOP_R_DROP;
 		size = sizeof(*rec);
@@ -429,7 +462,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 
 	if (size > KSNOOP_SCRATCH)
-		return 0;
+		goto out;
 	/*
 	 * Waking the reader costs more than copying the values, and the reader
 	 * polls every 100 ms anyway: wake it only once the ring is a quarter full.
@@ -437,13 +470,10 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >=
 	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
 	if (bpf_ringbuf_output(&events, sc->buf, size,
-			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
-		__u64 *l = bpf_map_lookup_elem(&lost, &func);
-
-		count(KSNOOP_STAT_LOST);
-		if (l)
-			*l += 1;
-	}
+			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
+		count_lost(func);
+out:
+	*inuse = 0;
 	return 0;
 }
 

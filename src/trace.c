@@ -747,10 +747,15 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		if (o->duration > 0 && now_s() - start >= o->duration)
 			break;
 	}
-	/* Drain what is already in the ring buffer. */
-	r->deadline = 0;
-	if (!r->done)
-		ring_buffer__consume(rb);
+	/*
+	 * Drain what is already in the ring buffer, for at most 0.3 s: under a
+	 * flood the programs (still attached) refill it as fast as we read, and an
+	 * unbounded drain would never return after Ctrl-C. Say so if records were left.
+	 */
+	r->deadline = now_s() + 0.3;
+	if (!r->done && ring_buffer__consume(rb) == -EAGAIN)
+		fprintf(stderr, "ksnoop: stopped reading the ring buffer 0.3 s after the stop; "
+				"records still queued then were not shown\n");
 	report_lost(r);
 	{
 		__u64 st[KSNOOP_STAT_MAX];

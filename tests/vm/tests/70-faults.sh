@@ -1,0 +1,181 @@
+# Faults and overload: Ctrl-C under a flood, bounded memory, a consumer that stops
+# reading, functions that run in softirq context, and functions ksnoop itself triggers
+# (its own bpf() syscalls, the ring buffer helper its BPF program calls).
+# kill -9 leftovers and NULL/unreadable values are in 20-items.sh, ring buffer loss
+# accounting in 45-lost.sh. Sourced by suite.sh with lib.sh loaded.
+
+NEED_KVER=5.17	# bpf_get_func_arg_cnt(); 5.10 refuses (10-trace.sh old-kernel-refusal)
+
+# Centiseconds since boot (busybox date has no %N; /proc/uptime has 10 ms resolution).
+now_cs()
+{
+	awk '{ split($1, a, "."); printf "%d\n", a[1] * 100 + a[2] }' /proc/uptime
+}
+
+# alive PID: running, not a zombie waiting for the shell to reap it.
+alive()
+{
+	[ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# bg_tracer OUT ERR CMD...: start CMD in the background with stdout to OUT (a file or a
+# FIFO) and stderr to ERR, and wait until it says "attached" (attaching takes seconds
+# under TCG). Sets BG_PID. Returns 1 if CMD died first or 60 s passed. Background jobs
+# of a script start with SIGINT ignored; ksnoop installs its own handler, as under a
+# terminal.
+bg_tracer()
+{
+	local out=$1 err=$2 i=0
+	shift 2
+	T_LAST_CMD="$* >$out 2>$err" T_SHOWN=''
+	"$@" >"$out" 2>"$err" &
+	BG_PID=$!
+	until grep -q attached "$err"; do
+		i=$((i + 1))
+		alive "$BG_PID" && [ $i -le 600 ] || return 1
+		sleep 0.1
+	done
+}
+
+# stop_timed PID LIMIT_CS: SIGINT PID and wait up to LIMIT_CS centiseconds for it to exit.
+# Sets STOP_CS (time to exit, or -1 if it did not) and STOP_RC (its status).
+stop_timed()
+{
+	local pid=$1 limit=$2 t0 t
+	t0=$(now_cs)
+	kill -INT "$pid"
+	STOP_CS=-1
+	while :; do
+		t=$(now_cs)
+		if ! alive "$pid"; then
+			STOP_CS=$((t - t0))
+			break
+		fi
+		[ $((t - t0)) -le "$limit" ] || break
+		sleep 0.05
+	done
+	[ "$STOP_CS" != -1 ] || kill -9 "$pid" 2>/dev/null
+	wait "$pid"
+	STOP_RC=$?
+}
+
+# Under a UDP flood (ip_send_skb as often as the workload can), Ctrl-C ends ksnoop within
+# 1 s, the flood keeps running while traced, and peak RSS (VmHWM) stays bounded.
+test_sigint_flood()
+{
+	local e=/tmp/faults.err sent=/tmp/faults.sent fpid hwm
+	need_kernel_ge $NEED_KVER
+	rm -f "$sent"
+	flood 20 >"$sent" &
+	fpid=$!
+	bg_tracer /dev/null "$e" ksnoop 'ip_send_skb(skb, skb->len, return)' ||
+		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); kill "$fpid"; return; }
+	sleep 4
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$BG_PID/status")
+	alive "$fpid" || t_fail "the flood workload died while traced"
+	stop_timed "$BG_PID" 500
+	T_RC=$STOP_RC T_ERR=$(cat "$e")
+	echo "    note: ${T_PREFIX}sigint-flood: exit $STOP_CS cs after SIGINT, VmHWM ${hwm} kB"
+	[ "$STOP_CS" -ge 0 ] || t_fail "ksnoop still running 5 s after SIGINT under a flood"
+	[ "$STOP_CS" -le 100 ] || t_fail "ksnoop took ${STOP_CS}0 ms to exit after SIGINT (> 1 s)"
+	t_expect_rc 0
+	t_expect_match '^ksnoop: [0-9]+ calls shown, [0-9]+ records lost' "$T_ERR"
+	[ -n "$hwm" ] && [ "$hwm" -lt 102400 ] || t_fail "VmHWM '$hwm' kB: not under 100 MiB"
+	wait "$fpid"
+	[ "$(cat "$sent")" -gt 0 ] 2>/dev/null || t_fail "flood sent '$(cat "$sent")' datagrams"
+	rm -f "$e" "$sent"
+}
+t_run sigint-flood test_sigint_flood
+
+# Slow consumer: stdout is a pipe nobody reads for 10 s. ksnoop blocks on the pipe, the
+# ring buffer overflows in the kernel (the flood is not slowed), SIGINT arrives while it
+# is blocked; once the reader drains, ksnoop must exit (no deadlock) and report the loss.
+test_slow_consumer()
+{
+	local e=/tmp/slow.err fifo=/tmp/slow.fifo rpid fpid lost
+	need_kernel_ge $NEED_KVER
+	rm -f "$fifo" "$e"
+	mkfifo "$fifo"
+	(exec 3<"$fifo"; sleep 10; cat <&3 >/dev/null) &
+	rpid=$!
+	bg_tracer "$fifo" "$e" ksnoop 'ip_send_skb(skb)' ||
+		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); kill "$rpid"; return; }
+	flood 4 >/dev/null &
+	fpid=$!
+	sleep 5
+	# The reader has not started yet (10 s): ksnoop is blocked writing, or its ring is full.
+	stop_timed "$BG_PID" 2500
+	T_RC=$STOP_RC T_ERR=$(cat "$e")
+	wait "$fpid" "$rpid"
+	# ksnoop may also end at once: SIGINT interrupts the blocked write.
+	echo "    note: ${T_PREFIX}slow-consumer: exit $STOP_CS cs after SIGINT (reader starts at ~500)"
+	[ "$STOP_CS" -ge 0 ] || t_fail "ksnoop still running 25 s after SIGINT with a drained pipe"
+	t_expect_rc 0
+	lost=$(printf '%s\n' "$T_ERR" | sed -n 's/^ksnoop: [0-9]* calls shown, \([0-9]*\) records lost.*/\1/p')
+	[ "$lost" -gt 0 ] 2>/dev/null || t_fail "summary records lost is '$lost', expected > 0"
+	rm -f "$fifo" "$e"
+}
+t_run slow-consumer test_slow_consumer
+
+# tcp_v4_rcv runs in the NET_RX softirq (loopback delivery); run_timer_softirq in the
+# TIMER softirq, on every tick whatever runs.
+test_softirq()
+{
+	local n
+	need_kernel_ge $NEED_KVER
+	t_trace 15 'tcpconn 5' ksnoop 'tcp_v4_rcv(skb->len, return)'
+	t_expect_rc 0
+	n=$(printf '%s\n' "$T_OUT" | grep -Ec ' tcp_v4_rcv( |$)')
+	# 5 connections: SYN, ACK and data at least, each received through tcp_v4_rcv.
+	[ "$n" -ge 15 ] || t_fail "$n tcp_v4_rcv calls for 5 TCP connections, expected >= 15"
+	t_expect_match '^ +skb->len = \(unsigned int\)[0-9]+$'
+	t_trace 10 'sleep 2' ksnoop -j run_timer_softirq
+	t_expect_rc 0
+	n=$(printf '%s\n' "$T_OUT" | grep -c '"func":"run_timer_softirq"')
+	[ "$n" -ge 1 ] || t_fail "no run_timer_softirq call in 10 s"
+}
+t_run softirq test_softirq
+
+# ksnoop's own bpf() syscalls (stats map reads while tracing) are traced like any other
+# call. vfs_write feeds back: each event ksnoop writes is a vfs_write call, traced, written
+# out, and so on, as fast as ksnoop can go; it must still stop on SIGINT.
+test_self_syscalls()
+{
+	need_kernel_ge $NEED_KVER
+	t_trace 12 'udpsend 2 10' ksnoop -j __x64_sys_bpf
+	t_expect_rc 0
+	t_expect_match '"comm":"ksnoop","func":"__x64_sys_bpf"'
+	t_expect_match '^\{"type":"summary"'
+	t_trace 10 'true' ksnoop -j 'vfs_write(count, return)'
+	t_expect_rc 0
+	t_expect_match '"comm":"ksnoop","func":"vfs_write"'
+	t_expect_match '^\{"type":"summary"'
+}
+t_run self-syscalls test_self_syscalls
+
+# bpf_ringbuf_output is called by ksnoop's own BPF program: tracing it next to ip_send_skb
+# makes the program run inside its own run on the same CPU. The nested run must neither
+# loop (the kernel refuses a program re-entering itself: a recursion miss) nor overwrite
+# the record being built (the program drops it, counted lost): every ip_send_skb call is
+# shown with its own value, and whatever was dropped is reported in the stream and in
+# the summary with equal counts.
+test_self_ringbuf()
+{
+	local rec summ n lsum lost
+	need_kernel_ge $NEED_KVER
+	t_trace 15 'udpsend 3 10' ksnoop -j 'ip_send_skb(skb->len)' bpf_ringbuf_output
+	t_expect_rc 0
+	n=$(printf '%s\n' "$T_OUT" | grep -c '"func":"ip_send_skb","args":{"skb->len":38}')
+	t_expect_eq 3 "$n" "ip_send_skb calls with skb->len 38 (10 + 8 UDP + 20 IP)"
+	lost=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"summary".*"lost":\([0-9]*\).*/\1/p')
+	lsum=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"lost","count":\([0-9]*\),"reason":"ringbuf".*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	t_expect_eq "$lost" "$lsum" "lost: summary vs in-stream lost records"
+	summ=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"summary".*"recursion_misses":\([0-9]*\).*/\1/p')
+	rec=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"lost","count":\([0-9]*\),"reason":"recursion".*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	[ $((lost + summ)) -gt 0 ] 2>/dev/null ||
+		t_fail "nothing dropped (lost '$lost', recursion_misses '$summ'): were the nested runs shown?"
+	t_expect_eq "$summ" "$rec" "recursion misses: summary vs in-stream lost records"
+}
+t_run self-ringbuf test_self_ringbuf

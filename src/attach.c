@@ -332,6 +332,7 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	rlim_t want;
 	int err, i, ncpus;
 	__u32 pages;
+	double t0;
 
 	memset(t, 0, sizeof(*t));
 	t->funcs = funcs;
@@ -405,7 +406,10 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 			bpf_program__set_autoload(skel->progs.ksnoop_exit, false);
 	}
 
+	t0 = mono_s();
 	err = ksnoop_bpf__load(skel);
+	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
+	t0 = mono_s();
 	if (err) {
 		if (err == -EPERM && have_bpf_caps())
 			pr_error_hint("ksnoop needs fentry/fexit; 'make demo' shows ksnoop in a VM",
@@ -428,6 +432,7 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 			return err;
 		}
 	}
+	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
 	if (!t->multi) {
 		err = func_info_get(skel->progs.ksnoop_entry, &t->finfo[0]);
 		if (!err && !o->entry_only)
@@ -536,8 +541,13 @@ int tracer_attach(struct tracer *t)
 	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
 	int i, err;
 
-	if (t->multi)
-		return attach_multi(t);
+	if (t->multi) {
+		double t0 = mono_s();
+
+		err = attach_multi(t);
+		pr_info(2, "multi links created in %.3f s\n", mono_s() - t0);
+		return err;
+	}
 	for (i = 0; i < t->nfuncs; i++) {
 		if (tty && verbosity >= 0 && (i % 16 == 0))
 			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The floor for attaching to many functions, for `make bench`: a trivial tracing
+ * program (r0 = 0; exit) attached to each BTF id read from FILE (one decimal id a line),
+ * with nothing else going on: no BTF, no maps, no object parsing.
+ *
+ *   bare-attach fentry FILE        per function: load + link (BPF_TRACE_FENTRY)
+ *   bare-attach both FILE          per function: fexit load + link, then fentry (what
+ *                                  ksnoop does without --entry)
+ *   bare-attach multi FILE         one FENTRY_MULTI program, one link over every id
+ *   bare-attach multi-both FILE    FEXIT_MULTI then FENTRY_MULTI links (ksnoop's default)
+ *
+ * Prints "bare MODE n=N failed=F load=S link=S total=S detach=S" (seconds; detach =
+ * closing every fd). Raw bpf(2) syscalls so it links statically without libbpf; the
+ * multi-link layout is the 7.x one (see /work/shared/KERNEL-LAB.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+
+#define FENTRY_MULTI 59
+#define FEXIT_MULTI 60
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int prog_load(int attach_type, __u32 btf_id)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_TRACING;
+	a.insns = (unsigned long)insns;
+	a.insn_cnt = 2;
+	a.license = (unsigned long)"GPL";
+	a.expected_attach_type = attach_type;
+	a.attach_btf_id = btf_id;
+	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+static int link_one(int prog_fd, int attach_type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = prog_fd;
+	a.link_create.attach_type = attach_type;
+	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+}
+
+static int link_multi(int prog_fd, int attach_type, __u32 *ids, int n)
+{
+	struct {
+		__u32 prog_fd, target_fd, attach_type, flags;
+		__aligned_u64 ids, cookies;
+		__u32 cnt;
+	} *lc;
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	lc = (void *)&a.link_create;
+	lc->prog_fd = prog_fd;
+	lc->attach_type = attach_type;
+	lc->ids = (unsigned long)ids;
+	lc->cnt = n;
+	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+}
+
+int main(int argc, char **argv)
+{
+	double t0, tl = 0, tk = 0, t, total;
+	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd;
+	__u32 *ids = malloc(cap * sizeof(*ids));
+	int *fds;
+	struct rlimit rl;
+	const char *mode;
+	unsigned int id;
+	FILE *f;
+
+	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
+		fprintf(stderr, "usage: bare-attach fentry|both|multi|multi-both FILE\n");
+		return 2;
+	}
+	mode = argv[1];
+	while (fscanf(f, "%u", &id) == 1) {
+		if (n == cap)
+			ids = realloc(ids, (cap *= 2) * sizeof(*ids));
+		ids[n++] = id;
+	}
+	fds = malloc(sizeof(int) * (4 * n + 4));
+	rl.rlim_cur = rl.rlim_max = 4 * n + 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		perror("setrlimit");
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+
+	t0 = now();
+	if (!strncmp(mode, "multi", 5)) {
+		static const int types[] = { FEXIT_MULTI, FENTRY_MULTI };
+
+		for (k = strcmp(mode, "multi-both") ? 1 : 0; k < 2; k++) {
+			t = now();
+			fd = prog_load(types[k], 0);
+			tl += now() - t;
+			if (fd < 0) {
+				fprintf(stderr, "bare: load multi %d: %s\n", types[k], strerror(errno));
+				return 1;
+			}
+			fds[nfd++] = fd;
+			t = now();
+			lfd = link_multi(fd, types[k], ids, n);
+			tk += now() - t;
+			if (lfd < 0) {
+				fprintf(stderr, "bare: multi link over %d ids: %s\n", n, strerror(errno));
+				return 1;
+			}
+			fds[nfd++] = lfd;
+		}
+	} else {
+		static const int types[] = { BPF_TRACE_FEXIT, BPF_TRACE_FENTRY };
+		int first = strcmp(mode, "both") ? 1 : 0;
+
+		for (i = 0; i < n; i++) {
+			for (k = first; k < 2; k++) {
+				t = now();
+				fd = prog_load(types[k], ids[i]);
+				tl += now() - t;
+				if (fd < 0) {
+					failed++;
+					break;
+				}
+				t = now();
+				lfd = link_one(fd, types[k]);
+				tk += now() - t;
+				if (lfd < 0) {
+					close(fd);
+					failed++;
+					break;
+				}
+				fds[nfd++] = fd;
+				fds[nfd++] = lfd;
+			}
+		}
+	}
+	total = now() - t0;
+	t = now();
+	/* Links first (the last fd of each pair), then programs. */
+	for (i = nfd - 1; i >= 0; i -= 2)
+		close(fds[i]);
+	for (i = nfd - 2; i >= 0; i -= 2)
+		close(fds[i]);
+	printf("bare %s n=%d failed=%d load=%.3f link=%.3f total=%.3f detach=%.3f\n", mode, n,
+	       failed, tl, tk, total, now() - t);
+	return 0;
+}

@@ -1,0 +1,168 @@
+# In-VM part of the mass-attach benchmark (busybox ash; run by tests/bench/run-attach.sh
+# through vm.sh --peers --run). For each function set: ksnoop's time from launch to its
+# "attached" line and from SIGINT to exit, its peak RSS, bpftrace attaching kfunc: probes
+# to the same functions (an explicit list: a kfunc: wildcard aborts on the first function
+# it cannot load), and bare-attach (tests/bench/bare-attach.c) over the same BTF ids.
+#
+# Inputs (set before this text): SETS ("tcp" and/or "big"), BPFTRACE_SETS (sets bpftrace
+# runs on; it needs minutes per thousand functions), BIG_MIN (functions in "big").
+# Result lines:
+#   R set NAME N SPECS...                       the functions of a set (N traceable)
+#   R ksnoop NAME MODE N_ATTACHED BACKEND ATTACH_S LINE_S DETACH_S HWM_KB
+#   R bpftrace NAME N ATTACH_S DETACH_S HWM_KB STATUS
+#   R bare NAME MODE N FAILED LOAD_S LINK_S TOTAL_S DETACH_S
+# Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
+# ticks, polled every 50 ms); DETACH_S = SIGINT to exit.
+
+T=/tmp/ba
+mkdir -p $T
+ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null
+echo "bench-attach: kernel $(uname -r), SETS=$SETS BPFTRACE_SETS=$BPFTRACE_SETS, ulimit -n $(ulimit -n)"
+
+up() { cut -d' ' -f1 /proc/uptime; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# BTF ids of every FUNC in vmlinux: "name id".
+bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+	awk '$2 == "FUNC" { n = $3; gsub(/\047/, "", n); id = $1; gsub(/[][]/, "", id); print n, id }' \
+	>$T/ids.all
+
+# names SPEC...: the traceable functions the SPECs select, one a line.
+names()
+{
+	ksnoop info "$@" 2>/dev/null | sed -n 's/^[^(]*[ *]\([A-Za-z_][A-Za-z_0-9]*\)(.*/\1/p' | sort -u
+}
+
+# wait_line FILE ERE PID: until FILE has a line matching ERE or PID ended; 0 if seen.
+wait_line()
+{
+	while ! grep -Eq "$2" "$1" 2>/dev/null; do
+		alive "$3" || return 1
+		sleep 0.05
+	done
+}
+
+# alive PID: running (an exited child stays a zombie until waited for).
+alive()
+{
+	local st
+	st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# stop PID: SIGINT, wait for the exit; prints the seconds it took, "-" if it had ended.
+stop()
+{
+	local t0
+	alive "$1" || { echo -; return; }
+	t0=$(up)
+	kill -INT "$1"
+	while alive "$1"; do sleep 0.02; done
+	sub "$t0" "$(up)"
+}
+
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+
+run_ksnoop()
+{
+	local name=$1 mode=$2 t0 pid line att n be det h
+	shift 2
+	t0=$(up)
+	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
+	ksnoop ${VV:+-vv} $mode "$@" >/dev/null 2>$T/k.err &
+	pid=$!
+	if ! wait_line $T/k.err 'attached [0-9]+ function' $pid; then
+		echo "R note ksnoop $name $mode failed: $(head -3 $T/k.err | tr '\n' ' ')"
+		wait $pid
+		return
+	fi
+	line=$(sub "$t0" "$(up)")
+	sleep 1
+	h=$(hwm $pid)
+	det=$(stop $pid)
+	wait $pid
+	echo "  ksnoop exit status $?; stderr: $(grep '^ksnoop:' $T/k.err | tail -n 3 | tr '\n' '|')"
+	n=$(sed -n 's/.*attached \([0-9]*\) function.*/\1/p' $T/k.err)
+	att=$(sed -n 's/.*attached [0-9]* functions* in \([0-9.]*\) s.*/\1/p' $T/k.err)
+	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' $T/k.err)
+	grep 'attach timing\|detached in\|load timing\|multi link' $T/k.err | sed 's/^/  /'
+	echo "R ksnoop $name ${mode:-default} $n $be $att $line $det ${h:-0}"
+}
+
+run_bpftrace()
+{
+	local name=$1 n t0 pid att det h st=ok
+	n=$(wc -l <$T/names.$name)
+	# BEGIN fires once every probe is attached.
+	{
+		printf 'BEGIN { printf("ready\\n"); }\n'
+		sed 's/^/kfunc:/' $T/names.$name | paste -sd, -
+		printf ' { }\n'
+	} >$T/bt.$name
+	t0=$(up)
+	bpftrace -B none $T/bt.$name >$T/bt.out 2>$T/bt.err &
+	pid=$!
+	if ! wait_line $T/bt.out '^ready' $pid; then
+		echo "R note bpftrace $name failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')"
+		wait $pid
+		echo "R bpftrace $name $n - - 0 failed"
+		return
+	fi
+	att=$(sub "$t0" "$(up)")
+	h=$(hwm $pid)
+	det=$(stop $pid)
+	wait $pid
+	echo "R bpftrace $name $n $att $det ${h:-0} $st"
+}
+
+run_bare()
+{
+	local name=$1 mode=$2 r
+	awk 'NR == FNR { want[$1] = 1; next } ($1 in want) { print $2 }' \
+		$T/names.$name $T/ids.all >$T/ids.$name
+	r=$(bare-attach "$mode" $T/ids.$name 2>&1)
+	echo "  $r"
+	echo "$r" | awk -v s="$name" -v m="$mode" '/^bare / {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print "R bare", s, m, v["n"], v["failed"], v["load"], v["link"], v["total"], v["detach"] }'
+}
+
+multi=0
+ksnoop features 2>/dev/null | grep -qi 'multi.*\(yes\|ok\)' && multi=1
+[ -n "$(uname -r | grep '^7\.')" ] && multi=1
+
+for set in $SETS; do
+	case $set in
+	tcp) specs="tcp_*" ;;
+	big)
+		# Disjoint prefixes until BIG_MIN traceable functions.
+		specs="" n=0
+		: >$T/names.acc
+		for g in 'tcp_*' 'ext4_*' 'security_*' '__x64_sys_*' 'ip_*' 'udp_*' 'sock_*' \
+			'inet_*' 'vfs_*' 'blk_*' 'pci_*' 'acpi_*' 'kmem_*' 'netif_*' 'dev_*' \
+			'xfs_*' 'nfs_*' 'scsi_*' 'usb_*' 'drm_*'; do
+			[ "$n" -ge "${BIG_MIN:-2000}" ] && break
+			specs="$specs $g"
+			names "$g" >>$T/names.acc
+			n=$(sort -u $T/names.acc | wc -l)
+		done ;;
+	esac
+	# shellcheck disable=SC2086
+	names $specs >$T/names.$set
+	echo "R set $set $(wc -l <$T/names.$set) $specs"
+	set -f
+	# shellcheck disable=SC2086
+	run_ksnoop $set "" $specs
+	# shellcheck disable=SC2086
+	run_ksnoop $set --entry $specs
+	set +f
+	if [ $multi = 1 ]; then
+		run_bare $set multi-both
+		run_bare $set multi
+	else
+		run_bare $set both
+		run_bare $set fentry
+	fi
+	case " $BPFTRACE_SETS " in *" $set "*) run_bpftrace $set ;; esac
+done
+echo "bench-attach: done"

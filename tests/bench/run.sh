@@ -242,5 +242,8 @@ done
 	done
 } >"$BENCH/report.txt"
 cat "$BENCH/report.txt"
+# Attaching hundreds to thousands of functions (globs): its own VMs, 6.12 and 7.2.
+tests/bench/run-attach.sh || fail=1
+cat "$BENCH/attach-report.txt" >>"$BENCH/report.txt"
 echo "bench: report saved to $BENCH/report.txt" >&2
 exit $fail

@@ -53,7 +53,7 @@ static void die(const char *what, const char *detail)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct resolve_opts opts = { .string_size = 64 };
+	struct resolve_opts opts = {.string_size = 64};
 	struct parse_error perr;
 	struct resolve_err rerr;
 	const struct kfunc *kf;

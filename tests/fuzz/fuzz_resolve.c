@@ -27,8 +27,8 @@ static struct kbtf kb;
 
 /* Common functions with pointer, scalar, string and struct arguments. */
 static const char *const fallback[] = {
-	"ip_send_skb", "tcp_sendmsg", "do_sys_openat2", "vfs_read",
-	"__netif_receive_skb_core", "tcp_v4_rcv", "kfree_skb_reason", "do_nanosleep",
+	"ip_send_skb", "tcp_sendmsg",	   "do_sys_openat2", "vfs_read", "__netif_receive_skb_core",
+	"tcp_v4_rcv",  "kfree_skb_reason", "do_nanosleep",
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -66,7 +66,7 @@ test_sigint_flood()
 	local e=/tmp/faults.err sent=/tmp/faults.sent fpid hwm
 	need_kernel_ge $NEED_KVER
 	rm -f "$sent"
-	flood 20 >"$sent" &
+	flood 12 >"$sent" &
 	fpid=$!
 	bg_tracer /dev/null "$e" ksnoop 'ip_send_skb(skb, skb->len, return)' ||
 		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); kill "$fpid"; return; }

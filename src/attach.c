@@ -483,8 +483,9 @@ static int prog_for(struct tracer *t, struct bpf_program *prog, const struct fun
 
 static int attach_one(struct tracer *t, int i)
 {
-	const struct tfunc *tf = &t->funcs[i];
+	static const int order[] = { FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG };
 	int err, btf_fd = -1, fd;
+	size_t k;
 
 	double t0 = mono_s(), t1;
 
@@ -530,10 +531,34 @@ static int attach_one(struct tracer *t, int i)
 fail:
 	if (btf_fd >= 0)
 		close(btf_fd);
+	/* Undo this function's half-done attach (its exit link may exist). */
+	for (k = 0; k < FD_PER_FUNC; k++) {
+		int *p = fd_of(t, (int)i, order[k]);
+
+		if (*p >= 0)
+			close(*p);
+		*p = -1;
+	}
+	return err;
+}
+
+/*
+ * The kernel refused this one function rather than failing as a whole: e.g. x86
+ * trampolines before 6.6 take at most 6 arguments (ENOTSUPP, 524), which BTF alone
+ * does not tell. Like the multi link's bisection, skip it and go on.
+ */
+static bool refused_by_kernel(int err)
+{
+	return err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP || err == -EINVAL ||
+	       err == -E2BIG || err == -ENOENT || err == -ESRCH || err == -EBUSY;
+}
+
+static void attach_error(const struct tfunc *tf, int err)
+{
 	pr_error_hint(err == -EMFILE ? "too many open files: raise 'ulimit -n'"
 				     : "the function may be inlined, notrace, or not attachable by fentry",
-		      "cannot attach to '%s': %s", tf->kf->name, strerror(-err));
-	return err;
+		      "cannot attach to '%s': %s", tf->kf->name,
+		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
 }
 
 int tracer_attach(struct tracer *t)
@@ -552,9 +577,22 @@ int tracer_attach(struct tracer *t)
 		if (tty && verbosity >= 0 && (i % 16 == 0))
 			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
 		err = attach_one(t, i);
-		if (err)
+		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
+			pr_info(1, "skipping %s: the kernel refused it (%s)\n", t->funcs[i].kf->name,
+				err == -524 ? "ENOTSUPP" : strerror(-err));
+			t->nskipped++;
+			continue;
+		}
+		if (err) {
+			attach_error(&t->funcs[i], err);
 			return err;
+		}
 		t->nattached++;
+	}
+	if (!t->nattached) {
+		pr_error_hint("run with -v to see each function's error",
+			      "the kernel refused every function (%d)", t->nskipped);
+		return -EINVAL;
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");

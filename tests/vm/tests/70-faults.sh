@@ -61,29 +61,47 @@ stop_timed()
 
 # Under a UDP flood (ip_send_skb as often as the workload can), Ctrl-C ends ksnoop within
 # 1 s, the flood keeps running while traced, and peak RSS (VmHWM) stays bounded.
-test_sigint_flood()
+# Exit takes up to 0.1 s (poll) + 0.3 s (bounded drain) + detach, about 0.5 s under TCG on
+# 6.1; a host busy with other VMs can stretch that, so a slow exit is measured once more
+# (said in the details) and the test fails only if both runs took over 1 s.
+sigint_flood_once()
 {
-	local e=/tmp/faults.err sent=/tmp/faults.sent fpid hwm
-	need_kernel_ge $NEED_KVER
+	local e=/tmp/faults.err sent=/tmp/faults.sent fpid
 	rm -f "$sent"
 	flood 12 >"$sent" &
 	fpid=$!
 	bg_tracer /dev/null "$e" ksnoop 'ip_send_skb(skb, skb->len, return)' ||
-		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); kill "$fpid"; return; }
+		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); kill "$fpid"; return 1; }
 	sleep 4
-	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$BG_PID/status")
+	HWM=$(awk '/^VmHWM:/ { print $2 }' "/proc/$BG_PID/status")
 	alive "$fpid" || t_fail "the flood workload died while traced"
 	stop_timed "$BG_PID" 500
 	T_RC=$STOP_RC T_ERR=$(cat "$e")
-	echo "    note: ${T_PREFIX}sigint-flood: exit $STOP_CS cs after SIGINT, VmHWM ${hwm} kB"
-	[ "$STOP_CS" -ge 0 ] || t_fail "ksnoop still running 5 s after SIGINT under a flood"
-	[ "$STOP_CS" -le 100 ] || t_fail "ksnoop took ${STOP_CS}0 ms to exit after SIGINT (> 1 s)"
-	t_expect_rc 0
-	t_expect_match '^ksnoop: [0-9]+ calls shown, [0-9]+ records lost' "$T_ERR"
-	[ -n "$hwm" ] && [ "$hwm" -lt 102400 ] || t_fail "VmHWM '$hwm' kB: not under 100 MiB"
+	echo "    note: ${T_PREFIX}sigint-flood: exit $STOP_CS cs after SIGINT, VmHWM ${HWM} kB"
+	# Killed after 5 s: no status or summary to check (the caller fails the test).
+	if [ "$STOP_CS" -ge 0 ]; then
+		t_expect_rc 0
+		t_expect_match '^ksnoop: [0-9]+ calls shown, [0-9]+ records lost' "$T_ERR"
+	fi
+	[ -n "$HWM" ] && [ "$HWM" -lt 102400 ] || t_fail "VmHWM '$HWM' kB: not under 100 MiB"
 	wait "$fpid"
 	[ "$(cat "$sent")" -gt 0 ] 2>/dev/null || t_fail "flood sent '$(cat "$sent")' datagrams"
 	rm -f "$e" "$sent"
+}
+
+test_sigint_flood()
+{
+	local first
+	need_kernel_ge $NEED_KVER
+	sigint_flood_once || return
+	[ "$STOP_CS" -ge 0 ] && [ "$STOP_CS" -le 100 ] && return
+	first=$STOP_CS
+	t_detail "note: exit took $first cs (-1: over 5 s) after SIGINT; measuring once more"
+	sigint_flood_once || return
+	[ "$STOP_CS" -ge 0 ] ||
+		t_fail "ksnoop still running 5 s after SIGINT under a flood (first run: $first cs)"
+	[ "$STOP_CS" -le 100 ] ||
+		t_fail "ksnoop took ${STOP_CS}0 ms to exit after SIGINT (> 1 s; first run: $first cs)"
 }
 t_run sigint-flood test_sigint_flood
 

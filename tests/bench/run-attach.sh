@@ -62,7 +62,7 @@ report()
 			printf "\nset %s: %d traceable functions:%s\n", s, n[s], specs[s]
 			printf "%-28s %6s %9s %9s %9s %8s %9s %8s\n", "tool", "funcs", "attach s",
 			       "launch s", "funcs/s", "detach s", "peak MiB", "backend"
-			bfps = fps(bn[s], ba[s])
+			bfps = (s in bn) ? fps(bn[s], ba[s]) : 0
 			for (m = 1; m <= 2; m++) {
 				mode = m == 1 ? "default" : "--entry"
 				k = s "/" mode
@@ -70,7 +70,7 @@ report()
 				printf "%-28s %6d %9.2f %9.2f %9.0f %8s %9.1f %8s\n", "ksnoop " mode, kn[k],
 				       ka[k], kl[k], fps(kn[k], ka[k]), kd[k], kh[k] / 1024, kb[k]
 			}
-			if (s in bn)
+			if ((s in bn) && bn[s] > 0)
 				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kfunc: (1 prog/fn)",
 				       bn[s], "-", ba[s], bfps, bd[s], bh[s] / 1024
 			for (m = 1; m <= 4; m++) {

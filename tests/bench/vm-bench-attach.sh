@@ -83,7 +83,8 @@ run_ksnoop()
 	wait $pid
 	echo "  ksnoop exit status $?; stderr: $(grep '^ksnoop:' $T/k.err | tail -n 3 | tr '\n' '|')"
 	# What the kernel refused in a multi link (bisected by ksnoop), left out for bare.
-	sed -n 's/^skipping \([^:]*\): the kernel refused.*/\1/p' $T/k.err >>$T/refused.$name
+	sed -n -e 's/^skipping \([^:]*\): the kernel refused.*/\1/p' \
+		-e 's/^skipping \([^:]*\): it does not return.*/\1/p' $T/k.err >>$T/refused.$name
 	n=$(sed -n 's/.*attached \([0-9]*\) function.*/\1/p' $T/k.err)
 	att=$(sed -n 's/.*attached [0-9]* functions* in \([0-9.]*\) s.*/\1/p' $T/k.err)
 	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' $T/k.err)

@@ -147,10 +147,10 @@ test_softirq()
 	# 5 connections: SYN, ACK and data at least, each received through tcp_v4_rcv.
 	[ "$n" -ge 15 ] || t_fail "$n tcp_v4_rcv calls for 5 TCP connections, expected >= 15"
 	t_expect_match '^ +skb->len = \(unsigned int\)[0-9]+$'
-	t_trace 10 'sleep 2' ksnoop -j run_timer_softirq
+	t_trace 7 'true' ksnoop -j run_timer_softirq
 	t_expect_rc 0
 	n=$(printf '%s\n' "$T_OUT" | grep -c '"func":"run_timer_softirq"')
-	[ "$n" -ge 1 ] || t_fail "no run_timer_softirq call in 10 s"
+	[ "$n" -ge 1 ] || t_fail "no run_timer_softirq call in 7 s"
 }
 t_run softirq test_softirq
 
@@ -164,7 +164,7 @@ test_self_syscalls()
 	t_expect_rc 0
 	t_expect_match '"comm":"ksnoop","func":"__x64_sys_bpf"'
 	t_expect_match '^\{"type":"summary"'
-	t_trace 10 'true' ksnoop -j 'vfs_write(count, return)'
+	t_trace 7 'true' ksnoop -j 'vfs_write(count, return)'
 	t_expect_rc 0
 	t_expect_match '"comm":"ksnoop","func":"vfs_write"'
 	t_expect_match '^\{"type":"summary"'
@@ -182,6 +182,9 @@ test_self_ringbuf()
 	local rec summ n lsum lost
 	need_kernel_ge $NEED_KVER
 	t_trace 15 'udpsend 3 10' ksnoop -j 'ip_send_skb(skb->len)' bpf_ringbuf_output
+	# 7.2 builds the ring buffer helpers notrace: nothing can nest there.
+	! printf '%s\n' "$T_ERR" | grep -q "'bpf_ringbuf_output' cannot be traced" ||
+		t_skip "bpf_ringbuf_output is not traceable on $(kver)"
 	t_expect_rc 0
 	n=$(printf '%s\n' "$T_OUT" | grep -c '"func":"ip_send_skb","args":{"skb->len":38}')
 	t_expect_eq 3 "$n" "ip_send_skb calls with skb->len 38 (10 + 8 UDP + 20 IP)"

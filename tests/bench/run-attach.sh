@@ -6,7 +6,8 @@
 # VM boot. The in-VM work is tests/bench/vm-bench-attach.sh.
 #
 # Env: OUT (default build), ATTACH_KERNELS (default "6.12 7.2"),
-#      ATTACH_BIG_BPFTRACE=1 also runs bpftrace on the 2,000-function set (minutes).
+#      ATTACH_BIG_BPFTRACE=1 also runs bpftrace on the 2,000-function set (minutes),
+#      ATTACH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run.
 # Per-function kernels (before 7.x) run 'tcp_*' only: at ~0.1 s a function for ksnoop and
 # more for bpftrace under TCG, 2,000 functions would take over ten minutes per tool.
 # Output: $OUT/bench/attach-report.txt; raw lines in $OUT/bench/attach-raw-VER.txt.
@@ -18,10 +19,12 @@ OUT=${OUT:-build}
 BENCH=$OUT/bench
 KERNELS=${ATTACH_KERNELS:-6.12 7.2}
 mkdir -p "$BENCH" "$OUT/workload"
-# vm.sh packs every program in $OUT/workload into the VM.
-gcc -O2 -Wall -static -o "$OUT/workload/bare-attach" tests/bench/bare-attach.c
-# shellcheck disable=SC2086
-tests/vm/fetch-kernels.sh $KERNELS >&2
+if [ "${ATTACH_REPORT_ONLY:-0}" != 1 ]; then
+	# vm.sh packs every program in $OUT/workload into the VM.
+	gcc -O2 -Wall -static -o "$OUT/workload/bare-attach" tests/bench/bare-attach.c
+	# shellcheck disable=SC2086
+	tests/vm/fetch-kernels.sh $KERNELS >&2
+fi
 
 run_vm()
 {
@@ -100,7 +103,7 @@ report()
 
 fail=0
 for ver in $KERNELS; do
-	run_vm "$ver" || fail=1
+	[ "${ATTACH_REPORT_ONLY:-0}" = 1 ] || run_vm "$ver" || fail=1
 done
 {
 	cat <<EOF

@@ -113,7 +113,7 @@ $(OUT)/tests/unit: $(TEST_OBJS) $(OUT)/libksnoop.a
 # build from the sources in one step (gcc links libasan/libubsan dynamically: vm.sh packs
 # what ldd names).
 ASAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(OUT)/ksnoop-asan: $(SRCS) $(wildcard src/*.h include/*.h) | $(OUT)/ksnoop.skel.h
+$(OUT)/ksnoop-asan: $(SRCS) $(wildcard src/*.h include/*.h) $(OUT)/ksnoop.skel.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ASAN_CFLAGS) -o $@ $(SRCS) $(LIBS)
 
@@ -128,7 +128,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	       -DKSNOOP_VERSION='"$(VERSION)"' -DKSNOOP_GIT_REV='"$(GIT_REV)"'
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h include/*.h) | $(OUT)/ksnoop.skel.h
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h include/*.h) $(OUT)/ksnoop.skel.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)

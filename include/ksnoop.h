@@ -10,24 +10,24 @@
 #ifndef __KSNOOP_H
 #define __KSNOOP_H
 
-#define KSNOOP_MAX_ITEMS	8	/* items per function spec */
-#define KSNOOP_MAX_STEPS	8	/* pointer dereferences per item */
-#define KSNOOP_MAX_ARGS		12	/* register slots read by bpf_get_func_arg */
-#define KSNOOP_MAX_VALUE	2048	/* bytes copied (or text formatted) per item */
-#define KSNOOP_MAX_FUNCS	65536	/* entries in the plans map */
-#define KSNOOP_MAX_DEPTH	64	/* nested traced calls tracked per thread */
-#define KSNOOP_TASK_COMM_LEN	16
+#define KSNOOP_MAX_ITEMS     8	   /* items per function spec */
+#define KSNOOP_MAX_STEPS     8	   /* pointer dereferences per item */
+#define KSNOOP_MAX_ARGS	     12	   /* register slots read by bpf_get_func_arg */
+#define KSNOOP_MAX_VALUE     2048  /* bytes copied (or text formatted) per item */
+#define KSNOOP_MAX_FUNCS     65536 /* entries in the plans map */
+#define KSNOOP_MAX_DEPTH     64	   /* nested traced calls tracked per thread */
+#define KSNOOP_TASK_COMM_LEN 16
 
 /* Item base: an argument register slot 0..11, or the return value. */
-#define KSNOOP_BASE_RET		0xff
+#define KSNOOP_BASE_RET 0xff
 
 enum ksnoop_item_flags {
-	KSNOOP_I_MEM	= 1 << 0, /* value lives in memory at ptr+off; else it is the base itself */
-	KSNOOP_I_STR	= 1 << 1, /* final value is a char *: copy the NUL-terminated string */
-	KSNOOP_I_PRED	= 1 << 2, /* item carries a predicate */
-	KSNOOP_I_SIGNED	= 1 << 3, /* predicate compares as signed */
-	KSNOOP_I_HIDE	= 1 << 4, /* predicate-only item: evaluate, do not emit */
-	KSNOOP_I_KFMT	= 1 << 5, /* --kernel-format: bpf_snprintf_btf() the value */
+	KSNOOP_I_MEM = 1 << 0,	  /* value lives in memory at ptr+off; else it is the base itself */
+	KSNOOP_I_STR = 1 << 1,	  /* final value is a char *: copy the NUL-terminated string */
+	KSNOOP_I_PRED = 1 << 2,	  /* item carries a predicate */
+	KSNOOP_I_SIGNED = 1 << 3, /* predicate compares as signed */
+	KSNOOP_I_HIDE = 1 << 4,	  /* predicate-only item: evaluate, do not emit */
+	KSNOOP_I_KFMT = 1 << 5,	  /* --kernel-format: bpf_snprintf_btf() the value */
 };
 
 enum ksnoop_pred_op {
@@ -53,15 +53,15 @@ struct ksnoop_item {
 	__u8 base;
 	__u8 nsteps;
 	__u8 flags;
-	__u8 op;		/* enum ksnoop_pred_op when KSNOOP_I_PRED */
-	__u8 bit_off;		/* bitfield: bit offset within the bytes read */
-	__u8 bit_size;		/* bitfield: width in bits, 0 if not a bitfield */
-	__u16 size;		/* bytes to copy, <= KSNOOP_MAX_VALUE */
-	__u32 off;		/* final offset for KSNOOP_I_MEM */
-	__u32 btf_id;		/* vmlinux BTF type id of the value (KSNOOP_I_KFMT) */
+	__u8 op;       /* enum ksnoop_pred_op when KSNOOP_I_PRED */
+	__u8 bit_off;  /* bitfield: bit offset within the bytes read */
+	__u8 bit_size; /* bitfield: width in bits, 0 if not a bitfield */
+	__u16 size;    /* bytes to copy, <= KSNOOP_MAX_VALUE */
+	__u32 off;     /* final offset for KSNOOP_I_MEM */
+	__u32 btf_id;  /* vmlinux BTF type id of the value (KSNOOP_I_KFMT) */
 	__u32 pad;
 	__u32 steps[KSNOOP_MAX_STEPS];
-	__u64 value;		/* predicate operand */
+	__u64 value; /* predicate operand */
 } __attribute__((aligned(8)));
 
 struct ksnoop_plan {
@@ -71,64 +71,64 @@ struct ksnoop_plan {
 } __attribute__((aligned(8)));
 
 enum ksnoop_rec_type {
-	KSNOOP_REC_ENTRY = 1,	/* function entry, with the entry items */
-	KSNOOP_REC_EXIT,	/* function return, with the return items */
+	KSNOOP_REC_ENTRY = 1, /* function entry, with the entry items */
+	KSNOOP_REC_EXIT,      /* function return, with the return items */
 };
 
 enum ksnoop_rec_flags {
-	KSNOOP_R_DROP	 = 1 << 0, /* exit: a return predicate failed, discard the call */
-	KSNOOP_R_NOEXIT	 = 1 << 1, /* entry: no exit record will follow (--entry) */
-	KSNOOP_R_TEXT	 = 1 << 2, /* values are bpf_snprintf_btf text, not bytes */
-	KSNOOP_R_DEEP	 = 1 << 3, /* entry beyond KSNOOP_MAX_DEPTH: not paired */
+	KSNOOP_R_DROP = 1 << 0,	  /* exit: a return predicate failed, discard the call */
+	KSNOOP_R_NOEXIT = 1 << 1, /* entry: no exit record will follow (--entry) */
+	KSNOOP_R_TEXT = 1 << 2,	  /* values are bpf_snprintf_btf text, not bytes */
+	KSNOOP_R_DEEP = 1 << 3,	  /* entry beyond KSNOOP_MAX_DEPTH: not paired */
 };
 
 enum ksnoop_val_flags {
 	KSNOOP_V_UNREADABLE = 1 << 0, /* a read on the chain faulted (NULL, freed, ...) */
-	KSNOOP_V_TRUNC	    = 1 << 1, /* value longer than KSNOOP_MAX_VALUE */
-	KSNOOP_V_TEXT	    = 1 << 2, /* data is NUL-terminated bpf_snprintf_btf text */
-	KSNOOP_V_RAWALSO    = 1 << 3, /* text followed by raw bytes (format check mode) */
+	KSNOOP_V_TRUNC = 1 << 1,      /* value longer than KSNOOP_MAX_VALUE */
+	KSNOOP_V_TEXT = 1 << 2,	      /* data is NUL-terminated bpf_snprintf_btf text */
+	KSNOOP_V_RAWALSO = 1 << 3,    /* text followed by raw bytes (format check mode) */
 };
 
 /* One value in a record; data is padded so that the next value is 8-aligned. */
 struct ksnoop_val {
-	__u8 item;		/* index in the plan */
-	__u8 flags;		/* enum ksnoop_val_flags */
-	__u16 len;		/* bytes of data (text: including the NUL) */
-	__u16 raw_len;		/* KSNOOP_V_RAWALSO: raw bytes following the text */
+	__u8 item;     /* index in the plan */
+	__u8 flags;    /* enum ksnoop_val_flags */
+	__u16 len;     /* bytes of data (text: including the NUL) */
+	__u16 raw_len; /* KSNOOP_V_RAWALSO: raw bytes following the text */
 	__u16 pad;
-	__u64 addr;		/* address the bytes came from (0 for register values) */
+	__u64 addr; /* address the bytes came from (0 for register values) */
 	__u8 data[];
 } __attribute__((aligned(8)));
 
 struct ksnoop_rec {
-	__u16 type;		/* enum ksnoop_rec_type */
-	__u16 flags;		/* enum ksnoop_rec_flags */
+	__u16 type;  /* enum ksnoop_rec_type */
+	__u16 flags; /* enum ksnoop_rec_flags */
 	__u16 nvals;
-	__u16 depth;		/* nesting depth of traced calls on this thread */
-	__u32 size;		/* whole record, bytes */
-	__u32 func;		/* function id (plans map index) */
+	__u16 depth; /* nesting depth of traced calls on this thread */
+	__u32 size;  /* whole record, bytes */
+	__u32 func;  /* function id (plans map index) */
 	__u32 cpu;
 	__u32 tgid;
 	__u32 tid;
 	__u32 pad;
-	__u64 ts;		/* bpf_ktime_get_ns() */
-	__u64 ip;		/* bpf_get_func_ip() */
-	__u64 ret;		/* exit: raw return value */
+	__u64 ts;  /* bpf_ktime_get_ns() */
+	__u64 ip;  /* bpf_get_func_ip() */
+	__u64 ret; /* exit: raw return value */
 	char comm[KSNOOP_TASK_COMM_LEN];
-	__u8 data[];		/* nvals struct ksnoop_val */
+	__u8 data[]; /* nvals struct ksnoop_val */
 } __attribute__((aligned(8)));
 
 #define KSNOOP_VAL_ALIGN(n) (((n) + 7) & ~7)
 
 /* Per-CPU counters in the "stats" map. */
 enum ksnoop_stat {
-	KSNOOP_STAT_LOST,	/* ring buffer full: record dropped */
-	KSNOOP_STAT_DEEP,	/* nesting deeper than KSNOOP_MAX_DEPTH */
-	KSNOOP_STAT_NOPLAN,	/* fired for a function with no plan (should not happen) */
+	KSNOOP_STAT_LOST,   /* ring buffer full: record dropped */
+	KSNOOP_STAT_DEEP,   /* nesting deeper than KSNOOP_MAX_DEPTH */
+	KSNOOP_STAT_NOPLAN, /* fired for a function with no plan (should not happen) */
 	KSNOOP_STAT_MAX,
 };
 
 /* Scratch space per CPU where a record is built before ring buffer output. */
-#define KSNOOP_SCRATCH	(1 << 16)
+#define KSNOOP_SCRATCH (1 << 16)
 
 #endif /* __KSNOOP_H */

@@ -131,15 +131,17 @@ static int choose_backend(struct tracer *t)
 	can_multi = feature_probe(FEAT_FENTRY_MULTI, &err);
 	if (want && !strcmp(want, "fentry-multi")) {
 		if (!can_multi) {
-			pr_error_hint("use --backend fentry, or leave --backend out",
-				      "--backend fentry-multi: this kernel lacks %s (Linux %s+): %s",
-				      feature_info[FEAT_FENTRY_MULTI].what,
-				      feature_info[FEAT_FENTRY_MULTI].since, strerror(-err));
+			pr_error_hint(
+				"use --backend fentry, or leave --backend out",
+				"--backend fentry-multi: this kernel lacks %s (Linux %s+): %s",
+				feature_info[FEAT_FENTRY_MULTI].what,
+				feature_info[FEAT_FENTRY_MULTI].since, strerror(-err));
 			return -EOPNOTSUPP;
 		}
 		if (!all_vmlinux) {
-			pr_error_hint("use --backend fentry for module functions",
-				      "--backend fentry-multi: module functions cannot share the multi link");
+			pr_error_hint(
+				"use --backend fentry for module functions",
+				"--backend fentry-multi: module functions cannot share the multi link");
 			return -EOPNOTSUPP;
 		}
 		t->multi = true;
@@ -162,7 +164,7 @@ static int multi_link(struct tracer *t, int prog_fd, int attach_type, __u32 *ids
 		__u32 prog_fd, target_fd, attach_type, flags;
 		__aligned_u64 ids, cookies;
 		__u32 cnt;
-	} *lc;
+	} * lc;
 	union bpf_attr attr;
 	int fd, mid, err, *p;
 
@@ -208,9 +210,15 @@ static int multi_link(struct tracer *t, int prog_fd, int attach_type, __u32 *ids
 static bool noreturn(const char *name)
 {
 	static const char *const names[] = {
-		"__ia32_sys_exit", "__ia32_sys_exit_group", "__x64_sys_exit",
-		"__x64_sys_exit_group", "do_exit", "do_group_exit", "kthread_complete_and_exit",
-		"kthread_exit", "make_task_dead",
+		"__ia32_sys_exit",
+		"__ia32_sys_exit_group",
+		"__x64_sys_exit",
+		"__x64_sys_exit_group",
+		"do_exit",
+		"do_group_exit",
+		"kthread_complete_and_exit",
+		"kthread_exit",
+		"make_task_dead",
 	};
 	size_t i;
 
@@ -248,8 +256,8 @@ static int attach_multi(struct tracer *t)
 	if (!t->opts.entry_only) {
 		err = n ? multi_link(t, bpf_program__fd(t->skel->progs.ksnoop_exit_multi),
 				     KSNOOP_TRACE_FEXIT_MULTI, ids, cookies, 0, n, &t->mfds[1],
-				     &t->nmfds[1], bad)
-			: 0;
+				     &t->nmfds[1], bad) :
+			  0;
 		if (err)
 			goto fail;
 	}
@@ -269,8 +277,8 @@ static int attach_multi(struct tracer *t)
 	}
 	err = n ? multi_link(t, bpf_program__fd(t->skel->progs.ksnoop_entry_multi),
 			     KSNOOP_TRACE_FENTRY_MULTI, ids2, cookies2, 0, n, &t->mfds[0],
-			     &t->nmfds[0], bad)
-		: 0;
+			     &t->nmfds[0], bad) :
+		  0;
 	if (err)
 		goto fail;
 	t->nattached = 0;
@@ -318,8 +326,8 @@ static int func_info_get(struct bpf_program *prog, struct func_info *fi)
 
 	starts[0] = 0;
 	for (i = 0; i < n; i++) {
-		bool call = insn[i].code == (BPF_JMP | BPF_CALL) &&
-			    insn[i].src_reg == BPF_PSEUDO_CALL;
+		bool call =
+			insn[i].code == (BPF_JMP | BPF_CALL) && insn[i].src_reg == BPF_PSEUDO_CALL;
 		bool func = insn[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
 			    insn[i].src_reg == BPF_PSEUDO_FUNC;
 		__u32 target;
@@ -445,9 +453,10 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	t0 = mono_s();
 	if (err) {
 		if (err == -EPERM && have_bpf_caps())
-			pr_error_hint("ksnoop needs fentry/fexit; 'make demo' shows ksnoop in a VM",
-				      "this kernel does not permit BPF function tracing: loading the fentry program for '%s' failed (%s)",
-				      funcs[0].kf->name, strerror(-err));
+			pr_error_hint(
+				"ksnoop needs fentry/fexit; 'make demo' shows ksnoop in a VM",
+				"this kernel does not permit BPF function tracing: loading the fentry program for '%s' failed (%s)",
+				funcs[0].kf->name, strerror(-err));
 		else
 			pr_error_hint("run with -d to see the verifier log",
 				      "cannot load the BPF program for '%s': %s", funcs[0].kf->name,
@@ -478,9 +487,10 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	if (!t->use_cookie) {
 		err = fill_func_ids(t);
 		if (err) {
-			pr_error_hint("ksnoop identifies functions by address on kernels without fentry attach cookies",
-				      "cannot find the traced functions in /proc/kallsyms: %s",
-				      strerror(-err));
+			pr_error_hint(
+				"ksnoop identifies functions by address on kernels without fentry attach cookies",
+				"cannot find the traced functions in /proc/kallsyms: %s",
+				strerror(-err));
 			return err;
 		}
 	}
@@ -516,14 +526,15 @@ static int prog_for(struct tracer *t, struct bpf_program *prog, const struct fun
 
 static int attach_one(struct tracer *t, int i)
 {
-	static const int order[] = { FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG };
+	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG};
 	int err, btf_fd = -1, fd;
 	size_t k;
 
 	double t0 = mono_s(), t1;
 
 	if (!t->opts.entry_only) {
-		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT, &btf_fd);
+		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT,
+			      &btf_fd);
 		t1 = mono_s();
 		tm_sum[TM_EXIT_LOAD] += t1 - t0;
 		t0 = t1;
@@ -588,8 +599,9 @@ static bool refused_by_kernel(int err)
 
 static void attach_error(const struct tfunc *tf, int err)
 {
-	pr_error_hint(err == -EMFILE ? "too many open files: raise 'ulimit -n'"
-				     : "the function may be inlined, notrace, or not attachable by fentry",
+	pr_error_hint(err == -EMFILE ?
+			      "too many open files: raise 'ulimit -n'" :
+			      "the function may be inlined, notrace, or not attachable by fentry",
 		      "cannot attach to '%s': %s", tf->kf->name,
 		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
 }
@@ -611,8 +623,8 @@ int tracer_attach(struct tracer *t)
 			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
 		err = attach_one(t, i);
 		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
-			pr_info(1, "skipping %s: the kernel refused it (%s)\n", t->funcs[i].kf->name,
-				err == -524 ? "ENOTSUPP" : strerror(-err));
+			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
+				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
 			t->nskipped++;
 			continue;
 		}
@@ -646,7 +658,7 @@ int tracer_attach(struct tracer *t)
 
 void tracer_close(struct tracer *t)
 {
-	static const int order[] = { FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG };
+	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG};
 	double t0 = mono_s();
 	size_t k;
 	int i;

@@ -16,12 +16,12 @@
 struct ksnoop_bpf;
 
 struct tracer_opts {
-	bool entry_only;	/* --entry: no fexit */
-	bool kernel_format;	/* --kernel-format */
-	bool format_check;	/* --format-check: kernel text and bytes both */
-	__u32 tgid, tid;	/* -p, --tid */
-	__u32 pages;		/* -P: ring buffer pages (power of 2) */
-	const char *backend;	/* --backend: NULL/"auto", "fentry", "fentry-multi" */
+	bool entry_only;     /* --entry: no fexit */
+	bool kernel_format;  /* --kernel-format */
+	bool format_check;   /* --format-check: kernel text and bytes both */
+	__u32 tgid, tid;     /* -p, --tid */
+	__u32 pages;	     /* -P: ring buffer pages (power of 2) */
+	const char *backend; /* --backend: NULL/"auto", "fentry", "fentry-multi" */
 };
 
 struct func_info {
@@ -35,11 +35,11 @@ struct tracer {
 	int nfuncs;
 	struct tracer_opts opts;
 	bool use_cookie;
-	int *fds;		/* per function: entry prog, exit prog, entry link, exit link */
-	int nattached;		/* functions attached */
-	int nskipped;		/* functions the kernel refused (multi link bisection) */
-	bool multi;		/* fentry-multi backend */
-	int *mfds[2];		/* multi links: entry, exit (several after a bisection) */
+	int *fds;      /* per function: entry prog, exit prog, entry link, exit link */
+	int nattached; /* functions attached */
+	int nskipped;  /* functions the kernel refused (multi link bisection) */
+	bool multi;    /* fentry-multi backend */
+	int *mfds[2];  /* multi links: entry, exit (several after a bisection) */
 	int nmfds[2];
 	const char *backend;
 	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */

@@ -13,22 +13,22 @@
 struct btf;
 
 struct kfunc {
-	const char *name;	/* points into the BTF string section */
-	struct btf *btf;	/* vmlinux or module BTF holding the FUNC */
-	const char *module;	/* NULL for vmlinux */
-	__u32 id;		/* BTF_KIND_FUNC id */
+	const char *name;   /* points into the BTF string section */
+	struct btf *btf;    /* vmlinux or module BTF holding the FUNC */
+	const char *module; /* NULL for vmlinux */
+	__u32 id;	    /* BTF_KIND_FUNC id */
 };
 
 struct kbtf {
 	struct btf *vmlinux;
-	bool from_file;		/* --btf FILE: not the running kernel */
+	bool from_file; /* --btf FILE: not the running kernel */
 	struct kmodule {
 		char *name;
 		struct btf *btf;
-	} *mods;
+	} * mods;
 	int nmods;
 	bool mods_loaded;
-	struct kfunc *funcs;	/* sorted by name, then module */
+	struct kfunc *funcs; /* sorted by name, then module */
 	int nfuncs;
 };
 

@@ -12,23 +12,24 @@
 #include "util.h"
 
 const struct feature_info feature_info[FEAT_CNT] = {
-	[FEAT_FENTRY] = { "fentry", "fentry programs", "5.5" },
-	[FEAT_FEXIT] = { "fexit", "fexit programs", "5.5" },
-	[FEAT_FUNC_ARG] = { "func_arg", "bpf_get_func_arg_cnt()", "5.17" },
-	[FEAT_FUNC_IP] = { "func_ip", "bpf_get_func_ip() in fentry", "5.15" },
-	[FEAT_COOKIE] = { "attach_cookie", "fentry attach cookies", "5.19" },
-	[FEAT_RINGBUF] = { "ringbuf", "the BPF ring buffer", "5.8" },
-	[FEAT_SNPRINTF_BTF] = { "snprintf_btf", "bpf_snprintf_btf()", "5.10" },
-	[FEAT_FENTRY_MULTI] = { "fentry_multi", "BPF_TRACE_FENTRY_MULTI links", "7.0" },
+	[FEAT_FENTRY] = {"fentry", "fentry programs", "5.5"},
+	[FEAT_FEXIT] = {"fexit", "fexit programs", "5.5"},
+	[FEAT_FUNC_ARG] = {"func_arg", "bpf_get_func_arg_cnt()", "5.17"},
+	[FEAT_FUNC_IP] = {"func_ip", "bpf_get_func_ip() in fentry", "5.15"},
+	[FEAT_COOKIE] = {"attach_cookie", "fentry attach cookies", "5.19"},
+	[FEAT_RINGBUF] = {"ringbuf", "the BPF ring buffer", "5.8"},
+	[FEAT_SNPRINTF_BTF] = {"snprintf_btf", "bpf_snprintf_btf()", "5.10"},
+	[FEAT_FENTRY_MULTI] = {"fentry_multi", "BPF_TRACE_FENTRY_MULTI links", "7.0"},
 };
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 #define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
-#define ST_DW(d, o, i) INSN(BPF_ST | BPF_MEM | BPF_DW, d, 0, o, i)
-#define CALL(h) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define ST_DW(d, o, i)	INSN(BPF_ST | BPF_MEM | BPF_DW, d, 0, o, i)
+#define CALL(h)		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
+#define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* A function every x86-64 kernel has, to attach probe programs to. */
 static int probe_target(void)
@@ -71,15 +72,16 @@ static int load(enum bpf_prog_type type, int attach_type, bool need_target,
 int feature_probe(enum feature f, int *err)
 {
 	static int cache[FEAT_CNT], cache_err[FEAT_CNT];
-	struct bpf_insn helper[] = { CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT() };
-	struct bpf_insn ret0[] = { MOV64_IMM(BPF_REG_0, 0), EXIT() };
+	struct bpf_insn helper[] = {CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT()};
+	struct bpf_insn ret0[] = {MOV64_IMM(BPF_REG_0, 0), EXIT()};
 	struct bpf_insn snp[] = {
-		ST_DW(BPF_REG_10, -16, 0), ST_DW(BPF_REG_10, -8, 0), ST_DW(BPF_REG_10, -32, 0),
-		ST_DW(BPF_REG_10, -24, 0), MOV64_REG(BPF_REG_1, BPF_REG_10),
-		ADD64_IMM(BPF_REG_1, -32), MOV64_IMM(BPF_REG_2, 16),
-		MOV64_REG(BPF_REG_3, BPF_REG_10), ADD64_IMM(BPF_REG_3, -16),
-		MOV64_IMM(BPF_REG_4, 16), MOV64_IMM(BPF_REG_5, 0),
-		CALL(BPF_FUNC_snprintf_btf), MOV64_IMM(BPF_REG_0, 0), EXIT(),
+		ST_DW(BPF_REG_10, -16, 0),	  ST_DW(BPF_REG_10, -8, 0),
+		ST_DW(BPF_REG_10, -32, 0),	  ST_DW(BPF_REG_10, -24, 0),
+		MOV64_REG(BPF_REG_1, BPF_REG_10), ADD64_IMM(BPF_REG_1, -32),
+		MOV64_IMM(BPF_REG_2, 16),	  MOV64_REG(BPF_REG_3, BPF_REG_10),
+		ADD64_IMM(BPF_REG_3, -16),	  MOV64_IMM(BPF_REG_4, 16),
+		MOV64_IMM(BPF_REG_5, 0),	  CALL(BPF_FUNC_snprintf_btf),
+		MOV64_IMM(BPF_REG_0, 0),	  EXIT(),
 	};
 	int r = 0, fd;
 
@@ -130,7 +132,7 @@ int feature_probe(enum feature f, int *err)
 
 bool have_bpf_caps(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {};
 	__u64 eff;
 
@@ -145,14 +147,15 @@ bool have_bpf_caps(void)
 
 int require_tracing(bool need_fexit)
 {
-	static const enum feature needed[] = { FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG,
-					       FEAT_FUNC_IP, FEAT_RINGBUF };
+	static const enum feature needed[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
+					      FEAT_RINGBUF};
 	size_t i;
 	int err;
 
 	if (!have_bpf_caps()) {
-		pr_error_hint("run as root, or grant CAP_BPF and CAP_PERFMON (e.g. sudo ksnoop ...)",
-			      "tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which this process lacks");
+		pr_error_hint(
+			"run as root, or grant CAP_BPF and CAP_PERFMON (e.g. sudo ksnoop ...)",
+			"tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which this process lacks");
 		return -EPERM;
 	}
 	for (i = 0; i < ARRAY_SIZE(needed); i++) {
@@ -163,14 +166,16 @@ int require_tracing(bool need_fexit)
 		if (feature_probe(f, &err))
 			continue;
 		if ((f == FEAT_FENTRY || f == FEAT_FEXIT) && err == -EPERM) {
-			pr_error_hint("ksnoop needs fentry/fexit (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, no lockdown); 'make demo' shows ksnoop in a VM",
-				      "this kernel does not permit BPF function tracing: loading an %s program failed (%s)",
-				      feature_info[f].name, strerror(-err));
+			pr_error_hint(
+				"ksnoop needs fentry/fexit (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, no lockdown); 'make demo' shows ksnoop in a VM",
+				"this kernel does not permit BPF function tracing: loading an %s program failed (%s)",
+				feature_info[f].name, strerror(-err));
 			return -EOPNOTSUPP;
 		}
-		pr_error_hint("'ksnoop features' lists what this kernel supports",
-			      "this kernel lacks %s (Linux %s+), which ksnoop needs: probe failed (%s)",
-			      feature_info[f].what, feature_info[f].since, strerror(-err));
+		pr_error_hint(
+			"'ksnoop features' lists what this kernel supports",
+			"this kernel lacks %s (Linux %s+), which ksnoop needs: probe failed (%s)",
+			feature_info[f].what, feature_info[f].since, strerror(-err));
 		return -EOPNOTSUPP;
 	}
 	return 0;

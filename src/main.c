@@ -21,53 +21,53 @@
 #include "util.h"
 
 static const char usage_text[] =
-"Usage: ksnoop [OPTIONS] [trace] SPEC [SPEC...]\n"
-"       ksnoop [OPTIONS] info SPEC [SPEC...]\n"
-"       ksnoop features\n"
-"\n"
-"Trace kernel function calls: arguments, struct members and return values,\n"
-"formatted from the kernel's BTF.\n"
-"\n"
-"SPEC:   FUNC | FUNC(ITEM[, ITEM...])     FUNC may be a glob ('tcp_*') or MODULE:FUNC\n"
-"ITEM:   EXPR [OP VALUE]                  OP: == != < <= > >=   VALUE: integer, enum name, NULL\n"
-"EXPR:   arg | return | EXPR->member | EXPR.member | EXPR[index] | *EXPR\n"
-"\n"
-"Commands:\n"
-"  trace         trace calls (the default)\n"
-"  info          print the prototypes of the functions a SPEC names\n"
-"  features      print which BPF tracing features this kernel has\n"
-"\n"
-"Options:\n"
-"  -p, --pid PID          trace only process PID (thread group id)\n"
-"      --tid TID          trace only thread TID\n"
-"  -n, --count N          exit after N calls have been shown\n"
-"      --duration SECS    exit after SECS seconds\n"
-"  -P, --pages N          ring buffer size in pages, a power of 2 (default 256)\n"
-"      --entry            show calls at entry only, no return values (cheapest)\n"
-"      --kernel-format    let the kernel format values (bpf_snprintf_btf); slower\n"
-"      --format-check     format in the kernel and in ksnoop, report differences\n"
-"  -j, --json             JSON Lines output, one object per call\n"
-"  -x, --exclude GLOB     leave out functions matching GLOB (repeatable)\n"
-"      --string-size N    bytes read for char * strings (default 256, max 2048)\n"
-"      --btf FILE         resolve against the BTF in FILE (info only)\n"
-"      --backend NAME     auto (default), fentry (a program per function) or\n"
-"                         fentry-multi (one link for all; Linux 7.0+)\n"
-"  -s, --stack            reserved for the call-chain mode (not available yet)\n"
-"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
-"  -d, --debug            libbpf and verifier logs\n"
-"  -V, --version          print the version\n"
-"  -h, --help             this help\n"
-"\n"
-"Examples:\n"
-"  ksnoop info ip_send_skb\n"
-"  ksnoop \"ip_send_skb(skb->len, skb->sk, return)\"\n"
-"  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
-"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
-"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
-"  ksnoop -j \"ip_send_skb(skb)\" | jq .args.skb.len\n"
-"\n"
-"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
-"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
+	"Usage: ksnoop [OPTIONS] [trace] SPEC [SPEC...]\n"
+	"       ksnoop [OPTIONS] info SPEC [SPEC...]\n"
+	"       ksnoop features\n"
+	"\n"
+	"Trace kernel function calls: arguments, struct members and return values,\n"
+	"formatted from the kernel's BTF.\n"
+	"\n"
+	"SPEC:   FUNC | FUNC(ITEM[, ITEM...])     FUNC may be a glob ('tcp_*') or MODULE:FUNC\n"
+	"ITEM:   EXPR [OP VALUE]                  OP: == != < <= > >=   VALUE: integer, enum name, NULL\n"
+	"EXPR:   arg | return | EXPR->member | EXPR.member | EXPR[index] | *EXPR\n"
+	"\n"
+	"Commands:\n"
+	"  trace         trace calls (the default)\n"
+	"  info          print the prototypes of the functions a SPEC names\n"
+	"  features      print which BPF tracing features this kernel has\n"
+	"\n"
+	"Options:\n"
+	"  -p, --pid PID          trace only process PID (thread group id)\n"
+	"      --tid TID          trace only thread TID\n"
+	"  -n, --count N          exit after N calls have been shown\n"
+	"      --duration SECS    exit after SECS seconds\n"
+	"  -P, --pages N          ring buffer size in pages, a power of 2 (default 256)\n"
+	"      --entry            show calls at entry only, no return values (cheapest)\n"
+	"      --kernel-format    let the kernel format values (bpf_snprintf_btf); slower\n"
+	"      --format-check     format in the kernel and in ksnoop, report differences\n"
+	"  -j, --json             JSON Lines output, one object per call\n"
+	"  -x, --exclude GLOB     leave out functions matching GLOB (repeatable)\n"
+	"      --string-size N    bytes read for char * strings (default 256, max 2048)\n"
+	"      --btf FILE         resolve against the BTF in FILE (info only)\n"
+	"      --backend NAME     auto (default), fentry (a program per function) or\n"
+	"                         fentry-multi (one link for all; Linux 7.0+)\n"
+	"  -s, --stack            reserved for the call-chain mode (not available yet)\n"
+	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
+	"  -d, --debug            libbpf and verifier logs\n"
+	"  -V, --version          print the version\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Examples:\n"
+	"  ksnoop info ip_send_skb\n"
+	"  ksnoop \"ip_send_skb(skb->len, skb->sk, return)\"\n"
+	"  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
+	"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
+	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
+	"  ksnoop -j \"ip_send_skb(skb)\" | jq .args.skb.len\n"
+	"\n"
+	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
+	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
 enum {
 	OPT_TID = 256,
@@ -80,31 +80,29 @@ enum {
 	OPT_BACKEND,
 };
 
-static const struct option long_opts[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "tid", required_argument, NULL, OPT_TID },
-	{ "count", required_argument, NULL, 'n' },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "pages", required_argument, NULL, 'P' },
-	{ "entry", no_argument, NULL, OPT_ENTRY },
-	{ "kernel-format", no_argument, NULL, OPT_KFORMAT },
-	{ "format-check", no_argument, NULL, OPT_FCHECK },
-	{ "json", no_argument, NULL, 'j' },
-	{ "exclude", required_argument, NULL, 'x' },
-	{ "string-size", required_argument, NULL, OPT_STRSIZE },
-	{ "btf", required_argument, NULL, OPT_BTF },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "stack", no_argument, NULL, 's' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "debug", no_argument, NULL, 'd' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{}
-};
+static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
+					  {"tid", required_argument, NULL, OPT_TID},
+					  {"count", required_argument, NULL, 'n'},
+					  {"duration", required_argument, NULL, OPT_DURATION},
+					  {"pages", required_argument, NULL, 'P'},
+					  {"entry", no_argument, NULL, OPT_ENTRY},
+					  {"kernel-format", no_argument, NULL, OPT_KFORMAT},
+					  {"format-check", no_argument, NULL, OPT_FCHECK},
+					  {"json", no_argument, NULL, 'j'},
+					  {"exclude", required_argument, NULL, 'x'},
+					  {"string-size", required_argument, NULL, OPT_STRSIZE},
+					  {"btf", required_argument, NULL, OPT_BTF},
+					  {"backend", required_argument, NULL, OPT_BACKEND},
+					  {"stack", no_argument, NULL, 's'},
+					  {"verbose", no_argument, NULL, 'v'},
+					  {"debug", no_argument, NULL, 'd'},
+					  {"version", no_argument, NULL, 'V'},
+					  {"help", no_argument, NULL, 'h'},
+					  {}};
 
 /* Range-checked unsigned number; prints the error naming the option. */
-static int parse_num(const char *opt, const char *s, unsigned long long min,
-		     unsigned long long max, unsigned long long *out)
+static int parse_num(const char *opt, const char *s, unsigned long long min, unsigned long long max,
+		     unsigned long long *out)
 {
 	unsigned long long v;
 	char *end;
@@ -112,8 +110,8 @@ static int parse_num(const char *opt, const char *s, unsigned long long min,
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
-		pr_error_hint("see 'ksnoop --help'", "invalid value '%s' for %s (expected %llu..%llu)",
-			      s, opt, min, max);
+		pr_error_hint("see 'ksnoop --help'",
+			      "invalid value '%s' for %s (expected %llu..%llu)", s, opt, min, max);
 		return -EINVAL;
 	}
 	*out = v;
@@ -186,10 +184,12 @@ int main(int argc, char **argv)
 
 			errno = 0;
 			o.duration = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o.duration > 0) || o.duration > 1e9) {
-				pr_error_hint("see 'ksnoop --help'",
-					      "invalid value '%s' for --duration (expected seconds > 0)",
-					      optarg);
+			if (errno || end == optarg || *end || !(o.duration > 0) ||
+			    o.duration > 1e9) {
+				pr_error_hint(
+					"see 'ksnoop --help'",
+					"invalid value '%s' for --duration (expected seconds > 0)",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -199,7 +199,8 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			if (v & (v - 1)) {
 				pr_error_hint("e.g. -P 64 or -P 1024",
-					      "invalid value '%s' for --pages: not a power of 2", optarg);
+					      "invalid value '%s' for --pages: not a power of 2",
+					      optarg);
 				return EXIT_USAGE;
 			}
 			o.t.pages = v;
@@ -244,8 +245,9 @@ int main(int argc, char **argv)
 			o.t.backend = optarg;
 			break;
 		case 's':
-			pr_error_hint("trace without -s; the call-chain mode is planned",
-				      "-s/--stack is reserved for the call-chain mode, which is not available yet");
+			pr_error_hint(
+				"trace without -s; the call-chain mode is planned",
+				"-s/--stack is reserved for the call-chain mode, which is not available yet");
 			return EXIT_USAGE;
 		case 'v':
 			verbosity++;
@@ -273,7 +275,8 @@ int main(int argc, char **argv)
 				pr_error_hint("see 'ksnoop --help'", "invalid option '%s'",
 					      argv[optind - 1]);
 			else
-				pr_error_hint("see 'ksnoop --help'", "invalid option '-%c'", optopt);
+				pr_error_hint("see 'ksnoop --help'", "invalid option '-%c'",
+					      optopt);
 			return EXIT_USAGE;
 		}
 	}
@@ -282,9 +285,10 @@ int main(int argc, char **argv)
 	 * JSON writer cannot type: it would decode the text bytes as the value.
 	 */
 	if (o.json && (o.t.kernel_format || o.t.format_check)) {
-		pr_error_hint("drop -j, or drop --kernel-format/--format-check (JSON is formatted by ksnoop)",
-			      "%s works with text output only",
-			      o.t.format_check ? "--format-check" : "--kernel-format");
+		pr_error_hint(
+			"drop -j, or drop --kernel-format/--format-check (JSON is formatted by ksnoop)",
+			"%s works with text output only",
+			o.t.format_check ? "--format-check" : "--kernel-format");
 		return EXIT_USAGE;
 	}
 	first = optind;
@@ -295,8 +299,9 @@ int main(int argc, char **argv)
 		return cmd_features();
 	/* A usage error, found before any BTF is read. */
 	if (btf_path && strcmp(cmd, "info")) {
-		pr_error_hint("use --btf with 'info'; 'trace' reads the running kernel's BTF",
-			      "cannot trace with --btf: the BTF file need not describe this kernel");
+		pr_error_hint(
+			"use --btf with 'info'; 'trace' reads the running kernel's BTF",
+			"cannot trace with --btf: the BTF file need not describe this kernel");
 		return EXIT_USAGE;
 	}
 	if (first >= argc) {
@@ -320,7 +325,8 @@ int main(int argc, char **argv)
 					      strtok(buf, "\n"));
 			} else {
 				fprintf(stderr, "ksnoop: %s", buf);
-				fprintf(stderr, "  hint: see 'ksnoop --help' for the SPEC grammar\n");
+				fprintf(stderr,
+					"  hint: see 'ksnoop --help' for the SPEC grammar\n");
 			}
 			err = EXIT_USAGE;
 			goto out;
@@ -339,8 +345,9 @@ int main(int argc, char **argv)
 
 			/* libbpf's own codes (e.g. not an ELF file) are beyond strerror() */
 			libbpf_strerror(err, why, sizeof(why));
-			pr_error_hint("give a file with a .BTF section or raw BTF (e.g. /sys/kernel/btf/vmlinux)",
-				      "cannot read BTF from '%s': %s", btf_path, why);
+			pr_error_hint(
+				"give a file with a .BTF section or raw BTF (e.g. /sys/kernel/btf/vmlinux)",
+				"cannot read BTF from '%s': %s", btf_path, why);
 			/* a bad --btf FILE is the user's input, not a kernel without BTF */
 			err = EXIT_USAGE;
 			goto out;

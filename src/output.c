@@ -32,8 +32,8 @@ static int fmt_value(const struct btf *btf, __u32 id, const void *data, size_t l
 		o_types = fmt_cache_new();
 	if (!o_types)
 		return json ? fmt_json(btf, id, data, len, sb) : fmt_text(btf, id, data, len, sb);
-	return json ? fmt_json_c(o_types, btf, id, data, len, sb)
-		    : fmt_text_c(o_types, btf, id, data, len, sb);
+	return json ? fmt_json_c(o_types, btf, id, data, len, sb) :
+		      fmt_text_c(o_types, btf, id, data, len, sb);
 }
 
 void output_init(struct output *o, FILE *f, bool json)
@@ -235,9 +235,10 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 			err = fmt_value(tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
 					false, &mine);
 			/* The kernel's text stops at its buffer; compare what both have. */
-			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ? strlen(sb_str(&mine)) != tlen ||
-									  memcmp(sb_str(&mine), v->data, tlen)
-							       : strncmp(sb_str(&mine), (char *)v->data, tlen))) {
+			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ?
+					    strlen(sb_str(&mine)) != tlen ||
+						    memcmp(sb_str(&mine), v->data, tlen) :
+					    strncmp(sb_str(&mine), (char *)v->data, tlen))) {
 				o->format_mismatches++;
 				fprintf(stderr,
 					"ksnoop: format mismatch for '%s' of %s:\n--- kernel\n%.*s\n--- ksnoop\n%s\n---\n",
@@ -322,7 +323,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 		      const struct ksnoop_rec *exit, bool in_flight)
 {
 	const struct ksnoop_rec *first = entry ? entry : exit;
-	const struct ksnoop_rec *recs[2] = { entry, exit };
+	const struct ksnoop_rec *recs[2] = {entry, exit};
 	struct strbuf *sb = &o->sb;
 	size_t n, name_len = strlen(tf->kf->name);
 	char *p, *from;
@@ -437,7 +438,7 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		      const struct ksnoop_rec *exit, bool in_flight)
 {
 	const struct ksnoop_rec *first = entry ? entry : exit;
-	const struct ksnoop_rec *recs[2] = { entry, exit };
+	const struct ksnoop_rec *recs[2] = {entry, exit};
 	struct strbuf *sb = &o->sb;
 	bool any = false;
 	char *p;
@@ -585,7 +586,8 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 	} else {
 		sb_printf(&o->sb, "--- lost %llu %s (%s)", (unsigned long long)n,
 			  ring ? "records" : "calls",
-			  ring ? "ring buffer full; raise -P" : "the kernel skipped the program: recursion");
+			  ring ? "ring buffer full; raise -P" :
+				 "the kernel skipped the program: recursion");
 		for (i = 0; i < nf && i < 10; i++)
 			sb_printf(&o->sb, "%s %s %llu", i ? "," : ":", names[i],
 				  (unsigned long long)counts[i]);

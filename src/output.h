@@ -27,7 +27,7 @@
 struct output {
 	FILE *f;
 	bool json;
-	__u64 boot_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	__u64 boot_ns;		 /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
 	struct strbuf sb;
 };

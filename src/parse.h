@@ -19,16 +19,16 @@
 #include <stdint.h>
 
 enum step_kind {
-	STEP_ARROW,	/* ->name */
-	STEP_DOT,	/* .name */
-	STEP_INDEX,	/* [index] */
+	STEP_ARROW, /* ->name */
+	STEP_DOT,   /* .name */
+	STEP_INDEX, /* [index] */
 };
 
 struct step {
 	enum step_kind kind;
-	char *name;		/* ARROW, DOT */
-	int64_t index;		/* INDEX (>= 0) */
-	int pos;		/* byte offset of the step's token in the spec string */
+	char *name;    /* ARROW, DOT */
+	int64_t index; /* INDEX (>= 0) */
+	int pos;       /* byte offset of the step's token in the spec string */
 };
 
 enum pred_op {
@@ -42,50 +42,50 @@ enum pred_op {
 };
 
 enum pred_value_kind {
-	PVAL_INT,	/* integer literal; see neg */
-	PVAL_ENUM,	/* enum constant name, resolved against BTF later */
-	PVAL_NULL,	/* NULL */
+	PVAL_INT,  /* integer literal; see neg */
+	PVAL_ENUM, /* enum constant name, resolved against BTF later */
+	PVAL_NULL, /* NULL */
 };
 
 struct pred_value {
 	enum pred_value_kind kind;
-	uint64_t u;	/* magnitude for PVAL_INT */
-	bool neg;	/* literal had a leading '-' (value is -u) */
-	char *name;	/* PVAL_ENUM */
+	uint64_t u; /* magnitude for PVAL_INT */
+	bool neg;   /* literal had a leading '-' (value is -u) */
+	char *name; /* PVAL_ENUM */
 	int pos;
 };
 
 struct expr {
-	bool is_ret;		/* base is 'return' */
-	char *base;		/* argument name, or "return" */
+	bool is_ret; /* base is 'return' */
+	char *base;  /* argument name, or "return" */
 	int base_pos;
-	int nstars;		/* leading '*' count: dereference after the postfix chain */
+	int nstars; /* leading '*' count: dereference after the postfix chain */
 	struct step *steps;
 	int nsteps;
 };
 
 struct item {
 	struct expr expr;
-	enum pred_op op;	/* PRED_NONE: no predicate */
+	enum pred_op op; /* PRED_NONE: no predicate */
 	struct pred_value val;
-	char *text;		/* the item as written, whitespace removed, e.g. "skb->len" */
-	char *expr_text;	/* the expression part only, e.g. "skb->len" for "skb->len > 5" */
-	int pos;		/* byte offset of the item in the spec string */
+	char *text;	 /* the item as written, whitespace removed, e.g. "skb->len" */
+	char *expr_text; /* the expression part only, e.g. "skb->len" for "skb->len > 5" */
+	int pos;	 /* byte offset of the item in the spec string */
 };
 
 struct spec {
-	char *text;		/* the whole spec as given */
-	char *module;		/* "mod" for "mod:func", else NULL */
-	char *func;		/* function name or glob */
-	bool is_glob;		/* func has glob metacharacters */
-	bool has_parens;	/* "f()" or "f(...)" was written */
+	char *text;	 /* the whole spec as given */
+	char *module;	 /* "mod" for "mod:func", else NULL */
+	char *func;	 /* function name or glob */
+	bool is_glob;	 /* func has glob metacharacters */
+	bool has_parens; /* "f()" or "f(...)" was written */
 	struct item *items;
 	int nitems;
 };
 
 struct parse_error {
-	int pos;		/* byte offset in the spec where the error was found */
-	char msg[256];		/* what is wrong, e.g. "expected ')' after item" */
+	int pos;       /* byte offset in the spec where the error was found */
+	char msg[256]; /* what is wrong, e.g. "expected ')' after item" */
 };
 
 /*

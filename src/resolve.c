@@ -172,7 +172,7 @@ static void suggest_members(const struct btf *btf, __u32 id, const char *name, i
 			if (j < MAX_SUGGEST)
 				best[j] = best[j - 1];
 		if (j < MAX_SUGGEST) {
-			best[j] = (struct near_name){ mname, d };
+			best[j] = (struct near_name){mname, d};
 			if (*n < MAX_SUGGEST)
 				(*n)++;
 		}
@@ -197,11 +197,11 @@ static void member_hint(const struct btf *btf, __u32 id, const char *name, struc
 
 /* Where the value being resolved lives, as the BPF program will reach it. */
 struct loc {
-	bool in_mem;	/* at v + off; else v itself (a register) */
+	bool in_mem; /* at v + off; else v itself (a register) */
 	__u32 off;
 	int nsteps;
 	__u32 steps[KSNOOP_MAX_STEPS];
-	__u32 type;	/* kernel BTF type of the value (modifiers kept) */
+	__u32 type; /* kernel BTF type of the value (modifiers kept) */
 	__u32 bit_off, bit_size;
 };
 
@@ -322,7 +322,8 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 
 			if (!btf_is_ptr(kt)) {
 				ret = set_err(err, -EINVAL,
-					      btf_is_composite(kt) ? "use '.' instead of '->'" : NULL,
+					      btf_is_composite(kt) ? "use '.' instead of '->'" :
+								     NULL,
 					      "'%s' is '%s', not a pointer: cannot use '->%s'",
 					      sb_str(&what), type_str(kb, l->type, &tn), st->name);
 				break;
@@ -330,9 +331,10 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 			pid = kbtf_skip_mods(kb, kt->type, true);
 			pt = btf__type_by_id(kb, pid);
 			if (!pt || !btf_is_composite(pt)) {
-				ret = set_err(err, -EINVAL, NULL,
-					      "'%s' is '%s', not a pointer to a struct or union: cannot use '->%s'",
-					      sb_str(&what), type_str(kb, l->type, &tn), st->name);
+				ret = set_err(
+					err, -EINVAL, NULL,
+					"'%s' is '%s', not a pointer to a struct or union: cannot use '->%s'",
+					sb_str(&what), type_str(kb, l->type, &tn), st->name);
 				break;
 			}
 			ret = loc_load(l, sb_str(&what), err);
@@ -355,15 +357,17 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 			__u32 boff, mtype, bsz;
 
 			if (!btf_is_composite(kt)) {
-				ret = set_err(err, -EINVAL, NULL,
-					      "'%s' is '%s', not a struct or union: it has no member '%s'",
-					      sb_str(&what), type_str(kb, l->type, &tn), name);
+				ret = set_err(
+					err, -EINVAL, NULL,
+					"'%s' is '%s', not a struct or union: it has no member '%s'",
+					sb_str(&what), type_str(kb, l->type, &tn), name);
 				break;
 			}
 			if (!l->in_mem) {
-				ret = set_err(err, -EOPNOTSUPP, NULL,
-					      "'%s' is a struct passed in registers: members of it cannot be read",
-					      sb_str(&what));
+				ret = set_err(
+					err, -EOPNOTSUPP, NULL,
+					"'%s' is a struct passed in registers: members of it cannot be read",
+					sb_str(&what));
 				break;
 			}
 			if (!find_member(kb, kid, name, 0, &boff, &mtype, &bsz)) {
@@ -391,16 +395,18 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 				const struct btf_array *ka = btf_array(kt);
 
 				if (idx >= ka->nelems) {
-					ret = set_err(err, -ERANGE, NULL,
-						      "index %llu is out of range for '%s' ('%s', %u elements)",
-						      (unsigned long long)idx, sb_str(&what),
-						      type_str(kb, l->type, &tn), ka->nelems);
+					ret = set_err(
+						err, -ERANGE, NULL,
+						"index %llu is out of range for '%s' ('%s', %u elements)",
+						(unsigned long long)idx, sb_str(&what),
+						type_str(kb, l->type, &tn), ka->nelems);
 					break;
 				}
 				if (!l->in_mem) {
-					ret = set_err(err, -EOPNOTSUPP, NULL,
-						      "'%s' is an array in registers: cannot index it",
-						      sb_str(&what));
+					ret = set_err(
+						err, -EOPNOTSUPP, NULL,
+						"'%s' is an array in registers: cannot index it",
+						sb_str(&what));
 					break;
 				}
 				esz = btf__resolve_size(kb, ka->type);
@@ -412,15 +418,17 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 					break;
 				l->type = kt->type;
 			} else {
-				ret = set_err(err, -EINVAL, NULL,
-					      "'%s' is '%s', not an array or pointer: cannot index it",
-					      sb_str(&what), type_str(kb, l->type, &tn));
+				ret = set_err(
+					err, -EINVAL, NULL,
+					"'%s' is '%s', not an array or pointer: cannot index it",
+					sb_str(&what), type_str(kb, l->type, &tn));
 				break;
 			}
 			if (esz <= 0) {
-				ret = set_err(err, -EINVAL, NULL,
-					      "'%s' points to elements of unknown size: cannot index it",
-					      sb_str(&what));
+				ret = set_err(
+					err, -EINVAL, NULL,
+					"'%s' points to elements of unknown size: cannot index it",
+					sb_str(&what));
 				break;
 			}
 			if (idx * esz > 0x7fffffff) {
@@ -439,8 +447,9 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 
 		expr_prefix(e, e->nsteps, &what);
 		if (!btf_is_ptr(kt)) {
-			ret = set_err(err, -EINVAL, NULL, "'%s' is '%s', not a pointer: cannot use '*'",
-				      sb_str(&what), type_str(kb, l->type, &tn));
+			ret = set_err(err, -EINVAL, NULL,
+				      "'%s' is '%s', not a pointer: cannot use '*'", sb_str(&what),
+				      type_str(kb, l->type, &tn));
 			break;
 		}
 		if (!kbtf_skip_mods(kb, kt->type, true)) {
@@ -486,9 +495,10 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 	if (src && src->op != PRED_NONE) {
 		/* Predicates compare integers, enums or pointers as read. */
 		if (!btf_is_int(kt) && !btf_is_any_enum(kt) && !btf_is_ptr(kt)) {
-			ret = set_err(err, -EINVAL, NULL,
-				      "predicate on '%s' of type '%s': predicates need an integer, enum or pointer",
-				      src->expr_text, type_str(kb, l->type, &tn));
+			ret = set_err(
+				err, -EINVAL, NULL,
+				"predicate on '%s' of type '%s': predicates need an integer, enum or pointer",
+				src->expr_text, type_str(kb, l->type, &tn));
 			goto out;
 		}
 	} else if (btf_is_ptr(kt) && is_char(kb, kt->type)) {
@@ -635,14 +645,15 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 		bool fits;
 
 		if (is_signed)
-			fits = pv->neg ? pv->u <= (1ULL << (bits - 1))
-				       : pv->u <= (1ULL << (bits - 1)) - 1;
+			fits = pv->neg ? pv->u <= (1ULL << (bits - 1)) :
+					 pv->u <= (1ULL << (bits - 1)) - 1;
 		else
 			fits = !pv->neg && pv->u <= (1ULL << bits) - 1;
 		if (!fits) {
-			ret = set_err(err, -ERANGE, NULL, "value %s%llu is out of range for '%s' (%s)",
-				      pv->neg ? "-" : "", (unsigned long long)pv->u,
-				      src->expr_text, type_str(kb, l->type, &tn));
+			ret = set_err(err, -ERANGE, NULL,
+				      "value %s%llu is out of range for '%s' (%s)",
+				      pv->neg ? "-" : "", (unsigned long long)pv->u, src->expr_text,
+				      type_str(kb, l->type, &tn));
 			goto out;
 		}
 	} else if (pv->kind == PVAL_INT && pv->neg && !is_signed) {
@@ -685,9 +696,10 @@ static int start_arg(const struct btf *kb, const struct tfunc *tf, const char *f
 
 		if (!strcmp(btf__name_by_offset(kb, p[i].name_off), name)) {
 			if (slot >= KSNOOP_MAX_ARGS)
-				return set_err(err, -E2BIG, NULL,
-					       "argument '%s' of '%s' is past the %d register slots BPF can read",
-					       name, fname, KSNOOP_MAX_ARGS);
+				return set_err(
+					err, -E2BIG, NULL,
+					"argument '%s' of '%s' is past the %d register slots BPF can read",
+					name, fname, KSNOOP_MAX_ARGS);
 			*base = slot;
 			l->type = p[i].type;
 			return 0;
@@ -739,12 +751,14 @@ static int resolve_item(const struct kbtf *k, struct tfunc *tf, const struct ite
 
 	if (e->is_ret) {
 		if (opts->entry_only)
-			return set_err(err, -EINVAL, "drop --entry to see return values",
-				       "'%s' reads the return value, which --entry does not wait for",
-				       label);
+			return set_err(
+				err, -EINVAL, "drop --entry to see return values",
+				"'%s' reads the return value, which --entry does not wait for",
+				label);
 		if (tf->returns_void)
 			return set_err(err, -EINVAL, NULL,
-				       "'%s' returns void: there is no return value to read", fname);
+				       "'%s' returns void: there is no return value to read",
+				       fname);
 		memset(&l, 0, sizeof(l));
 		l.type = proto->type;
 		it->base = KSNOOP_BASE_RET;
@@ -839,7 +853,7 @@ void tfunc_free(struct tfunc *tf)
 
 void tfunc_dump(const struct tfunc *tf, struct strbuf *out)
 {
-	static const char *const kinds[] = { "value", "pointee", "string", "bitfield" };
+	static const char *const kinds[] = {"value", "pointee", "string", "bitfield"};
 	struct btf_dump *d;
 	__u32 id, j;
 	int i;
@@ -863,8 +877,8 @@ void tfunc_dump(const struct tfunc *tf, struct strbuf *out)
 		for (j = 0; j < it->nsteps; j++)
 			sb_printf(out, ", load *(v+%u)", it->steps[j]);
 		if (it->flags & (KSNOOP_I_MEM | KSNOOP_I_STR))
-			sb_printf(out, ", %s at v+%u", it->flags & KSNOOP_I_STR ? "string" : "bytes",
-				  it->off);
+			sb_printf(out, ", %s at v+%u",
+				  it->flags & KSNOOP_I_STR ? "string" : "bytes", it->off);
 		sb_printf(out, ", size %u, %s type ", it->size, kinds[ti->kind]);
 		type_decl(tf->kf->btf, ti->type_id, NULL, out);
 		if (it->bit_size)

@@ -24,43 +24,43 @@
 #include "util.h"
 
 enum value_kind {
-	VAL_SCALAR,	/* bytes of the value's own type (ints, enums, pointers, arrays, structs) */
-	VAL_PTR_DEREF,	/* a pointer to a struct/union: pointee bytes, addr = the pointer */
-	VAL_STR,	/* a char pointer: the NUL-terminated string it points to */
-	VAL_BITFIELD,	/* an integer bitfield: bit_off/bit_size in the plan item */
+	VAL_SCALAR,    /* bytes of the value's own type (ints, enums, pointers, arrays, structs) */
+	VAL_PTR_DEREF, /* a pointer to a struct/union: pointee bytes, addr = the pointer */
+	VAL_STR,       /* a char pointer: the NUL-terminated string it points to */
+	VAL_BITFIELD,  /* an integer bitfield: bit_off/bit_size in the plan item */
 };
 
 struct titem {
-	char *label;		/* as written ("skb->len"), or the argument name */
+	char *label; /* as written ("skb->len"), or the argument name */
 	enum value_kind kind;
-	__u32 type_id;		/* BTF type of the bytes captured (the pointee for PTR_DEREF) */
-	__u32 expr_type_id;	/* BTF type of the expression itself (the pointer for PTR_DEREF) */
+	__u32 type_id;	    /* BTF type of the bytes captured (the pointee for PTR_DEREF) */
+	__u32 expr_type_id; /* BTF type of the expression itself (the pointer for PTR_DEREF) */
 	bool is_ret;
-	bool hidden;		/* predicate-only, not printed */
+	bool hidden; /* predicate-only, not printed */
 };
 
 struct tfunc {
 	const struct kfunc *kf;
-	__u32 proto_id;		/* BTF_KIND_FUNC_PROTO */
+	__u32 proto_id; /* BTF_KIND_FUNC_PROTO */
 	int nargs;
 	bool returns_void;
-	bool has_ret_items;	/* some item reads the return value */
+	bool has_ret_items; /* some item reads the return value */
 	int nitems;
 	struct titem items[KSNOOP_MAX_ITEMS];
 	struct ksnoop_plan plan;
-	struct btf *local;	/* the synthesized local BTF of the expressions */
+	struct btf *local; /* the synthesized local BTF of the expressions */
 };
 
 struct resolve_err {
-	int code;		/* -ENOENT: no such argument (a glob may skip the function) */
+	int code; /* -ENOENT: no such argument (a glob may skip the function) */
 	char msg[512];
 	char hint[512];
 };
 
 struct resolve_opts {
-	bool kernel_format;	/* mark items the kernel may format with bpf_snprintf_btf */
-	__u32 string_size;	/* bytes to copy for char * strings */
-	bool entry_only;	/* --entry: no exit, so no return value */
+	bool kernel_format; /* mark items the kernel may format with bpf_snprintf_btf */
+	__u32 string_size;  /* bytes to copy for char * strings */
+	bool entry_only;    /* --entry: no exit, so no return value */
 };
 
 /* Resolve @spec for function @kf. Returns 0 or negative errno with @err set. */

@@ -17,22 +17,22 @@
 struct trace_opts {
 	struct tracer_opts t;
 	bool json;
-	__u64 max_events;	/* -n: stop after this many calls (0: no limit) */
-	double duration;	/* --duration seconds (0: no limit) */
-	char **excludes;	/* -x globs */
+	__u64 max_events; /* -n: stop after this many calls (0: no limit) */
+	double duration;  /* --duration seconds (0: no limit) */
+	char **excludes;  /* -x globs */
 	int nexcludes;
 	__u32 string_size;
-	bool info;		/* the info command: report glob skips */
+	bool info; /* the info command: report glob skips */
 };
 
 /* Exit codes, documented in man/ksnoop.8. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,		/* runtime failure: load, attach, kernel refused */
-	EXIT_USAGE = 2,		/* bad command line or SPEC syntax */
-	EXIT_RESOLVE = 3,	/* SPEC does not fit the kernel: no such function, argument, member */
-	EXIT_PRIV = 4,		/* missing privilege */
-	EXIT_NOSUP = 5,		/* kernel lacks a needed feature */
+	EXIT_FAIL = 1,	  /* runtime failure: load, attach, kernel refused */
+	EXIT_USAGE = 2,	  /* bad command line or SPEC syntax */
+	EXIT_RESOLVE = 3, /* SPEC does not fit the kernel: no such function, argument, member */
+	EXIT_PRIV = 4,	  /* missing privilege */
+	EXIT_NOSUP = 5,	  /* kernel lacks a needed feature */
 };
 
 int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);

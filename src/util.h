@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 
 /* Verbosity: 0 normal, 1 -v, 2 -vv, 3 -d (libbpf debug and verifier logs). */
@@ -27,7 +27,7 @@ struct strbuf {
 	char *buf;
 	size_t len;
 	size_t cap;
-	bool oom;	/* an allocation failed; content is truncated */
+	bool oom; /* an allocation failed; content is truncated */
 };
 
 void sb_init(struct strbuf *sb);

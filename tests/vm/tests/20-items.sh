@@ -7,46 +7,7 @@
 # ksnoop needs bpf_get_func_arg() (Linux 5.17+); the lab's 5.10 kernel cannot run these.
 NEED_KVER=6.1
 
-# trace_wl SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
-# start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
-# CMD with SIGINT, as a user would, a second after WORKLOAD ends (TW_STOP=0: let CMD end
-# by itself). SECS bounds the whole run. Attaching takes 1-5 s under TCG, more with two
-# VMs sharing two cores, so a fixed delay before the workload would lose calls.
-# busybox timeout execs CMD, so the pid sh writes is the tracer's.
-trace_wl()
-{
-	local secs=$1 load=$2 o e p w i pid
-	shift 2
-	o=$(mktemp) e=$(mktemp) p=$(mktemp)
-	T_LAST_CMD=$* T_SHOWN=
-	(
-		i=0
-		until grep -q attached "$e"; do
-			i=$((i + 1)) pid=$(cat "$p")
-			[ $i -le 600 ] || exit 0
-			# The tracer ended without attaching (an error): no workload.
-			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
-			sleep 0.1
-		done
-		sh -c "$load" >/dev/null 2>&1
-		[ "${TW_STOP:-1}" = 0 ] || { sleep 1; kill -INT "$(cat "$p")" 2>/dev/null; }
-	) &
-	w=$!
-	sh -c 'echo $$ >"$0"; exec timeout -s INT "$@"' "$p" "$secs" "$@" >"$o" 2>"$e"
-	T_RC=$?
-	wait "$w"
-	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
-	rm -f "$o" "$e" "$p"
-	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
-	return 0
-}
 
-# Call header lines of FUNC from processes named COMM in $T_OUT
-# ("TIME CPU PID TID COMM FUNCTION [(N us)]").
-calls_of()
-{
-	printf '%s\n' "$T_OUT" | grep -E "^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ +$1 +$2( |\$)"
-}
 
 # The values of item LABEL (exact text) in the calls of FUNC from processes named COMM in
 # $T_OUT, one a line: what follows "    LABEL = " on the call's value lines.

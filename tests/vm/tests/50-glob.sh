@@ -9,38 +9,12 @@
 # so the per-function tests use 'tcp_v4_*' (about 25 functions); 'tcp_*' (400) only
 # through the multi link.
 
+# Mass attaches take longer under TCG: trace_wl waits up to 120 s for "attached".
+TW_WAIT=1200
+
 NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
 MULTI_KVER=7.0	# BPF_TRACE_FENTRY_MULTI
 
-# trace_wl SECS WORKLOAD CMD...: as in 20-items.sh: start WORKLOAD once CMD said
-# "attached" on stderr, SIGINT CMD a second after WORKLOAD ends; SECS bounds the run.
-trace_wl()
-{
-	local secs=$1 load=$2 o e p w i pid
-	shift 2
-	o=$(mktemp) e=$(mktemp) p=$(mktemp)
-	T_LAST_CMD=$* T_SHOWN=
-	(
-		i=0
-		until grep -q attached "$e"; do
-			i=$((i + 1)) pid=$(cat "$p")
-			[ $i -le 1200 ] || exit 0
-			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
-			sleep 0.1
-		done
-		sh -c "$load" >/dev/null 2>&1
-		sleep 1
-		kill -INT "$(cat "$p")" 2>/dev/null
-	) &
-	w=$!
-	sh -c 'echo $$ >"$0"; exec timeout -s INT "$@"' "$p" "$secs" "$@" >"$o" 2>"$e"
-	T_RC=$?
-	wait "$w"
-	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
-	rm -f "$o" "$e" "$p"
-	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
-	return 0
-}
 
 # Distinct functions with calls from processes named COMM in $T_OUT, sorted, one a line.
 funcs_of()

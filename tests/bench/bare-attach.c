@@ -25,7 +25,7 @@
 #include <linux/bpf.h>
 
 #define FENTRY_MULTI 59
-#define FEXIT_MULTI 60
+#define FEXIT_MULTI  60
 
 static double now(void)
 {
@@ -38,8 +38,8 @@ static double now(void)
 static int prog_load(int attach_type, __u32 btf_id)
 {
 	static const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr a;
 
@@ -69,7 +69,7 @@ static int link_multi(int prog_fd, int attach_type, __u32 *ids, int n)
 		__u32 prog_fd, target_fd, attach_type, flags;
 		__aligned_u64 ids, cookies;
 		__u32 cnt;
-	} *lc;
+	} * lc;
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
@@ -111,14 +111,15 @@ int main(int argc, char **argv)
 
 	t0 = now();
 	if (!strncmp(mode, "multi", 5)) {
-		static const int types[] = { FEXIT_MULTI, FENTRY_MULTI };
+		static const int types[] = {FEXIT_MULTI, FENTRY_MULTI};
 
 		for (k = strcmp(mode, "multi-both") ? 1 : 0; k < 2; k++) {
 			t = now();
 			fd = prog_load(types[k], 0);
 			tl += now() - t;
 			if (fd < 0) {
-				fprintf(stderr, "bare: load multi %d: %s\n", types[k], strerror(errno));
+				fprintf(stderr, "bare: load multi %d: %s\n", types[k],
+					strerror(errno));
 				return 1;
 			}
 			fds[nfd++] = fd;
@@ -126,13 +127,14 @@ int main(int argc, char **argv)
 			lfd = link_multi(fd, types[k], ids, n);
 			tk += now() - t;
 			if (lfd < 0) {
-				fprintf(stderr, "bare: multi link over %d ids: %s\n", n, strerror(errno));
+				fprintf(stderr, "bare: multi link over %d ids: %s\n", n,
+					strerror(errno));
 				return 1;
 			}
 			fds[nfd++] = lfd;
 		}
 	} else {
-		static const int types[] = { BPF_TRACE_FEXIT, BPF_TRACE_FENTRY };
+		static const int types[] = {BPF_TRACE_FEXIT, BPF_TRACE_FENTRY};
 		int first = strcmp(mode, "both") ? 1 : 0;
 
 		for (i = 0; i < n; i++) {

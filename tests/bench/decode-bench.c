@@ -31,13 +31,13 @@
 #include "resolve.h"
 
 /* Where the fake objects "live" in the kernel: the addresses printed. */
-#define NET_ADDR 0xffffffff82f1c2c0ULL
-#define SKB_ADDR 0xffff888004a3e200ULL
-#define SK_ADDR	 0xffff888003c2a000ULL
-#define DEV_ADDR 0xffff888003a1c000ULL
+#define NET_ADDR  0xffffffff82f1c2c0ULL
+#define SKB_ADDR  0xffff888004a3e200ULL
+#define SK_ADDR	  0xffff888003c2a000ULL
+#define DEV_ADDR  0xffff888003a1c000ULL
 #define HEAD_ADDR 0xffff888004b7d000ULL
 
-static __u8 skb_bytes[4096];	/* the fake struct sk_buff */
+static __u8 skb_bytes[4096]; /* the fake struct sk_buff */
 static __u32 skb_size;
 
 static __u8 entry_buf[KSNOOP_SCRATCH] __attribute__((aligned(8)));
@@ -109,7 +109,7 @@ static void fake_skb(const struct btf *btf)
 	set(btf, id, "tstamp", 1234567890123ULL);
 	set(btf, id, "len", 156);
 	set(btf, id, "truesize", 768);
-	set(btf, id, "protocol", 0x0008);	/* htons(ETH_P_IP) */
+	set(btf, id, "protocol", 0x0008); /* htons(ETH_P_IP) */
 	set(btf, id, "transport_header", 36);
 	set(btf, id, "network_header", 16);
 	set(btf, id, "mac_header", 0xffff);
@@ -135,8 +135,8 @@ static int kread(void *dst, __u64 addr, __u32 size)
  * Append the values of @tf's items for one phase to @buf, as capture_item()
  * does: entry items from the argument registers, return items at exit.
  */
-static void build_rec(const struct tfunc *tf, bool is_exit, __u8 *buf, const __u64 *args,
-		      __u64 ret, __u64 ts)
+static void build_rec(const struct tfunc *tf, bool is_exit, __u8 *buf, const __u64 *args, __u64 ret,
+		      __u64 ts)
 {
 	struct ksnoop_rec *rec = (void *)buf;
 	__u32 off = sizeof(*rec), i, s;
@@ -191,8 +191,8 @@ static void build_rec(const struct tfunc *tf, bool is_exit, __u8 *buf, const __u
 
 /* The measured part: callgrind's --toggle-collect names this function. */
 __attribute__((noipa)) static int bench_loop(struct output *o, const struct tfunc *tf,
-						const struct ksnoop_rec *entry,
-						const struct ksnoop_rec *exit, long n)
+					     const struct ksnoop_rec *entry,
+					     const struct ksnoop_rec *exit, long n)
 {
 	long i;
 	int err;
@@ -207,9 +207,9 @@ __attribute__((noipa)) static int bench_loop(struct output *o, const struct tfun
 
 int main(int argc, char **argv)
 {
-	const char *specs[] = { "ip_send_skb(skb->len, return)", "ip_send_skb(skb)" };
-	const __u64 args[KSNOOP_MAX_ARGS] = { NET_ADDR, SKB_ADDR };
-	struct resolve_opts ropts = { .string_size = 256 };
+	const char *specs[] = {"ip_send_skb(skb->len, return)", "ip_send_skb(skb)"};
+	const __u64 args[KSNOOP_MAX_ARGS] = {NET_ADDR, SKB_ADDR};
+	struct resolve_opts ropts = {.string_size = 256};
 	struct parse_error perr;
 	struct resolve_err rerr;
 	const struct kfunc *kf;

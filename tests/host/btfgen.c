@@ -24,7 +24,8 @@
 
 static int build(struct btf *btf)
 {
-	int t_int, t_uint, t_short, t_char, t_long, t_cptr, t_larr, bar, foo, foo_ptr, proto, vproto;
+	int t_int, t_uint, t_short, t_char, t_long, t_cptr, t_larr, bar, foo, foo_ptr, proto,
+		vproto;
 	int pair, pair_t, pproto;
 
 	t_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);

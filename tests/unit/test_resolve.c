@@ -21,7 +21,7 @@
 #include "resolve.h"
 #include "test.h"
 
-#define VMLINUX "/sys/kernel/btf/vmlinux"
+#define VMLINUX	     "/sys/kernel/btf/vmlinux"
 #define NOT_RESOLVED INT_MIN /* resolve() could not even call resolve_func() */
 
 static struct kbtf kb;
@@ -96,8 +96,8 @@ static bool resolve_ok(const char *str, struct tfunc *tf, int nitems)
 	if (ret == NOT_RESOLVED)
 		return false;
 	if (ret) {
-		test_fail(__FILE__, __LINE__, "resolve \"%s\": %d: %s (hint: %s)", str, ret, err.msg,
-			  err.hint);
+		test_fail(__FILE__, __LINE__, "resolve \"%s\": %d: %s (hint: %s)", str, ret,
+			  err.msg, err.hint);
 		tfunc_free(tf);
 		return false;
 	}
@@ -141,7 +141,7 @@ static __u32 composite_id(const char *name)
 
 struct member {
 	__u32 bit_off;	/* from the start of the outer type */
-	__u32 bit_size;	/* 0: not a bitfield */
+	__u32 bit_size; /* 0: not a bitfield */
 	__u32 type;
 	bool found;
 };
@@ -216,7 +216,8 @@ static __u64 enum_value(const char *name)
 
 		if (btf_is_enum(t)) {
 			for (i = 0; i < btf_vlen(t); i++)
-				if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off), name))
+				if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+					    name))
 					return (__u64)(__s64)btf_enum(t)[i].val;
 		} else if (btf_is_enum64(t)) {
 			for (i = 0; i < btf_vlen(t); i++)
@@ -284,8 +285,10 @@ TEST(resolve_member_of_arg)
 	if (!host() || !resolve_ok("ip_send_skb(skb->len)", &tf, 1))
 		return;
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM, .off = off_of("sk_buff", "len"),
-				.size = size_of("sk_buff", "len") },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM,
+			       .off = off_of("sk_buff", "len"),
+			       .size = size_of("sk_buff", "len")},
 		"skb->len");
 	ASSERT_EQ(tf.plan.items[0].size, 4, "sk_buff.len is 4 bytes");
 	ASSERT_EQ(tf.items[0].kind, VAL_SCALAR, "kind");
@@ -302,11 +305,13 @@ TEST(resolve_pointer_chain_and_nested_struct)
 		return;
 	/* skb is a register; skb->sk is loaded from it; the rest is one read. */
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .nsteps = 1, .steps = { off_of("sk_buff", "sk") },
-				.flags = KSNOOP_I_MEM,
-				.off = off_of("sock", "__sk_common") +
-				       off_of("sock_common", "skc_dport"),
-				.size = 2 },
+		&(struct want){.base = 1,
+			       .nsteps = 1,
+			       .steps = {off_of("sk_buff", "sk")},
+			       .flags = KSNOOP_I_MEM,
+			       .off = off_of("sock", "__sk_common") +
+				      off_of("sock_common", "skc_dport"),
+			       .size = 2},
 		"skb->sk->__sk_common.skc_dport");
 	ASSERT_EQ(size_of("sock_common", "skc_dport"), 2, "skc_dport in BTF");
 	tfunc_free(&tf);
@@ -322,9 +327,12 @@ TEST(resolve_bitfields)
 	m = member("sk_buff", "pkt_type");
 	ASSERT_TRUE(m.bit_size > 0, "sk_buff.pkt_type is a bitfield in BTF");
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM, .off = m.bit_off / 8,
-				.bit_off = m.bit_off % 8, .bit_size = m.bit_size,
-				.size = (m.bit_off % 8 + m.bit_size + 7) / 8 },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM,
+			       .off = m.bit_off / 8,
+			       .bit_off = m.bit_off % 8,
+			       .bit_size = m.bit_size,
+			       .size = (m.bit_off % 8 + m.bit_size + 7) / 8},
 		"skb->pkt_type");
 	ASSERT_EQ(tf.items[0].kind, VAL_BITFIELD, "kind");
 	tfunc_free(&tf);
@@ -336,9 +344,12 @@ TEST(resolve_bitfields)
 	ASSERT_TRUE(m.bit_size > 0, "sock_common.skc_reuse is a bitfield in BTF");
 	m.bit_off += off_of("sock", "__sk_common") * 8;
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 0, .flags = KSNOOP_I_MEM, .off = m.bit_off / 8,
-				.bit_off = m.bit_off % 8, .bit_size = m.bit_size,
-				.size = (m.bit_off % 8 + m.bit_size + 7) / 8 },
+		&(struct want){.base = 0,
+			       .flags = KSNOOP_I_MEM,
+			       .off = m.bit_off / 8,
+			       .bit_off = m.bit_off % 8,
+			       .bit_size = m.bit_size,
+			       .size = (m.bit_off % 8 + m.bit_size + 7) / 8},
 		"sk->__sk_common.skc_reuse");
 	tfunc_free(&tf);
 }
@@ -357,15 +368,19 @@ TEST(resolve_anonymous_members)
 	ASSERT_TRUE(t && btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED),
 		    "sk_buff.tstamp is a signed integer in BTF");
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM | KSNOOP_I_SIGNED,
-				.off = off_of("sk_buff", "tstamp"),
-				.size = size_of("sk_buff", "tstamp") },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM | KSNOOP_I_SIGNED,
+			       .off = off_of("sk_buff", "tstamp"),
+			       .size = size_of("sk_buff", "tstamp")},
 		"skb->tstamp");
 	/* skb->dev is a struct pointer: the pointee is captured, read through it. */
 	item_is(&tf.plan.items[1],
-		&(struct want){ .base = 1, .nsteps = 1, .steps = { off_of("sk_buff", "dev") },
-				.flags = KSNOOP_I_MEM, .off = 0,
-				.size = sizeof_struct("net_device") },
+		&(struct want){.base = 1,
+			       .nsteps = 1,
+			       .steps = {off_of("sk_buff", "dev")},
+			       .flags = KSNOOP_I_MEM,
+			       .off = 0,
+			       .size = sizeof_struct("net_device")},
 		"skb->dev");
 	ASSERT_EQ(tf.items[1].kind, VAL_PTR_DEREF, "skb->dev kind");
 	ASSERT_EQ(tf.items[1].type_id, composite_id("net_device"), "captured type");
@@ -386,19 +401,26 @@ TEST(resolve_array_index)
 	if (!ASSERT_TRUE(t && btf_is_array(t), "sk_buff.cb is an array in BTF"))
 		goto out;
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM,
-				.off = off_of("sk_buff", "cb") +
-				       3 * btf__resolve_size(vmbtf(), btf_array(t)->type),
-				.size = btf__resolve_size(vmbtf(), btf_array(t)->type) },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM,
+			       .off = off_of("sk_buff", "cb") +
+				      3 * btf__resolve_size(vmbtf(), btf_array(t)->type),
+			       .size = btf__resolve_size(vmbtf(), btf_array(t)->type)},
 		"skb->cb[3]");
 	item_is(&tf.plan.items[1],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM, .off = off_of("sk_buff", "cb"),
-				.size = 1 },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM,
+			       .off = off_of("sk_buff", "cb"),
+			       .size = 1},
 		"skb->cb[0]");
 	/* Indexing a pointer (unsigned char *head) loads it first. */
 	item_is(&tf.plan.items[2],
-		&(struct want){ .base = 1, .nsteps = 1, .steps = { off_of("sk_buff", "head") },
-				.flags = KSNOOP_I_MEM, .off = 2, .size = 1 },
+		&(struct want){.base = 1,
+			       .nsteps = 1,
+			       .steps = {off_of("sk_buff", "head")},
+			       .flags = KSNOOP_I_MEM,
+			       .off = 2,
+			       .size = 1},
 		"skb->head[2]");
 out:
 	tfunc_free(&tf);
@@ -415,14 +437,20 @@ TEST(resolve_deref)
 	id = btf__find_by_name_kind(vmbtf(), "skb_drop_reason", BTF_KIND_ENUM);
 	ASSERT_TRUE(id > 0, "enum skb_drop_reason in BTF");
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 2, .flags = KSNOOP_I_MEM, .off = 0,
-				.size = id > 0 ? btf__type_by_id(vmbtf(), id)->size : 0 },
+		&(struct want){.base = 2,
+			       .flags = KSNOOP_I_MEM,
+			       .off = 0,
+			       .size = id > 0 ? btf__type_by_id(vmbtf(), id)->size : 0},
 		"*reason");
 	ASSERT_EQ(tf.items[0].type_id, id, "*reason type");
 	/* *skb->sk: the whole struct sock, reached through skb->sk */
 	item_is(&tf.plan.items[1],
-		&(struct want){ .base = 1, .nsteps = 1, .steps = { off_of("sk_buff", "sk") },
-				.flags = KSNOOP_I_MEM, .off = 0, .size = sizeof_struct("sock") },
+		&(struct want){.base = 1,
+			       .nsteps = 1,
+			       .steps = {off_of("sk_buff", "sk")},
+			       .flags = KSNOOP_I_MEM,
+			       .off = 0,
+			       .size = sizeof_struct("sock")},
 		"*skb->sk");
 	ASSERT_EQ(tf.items[1].kind, VAL_SCALAR, "*skb->sk is a struct value");
 	tfunc_free(&tf);
@@ -430,14 +458,14 @@ TEST(resolve_deref)
 
 TEST(resolve_strings)
 {
-	struct resolve_opts opts = { .string_size = 64 };
+	struct resolve_opts opts = {.string_size = 64};
 	struct resolve_err err;
 	struct tfunc tf;
 
 	/* const char *s in a register: the string at s */
 	if (!host() || !resolve_ok("kstrdup(s)", &tf, 1))
 		return;
-	item_is(&tf.plan.items[0], &(struct want){ .base = 0, .flags = KSNOOP_I_STR, .size = 256 },
+	item_is(&tf.plan.items[0], &(struct want){.base = 0, .flags = KSNOOP_I_STR, .size = 256},
 		"kstrdup(s) with the default string size");
 	ASSERT_EQ(tf.items[0].kind, VAL_STR, "kind");
 	tfunc_free(&tf);
@@ -451,11 +479,14 @@ TEST(resolve_strings)
 	if (!resolve_ok("ip_send_skb(skb->dev->dev.kobj.name)", &tf, 1))
 		return;
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .nsteps = 2,
-				.steps = { off_of("sk_buff", "dev"),
-					   off_of("net_device", "dev") + off_of("device", "kobj") +
-						   off_of("kobject", "name") },
-				.flags = KSNOOP_I_STR, .off = 0, .size = 256 },
+		&(struct want){.base = 1,
+			       .nsteps = 2,
+			       .steps = {off_of("sk_buff", "dev"),
+					 off_of("net_device", "dev") + off_of("device", "kobj") +
+						 off_of("kobject", "name")},
+			       .flags = KSNOOP_I_STR,
+			       .off = 0,
+			       .size = 256},
 		"skb->dev->dev.kobj.name");
 out:
 	tfunc_free(&tf);
@@ -476,12 +507,12 @@ TEST(resolve_default_items)
 	ASSERT_EQ(tf.plan.items[2].base, KSNOOP_BASE_RET, "return base");
 	ASSERT_TRUE(tf.items[2].is_ret && tf.has_ret_items, "return item");
 	item_is(&tf.plan.items[1],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM, .size = sizeof_struct("sk_buff") },
+		&(struct want){.base = 1, .flags = KSNOOP_I_MEM, .size = sizeof_struct("sk_buff")},
 		"skb (pointee)");
 	ASSERT_EQ(tf.items[1].kind, VAL_PTR_DEREF, "skb kind");
 	/* int return: a register value, signed */
 	item_is(&tf.plan.items[2],
-		&(struct want){ .base = KSNOOP_BASE_RET, .flags = KSNOOP_I_SIGNED, .size = 4 },
+		&(struct want){.base = KSNOOP_BASE_RET, .flags = KSNOOP_I_SIGNED, .size = 4},
 		"return");
 	tfunc_free(&tf);
 
@@ -505,30 +536,46 @@ TEST(resolve_predicates)
 			&tf, 5))
 		return;
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
-				.off = off_of("sk_buff", "len"), .size = 4, .op = KSNOOP_OP_GT,
-				.value = 100 },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
+			       .off = off_of("sk_buff", "len"),
+			       .size = 4,
+			       .op = KSNOOP_OP_GT,
+			       .value = 100},
 		"skb->len > 100 (unsigned)");
 	item_is(&tf.plan.items[1],
-		&(struct want){ .base = KSNOOP_BASE_RET, .flags = KSNOOP_I_PRED | KSNOOP_I_SIGNED,
-				.size = 4, .op = KSNOOP_OP_LT, .value = 0 },
+		&(struct want){.base = KSNOOP_BASE_RET,
+			       .flags = KSNOOP_I_PRED | KSNOOP_I_SIGNED,
+			       .size = 4,
+			       .op = KSNOOP_OP_LT,
+			       .value = 0},
 		"return < 0 (signed)");
 	item_is(&tf.plan.items[2],
-		&(struct want){ .base = KSNOOP_BASE_RET, .flags = KSNOOP_I_PRED | KSNOOP_I_SIGNED,
-				.size = 4, .op = KSNOOP_OP_GE, .value = (__u64)-5LL },
+		&(struct want){.base = KSNOOP_BASE_RET,
+			       .flags = KSNOOP_I_PRED | KSNOOP_I_SIGNED,
+			       .size = 4,
+			       .op = KSNOOP_OP_GE,
+			       .value = (__u64)-5LL},
 		"return >= -5");
 	/* A pointer compared with NULL: the pointer itself is read, not its pointee. */
 	item_is(&tf.plan.items[3],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
-				.off = off_of("sk_buff", "sk"), .size = 8, .op = KSNOOP_OP_EQ,
-				.value = 0 },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
+			       .off = off_of("sk_buff", "sk"),
+			       .size = 8,
+			       .op = KSNOOP_OP_EQ,
+			       .value = 0},
 		"skb->sk == NULL");
 	m = member("sk_buff", "pkt_type");
 	item_is(&tf.plan.items[4],
-		&(struct want){ .base = 1, .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
-				.off = m.bit_off / 8, .bit_off = m.bit_off % 8,
-				.bit_size = m.bit_size, .size = (m.bit_off % 8 + m.bit_size + 7) / 8,
-				.op = KSNOOP_OP_NE, .value = 7 },
+		&(struct want){.base = 1,
+			       .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
+			       .off = m.bit_off / 8,
+			       .bit_off = m.bit_off % 8,
+			       .bit_size = m.bit_size,
+			       .size = (m.bit_off % 8 + m.bit_size + 7) / 8,
+			       .op = KSNOOP_OP_NE,
+			       .value = 7},
 		"skb->pkt_type != 7 (largest value of 3 bits)");
 	ASSERT_TRUE(tf.has_ret_items, "has return items");
 	tfunc_free(&tf);
@@ -550,10 +597,13 @@ TEST(resolve_predicate_operands)
 	if (!resolve_ok("tcp_sendmsg(sk->__sk_common.skc_state == TCP_ESTABLISHED)", &tf, 1))
 		return;
 	item_is(&tf.plan.items[0],
-		&(struct want){ .base = 0, .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
-				.off = off_of("sock", "__sk_common") +
-				       off_of("sock_common", "skc_state"),
-				.size = 1, .op = KSNOOP_OP_EQ, .value = enum_value("TCP_ESTABLISHED") },
+		&(struct want){.base = 0,
+			       .flags = KSNOOP_I_MEM | KSNOOP_I_PRED,
+			       .off = off_of("sock", "__sk_common") +
+				      off_of("sock_common", "skc_state"),
+			       .size = 1,
+			       .op = KSNOOP_OP_EQ,
+			       .value = enum_value("TCP_ESTABLISHED")},
 		"skc_state == TCP_ESTABLISHED");
 	tfunc_free(&tf);
 
@@ -599,8 +649,8 @@ TEST(resolve_pointer_limit)
 struct err_case {
 	const char *spec;
 	int code;
-	const char *msg;	/* the whole message */
-	const char *hint;	/* a substring of the hint; "" : there must be none */
+	const char *msg;  /* the whole message */
+	const char *hint; /* a substring of the hint; "" : there must be none */
 };
 
 static void check_errors(const struct err_case *c, int n)
@@ -636,12 +686,12 @@ TEST(resolve_errors_arguments)
 	snprintf(hint, sizeof(hint), "its arguments: %s", names);
 	check_errors(
 		(struct err_case[]){
-			{ "ip_send_skb(sbk->len)", -ENOENT,
-			  "function 'ip_send_skb' has no argument 'sbk'", hint },
-			{ "ip_send_skb(skb, sk)", -ENOENT,
-			  "function 'ip_send_skb' has no argument 'sk'", hint },
-			{ "tcp_chrono_stop(return)", -EINVAL,
-			  "'tcp_chrono_stop' returns void: there is no return value to read", "" },
+			{"ip_send_skb(sbk->len)", -ENOENT,
+			 "function 'ip_send_skb' has no argument 'sbk'", hint},
+			{"ip_send_skb(skb, sk)", -ENOENT,
+			 "function 'ip_send_skb' has no argument 'sk'", hint},
+			{"tcp_chrono_stop(return)", -EINVAL,
+			 "'tcp_chrono_stop' returns void: there is no return value to read", ""},
 		},
 		3);
 }
@@ -652,28 +702,28 @@ TEST(resolve_errors_members)
 		return;
 	check_errors(
 		(struct err_case[]){
-			{ "ip_send_skb(skb->lenx)", -ESRCH, "'struct sk_buff' has no member 'lenx'",
-			  "did you mean: len" },
-			{ "ip_send_skb(skb->sk->__sk_common.skc_dprt)", -ESRCH,
-			  "'struct sock_common' has no member 'skc_dprt'", "skc_dport" },
-			{ "ip_send_skb(skb->zzzqqq)", -ESRCH,
-			  "'struct sk_buff' has no member 'zzzqqq'", "ksnoop info -v" },
-			{ "ip_send_skb(skb->sk->__sk_common->skc_dport)", -EINVAL,
-			  "'skb->sk->__sk_common' is 'struct sock_common', not a pointer: cannot use '->skc_dport'",
-			  "use '.' instead of '->'" },
-			{ "ip_send_skb(skb->len->x)", -EINVAL,
-			  "'skb->len' is 'unsigned int', not a pointer: cannot use '->x'", "" },
-			{ "ip_send_skb(skb.len)", -EINVAL,
-			  "'skb' is a pointer ('struct sk_buff *'): cannot use '.len'",
-			  "use '->' instead of '.'" },
-			{ "ip_send_skb(skb->sk.sk_type)", -EINVAL,
-			  "'skb->sk' is a pointer ('struct sock *'): cannot use '.sk_type'",
-			  "use '->'" },
-			{ "ip_send_skb(skb->pkt_type.x)", -EINVAL,
-			  "'skb->pkt_type' is a bitfield: it has no members", "" },
-			{ "ip_send_skb(skb->head->x)", -EINVAL,
-			  "'skb->head' is 'unsigned char *', not a pointer to a struct or union: cannot use '->x'",
-			  "" },
+			{"ip_send_skb(skb->lenx)", -ESRCH, "'struct sk_buff' has no member 'lenx'",
+			 "did you mean: len"},
+			{"ip_send_skb(skb->sk->__sk_common.skc_dprt)", -ESRCH,
+			 "'struct sock_common' has no member 'skc_dprt'", "skc_dport"},
+			{"ip_send_skb(skb->zzzqqq)", -ESRCH,
+			 "'struct sk_buff' has no member 'zzzqqq'", "ksnoop info -v"},
+			{"ip_send_skb(skb->sk->__sk_common->skc_dport)", -EINVAL,
+			 "'skb->sk->__sk_common' is 'struct sock_common', not a pointer: cannot use '->skc_dport'",
+			 "use '.' instead of '->'"},
+			{"ip_send_skb(skb->len->x)", -EINVAL,
+			 "'skb->len' is 'unsigned int', not a pointer: cannot use '->x'", ""},
+			{"ip_send_skb(skb.len)", -EINVAL,
+			 "'skb' is a pointer ('struct sk_buff *'): cannot use '.len'",
+			 "use '->' instead of '.'"},
+			{"ip_send_skb(skb->sk.sk_type)", -EINVAL,
+			 "'skb->sk' is a pointer ('struct sock *'): cannot use '.sk_type'",
+			 "use '->'"},
+			{"ip_send_skb(skb->pkt_type.x)", -EINVAL,
+			 "'skb->pkt_type' is a bitfield: it has no members", ""},
+			{"ip_send_skb(skb->head->x)", -EINVAL,
+			 "'skb->head' is 'unsigned char *', not a pointer to a struct or union: cannot use '->x'",
+			 ""},
 		},
 		9);
 }
@@ -690,18 +740,19 @@ TEST(resolve_errors_index_and_deref)
 	t = btf__type_by_id(vmbtf(), m.type);
 	if (!ASSERT_TRUE(t && btf_is_array(t), "sk_buff.cb is an array"))
 		return;
-	snprintf(msg, sizeof(msg), "index %u is out of range for 'skb->cb' ('char[%u]', %u elements)",
+	snprintf(msg, sizeof(msg),
+		 "index %u is out of range for 'skb->cb' ('char[%u]', %u elements)",
 		 btf_array(t)->nelems, btf_array(t)->nelems, btf_array(t)->nelems);
 	check_errors(
 		(struct err_case[]){
-			{ "ip_send_skb(skb->len[2])", -EINVAL,
-			  "'skb->len' is 'unsigned int', not an array or pointer: cannot index it",
-			  "" },
-			{ "ip_send_skb(skb->cb[48])", -ERANGE, msg, "" },
-			{ "ip_send_skb(*skb->len)", -EINVAL,
-			  "'skb->len' is 'unsigned int', not a pointer: cannot use '*'", "" },
-			{ "ip_send_skb(**skb)", -EINVAL,
-			  "'skb' is 'struct sk_buff', not a pointer: cannot use '*'", "" },
+			{"ip_send_skb(skb->len[2])", -EINVAL,
+			 "'skb->len' is 'unsigned int', not an array or pointer: cannot index it",
+			 ""},
+			{"ip_send_skb(skb->cb[48])", -ERANGE, msg, ""},
+			{"ip_send_skb(*skb->len)", -EINVAL,
+			 "'skb->len' is 'unsigned int', not a pointer: cannot use '*'", ""},
+			{"ip_send_skb(**skb)", -EINVAL,
+			 "'skb' is 'struct sk_buff', not a pointer: cannot use '*'", ""},
 		},
 		4);
 	/* The out-of-range case above must be the first index past the end. */
@@ -714,28 +765,29 @@ TEST(resolve_errors_predicates)
 		return;
 	check_errors(
 		(struct err_case[]){
-			{ "ip_send_skb(skb->sk->__sk_common == 1)", -EINVAL,
-			  "predicate on 'skb->sk->__sk_common' of type 'struct sock_common': predicates need an integer, enum or pointer",
-			  "" },
-			{ "ip_send_skb(*skb == 1)", -EINVAL,
-			  "predicate on '*skb' of type 'struct sk_buff': predicates need an integer, enum or pointer",
-			  "" },
-			{ "ip_send_skb(skb->len > 0x100000000)", -ERANGE,
-			  "value 4294967296 is out of range for 'skb->len' (unsigned int)", "" },
-			{ "ip_send_skb(skb->len == -1)", -ERANGE,
-			  "value -1 is out of range for 'skb->len' (unsigned int)", "" },
-			{ "ip_send_skb(return == 2147483648)", -ERANGE,
-			  "value 2147483648 is out of range for 'return' (int)", "" },
-			{ "ip_send_skb(return > -2147483649)", -ERANGE,
-			  "value -2147483649 is out of range for 'return' (int)", "" },
-			{ "ip_send_skb(skb->pkt_type == 8)", -ERANGE,
-			  "value 8 is out of range for 'skb->pkt_type' (__u8)", "" },
-			{ "ip_send_skb(skb->len == NULL)", -EINVAL,
-			  "'skb->len' is 'unsigned int', not a pointer: cannot compare with NULL", "" },
-			{ "tcp_chrono_stop(type == NO_SUCH_CONSTANT)", -ESRCH,
-			  "no enum constant 'NO_SUCH_CONSTANT' in enum tcp_chrono", "" },
-			{ "ip_send_skb(skb->len == NO_SUCH_CONSTANT)", -ESRCH,
-			  "no enum constant 'NO_SUCH_CONSTANT'", "" },
+			{"ip_send_skb(skb->sk->__sk_common == 1)", -EINVAL,
+			 "predicate on 'skb->sk->__sk_common' of type 'struct sock_common': predicates need an integer, enum or pointer",
+			 ""},
+			{"ip_send_skb(*skb == 1)", -EINVAL,
+			 "predicate on '*skb' of type 'struct sk_buff': predicates need an integer, enum or pointer",
+			 ""},
+			{"ip_send_skb(skb->len > 0x100000000)", -ERANGE,
+			 "value 4294967296 is out of range for 'skb->len' (unsigned int)", ""},
+			{"ip_send_skb(skb->len == -1)", -ERANGE,
+			 "value -1 is out of range for 'skb->len' (unsigned int)", ""},
+			{"ip_send_skb(return == 2147483648)", -ERANGE,
+			 "value 2147483648 is out of range for 'return' (int)", ""},
+			{"ip_send_skb(return > -2147483649)", -ERANGE,
+			 "value -2147483649 is out of range for 'return' (int)", ""},
+			{"ip_send_skb(skb->pkt_type == 8)", -ERANGE,
+			 "value 8 is out of range for 'skb->pkt_type' (__u8)", ""},
+			{"ip_send_skb(skb->len == NULL)", -EINVAL,
+			 "'skb->len' is 'unsigned int', not a pointer: cannot compare with NULL",
+			 ""},
+			{"tcp_chrono_stop(type == NO_SUCH_CONSTANT)", -ESRCH,
+			 "no enum constant 'NO_SUCH_CONSTANT' in enum tcp_chrono", ""},
+			{"ip_send_skb(skb->len == NO_SUCH_CONSTANT)", -ESRCH,
+			 "no enum constant 'NO_SUCH_CONSTANT'", ""},
 		},
 		10);
 }

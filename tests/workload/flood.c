@@ -23,8 +23,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
-	char buf[64] = { 0 }, rbuf[2048];
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	char buf[64] = {0}, rbuf[2048];
 	double secs, end;
 	long sent = 0;
 	char *endp;

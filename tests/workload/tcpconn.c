@@ -29,7 +29,7 @@ static long arg(const char *s, const char *what, long min, long max)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	char buf[100], rbuf[256];
 	long count, port = 9998, i;
 	int one = 1, lfd;

@@ -31,7 +31,7 @@ static long arg(const char *s, const char *what, long min, long max)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	long count, size, port = 9999, delay = 0, i;
 	static char buf[65507], rbuf[65536];
 	int tx, rx;

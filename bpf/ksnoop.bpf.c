@@ -48,9 +48,20 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* One scratch record per CPU (index = CPU id); too big for a per-CPU map. */
+/*
+ * Per-CPU scratch (index = CPU id; too big for a per-CPU map): the traced
+ * call's registers, saved by the program proper, then the record being built.
+ */
 struct scratch {
+	__u64 args[KSNOOP_MAX_ARGS];
+	__u64 ret;
+	__u64 ip;
+	__u32 nargs;
+	__u32 off; /* where the next value goes in buf */
+	__u32 nvals;
+	__u32 failed; /* a predicate failed: no record */
 	__u8 buf[KSNOOP_SCRATCH];
+	__u8 slack[8]; /* lets an 8-byte read at any masked offset into buf stay in bounds */
 };
 
 struct {
@@ -121,6 +132,24 @@ static __always_inline void count_lost(__u32 func)
 		*l += 1;
 }
 
+static __always_inline struct scratch *my_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+/*
+ * Why the work is split into global functions: the kernel verifies a global
+ * (non-static, noinline) function once, on its own, with unknown scalar
+ * arguments, while a static or inlined one is verified again for every
+ * distinct path that reaches it. ksnoop loads a copy of this program per
+ * traced function on kernels without multi links, so verification cost is
+ * attach cost: keeping each path short here keeps `ksnoop 'tcp_*'` fast.
+ * Global functions take no pointers (kernels before 6.8 cannot pass the
+ * context to them), hence the registers saved in the scratch area.
+ */
+
 /* Integer view of a value for predicates: 1, 2, 4 or 8 bytes, bitfield, sign. */
 static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
 {
@@ -177,50 +206,61 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 	return true;
 }
 
-struct capture_ctx {
-	void *ctx; /* the program's context, for bpf_get_func_arg() */
-	const struct ksnoop_plan *plan;
-	__u8 *buf; /* the record being built */
-	__u32 off; /* where the next value goes */
-	__u16 nvals;
-	bool failed; /* a predicate failed: no record */
-};
+/*
+ * Does item @i of function @func's plan fail its predicate, for the value
+ * whose bytes are at @raw_off in this CPU's record? A global function of its
+ * own: the many paths of an integer compare are verified once.
+ */
+__noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = my_scratch();
+	const struct ksnoop_item *it;
+
+	if (!plan || !sc)
+		return 1;
+	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
+	return !pred_holds(it, pred_load(it, sc->buf + (raw_off & (KSNOOP_SCRATCH - 1))));
+}
 
 /*
- * Capture item @i of the plan if it belongs to this phase (return-value items
- * at exit, the others at entry). Called through bpf_loop() so that the
- * verifier checks it once, not once per item and path.
+ * Capture item @i of function @func's plan into this CPU's record if it
+ * belongs to this phase (return-value items at exit, the others at entry).
  * Returns 0 to go on, 1 to stop.
  */
-static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is_exit)
+__noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 {
-	__u32 s, off;
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = my_scratch();
 	const struct ksnoop_item *it;
 	struct ksnoop_val *val;
 	__u64 v = 0, addr = 0;
-	__u32 size, len = 0;
+	__u32 s, off, base, size, len = 0;
 	__u8 vflags = 0, *raw;
 	bool kfmt;
 	long err = 0;
 
-	if (i >= c->plan->nitems)
+	if (!plan || !sc || i >= plan->nitems)
 		return 1;
-	/* bpf_loop() runs i < KSNOOP_MAX_ITEMS; the mask lets the verifier see it. */
-	it = &c->plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if ((it->base == KSNOOP_BASE_RET) != is_exit)
+	/* The mask, not a comparison, is what the verifier sees through. */
+	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
+	if ((it->base == KSNOOP_BASE_RET) != !!is_exit)
 		return 0;
 	/* Room for a value header plus the largest text and copy. */
-	off = c->off;
+	off = sc->off;
 	if (off > KSNOOP_SCRATCH - sizeof(*val) - 2 * KSNOOP_MAX_VALUE - 8)
 		return 1;
-	val = (void *)(c->buf + off);
+	val = (void *)(sc->buf + off);
 	val->raw_len = 0;
 	val->pad = 0;
 
-	if (is_exit)
-		err = bpf_get_func_ret(c->ctx, &v);
+	base = it->base;
+	if (base == KSNOOP_BASE_RET)
+		v = sc->ret;
+	else if (base < sc->nargs && base < KSNOOP_MAX_ARGS)
+		v = sc->args[base];
 	else
-		err = bpf_get_func_arg(c->ctx, it->base, &v);
+		err = -1; /* no such argument register in this call */
 	for (s = 0; s < KSNOOP_MAX_STEPS && !err; s++) {
 		if (s >= it->nsteps)
 			break;
@@ -288,10 +328,10 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 
 	if (it->flags & KSNOOP_I_PRED) {
 		/* An unreadable value never satisfies a predicate. */
-		if (vflags & KSNOOP_V_UNREADABLE)
-			goto fail;
-		if (!pred_holds(it, pred_load(it, raw)))
-			goto fail;
+		if ((vflags & KSNOOP_V_UNREADABLE) || pred_fails(func, i, raw - sc->buf)) {
+			sc->failed = 1;
+			return 1;
+		}
 	}
 	if (it->flags & KSNOOP_I_HIDE)
 		return 0;
@@ -328,22 +368,86 @@ static __always_inline long capture_item(__u32 i, struct capture_ctx *c, bool is
 	val->flags = vflags;
 	val->len = vflags & KSNOOP_V_RAWALSO ? KSNOOP_MAX_VALUE : len;
 	val->addr = addr;
-	c->off = off + sizeof(*val) + KSNOOP_VAL_ALIGN(len);
-	c->nvals++;
+	sc->off = off + sizeof(*val) + KSNOOP_VAL_ALIGN(len);
+	sc->nvals++;
 	return 0;
-fail:
-	c->failed = true;
+}
+
+struct capture_args {
+	__u32 func;
+	__u32 is_exit;
+};
+
+/* bpf_loop() body: a call, so the loop costs the verifier one pass. */
+static long capture_cb(__u32 i, void *arg)
+{
+	struct capture_args *c = arg;
+
+	return capture_item(c->func, i, c->is_exit) ? 1 : 0;
+}
+
+/*
+ * Build function @func's record from the registers in this CPU's scratch area
+ * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
+ * 16). Returns 1 if a record went out.
+ */
+__noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = my_scratch();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct capture_args c = {.func = func, .is_exit = is_exit};
+	__u32 size, nvals, flags = hdr & 0xffff;
+	struct ksnoop_rec *rec;
+	bool wake;
+
+	if (!plan || !sc)
+		return 0;
+	sc->off = sizeof(*rec);
+	sc->nvals = 0;
+	sc->failed = 0;
+	bpf_loop(KSNOOP_MAX_ITEMS, capture_cb, &c, 0);
+	size = sc->failed ? 0 : sc->off;
+	nvals = sc->nvals;
+	if (!size) {
+		if (!is_exit)
+			return 0;
+		/* Return predicate failed: tell userspace to drop the pending entry. */
+		flags |= KSNOOP_R_DROP;
+		size = sizeof(*rec);
+		nvals = 0;
+	}
+	if (size > KSNOOP_SCRATCH)
+		return 0;
+
+	rec = (void *)sc->buf;
+	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
+	rec->flags = flags | (kernel_format ? KSNOOP_R_TEXT : 0);
+	rec->nvals = nvals;
+	rec->depth = hdr >> 16;
+	rec->size = size;
+	rec->func = func;
+	rec->cpu = bpf_get_smp_processor_id();
+	rec->tgid = id >> 32;
+	rec->tid = (__u32)id;
+	rec->pad = 0;
+	rec->ts = bpf_ktime_get_ns();
+	rec->ip = sc->ip;
+	rec->ret = is_exit ? sc->ret : 0;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+
+	/*
+	 * Waking the reader costs more than copying the values, and the reader
+	 * polls every 100 ms anyway: wake it only once the ring is a quarter full.
+	 */
+	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >=
+	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
+	if (bpf_ringbuf_output(&events, sc->buf, size,
+			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+		count_lost(func);
+		return 0;
+	}
 	return 1;
-}
-
-static long capture_entry(__u32 i, void *c)
-{
-	return capture_item(i, c, false);
-}
-
-static long capture_exit(__u32 i, void *c)
-{
-	return capture_item(i, c, true);
 }
 
 static __always_inline int handle(void *ctx, bool is_exit)
@@ -351,12 +455,8 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct thread_state *ts = NULL, zero = {};
-	struct capture_ctx c = {};
-	bool wake;
-	const struct ksnoop_plan *plan;
-	__u32 func, cpu, size, depth = 0, key0 = 0, *inuse;
-	__u16 flags = 0, nvals = 0;
-	struct ksnoop_rec *rec;
+	__u32 func, depth = 0, key0 = 0, *inuse;
+	__u16 flags = 0;
 	struct scratch *sc;
 	__u64 ip;
 
@@ -375,8 +475,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 			return 0;
 		func = *f;
 	}
-	plan = bpf_map_lookup_elem(&plans, &func);
-	if (!plan) {
+	if (!bpf_map_lookup_elem(&plans, &func)) {
 		count(KSNOOP_STAT_NOPLAN);
 		return 0;
 	}
@@ -420,58 +519,23 @@ static __always_inline int handle(void *ctx, bool is_exit)
 		return 0;
 	}
 	*inuse = 1;
-	cpu = bpf_get_smp_processor_id();
-	sc = bpf_map_lookup_elem(&scratch, &cpu);
+	sc = my_scratch();
 	if (!sc)
 		goto out;
-	rec = (void *)sc->buf;
-
-	c.ctx = ctx;
-	c.plan = plan;
-	c.buf = sc->buf;
-	c.off = sizeof(*rec);
-	bpf_loop(KSNOOP_MAX_ITEMS, is_exit ? capture_exit : capture_entry, &c, 0);
-	size = c.failed ? 0 : c.off;
-	nvals = c.nvals;
-	if (!size) {
-		if (!is_exit)
-			goto out;
-		/* Return predicate failed: tell userspace to drop the pending entry. */
-		flags |= KSNOOP_R_DROP;
-		size = sizeof(*rec);
-		nvals = 0;
-	}
-	if (!is_exit && ts && depth < KSNOOP_MAX_DEPTH)
-		ts->emitted |= 1ULL << depth;
-
-	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
-	rec->flags = flags | (kernel_format ? KSNOOP_R_TEXT : 0);
-	rec->nvals = nvals;
-	rec->depth = depth;
-	rec->size = size;
-	rec->func = func;
-	rec->cpu = cpu;
-	rec->tgid = tgid;
-	rec->tid = tid;
-	rec->pad = 0;
-	rec->ts = bpf_ktime_get_ns();
-	rec->ip = ip;
-	rec->ret = 0;
-	if (is_exit)
-		bpf_get_func_ret(ctx, &rec->ret);
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
-
-	if (size > KSNOOP_SCRATCH)
-		goto out;
+	sc->ip = ip;
+	sc->nargs = bpf_get_func_arg_cnt(ctx);
 	/*
-	 * Waking the reader costs more than copying the values, and the reader
-	 * polls every 100 ms anyway: wake it only once the ring is a quarter full.
+	 * The context is the trampoline's array of argument registers, the one
+	 * bpf_get_func_arg() indexes: one copy instead of twelve checked calls.
+	 * Slots past nargs are stack bytes no item reads (capture_item checks).
 	 */
-	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >=
-	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
-	if (bpf_ringbuf_output(&events, sc->buf, size,
-			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
-		count_lost(func);
+	bpf_probe_read_kernel(sc->args, sizeof(sc->args), ctx);
+	sc->ret = 0;
+	if (is_exit)
+		bpf_get_func_ret(ctx, &sc->ret);
+	if (emit(func, is_exit, flags | (depth & 0xffff) << 16) && !is_exit && ts &&
+	    depth < KSNOOP_MAX_DEPTH)
+		ts->emitted |= 1ULL << depth;
 out:
 	*inuse = 0;
 	return 0;

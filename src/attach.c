@@ -447,9 +447,34 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 			bpf_program__set_autoload(skel->progs.ksnoop_exit, false);
 	}
 
+	/*
+	 * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every
+	 * instruction, 4: statistics) of the programs loaded, printed even on success.
+	 */
+	if (getenv("KSNOOP_VERIFIER_LOG")) {
+		static char vlog[1 << 22];
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, skel->obj)
+		{
+			bpf_program__set_log_level(prog, atoi(getenv("KSNOOP_VERIFIER_LOG")));
+			bpf_program__set_log_buf(prog, vlog, sizeof(vlog));
+		}
+	}
 	t0 = mono_s();
 	err = ksnoop_bpf__load(skel);
 	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
+	if (getenv("KSNOOP_VERIFIER_LOG")) {
+		struct bpf_program *prog;
+		size_t n;
+
+		bpf_object__for_each_program(prog, skel->obj)
+		{
+			if (bpf_program__autoload(prog) && bpf_program__log_buf(prog, &n))
+				fprintf(stderr, "verifier log of %s:\n%s\n",
+					bpf_program__name(prog), bpf_program__log_buf(prog, &n));
+		}
+	}
 	t0 = mono_s();
 	if (err) {
 		if (err == -EPERM && have_bpf_caps())

@@ -9,12 +9,14 @@
  *                                  ksnoop does without --entry)
  *   bare-attach multi FILE         one FENTRY_MULTI program, one link over every id
  *   bare-attach multi-both FILE    FEXIT_MULTI then FENTRY_MULTI links (ksnoop's default)
+ *   MODE+cookies                   multi modes: pass a u64 cookie per id, as ksnoop does
  *
  * Prints "bare MODE n=N failed=F load=S link=S total=S detach=S" (seconds; detach =
  * closing every fd). Raw bpf(2) syscalls so it links statically without libbpf; the
  * multi-link layout is the 7.x one (see /work/shared/KERNEL-LAB.md).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +65,7 @@ static int link_one(int prog_fd, int attach_type)
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 }
 
-static int link_multi(int prog_fd, int attach_type, __u32 *ids, int n)
+static int link_multi(int prog_fd, int attach_type, __u32 *ids, __u64 *cookies, int n)
 {
 	struct {
 		__u32 prog_fd, target_fd, attach_type, flags;
@@ -77,6 +79,7 @@ static int link_multi(int prog_fd, int attach_type, __u32 *ids, int n)
 	lc->prog_fd = prog_fd;
 	lc->attach_type = attach_type;
 	lc->ids = (unsigned long)ids;
+	lc->cookies = (unsigned long)cookies;
 	lc->cnt = n;
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 }
@@ -86,6 +89,8 @@ int main(int argc, char **argv)
 	double t0, tl = 0, tk = 0, t, total;
 	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd;
 	__u32 *ids = malloc(cap * sizeof(*ids));
+	__u64 *cookies;
+	bool with_cookies;
 	int *fds;
 	struct rlimit rl;
 	const char *mode;
@@ -93,15 +98,20 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
-		fprintf(stderr, "usage: bare-attach fentry|both|multi|multi-both FILE\n");
+		fprintf(stderr, "usage: bare-attach fentry|both|multi[-both][+cookies] FILE\n");
 		return 2;
 	}
 	mode = argv[1];
+	/* "+cookies": one u64 cookie per id (the function's index), as ksnoop passes. */
+	with_cookies = strstr(mode, "+cookies") != NULL;
 	while (fscanf(f, "%u", &id) == 1) {
 		if (n == cap)
 			ids = realloc(ids, (cap *= 2) * sizeof(*ids));
 		ids[n++] = id;
 	}
+	cookies = malloc(sizeof(*cookies) * (n + 1));
+	for (i = 0; i < n; i++)
+		cookies[i] = i;
 	fds = malloc(sizeof(int) * (4 * n + 4));
 	rl.rlim_cur = rl.rlim_max = 4 * n + 64;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
@@ -113,7 +123,7 @@ int main(int argc, char **argv)
 	if (!strncmp(mode, "multi", 5)) {
 		static const int types[] = {FEXIT_MULTI, FENTRY_MULTI};
 
-		for (k = strcmp(mode, "multi-both") ? 1 : 0; k < 2; k++) {
+		for (k = strncmp(mode, "multi-both", 10) ? 1 : 0; k < 2; k++) {
 			t = now();
 			fd = prog_load(types[k], 0);
 			tl += now() - t;
@@ -124,7 +134,7 @@ int main(int argc, char **argv)
 			}
 			fds[nfd++] = fd;
 			t = now();
-			lfd = link_multi(fd, types[k], ids, n);
+			lfd = link_multi(fd, types[k], ids, with_cookies ? cookies : NULL, n);
 			tk += now() - t;
 			if (lfd < 0) {
 				fprintf(stderr, "bare: multi link over %d ids: %s\n", n,

@@ -72,7 +72,7 @@
  *  - char (an int named "char" or with CHAR encoding, 1 byte) and arrays of
  *    it: strings, up to the first NUL; other 1-byte arrays (u8 addr[6]) are
  *    arrays of numbers.
- *  - enum: the constant's name as a string when one matches, else the number.
+ *  - enum: {"name":"CONST","value":N}; name is null when no constant matches.
  *  - pointer: "0x..." string (lowercase hex, no padding; NULL is "0x0").
  *  - float: number (null if not finite or of an unknown size).
  *  - anything else (func proto, fwd, void...): null.
@@ -1774,14 +1774,21 @@ static void jenum(struct jtext *j, const struct fmt_node *n)
 			}
 		}
 	}
-	if (name) {
+	/*
+	 * Name and number both: jq can select on either, and a value with no
+	 * matching constant keeps the same shape (name null).
+	 */
+	sb_puts(j->out, "{\"name\":");
+	if (name)
 		json_put_string(j->out, name, strlen(name));
-		return;
-	}
+	else
+		sb_puts(j->out, "null");
+	sb_puts(j->out, ",\"value\":");
 	if (sign)
 		json_put_s64(j->out, (__s64)raw);
 	else
 		json_put_u64(j->out, raw);
+	sb_puts(j->out, "}");
 }
 
 static int jscalar(void *ctx, const struct fmt_node *n)

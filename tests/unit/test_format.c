@@ -454,10 +454,13 @@ TEST(format_enums)
 	ASSERT_STREQ(TXT(sgn, negm), "(enum sgn)NEG\n", "signed enum, match");
 	ASSERT_STREQ(TXT(big, huge), "(enum big)HUGE\n", "enum64");
 	ASSERT_STREQ(TXT(big, three), "(enum big)3\n", "enum64 no match");
-	ASSERT_STREQ(JSN(paint, paint), "{\"c\":\"RED\",\"d\":7,\"pad\":0}", "json");
-	ASSERT_STREQ(JSN(sgn, neg), "-5", "json signed");
-	ASSERT_STREQ(JSN(sgn, negm), "\"NEG\"", "json signed match");
-	ASSERT_STREQ(JSN(big, huge), "\"HUGE\"", "json enum64");
+	ASSERT_STREQ(JSN(paint, paint),
+		     "{\"c\":{\"name\":\"RED\",\"value\":0},\"d\":{\"name\":null,\"value\":7},"
+		     "\"pad\":0}",
+		     "json");
+	ASSERT_STREQ(JSN(sgn, neg), "{\"name\":null,\"value\":-5}", "json signed");
+	ASSERT_STREQ(JSN(sgn, negm), "{\"name\":\"NEG\",\"value\":-1}", "json signed match");
+	ASSERT_STREQ(JSN(big, huge), "{\"name\":\"HUGE\",\"value\":1099511627776}", "json enum64");
 	sb_free(&sb);
 	fx_free(&f);
 }

@@ -56,7 +56,8 @@ test_json_nested()
 		>/dev/null 2>&1 &
 	pid=$!
 	trace_wl 60 'touch /tmp/ksnoop-go; sleep 2' \
-		ksnoop -j -p "$pid" 'ip_send_skb(skb->sk, skb->len, skb->next, return)'
+		ksnoop -j -p "$pid" \
+		'ip_send_skb(skb->sk, skb->len, skb->next, skb->sk->sk_socket->state, return)'
 	touch /tmp/ksnoop-go	# never leave it waiting
 	wait "$pid"
 	t_expect_rc 0
@@ -72,6 +73,10 @@ test_json_nested()
 	expect_jq "$(calls udpconn ip_send_skb) |
 		all(.args[\"skb->sk\"].__sk_common.skc_daddr == 16777343)" "skc_daddr"
 	expect_jq "$(calls udpconn ip_send_skb) | all(.args[\"skb->next\"] == null)" "skb->next"
+	# An enum is its constant's name and its number (socket_state of a connected socket).
+	expect_jq "$(calls udpconn ip_send_skb) |
+		all(.args[\"skb->sk->sk_socket->state\"] == {\"name\": \"SS_CONNECTED\", \"value\": 3})" \
+		"enum name and value"
 	# "return" is the top-level ret, not an argument.
 	expect_jq "$(calls udpconn ip_send_skb) | all(.ret == 0 and (.args | has(\"return\") | not))" \
 		"ret"

@@ -210,8 +210,15 @@ int main(int argc, char **argv)
 			json_errors = true;
 			break;
 		case 'x': {
-			char **p = realloc(o.excludes, (o.nexcludes + 1) * sizeof(*p));
+			char **p;
 
+			if (!*optarg) {
+				pr_error_hint(
+					"-x takes a function name or glob, e.g. -x 'tcp_v6_*'",
+					"invalid value '' for --exclude");
+				return EXIT_USAGE;
+			}
+			p = realloc(o.excludes, (o.nexcludes + 1) * sizeof(*p));
 			if (!p)
 				return EXIT_FAIL;
 			o.excludes = p;

@@ -495,6 +495,22 @@ static int parse_item(struct parser *p, struct item *item)
 	return 0;
 }
 
+/*
+ * The same item twice would show the same value twice, under the same JSON key.
+ * The same expression with different predicates is a range (len > 5, len < 100):
+ * allowed; the resolver shows its value once.
+ */
+static int check_repeat(struct parser *p, const struct spec *spec)
+{
+	const struct item *last = &spec->items[spec->nitems - 1];
+	int i;
+
+	for (i = 0; i < spec->nitems - 1; i++)
+		if (!strcmp(spec->items[i].text, last->text))
+			return fail(p, last->pos, "item '%s' is given twice", last->text);
+	return 0;
+}
+
 /* After FUNC, at '(': items up to the matching ')'. */
 static int parse_items(struct parser *p, struct spec *spec)
 {
@@ -522,6 +538,9 @@ static int parse_items(struct parser *p, struct spec *spec)
 			return fail(p, p->i, "too many items (limit %d)", KSNOOP_MAX_ITEMS);
 		/* Counted before it is filled, so spec_free() sees partial items. */
 		err = parse_item(p, &spec->items[spec->nitems++]);
+		if (err)
+			return err;
+		err = check_repeat(p, spec);
 		if (err)
 			return err;
 

@@ -331,8 +331,11 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 			pid = kbtf_skip_mods(kb, kt->type, true);
 			pt = btf__type_by_id(kb, pid);
 			if (!pt || !btf_is_composite(pt)) {
+				/* void * has no type to follow; anything else has no members. */
 				ret = set_err(
-					err, -EINVAL, NULL,
+					err, -EINVAL,
+					!pid ? "a void pointer has no type to follow: trace a function that receives it typed" :
+					       "'->' reads a member of the struct or union a pointer points to",
 					"'%s' is '%s', not a pointer to a struct or union: cannot use '->%s'",
 					sb_str(&what), type_str(kb, l->type, &tn), st->name);
 				break;
@@ -419,7 +422,7 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 				l->type = kt->type;
 			} else {
 				ret = set_err(
-					err, -EINVAL, NULL,
+					err, -EINVAL, "'[N]' indexes an array or a pointer",
 					"'%s' is '%s', not an array or pointer: cannot index it",
 					sb_str(&what), type_str(kb, l->type, &tn));
 				break;
@@ -837,6 +840,16 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 		if (!ret && !out->returns_void && !opts->entry_only)
 			ret = resolve_item(k, out, NULL, "return", true, opts, err);
 	}
+	/* An expression repeated with another predicate: its value is shown once. */
+	for (i = 1; i < out->nitems && !ret; i++) {
+		int j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(out->items[i].label, out->items[j].label)) {
+				out->plan.items[i].flags |= KSNOOP_I_HIDE;
+				break;
+			}
+	}
 	out->plan.nitems = out->nitems;
 	return ret;
 }
@@ -886,6 +899,8 @@ void tfunc_dump(const struct tfunc *tf, struct strbuf *out)
 		if (it->flags & KSNOOP_I_PRED)
 			sb_printf(out, ", predicate op %u value %llu", it->op,
 				  (unsigned long long)it->value);
+		if (it->flags & KSNOOP_I_HIDE)
+			sb_puts(out, ", not shown (an earlier item shows this value)");
 		sb_putc(out, '\n');
 	}
 }

@@ -54,7 +54,7 @@ err dot_on_pointer 3 "^ksnoop: 'skb' is a pointer \('struct sk_buff \*'\): canno
 	"use '->' instead of '\.'" info 'ip_send_skb(skb.len)'
 err index_on_non_array 3 \
 	"^ksnoop: 'skb->len' is 'unsigned int', not an array or pointer: cannot index it$" \
-	- info 'ip_send_skb(skb->len[2])'
+	"'\[N\]' indexes an array" info 'ip_send_skb(skb->len[2])'
 err index_out_of_range 3 \
 	"^ksnoop: index 48 is out of range for 'skb->cb' \('char\[48\]', 48 elements\)$" \
 	- info 'ip_send_skb(skb->cb[48])'
@@ -106,6 +106,115 @@ err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such fi
 # the first line is ours: libbpf's own messages only with -v
 err btf_file_not_btf 2 "^ksnoop: cannot read BTF from '/etc/passwd': [^0-9]+$" "raw BTF" \
 	--btf /etc/passwd info ip_send_skb
+
+# --- the malformed-input matrix (issue 6): odd specs and option values ---
+# Names of 4 KiB, and a few non-ASCII bytes (UTF-8 'é' = 0xc3 0xa9).
+long=$(printf '%4096s' '' | tr ' ' a)
+syn="^ksnoop: syntax error in "
+err m_unbalanced_open 2 "${syn}'ip_send_skb\(skb->len': unbalanced parenthesis$" "SPEC grammar" \
+	info 'ip_send_skb(skb->len'
+err m_unbalanced_close 2 "${syn}'ip_send_skb\)': unbalanced parenthesis$" "SPEC grammar" \
+	info 'ip_send_skb)'
+err m_extra_close 2 "${syn}'ip_send_skb\(skb\)\)': unbalanced parenthesis$" "SPEC grammar" \
+	info 'ip_send_skb(skb))'
+err m_nested_parens 2 "${syn}'ip_send_skb\(\(skb\)\)': expected argument name or 'return', got '\('$" \
+	"SPEC grammar" info 'ip_send_skb((skb))'
+err m_only_parens 2 "${syn}'\(\)': " "SPEC grammar" info '()'
+err m_blank_spec 2 "${syn}'   ': " "SPEC grammar" info '   '
+err m_trailing_comma 2 "${syn}'ip_send_skb\(skb,\)': empty item$" "SPEC grammar" \
+	info 'ip_send_skb(skb,)'
+err m_leading_comma 2 "${syn}'ip_send_skb\(,skb\)': empty item$" "SPEC grammar" \
+	info 'ip_send_skb(,skb)'
+err m_trailing_text 2 "${syn}'ip_send_skb\(skb\) x': trailing characters after '\)'$" \
+	"SPEC grammar" info 'ip_send_skb(skb) x'
+err m_space_in_name 2 "${syn}'ip send_skb': unexpected 's' after function name$" \
+	"SPEC grammar" info 'ip send_skb'
+err m_arrow_twice 2 "${syn}'ip_send_skb\(skb->->len\)': expected member name after '->'$" \
+	"SPEC grammar" info 'ip_send_skb(skb->->len)'
+err m_minus_minus 2 "${syn}'ip_send_skb\(skb-->len\)': unexpected '-' after item$" \
+	"SPEC grammar" info 'ip_send_skb(skb-->len)'
+err m_triple_equals 2 "${syn}'ip_send_skb\(skb->len === 1\)': expected value after '=='$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len === 1)'
+err m_empty_module 2 "${syn}':ip_send_skb': expected module name before ':'$" "SPEC grammar" \
+	info ':ip_send_skb'
+err m_arrow_into_void 3 \
+	"^ksnoop: 'skb->sk->sk_user_data' is 'void \*', not a pointer to a struct or union: cannot use '->x'$" \
+	"a void pointer has no type to follow" info 'ip_send_skb(skb->sk->sk_user_data->x)'
+err m_arrow_into_bytes 3 \
+	"^ksnoop: 'skb->head' is 'unsigned char \*', not a pointer to a struct or union: cannot use '->x'$" \
+	"'->' reads a member" info 'ip_send_skb(skb->head->x)'
+err m_arrow_on_return 3 "^ksnoop: 'return' is 'int', not a pointer: cannot use '->len'$" - \
+	info 'ip_send_skb(return->len)'
+err m_index_twice 3 \
+	"^ksnoop: 'skb->data\[0\]' is 'unsigned char', not an array or pointer: cannot index it$" \
+	"indexes an array" info 'ip_send_skb(skb->data[0][0])'
+err m_huge_index 2 "${syn}'ip_send_skb\(skb->cb\[99999999999999999999\]\)': array index out of range$" \
+	"SPEC grammar" info 'ip_send_skb(skb->cb[99999999999999999999])'
+err m_negative_index 2 "${syn}'ip_send_skb\(skb->cb\[-1\]\)': array index must be non-negative$" \
+	"SPEC grammar" info 'ip_send_skb(skb->cb[-1])'
+err m_int_overflow 2 \
+	"${syn}'ip_send_skb\(skb->len == 99999999999999999999999\)': integer literal out of range$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len == 99999999999999999999999)'
+err m_negative_overflow 2 \
+	"${syn}'ip_send_skb\(skb->len > -99999999999999999999999\)': integer literal out of range$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len > -99999999999999999999999)'
+err m_negative_for_unsigned 3 "^ksnoop: value -1 is out of range for 'skb->len' \(unsigned int\)$" \
+	- info 'ip_send_skb(skb->len == -1)'
+err m_bad_hex 2 "${syn}'ip_send_skb\(skb->len == 0x\)': expected hex digits after '0x'$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len == 0x)'
+err m_long_function 2 "${syn}'a{100,}\.\.\.': name too " "SPEC grammar" info "$long"
+err m_long_argument 2 "${syn}'ip_send_skb\(a{100,}\.\.\.': name too " "SPEC grammar" \
+	info "ip_send_skb($long)"
+err m_long_member 2 "${syn}'ip_send_skb\(skb->a{100,}\.\.\.': name too " "SPEC grammar" \
+	info "ip_send_skb(skb->$long)"
+err m_long_predicate_value 2 "${syn}'ip_send_skb\(skb->len == 1{100,}\.\.\.': " "SPEC grammar" \
+	info "ip_send_skb(skb->len == $(printf '%4096s' '' | tr ' ' 1))"
+err m_non_ascii_member 2 "${syn}'ip_send_skb\(skb->l\?\?n\)': unexpected byte 0xc3$" \
+	"SPEC grammar" info "$(printf 'ip_send_skb(skb->l\303\251n)')"
+err m_non_ascii_function 2 "${syn}'\?\?p_send_skb': unexpected byte 0xc3$" "SPEC grammar" \
+	info "$(printf '\303\257p_send_skb')"
+err m_non_ascii_glob 2 "${syn}'tcp_s\?\?\*': unexpected byte 0xc3$" "SPEC grammar" \
+	info "$(printf 'tcp_s\303\251*')"
+err m_control_byte 2 "${syn}'ip_send_skb\?': unexpected byte 0x01$" "SPEC grammar" \
+	info "$(printf 'ip_send_skb\001')"
+err m_glob_in_item 2 "${syn}'ip_send_skb\(sk\*b\)': unexpected '\*' after item$" "SPEC grammar" \
+	info 'ip_send_skb(sk*b)'
+err m_glob_in_member 2 "${syn}'tcp_\*\(skb->l\?n\)': unexpected '\?' after item$" "SPEC grammar" \
+	info 'tcp_*(skb->l?n)'
+err m_glob_open_bracket 2 "${syn}'tcp_\[': expected '\]' to close '\[' in function name$" \
+	"SPEC grammar" info 'tcp_['
+err m_glob_open_range 2 "${syn}'tcp_\[a-': expected '\]' to close '\[' in function name$" \
+	"SPEC grammar" info 'tcp_[a-'
+err m_glob_unknown_module 3 "^ksnoop: no traceable function matches 'nosuchmod:tcp_\*'$" \
+	"ksnoop info GLOB" info 'nosuchmod:tcp_*'
+err m_repeated_item 2 "${syn}'ip_send_skb\(skb->len, skb->len\)': item 'skb->len' is given twice$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len, skb->len)'
+err m_repeated_item_spaces 2 "${syn}'ip_send_skb\(skb, skb \)': item 'skb' is given twice$" \
+	"SPEC grammar" info 'ip_send_skb(skb, skb )'
+err m_string_size_zero 2 "^ksnoop: invalid value '0' for --string-size \(expected 1\.\.2048\)$" \
+	"ksnoop --help" --string-size 0 info ip_send_skb
+err m_pages_too_many 2 "^ksnoop: invalid value '1073741824' for --pages \(expected 1\.\.262144\)$" \
+	"ksnoop --help" -P 1073741824 info ip_send_skb
+err m_pages_overflow 2 "^ksnoop: invalid value '99999999999999999999' for --pages " \
+	"ksnoop --help" -P 99999999999999999999 info ip_send_skb
+err m_duration_text 2 "^ksnoop: invalid value 'abc' for --duration " "ksnoop --help" \
+	--duration abc info ip_send_skb
+err m_duration_huge 2 "^ksnoop: invalid value '1e400' for --duration " "ksnoop --help" \
+	--duration 1e400 info ip_send_skb
+err m_count_negative 2 "^ksnoop: invalid value '-1' for --count " "ksnoop --help" \
+	-n -1 info ip_send_skb
+err m_count_overflow 2 "^ksnoop: invalid value '99999999999999999999' for --count " \
+	"ksnoop --help" -n 99999999999999999999 info ip_send_skb
+err m_tid_zero 2 "^ksnoop: invalid value '0' for --tid \(expected 1\.\.2147483647\)$" \
+	"ksnoop --help" --tid 0 info ip_send_skb
+err m_pid_suffix 2 "^ksnoop: invalid value '12x' for --pid " "ksnoop --help" \
+	-p 12x info ip_send_skb
+err m_backend_bogus 2 "^ksnoop: invalid value 'bogus' for --backend$" \
+	"choose auto, fentry or fentry-multi" --backend bogus info ip_send_skb
+err m_exclude_empty 2 "^ksnoop: invalid value '' for --exclude$" "-x takes a function name" \
+	-x '' info ip_send_skb
+err m_btf_empty 2 "^ksnoop: cannot read BTF from '': No such file or directory$" "raw BTF" \
+	--btf '' info ip_send_skb
 
 # --- syntax errors: the caret sits under the offending token ---
 # check_caret SPEC MARKER: the caret is under the first occurrence of MARKER in SPEC.

@@ -460,8 +460,9 @@ TEST(parse_error_str_render)
 	if (!ASSERT_TRUE(str != NULL, "malloc"))
 		return;
 	strcpy(str, "f(");
+	/* Nine distinct items first (a repeated one would be the first error). */
 	for (n = 0; n < 100; n++)
-		strcat(str, "a,");
+		strcat(str, n < 9 ? (char[]){(char)('a' + n), ',', 0} : "a,");
 	strcat(str, "b c");
 	for (n = 0; n < 100; n++)
 		strcat(str, ",d");

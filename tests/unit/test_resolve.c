@@ -550,13 +550,14 @@ TEST(resolve_predicates)
 			       .op = KSNOOP_OP_LT,
 			       .value = 0},
 		"return < 0 (signed)");
+	/* A second predicate on the same expression: evaluated, its value shown once. */
 	item_is(&tf.plan.items[2],
 		&(struct want){.base = KSNOOP_BASE_RET,
-			       .flags = KSNOOP_I_PRED | KSNOOP_I_SIGNED,
+			       .flags = KSNOOP_I_PRED | KSNOOP_I_SIGNED | KSNOOP_I_HIDE,
 			       .size = 4,
 			       .op = KSNOOP_OP_GE,
 			       .value = (__u64)-5LL},
-		"return >= -5");
+		"return >= -5 (hidden: 'return' is shown by item 1)");
 	/* A pointer compared with NULL: the pointer itself is read, not its pointee. */
 	item_is(&tf.plan.items[3],
 		&(struct want){.base = 1,
@@ -723,9 +724,12 @@ TEST(resolve_errors_members)
 			 "'skb->pkt_type' is a bitfield: it has no members", ""},
 			{"ip_send_skb(skb->head->x)", -EINVAL,
 			 "'skb->head' is 'unsigned char *', not a pointer to a struct or union: cannot use '->x'",
-			 ""},
+			 "'->' reads a member of the struct or union a pointer points to"},
+			{"ip_send_skb(skb->sk->sk_user_data->x)", -EINVAL,
+			 "'skb->sk->sk_user_data' is 'void *', not a pointer to a struct or union: cannot use '->x'",
+			 "a void pointer has no type to follow"},
 		},
-		9);
+		10);
 }
 
 TEST(resolve_errors_index_and_deref)
@@ -747,7 +751,7 @@ TEST(resolve_errors_index_and_deref)
 		(struct err_case[]){
 			{"ip_send_skb(skb->len[2])", -EINVAL,
 			 "'skb->len' is 'unsigned int', not an array or pointer: cannot index it",
-			 ""},
+			 "'[N]' indexes an array or a pointer"},
 			{"ip_send_skb(skb->cb[48])", -ERANGE, msg, ""},
 			{"ip_send_skb(*skb->len)", -EINVAL,
 			 "'skb->len' is 'unsigned int', not a pointer: cannot use '*'", ""},

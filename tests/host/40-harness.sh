@@ -12,7 +12,9 @@ harness_run()
 	for f in "$@"; do
 		printf 't_run %s %s\n' "${f%%:*}" "${f#*:}" >"$dir/10-${f%%:*}.sh"
 	done
-	T_TIMEOUT=300 t_cmd env KSNOOP_VM_TESTS="$dir" tests/vm/run-tests.sh "$H_KVER"
+	# Its own log directory: a real VM run going on meanwhile keeps its console logs.
+	T_TIMEOUT=300 t_cmd env KSNOOP_VM_TESTS="$dir" KSNOOP_VM_LOGS="$dir/logs" \
+		tests/vm/run-tests.sh "$H_KVER"
 	rm -rf "$dir"
 }
 

@@ -3,7 +3,8 @@
 # two VMs at a time (the lab machines have 2 cores and each VM uses one).
 #
 # Usage: run-tests.sh VER...          e.g. run-tests.sh 6.1 6.12 7.2 5.10
-# Env:   OUT (default build), KSNOOP_VM_TIMEOUT (per VM, default 900 s),
+# Env:   OUT (default build), KSNOOP_VM_TIMEOUT (per VM, default 900 s), KSNOOP_VM_LOGS
+#        (console log directory, default $OUT/vm/logs),
 #        KSNOOP_VM_JOBS (VMs at a time, default 2), plus what vm.sh reads.
 # Output: per-kernel progress and results, details of failed tests, and a last line
 #         "vm: N passed, M failed, K skipped" (tests/check.sh reads it).
@@ -22,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 OUT=${OUT:-build}
 export OUT
-LOGDIR=$OUT/vm/logs
+LOGDIR=${KSNOOP_VM_LOGS:-$OUT/vm/logs}
 JOBS=${KSNOOP_VM_JOBS:-2}
 [ $# -gt 0 ] || { echo "usage: $0 VER..." >&2; exit 2; }
 mkdir -p "$LOGDIR"

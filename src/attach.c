@@ -420,6 +420,9 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs);
 	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
+	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
+	if (o->entry_only)
+		bpf_map__set_max_entries(skel->maps.threads, 1);
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 
 	err = choose_backend(t);
@@ -681,10 +684,9 @@ int tracer_attach(struct tracer *t)
 	return 0;
 }
 
-void tracer_close(struct tracer *t)
+void tracer_detach(struct tracer *t)
 {
-	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG};
-	double t0 = mono_s();
+	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK};
 	size_t k;
 	int i;
 
@@ -696,6 +698,25 @@ void tracer_close(struct tracer *t)
 		t->mfds[k] = NULL;
 		t->nmfds[k] = 0;
 	}
+	for (k = 0; t->fds && k < ARRAY_SIZE(order); k++) {
+		for (i = 0; i < t->nfuncs; i++) {
+			int *fd = fd_of(t, i, order[k]);
+
+			if (*fd >= 0)
+				close(*fd);
+			*fd = -1;
+		}
+	}
+}
+
+void tracer_close(struct tracer *t)
+{
+	static const int order[] = {FD_ENTRY_PROG, FD_EXIT_PROG};
+	double t0 = mono_s();
+	size_t k;
+	int i;
+
+	tracer_detach(t);
 	for (k = 0; t->fds && k < ARRAY_SIZE(order); k++) {
 		for (i = 0; i < t->nfuncs; i++) {
 			int *fd = fd_of(t, i, order[k]);

@@ -49,7 +49,9 @@ struct tracer {
 int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct tracer_opts *o);
 /* Attach every function (fexit before fentry, so each traced entry gets its exit). */
 int tracer_attach(struct tracer *t);
-/* Detach (fentry first) and free everything. Safe on a partly set up tracer. */
+/* Remove the links, fentry first (nothing new is recorded); the rest stays readable. */
+void tracer_detach(struct tracer *t);
+/* Detach and free everything. Safe on a partly set up tracer. */
 void tracer_close(struct tracer *t);
 
 /* Per-CPU sums of the stats map (enum ksnoop_stat). */

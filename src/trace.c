@@ -483,6 +483,8 @@ struct run {
 	__u64 deep;	      /* calls nested deeper than KSNOOP_MAX_DEPTH */
 	double deadline;      /* stop consuming then, to report losses and check limits */
 	unsigned int nrec;
+	__u64 unread;  /* records still queued when we stopped reading: counted only */
+	bool counting; /* on_record() only counts (the final drain after detaching) */
 	bool done;
 	int err;
 };
@@ -541,6 +543,10 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*rec) || rec->size > size)
 		return 0;
+	if (r->counting) {
+		r->unread++;
+		return 0;
+	}
 	/* Under a flood the ring never empties: stop now and then (the record is consumed). */
 	if (r->deadline && (++r->nrec & 255) == 0 && now_s() > r->deadline) {
 		int err = handle_record(r, rec);
@@ -753,9 +759,19 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	 * unbounded drain would never return after Ctrl-C. Say so if records were left.
 	 */
 	r->deadline = now_s() + 0.3;
-	if (!r->done && ring_buffer__consume(rb) == -EAGAIN)
-		fprintf(stderr, "ksnoop: stopped reading the ring buffer 0.3 s after the stop; "
-				"records still queued then were not shown\n");
+	if (!r->done && ring_buffer__consume(rb) == -EAGAIN) {
+		/*
+		 * Detached, the programs add nothing more: count what is left, so
+		 * that every record is shown, reported lost, or counted here.
+		 */
+		tracer_detach(&r->t);
+		r->counting = true;
+		r->deadline = 0;
+		ring_buffer__consume(rb);
+		fprintf(stderr,
+			"ksnoop: stopped reading the ring buffer 0.3 s after the stop; %llu records still queued were not shown\n",
+			(unsigned long long)r->unread);
+	}
 	report_lost(r);
 	{
 		__u64 st[KSNOOP_STAT_MAX];
@@ -778,11 +794,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			}
 	}
 	if (o->json)
-		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"format_mismatches\":%llu}\n",
+		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
 		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
 		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight,
 		       (unsigned long long)r->unpaired, (unsigned long long)r->deep,
-		       (unsigned long long)r->out.format_mismatches);
+		       (unsigned long long)r->unread, (unsigned long long)r->out.format_mismatches);
 	fflush(stdout);
 	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost, %llu in flight at exit",
 		(unsigned long long)r->shown, (unsigned long long)r->lost_reported,
@@ -791,6 +807,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
 	if (r->deep)
 		fprintf(stderr, ", %llu nested too deep to pair", (unsigned long long)r->deep);
+	if (r->unread)
+		fprintf(stderr, ", %llu records queued at the stop not shown",
+			(unsigned long long)r->unread);
 	if (o->t.format_check)
 		fprintf(stderr, ", %llu format mismatches",
 			(unsigned long long)r->out.format_mismatches);

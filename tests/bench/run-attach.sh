@@ -76,9 +76,9 @@ report()
 			if ((s in bn) && bn[s] > 0)
 				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kfunc: (1 prog/fn)",
 				       bn[s], "-", ba[s], bfps, bd[s], bh[s] / 1024
-			for (m = 1; m <= 4; m++) {
-				mode = substr("both      fentry    multi-bothmulti     ", (m - 1) * 10 + 1, 10)
-				gsub(/ /, "", mode)
+			split("both fentry multi-both multi multi-both+cookies multi+cookies", bm, " ")
+			for (m = 1; m <= 6; m++) {
+				mode = bm[m]
 				k = s "/" mode
 				if (!(k in xn)) continue
 				printf "%-28s %6d %9.2f %9s %9.0f %8s %9s   (load %.2f s, link %.2f s, %d failed)\n",
@@ -95,6 +95,9 @@ report()
 			printf " default vs bpftrace: %s\n", r(fps(kn[kd_], ka[kd_]), bfps)
 			printf "        ksnoop time / bare time: --entry %s (bare %s), default %s (bare %s)\n",
 			       r(ka[ke], xt[s "/" be]), be, r(ka[kd_], xt[s "/" bb]), bb
+			if (multi && (s "/multi+cookies" in xn))
+				printf "        ksnoop time / bare with cookies: --entry %s, default %s\n",
+				       r(ka[ke], xt[s "/multi+cookies"]), r(ka[kd_], xt[s "/multi-both+cookies"])
 		}
 		for (i = 1; i <= nn; i++) printf "note:%s\n", notes[i]
 		printf "\n"

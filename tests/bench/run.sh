@@ -90,6 +90,7 @@ report()
 	$2 == "cost" { k = $3 "/" $4; cpu[k] = $5 - $6; lost[k] = $7 }
 	$2 == "time" { times[$3] = times[$3] " " $4 }
 	$2 == "rss" { rss[$3 "/" $4] = $5; rlost[$3 "/" $4] = $6 }
+	$2 == "tput" { tp[$3] = $0 }
 	$2 == "attach" {
 		t = $3; tools[t] = 1
 		if ($5 != "-") self[t] = self[t] " " $5
@@ -188,6 +189,22 @@ report()
 		split(times["features"], a, " "); printf "   ksnoop features (every feature probe; trace runs 4-5 of them): %s\n", a[2]
 		if ("bcc-info" in times) {
 			split(times["bcc-info"], a, " "); printf "   bcc-ksnoop info ip_send_skb:                                   %s\n", a[2]
+		}
+		printf "\n4. Sustained throughput at the default ring buffer (1 MiB): the flood workload\n"
+		printf "   (one ip_send_skb per 64-byte datagram, as fast as it goes) untraced, then\n"
+		printf "   traced with stdout to /dev/null. events/s = calls shown / flood seconds;\n"
+		printf "   capacity = calls shown / tracer CPU seconds (what it could sustain alone).\n\n"
+		printf "%-42s %12s %12s %9s %6s %10s\n", "tracer", "untraced/s", "traced/s",
+		       "events/s", "lost", "capacity"
+		tdesc["a"] = "ksnoop -j \"ip_send_skb(skb->len, skb->dev)\""
+		tdesc["b"] = "ksnoop -j \"ip_send_skb(skb)\""
+		tdesc["c"] = "ksnoop \"ip_send_skb(skb->len, skb->dev)\""
+		for (i = 1; i <= 3; i++) {
+			id = substr("abc", i, 1)
+			if (!(id in tp)) { printf "%-42s (no result)\n", tdesc[id]; continue }
+			split(tp[id], f, " ")
+			printf "%-42s %12d %12d %9d %6d %10s\n", tdesc[id], f[5] / f[4], f[6] / f[4],
+			       f[7] / f[4], f[8], f[9] > 0 ? sprintf("%d", f[7] / f[9]) : "-"
 		}
 		for (i = 1; i <= nn; i++) printf "   note: %s\n", notes[i]
 		printf "\n"

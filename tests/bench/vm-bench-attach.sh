@@ -179,6 +179,9 @@ for set in $SETS; do
 	if [ $multi = 1 ]; then
 		run_bare $set multi-both
 		run_bare $set multi
+		# ksnoop passes a cookie per id (its plan index); the kernel work that adds.
+		run_bare $set multi-both+cookies
+		run_bare $set multi+cookies
 	else
 		run_bare $set both
 		run_bare $set fentry

@@ -283,6 +283,39 @@ if [ "$PEERS" = 1 ]; then
 	rss b bcc kprobe_entry bcc-ksnoop trace 'ip_send_skb(skb->len)'
 fi
 
+# tput ID CMD...: sustained throughput. The flood workload (one ip_send_skb per
+# datagram, as fast as it can) for FLOOD_S seconds untraced, then again while
+# `CMD > /dev/null` traces it with the default ring buffer; CMD is stopped once it has
+# drained. Prints the workload's rate both ways and what the tracer showed and lost.
+#   R tput ID FLOOD_S UNTRACED_N TRACED_N SHOWN LOST CPU_S
+tput()
+{
+	local id=$1 n0 n1 pid c0 c1
+	shift
+	n0=$(flood $FLOOD_S)
+	"$@" >/dev/null 2>$T/tput.err &
+	pid=$!
+	if ! wait_traced $pid ksnoop_entry; then
+		echo "R note tput $id: no events ($(head -c 200 $T/tput.err))"
+		stop $pid
+		return
+	fi
+	c0=$(cpu_s $pid)
+	n1=$(flood $FLOOD_S)
+	wait_drained $pid
+	c1=$(cpu_s $pid)
+	kill -INT $pid
+	wait $pid
+	# The wait_traced probes are ip_send_skb calls too: count only the flood's.
+	echo "R tput $id $FLOOD_S $n0 $n1 $(awk '/calls shown/ { print $2, $5 }' $T/tput.err) \
+$(awk -v a=$c0 -v b=$c1 'BEGIN { printf "%.2f", b - a }')"
+}
+
+FLOOD_S=${FLOOD_S:-5}
+tput a ksnoop -j 'ip_send_skb(skb->len, skb->dev)'
+tput b ksnoop -j 'ip_send_skb(skb)'
+tput c ksnoop 'ip_send_skb(skb->len, skb->dev)'
+
 r=1
 while [ $r -le $REPS ]; do
 	attach ksnoop $r 'udpsend +ip_send_skb' ksnoop 'ip_send_skb(skb->len)'

@@ -129,6 +129,18 @@ top_archive() {
 	for w in "$OUT"/workload/*; do
 		[ -x "$w" ] && install -m 0755 "$w" "$tmp/usr/local/bin/"
 	done
+	# A small module without dependencies for module tests ('dummy:*'), decompressed:
+	# busybox insmod hands the kernel the bytes as they are.
+	local ko
+	ko=$(find "$kdir/modules" -name 'dummy.ko*' 2>/dev/null | head -n 1)
+	if [ -n "$ko" ]; then
+		mkdir -p "$tmp/ksnoop/modules"
+		case $ko in
+		*.xz) xz -dc "$ko" >"$tmp/ksnoop/modules/dummy.ko" ;;
+		*.zst) zstd -qdc "$ko" >"$tmp/ksnoop/modules/dummy.ko" || rm -f "$tmp/ksnoop/modules/dummy.ko" ;;
+		*) cp "$ko" "$tmp/ksnoop/modules/dummy.ko" ;;
+		esac
+	fi
 	case $mode in
 	shell) echo shell >"$tmp/ksnoop/mode" ;;
 	demo) echo run >"$tmp/ksnoop/mode"; echo 'sh /ksnoop/demo.sh' >"$tmp/ksnoop/cmd" ;;

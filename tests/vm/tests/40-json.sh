@@ -73,9 +73,10 @@ test_json_nested()
 	expect_jq "$(calls udpconn ip_send_skb) |
 		all(.args[\"skb->sk\"].__sk_common.skc_daddr == 16777343)" "skc_daddr"
 	expect_jq "$(calls udpconn ip_send_skb) | all(.args[\"skb->next\"] == null)" "skb->next"
-	# An enum is its constant's name and its number (socket_state of a connected socket).
+	# An enum is its constant's name and its number: socket_state (a UDP socket stays
+	# SS_UNCONNECTED after connect(); only stream sockets become SS_CONNECTED).
 	expect_jq "$(calls udpconn ip_send_skb) |
-		all(.args[\"skb->sk->sk_socket->state\"] == {\"name\": \"SS_CONNECTED\", \"value\": 3})" \
+		all(.args[\"skb->sk->sk_socket->state\"] == {\"name\": \"SS_UNCONNECTED\", \"value\": 1})" \
 		"enum name and value"
 	# "return" is the top-level ret, not an argument.
 	expect_jq "$(calls udpconn ip_send_skb) | all(.ret == 0 and (.args | has(\"return\") | not))" \

@@ -145,10 +145,11 @@ bench-host: $(OUT)/decode-bench
 	$(Q)tests/bench/decode-bench.sh $(OUT)/decode-bench
 
 # Static workload programs run inside the VMs.
-$(OUT)/workload/%: tests/workload/%.c
+$(OUT)/workload/%: tests/workload/%.c tests/workload/wl.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -static -o $@ $<
+$(OUT)/workload/udpconn: tests/workload/udpsend.c
 workloads: $(WORKLOADS)
 
 unit: $(OUT)/tests/unit $(OUT)/ksnoop

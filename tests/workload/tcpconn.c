@@ -13,19 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static long arg(const char *s, const char *what, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "tcpconn: bad %s '%s' (want %ld..%ld)\n", what, s, min, max);
-		exit(2);
-	}
-	return v;
-}
+#include "wl.h"
 
 int main(int argc, char **argv)
 {
@@ -38,9 +26,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tcpconn COUNT [PORT]\n");
 		return 2;
 	}
-	count = arg(argv[1], "COUNT", 0, 1L << 40);
+	count = wl_arg("tcpconn", argv[1], "COUNT", 0, 1L << 40);
 	if (argc > 2)
-		port = arg(argv[2], "PORT", 1, 65535);
+		port = wl_arg("tcpconn", argv[2], "PORT", 1, 65535);
 	memset(buf, 't', sizeof(buf));
 
 	addr.sin_port = htons(port);

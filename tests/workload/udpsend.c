@@ -5,6 +5,11 @@
  * bound in the same process so sends never fail with ECONNREFUSED; it is drained as we
  * go so the receive queue never fills. Prints nothing; exits 1 on any error.
  * Each datagram passes ip_send_skb(), udp_sendmsg() and friends once.
+ *
+ * Built with UDP_CONNECTED (udpconn.c) the sending socket is connect()ed and uses
+ * send(): a connected socket has its destination in sk->__sk_common (skc_daddr,
+ * skc_dport), which an unconnected sendto() leaves zero, so tests can read the port
+ * through skb->sk.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,19 +20,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static long arg(const char *s, const char *what, long min, long max)
-{
-	char *end;
-	long v;
+#include "wl.h"
 
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "udpsend: bad %s '%s' (want %ld..%ld)\n", what, s, min, max);
-		exit(2);
-	}
-	return v;
-}
+#ifdef UDP_CONNECTED
+#define PROG "udpconn"
+#else
+#define PROG "udpsend"
+#endif
 
 int main(int argc, char **argv)
 {
@@ -37,28 +36,39 @@ int main(int argc, char **argv)
 	int tx, rx;
 
 	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "usage: udpsend COUNT SIZE [PORT] [DELAY_US]\n");
+		fprintf(stderr, "usage: " PROG " COUNT SIZE [PORT] [DELAY_US]\n");
 		return 2;
 	}
-	count = arg(argv[1], "COUNT", 0, 1L << 40);
-	size = arg(argv[2], "SIZE", 0, sizeof(buf));
+	count = wl_arg(PROG, argv[1], "COUNT", 0, 1L << 40);
+	size = wl_arg(PROG, argv[2], "SIZE", 0, sizeof(buf));
 	if (argc > 3)
-		port = arg(argv[3], "PORT", 1, 65535);
+		port = wl_arg(PROG, argv[3], "PORT", 1, 65535);
 	if (argc > 4)
-		delay = arg(argv[4], "DELAY_US", 0, 100000000);
+		delay = wl_arg(PROG, argv[4], "DELAY_US", 0, 100000000);
 	memset(buf, 'k', size);
 
 	addr.sin_port = htons(port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	/* The receiver is bound first so a connected sender never sees ECONNREFUSED. */
 	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&addr, sizeof(addr))) {
-		perror("udpsend: socket/bind");
+		perror(PROG ": socket/bind");
 		return 1;
 	}
+#ifdef UDP_CONNECTED
+	if (connect(tx, (struct sockaddr *)&addr, sizeof(addr))) {
+		perror(PROG ": connect");
+		return 1;
+	}
+#endif
 	for (i = 0; i < count; i++) {
+#ifdef UDP_CONNECTED
+		if (send(tx, buf, size, 0) != size) {
+#else
 		if (sendto(tx, buf, size, 0, (struct sockaddr *)&addr, sizeof(addr)) != size) {
-			perror("udpsend: sendto");
+#endif
+			perror(PROG ": send");
 			return 1;
 		}
 		/* Drain so a long run never fills the receive queue (drops are harmless). */

@@ -270,6 +270,8 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 	size = it->size;
 	if (size > KSNOOP_MAX_VALUE)
 		size = KSNOOP_MAX_VALUE;
+	/* Keep clang from re-reading it->size past the clamp (6.1's verifier then fails). */
+	barrier_var(size);
 	/* With --kernel-format the bytes go after the text area. */
 	kfmt = kernel_format && (it->flags & KSNOOP_I_KFMT);
 	raw = kfmt ? val->data + KSNOOP_MAX_VALUE : val->data;
@@ -389,7 +391,7 @@ static long capture_cb(__u32 i, void *arg)
 /*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
- * 16). Returns 1 if a record went out.
+ * 16). Returns 1 if a record was built (sent, or counted lost).
  */
 __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 {
@@ -442,11 +444,13 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	 */
 	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >=
 	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
+	/*
+	 * A lost entry still counts as emitted: its exit record follows (shown as
+	 * unpaired, or lost too), so every call is two records, shown or counted.
+	 */
 	if (bpf_ringbuf_output(&events, sc->buf, size,
-			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
 		count_lost(func);
-		return 0;
-	}
 	return 1;
 }
 

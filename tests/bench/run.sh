@@ -5,7 +5,8 @@
 #
 # Usage: tests/bench/run.sh            (make bench)
 # Env:   OUT (build dir, default build), BENCH_KERNELS (default "6.1 7.2"),
-#        BENCH_N (datagrams per cost run, default 2000), BENCH_REPS (attach runs, 3)
+#        BENCH_N (datagrams per cost run, default 2000), BENCH_REPS (attach runs, 3),
+#        BENCH_ATTACH=0 leaves out the mass-attach part (tests/bench/run-attach.sh)
 # Output: the report on stdout and in $OUT/bench/report.txt; each VM's raw result lines
 #         in $OUT/bench/raw-VER.txt, its console in $OUT/bench/console-VER.log.
 # Exit:  0 report written (targets missed are reported, not failed: this is a benchmark);
@@ -90,7 +91,7 @@ report()
 	$2 == "cost" { k = $3 "/" $4; cpu[k] = $5 - $6; lost[k] = $7 }
 	$2 == "time" { times[$3] = times[$3] " " $4 }
 	$2 == "rss" { rss[$3 "/" $4] = $5; rlost[$3 "/" $4] = $6 }
-	$2 == "tput" { tp[$3] = $0 }
+	$2 == "tput" { tp[$3] = tp[$3] "\n" $0 }
 	$2 == "attach" {
 		t = $3; tools[t] = 1
 		if ($5 != "-") self[t] = self[t] " " $5
@@ -191,20 +192,30 @@ report()
 			split(times["bcc-info"], a, " "); printf "   bcc-ksnoop info ip_send_skb:                                   %s\n", a[2]
 		}
 		printf "\n4. Sustained throughput at the default ring buffer (1 MiB): the flood workload\n"
-		printf "   (one ip_send_skb per 64-byte datagram, as fast as it goes) untraced, then\n"
-		printf "   traced with stdout to /dev/null. events/s = calls shown / flood seconds;\n"
-		printf "   capacity = calls shown / tracer CPU seconds (what it could sustain alone).\n\n"
-		printf "%-42s %12s %12s %9s %6s %10s\n", "tracer", "untraced/s", "traced/s",
-		       "events/s", "lost", "capacity"
+		printf "   (one ip_send_skb per 64-byte datagram) for %s s untraced, then traced with\n", "5"
+		printf "   stdout to /dev/null, as fast as it goes (pace max) and, if records were lost,\n"
+		printf "   paced slower until none were. events/s = calls shown / flood seconds;\n"
+		printf "   capacity = calls shown / tracer CPU seconds (what one CPU could sustain for\n"
+		printf "   ksnoop alone; in the VM the workload and ksnoop share one vCPU).\n\n"
+		printf "%-42s %8s %11s %10s %9s %7s %9s\n", "tracer", "pace/s", "untraced/s",
+		       "traced/s", "events/s", "lost", "capacity"
 		tdesc["a"] = "ksnoop -j \"ip_send_skb(skb->len, skb->dev)\""
 		tdesc["b"] = "ksnoop -j \"ip_send_skb(skb)\""
 		tdesc["c"] = "ksnoop \"ip_send_skb(skb->len, skb->dev)\""
 		for (i = 1; i <= 3; i++) {
 			id = substr("abc", i, 1)
 			if (!(id in tp)) { printf "%-42s (no result)\n", tdesc[id]; continue }
-			split(tp[id], f, " ")
-			printf "%-42s %12d %12d %9d %6d %10s\n", tdesc[id], f[5] / f[4], f[6] / f[4],
-			       f[7] / f[4], f[8], f[9] > 0 ? sprintf("%d", f[7] / f[9]) : "-"
+			nl = split(tp[id], rows, "\n")
+			best = -1
+			for (j = 2; j <= nl; j++) {
+				split(rows[j], f, " ")
+				printf "%-42s %8s %11d %10d %9d %7d %9s\n", j == 2 ? tdesc[id] : "",
+				       f[4], f[6] / f[5], f[7] / f[5], f[8] / f[5], f[9],
+				       f[10] > 0 ? sprintf("%d", f[8] / f[10]) : "-"
+				if (f[9] == 0 && f[8] / f[5] > best) best = f[8] / f[5]
+			}
+			printf "%-42s sustained with zero loss: %s events/s\n", "",
+			       best >= 0 ? sprintf("%d", best) : "none of the rates tried"
 		}
 		for (i = 1; i <= nn; i++) printf "   note: %s\n", notes[i]
 		printf "\n"
@@ -260,7 +271,9 @@ done
 } >"$BENCH/report.txt"
 cat "$BENCH/report.txt"
 # Attaching hundreds to thousands of functions (globs): its own VMs, 6.12 and 7.2.
-tests/bench/run-attach.sh || fail=1
-cat "$BENCH/attach-report.txt" >>"$BENCH/report.txt"
+if [ "${BENCH_ATTACH:-1}" = 1 ]; then
+	tests/bench/run-attach.sh || fail=1
+	cat "$BENCH/attach-report.txt" >>"$BENCH/report.txt"
+fi
 echo "bench: report saved to $BENCH/report.txt" >&2
 exit $fail

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flood SECONDS: send 64-byte UDP datagrams to 127.0.0.1:9997 as fast as possible for
- * SECONDS (a receiver in the same process is drained as we go), then print the number
- * sent. Used to overrun the tracer's ring buffer and to measure tracing overhead.
+ * flood SECONDS [PER_SEC]: send 64-byte UDP datagrams to 127.0.0.1:9997 as fast as
+ * possible for SECONDS (a receiver in the same process is drained as we go), then print
+ * the number sent. With PER_SEC, at most that many a second (paced in batches of 64).
+ * Used to overrun the tracer's ring buffer and to measure tracing overhead.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,14 +26,22 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	char buf[64] = {0}, rbuf[2048];
-	double secs, end;
+	double secs, end, start, rate = 0;
 	long sent = 0;
 	char *endp;
 	int tx, rx;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: flood SECONDS\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: flood SECONDS [PER_SEC]\n");
 		return 2;
+	}
+	if (argc == 3) {
+		errno = 0;
+		rate = strtod(argv[2], &endp);
+		if (errno || endp == argv[2] || *endp || !(rate > 0)) {
+			fprintf(stderr, "flood: bad PER_SEC '%s'\n", argv[2]);
+			return 2;
+		}
 	}
 	errno = 0;
 	secs = strtod(argv[1], &endp);
@@ -48,8 +57,16 @@ int main(int argc, char **argv)
 		perror("flood: socket/bind");
 		return 1;
 	}
-	end = now() + secs;
+	start = now();
+	end = start + secs;
 	do {
+		/* Paced: wait until this batch is due. */
+		if (rate > 0) {
+			double due = start + sent / rate;
+
+			while (now() < due)
+				usleep(1000);
+		}
 		/* Check the clock every 64 sends: clock_gettime is not free under TCG. */
 		for (int i = 0; i < 64; i++) {
 			if (sendto(tx, buf, sizeof(buf), 0, (struct sockaddr *)&addr,

@@ -6,7 +6,8 @@
 # Usage: tests/bench/run.sh            (make bench)
 # Env:   OUT (build dir, default build), BENCH_KERNELS (default "6.1 7.2"),
 #        BENCH_N (datagrams per cost run, default 2000), BENCH_REPS (attach runs, 3),
-#        BENCH_ATTACH=0 leaves out the mass-attach part (tests/bench/run-attach.sh)
+#        BENCH_ATTACH=0 leaves out the mass-attach part (tests/bench/run-attach.sh),
+#        BENCH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run
 # Output: the report on stdout and in $OUT/bench/report.txt; each VM's raw result lines
 #         in $OUT/bench/raw-VER.txt, its console in $OUT/bench/console-VER.log.
 # Exit:  0 report written (targets missed are reported, not failed: this is a benchmark);
@@ -209,13 +210,13 @@ report()
 			best = -1
 			for (j = 2; j <= nl; j++) {
 				split(rows[j], f, " ")
-				printf "%-42s %8s %11d %10d %9d %7d %9s\n", j == 2 ? tdesc[id] : "",
+				printf "%-42s %8s %11d %10d %9d %7d %9s\n", (j == 2 ? tdesc[id] : ""),
 				       f[4], f[6] / f[5], f[7] / f[5], f[8] / f[5], f[9],
-				       f[10] > 0 ? sprintf("%d", f[8] / f[10]) : "-"
+				       (f[10] > 0 ? sprintf("%d", f[8] / f[10]) : "-")
 				if (f[9] == 0 && f[8] / f[5] > best) best = f[8] / f[5]
 			}
 			printf "%-42s sustained with zero loss: %s events/s\n", "",
-			       best >= 0 ? sprintf("%d", best) : "none of the rates tried"
+			       (best >= 0 ? sprintf("%d", best) : "none of the rates tried")
 		}
 		for (i = 1; i <= nn; i++) printf "   note: %s\n", notes[i]
 		printf "\n"
@@ -253,6 +254,7 @@ EOF
 
 fail=0
 for ver in $KERNELS; do
+	[ "${BENCH_REPORT_ONLY:-0}" = 0 ] || continue
 	# Other VMs on the host (parallel test runs) slow this one down: keep the load.
 	before=$(cut -d' ' -f1-3 /proc/loadavg)
 	run_vm "$ver" || fail=1
@@ -272,7 +274,7 @@ done
 cat "$BENCH/report.txt"
 # Attaching hundreds to thousands of functions (globs): its own VMs, 6.12 and 7.2.
 if [ "${BENCH_ATTACH:-1}" = 1 ]; then
-	tests/bench/run-attach.sh || fail=1
+	ATTACH_REPORT_ONLY=${BENCH_REPORT_ONLY:-0} tests/bench/run-attach.sh || fail=1
 	cat "$BENCH/attach-report.txt" >>"$BENCH/report.txt"
 fi
 echo "bench: report saved to $BENCH/report.txt" >&2

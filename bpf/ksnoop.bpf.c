@@ -6,8 +6,9 @@
  * plan per function into "plans" and attaches these programs to each function
  * (one fentry/fexit program copy per function, or one multi-link on kernels
  * that have BPF_TRACE_FENTRY_MULTI). At run time the program finds its plan by
- * attach cookie (or, without cookies, by function address), reads arguments
- * with bpf_get_func_arg(), follows member chains with bpf_probe_read_kernel(),
+ * attach cookie (or, without cookies, by function address), saves the argument
+ * registers (bpf_get_func_arg_cnt() of them) and the return value
+ * (bpf_get_func_ret()), follows member chains with bpf_probe_read_kernel(),
  * and streams one record per entry and per exit through the "events" ring
  * buffer. Userspace pairs entry and exit records per thread by depth.
  */

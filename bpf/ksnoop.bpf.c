@@ -463,18 +463,24 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	__u32 func, depth = 0, key0 = 0, *inuse;
 	__u16 flags = 0;
 	struct scratch *sc;
-	__u64 ip;
+	__u64 ip = 0;
 
 	if (filter_tgid && tgid != filter_tgid)
 		return 0;
 	if (filter_tid && tid != filter_tid)
 		return 0;
 
-	ip = bpf_get_func_ip(ctx);
+	/*
+	 * With cookies the function's address is not needed, and not asking for
+	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG).
+	 */
 	if (use_cookie) {
 		func = bpf_get_attach_cookie(ctx);
 	} else {
-		__u32 *f = bpf_map_lookup_elem(&func_ids, &ip);
+		__u32 *f;
+
+		ip = bpf_get_func_ip(ctx);
+		f = bpf_map_lookup_elem(&func_ids, &ip);
 
 		if (!f)
 			return 0;

@@ -112,7 +112,7 @@ struct ksnoop_rec {
 	__u32 tid;
 	__u32 pad;
 	__u64 ts;  /* bpf_ktime_get_ns() */
-	__u64 ip;  /* bpf_get_func_ip() */
+	__u64 ip;  /* bpf_get_func_ip() without attach cookies, else 0 */
 	__u64 ret; /* exit: raw return value */
 	char comm[KSNOOP_TASK_COMM_LEN];
 	__u8 data[]; /* nvals struct ksnoop_val */

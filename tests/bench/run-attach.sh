@@ -51,15 +51,36 @@ report()
 {
 	awk -v ver="$1" '
 	function fps(n, s) { return (s + 0 > 0) ? n / s : 0 }
+	# Median of the space-separated values in s (rounds of the same measurement).
+	function med(s,    a, n, i, j, t) {
+		n = split(s, a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
 	function r(a, b) { return (a > 0 && b > 0) ? sprintf("%.1fx", a / b) : "-" }
 	$1 != "R" { next }
 	$2 == "note" { $1 = $2 = ""; notes[++nn] = $0; next }
 	$2 == "set" { s = $3; sets[++ns] = s; n[s] = $4; $1 = $2 = $3 = $4 = ""; specs[s] = $0 }
-	$2 == "ksnoop" { k = $3 "/" $4; kn[k] = $5; kb[k] = $6; ka[k] = $7; kl[k] = $8; kd[k] = $9; kh[k] = $10 }
+	$2 == "ksnoop" {
+		k = $3 "/" $4; kn[k] = $5; kb[k] = $6; kh[k] = kh[k] > $10 ? kh[k] : $10
+		sa[k] = sa[k] " " $7; sl[k] = sl[k] " " $8; sd[k] = sd[k] " " $9; kr[k]++
+	}
 	$2 == "bpftrace" { bn[$3] = $4; ba[$3] = $5; bd[$3] = $6; bh[$3] = $7 }
-	$2 == "bare" { k = $3 "/" $4; xn[k] = $5; xf[k] = $6; xl[k] = $7; xk[k] = $8; xt[k] = $9; xd[k] = $10 }
+	$2 == "bare" {
+		k = $3 "/" $4; xn[k] = $5; xf[k] = $6
+		sxl[k] = sxl[k] " " $7; sxk[k] = sxk[k] " " $8; sxt[k] = sxt[k] " " $9
+		sxd[k] = sxd[k] " " $10
+	}
 	END {
+		for (k in kr) { ka[k] = med(sa[k]); kl[k] = med(sl[k]); kd[k] = med(sd[k]) }
+		for (k in xn) { xl[k] = med(sxl[k]); xk[k] = med(sxk[k]); xt[k] = med(sxt[k]); xd[k] = med(sxd[k]) }
 		printf "=== Kernel %s: attaching many functions (TCG, -smp 1) ===\n", ver
+		for (k in kr) if (kr[k] > rounds) rounds = kr[k]
+		if (rounds > 1)
+			printf "(medians of %d rounds; every run is in attach-raw-%s.txt)\n", rounds, ver
 		for (i = 1; i <= ns; i++) {
 			s = sets[i]
 			printf "\nset %s: %d traceable functions:%s\n", s, n[s], specs[s]

@@ -170,22 +170,31 @@ for set in $SETS; do
 	# shellcheck disable=SC2086
 	names $specs >$T/names.$set
 	echo "R set $set $(wc -l <$T/names.$set) $specs"
-	set -f
-	# shellcheck disable=SC2086
-	run_ksnoop $set "" $specs
-	# shellcheck disable=SC2086
-	run_ksnoop $set --entry $specs
-	set +f
-	if [ $multi = 1 ]; then
-		run_bare $set multi-both
-		run_bare $set multi
-		# ksnoop passes a cookie per id (its plan index); the kernel work that adds.
-		run_bare $set multi-both+cookies
-		run_bare $set multi+cookies
-	else
-		run_bare $set both
-		run_bare $set fentry
-	fi
+	# Multi-link runs take seconds but vary by 2x from one to the next under TCG: three
+	# rounds, each tool in turn, and the report takes medians. Per-function kernels
+	# (minutes a run, mostly detaching) get one round.
+	rounds=1
+	[ $multi = 1 ] && rounds=${ROUNDS:-3}
+	round=0
+	while [ $round -lt $rounds ]; do
+		round=$((round + 1))
+		set -f
+		# shellcheck disable=SC2086
+		run_ksnoop $set "" $specs
+		# shellcheck disable=SC2086
+		run_ksnoop $set --entry $specs
+		set +f
+		if [ $multi = 1 ]; then
+			run_bare $set multi-both
+			run_bare $set multi
+			# ksnoop passes a cookie per id (its plan index); the kernel work that adds.
+			run_bare $set multi-both+cookies
+			run_bare $set multi+cookies
+		else
+			run_bare $set both
+			run_bare $set fentry
+		fi
+	done
 	case " $BPFTRACE_SETS " in *" $set "*) run_bpftrace $set ;; esac
 done
 echo "bench-attach: done"

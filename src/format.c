@@ -638,6 +638,71 @@ struct walker {
 	unsigned int nodes;
 };
 
+/*
+ * The node of member @m of the struct or union at @n, as both walks (visit()
+ * and probe_visit()) see it. Returns 1, 0 if the member starts past the
+ * captured bytes (an aggregate is shown if it starts within them), or -EINVAL
+ * for a member without a type.
+ */
+static inline int member_node(const struct fmt_node *n, const struct fmt_member *m,
+			      struct fmt_cache *cache, struct fmt_node *c)
+{
+	const struct fmt_type *ct = m->type;
+	size_t byte_off = m->bit_offset / 8;
+
+	if (!ct->t)
+		return -EINVAL;
+	if (byte_off > n->avail || (byte_off == n->avail && ct->size && is_aggregate(ct->t)))
+		return 0;
+	*c = (struct fmt_node){
+		.btf = n->btf,
+		.type_id = ct->id,
+		.res_id = ct->res_id,
+		.t = ct->t,
+		.name = m->name,
+		.depth = n->depth + 1,
+		.data = n->data + byte_off,
+		.avail = n->avail - byte_off,
+		.size = ct->size,
+		.bit_off = m->bit_offset % 8,
+		.bit_size = m->bit_size,
+		.ft = ct,
+		.m = m,
+		.cache = cache,
+	};
+	return 1;
+}
+
+/*
+ * The node of element @i (of type @el, @stride bytes apart) of the array at
+ * @n, as both walks see it; false once the elements pass the captured bytes.
+ */
+static inline bool elem_node(const struct fmt_node *n, const struct fmt_type *el, __u32 i,
+			     __u32 stride, bool char_elem, struct fmt_cache *cache,
+			     struct fmt_node *c)
+{
+	__u64 off = (__u64)i * stride;
+
+	if (off > n->avail || (off == n->avail && el->size))
+		return false;
+	*c = (struct fmt_node){
+		.btf = n->btf,
+		.type_id = el->id,
+		.res_id = el->res_id,
+		.t = el->t,
+		.is_elem = true,
+		.char_elem = char_elem,
+		.index = i,
+		.depth = n->depth + 1,
+		.data = n->data + off,
+		.avail = n->avail - off,
+		.size = el->size,
+		.ft = el,
+		.cache = cache,
+	};
+	return true;
+}
+
 static int visit(struct walker *w, const struct fmt_node *n);
 
 static int call(int (*cb)(void *, const struct fmt_node *), void *ctx, const struct fmt_node *n)
@@ -662,30 +727,13 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 	if (r)
 		return r;
 	for (i = 0, m = ft->members; i < vlen; i++, m++) {
-		const struct fmt_type *ct = m->type;
-		struct fmt_node c = {
-			.btf = n->btf,
-			.type_id = ct->id,
-			.res_id = ct->res_id,
-			.t = ct->t,
-			.name = m->name,
-			.depth = n->depth + 1,
-			.size = ct->size,
-			.bit_off = m->bit_offset % 8,
-			.bit_size = m->bit_size,
-			.ft = ct,
-			.m = m,
-			.cache = w->cache,
-		};
-		size_t byte_off = m->bit_offset / 8;
+		struct fmt_node c;
 
-		if (!c.t)
-			return -EINVAL;
-		/* An aggregate is shown if it starts within the capture. */
-		if (byte_off > n->avail || (byte_off == n->avail && c.size && is_aggregate(c.t)))
+		r = member_node(n, m, w->cache, &c);
+		if (r < 0)
+			return r;
+		if (!r)
 			continue;
-		c.data = n->data + byte_off;
-		c.avail = n->avail - byte_off;
 		if (m->zk >= ZK_ENUM) {
 			/* visit() of a scalar, its needs known; a zero skipped if quiet. */
 			if (++w->nodes > FMT_MAX_NODES || c.depth > FMT_MAX_DEPTH)
@@ -714,7 +762,7 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 	const struct btf_array *a = btf_array(n->t);
 	const struct fmt_type *el;
 	const struct btf_type *et;
-	__u32 i, esize, stride;
+	__u32 i, stride;
 	bool char_elem;
 	int r;
 
@@ -725,8 +773,7 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 	et = el->t;
 	if (!et)
 		return -EINVAL;
-	esize = el->size;
-	stride = esize;
+	stride = el->size;
 	/* The kernel steps by btf_type.size, which pointers and arrays lack. */
 	if ((s->flags & FMT_SINK_KERNEL) && !has_size(et))
 		stride = 0;
@@ -738,25 +785,10 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 	if (r)
 		return r;
 	for (i = 0; i < a->nelems; i++) {
-		__u64 off = (__u64)i * stride;
-		struct fmt_node c = {
-			.btf = n->btf,
-			.type_id = el->id,
-			.res_id = el->res_id,
-			.t = et,
-			.is_elem = true,
-			.char_elem = char_elem,
-			.index = i,
-			.depth = n->depth + 1,
-			.size = esize,
-			.ft = el,
-			.cache = w->cache,
-		};
+		struct fmt_node c;
 
-		if (off > n->avail || (off == n->avail && esize))
+		if (!elem_node(n, el, i, stride, char_elem, w->cache, &c))
 			break;
-		c.data = n->data + off;
-		c.avail = n->avail - off;
 		r = visit(w, &c);
 		if (r == FMT_STOP)
 			break;
@@ -1274,8 +1306,8 @@ static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned i
 		if (p->shown && p->saw_elem)
 			return FMT_ABORT;
 		for (i = 0; i < vlen; i++, m++) {
-			const struct fmt_type *ct = m->type;
 			size_t byte_off = m->bit_offset / 8;
+			struct fmt_node c;
 
 			if (m->zk >= ZK_NEVER) {
 				/* probe_visit() of a scalar member, without a node. */
@@ -1292,28 +1324,11 @@ static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned i
 					return FMT_ABORT;
 				continue;
 			}
-			struct fmt_node c = {
-				.btf = n->btf,
-				.type_id = ct->id,
-				.res_id = ct->res_id,
-				.t = ct->t,
-				.name = m->name,
-				.depth = n->depth + 1,
-				.size = ct->size,
-				.bit_off = m->bit_offset % 8,
-				.bit_size = m->bit_size,
-				.ft = ct,
-				.m = m,
-				.cache = p->cache,
-			};
-
-			if (!c.t)
-				return -EINVAL;
-			if (byte_off > n->avail ||
-			    (byte_off == n->avail && c.size && is_aggregate(c.t)))
+			r = member_node(n, m, p->cache, &c);
+			if (r < 0)
+				return r;
+			if (!r)
 				continue;
-			c.data = n->data + byte_off;
-			c.avail = n->avail - byte_off;
 			r = probe_visit(p, &c, &sub);
 			if (r == FMT_STOP)
 				r = 0;
@@ -1324,38 +1339,22 @@ static int probe_children(struct kprobe *p, const struct fmt_node *n, unsigned i
 		const struct btf_array *a = btf_array(n->t);
 		const struct fmt_type *el = ft->elem;
 		const struct btf_type *et = el->t;
-		__u32 i, esize, stride;
+		__u32 i, stride;
 		bool char_elem;
 
 		if (!et)
 			return -EINVAL;
-		esize = el->size;
-		stride = has_size(et) ? esize : 0;
+		stride = has_size(et) ? el->size : 0;
 		char_elem = btf_is_int(et) && et->size == 1;
 		if (n->depth > p->root_depth && n->is_elem)
 			p->saw_elem = true;
 		if (p->shown && p->saw_elem)
 			return FMT_ABORT;
 		for (i = 0; i < a->nelems; i++) {
-			__u64 off = (__u64)i * stride;
-			struct fmt_node c = {
-				.btf = n->btf,
-				.type_id = el->id,
-				.res_id = el->res_id,
-				.t = et,
-				.is_elem = true,
-				.char_elem = char_elem,
-				.index = i,
-				.depth = n->depth + 1,
-				.size = esize,
-				.ft = el,
-				.cache = p->cache,
-			};
+			struct fmt_node c;
 
-			if (off > n->avail || (off == n->avail && esize))
+			if (!elem_node(n, el, i, stride, char_elem, p->cache, &c))
 				break;
-			c.data = n->data + off;
-			c.avail = n->avail - off;
 			r = probe_visit(p, &c, &sub);
 			if (r == FMT_STOP)
 				break;

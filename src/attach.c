@@ -371,7 +371,10 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	struct ksnoop_bpf *skel;
 	struct rlimit rl;
 	rlim_t want;
-	int err, i, ncpus;
+	/* KSNOOP_VERIFIER_LOG: a log buffer per program of the object. */
+	enum { VLOG_SIZE = 1 << 22 };
+	char *vlogs[8] = {};
+	int err, i, ncpus, vlog_level;
 	__u32 pages;
 	double t0;
 
@@ -452,30 +455,41 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 
 	/*
 	 * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every
-	 * instruction, 4: statistics) of the programs loaded, printed even on success.
+	 * instruction, 4: statistics) of each program loaded, printed even on success.
 	 */
-	if (getenv("KSNOOP_VERIFIER_LOG")) {
-		static char vlog[1 << 22];
+	vlog_level = getenv("KSNOOP_VERIFIER_LOG") ? atoi(getenv("KSNOOP_VERIFIER_LOG")) : 0;
+	if (vlog_level) {
 		struct bpf_program *prog;
+		int k = 0;
 
 		bpf_object__for_each_program(prog, skel->obj)
 		{
-			bpf_program__set_log_level(prog, atoi(getenv("KSNOOP_VERIFIER_LOG")));
-			bpf_program__set_log_buf(prog, vlog, sizeof(vlog));
+			if (k == ARRAY_SIZE(vlogs))
+				break;
+			vlogs[k] = calloc(1, VLOG_SIZE);
+			if (!vlogs[k])
+				break;
+			bpf_program__set_log_level(prog, vlog_level);
+			bpf_program__set_log_buf(prog, vlogs[k++], VLOG_SIZE);
 		}
 	}
 	t0 = mono_s();
 	err = ksnoop_bpf__load(skel);
 	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
-	if (getenv("KSNOOP_VERIFIER_LOG")) {
+	if (vlog_level) {
 		struct bpf_program *prog;
-		size_t n;
+		int k = 0;
 
+		/* The same order as above: program k logged into vlogs[k]. */
 		bpf_object__for_each_program(prog, skel->obj)
 		{
-			if (bpf_program__autoload(prog) && bpf_program__log_buf(prog, &n))
+			if (k == ARRAY_SIZE(vlogs) || !vlogs[k])
+				break;
+			if (bpf_program__autoload(prog))
 				fprintf(stderr, "verifier log of %s:\n%s\n",
-					bpf_program__name(prog), bpf_program__log_buf(prog, &n));
+					bpf_program__name(prog), vlogs[k]);
+			bpf_program__set_log_buf(prog, NULL, 0);
+			free(vlogs[k++]);
 		}
 	}
 	t0 = mono_s();

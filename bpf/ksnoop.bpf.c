@@ -404,7 +404,11 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	struct ksnoop_rec *rec;
 	bool wake;
 
-	if (!plan || !sc)
+	if (!plan) {
+		count(KSNOOP_STAT_NOPLAN);
+		return 0;
+	}
+	if (!sc)
 		return 0;
 	sc->off = sizeof(*rec);
 	sc->nvals = 0;
@@ -486,11 +490,6 @@ static __always_inline int handle(void *ctx, bool is_exit)
 			return 0;
 		func = *f;
 	}
-	if (!bpf_map_lookup_elem(&plans, &func)) {
-		count(KSNOOP_STAT_NOPLAN);
-		return 0;
-	}
-
 	if (entry_only) {
 		flags |= KSNOOP_R_NOEXIT;
 	} else {

@@ -13,7 +13,7 @@
  *
  * Prints "bare MODE n=N failed=F load=S link=S total=S detach=S" (seconds; detach =
  * closing every fd). Raw bpf(2) syscalls so it links statically without libbpf; the
- * multi-link layout is the 7.x one (see /work/shared/KERNEL-LAB.md).
+ * multi-link layout is the 7.x one (see docs/LAB.md).
  */
 #include <errno.h>
 #include <stdbool.h>

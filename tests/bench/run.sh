@@ -30,7 +30,7 @@ run_vm()
 {
 	local ver=$1 peers=0 log=$BENCH/console-$1.log rc try
 	# bcc's ksnoop sees no events on 6.12 and 7.2 (its IP matching misses there, see
-	# /work/shared/KERNEL-LAB.md), so it is only compared on 6.1.
+	# docs/LAB.md), so it is only compared on 6.1.
 	[ "$ver" != 6.1 ] || peers=1
 	for try in 1 2; do
 		rc=0
@@ -153,7 +153,7 @@ report()
 					       ratio(tot[k], tot[id "/bcc"])
 			}
 		} else
-			printf "\n   bcc ksnoop not run on this kernel: on 6.12 and 7.2 it attaches but\n   reports no events (KERNEL-LAB.md), so its numbers would mean nothing.\n"
+			printf "\n   bcc ksnoop not run on this kernel: on 6.12 and 7.2 it attaches but\n   reports no events (docs/LAB.md), so its numbers would mean nothing.\n"
 
 		printf "\n2. Peak RSS while tracing (VmHWM just before stopping, after the same\n"
 		printf "   workload with default options and the output drained). Target < 30 MiB.\n"

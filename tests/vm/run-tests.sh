@@ -13,7 +13,7 @@
 #
 # A kernel whose VM never prints "@@KSNOOP-DONE" (panic, hang, timeout, qemu killed) is
 # one failed test on top of whatever it reported. A panic before the suite started
-# ("@@KSNOOP-BOOTED" missing) is the boot-time allocator double fault KERNEL-LAB.md
+# ("@@KSNOOP-BOOTED" missing) is the boot-time allocator double fault docs/LAB.md
 # describes under TCG: that kernel is retried once, loudly. After the suite started,
 # only that same allocator double fault with no BPF code in the oops is retried (once,
 # loudly); any other panic may be ksnoop's doing and is a failure.
@@ -32,7 +32,7 @@ start=$SECONDS
 
 say() { printf '[%s] %s\n' "$1" "${*:2}"; }
 
-# The TCG fault KERNEL-LAB.md describes, seen after boot too: a double fault whose
+# The TCG fault docs/LAB.md describes, seen after boot too: a double fault whose
 # RIP is in the slab allocator's fast path (a cmpxchg16b), with no BPF program, ksnoop
 # program or trampoline anywhere in the oops. Anything else is a real failure.
 allocator_fault() {
@@ -69,7 +69,7 @@ run_kernel() {
 			{
 				echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 				echo "!!! [$ver] $why."
-				echo "!!! Known TCG allocator fault (KERNEL-LAB.md): RETRYING ONCE."
+				echo "!!! Known TCG allocator fault (docs/LAB.md): RETRYING ONCE."
 				echo "!!! First console log: $log.attempt1"
 				grep -E 'Kernel panic|double fault|RIP:' "$log.attempt1" | head -5 | sed 's/^/!!!   /'
 				echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"

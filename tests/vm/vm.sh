@@ -1,6 +1,6 @@
 #!/bin/bash
 # Boot a lab kernel under qemu (TCG) with an initramfs holding ksnoop, the workloads and
-# the in-VM tests, and run something in it. See /work/shared/KERNEL-LAB.md for why TCG,
+# the in-VM tests, and run something in it. See docs/LAB.md for why TCG,
 # -smp 1 and an initramfs.
 #
 # Usage: vm.sh [OPTIONS] --shell VER        interactive busybox shell (quit: poweroff -f)
@@ -163,7 +163,7 @@ cat "$base" "$initrd.top" >"$initrd"
 
 # -nic none: no network card, no iPXE option ROM to wait for.
 # -cpu qemu64,-cx16: qemu 7.2's TCG cmpxchg16b makes the slab allocator double-fault now
-# and then (KERNEL-LAB.md; seen in __kmalloc_noprof on 6.12: 80 of 80 runs of a loop
+# and then (docs/LAB.md; seen in __kmalloc_noprof on 6.12: 80 of 80 runs of a loop
 # survived without cx16, the default CPU panicked within ~20 s). Kernels fall back.
 qemu=(qemu-system-x86_64 -accel tcg -cpu qemu64,-cx16 -smp 1 -m "$mem" -no-reboot -nic none
       -kernel "$kdir/vmlinuz" -initrd "$initrd"

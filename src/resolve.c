@@ -14,19 +14,43 @@ static void sb_vprint_cb(void *ctx, const char *fmt, va_list args)
 	sb_vprintf(ctx, fmt, args);
 }
 
+/*
+ * A btf_dump that has printed one type named "foo" prints a second, different
+ * type of that name as "foo___2" (vmlinux has a few: two typedefs u8). Such a
+ * name in what @out got since @start is printed again by a fresh dumper.
+ */
+static bool renamed(const struct strbuf *out, size_t start)
+{
+	const char *p = out->buf ? out->buf + start : NULL;
+
+	while (p && (p = strstr(p, "___"))) {
+		p += 3;
+		if (*p >= '0' && *p <= '9')
+			return true;
+	}
+	return false;
+}
+
 void type_decl(const struct btf *btf, __u32 id, const char *name, struct strbuf *out)
 {
 	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name ? name : "");
-	struct btf_dump *d;
+	struct strbuf **sink;
+	struct btf_dump *d = kbtf_dumper(btf, &sink), *own = NULL;
+	size_t start = out->len;
 
-	d = btf_dump__new(btf, sb_vprint_cb, out, NULL);
-	if (!d) {
-		sb_printf(out, "<type %u>", id);
-		return;
+	if (d) {
+		*sink = out;
+		if (!btf_dump__emit_type_decl(d, id, &opts) && !renamed(out, start))
+			return;
+		/* again, with a dumper that has seen no other name */
+		out->len = start;
+		if (out->buf)
+			out->buf[start] = '\0';
 	}
-	if (btf_dump__emit_type_decl(d, id, &opts))
+	own = btf_dump__new(btf, sb_vprint_cb, out, NULL);
+	if (!own || btf_dump__emit_type_decl(own, id, &opts))
 		sb_printf(out, "<type %u>", id);
-	btf_dump__free(d);
+	btf_dump__free(own);
 }
 
 static const char *type_str(const struct btf *btf, __u32 id, struct strbuf *sb)

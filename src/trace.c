@@ -143,6 +143,7 @@ struct selection {
 	struct traceable tr;
 	struct tfunc *funcs;
 	int n, cap;
+	int *slot; /* per k->funcs entry: its index in funcs + 1, or 0 */
 	/* per glob */
 	int matched, skipped_arg, skipped_untraceable, skipped_other;
 	/* over all specs */
@@ -163,12 +164,7 @@ static bool excluded(const struct selection *s, const char *name)
 
 static bool selected(const struct selection *s, const struct kfunc *kf)
 {
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->funcs[i].kf == kf)
-			return true;
-	return false;
+	return s->slot[kf - s->k->funcs];
 }
 
 static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_err *rerr)
@@ -193,7 +189,7 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 		tfunc_free(&s->funcs[s->n]);
 		return err;
 	}
-	s->n++;
+	s->slot[kf - s->k->funcs] = ++s->n;
 	return 0;
 }
 
@@ -331,6 +327,17 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 	memset(s, 0, sizeof(*s));
 	s->k = k;
 	s->o = o;
+	/*
+	 * Module BTF is loaded before selecting, never during: loading re-sorts
+	 * k->funcs, which the selected functions point into.
+	 */
+	for (i = 0; i < nspecs; i++)
+		if (specs[i].module ||
+		    (!specs[i].is_glob && !kbtf_find_func(k, NULL, specs[i].func)))
+			kbtf_load_modules(k);
+	s->slot = calloc(k->nfuncs, sizeof(*s->slot));
+	if (!s->slot)
+		return -ENOMEM;
 	if (!k->from_file)
 		traceable_load(&s->tr);
 	for (i = 0; i < nspecs && !err; i++)
@@ -345,6 +352,7 @@ static void selection_free(struct selection *s)
 	for (i = 0; i < s->n; i++)
 		tfunc_free(&s->funcs[i]);
 	free(s->funcs);
+	free(s->slot);
 	traceable_free(&s->tr);
 }
 

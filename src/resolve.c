@@ -203,11 +203,82 @@ static void suggest_members(const struct btf *btf, __u32 id, const char *name, i
 	}
 }
 
-static void member_hint(const struct btf *btf, __u32 id, const char *name, struct strbuf *sb)
+/* "sk_state" and "skc_state" name the same thing in different structs. */
+static bool same_after_prefix(const char *a, const char *b)
+{
+	const char *x = strchr(a, '_'), *y = strchr(b, '_');
+
+	return x && y && x != a && y != b && x[1] && !strcmp(x, y);
+}
+
+/*
+ * Find @name in a struct or union member of @id (not through pointers: it is
+ * reached with '.'), at most @depth levels down, and append its path from @id
+ * to @path ("__sk_common.skc_dport"). With @by_prefix, a member whose name
+ * differs from @name only before its first '_' matches: struct sock's
+ * "sk_state" is a macro for "__sk_common.skc_state", which BTF does not know.
+ */
+static bool find_nested(const struct btf *btf, __u32 id, const char *name, bool by_prefix,
+			int depth, struct strbuf *path)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+	size_t len = path->len;
+	int i, pass;
+
+	if (!t || !btf_is_composite(t) || depth < 0)
+		return false;
+	/* this struct's own members (anonymous ones searched through) first, then deeper */
+	for (pass = 0; pass < 2; pass++) {
+		m = btf_members(t);
+		for (i = 0; i < btf_vlen(t); i++, m++) {
+			const char *mname = btf__name_by_offset(btf, m->name_off);
+			__u32 mid = kbtf_skip_mods(btf, m->type, true);
+
+			if (!mname || !*mname) {
+				if (find_nested(btf, mid, name, by_prefix, pass ? depth : 0, path))
+					return true;
+				continue;
+			}
+			if (!pass) {
+				if (by_prefix ? same_after_prefix(mname, name) :
+						names_match(mname, name)) {
+					sb_puts(path, mname);
+					return true;
+				}
+				continue;
+			}
+			sb_printf(path, "%s.", mname);
+			if (find_nested(btf, mid, name, by_prefix, depth - 1, path))
+				return true;
+			path->len = len;
+			if (path->buf)
+				path->buf[len] = '\0';
+		}
+	}
+	return false;
+}
+
+/*
+ * @name is not a member of @id, reached by @what (the expression before it)
+ * and @op ("->" or "."): the member it most likely meant, as a full path when
+ * it sits in a member struct ("sk->__sk_common.skc_dport"), else near names.
+ */
+static void member_hint(const struct btf *btf, __u32 id, const char *what, const char *op,
+			const char *name, struct strbuf *sb)
 {
 	struct near_name best[MAX_SUGGEST];
 	int i, n = 0, limit = strlen(name) / 3 + 1;
+	struct strbuf path;
 
+	sb_init(&path);
+	if (find_nested(btf, id, name, false, 3, &path) ||
+	    find_nested(btf, id, name, true, 3, &path)) {
+		sb_printf(sb, "did you mean '%s%s%s'?", what, op, sb_str(&path));
+		sb_free(&path);
+		return;
+	}
+	sb_free(&path);
 	suggest_members(btf, id, name, limit > 4 ? 4 : limit, best, &n, 0);
 	if (!n) {
 		sb_puts(sb, "'ksnoop info -v FUNC' shows the types involved");
@@ -398,7 +469,8 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 				break;
 			}
 			if (!find_member(kb, kid, name, 0, &boff, &mtype, &bsz)) {
-				member_hint(kb, kid, name, &hint);
+				member_hint(kb, kid, sb_str(&what),
+					    st->kind == STEP_ARROW ? "->" : ".", name, &hint);
 				/* -ESRCH: unlike -ENOENT, not "no such argument" */
 				ret = set_err(err, -ESRCH, sb_str(&hint), "'%s' has no member '%s'",
 					      type_str(kb, kid, &tn), name);

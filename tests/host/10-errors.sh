@@ -47,6 +47,12 @@ err member_not_found 3 "^ksnoop: 'struct sk_buff' has no member 'lenx'$" \
 	"did you mean: len[,?]" info 'ip_send_skb(skb->lenx)'
 err member_typo_nested 3 "^ksnoop: 'struct sock_common' has no member 'skc_dprt'$" \
 	"did you mean: skc_dport[,?]" info 'ip_send_skb(skb->sk->__sk_common.skc_dprt)'
+# a member of a member struct is suggested by its full path (sk_state is a C macro)
+err member_in_common_struct 3 "^ksnoop: 'struct sock' has no member 'skc_dport'$" \
+	"did you mean 'skb->sk->__sk_common\.skc_dport'\?$" \
+	info 'ip_send_skb(skb->sk->skc_dport)'
+err member_behind_macro 3 "^ksnoop: 'struct sock' has no member 'sk_state'$" \
+	"did you mean 'sk->__sk_common\.skc_state'\?$" info 'tcp_sendmsg(sk->sk_state)'
 err arrow_on_struct 3 \
 	"^ksnoop: 'skb->sk->__sk_common' is 'struct sock_common', not a pointer: cannot use '->skc_dport'$" \
 	"use '\.' instead of '->'" info 'ip_send_skb(skb->sk->__sk_common->skc_dport)'

@@ -218,6 +218,18 @@ static bool module_matches(const struct kfunc *f, const char *module)
 	return f->module && !strcmp(f->module, module);
 }
 
+bool kbtf_has_module(const struct kbtf *k, const char *module)
+{
+	int i;
+
+	if (!strcmp(module, "vmlinux") || !strcmp(module, "*"))
+		return true;
+	for (i = 0; i < k->nmods; i++)
+		if (!strcmp(k->mods[i].name, module))
+			return true;
+	return false;
+}
+
 const struct kfunc *kbtf_find_func(const struct kbtf *k, const char *module, const char *name)
 {
 	int i;

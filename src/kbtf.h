@@ -38,6 +38,12 @@ int kbtf_load(struct kbtf *k, const char *path);
 int kbtf_load_modules(struct kbtf *k);
 void kbtf_free(struct kbtf *k);
 
+/*
+ * Whether @module names BTF kbtf_load_modules() loaded (or the pseudo-modules
+ * "vmlinux" and "*").
+ */
+bool kbtf_has_module(const struct kbtf *k, const char *module);
+
 /* Find FUNC @name (in @module if not NULL, else vmlinux first). NULL if none. */
 const struct kfunc *kbtf_find_func(const struct kbtf *k, const char *module, const char *name);
 

@@ -239,6 +239,9 @@ static int parse_func(struct parser *p, struct spec *spec)
 
 	for (j = start; j < p->len && is_module_char((unsigned char)p->s[j]); j++)
 		;
+	/* "*:NAME": the kernel and every module (a module glob is not supported) */
+	if (j == start && p->len - start >= 2 && !strncmp(p->s + start, "*:", 2))
+		j++;
 	if (j < p->len && p->s[j] == ':') {
 		if (j == start)
 			return fail(p, start, "expected module name before ':'");

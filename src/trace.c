@@ -283,7 +283,7 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 	}
 	if (!kf) {
 		const char *near[3];
-		char hint[512] = "";
+		char hint[512] = "", where[300];
 		int n = kbtf_suggest(k, spec->func, near, 3), i;
 
 		if (n) {
@@ -294,10 +294,17 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 			if (len < sizeof(hint))
 				snprintf(hint + len, sizeof(hint) - len, "?");
 		}
+		if (k->from_file)
+			snprintf(where, sizeof(where), "the --btf file");
+		else if (!spec->module || !strcmp(spec->module, "vmlinux"))
+			snprintf(where, sizeof(where), "the kernel's BTF");
+		else if (!strcmp(spec->module, "*"))
+			snprintf(where, sizeof(where), "the BTF of the kernel or any module");
+		else
+			snprintf(where, sizeof(where), "the kernel's BTF of module %s",
+				 spec->module);
 		pr_error_hint(n ? hint : "'ksnoop info GLOB' lists functions",
-			      "no function '%s' in %s%s%s", spec->func,
-			      k->from_file ? "the --btf file" : "the kernel's BTF",
-			      spec->module ? " of module " : "", spec->module ? spec->module : "");
+			      "no function '%s' in %s", spec->func, where);
 		return -ENOENT;
 	}
 	if (selected(s, kf))
@@ -319,6 +326,31 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 	return 0;
 }
 
+/* A SPEC's module must have BTF to search: say so, rather than "no function". */
+static int check_module(const struct kbtf *k, const struct spec *spec)
+{
+	char hint[512];
+
+	if (!spec->module || kbtf_has_module(k, spec->module))
+		return 0;
+	if (k->from_file) {
+		pr_error_hint("drop --btf to search the running kernel's modules",
+			      "module '%s': a --btf file holds no module BTF", spec->module);
+		return -ENOENT;
+	}
+	if (kbtf_find_func(k, NULL, spec->module))
+		snprintf(hint, sizeof(hint),
+			 "'%s' is a function, not a module: items go in parentheses, e.g. '%s(%s)'",
+			 spec->module, spec->module, spec->func);
+	else
+		snprintf(hint, sizeof(hint),
+			 "load it (modprobe %s), or write '*:%s' to search every module",
+			 spec->module, spec->func);
+	pr_error_hint(hint, "module '%s' is not loaded or has no BTF (no /sys/kernel/btf/%s)",
+		      spec->module, spec->module);
+	return -ENOENT;
+}
+
 static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
 		      struct selection *s)
 {
@@ -335,6 +367,11 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 		if (specs[i].module ||
 		    (!specs[i].is_glob && !kbtf_find_func(k, NULL, specs[i].func)))
 			kbtf_load_modules(k);
+	for (i = 0; i < nspecs; i++) {
+		err = check_module(k, &specs[i]);
+		if (err)
+			return err;
+	}
 	s->slot = calloc(k->nfuncs, sizeof(*s->slot));
 	if (!s->slot)
 		return -ENOMEM;

@@ -191,8 +191,25 @@ err m_glob_open_bracket 2 "${syn}'tcp_\[': expected '\]' to close '\[' in functi
 	"SPEC grammar" info 'tcp_['
 err m_glob_open_range 2 "${syn}'tcp_\[a-': expected '\]' to close '\[' in function name$" \
 	"SPEC grammar" info 'tcp_[a-'
-err m_glob_unknown_module 3 "^ksnoop: no traceable function matches 'nosuchmod:tcp_\*'$" \
-	"ksnoop info GLOB" info 'nosuchmod:tcp_*'
+err m_glob_unknown_module 3 \
+	"^ksnoop: module 'nosuchmod' is not loaded or has no BTF \(no /sys/kernel/btf/nosuchmod\)$" \
+	"load it \(modprobe nosuchmod\), or write '\*:tcp_\*' to search every module$" \
+	info 'nosuchmod:tcp_*'
+# (the host kernel has no modules: nf_tables is never loaded here)
+err module_not_loaded 3 \
+	"^ksnoop: module 'nf_tables' is not loaded or has no BTF \(no /sys/kernel/btf/nf_tables\)$" \
+	"load it \(modprobe nf_tables\), or write '\*:nft_do_chain' to search every module$" \
+	info 'nf_tables:nft_do_chain'
+err module_is_a_function 3 \
+	"^ksnoop: module 'ip_send_skb' is not loaded or has no BTF \(no /sys/kernel/btf/ip_send_skb\)$" \
+	"'ip_send_skb' is a function, not a module: items go in parentheses, e.g. 'ip_send_skb\(foo\)'$" \
+	info 'ip_send_skb:foo'
+err module_with_btf_file 3 "^ksnoop: module 'nf_tables': a --btf file holds no module BTF$" \
+	"drop --btf to search the running kernel's modules$" \
+	--btf /sys/kernel/btf/vmlinux info 'nf_tables:nft_do_chain'
+err star_module_no_function 3 "^ksnoop: no function 'nosuch_zz' in the BTF of the kernel or any module$" \
+	"ksnoop info GLOB" info '*:nosuch_zz'
+err star_module_bad 2 "${syn}'\*\*:f': unexpected '\*' in module name$" "SPEC grammar" info '**:f'
 err m_repeated_item 2 "${syn}'ip_send_skb\(skb->len, skb->len\)': item 'skb->len' is given twice$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len, skb->len)'
 err m_repeated_item_spaces 2 "${syn}'ip_send_skb\(skb, skb \)': item 'skb' is given twice$" \

@@ -31,6 +31,20 @@ int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);" "$T_OUT" "st
 }
 t_run prototypes test_prototypes
 
+# MODULE:NAME with the pseudo-modules: '*' (the kernel and every module) and vmlinux
+test_star_module()
+{
+	local want
+	need_file "$VMLINUX"
+	want="int ip_send_skb(struct net *net, struct sk_buff *skb);"
+	for spec in '*:ip_send_skb' 'vmlinux:ip_send_skb' '*:ip_send_sk?'; do
+		t_cmd ksnoop info "$spec"
+		t_expect_rc 0
+		t_expect_eq "$want" "$T_OUT" "info '$spec'"
+	done
+}
+t_run star_module test_star_module
+
 test_glob_listing()
 {
 	local want printed skipped names matched nskipped note

@@ -77,6 +77,8 @@ TEST(parse_glob_and_module)
 		{"my-mod_2:foo*", "my-mod_2", "foo*", true},
 		{"kvm:kvm_vcpu_ioctl.cold", "kvm", "kvm_vcpu_ioctl.cold", false},
 		{"*", NULL, "*", true},
+		{"*:nft_do_chain", "*", "nft_do_chain", false},
+		{"*:tcp_*", "*", "tcp_*", true},
 	};
 	struct spec s;
 	size_t i;
@@ -326,6 +328,8 @@ TEST(parse_errors)
 		{"mod:", "expected function name after 'mod:'", 4},
 		{":f", "expected module name before ':'", 0},
 		{"my.mod:f", "unexpected '.' in module name", 2},
+		{"**:f", "unexpected '*' in module name", 0},
+		{"nf_*:f", "unexpected '*' in module name", 3},
 		{"a:b:c", "unexpected ':' after function name", 3},
 		{"f[0-9", "expected ']' to close '[' in function name", 5},
 		{"f[]", "empty '[]' in function name", 1},

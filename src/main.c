@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"Usage: ksnoop [OPTIONS] [trace] SPEC [SPEC...]\n"
 	"       ksnoop [OPTIONS] info SPEC [SPEC...]\n"
 	"       ksnoop features\n"
+	"       ksnoop help [COMMAND]\n"
 	"\n"
 	"Trace kernel function calls: arguments, struct members and return values,\n"
 	"formatted from the kernel's BTF.\n"
@@ -36,6 +37,7 @@ static const char usage_text[] =
 	"  trace         trace calls (the default)\n"
 	"  info          print the prototypes of the functions a SPEC names\n"
 	"  features      print which BPF tracing features this kernel has\n"
+	"  help          this help, or a command's ('ksnoop help info')\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID          trace only process PID (thread group id)\n"
@@ -127,6 +129,78 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (verbosity >= 3 || (verbosity >= 1 && level == LIBBPF_WARN))
 		return vfprintf(stderr, fmt, args);
 	return 0;
+}
+
+/* The commands: name, usage, what it does, an example (ksnoop help COMMAND). */
+static const struct command {
+	const char *name, *usage, *what, *example;
+} commands[] = {
+	{"trace", "ksnoop [OPTIONS] [trace] SPEC [SPEC...]",
+	 "Trace calls of the functions the SPECs name, printing the items of each call\n"
+	 "until Ctrl-C, -n N calls or --duration SECS (the default command).",
+	 "ksnoop \"ip_send_skb(skb->len, return)\""},
+	{"info", "ksnoop [-v] [-j] [--btf FILE] info SPEC [SPEC...]",
+	 "Print the prototypes of the functions the SPECs name and check their items;\n"
+	 "-v adds the layout of each struct they take or return (printed once), -vv the\n"
+	 "plans, -j prints JSON Lines. Needs BTF only, no privileges.",
+	 "ksnoop info ip_send_skb 'tcp_v4_*'"},
+	{"features", "ksnoop features", "Print which BPF tracing features this kernel has.",
+	 "ksnoop features"},
+	{"help", "ksnoop help [COMMAND]", "Print the usage, or a command's.", "ksnoop help info"},
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/*
+ * A word that is one or two edits from a command ("infoo", "featurs"), for
+ * the hint that a SPEC naming no function was meant as a command.
+ */
+static const struct command *near_command(const char *word)
+{
+	size_t i;
+
+	if (strlen(word) < 3 || strpbrk(word, "(:*?["))
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (kbtf_edit_distance(word, commands[i].name, 2) <= 2)
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc > 1) {
+		pr_error_hint("e.g. ksnoop help info", "help takes one command name");
+		return EXIT_USAGE;
+	}
+	if (!argc) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[0]);
+	if (!c) {
+		char hint[64];
+
+		c = near_command(argv[0]);
+		if (c)
+			snprintf(hint, sizeof(hint), "did you mean 'ksnoop help %s'?", c->name);
+		pr_error_hint(c ? hint : "the commands: trace, info, features, help",
+			      "no command '%s'", argv[0]);
+		return EXIT_USAGE;
+	}
+	printf("Usage: %s\n\n%s\n\nExample:\n  %s\n\nOptions and the SPEC grammar: ksnoop --help\n",
+	       c->usage, c->what, c->example);
+	return EXIT_OK;
 }
 
 static int cmd_features(void)
@@ -299,11 +373,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	first = optind;
-	if (first < argc && (!strcmp(argv[first], "trace") || !strcmp(argv[first], "info") ||
-			     !strcmp(argv[first], "features")))
+	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];
 	if (!strcmp(cmd, "features"))
 		return cmd_features();
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc - first, argv + first);
 	/* A usage error, found before any BTF is read. */
 	if (btf_path && strcmp(cmd, "info")) {
 		pr_error_hint(
@@ -312,7 +387,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (first >= argc) {
-		pr_error_hint("e.g. ksnoop \"ip_send_skb(skb->len)\"; see 'ksnoop --help'",
+		pr_error_hint(!strcmp(cmd, "info") ?
+				      "e.g. ksnoop info ip_send_skb, or ksnoop -v info 'tcp_v4_*'" :
+				      "e.g. ksnoop \"ip_send_skb(skb->len)\"; see 'ksnoop --help'",
 			      "no SPEC given: name a function to %s", cmd);
 		return EXIT_USAGE;
 	}
@@ -363,6 +440,18 @@ int main(int argc, char **argv)
 			      "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
 			      strerror(-err));
 		err = EXIT_NOSUP;
+		goto out;
+	}
+	/* "ksnoop infoo f": a misspelt command, unless a function has that name */
+	if (first == optind && !specs[0].has_parens && !specs[0].module && !specs[0].is_glob &&
+	    near_command(specs[0].func) && !kbtf_find_func(&k, NULL, specs[0].func)) {
+		char hint[128];
+
+		snprintf(hint, sizeof(hint),
+			 "did you mean 'ksnoop %s'? ('ksnoop help' lists commands)",
+			 near_command(specs[0].func)->name);
+		pr_error_hint(hint, "no command or kernel function '%s'", specs[0].func);
+		err = EXIT_USAGE;
 		goto out;
 	}
 	o.info = !strcmp(cmd, "info");

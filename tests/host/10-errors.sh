@@ -104,7 +104,18 @@ err unknown_long_option 2 "^ksnoop: invalid option '--bogus'$" "ksnoop --help" -
 err unknown_short_option 2 "^ksnoop: invalid option '-Z'$" "ksnoop --help" -vZ ip_send_skb
 err option_needs_value 2 "^ksnoop: option '--pid' needs a value$" "ksnoop --help" --pid
 err no_spec 2 "^ksnoop: no SPEC given" "ip_send_skb\(skb->len\)" 
-err no_spec_info 2 "^ksnoop: no SPEC given" "ksnoop --help" info
+err no_spec_info 2 "^ksnoop: no SPEC given: name a function to info$" \
+	"e\.g\. ksnoop info ip_send_skb, or ksnoop -v info 'tcp_v4_\*'$" info
+# command words: a misspelt command is suggested as one, not looked up as a function
+err misspelt_command 2 "^ksnoop: no command or kernel function 'infoo'$" \
+	"did you mean 'ksnoop info'\? \('ksnoop help' lists commands\)$" infoo ip_send_skb
+err misspelt_command_alone 2 "^ksnoop: no command or kernel function 'featurs'$" \
+	"did you mean 'ksnoop features'\?" featurs
+err help_misspelt 2 "^ksnoop: no command 'infoo'$" "did you mean 'ksnoop help info'\?$" help infoo
+err help_unknown 2 "^ksnoop: no command 'bogus'$" "the commands: trace, info, features, help$" \
+	help bogus
+err help_two_words 2 "^ksnoop: help takes one command name$" "e\.g\. ksnoop help info$" \
+	help info trace
 err stack_reserved 2 "^ksnoop: -s/--stack is reserved for the call-chain mode" "trace without -s" \
 	-s ip_send_skb
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \

@@ -554,6 +554,15 @@ static int parse_items(struct parser *p, struct spec *spec)
 			p->i++;
 			return 0;
 		}
+		/* C's logical operators: say how a SPEC combines predicates instead */
+		if (p->i + 1 < p->len && !strncmp(p->s + p->i, "&&", 2))
+			return fail(
+				p, p->i,
+				"'&&' is not supported: items are ANDed; separate them with ','");
+		if (p->i + 1 < p->len && !strncmp(p->s + p->i, "||", 2))
+			return fail(
+				p, p->i,
+				"'||' is not supported: a call is shown when every predicate holds");
 		if (peek(p) != ',')
 			return fail(p, p->i, "unexpected %s after item",
 				    describe(p, p->i, buf, sizeof(buf)));

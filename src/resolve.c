@@ -544,7 +544,20 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 		__u32 kid = kbtf_skip_mods(kb, l->type, true);
 		const struct btf_type *kt = btf__type_by_id(kb, kid);
 
-		expr_prefix(e, e->nsteps, &what);
+		sb_reset(&what);
+		sb_printf(&what, "%.*s", i, "********");
+		expr_prefix(e, e->nsteps, &hint);
+		sb_puts(&what, sb_str(&hint));
+		sb_reset(&hint);
+		if (!btf_is_ptr(kt) && i) {
+			/* "**skb": the struct itself is one '*' away */
+			sb_printf(&hint, "'%s' is the %s; one '*' reads what a pointer points to",
+				  sb_str(&what), type_str(kb, l->type, &tn));
+			ret = set_err(err, -EINVAL, sb_str(&hint),
+				      "'%s' is '%s', not a pointer: cannot use '*' again",
+				      sb_str(&what), sb_str(&tn));
+			break;
+		}
 		if (!btf_is_ptr(kt)) {
 			ret = set_err(err, -EINVAL, NULL,
 				      "'%s' is '%s', not a pointer: cannot use '*'", sb_str(&what),
@@ -675,6 +688,7 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 	const struct btf_type *kt = btf__type_by_id(kb, kid);
 	bool is_signed = it->flags & KSNOOP_I_SIGNED;
 	__u32 bits = l->bit_size ? l->bit_size : it->size * 8;
+	char range[128];
 	struct strbuf tn;
 	__u64 v;
 	int ret = 0;
@@ -719,9 +733,30 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 				}
 			}
 		}
+		if (!found && et) {
+			struct strbuf hint;
+
+			sb_init(&hint);
+			sb_puts(&hint, "its constants: ");
+			for (i = 0; i < btf_vlen(et) && i < 6; i++)
+				sb_printf(&hint, "%s%s", i ? ", " : "",
+					  btf__name_by_offset(kb,
+							      btf_is_enum(et) ?
+								      btf_enum(et)[i].name_off :
+								      btf_enum64(et)[i].name_off));
+			if (btf_vlen(et) > 6)
+				sb_puts(&hint, ", ...");
+			ret = set_err(err, -ESRCH, sb_str(&hint), "no enum constant '%s' in %s",
+				      pv->name, type_str(kb, kid, &tn));
+			sb_free(&hint);
+			goto out;
+		}
 		if (!found) {
-			ret = set_err(err, -ESRCH, NULL, "no enum constant '%s'%s%s", pv->name,
-				      et ? " in " : "", et ? type_str(kb, kid, &tn) : "");
+			ret = set_err(
+				err, -ESRCH,
+				"compare with an integer (decimal, 0x hex, 0 octal), NULL, or an enum constant",
+				"'%s' is not a value for '%s' (%s): not a number and no enum constant",
+				pv->name, src->expr_text, type_str(kb, l->type, &tn));
 			goto out;
 		}
 		break;
@@ -739,6 +774,16 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 		}
 		break;
 	}
+	/* What the value can hold, for the hints below. */
+	if (bits > 64)
+		bits = 64;
+	if (is_signed)
+		snprintf(range, sizeof(range), "'%s' holds %lld..%lld", src->expr_text,
+			 bits == 64 ? (long long)INT64_MIN : -(1LL << (bits - 1)),
+			 bits == 64 ? (long long)INT64_MAX : (1LL << (bits - 1)) - 1);
+	else
+		snprintf(range, sizeof(range), "'%s' holds 0..%llu", src->expr_text,
+			 bits == 64 ? (unsigned long long)UINT64_MAX : (1ULL << bits) - 1);
 	/* The literal must fit the value's type, or the comparison is meaningless. */
 	if (pv->kind == PVAL_INT && bits < 64) {
 		bool fits;
@@ -749,15 +794,27 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 		else
 			fits = !pv->neg && pv->u <= (1ULL << bits) - 1;
 		if (!fits) {
-			ret = set_err(err, -ERANGE, NULL,
+			ret = set_err(err, -ERANGE, range,
 				      "value %s%llu is out of range for '%s' (%s)",
 				      pv->neg ? "-" : "", (unsigned long long)pv->u, src->expr_text,
 				      type_str(kb, l->type, &tn));
 			goto out;
 		}
 	} else if (pv->kind == PVAL_INT && pv->neg && !is_signed) {
-		ret = set_err(err, -ERANGE, NULL, "value -%llu is out of range for '%s' (%s)",
+		ret = set_err(err, -ERANGE, range, "value -%llu is out of range for '%s' (%s)",
 			      (unsigned long long)pv->u, src->expr_text,
+			      type_str(kb, l->type, &tn));
+		goto out;
+	}
+	/* An unsigned value is never below 0: "count < 0" would hide every call. */
+	if (pv->kind == PVAL_INT && !is_signed && !pv->u &&
+	    (src->op == PRED_LT || src->op == PRED_GE)) {
+		ret = set_err(err, -ERANGE,
+			      src->op == PRED_LT ? "an unsigned value is never negative" :
+						   "drop the predicate to show every call",
+			      "'%s %s 0' is %s: '%s' (%s) is unsigned", src->expr_text,
+			      pred_op_str(src->op),
+			      src->op == PRED_LT ? "never true" : "always true", src->expr_text,
 			      type_str(kb, l->type, &tn));
 		goto out;
 	}

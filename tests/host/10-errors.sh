@@ -69,11 +69,29 @@ err predicate_on_struct 3 \
 	- info 'ip_send_skb(skb->sk->__sk_common == 1)'
 err predicate_out_of_range 3 \
 	"^ksnoop: value 4294967296 is out of range for 'skb->len' \(unsigned int\)$" \
-	- info 'ip_send_skb(skb->len > 0x100000000)'
+	"'skb->len' holds 0\.\.4294967295$" info 'ip_send_skb(skb->len > 0x100000000)'
 err void_return 3 "^ksnoop: 'tcp_chrono_stop' returns void: there is no return value to read$" \
 	- info 'tcp_chrono_stop(return)'
 err unknown_enum_constant 3 "^ksnoop: no enum constant 'TCP_NO_SUCH' in enum tcp_chrono$" \
-	- info 'tcp_chrono_stop(type == TCP_NO_SUCH)'
+	"its constants: TCP_CHRONO_UNSPEC, TCP_CHRONO_BUSY, " info 'tcp_chrono_stop(type == TCP_NO_SUCH)'
+# predicates say what is allowed
+err pred_not_a_value 3 \
+	"^ksnoop: 'abc' is not a value for 'skb->len' \(unsigned int\): not a number and no enum constant$" \
+	"compare with an integer \(decimal, 0x hex, 0 octal\), NULL, or an enum constant$" \
+	info 'ip_send_skb(skb->len > abc)'
+err pred_unsigned_never 3 "^ksnoop: 'count < 0' is never true: 'count' \(size_t\) is unsigned$" \
+	"an unsigned value is never negative$" info 'vfs_read(count < 0)'
+err pred_unsigned_always 3 "^ksnoop: 'count >= 0' is always true: 'count' \(size_t\) is unsigned$" \
+	"drop the predicate to show every call$" info 'vfs_read(count >= 0)'
+err pred_and 2 \
+	"^ksnoop: syntax error in '.*': '&&' is not supported: items are ANDed; separate them with ','$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len > 1 && skb->len < 5)'
+err pred_or 2 \
+	"^ksnoop: syntax error in '.*': '\|\|' is not supported: a call is shown when every predicate holds$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len < 1 || skb->len > 5)'
+err star_star 3 "^ksnoop: '\*skb' is 'struct sk_buff', not a pointer: cannot use '\*' again$" \
+	"'\*skb' is the struct sk_buff; one '\*' reads what a pointer points to$" \
+	info 'ip_send_skb(**skb)'
 err glob_matches_nothing 3 "^ksnoop: no traceable function matches 'nosuch_zz_\*'$" \
 	"ksnoop info GLOB" info 'nosuch_zz_*'
 err glob_all_excluded 3 "^ksnoop: no traceable function matches 'tcp_v4_\*' \(after -x exclusions\)$" \
@@ -176,7 +194,7 @@ err m_negative_overflow 2 \
 	"${syn}'ip_send_skb\(skb->len > -99999999999999999999999\)': integer literal out of range$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len > -99999999999999999999999)'
 err m_negative_for_unsigned 3 "^ksnoop: value -1 is out of range for 'skb->len' \(unsigned int\)$" \
-	- info 'ip_send_skb(skb->len == -1)'
+	"'skb->len' holds 0\.\.4294967295$" info 'ip_send_skb(skb->len == -1)'
 err m_bad_hex 2 "${syn}'ip_send_skb\(skb->len == 0x\)': expected hex digits after '0x'$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len == 0x)'
 err m_long_function 2 "${syn}'a{100,}\.\.\.': name too " "SPEC grammar" info "$long"

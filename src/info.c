@@ -218,6 +218,25 @@ static int dump_layout(struct info *in, const struct btf *btf, __u32 via, __u32 
 	return 0;
 }
 
+/* The layouts of types @ids (argument and return types), each once. */
+static int dump_layouts(struct info *in, const struct btf *btf, const __u32 *ids, int n)
+{
+	__u32 done[KSNOOP_MAX_ARGS + 1];
+	int a, j, err = 0;
+
+	for (a = 0; a < n && !err; a++) {
+		__u32 via = ids[a], id = layout_of(btf, &via);
+
+		/* one reference for two arguments of one type (sk, orig_sk) */
+		for (j = 0; j < a && done[j] != id; j++)
+			;
+		done[a] = id;
+		if (id && j == a)
+			err = dump_layout(in, btf, via, id);
+	}
+	return err;
+}
+
 /* -j: one {"type":"function", ...} line for @tf. */
 static void json_function(struct info *in, const struct tfunc *tf)
 {
@@ -297,12 +316,7 @@ static int info_func(struct info *in, const struct tfunc *tf, bool plans)
 	}
 	if (in->o->json) {
 		/* layouts first, so that a reader has them when a function names one */
-		for (a = 0; a < n && !err; a++) {
-			__u32 via = ids[a], id = layout_of(btf, &via);
-
-			if (id)
-				err = dump_layout(in, btf, via, id);
-		}
+		err = dump_layouts(in, btf, ids, n);
 		json_function(in, tf);
 	} else {
 		func_prototype(btf, tf->kf->id, &in->sb);
@@ -310,12 +324,7 @@ static int info_func(struct info *in, const struct tfunc *tf, bool plans)
 		if (tf->kf->module)
 			sb_printf(&in->sb, " /* module %s */", tf->kf->module);
 		sb_putc(&in->sb, '\n');
-		for (a = 0; a < n && !err; a++) {
-			__u32 via = ids[a], id = layout_of(btf, &via);
-
-			if (id)
-				err = dump_layout(in, btf, via, id);
-		}
+		err = dump_layouts(in, btf, ids, n);
 		if (plans)
 			tfunc_dump(tf, &in->sb);
 	}

@@ -220,6 +220,60 @@ static int cmd_features(void)
 	return 0;
 }
 
+/* A SPEC's syntax error: the message, the SPEC with a caret under the place, a hint. */
+static void report_syntax_error(const char *str, const struct parse_error *perr)
+{
+	char buf[1024];
+
+	parse_error_str(str, perr, buf, sizeof(buf));
+	if (json_errors) {
+		pr_error_hint("see 'ksnoop --help' for the SPEC grammar", "%s", strtok(buf, "\n"));
+	} else {
+		fprintf(stderr, "ksnoop: %s", buf);
+		fprintf(stderr, "  hint: see 'ksnoop --help' for the SPEC grammar\n");
+	}
+}
+
+/*
+ * SPECs naming the same function (by the same name, not a glob) become one,
+ * the first, with the items of each in order; an item given twice is a syntax
+ * error, as within one SPEC. Returns 0 or an exit code.
+ */
+static int merge_same(struct spec *specs, int *nspecs)
+{
+	struct parse_error perr;
+	struct spec merged;
+	int i, j, err;
+
+	for (i = 1; i < *nspecs; i++) {
+		const struct spec *b = &specs[i];
+
+		for (j = 0; j < i; j++) {
+			const struct spec *a = &specs[j];
+
+			if (a->is_glob || b->is_glob || strcmp(a->func, b->func) ||
+			    !a->module != !b->module || (a->module && strcmp(a->module, b->module)))
+				continue;
+			err = spec_merge(a, b, a->module, a->func, false, &merged, &perr);
+			if (err == -EINVAL) {
+				report_syntax_error(b->text, &perr);
+				return EXIT_USAGE;
+			} else if (err) {
+				pr_error("cannot merge '%s': %s", b->text, strerror(-err));
+				return EXIT_FAIL;
+			}
+			spec_free(&specs[j]);
+			specs[j] = merged;
+			spec_free(&specs[i]);
+			memmove(&specs[i], &specs[i + 1], (*nspecs - i - 1) * sizeof(*specs));
+			(*nspecs)--;
+			i--;
+			break;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct trace_opts o = {};
@@ -401,17 +455,7 @@ int main(int argc, char **argv)
 
 		err = spec_parse(argv[i], &specs[nspecs], &perr);
 		if (err == -EINVAL) {
-			char buf[1024];
-
-			parse_error_str(argv[i], &perr, buf, sizeof(buf));
-			if (json_errors) {
-				pr_error_hint("see 'ksnoop --help' for the SPEC grammar", "%s",
-					      strtok(buf, "\n"));
-			} else {
-				fprintf(stderr, "ksnoop: %s", buf);
-				fprintf(stderr,
-					"  hint: see 'ksnoop --help' for the SPEC grammar\n");
-			}
+			report_syntax_error(argv[i], &perr);
 			err = EXIT_USAGE;
 			goto out;
 		} else if (err) {
@@ -421,6 +465,9 @@ int main(int argc, char **argv)
 		}
 		nspecs++;
 	}
+	err = merge_same(specs, &nspecs);
+	if (err)
+		goto out;
 
 	err = kbtf_load(&k, btf_path);
 	if (err) {

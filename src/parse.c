@@ -642,6 +642,70 @@ cleanup:
 	return ret;
 }
 
+static bool has_item(const struct spec *spec, const char *text)
+{
+	int i;
+
+	for (i = 0; i < spec->nitems; i++)
+		if (!strcmp(spec->items[i].text, text))
+			return true;
+	return false;
+}
+
+int spec_merge(const struct spec *a, const struct spec *b, const char *module, const char *func,
+	       bool dedup, struct spec *out, struct parse_error *err)
+{
+	struct parse_error dummy;
+	int i, n = a->nitems, ret;
+	size_t len, cap;
+	char *text;
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	memset(out, 0, sizeof(*out));
+	/* "[module:]func(item,...)": item texts are whitespace-free and re-parse the same */
+	cap = (module ? strlen(module) + 1 : 0) + strlen(func) + 3;
+	for (i = 0; i < a->nitems; i++)
+		cap += strlen(a->items[i].text) + 1;
+	for (i = 0; i < b->nitems; i++)
+		cap += strlen(b->items[i].text) + 1;
+	text = malloc(cap);
+	if (!text)
+		return -ENOMEM;
+	len = snprintf(text, cap, "%s%s%s", module ? module : "", module ? ":" : "", func);
+	for (i = 0; i < a->nitems; i++)
+		len += snprintf(text + len, cap - len, "%c%s", i ? ',' : '(', a->items[i].text);
+	for (i = 0; i < b->nitems; i++) {
+		const struct item *it = &b->items[i];
+
+		if (has_item(a, it->text)) {
+			if (dedup)
+				continue;
+			free(text);
+			err->pos = it->pos;
+			snprintf(err->msg, sizeof(err->msg),
+				 "item '%s' is given twice: an earlier SPEC for '%s' has it",
+				 it->text, func);
+			return -EINVAL;
+		}
+		if (n == KSNOOP_MAX_ITEMS) {
+			free(text);
+			err->pos = it->pos;
+			snprintf(err->msg, sizeof(err->msg),
+				 "too many items for '%s' with the earlier SPEC's (limit %d)", func,
+				 KSNOOP_MAX_ITEMS);
+			return -EINVAL;
+		}
+		len += snprintf(text + len, cap - len, "%c%s", n++ ? ',' : '(', it->text);
+	}
+	if (n)
+		snprintf(text + len, cap - len, ")");
+	ret = spec_parse(text, out, err);
+	free(text);
+	return ret;
+}
+
 void spec_free(struct spec *spec)
 {
 	int i, j;

@@ -142,6 +142,12 @@ struct selection {
 	const struct spec *spec;
 	struct traceable tr;
 	struct tfunc *funcs;
+	/*
+	 * Per function, the SPEC it was resolved with: from[i], or merged[i] when
+	 * several SPECs select it (merged[i].func set); their items merge.
+	 */
+	const struct spec **from;
+	struct spec *merged;
 	int n, cap;
 	int *slot; /* per k->funcs entry: its index in funcs + 1, or 0 */
 	/* per glob */
@@ -167,6 +173,33 @@ static bool selected(const struct selection *s, const struct kfunc *kf)
 	return s->slot[kf - s->k->funcs];
 }
 
+static int grow(struct selection *s)
+{
+	int cap = s->cap ? s->cap * 2 : 16;
+	struct tfunc *f = realloc(s->funcs, cap * sizeof(*f));
+	const struct spec **from;
+	struct spec *m;
+
+	if (!f)
+		return -ENOMEM;
+	s->funcs = f;
+	from = realloc(s->from, cap * sizeof(*from));
+	if (!from)
+		return -ENOMEM;
+	s->from = from;
+	m = realloc(s->merged, cap * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	s->merged = m;
+	s->cap = cap;
+	return 0;
+}
+
+/*
+ * Resolve @kf for the current SPEC. A function an earlier SPEC selected gets
+ * this SPEC's items after its own (items it already has are not repeated);
+ * when they do not fit it, it keeps what it had and the error is returned.
+ */
 static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_err *rerr)
 {
 	struct resolve_opts ropts = {
@@ -174,22 +207,46 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 		.string_size = s->o->string_size,
 		.entry_only = s->o->t.entry_only,
 	};
-	int err;
+	int i = s->slot[kf - s->k->funcs] - 1, err;
+	const struct spec *spec = s->spec;
+	struct spec merged = {};
+	struct tfunc tf;
 
-	if (s->n == s->cap) {
-		struct tfunc *p =
-			realloc(s->funcs, (s->cap = s->cap ? s->cap * 2 : 16) * sizeof(*p));
+	if (i >= 0) {
+		const struct spec *prev = s->merged[i].func ? &s->merged[i] : s->from[i];
+		struct parse_error perr;
 
-		if (!p)
-			return -ENOMEM;
-		s->funcs = p;
+		if (!spec->nitems)
+			return 0;
+		err = spec_merge(prev, spec, kf->module, kf->name, true, &merged, &perr);
+		if (err == -EINVAL) {
+			snprintf(rerr->msg, sizeof(rerr->msg), "%s", perr.msg);
+			rerr->hint[0] = '\0';
+			rerr->code = -E2BIG;
+			return -E2BIG;
+		}
+		if (err)
+			return err;
+		spec = &merged;
+	} else if (s->n == s->cap && grow(s)) {
+		return -ENOMEM;
 	}
-	err = resolve_func(s->k, kf, s->spec, &ropts, &s->funcs[s->n], rerr);
+	err = resolve_func(s->k, kf, spec, &ropts, &tf, rerr);
 	if (err) {
-		tfunc_free(&s->funcs[s->n]);
+		tfunc_free(&tf);
+		spec_free(&merged);
 		return err;
 	}
-	s->slot[kf - s->k->funcs] = ++s->n;
+	if (i < 0) {
+		i = s->n++;
+		s->slot[kf - s->k->funcs] = s->n;
+		s->from[i] = s->spec;
+	} else {
+		tfunc_free(&s->funcs[i]);
+		spec_free(&s->merged[i]);
+	}
+	s->funcs[i] = tf;
+	s->merged[i] = merged;
 	return 0;
 }
 
@@ -200,10 +257,10 @@ static int glob_cb(const struct kfunc *kf, void *ctx)
 	char buf[128];
 	int err;
 
-	if (excluded(s, kf->name) || selected(s, kf))
+	if (excluded(s, kf->name))
 		return 0;
 	s->matched++;
-	if (untraceable(kf, &s->tr, buf, sizeof(buf))) {
+	if (!selected(s, kf) && untraceable(kf, &s->tr, buf, sizeof(buf))) {
 		s->skipped_untraceable++;
 		pr_info(1, "skipping %s: %s\n", kf->name,
 			untraceable(kf, &s->tr, buf, sizeof(buf)));
@@ -307,9 +364,7 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 			      "no function '%s' in %s", spec->func, where);
 		return -ENOENT;
 	}
-	if (selected(s, kf))
-		return 0;
-	why = untraceable(kf, &s->tr, buf, sizeof(buf));
+	why = selected(s, kf) ? NULL : untraceable(kf, &s->tr, buf, sizeof(buf));
 	if (why && !s->k->from_file) {
 		pr_error_hint(
 			"pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
@@ -386,9 +441,14 @@ static void selection_free(struct selection *s)
 {
 	int i;
 
-	for (i = 0; i < s->n; i++)
-		tfunc_free(&s->funcs[i]);
+	for (i = 0; i < s->n; i++) {
+		if (s->funcs)
+			tfunc_free(&s->funcs[i]);
+		spec_free(&s->merged[i]);
+	}
 	free(s->funcs);
+	free(s->from);
+	free(s->merged);
 	free(s->slot);
 	traceable_free(&s->tr);
 }
@@ -402,7 +462,6 @@ int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct tr
 	*funcs = s.funcs;
 	*n = s.n;
 	s.funcs = NULL;
-	s.n = 0;
 	selection_free(&s);
 	return err;
 }

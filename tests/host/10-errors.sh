@@ -241,6 +241,13 @@ err star_module_no_function 3 "^ksnoop: no function 'nosuch_zz' in the BTF of th
 err star_module_bad 2 "${syn}'\*\*:f': unexpected '\*' in module name$" "SPEC grammar" info '**:f'
 err m_repeated_item 2 "${syn}'ip_send_skb\(skb->len, skb->len\)': item 'skb->len' is given twice$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len, skb->len)'
+err m_repeated_across_specs 2 \
+	"${syn}'ip_send_skb\(net, skb->len\)': item 'skb->len' is given twice: an earlier SPEC for 'ip_send_skb' has it$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len)' 'ip_send_skb(net, skb->len)'
+err m_too_many_across_specs 2 \
+	"${syn}'ip_send_skb\(skb->head\)': too many items for 'ip_send_skb' with the earlier SPEC's \(limit 8\)$" \
+	"SPEC grammar" info 'ip_send_skb(net, skb, return, skb->len, skb->sk, skb->dev, skb->cb[0], skb->data)' \
+	'ip_send_skb(skb->head)'
 err m_repeated_item_spaces 2 "${syn}'ip_send_skb\(skb, skb \)': item 'skb' is given twice$" \
 	"SPEC grammar" info 'ip_send_skb(skb, skb )'
 err m_string_size_zero 2 "^ksnoop: invalid value '0' for --string-size \(expected 1\.\.2048\)$" \

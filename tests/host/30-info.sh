@@ -143,3 +143,45 @@ test_options_after_command()
 	t_expect_no_match '^[^(]*[ *]tcp_v4_[a-r][a-z_]*\('
 }
 t_run options_after_command test_options_after_command
+
+# plan_items FUNC ARGS...: the "item N 'LABEL'" lines of FUNC in 'ksnoop -vv info ARGS',
+# as "N LABEL" lines in ITEMS.
+plan_items()
+{
+	local func=$1
+	shift
+	t_cmd ksnoop -vv info "$@"
+	t_expect_rc 0
+	ITEMS=$(printf '%s\n' "$T_OUT" |
+		awk -v f="$func" '$0 ~ "^" f ": local BTF" { on = 1; next }
+			/^[a-z].*\);$/ { on = 0 } on && /^  item / { print }' |
+		sed -n -E "s/^  item ([0-9]+) '([^']*)'.*/\1 \2/p")
+}
+
+# SPECs naming the same function merge their items, in order (man: Merged SPECs)
+test_merge_specs()
+{
+	need_file "$VMLINUX"
+	plan_items ip_send_skb 'ip_send_skb(skb->len)' 'ip_send_skb(net)'
+	t_expect_eq "0 skb->len
+1 net" "$ITEMS" "two SPECs for ip_send_skb"
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '^int ip_send_skb(')" "prototypes printed"
+
+	# a SPEC without items adds none to one with items
+	plan_items ip_send_skb ip_send_skb 'ip_send_skb(skb->len)'
+	t_expect_eq "0 skb->len" "$ITEMS" "ip_send_skb + ip_send_skb(skb->len)"
+
+	# a glob adds its items to a function an earlier SPEC named, where they fit, and
+	# does not repeat an item the function has
+	plan_items ip_send_skb 'ip_send_skb(skb->len)' 'ip_send_*(net, skb->len)'
+	t_expect_eq "0 skb->len
+1 net" "$ITEMS" "ip_send_skb(skb->len) + ip_send_*(net, skb->len)"
+	plan_items ip_send_skb 'ip_send_*(net)' 'ip_send_skb(skb->len)'
+	t_expect_eq "0 net
+1 skb->len" "$ITEMS" "ip_send_*(net) + ip_send_skb(skb->len)"
+	# two globs: tcp_sendmsg keeps its own items plus theirs
+	plan_items tcp_sendmsg 'tcp_sendmsg(size)' 'tcp_v4_*(sk)' 'tcp_send*(sk)'
+	t_expect_eq "0 size
+1 sk" "$ITEMS" "tcp_sendmsg's items"
+}
+t_run merge_specs test_merge_specs

@@ -66,7 +66,7 @@ static const char usage_text[] =
 	"  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
 	"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
 	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
-	"  ksnoop -j \"ip_send_skb(skb)\" | jq .args.skb.len\n"
+	"  ksnoop -j \"ip_send_skb(skb)\" | jq 'select(.type == \"call\") | .args.skb.len'\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
@@ -227,7 +227,8 @@ static void report_syntax_error(const char *str, const struct parse_error *perr)
 
 	parse_error_str(str, perr, buf, sizeof(buf));
 	if (json_errors) {
-		pr_error_hint("see 'ksnoop --help' for the SPEC grammar", "%s", strtok(buf, "\n"));
+		pr_error_at(str, perr->pos, "see 'ksnoop --help' for the SPEC grammar", "%s",
+			    strtok(buf, "\n"));
 	} else {
 		fprintf(stderr, "ksnoop: %s", buf);
 		fprintf(stderr, "  hint: see 'ksnoop --help' for the SPEC grammar\n");
@@ -274,7 +275,7 @@ static int merge_same(struct spec *specs, int *nspecs)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	struct trace_opts o = {};
 	const char *btf_path = NULL, *cmd = "trace";
@@ -514,4 +515,13 @@ out:
 	free(o.excludes);
 	kbtf_free(&k);
 	return err;
+}
+
+int main(int argc, char **argv)
+{
+	int status = run(argc, argv);
+
+	/* JSON errors carry the exit status */
+	pr_errors_flush(status);
+	return status;
 }

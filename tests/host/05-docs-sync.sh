@@ -131,7 +131,7 @@ test_kernel_format_text_only()
 	for o in --kernel-format --format-check; do
 		t_cmd ksnoop -j "$o" ip_send_skb
 		t_expect_rc 2
-		t_expect_match "^\\{\"error\":\"$o works with text output only\"" "$T_ERR"
+		t_expect_match "^\\{\"type\":\"error\",\"error\":\"$o works with text output only\"" "$T_ERR"
 		# Without -j the option is accepted (info runs on the host's BTF).
 		t_cmd ksnoop "$o" info ip_send_skb
 		t_expect_rc 0

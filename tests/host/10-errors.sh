@@ -323,15 +323,35 @@ test_json_errors()
 	t_expect_rc 3
 	t_expect_match "'ip_send_skb'" "$(printf '%s\n' "$T_ERR" | jq -er .hint)"
 
+	t_expect_eq '"error" 3' "$(printf '%s\n' "$T_ERR" | jq -er '"\(.type|tojson) \(.exit)"')" \
+		"type and exit status"
+
 	# syntax errors and bad options too (getopt must not add its own text)
 	for args in "-j info ip_send_skb(skb->" "-j --bogus x" "-j -p"; do
 		# shellcheck disable=SC2086
 		t_cmd ksnoop $args
 		t_expect_rc 2
 		t_expect_eq 1 "$(printf '%s\n' "$T_ERR" | wc -l)" "stderr lines of ksnoop $args"
-		printf '%s\n' "$T_ERR" | jq -e '.error and .hint' >/dev/null ||
+		printf '%s\n' "$T_ERR" | jq -e '.type == "error" and .error and .hint and .exit == 2' \
+			>/dev/null ||
 			{ t_fail "ksnoop $args: stderr is not one JSON error object"; t_show_last; }
 	done
+
+	# a syntax error: the SPEC and the byte offset of the error in it
+	t_cmd ksnoop -j info 'ip_send_skb(skb->len > 1 && skb->len < 5)'
+	t_expect_rc 2
+	t_expect_eq '{"type":"error","spec":"ip_send_skb(skb->len > 1 && skb->len < 5)","position":25,"exit":2}' \
+		"$(printf '%s\n' "$T_ERR" | jq -c '{type, spec, position, exit}')" "syntax error object"
+	t_expect_match "'&&' is not supported" "$(printf '%s\n' "$T_ERR" | jq -r .error)"
+	# ... also in a later SPEC
+	t_cmd ksnoop -j info ip_send_skb 'ip_send_skb(skb->)'
+	t_expect_eq 'ip_send_skb(skb->) 17' "$(printf '%s\n' "$T_ERR" | jq -c -j '.spec, " ", .position')" \
+		"spec and position"
+	# a usage error without SPEC: no position
+	t_cmd ksnoop -j info
+	t_expect_rc 2
+	t_expect_eq 'null 2' "$(printf '%s\n' "$T_ERR" | jq -c -j '.position, " ", .exit')" \
+		"position and exit of a usage error"
 }
 t_run json_errors test_json_errors
 

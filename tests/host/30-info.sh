@@ -185,3 +185,57 @@ test_merge_specs()
 1 sk" "$ITEMS" "tcp_sendmsg's items"
 }
 t_run merge_specs test_merge_specs
+
+# -v prints each layout once per run; later functions refer to it
+test_layout_once()
+{
+	need_file "$VMLINUX"
+	t_cmd ksnoop -v info ip_send_skb ip_finish_output2
+	t_expect_rc 0
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '^struct sk_buff {')" "sk_buff layouts"
+	# ip_finish_output2(net, sk, skb): net and skb were shown for ip_send_skb
+	t_expect_eq "int ip_finish_output2(struct net *net, struct sock *sk, struct sk_buff *skb);
+struct net; /* layout above */
+struct sock {
+struct sk_buff; /* layout above */" \
+		"$(printf '%s\n' "$T_OUT" | sed -n '/^int ip_finish_output2(/,$p' | grep -E '^[a-z]' |
+			sed -E 's/ \{ .*/ {/')" "ip_finish_output2's lines"
+
+	# over a big glob, every layout once
+	t_cmd ksnoop -v info 'tcp_*'
+	t_expect_rc 0
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '^struct sock {')" "struct sock layouts"
+	t_expect_eq "" "$(printf '%s\n' "$T_OUT" | grep -E '^(struct|union) [a-z_0-9]+ \{' | sort |
+		uniq -d)" "layouts printed twice"
+}
+t_run layout_once test_layout_once
+
+test_info_json()
+{
+	local len
+	need_btf_json
+	t_cmd ksnoop -j info ip_send_skb
+	t_expect_rc 0
+	t_expect_eq '{"type":"function","name":"ip_send_skb","prototype":"int ip_send_skb(struct net *net, struct sk_buff *skb)","return":{"type":"int"},"args":[{"name":"net","type":"struct net *"},{"name":"skb","type":"struct sk_buff *"}]}' \
+		"$(jq -c . <<<"$T_OUT")" "info -j ip_send_skb"
+	t_expect_eq "" "$T_ERR" "stderr"
+
+	# -v: layouts before the functions naming them, once each; offsets as bpftool reads them
+	t_cmd ksnoop -j -v info 'tcp_v4_*'
+	t_expect_rc 0
+	printf '%s\n' "$T_OUT" | jq -e . >/dev/null || t_fail "-j -v info output is not JSON Lines"
+	t_expect_eq "" "$(jq -r 'select(.type == "layout") | .name' <<<"$T_OUT" | sort | uniq -d)" \
+		"layouts printed twice"
+	t_expect_eq "" "$(jq -rn 'reduce inputs as $o ({seen: {}, missing: []};
+		if $o.type == "layout" then .seen[$o.name] = true
+		else . as $s | .missing += [($o.args[], $o.return) | .layout // empty |
+			select($s.seen[.] | not)]
+		end) | .missing[]' <<<"$T_OUT")" "layouts named before they were printed"
+	len=$(jq -r '.types[] | select(.kind == "STRUCT" and .name == "sk_buff") | .members[] |
+		select(.name == "len") | .bits_offset / 8' "$BTF_JSON")
+	t_expect_eq "unsigned int $len" "$(jq -r 'select(.type == "layout" and .name == "struct sk_buff") |
+		.members[] | select(.name == "len") | "\(.type) \(.offset)"' <<<"$T_OUT")" "sk_buff.len"
+	t_expect_eq "struct sock *" "$(jq -r 'select(.type == "function" and .name == "tcp_v4_connect") |
+		.args[0] | select(.layout == "struct sock") | .type' <<<"$T_OUT")" "tcp_v4_connect's sk"
+}
+t_run info_json test_info_json

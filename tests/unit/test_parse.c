@@ -507,3 +507,49 @@ TEST(parse_free_and_op_str)
 	ASSERT_STREQ(pred_op_str(PRED_NONE), "", "NONE");
 	ASSERT_EQ(spec_parse(NULL, &s, NULL), -EINVAL, "NULL string");
 }
+
+/* SPECs naming the same function merge: items of the first, then the second's. */
+TEST(parse_spec_merge)
+{
+	struct spec a, b, glob, none, m;
+	struct parse_error err;
+
+	if (!ASSERT_OK(spec_parse("f(x->len, y > 5)", &a, NULL), "parse a") ||
+	    !ASSERT_OK(spec_parse("f(z, x->len)", &b, NULL), "parse b") ||
+	    !ASSERT_OK(spec_parse("f*(z)", &glob, NULL), "parse glob") ||
+	    !ASSERT_OK(spec_parse("f", &none, NULL), "parse none"))
+		return;
+
+	/* the same item again: an error at its place in the second SPEC */
+	ASSERT_EQ(spec_merge(&a, &b, NULL, "f", false, &m, &err), -EINVAL, "repeat");
+	ASSERT_EQ(err.pos, 5, "repeat position");
+	ASSERT_STREQ(err.msg, "item 'x->len' is given twice: an earlier SPEC for 'f' has it",
+		     "repeat message");
+
+	/* ... left out when merging a glob's items */
+	if (ASSERT_OK(spec_merge(&a, &b, "mod", "f", true, &m, &err), "dedup")) {
+		ASSERT_STREQ(m.text, "mod:f(x->len,y>5,z)", "merged text");
+		ASSERT_STREQ(m.module, "mod", "module");
+		ASSERT_EQ(m.nitems, 3, "merged items");
+		ASSERT_EQ(m.items[1].op, PRED_GT, "predicate kept");
+		spec_free(&m);
+	}
+	if (ASSERT_OK(spec_merge(&a, &glob, NULL, "f", true, &m, &err), "glob")) {
+		ASSERT_TRUE(!m.is_glob, "merged into a function, not a glob");
+		ASSERT_STREQ(m.text, "f(x->len,y>5,z)", "glob merged");
+		spec_free(&m);
+	}
+	/* a SPEC without items adds none, and takes the other's */
+	if (ASSERT_OK(spec_merge(&a, &none, NULL, "f", false, &m, &err), "none added")) {
+		ASSERT_STREQ(m.text, "f(x->len,y>5)", "nothing added");
+		spec_free(&m);
+	}
+	if (ASSERT_OK(spec_merge(&none, &b, NULL, "f", false, &m, &err), "into none")) {
+		ASSERT_STREQ(m.text, "f(z,x->len)", "items of the second");
+		spec_free(&m);
+	}
+	spec_free(&a);
+	spec_free(&b);
+	spec_free(&glob);
+	spec_free(&none);
+}

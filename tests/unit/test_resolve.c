@@ -810,3 +810,42 @@ TEST(resolve_errors_predicates)
 		},
 		13);
 }
+
+/*
+ * type_decl() reuses one btf_dump per kernel BTF; such a dumper names a second,
+ * different type of a name it has printed "NAME___2". Every typedef named like
+ * another (vmlinux has two "u8") must print under its own name, in any order.
+ */
+TEST(type_decl_same_names)
+{
+	const struct kbtf *k = host();
+	__u32 id, n, dups = 0;
+	struct strbuf sb;
+
+	if (!k)
+		return;
+	sb_init(&sb);
+	n = btf__type_cnt(k->vmlinux);
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(k->vmlinux, id);
+		const char *name = btf__name_by_offset(k->vmlinux, t->name_off);
+		__s32 first;
+
+		if (!btf_is_typedef(t))
+			continue;
+		first = btf__find_by_name_kind(k->vmlinux, name, BTF_KIND_TYPEDEF);
+		if (first <= 0 || (__u32)first == id)
+			continue;
+		/* a later typedef of a name an earlier one has: print both */
+		dups++;
+		sb_reset(&sb);
+		type_decl(k->vmlinux, first, NULL, &sb);
+		ASSERT_STREQ(sb_str(&sb), name, "the first typedef");
+		sb_reset(&sb);
+		type_decl(k->vmlinux, id, NULL, &sb);
+		ASSERT_STREQ(sb_str(&sb), name, "the second typedef");
+	}
+	if (!dups)
+		test_skip("no two typedefs share a name in this kernel's BTF");
+	sb_free(&sb);
+}

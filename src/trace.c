@@ -351,6 +351,12 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 			if (len < sizeof(hint))
 				snprintf(hint + len, sizeof(hint) - len, "?");
 		}
+		/* "dummy:ip_send_skb": the name exists, in another module or vmlinux */
+		kf = spec->module ? kbtf_find_func(k, "*", spec->func) : NULL;
+		if (kf)
+			snprintf(hint, sizeof(hint), "'%s' is in %s: drop '%s:', or write '*:%s'",
+				 spec->func, kf->module ? kf->module : "vmlinux", spec->module,
+				 spec->func);
 		if (k->from_file)
 			snprintf(where, sizeof(where), "the --btf file");
 		else if (!spec->module || !strcmp(spec->module, "vmlinux"))
@@ -360,7 +366,7 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 		else
 			snprintf(where, sizeof(where), "the kernel's BTF of module %s",
 				 spec->module);
-		pr_error_hint(n ? hint : "'ksnoop info GLOB' lists functions",
+		pr_error_hint(n || kf ? hint : "'ksnoop info GLOB' lists functions",
 			      "no function '%s' in %s", spec->func, where);
 		return -ENOENT;
 	}

@@ -143,8 +143,8 @@ $(OUT)/decode-bench: tests/bench/decode-bench.c $(OUT)/libksnoop.a | $(OUT)/ksno
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libksnoop.a $(LIBS)
 
 bench-host: $(OUT)/decode-bench $(OUT)/ksnoop
-	$(Q)tests/bench/decode-bench.sh $(OUT)/decode-bench
-	$(Q)echo; tests/bench/info-bench.sh $(OUT)/ksnoop
+	$(Q)tests/bench/info-bench.sh $(OUT)/ksnoop
+	$(Q)echo; tests/bench/decode-bench.sh $(OUT)/decode-bench
 
 # Static workload programs run inside the VMs.
 $(OUT)/workload/%: tests/workload/%.c tests/workload/wl.h

@@ -5,7 +5,8 @@
 #   make demo            boot the 7.2 kernel under qemu and trace a live workload
 #   make vm-shell KERNEL=6.12   interactive shell in a lab VM with ksnoop inside
 #   make bench           benchmarks (VM and host), printed as tables
-#   make bench-host      decode cost per event (callgrind instructions), host only
+#   make bench-host      decode cost per event (callgrind instructions) and 'info' over
+#                        big globs (seconds), host only
 #   make fuzz            libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS (default 60) each
 #   make check SANITIZE=1  everything built with ASan+UBSan, in build-asan/
 #   make STATIC=1        static binary;  make V=1  show commands
@@ -141,8 +142,9 @@ $(OUT)/decode-bench: tests/bench/decode-bench.c $(OUT)/libksnoop.a | $(OUT)/ksno
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libksnoop.a $(LIBS)
 
-bench-host: $(OUT)/decode-bench
-	$(Q)tests/bench/decode-bench.sh $(OUT)/decode-bench
+bench-host: $(OUT)/decode-bench $(OUT)/ksnoop
+	$(Q)tests/bench/info-bench.sh $(OUT)/ksnoop
+	$(Q)echo; tests/bench/decode-bench.sh $(OUT)/decode-bench
 
 # Static workload programs run inside the VMs.
 $(OUT)/workload/%: tests/workload/%.c tests/workload/wl.h

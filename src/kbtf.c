@@ -10,6 +10,62 @@
 #include "kbtf.h"
 #include "util.h"
 
+/* The BTFs loaded kbtfs hold, each with its btf_dump once one was asked for. */
+static struct dumper {
+	const struct btf *btf;
+	struct btf_dump *d;
+} * dumpers;
+static int ndumpers;
+static struct strbuf *dump_sink;
+
+static void dump_print_cb(void *ctx, const char *fmt, va_list args)
+{
+	sb_vprintf(dump_sink, fmt, args);
+}
+
+static int dumper_register(const struct btf *btf)
+{
+	struct dumper *d = realloc(dumpers, (ndumpers + 1) * sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	dumpers = d;
+	dumpers[ndumpers++] = (struct dumper){.btf = btf};
+	return 0;
+}
+
+static void dumper_unregister(const struct btf *btf)
+{
+	int i;
+
+	for (i = 0; i < ndumpers; i++) {
+		if (dumpers[i].btf != btf)
+			continue;
+		btf_dump__free(dumpers[i].d);
+		dumpers[i] = dumpers[--ndumpers];
+		break;
+	}
+	if (!ndumpers) {
+		free(dumpers);
+		dumpers = NULL;
+	}
+}
+
+struct btf_dump *kbtf_dumper(const struct btf *btf, struct strbuf ***sink)
+{
+	int i;
+
+	for (i = 0; i < ndumpers; i++) {
+		if (dumpers[i].btf != btf)
+			continue;
+		if (!dumpers[i].d)
+			dumpers[i].d = btf_dump__new(btf, dump_print_cb, NULL, NULL);
+		*sink = &dump_sink;
+		return dumpers[i].d;
+	}
+	return NULL;
+}
+
 static int index_funcs(struct kbtf *k, struct btf *btf, const char *module)
 {
 	__u32 start = module ? btf__type_cnt(k->vmlinux) : 1;
@@ -60,6 +116,9 @@ int kbtf_load(struct kbtf *k, const char *path)
 	}
 	if (!k->vmlinux)
 		return -errno;
+	err = dumper_register(k->vmlinux);
+	if (err)
+		return err;
 	err = index_funcs(k, k->vmlinux, NULL);
 	if (err)
 		return err;
@@ -99,6 +158,9 @@ int kbtf_load_modules(struct kbtf *k)
 		k->mods = m;
 		m = &k->mods[k->nmods++];
 		m->btf = btf;
+		err = dumper_register(btf);
+		if (err)
+			break;
 		m->name = strdup(de->d_name);
 		if (!m->name) {
 			err = -ENOMEM;
@@ -118,11 +180,13 @@ void kbtf_free(struct kbtf *k)
 	int i;
 
 	for (i = 0; i < k->nmods; i++) {
+		dumper_unregister(k->mods[i].btf);
 		btf__free(k->mods[i].btf);
 		free(k->mods[i].name);
 	}
 	free(k->mods);
 	free(k->funcs);
+	dumper_unregister(k->vmlinux);
 	btf__free(k->vmlinux);
 	memset(k, 0, sizeof(*k));
 }
@@ -152,6 +216,18 @@ static bool module_matches(const struct kfunc *f, const char *module)
 	if (!strcmp(module, "vmlinux"))
 		return !f->module;
 	return f->module && !strcmp(f->module, module);
+}
+
+bool kbtf_has_module(const struct kbtf *k, const char *module)
+{
+	int i;
+
+	if (!strcmp(module, "vmlinux") || !strcmp(module, "*"))
+		return true;
+	for (i = 0; i < k->nmods; i++)
+		if (!strcmp(k->mods[i].name, module))
+			return true;
+	return false;
 }
 
 const struct kfunc *kbtf_find_func(const struct kbtf *k, const char *module, const char *name)

@@ -38,6 +38,12 @@ int kbtf_load(struct kbtf *k, const char *path);
 int kbtf_load_modules(struct kbtf *k);
 void kbtf_free(struct kbtf *k);
 
+/*
+ * Whether @module names BTF kbtf_load_modules() loaded (or the pseudo-modules
+ * "vmlinux" and "*").
+ */
+bool kbtf_has_module(const struct kbtf *k, const char *module);
+
 /* Find FUNC @name (in @module if not NULL, else vmlinux first). NULL if none. */
 const struct kfunc *kbtf_find_func(const struct kbtf *k, const char *module, const char *name);
 
@@ -53,6 +59,18 @@ int kbtf_for_each_func(const struct kbtf *k, const char *module, const char *glo
 int kbtf_edit_distance(const char *a, const char *b, int limit);
 /* Up to @max FUNC names closest to @name (edit distance), for hints. */
 int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int max);
+
+struct btf_dump;
+struct strbuf;
+
+/*
+ * A btf_dump of @btf that prints into *@sink (set it before each use), kept
+ * until kbtf_free() frees @btf; NULL for a BTF no loaded kbtf holds (the
+ * caller makes its own). btf_dump__new() walks every type of its BTF
+ * (~150,000 in vmlinux): one per printed declaration made `info '*'` take
+ * minutes.
+ */
+struct btf_dump *kbtf_dumper(const struct btf *btf, struct strbuf ***sink);
 
 /* Skip typedefs and modifiers (const, volatile, restrict, type tags). */
 __u32 kbtf_skip_mods(const struct btf *btf, __u32 id, bool skip_typedef);

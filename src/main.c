@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"Usage: ksnoop [OPTIONS] [trace] SPEC [SPEC...]\n"
 	"       ksnoop [OPTIONS] info SPEC [SPEC...]\n"
 	"       ksnoop features\n"
+	"       ksnoop help [COMMAND]\n"
 	"\n"
 	"Trace kernel function calls: arguments, struct members and return values,\n"
 	"formatted from the kernel's BTF.\n"
@@ -36,6 +37,7 @@ static const char usage_text[] =
 	"  trace         trace calls (the default)\n"
 	"  info          print the prototypes of the functions a SPEC names\n"
 	"  features      print which BPF tracing features this kernel has\n"
+	"  help          this help, or a command's ('ksnoop help info')\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID          trace only process PID (thread group id)\n"
@@ -64,7 +66,7 @@ static const char usage_text[] =
 	"  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
 	"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
 	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
-	"  ksnoop -j \"ip_send_skb(skb)\" | jq .args.skb.len\n"
+	"  ksnoop -j \"ip_send_skb(skb)\" | jq 'select(.type == \"call\") | .args.skb.len'\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
@@ -129,6 +131,78 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* The commands: name, usage, what it does, an example (ksnoop help COMMAND). */
+static const struct command {
+	const char *name, *usage, *what, *example;
+} commands[] = {
+	{"trace", "ksnoop [OPTIONS] [trace] SPEC [SPEC...]",
+	 "Trace calls of the functions the SPECs name, printing the items of each call\n"
+	 "until Ctrl-C, -n N calls or --duration SECS (the default command).",
+	 "ksnoop \"ip_send_skb(skb->len, return)\""},
+	{"info", "ksnoop [-v] [-j] [--btf FILE] info SPEC [SPEC...]",
+	 "Print the prototypes of the functions the SPECs name and check their items;\n"
+	 "-v adds the layout of each struct they take or return (printed once), -vv the\n"
+	 "plans, -j prints JSON Lines. Needs BTF only, no privileges.",
+	 "ksnoop info ip_send_skb 'tcp_v4_*'"},
+	{"features", "ksnoop features", "Print which BPF tracing features this kernel has.",
+	 "ksnoop features"},
+	{"help", "ksnoop help [COMMAND]", "Print the usage, or a command's.", "ksnoop help info"},
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/*
+ * A word that is one or two edits from a command ("infoo", "featurs"), for
+ * the hint that a SPEC naming no function was meant as a command.
+ */
+static const struct command *near_command(const char *word)
+{
+	size_t i;
+
+	if (strlen(word) < 3 || strpbrk(word, "(:*?["))
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (kbtf_edit_distance(word, commands[i].name, 2) <= 2)
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc > 1) {
+		pr_error_hint("e.g. ksnoop help info", "help takes one command name");
+		return EXIT_USAGE;
+	}
+	if (!argc) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[0]);
+	if (!c) {
+		char hint[64];
+
+		c = near_command(argv[0]);
+		if (c)
+			snprintf(hint, sizeof(hint), "did you mean 'ksnoop help %s'?", c->name);
+		pr_error_hint(c ? hint : "the commands: trace, info, features, help",
+			      "no command '%s'", argv[0]);
+		return EXIT_USAGE;
+	}
+	printf("Usage: %s\n\n%s\n\nExample:\n  %s\n\nOptions and the SPEC grammar: ksnoop --help\n",
+	       c->usage, c->what, c->example);
+	return EXIT_OK;
+}
+
 static int cmd_features(void)
 {
 	int f, err;
@@ -146,7 +220,62 @@ static int cmd_features(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* A SPEC's syntax error: the message, the SPEC with a caret under the place, a hint. */
+static void report_syntax_error(const char *str, const struct parse_error *perr)
+{
+	char buf[1024];
+
+	parse_error_str(str, perr, buf, sizeof(buf));
+	if (json_errors) {
+		pr_error_at(str, perr->pos, "see 'ksnoop --help' for the SPEC grammar", "%s",
+			    strtok(buf, "\n"));
+	} else {
+		fprintf(stderr, "ksnoop: %s", buf);
+		fprintf(stderr, "  hint: see 'ksnoop --help' for the SPEC grammar\n");
+	}
+}
+
+/*
+ * SPECs naming the same function (by the same name, not a glob) become one,
+ * the first, with the items of each in order; an item given twice is a syntax
+ * error, as within one SPEC. Returns 0 or an exit code.
+ */
+static int merge_same(struct spec *specs, int *nspecs)
+{
+	struct parse_error perr;
+	struct spec merged;
+	int i, j, err;
+
+	for (i = 1; i < *nspecs; i++) {
+		const struct spec *b = &specs[i];
+
+		for (j = 0; j < i; j++) {
+			const struct spec *a = &specs[j];
+
+			if (a->is_glob || b->is_glob || strcmp(a->func, b->func) ||
+			    !a->module != !b->module || (a->module && strcmp(a->module, b->module)))
+				continue;
+			err = spec_merge(a, b, a->module, a->func, false, &merged, &perr);
+			if (err == -EINVAL) {
+				report_syntax_error(b->text, &perr);
+				return EXIT_USAGE;
+			} else if (err) {
+				pr_error("cannot merge '%s': %s", b->text, strerror(-err));
+				return EXIT_FAIL;
+			}
+			spec_free(&specs[j]);
+			specs[j] = merged;
+			spec_free(&specs[i]);
+			memmove(&specs[i], &specs[i + 1], (*nspecs - i - 1) * sizeof(*specs));
+			(*nspecs)--;
+			i--;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int run(int argc, char **argv)
 {
 	struct trace_opts o = {};
 	const char *btf_path = NULL, *cmd = "trace";
@@ -299,11 +428,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	first = optind;
-	if (first < argc && (!strcmp(argv[first], "trace") || !strcmp(argv[first], "info") ||
-			     !strcmp(argv[first], "features")))
+	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];
 	if (!strcmp(cmd, "features"))
 		return cmd_features();
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc - first, argv + first);
 	/* A usage error, found before any BTF is read. */
 	if (btf_path && strcmp(cmd, "info")) {
 		pr_error_hint(
@@ -312,7 +442,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (first >= argc) {
-		pr_error_hint("e.g. ksnoop \"ip_send_skb(skb->len)\"; see 'ksnoop --help'",
+		pr_error_hint(!strcmp(cmd, "info") ?
+				      "e.g. ksnoop info ip_send_skb, or ksnoop -v info 'tcp_v4_*'" :
+				      "e.g. ksnoop \"ip_send_skb(skb->len)\"; see 'ksnoop --help'",
 			      "no SPEC given: name a function to %s", cmd);
 		return EXIT_USAGE;
 	}
@@ -324,17 +456,7 @@ int main(int argc, char **argv)
 
 		err = spec_parse(argv[i], &specs[nspecs], &perr);
 		if (err == -EINVAL) {
-			char buf[1024];
-
-			parse_error_str(argv[i], &perr, buf, sizeof(buf));
-			if (json_errors) {
-				pr_error_hint("see 'ksnoop --help' for the SPEC grammar", "%s",
-					      strtok(buf, "\n"));
-			} else {
-				fprintf(stderr, "ksnoop: %s", buf);
-				fprintf(stderr,
-					"  hint: see 'ksnoop --help' for the SPEC grammar\n");
-			}
+			report_syntax_error(argv[i], &perr);
 			err = EXIT_USAGE;
 			goto out;
 		} else if (err) {
@@ -344,6 +466,9 @@ int main(int argc, char **argv)
 		}
 		nspecs++;
 	}
+	err = merge_same(specs, &nspecs);
+	if (err)
+		goto out;
 
 	err = kbtf_load(&k, btf_path);
 	if (err) {
@@ -365,6 +490,18 @@ int main(int argc, char **argv)
 		err = EXIT_NOSUP;
 		goto out;
 	}
+	/* "ksnoop infoo f": a misspelt command, unless a function has that name */
+	if (first == optind && !specs[0].has_parens && !specs[0].module && !specs[0].is_glob &&
+	    near_command(specs[0].func) && !kbtf_find_func(&k, NULL, specs[0].func)) {
+		char hint[128];
+
+		snprintf(hint, sizeof(hint),
+			 "did you mean 'ksnoop %s'? ('ksnoop help' lists commands)",
+			 near_command(specs[0].func)->name);
+		pr_error_hint(hint, "no command or kernel function '%s'", specs[0].func);
+		err = EXIT_USAGE;
+		goto out;
+	}
 	o.info = !strcmp(cmd, "info");
 	if (o.info)
 		err = cmd_info(&k, specs, nspecs, &o);
@@ -378,4 +515,13 @@ out:
 	free(o.excludes);
 	kbtf_free(&k);
 	return err;
+}
+
+int main(int argc, char **argv)
+{
+	int status = run(argc, argv);
+
+	/* JSON errors carry the exit status */
+	pr_errors_flush(status);
+	return status;
 }

@@ -239,6 +239,9 @@ static int parse_func(struct parser *p, struct spec *spec)
 
 	for (j = start; j < p->len && is_module_char((unsigned char)p->s[j]); j++)
 		;
+	/* "*:NAME": the kernel and every module (a module glob is not supported) */
+	if (j == start && p->len - start >= 2 && !strncmp(p->s + start, "*:", 2))
+		j++;
 	if (j < p->len && p->s[j] == ':') {
 		if (j == start)
 			return fail(p, start, "expected module name before ':'");
@@ -551,6 +554,15 @@ static int parse_items(struct parser *p, struct spec *spec)
 			p->i++;
 			return 0;
 		}
+		/* C's logical operators: say how a SPEC combines predicates instead */
+		if (p->i + 1 < p->len && !strncmp(p->s + p->i, "&&", 2))
+			return fail(
+				p, p->i,
+				"'&&' is not supported: items are ANDed; separate them with ','");
+		if (p->i + 1 < p->len && !strncmp(p->s + p->i, "||", 2))
+			return fail(
+				p, p->i,
+				"'||' is not supported: a call is shown when every predicate holds");
 		if (peek(p) != ',')
 			return fail(p, p->i, "unexpected %s after item",
 				    describe(p, p->i, buf, sizeof(buf)));
@@ -627,6 +639,70 @@ int spec_parse(const char *str, struct spec *spec, struct parse_error *err)
 
 cleanup:
 	spec_free(spec);
+	return ret;
+}
+
+static bool has_item(const struct spec *spec, const char *text)
+{
+	int i;
+
+	for (i = 0; i < spec->nitems; i++)
+		if (!strcmp(spec->items[i].text, text))
+			return true;
+	return false;
+}
+
+int spec_merge(const struct spec *a, const struct spec *b, const char *module, const char *func,
+	       bool dedup, struct spec *out, struct parse_error *err)
+{
+	struct parse_error dummy;
+	int i, n = a->nitems, ret;
+	size_t len, cap;
+	char *text;
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	memset(out, 0, sizeof(*out));
+	/* "[module:]func(item,...)": item texts are whitespace-free and re-parse the same */
+	cap = (module ? strlen(module) + 1 : 0) + strlen(func) + 3;
+	for (i = 0; i < a->nitems; i++)
+		cap += strlen(a->items[i].text) + 1;
+	for (i = 0; i < b->nitems; i++)
+		cap += strlen(b->items[i].text) + 1;
+	text = malloc(cap);
+	if (!text)
+		return -ENOMEM;
+	len = snprintf(text, cap, "%s%s%s", module ? module : "", module ? ":" : "", func);
+	for (i = 0; i < a->nitems; i++)
+		len += snprintf(text + len, cap - len, "%c%s", i ? ',' : '(', a->items[i].text);
+	for (i = 0; i < b->nitems; i++) {
+		const struct item *it = &b->items[i];
+
+		if (has_item(a, it->text)) {
+			if (dedup)
+				continue;
+			free(text);
+			err->pos = it->pos;
+			snprintf(err->msg, sizeof(err->msg),
+				 "item '%s' is given twice: an earlier SPEC for '%s' has it",
+				 it->text, func);
+			return -EINVAL;
+		}
+		if (n == KSNOOP_MAX_ITEMS) {
+			free(text);
+			err->pos = it->pos;
+			snprintf(err->msg, sizeof(err->msg),
+				 "too many items for '%s' with the earlier SPEC's (limit %d)", func,
+				 KSNOOP_MAX_ITEMS);
+			return -EINVAL;
+		}
+		len += snprintf(text + len, cap - len, "%c%s", n++ ? ',' : '(', it->text);
+	}
+	if (n)
+		snprintf(text + len, cap - len, ")");
+	ret = spec_parse(text, out, err);
+	free(text);
 	return ret;
 }
 

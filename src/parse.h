@@ -97,6 +97,16 @@ int spec_parse(const char *str, struct spec *spec, struct parse_error *err);
 void spec_free(struct spec *spec);
 
 /*
+ * SPECs naming the same function merge: into @out, a SPEC for function
+ * [@module:]@func with the items of @a, then those of @b (a SPEC without
+ * items adds none). An item of @b that @a has (the same text) is left out
+ * with @dedup, else it is the error "given twice", as within one SPEC.
+ * Returns 0, -EINVAL with @err (its pos is in @b's text), or -ENOMEM.
+ */
+int spec_merge(const struct spec *a, const struct spec *b, const char *module, const char *func,
+	       bool dedup, struct spec *out, struct parse_error *err);
+
+/*
  * Write a user-facing message for a parse error:
  *   "syntax error in 'f(a->)': expected member name after '->'\n  f(a->)\n       ^\n"
  * Returns the number of bytes it would write, like snprintf.

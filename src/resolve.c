@@ -14,19 +14,43 @@ static void sb_vprint_cb(void *ctx, const char *fmt, va_list args)
 	sb_vprintf(ctx, fmt, args);
 }
 
+/*
+ * A btf_dump that has printed one type named "foo" prints a second, different
+ * type of that name as "foo___2" (vmlinux has a few: two typedefs u8). Such a
+ * name in what @out got since @start is printed again by a fresh dumper.
+ */
+static bool renamed(const struct strbuf *out, size_t start)
+{
+	const char *p = out->buf ? out->buf + start : NULL;
+
+	while (p && (p = strstr(p, "___"))) {
+		p += 3;
+		if (*p >= '0' && *p <= '9')
+			return true;
+	}
+	return false;
+}
+
 void type_decl(const struct btf *btf, __u32 id, const char *name, struct strbuf *out)
 {
 	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = name ? name : "");
-	struct btf_dump *d;
+	struct strbuf **sink;
+	struct btf_dump *d = kbtf_dumper(btf, &sink), *own = NULL;
+	size_t start = out->len;
 
-	d = btf_dump__new(btf, sb_vprint_cb, out, NULL);
-	if (!d) {
-		sb_printf(out, "<type %u>", id);
-		return;
+	if (d) {
+		*sink = out;
+		if (!btf_dump__emit_type_decl(d, id, &opts) && !renamed(out, start))
+			return;
+		/* again, with a dumper that has seen no other name */
+		out->len = start;
+		if (out->buf)
+			out->buf[start] = '\0';
 	}
-	if (btf_dump__emit_type_decl(d, id, &opts))
+	own = btf_dump__new(btf, sb_vprint_cb, out, NULL);
+	if (!own || btf_dump__emit_type_decl(own, id, &opts))
 		sb_printf(out, "<type %u>", id);
-	btf_dump__free(d);
+	btf_dump__free(own);
 }
 
 static const char *type_str(const struct btf *btf, __u32 id, struct strbuf *sb)
@@ -179,11 +203,82 @@ static void suggest_members(const struct btf *btf, __u32 id, const char *name, i
 	}
 }
 
-static void member_hint(const struct btf *btf, __u32 id, const char *name, struct strbuf *sb)
+/* "sk_state" and "skc_state" name the same thing in different structs. */
+static bool same_after_prefix(const char *a, const char *b)
+{
+	const char *x = strchr(a, '_'), *y = strchr(b, '_');
+
+	return x && y && x != a && y != b && x[1] && !strcmp(x, y);
+}
+
+/*
+ * Find @name in a struct or union member of @id (not through pointers: it is
+ * reached with '.'), at most @depth levels down, and append its path from @id
+ * to @path ("__sk_common.skc_dport"). With @by_prefix, a member whose name
+ * differs from @name only before its first '_' matches: struct sock's
+ * "sk_state" is a macro for "__sk_common.skc_state", which BTF does not know.
+ */
+static bool find_nested(const struct btf *btf, __u32 id, const char *name, bool by_prefix,
+			int depth, struct strbuf *path)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+	size_t len = path->len;
+	int i, pass;
+
+	if (!t || !btf_is_composite(t) || depth < 0)
+		return false;
+	/* this struct's own members (anonymous ones searched through) first, then deeper */
+	for (pass = 0; pass < 2; pass++) {
+		m = btf_members(t);
+		for (i = 0; i < btf_vlen(t); i++, m++) {
+			const char *mname = btf__name_by_offset(btf, m->name_off);
+			__u32 mid = kbtf_skip_mods(btf, m->type, true);
+
+			if (!mname || !*mname) {
+				if (find_nested(btf, mid, name, by_prefix, pass ? depth : 0, path))
+					return true;
+				continue;
+			}
+			if (!pass) {
+				if (by_prefix ? same_after_prefix(mname, name) :
+						names_match(mname, name)) {
+					sb_puts(path, mname);
+					return true;
+				}
+				continue;
+			}
+			sb_printf(path, "%s.", mname);
+			if (find_nested(btf, mid, name, by_prefix, depth - 1, path))
+				return true;
+			path->len = len;
+			if (path->buf)
+				path->buf[len] = '\0';
+		}
+	}
+	return false;
+}
+
+/*
+ * @name is not a member of @id, reached by @what (the expression before it)
+ * and @op ("->" or "."): the member it most likely meant, as a full path when
+ * it sits in a member struct ("sk->__sk_common.skc_dport"), else near names.
+ */
+static void member_hint(const struct btf *btf, __u32 id, const char *what, const char *op,
+			const char *name, struct strbuf *sb)
 {
 	struct near_name best[MAX_SUGGEST];
 	int i, n = 0, limit = strlen(name) / 3 + 1;
+	struct strbuf path;
 
+	sb_init(&path);
+	if (find_nested(btf, id, name, false, 3, &path) ||
+	    find_nested(btf, id, name, true, 3, &path)) {
+		sb_printf(sb, "did you mean '%s%s%s'?", what, op, sb_str(&path));
+		sb_free(&path);
+		return;
+	}
+	sb_free(&path);
 	suggest_members(btf, id, name, limit > 4 ? 4 : limit, best, &n, 0);
 	if (!n) {
 		sb_puts(sb, "'ksnoop info -v FUNC' shows the types involved");
@@ -374,7 +469,8 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 				break;
 			}
 			if (!find_member(kb, kid, name, 0, &boff, &mtype, &bsz)) {
-				member_hint(kb, kid, name, &hint);
+				member_hint(kb, kid, sb_str(&what),
+					    st->kind == STEP_ARROW ? "->" : ".", name, &hint);
 				/* -ESRCH: unlike -ENOENT, not "no such argument" */
 				ret = set_err(err, -ESRCH, sb_str(&hint), "'%s' has no member '%s'",
 					      type_str(kb, kid, &tn), name);
@@ -448,7 +544,20 @@ static int match_access(const struct btf *kb, const struct btf *local, __u32 lid
 		__u32 kid = kbtf_skip_mods(kb, l->type, true);
 		const struct btf_type *kt = btf__type_by_id(kb, kid);
 
-		expr_prefix(e, e->nsteps, &what);
+		sb_reset(&what);
+		sb_printf(&what, "%.*s", i, "********");
+		expr_prefix(e, e->nsteps, &hint);
+		sb_puts(&what, sb_str(&hint));
+		sb_reset(&hint);
+		if (!btf_is_ptr(kt) && i) {
+			/* "**skb": the struct itself is one '*' away */
+			sb_printf(&hint, "'%s' is the %s; one '*' reads what a pointer points to",
+				  sb_str(&what), type_str(kb, l->type, &tn));
+			ret = set_err(err, -EINVAL, sb_str(&hint),
+				      "'%s' is '%s', not a pointer: cannot use '*' again",
+				      sb_str(&what), sb_str(&tn));
+			break;
+		}
 		if (!btf_is_ptr(kt)) {
 			ret = set_err(err, -EINVAL, NULL,
 				      "'%s' is '%s', not a pointer: cannot use '*'", sb_str(&what),
@@ -579,6 +688,7 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 	const struct btf_type *kt = btf__type_by_id(kb, kid);
 	bool is_signed = it->flags & KSNOOP_I_SIGNED;
 	__u32 bits = l->bit_size ? l->bit_size : it->size * 8;
+	char range[128];
 	struct strbuf tn;
 	__u64 v;
 	int ret = 0;
@@ -623,9 +733,30 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 				}
 			}
 		}
+		if (!found && et) {
+			struct strbuf hint;
+
+			sb_init(&hint);
+			sb_puts(&hint, "its constants: ");
+			for (i = 0; i < btf_vlen(et) && i < 6; i++)
+				sb_printf(&hint, "%s%s", i ? ", " : "",
+					  btf__name_by_offset(kb,
+							      btf_is_enum(et) ?
+								      btf_enum(et)[i].name_off :
+								      btf_enum64(et)[i].name_off));
+			if (btf_vlen(et) > 6)
+				sb_puts(&hint, ", ...");
+			ret = set_err(err, -ESRCH, sb_str(&hint), "no enum constant '%s' in %s",
+				      pv->name, type_str(kb, kid, &tn));
+			sb_free(&hint);
+			goto out;
+		}
 		if (!found) {
-			ret = set_err(err, -ESRCH, NULL, "no enum constant '%s'%s%s", pv->name,
-				      et ? " in " : "", et ? type_str(kb, kid, &tn) : "");
+			ret = set_err(
+				err, -ESRCH,
+				"compare with an integer (decimal, 0x hex, 0 octal), NULL, or an enum constant",
+				"'%s' is not a value for '%s' (%s): not a number and no enum constant",
+				pv->name, src->expr_text, type_str(kb, l->type, &tn));
 			goto out;
 		}
 		break;
@@ -643,6 +774,16 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 		}
 		break;
 	}
+	/* What the value can hold, for the hints below. */
+	if (bits > 64)
+		bits = 64;
+	if (is_signed)
+		snprintf(range, sizeof(range), "'%s' holds %lld..%lld", src->expr_text,
+			 bits == 64 ? (long long)INT64_MIN : -(1LL << (bits - 1)),
+			 bits == 64 ? (long long)INT64_MAX : (1LL << (bits - 1)) - 1);
+	else
+		snprintf(range, sizeof(range), "'%s' holds 0..%llu", src->expr_text,
+			 bits == 64 ? (unsigned long long)UINT64_MAX : (1ULL << bits) - 1);
 	/* The literal must fit the value's type, or the comparison is meaningless. */
 	if (pv->kind == PVAL_INT && bits < 64) {
 		bool fits;
@@ -653,15 +794,27 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 		else
 			fits = !pv->neg && pv->u <= (1ULL << bits) - 1;
 		if (!fits) {
-			ret = set_err(err, -ERANGE, NULL,
+			ret = set_err(err, -ERANGE, range,
 				      "value %s%llu is out of range for '%s' (%s)",
 				      pv->neg ? "-" : "", (unsigned long long)pv->u, src->expr_text,
 				      type_str(kb, l->type, &tn));
 			goto out;
 		}
 	} else if (pv->kind == PVAL_INT && pv->neg && !is_signed) {
-		ret = set_err(err, -ERANGE, NULL, "value -%llu is out of range for '%s' (%s)",
+		ret = set_err(err, -ERANGE, range, "value -%llu is out of range for '%s' (%s)",
 			      (unsigned long long)pv->u, src->expr_text,
+			      type_str(kb, l->type, &tn));
+		goto out;
+	}
+	/* An unsigned value is never below 0: "count < 0" would hide every call. */
+	if (pv->kind == PVAL_INT && !is_signed && !pv->u &&
+	    (src->op == PRED_LT || src->op == PRED_GE)) {
+		ret = set_err(err, -ERANGE,
+			      src->op == PRED_LT ? "an unsigned value is never negative" :
+						   "drop the predicate to show every call",
+			      "'%s %s 0' is %s: '%s' (%s) is unsigned", src->expr_text,
+			      pred_op_str(src->op),
+			      src->op == PRED_LT ? "never true" : "always true", src->expr_text,
 			      type_str(kb, l->type, &tn));
 		goto out;
 	}

@@ -142,7 +142,14 @@ struct selection {
 	const struct spec *spec;
 	struct traceable tr;
 	struct tfunc *funcs;
+	/*
+	 * Per function, the SPEC it was resolved with: from[i], or merged[i] when
+	 * several SPECs select it (merged[i].func set); their items merge.
+	 */
+	const struct spec **from;
+	struct spec *merged;
 	int n, cap;
+	int *slot; /* per k->funcs entry: its index in funcs + 1, or 0 */
 	/* per glob */
 	int matched, skipped_arg, skipped_untraceable, skipped_other;
 	/* over all specs */
@@ -163,14 +170,36 @@ static bool excluded(const struct selection *s, const char *name)
 
 static bool selected(const struct selection *s, const struct kfunc *kf)
 {
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->funcs[i].kf == kf)
-			return true;
-	return false;
+	return s->slot[kf - s->k->funcs];
 }
 
+static int grow(struct selection *s)
+{
+	int cap = s->cap ? s->cap * 2 : 16;
+	struct tfunc *f = realloc(s->funcs, cap * sizeof(*f));
+	const struct spec **from;
+	struct spec *m;
+
+	if (!f)
+		return -ENOMEM;
+	s->funcs = f;
+	from = realloc(s->from, cap * sizeof(*from));
+	if (!from)
+		return -ENOMEM;
+	s->from = from;
+	m = realloc(s->merged, cap * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	s->merged = m;
+	s->cap = cap;
+	return 0;
+}
+
+/*
+ * Resolve @kf for the current SPEC. A function an earlier SPEC selected gets
+ * this SPEC's items after its own (items it already has are not repeated);
+ * when they do not fit it, it keeps what it had and the error is returned.
+ */
 static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_err *rerr)
 {
 	struct resolve_opts ropts = {
@@ -178,22 +207,46 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 		.string_size = s->o->string_size,
 		.entry_only = s->o->t.entry_only,
 	};
-	int err;
+	int i = s->slot[kf - s->k->funcs] - 1, err;
+	const struct spec *spec = s->spec;
+	struct spec merged = {};
+	struct tfunc tf;
 
-	if (s->n == s->cap) {
-		struct tfunc *p =
-			realloc(s->funcs, (s->cap = s->cap ? s->cap * 2 : 16) * sizeof(*p));
+	if (i >= 0) {
+		const struct spec *prev = s->merged[i].func ? &s->merged[i] : s->from[i];
+		struct parse_error perr;
 
-		if (!p)
-			return -ENOMEM;
-		s->funcs = p;
+		if (!spec->nitems)
+			return 0;
+		err = spec_merge(prev, spec, kf->module, kf->name, true, &merged, &perr);
+		if (err == -EINVAL) {
+			snprintf(rerr->msg, sizeof(rerr->msg), "%s", perr.msg);
+			rerr->hint[0] = '\0';
+			rerr->code = -E2BIG;
+			return -E2BIG;
+		}
+		if (err)
+			return err;
+		spec = &merged;
+	} else if (s->n == s->cap && grow(s)) {
+		return -ENOMEM;
 	}
-	err = resolve_func(s->k, kf, s->spec, &ropts, &s->funcs[s->n], rerr);
+	err = resolve_func(s->k, kf, spec, &ropts, &tf, rerr);
 	if (err) {
-		tfunc_free(&s->funcs[s->n]);
+		tfunc_free(&tf);
+		spec_free(&merged);
 		return err;
 	}
-	s->n++;
+	if (i < 0) {
+		i = s->n++;
+		s->slot[kf - s->k->funcs] = s->n;
+		s->from[i] = s->spec;
+	} else {
+		tfunc_free(&s->funcs[i]);
+		spec_free(&s->merged[i]);
+	}
+	s->funcs[i] = tf;
+	s->merged[i] = merged;
 	return 0;
 }
 
@@ -204,10 +257,10 @@ static int glob_cb(const struct kfunc *kf, void *ctx)
 	char buf[128];
 	int err;
 
-	if (excluded(s, kf->name) || selected(s, kf))
+	if (excluded(s, kf->name))
 		return 0;
 	s->matched++;
-	if (untraceable(kf, &s->tr, buf, sizeof(buf))) {
+	if (!selected(s, kf) && untraceable(kf, &s->tr, buf, sizeof(buf))) {
 		s->skipped_untraceable++;
 		pr_info(1, "skipping %s: %s\n", kf->name,
 			untraceable(kf, &s->tr, buf, sizeof(buf)));
@@ -287,7 +340,7 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 	}
 	if (!kf) {
 		const char *near[3];
-		char hint[512] = "";
+		char hint[512] = "", where[300];
 		int n = kbtf_suggest(k, spec->func, near, 3), i;
 
 		if (n) {
@@ -298,15 +351,26 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 			if (len < sizeof(hint))
 				snprintf(hint + len, sizeof(hint) - len, "?");
 		}
-		pr_error_hint(n ? hint : "'ksnoop info GLOB' lists functions",
-			      "no function '%s' in %s%s%s", spec->func,
-			      k->from_file ? "the --btf file" : "the kernel's BTF",
-			      spec->module ? " of module " : "", spec->module ? spec->module : "");
+		/* "dummy:ip_send_skb": the name exists, in another module or vmlinux */
+		kf = spec->module ? kbtf_find_func(k, "*", spec->func) : NULL;
+		if (kf)
+			snprintf(hint, sizeof(hint), "'%s' is in %s: drop '%s:', or write '*:%s'",
+				 spec->func, kf->module ? kf->module : "vmlinux", spec->module,
+				 spec->func);
+		if (k->from_file)
+			snprintf(where, sizeof(where), "the --btf file");
+		else if (!spec->module || !strcmp(spec->module, "vmlinux"))
+			snprintf(where, sizeof(where), "the kernel's BTF");
+		else if (!strcmp(spec->module, "*"))
+			snprintf(where, sizeof(where), "the BTF of the kernel or any module");
+		else
+			snprintf(where, sizeof(where), "the kernel's BTF of module %s",
+				 spec->module);
+		pr_error_hint(n || kf ? hint : "'ksnoop info GLOB' lists functions",
+			      "no function '%s' in %s", spec->func, where);
 		return -ENOENT;
 	}
-	if (selected(s, kf))
-		return 0;
-	why = untraceable(kf, &s->tr, buf, sizeof(buf));
+	why = selected(s, kf) ? NULL : untraceable(kf, &s->tr, buf, sizeof(buf));
 	if (why && !s->k->from_file) {
 		pr_error_hint(
 			"pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
@@ -323,6 +387,31 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 	return 0;
 }
 
+/* A SPEC's module must have BTF to search: say so, rather than "no function". */
+static int check_module(const struct kbtf *k, const struct spec *spec)
+{
+	char hint[512];
+
+	if (!spec->module || kbtf_has_module(k, spec->module))
+		return 0;
+	if (k->from_file) {
+		pr_error_hint("drop --btf to search the running kernel's modules",
+			      "module '%s': a --btf file holds no module BTF", spec->module);
+		return -ENOENT;
+	}
+	if (kbtf_find_func(k, NULL, spec->module))
+		snprintf(hint, sizeof(hint),
+			 "'%s' is a function, not a module: items go in parentheses, e.g. '%s(%s)'",
+			 spec->module, spec->module, spec->func);
+	else
+		snprintf(hint, sizeof(hint),
+			 "load it (modprobe %s), or write '*:%s' to search every module",
+			 spec->module, spec->func);
+	pr_error_hint(hint, "module '%s' is not loaded or has no BTF (no /sys/kernel/btf/%s)",
+		      spec->module, spec->module);
+	return -ENOENT;
+}
+
 static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
 		      struct selection *s)
 {
@@ -331,6 +420,22 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 	memset(s, 0, sizeof(*s));
 	s->k = k;
 	s->o = o;
+	/*
+	 * Module BTF is loaded before selecting, never during: loading re-sorts
+	 * k->funcs, which the selected functions point into.
+	 */
+	for (i = 0; i < nspecs; i++)
+		if (specs[i].module ||
+		    (!specs[i].is_glob && !kbtf_find_func(k, NULL, specs[i].func)))
+			kbtf_load_modules(k);
+	for (i = 0; i < nspecs; i++) {
+		err = check_module(k, &specs[i]);
+		if (err)
+			return err;
+	}
+	s->slot = calloc(k->nfuncs, sizeof(*s->slot));
+	if (!s->slot)
+		return -ENOMEM;
 	if (!k->from_file)
 		traceable_load(&s->tr);
 	for (i = 0; i < nspecs && !err; i++)
@@ -342,120 +447,38 @@ static void selection_free(struct selection *s)
 {
 	int i;
 
-	for (i = 0; i < s->n; i++)
-		tfunc_free(&s->funcs[i]);
+	for (i = 0; i < s->n; i++) {
+		if (s->funcs)
+			tfunc_free(&s->funcs[i]);
+		spec_free(&s->merged[i]);
+	}
 	free(s->funcs);
+	free(s->from);
+	free(s->merged);
+	free(s->slot);
 	traceable_free(&s->tr);
 }
 
-/* ---- info ---- */
-
-/* A struct's members with offsets; anonymous members' members inline, indented. */
-static void dump_members(const struct btf *btf, __u32 id, __u32 base_bits, int depth,
-			 struct strbuf *sb)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	const struct btf_member *m = btf_members(t);
-	int i;
-
-	for (i = 0; i < btf_vlen(t) && depth < 16; i++, m++) {
-		__u32 bits = btf_member_bitfield_size(t, i);
-		__u32 off = base_bits + btf_member_bit_offset(t, i);
-		const char *name = btf__name_by_offset(btf, m->name_off);
-		__u32 mid = kbtf_skip_mods(btf, m->type, true);
-		const struct btf_type *mt = btf__type_by_id(btf, mid);
-
-		sb_printf(sb, "%*s", 8 * (depth + 1), "");
-		if ((!name || !*name) && mt && btf_is_composite(mt)) {
-			sb_printf(sb, "%s { /* anonymous, offset %u */\n",
-				  btf_is_union(mt) ? "union" : "struct", off / 8);
-			dump_members(btf, mid, off, depth + 1, sb);
-			sb_printf(sb, "%*s};\n", 8 * (depth + 1), "");
-			continue;
-		}
-		type_decl(btf, m->type, name, sb);
-		if (bits)
-			sb_printf(sb, ": %u", bits);
-		sb_printf(sb, "; /* offset %u", off / 8);
-		if (bits || off % 8)
-			sb_printf(sb, ", bit %u", off % 8);
-		sb_puts(sb, " */\n");
-	}
-}
-
-/*
- * Composite @id, reached from type @via (an argument's type, or the pointee).
- * An anonymous struct behind a typedef (sockptr_t) has no name of its own and
- * type_decl() would print its whole body: show the typedef's name in a comment.
- */
-static void dump_composite(const struct btf *btf, __u32 via, __u32 id, struct strbuf *sb)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id), *v;
-
-	if (t->name_off) {
-		type_decl(btf, id, NULL, sb);
-	} else {
-		sb_puts(sb, btf_is_union(t) ? "union" : "struct");
-		for (v = btf__type_by_id(btf, via); v && v != t;
-		     v = btf__type_by_id(btf, v->type)) {
-			if (btf_is_typedef(v)) {
-				sb_printf(sb, " /* %s */", btf__name_by_offset(btf, v->name_off));
-				break;
-			}
-		}
-	}
-	sb_printf(sb, " { /* size %u */\n", t->size);
-	dump_members(btf, id, 0, 0, sb);
-	sb_puts(sb, "};\n");
-}
-
-int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
+int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
+		 struct tfunc **funcs, int *n)
 {
 	struct selection s;
-	struct strbuf sb;
-	int i, j, err;
+	int err = select_all(k, specs, nspecs, o, &s);
 
-	err = select_all(k, specs, nspecs, o, &s);
-	sb_init(&sb);
-	for (i = 0; i < s.n && !err; i++) {
-		const struct tfunc *tf = &s.funcs[i];
-		const struct btf *btf = tf->kf->btf;
-
-		sb_reset(&sb);
-		func_prototype(btf, tf->kf->id, &sb);
-		sb_puts(&sb, ";");
-		if (tf->kf->module)
-			sb_printf(&sb, " /* module %s */", tf->kf->module);
-		sb_putc(&sb, '\n');
-		if (verbosity >= 1) {
-			const struct btf_type *proto = btf__type_by_id(btf, tf->proto_id);
-			const struct btf_param *p = btf_params(proto);
-			__u32 ids[KSNOOP_MAX_ARGS + 1];
-			int n = 0, a;
-
-			ids[n++] = proto->type;
-			for (a = 0; a < btf_vlen(proto) && n < (int)ARRAY_SIZE(ids); a++)
-				ids[n++] = p[a].type;
-			for (j = 0; j < n; j++) {
-				__u32 via = ids[j], id = kbtf_skip_mods(btf, via, true);
-				const struct btf_type *t = btf__type_by_id(btf, id);
-
-				if (t && btf_is_ptr(t)) {
-					via = t->type;
-					id = kbtf_skip_mods(btf, via, true);
-				}
-				t = btf__type_by_id(btf, id);
-				if (t && btf_is_composite(t) && btf_vlen(t))
-					dump_composite(btf, via, id, &sb);
-			}
-		}
-		if (verbosity >= 2 && s.spec && s.spec->nitems)
-			tfunc_dump(tf, &sb);
-		fputs(sb_str(&sb), stdout);
-	}
-	sb_free(&sb);
+	*funcs = s.funcs;
+	*n = s.n;
+	s.funcs = NULL;
 	selection_free(&s);
 	return err;
+}
+
+void tfuncs_free(struct tfunc *funcs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		tfunc_free(&funcs[i]);
+	free(funcs);
 }
 
 /* ---- trace ---- */

@@ -38,6 +38,14 @@ enum {
 int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);
 int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);
 
+/*
+ * The functions @specs select (excluding -x globs), resolved, in selection
+ * order: *@funcs (free with tfuncs_free()) and *@n. Errors are reported.
+ */
+int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
+		 struct tfunc **funcs, int *n);
+void tfuncs_free(struct tfunc *funcs, int n);
+
 /* Errno from the stages to an exit code. */
 int exit_code(int err);
 

@@ -10,37 +10,85 @@
 int verbosity;
 bool json_errors;
 
-void pr_error_hint(const char *hint, const char *fmt, ...)
+/*
+ * JSON errors wait for the exit status (pr_errors_flush()): each is one
+ * object on stderr, {"type":"error","error":MSG[,"hint":H][,"spec":S,
+ * "position":N],"exit":STATUS}, without its "exit" and closing brace here.
+ */
+static char **pending;
+static int npending;
+
+static void pr_error_v(const char *input, int pos, const char *hint, const char *fmt, va_list ap)
 {
 	struct strbuf sb;
-	va_list ap;
 
 	sb_init(&sb);
-	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
 	/* Messages are one line: drop a trailing newline a caller may have added. */
 	if (sb.len && sb.buf[sb.len - 1] == '\n')
 		sb.buf[--sb.len] = '\0';
 	if (json_errors) {
 		struct strbuf out;
+		char **p = realloc(pending, (npending + 1) * sizeof(*p));
 
 		sb_init(&out);
-		sb_puts(&out, "{\"error\":");
+		sb_puts(&out, "{\"type\":\"error\",\"error\":");
 		json_put_string(&out, sb_str(&sb), sb.len);
 		if (hint) {
 			sb_puts(&out, ",\"hint\":");
 			json_put_string(&out, hint, strlen(hint));
 		}
-		sb_puts(&out, "}\n");
-		fputs(sb_str(&out), stderr);
-		sb_free(&out);
+		if (input) {
+			sb_puts(&out, ",\"spec\":");
+			json_put_string(&out, input, strlen(input));
+			sb_printf(&out, ",\"position\":%d", pos);
+		}
+		if (p && !out.oom) {
+			pending = p;
+			pending[npending++] = out.buf;
+		} else {
+			/* out of memory: the message still goes out, without the status */
+			pending = p ? p : pending;
+			fprintf(stderr, "%s}\n", sb_str(&out));
+			sb_free(&out);
+		}
 	} else {
 		fprintf(stderr, "ksnoop: %s\n", sb_str(&sb));
 		if (hint)
 			fprintf(stderr, "  hint: %s\n", hint);
 	}
 	sb_free(&sb);
+}
+
+void pr_error_hint(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pr_error_v(NULL, 0, hint, fmt, ap);
+	va_end(ap);
+}
+
+void pr_error_at(const char *input, int pos, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pr_error_v(input, pos, hint, fmt, ap);
+	va_end(ap);
+}
+
+void pr_errors_flush(int status)
+{
+	int i;
+
+	for (i = 0; i < npending; i++) {
+		fprintf(stderr, "%s,\"exit\":%d}\n", pending[i], status);
+		free(pending[i]);
+	}
+	free(pending);
+	pending = NULL;
+	npending = 0;
 }
 
 void pr_warn(const char *fmt, ...)

@@ -16,9 +16,14 @@ extern bool json_errors;
 
 /*
  * One-line error for the user, "ksnoop: <msg>", with an optional hint line
- * ("  hint: ..."); in JSON mode one {"error": ..., "hint": ...} line on stderr.
+ * ("  hint: ..."). In JSON mode (json_errors) one line on stderr,
+ * {"type":"error","error":MSG,"hint":HINT,"exit":STATUS}, written by
+ * pr_errors_flush(STATUS) when the exit status is known: call it before exit.
  */
 void pr_error_hint(const char *hint, const char *fmt, ...) __printf(2, 3);
+/* The same for an error at byte @pos of @input (JSON adds "spec" and "position"). */
+void pr_error_at(const char *input, int pos, const char *hint, const char *fmt, ...) __printf(4, 5);
+void pr_errors_flush(int status);
 #define pr_error(...) pr_error_hint(NULL, __VA_ARGS__)
 void pr_warn(const char *fmt, ...) __printf(1, 2);
 void pr_info(int level, const char *fmt, ...) __printf(2, 3);

@@ -131,7 +131,7 @@ test_kernel_format_text_only()
 	for o in --kernel-format --format-check; do
 		t_cmd ksnoop -j "$o" ip_send_skb
 		t_expect_rc 2
-		t_expect_match "^\\{\"error\":\"$o works with text output only\"" "$T_ERR"
+		t_expect_match "^\\{\"type\":\"error\",\"error\":\"$o works with text output only\"" "$T_ERR"
 		# Without -j the option is accepted (info runs on the host's BTF).
 		t_cmd ksnoop "$o" info ip_send_skb
 		t_expect_rc 0
@@ -139,3 +139,82 @@ test_kernel_format_text_only()
 	done
 }
 t_run kernel-format-text-only test_kernel_format_text_only
+
+# --- what the documents say the program does (issue 14, item 8) ---
+
+# The exit status the man page gives for 'trace --btf' is the program's.
+test_btf_trace_status()
+{
+	local doc
+	need_file /sys/kernel/btf/vmlinux
+	doc=$(man_options | sed -n '/^\.BI "\\-\\-btf " FILE/,/^\.TP/p' |
+		sed -n -E 's/.*\(exit status ([0-9]+)\).*/\1/p')
+	[ -n "$doc" ] || { t_fail "$DOCS_MAN: --btf gives no '(exit status N)' for trace"; return; }
+	t_cmd ksnoop --btf /sys/kernel/btf/vmlinux trace ip_send_skb
+	t_expect_rc "$doc"
+	t_expect_match "^ksnoop: cannot trace with --btf" "$T_ERR"
+}
+t_run btf-trace-status test_btf_trace_status
+
+# Where -v output goes: the man page says info's layouts go to standard output and
+# the skipped functions to standard error; the program does so.
+test_verbose_streams()
+{
+	local para
+	need_file /sys/kernel/btf/vmlinux
+	para=$(man_options | sed -n '/^\.B "\\-v, \\-\\-verbose"/,/^\.TP/p' | tr '\n' ' ')
+	t_expect_match "standard error, every function a glob skipped" "$para"
+	t_expect_match "info ,? on standard output, the struct layouts" "$(sed 's/\.BR //g' <<<"$para")"
+	t_cmd ksnoop -v info 'tcp_v4_*'
+	t_expect_rc 0
+	t_expect_match '^struct sock \{ /\* size [0-9]+ \*/$' "$T_OUT"
+	t_expect_no_match '^skipping ' "$T_OUT"
+	t_expect_no_match '^struct ' "$T_ERR"
+}
+t_run verbose-streams test_verbose_streams
+
+# Every jq example (--help, the man page, README) works on a real stream: a call, a
+# lost record and the summary line; none prints null (the summary has no .args).
+test_jq_examples()
+{
+	local stream filters f out n=0
+	need_cmd jq
+	stream='{"type":"call","time_ns":1,"cpu":0,"pid":1,"tid":1,"comm":"x","func":"ip_send_skb","args":{"skb":{"len":33},"size":5},"ret":5,"duration_ns":2000000}
+{"type":"lost","count":1,"reason":"ringbuf"}
+{"type":"summary","calls":1,"lost":1}'
+	t_cmd ksnoop --help
+	# jq filters after a pipe or leading a continuation line, quoted or not (.a.b),
+	# roff escapes undone
+	filters=$( { printf '%s\n' "$T_OUT"; cat "$DOCS_README";
+		sed -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' -e 's/\\-/-/g' -e 's/\\e/\\/g' "$DOCS_MAN"; } |
+		grep -oE "(\| *|^ +)jq( -c)? ('[^']+'|\.[^ ']*)" | sed -E "s/^[| ]*jq( -c)? '?//; s/'$//" |
+		sort -u)
+	while IFS= read -r f; do
+		[ -n "$f" ] || continue
+		n=$((n + 1))
+		if ! out=$(jq -c "$f" <<<"$stream" 2>&1); then
+			t_fail "jq example '$f' fails: $out"
+		elif grep -qx null <<<"$out"; then
+			t_fail "jq example '$f' prints null: $(tr '\n' ' ' <<<"$out")"
+		fi
+	done <<<"$filters"
+	[ "$n" -ge 2 ] || t_fail "found only $n jq examples (parser out of date?)"
+}
+t_run jq-examples test_jq_examples
+
+# The commands --help lists are the ones the man page's COMMANDS section and README's
+# Usage describe.
+test_commands_documented()
+{
+	local cmds c
+	t_cmd ksnoop --help
+	cmds=$(printf '%s\n' "$T_OUT" | sed -n '/^Commands:/,/^$/p' | sed -n -E 's/^  ([a-z]+) .*/\1/p')
+	[ "$(wc -w <<<"$cmds")" -ge 4 ] || { t_fail "commands in --help: '$cmds'"; return; }
+	for c in $cmds; do
+		sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$DOCS_MAN" | grep -qx "\.B $c" ||
+			t_fail "command '$c' is in --help but not in $DOCS_MAN (COMMANDS)"
+		sed -n '/^## Usage/,/^## /p' "$DOCS_README" | grep -qE "^ksnoop .*\b$c\b" ||
+			t_fail "command '$c' is in --help but not in $DOCS_README (## Usage)"
+	done
+}
+t_run commands-documented test_commands_documented

@@ -47,6 +47,12 @@ err member_not_found 3 "^ksnoop: 'struct sk_buff' has no member 'lenx'$" \
 	"did you mean: len[,?]" info 'ip_send_skb(skb->lenx)'
 err member_typo_nested 3 "^ksnoop: 'struct sock_common' has no member 'skc_dprt'$" \
 	"did you mean: skc_dport[,?]" info 'ip_send_skb(skb->sk->__sk_common.skc_dprt)'
+# a member of a member struct is suggested by its full path (sk_state is a C macro)
+err member_in_common_struct 3 "^ksnoop: 'struct sock' has no member 'skc_dport'$" \
+	"did you mean 'skb->sk->__sk_common\.skc_dport'\?$" \
+	info 'ip_send_skb(skb->sk->skc_dport)'
+err member_behind_macro 3 "^ksnoop: 'struct sock' has no member 'sk_state'$" \
+	"did you mean 'sk->__sk_common\.skc_state'\?$" info 'tcp_sendmsg(sk->sk_state)'
 err arrow_on_struct 3 \
 	"^ksnoop: 'skb->sk->__sk_common' is 'struct sock_common', not a pointer: cannot use '->skc_dport'$" \
 	"use '\.' instead of '->'" info 'ip_send_skb(skb->sk->__sk_common->skc_dport)'
@@ -63,11 +69,29 @@ err predicate_on_struct 3 \
 	- info 'ip_send_skb(skb->sk->__sk_common == 1)'
 err predicate_out_of_range 3 \
 	"^ksnoop: value 4294967296 is out of range for 'skb->len' \(unsigned int\)$" \
-	- info 'ip_send_skb(skb->len > 0x100000000)'
+	"'skb->len' holds 0\.\.4294967295$" info 'ip_send_skb(skb->len > 0x100000000)'
 err void_return 3 "^ksnoop: 'tcp_chrono_stop' returns void: there is no return value to read$" \
 	- info 'tcp_chrono_stop(return)'
 err unknown_enum_constant 3 "^ksnoop: no enum constant 'TCP_NO_SUCH' in enum tcp_chrono$" \
-	- info 'tcp_chrono_stop(type == TCP_NO_SUCH)'
+	"its constants: TCP_CHRONO_UNSPEC, TCP_CHRONO_BUSY, " info 'tcp_chrono_stop(type == TCP_NO_SUCH)'
+# predicates say what is allowed
+err pred_not_a_value 3 \
+	"^ksnoop: 'abc' is not a value for 'skb->len' \(unsigned int\): not a number and no enum constant$" \
+	"compare with an integer \(decimal, 0x hex, 0 octal\), NULL, or an enum constant$" \
+	info 'ip_send_skb(skb->len > abc)'
+err pred_unsigned_never 3 "^ksnoop: 'count < 0' is never true: 'count' \(size_t\) is unsigned$" \
+	"an unsigned value is never negative$" info 'vfs_read(count < 0)'
+err pred_unsigned_always 3 "^ksnoop: 'count >= 0' is always true: 'count' \(size_t\) is unsigned$" \
+	"drop the predicate to show every call$" info 'vfs_read(count >= 0)'
+err pred_and 2 \
+	"^ksnoop: syntax error in '.*': '&&' is not supported: items are ANDed; separate them with ','$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len > 1 && skb->len < 5)'
+err pred_or 2 \
+	"^ksnoop: syntax error in '.*': '\|\|' is not supported: a call is shown when every predicate holds$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len < 1 || skb->len > 5)'
+err star_star 3 "^ksnoop: '\*skb' is 'struct sk_buff', not a pointer: cannot use '\*' again$" \
+	"'\*skb' is the struct sk_buff; one '\*' reads what a pointer points to$" \
+	info 'ip_send_skb(**skb)'
 err glob_matches_nothing 3 "^ksnoop: no traceable function matches 'nosuch_zz_\*'$" \
 	"ksnoop info GLOB" info 'nosuch_zz_*'
 err glob_all_excluded 3 "^ksnoop: no traceable function matches 'tcp_v4_\*' \(after -x exclusions\)$" \
@@ -98,7 +122,18 @@ err unknown_long_option 2 "^ksnoop: invalid option '--bogus'$" "ksnoop --help" -
 err unknown_short_option 2 "^ksnoop: invalid option '-Z'$" "ksnoop --help" -vZ ip_send_skb
 err option_needs_value 2 "^ksnoop: option '--pid' needs a value$" "ksnoop --help" --pid
 err no_spec 2 "^ksnoop: no SPEC given" "ip_send_skb\(skb->len\)" 
-err no_spec_info 2 "^ksnoop: no SPEC given" "ksnoop --help" info
+err no_spec_info 2 "^ksnoop: no SPEC given: name a function to info$" \
+	"e\.g\. ksnoop info ip_send_skb, or ksnoop -v info 'tcp_v4_\*'$" info
+# command words: a misspelt command is suggested as one, not looked up as a function
+err misspelt_command 2 "^ksnoop: no command or kernel function 'infoo'$" \
+	"did you mean 'ksnoop info'\? \('ksnoop help' lists commands\)$" infoo ip_send_skb
+err misspelt_command_alone 2 "^ksnoop: no command or kernel function 'featurs'$" \
+	"did you mean 'ksnoop features'\?" featurs
+err help_misspelt 2 "^ksnoop: no command 'infoo'$" "did you mean 'ksnoop help info'\?$" help infoo
+err help_unknown 2 "^ksnoop: no command 'bogus'$" "the commands: trace, info, features, help$" \
+	help bogus
+err help_two_words 2 "^ksnoop: help takes one command name$" "e\.g\. ksnoop help info$" \
+	help info trace
 err stack_reserved 2 "^ksnoop: -s/--stack is reserved for the call-chain mode" "trace without -s" \
 	-s ip_send_skb
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
@@ -159,7 +194,7 @@ err m_negative_overflow 2 \
 	"${syn}'ip_send_skb\(skb->len > -99999999999999999999999\)': integer literal out of range$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len > -99999999999999999999999)'
 err m_negative_for_unsigned 3 "^ksnoop: value -1 is out of range for 'skb->len' \(unsigned int\)$" \
-	- info 'ip_send_skb(skb->len == -1)'
+	"'skb->len' holds 0\.\.4294967295$" info 'ip_send_skb(skb->len == -1)'
 err m_bad_hex 2 "${syn}'ip_send_skb\(skb->len == 0x\)': expected hex digits after '0x'$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len == 0x)'
 err m_long_function 2 "${syn}'a{100,}\.\.\.': name too " "SPEC grammar" info "$long"
@@ -185,10 +220,34 @@ err m_glob_open_bracket 2 "${syn}'tcp_\[': expected '\]' to close '\[' in functi
 	"SPEC grammar" info 'tcp_['
 err m_glob_open_range 2 "${syn}'tcp_\[a-': expected '\]' to close '\[' in function name$" \
 	"SPEC grammar" info 'tcp_[a-'
-err m_glob_unknown_module 3 "^ksnoop: no traceable function matches 'nosuchmod:tcp_\*'$" \
-	"ksnoop info GLOB" info 'nosuchmod:tcp_*'
+err m_glob_unknown_module 3 \
+	"^ksnoop: module 'nosuchmod' is not loaded or has no BTF \(no /sys/kernel/btf/nosuchmod\)$" \
+	"load it \(modprobe nosuchmod\), or write '\*:tcp_\*' to search every module$" \
+	info 'nosuchmod:tcp_*'
+# (the host kernel has no modules: nf_tables is never loaded here)
+err module_not_loaded 3 \
+	"^ksnoop: module 'nf_tables' is not loaded or has no BTF \(no /sys/kernel/btf/nf_tables\)$" \
+	"load it \(modprobe nf_tables\), or write '\*:nft_do_chain' to search every module$" \
+	info 'nf_tables:nft_do_chain'
+err module_is_a_function 3 \
+	"^ksnoop: module 'ip_send_skb' is not loaded or has no BTF \(no /sys/kernel/btf/ip_send_skb\)$" \
+	"'ip_send_skb' is a function, not a module: items go in parentheses, e.g. 'ip_send_skb\(foo\)'$" \
+	info 'ip_send_skb:foo'
+err module_with_btf_file 3 "^ksnoop: module 'nf_tables': a --btf file holds no module BTF$" \
+	"drop --btf to search the running kernel's modules$" \
+	--btf /sys/kernel/btf/vmlinux info 'nf_tables:nft_do_chain'
+err star_module_no_function 3 "^ksnoop: no function 'nosuch_zz' in the BTF of the kernel or any module$" \
+	"ksnoop info GLOB" info '*:nosuch_zz'
+err star_module_bad 2 "${syn}'\*\*:f': unexpected '\*' in module name$" "SPEC grammar" info '**:f'
 err m_repeated_item 2 "${syn}'ip_send_skb\(skb->len, skb->len\)': item 'skb->len' is given twice$" \
 	"SPEC grammar" info 'ip_send_skb(skb->len, skb->len)'
+err m_repeated_across_specs 2 \
+	"${syn}'ip_send_skb\(net, skb->len\)': item 'skb->len' is given twice: an earlier SPEC for 'ip_send_skb' has it$" \
+	"SPEC grammar" info 'ip_send_skb(skb->len)' 'ip_send_skb(net, skb->len)'
+err m_too_many_across_specs 2 \
+	"${syn}'ip_send_skb\(skb->head\)': too many items for 'ip_send_skb' with the earlier SPEC's \(limit 8\)$" \
+	"SPEC grammar" info 'ip_send_skb(net, skb, return, skb->len, skb->sk, skb->dev, skb->cb[0], skb->data)' \
+	'ip_send_skb(skb->head)'
 err m_repeated_item_spaces 2 "${syn}'ip_send_skb\(skb, skb \)': item 'skb' is given twice$" \
 	"SPEC grammar" info 'ip_send_skb(skb, skb )'
 err m_string_size_zero 2 "^ksnoop: invalid value '0' for --string-size \(expected 1\.\.2048\)$" \
@@ -264,15 +323,35 @@ test_json_errors()
 	t_expect_rc 3
 	t_expect_match "'ip_send_skb'" "$(printf '%s\n' "$T_ERR" | jq -er .hint)"
 
+	t_expect_eq '"error" 3' "$(printf '%s\n' "$T_ERR" | jq -er '"\(.type|tojson) \(.exit)"')" \
+		"type and exit status"
+
 	# syntax errors and bad options too (getopt must not add its own text)
 	for args in "-j info ip_send_skb(skb->" "-j --bogus x" "-j -p"; do
 		# shellcheck disable=SC2086
 		t_cmd ksnoop $args
 		t_expect_rc 2
 		t_expect_eq 1 "$(printf '%s\n' "$T_ERR" | wc -l)" "stderr lines of ksnoop $args"
-		printf '%s\n' "$T_ERR" | jq -e '.error and .hint' >/dev/null ||
+		printf '%s\n' "$T_ERR" | jq -e '.type == "error" and .error and .hint and .exit == 2' \
+			>/dev/null ||
 			{ t_fail "ksnoop $args: stderr is not one JSON error object"; t_show_last; }
 	done
+
+	# a syntax error: the SPEC and the byte offset of the error in it
+	t_cmd ksnoop -j info 'ip_send_skb(skb->len > 1 && skb->len < 5)'
+	t_expect_rc 2
+	t_expect_eq '{"type":"error","spec":"ip_send_skb(skb->len > 1 && skb->len < 5)","position":25,"exit":2}' \
+		"$(printf '%s\n' "$T_ERR" | jq -c '{type, spec, position, exit}')" "syntax error object"
+	t_expect_match "'&&' is not supported" "$(printf '%s\n' "$T_ERR" | jq -r .error)"
+	# ... also in a later SPEC
+	t_cmd ksnoop -j info ip_send_skb 'ip_send_skb(skb->)'
+	t_expect_eq 'ip_send_skb(skb->) 17' "$(printf '%s\n' "$T_ERR" | jq -c -j '.spec, " ", .position')" \
+		"spec and position"
+	# a usage error without SPEC: no position
+	t_cmd ksnoop -j info
+	t_expect_rc 2
+	t_expect_eq 'null 2' "$(printf '%s\n' "$T_ERR" | jq -c -j '.position, " ", .exit')" \
+		"position and exit of a usage error"
 }
 t_run json_errors test_json_errors
 

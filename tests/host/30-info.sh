@@ -31,6 +31,20 @@ int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);" "$T_OUT" "st
 }
 t_run prototypes test_prototypes
 
+# MODULE:NAME with the pseudo-modules: '*' (the kernel and every module) and vmlinux
+test_star_module()
+{
+	local want
+	need_file "$VMLINUX"
+	want="int ip_send_skb(struct net *net, struct sk_buff *skb);"
+	for spec in '*:ip_send_skb' 'vmlinux:ip_send_skb' '*:ip_send_sk?'; do
+		t_cmd ksnoop info "$spec"
+		t_expect_rc 0
+		t_expect_eq "$want" "$T_OUT" "info '$spec'"
+	done
+}
+t_run star_module test_star_module
+
 test_glob_listing()
 {
 	local want printed skipped names matched nskipped note
@@ -129,3 +143,99 @@ test_options_after_command()
 	t_expect_no_match '^[^(]*[ *]tcp_v4_[a-r][a-z_]*\('
 }
 t_run options_after_command test_options_after_command
+
+# plan_items FUNC ARGS...: the "item N 'LABEL'" lines of FUNC in 'ksnoop -vv info ARGS',
+# as "N LABEL" lines in ITEMS.
+plan_items()
+{
+	local func=$1
+	shift
+	t_cmd ksnoop -vv info "$@"
+	t_expect_rc 0
+	ITEMS=$(printf '%s\n' "$T_OUT" |
+		awk -v f="$func" '$0 ~ "^" f ": local BTF" { on = 1; next }
+			/^[a-z].*\);$/ { on = 0 } on && /^  item / { print }' |
+		sed -n -E "s/^  item ([0-9]+) '([^']*)'.*/\1 \2/p")
+}
+
+# SPECs naming the same function merge their items, in order (man: Merged SPECs)
+test_merge_specs()
+{
+	need_file "$VMLINUX"
+	plan_items ip_send_skb 'ip_send_skb(skb->len)' 'ip_send_skb(net)'
+	t_expect_eq "0 skb->len
+1 net" "$ITEMS" "two SPECs for ip_send_skb"
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '^int ip_send_skb(')" "prototypes printed"
+
+	# a SPEC without items adds none to one with items
+	plan_items ip_send_skb ip_send_skb 'ip_send_skb(skb->len)'
+	t_expect_eq "0 skb->len" "$ITEMS" "ip_send_skb + ip_send_skb(skb->len)"
+
+	# a glob adds its items to a function an earlier SPEC named, where they fit, and
+	# does not repeat an item the function has
+	plan_items ip_send_skb 'ip_send_skb(skb->len)' 'ip_send_*(net, skb->len)'
+	t_expect_eq "0 skb->len
+1 net" "$ITEMS" "ip_send_skb(skb->len) + ip_send_*(net, skb->len)"
+	plan_items ip_send_skb 'ip_send_*(net)' 'ip_send_skb(skb->len)'
+	t_expect_eq "0 net
+1 skb->len" "$ITEMS" "ip_send_*(net) + ip_send_skb(skb->len)"
+	# two globs: tcp_sendmsg keeps its own items plus theirs
+	plan_items tcp_sendmsg 'tcp_sendmsg(size)' 'tcp_v4_*(sk)' 'tcp_send*(sk)'
+	t_expect_eq "0 size
+1 sk" "$ITEMS" "tcp_sendmsg's items"
+}
+t_run merge_specs test_merge_specs
+
+# -v prints each layout once per run; later functions refer to it
+test_layout_once()
+{
+	need_file "$VMLINUX"
+	t_cmd ksnoop -v info ip_send_skb ip_finish_output2
+	t_expect_rc 0
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '^struct sk_buff {')" "sk_buff layouts"
+	# ip_finish_output2(net, sk, skb): net and skb were shown for ip_send_skb
+	t_expect_eq "int ip_finish_output2(struct net *net, struct sock *sk, struct sk_buff *skb);
+struct net; /* layout above */
+struct sock {
+struct sk_buff; /* layout above */" \
+		"$(printf '%s\n' "$T_OUT" | sed -n '/^int ip_finish_output2(/,$p' | grep -E '^[a-z]' |
+			sed -E 's/ \{ .*/ {/')" "ip_finish_output2's lines"
+
+	# over a big glob, every layout once
+	t_cmd ksnoop -v info 'tcp_*'
+	t_expect_rc 0
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '^struct sock {')" "struct sock layouts"
+	t_expect_eq "" "$(printf '%s\n' "$T_OUT" | grep -E '^(struct|union) [a-z_0-9]+ \{' | sort |
+		uniq -d)" "layouts printed twice"
+}
+t_run layout_once test_layout_once
+
+test_info_json()
+{
+	local len
+	need_btf_json
+	t_cmd ksnoop -j info ip_send_skb
+	t_expect_rc 0
+	t_expect_eq '{"type":"function","name":"ip_send_skb","prototype":"int ip_send_skb(struct net *net, struct sk_buff *skb)","return":{"type":"int"},"args":[{"name":"net","type":"struct net *"},{"name":"skb","type":"struct sk_buff *"}]}' \
+		"$(jq -c . <<<"$T_OUT")" "info -j ip_send_skb"
+	t_expect_eq "" "$T_ERR" "stderr"
+
+	# -v: layouts before the functions naming them, once each; offsets as bpftool reads them
+	t_cmd ksnoop -j -v info 'tcp_v4_*'
+	t_expect_rc 0
+	printf '%s\n' "$T_OUT" | jq -e . >/dev/null || t_fail "-j -v info output is not JSON Lines"
+	t_expect_eq "" "$(jq -r 'select(.type == "layout") | .name' <<<"$T_OUT" | sort | uniq -d)" \
+		"layouts printed twice"
+	t_expect_eq "" "$(jq -rn 'reduce inputs as $o ({seen: {}, missing: []};
+		if $o.type == "layout" then .seen[$o.name] = true
+		else . as $s | .missing += [($o.args[], $o.return) | .layout // empty |
+			select($s.seen[.] | not)]
+		end) | .missing[]' <<<"$T_OUT")" "layouts named before they were printed"
+	len=$(jq -r '.types[] | select(.kind == "STRUCT" and .name == "sk_buff") | .members[] |
+		select(.name == "len") | .bits_offset / 8' "$BTF_JSON")
+	t_expect_eq "unsigned int $len" "$(jq -r 'select(.type == "layout" and .name == "struct sk_buff") |
+		.members[] | select(.name == "len") | "\(.type) \(.offset)"' <<<"$T_OUT")" "sk_buff.len"
+	t_expect_eq "struct sock *" "$(jq -r 'select(.type == "function" and .name == "tcp_v4_connect") |
+		.args[0] | select(.layout == "struct sock") | .type' <<<"$T_OUT")" "tcp_v4_connect's sk"
+}
+t_run info_json test_info_json

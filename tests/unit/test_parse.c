@@ -77,6 +77,8 @@ TEST(parse_glob_and_module)
 		{"my-mod_2:foo*", "my-mod_2", "foo*", true},
 		{"kvm:kvm_vcpu_ioctl.cold", "kvm", "kvm_vcpu_ioctl.cold", false},
 		{"*", NULL, "*", true},
+		{"*:nft_do_chain", "*", "nft_do_chain", false},
+		{"*:tcp_*", "*", "tcp_*", true},
 	};
 	struct spec s;
 	size_t i;
@@ -321,11 +323,16 @@ TEST(parse_errors)
 		{"f()x", "trailing characters after ')'", 3},
 		{"f(a) (b)", "trailing characters after ')'", 5},
 		{"f x", "unexpected 'x' after function name", 2},
+		{"f(a > 1 && a < 5)",
+		 "'&&' is not supported: items are ANDed; separate them with ','", 8},
+		{"f(a||b)", "'||' is not supported: a call is shown when every predicate holds", 3},
 		{"f-x", "unexpected '-' after function name", 1},
 		{"(a)", "expected function name", 0},
 		{"mod:", "expected function name after 'mod:'", 4},
 		{":f", "expected module name before ':'", 0},
 		{"my.mod:f", "unexpected '.' in module name", 2},
+		{"**:f", "unexpected '*' in module name", 0},
+		{"nf_*:f", "unexpected '*' in module name", 3},
 		{"a:b:c", "unexpected ':' after function name", 3},
 		{"f[0-9", "expected ']' to close '[' in function name", 5},
 		{"f[]", "empty '[]' in function name", 1},
@@ -499,4 +506,50 @@ TEST(parse_free_and_op_str)
 	ASSERT_STREQ(pred_op_str(PRED_GE), ">=", "GE");
 	ASSERT_STREQ(pred_op_str(PRED_NONE), "", "NONE");
 	ASSERT_EQ(spec_parse(NULL, &s, NULL), -EINVAL, "NULL string");
+}
+
+/* SPECs naming the same function merge: items of the first, then the second's. */
+TEST(parse_spec_merge)
+{
+	struct spec a, b, glob, none, m;
+	struct parse_error err;
+
+	if (!ASSERT_OK(spec_parse("f(x->len, y > 5)", &a, NULL), "parse a") ||
+	    !ASSERT_OK(spec_parse("f(z, x->len)", &b, NULL), "parse b") ||
+	    !ASSERT_OK(spec_parse("f*(z)", &glob, NULL), "parse glob") ||
+	    !ASSERT_OK(spec_parse("f", &none, NULL), "parse none"))
+		return;
+
+	/* the same item again: an error at its place in the second SPEC */
+	ASSERT_EQ(spec_merge(&a, &b, NULL, "f", false, &m, &err), -EINVAL, "repeat");
+	ASSERT_EQ(err.pos, 5, "repeat position");
+	ASSERT_STREQ(err.msg, "item 'x->len' is given twice: an earlier SPEC for 'f' has it",
+		     "repeat message");
+
+	/* ... left out when merging a glob's items */
+	if (ASSERT_OK(spec_merge(&a, &b, "mod", "f", true, &m, &err), "dedup")) {
+		ASSERT_STREQ(m.text, "mod:f(x->len,y>5,z)", "merged text");
+		ASSERT_STREQ(m.module, "mod", "module");
+		ASSERT_EQ(m.nitems, 3, "merged items");
+		ASSERT_EQ(m.items[1].op, PRED_GT, "predicate kept");
+		spec_free(&m);
+	}
+	if (ASSERT_OK(spec_merge(&a, &glob, NULL, "f", true, &m, &err), "glob")) {
+		ASSERT_TRUE(!m.is_glob, "merged into a function, not a glob");
+		ASSERT_STREQ(m.text, "f(x->len,y>5,z)", "glob merged");
+		spec_free(&m);
+	}
+	/* a SPEC without items adds none, and takes the other's */
+	if (ASSERT_OK(spec_merge(&a, &none, NULL, "f", false, &m, &err), "none added")) {
+		ASSERT_STREQ(m.text, "f(x->len,y>5)", "nothing added");
+		spec_free(&m);
+	}
+	if (ASSERT_OK(spec_merge(&none, &b, NULL, "f", false, &m, &err), "into none")) {
+		ASSERT_STREQ(m.text, "f(z,x->len)", "items of the second");
+		spec_free(&m);
+	}
+	spec_free(&a);
+	spec_free(&b);
+	spec_free(&glob);
+	spec_free(&none);
 }

@@ -756,7 +756,8 @@ TEST(resolve_errors_index_and_deref)
 			{"ip_send_skb(*skb->len)", -EINVAL,
 			 "'skb->len' is 'unsigned int', not a pointer: cannot use '*'", ""},
 			{"ip_send_skb(**skb)", -EINVAL,
-			 "'skb' is 'struct sk_buff', not a pointer: cannot use '*'", ""},
+			 "'*skb' is 'struct sk_buff', not a pointer: cannot use '*' again",
+			 "'*skb' is the struct sk_buff; one '*' reads"},
 		},
 		4);
 	/* The out-of-range case above must be the first index past the end. */
@@ -776,22 +777,75 @@ TEST(resolve_errors_predicates)
 			 "predicate on '*skb' of type 'struct sk_buff': predicates need an integer, enum or pointer",
 			 ""},
 			{"ip_send_skb(skb->len > 0x100000000)", -ERANGE,
-			 "value 4294967296 is out of range for 'skb->len' (unsigned int)", ""},
+			 "value 4294967296 is out of range for 'skb->len' (unsigned int)",
+			 "'skb->len' holds 0..4294967295"},
 			{"ip_send_skb(skb->len == -1)", -ERANGE,
-			 "value -1 is out of range for 'skb->len' (unsigned int)", ""},
+			 "value -1 is out of range for 'skb->len' (unsigned int)",
+			 "'skb->len' holds 0..4294967295"},
 			{"ip_send_skb(return == 2147483648)", -ERANGE,
-			 "value 2147483648 is out of range for 'return' (int)", ""},
+			 "value 2147483648 is out of range for 'return' (int)",
+			 "'return' holds -2147483648..2147483647"},
 			{"ip_send_skb(return > -2147483649)", -ERANGE,
-			 "value -2147483649 is out of range for 'return' (int)", ""},
+			 "value -2147483649 is out of range for 'return' (int)",
+			 "'return' holds -2147483648..2147483647"},
 			{"ip_send_skb(skb->pkt_type == 8)", -ERANGE,
-			 "value 8 is out of range for 'skb->pkt_type' (__u8)", ""},
+			 "value 8 is out of range for 'skb->pkt_type' (__u8)",
+			 "'skb->pkt_type' holds 0..7"},
 			{"ip_send_skb(skb->len == NULL)", -EINVAL,
 			 "'skb->len' is 'unsigned int', not a pointer: cannot compare with NULL",
 			 ""},
 			{"tcp_chrono_stop(type == NO_SUCH_CONSTANT)", -ESRCH,
-			 "no enum constant 'NO_SUCH_CONSTANT' in enum tcp_chrono", ""},
+			 "no enum constant 'NO_SUCH_CONSTANT' in enum tcp_chrono",
+			 "its constants: TCP_CHRONO_UNSPEC, TCP_CHRONO_BUSY"},
 			{"ip_send_skb(skb->len == NO_SUCH_CONSTANT)", -ESRCH,
-			 "no enum constant 'NO_SUCH_CONSTANT'", ""},
+			 "'NO_SUCH_CONSTANT' is not a value for 'skb->len' (unsigned int): not a number and no enum constant",
+			 "compare with an integer"},
+			{"vfs_read(count < 0)", -ERANGE,
+			 "'count < 0' is never true: 'count' (size_t) is unsigned",
+			 "never negative"},
+			{"vfs_read(count >= 0)", -ERANGE,
+			 "'count >= 0' is always true: 'count' (size_t) is unsigned",
+			 "drop the predicate"},
+			{"ip_send_skb(return < 0)", 0, "", ""},
 		},
-		10);
+		13);
+}
+
+/*
+ * type_decl() reuses one btf_dump per kernel BTF; such a dumper names a second,
+ * different type of a name it has printed "NAME___2". Every typedef named like
+ * another (vmlinux has two "u8") must print under its own name, in any order.
+ */
+TEST(type_decl_same_names)
+{
+	const struct kbtf *k = host();
+	__u32 id, n, dups = 0;
+	struct strbuf sb;
+
+	if (!k)
+		return;
+	sb_init(&sb);
+	n = btf__type_cnt(k->vmlinux);
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(k->vmlinux, id);
+		const char *name = btf__name_by_offset(k->vmlinux, t->name_off);
+		__s32 first;
+
+		if (!btf_is_typedef(t))
+			continue;
+		first = btf__find_by_name_kind(k->vmlinux, name, BTF_KIND_TYPEDEF);
+		if (first <= 0 || (__u32)first == id)
+			continue;
+		/* a later typedef of a name an earlier one has: print both */
+		dups++;
+		sb_reset(&sb);
+		type_decl(k->vmlinux, first, NULL, &sb);
+		ASSERT_STREQ(sb_str(&sb), name, "the first typedef");
+		sb_reset(&sb);
+		type_decl(k->vmlinux, id, NULL, &sb);
+		ASSERT_STREQ(sb_str(&sb), name, "the second typedef");
+	}
+	if (!dups)
+		test_skip("no two typedefs share a name in this kernel's BTF");
+	sb_free(&sb);
 }

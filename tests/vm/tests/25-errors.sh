@@ -38,3 +38,28 @@ test_no_btf()
 	[ -e /sys/kernel/btf/vmlinux ] || t_fail "/sys/kernel/btf not restored"
 }
 t_run no-btf test_no_btf
+
+# MODULE:NAME against a loaded module (dummy.ko, packed by vm.sh): '*:' finds a module's
+# function, and a name in the wrong place (vmlinux or another module) is pointed to.
+test_module_names()
+{
+	[ -f /ksnoop/modules/dummy.ko ] || t_skip "no dummy.ko packed for $(kver)"
+	grep -q '^dummy ' /proc/modules ||
+		insmod /ksnoop/modules/dummy.ko numdummies=1 2>/dev/null ||
+		t_skip "insmod dummy.ko failed on $(kver)"
+	[ -e /sys/kernel/btf/dummy ] || t_skip "dummy.ko has no BTF on $(kver)"
+	t_cmd ksnoop info '*:dummy_get_stats64'
+	t_expect_rc 0
+	t_expect_match '[ *]dummy_get_stats64\(.*\); /\* module dummy \*/$'
+	t_cmd ksnoop info 'dummy:ip_send_skb'
+	t_expect_rc 3
+	t_expect_match "^ksnoop: no function 'ip_send_skb' in the kernel's BTF of module dummy$" "$T_ERR"
+	t_expect_match "^  hint: 'ip_send_skb' is in vmlinux: drop 'dummy:', or write '\*:ip_send_skb'$" "$T_ERR"
+	t_cmd ksnoop info 'vmlinux:dummy_get_stats64'
+	t_expect_rc 3
+	t_expect_match "^  hint: 'dummy_get_stats64' is in dummy: drop 'vmlinux:', or write '\*:dummy_get_stats64'$" "$T_ERR"
+	t_cmd ksnoop info 'nosuchmod:dummy_get_stats64'
+	t_expect_rc 3
+	t_expect_match "^ksnoop: module 'nosuchmod' is not loaded or has no BTF \(no /sys/kernel/btf/nosuchmod\)$" "$T_ERR"
+}
+t_run module-names test_module_names

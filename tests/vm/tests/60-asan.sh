@@ -82,7 +82,7 @@ test_asan_errors()
 	expect_clean
 	t_cmd ksnoop-asan -j 'ip_send_skb(skb->nosuch)'
 	t_expect_rc 3
-	t_expect_match '^\{"error":' "$T_ERR"
+	t_expect_match '^\{"type":"error","error":' "$T_ERR"
 	expect_clean
 }
 t_run errors test_asan_errors

@@ -9,14 +9,19 @@
  * with format.c rendering values from BTF.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "complete.h"
 #include "kfeatures.h"
+#include "output.h"
 #include "trace.h"
 #include "util.h"
 
@@ -47,6 +52,11 @@ static const char usage_text[] =
 	"      --kernel-format    let the kernel format values (bpf_snprintf_btf); slower\n"
 	"      --format-check     format in the kernel and in ksnoop, report differences\n"
 	"  -j, --json             JSON Lines output, one object per call\n"
+	"  -o, --output FILE      write the output to FILE, one whole record per write\n"
+	"                         (default: standard output)\n"
+	"  -q, --quiet            no attach and summary lines on stderr (errors still shown)\n"
+	"      --color WHEN       colour text output: auto (on a terminal, unless NO_COLOR\n"
+	"                         is set; the default), always or never\n"
 	"  -x, --exclude GLOB     leave out functions matching GLOB (repeatable)\n"
 	"      --string-size N    bytes read for char * strings (default 256, max 2048)\n"
 	"      --btf FILE         resolve against the BTF in FILE (info only)\n"
@@ -69,6 +79,8 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
+static const char *const commands[] = {"trace", "info", "features", NULL};
+
 enum {
 	OPT_TID = 256,
 	OPT_DURATION,
@@ -78,6 +90,7 @@ enum {
 	OPT_BTF,
 	OPT_STRSIZE,
 	OPT_BACKEND,
+	OPT_COLOR,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -89,6 +102,9 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"kernel-format", no_argument, NULL, OPT_KFORMAT},
 					  {"format-check", no_argument, NULL, OPT_FCHECK},
 					  {"json", no_argument, NULL, 'j'},
+					  {"output", required_argument, NULL, 'o'},
+					  {"quiet", no_argument, NULL, 'q'},
+					  {"color", required_argument, NULL, OPT_COLOR},
 					  {"exclude", required_argument, NULL, 'x'},
 					  {"string-size", required_argument, NULL, OPT_STRSIZE},
 					  {"btf", required_argument, NULL, OPT_BTF},
@@ -129,6 +145,38 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/*
+ * -o FILE becomes standard output: every writer (records, info, the JSON
+ * summary) goes there. Opened once the command line and BTF are known to be
+ * good, so that a mistake does not empty an existing file.
+ */
+static int open_output(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		pr_error_hint("check the path and the permissions of its directory",
+			      "cannot open output file '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_USAGE;
+	}
+	close(fd);
+	return 0;
+}
+
+/* What is still buffered for standard output, and any write that failed before. */
+static int finish_output(const char *path, int code)
+{
+	int err = fflush(stdout) ? -errno : 0;
+
+	if (!err && ferror(stdout))
+		err = -EIO;
+	if (!err || output_write_error(path, err) == -EPIPE)
+		return code;
+	return code ? code : EXIT_FAIL;
+}
+
 static int cmd_features(void)
 {
 	int f, err;
@@ -154,8 +202,17 @@ int main(int argc, char **argv)
 	struct spec *specs = NULL;
 	int c, i, nspecs = 0, err = 0, first;
 	struct kbtf k = {};
+	int color = -1; /* --color: -1 auto, 0 never, 1 always */
 
+	/* The shell completion's helper: hidden, its own small interface. */
+	if (argc >= 2 && !strcmp(argv[1], "__complete"))
+		return cmd_complete(argc - 2, argv + 2, long_opts, commands);
 	libbpf_set_print(libbpf_print);
+	/*
+	 * A reader that goes away (ksnoop ... | head) is seen as EPIPE where the
+	 * output is written, and ends ksnoop quietly with the kernel cleaned up.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/* getopt's own messages would add a second, unprefixed line (not JSON with -j) */
 	opterr = 0;
 	/*
@@ -163,7 +220,7 @@ int main(int argc, char **argv)
 	 * 'tcp_*' -x 'tcp_v6_*'"): GNU getopt moves them first. A SPEC never
 	 * starts with '-'.
 	 */
-	while ((c = getopt_long(argc, argv, ":p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:n:P:jo:qx:svdVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case OPT_TID:
@@ -208,6 +265,28 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			json_errors = true;
+			break;
+		case 'o':
+			if (!*optarg) {
+				pr_error_hint("-o takes a file name, e.g. -o calls.txt",
+					      "invalid value '' for --output");
+				return EXIT_USAGE;
+			}
+			o.output = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto")) {
+				color = -1;
+			} else if (!strcmp(optarg, "always") || !strcmp(optarg, "never")) {
+				color = optarg[0] == 'a';
+			} else {
+				pr_error_hint("choose auto, always or never",
+					      "invalid value '%s' for --color", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'x': {
 			char **p;
@@ -299,11 +378,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	first = optind;
-	if (first < argc && (!strcmp(argv[first], "trace") || !strcmp(argv[first], "info") ||
-			     !strcmp(argv[first], "features")))
-		cmd = argv[first++];
-	if (!strcmp(cmd, "features"))
-		return cmd_features();
+	for (i = 0; first < argc && commands[i]; i++)
+		if (!strcmp(argv[first], commands[i])) {
+			cmd = argv[first++];
+			break;
+		}
+	if (!strcmp(cmd, "features")) {
+		if (o.output && open_output(o.output))
+			return EXIT_USAGE;
+		return finish_output(o.output, cmd_features());
+	}
 	/* A usage error, found before any BTF is read. */
 	if (btf_path && strcmp(cmd, "info")) {
 		pr_error_hint(
@@ -365,12 +449,22 @@ int main(int argc, char **argv)
 		err = EXIT_NOSUP;
 		goto out;
 	}
+	if (o.output && open_output(o.output)) {
+		err = EXIT_USAGE;
+		goto out;
+	}
+	/* NO_COLOR (no-color.org): set and not empty turns colour off, --color=always on. */
+	if (color < 0)
+		color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	o.color = color && !o.json;
 	o.info = !strcmp(cmd, "info");
-	if (o.info)
-		err = cmd_info(&k, specs, nspecs, &o);
-	else
-		err = cmd_trace(&k, specs, nspecs, &o);
-	err = exit_code(err);
+	if (o.info) {
+		err = exit_code(cmd_info(&k, specs, nspecs, &o));
+		err = finish_output(o.output, err);
+	} else {
+		/* cmd_trace() reports its own write errors, as they end the run */
+		err = exit_code(cmd_trace(&k, specs, nspecs, &o));
+	}
 out:
 	for (i = 0; i < nspecs; i++)
 		spec_free(&specs[i]);

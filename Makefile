@@ -179,6 +179,8 @@ check:
 install: $(OUT)/ksnoop
 	install -D -m 0755 $(OUT)/ksnoop $(DESTDIR)$(PREFIX)/sbin/ksnoop
 	install -D -m 0644 man/ksnoop.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksnoop.8
+	install -D -m 0644 completion/ksnoop.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ksnoop
 
 format:
 	clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/workload/*.c

@@ -75,22 +75,95 @@ static const char *current_item(const char *args)
 	return item;
 }
 
-int cmd_complete(int argc, char **argv, const struct option *opts, const char *const *commands)
+/*
+ * The long name of the option @arg ("--pid", "-p", "-vp") if it takes a value
+ * that is the next word; NULL if not an option or its value is in @arg.
+ */
+static const char *value_option(const char *arg, const struct option *opts, const char *shortopts)
 {
+	const char *p;
+	int i;
+
+	if (arg[0] != '-' || !arg[1])
+		return NULL;
+	if (arg[1] == '-') {
+		for (i = 0; opts[i].name; i++)
+			if (!strcmp(arg + 2, opts[i].name))
+				return opts[i].has_arg == required_argument ? opts[i].name : NULL;
+		return NULL;
+	}
+	/* A cluster of short options: one taking a value takes the rest of the word. */
+	for (p = arg + 1; *p; p++) {
+		const char *o = strchr(shortopts, *p);
+
+		if (!o || *p == ':' || o[1] != ':')
+			continue;
+		if (p[1])
+			return NULL;
+		for (i = 0; opts[i].name; i++)
+			if (opts[i].val == *p)
+				return opts[i].name;
+	}
+	return NULL;
+}
+
+static void put_matching(const char *const *words, const char *prefix, struct out *o)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (!strncmp(words[i], prefix, strlen(prefix)))
+			put(words[i], o);
+}
+
+int cmd_complete(int argc, char **argv, const struct option *opts, const char *shortopts,
+		 const char *const *commands)
+{
+	static const char *const colors[] = {"auto", "always", "never", NULL};
+	static const char *const backends[] = {"auto", "fentry", "fentry-multi", NULL};
+	const char *word = argc > 0 ? argv[argc - 1] : "", *paren, *item, *p, *nl;
+	const char *value_of = NULL, *eq;
+	bool after_word = false, funcs = true;
 	struct out o = {.lead = ""};
-	const char *word, *paren, *item, *p, *nl;
-	bool with_commands = false;
 	struct kbtf k = {};
 	int err = 0, i;
 
-	if (argc > 0 && !strcmp(argv[0], "--commands")) {
-		with_commands = true;
-		argc--;
-		argv++;
-	}
-	word = argc > 0 ? argv[0] : "";
 	sb_init(&o.sb);
-	if (word[0] == '-') {
+	for (i = 0; i < argc - 1; i++) {
+		if (value_of)
+			value_of = NULL;
+		else if (argv[i][0] == '-' && argv[i][1])
+			value_of = value_option(argv[i], opts, shortopts);
+		else
+			after_word = true;
+	}
+	/* "--color=al": the value, after the lead "--color=" */
+	if (!value_of && !strncmp(word, "--", 2) && (eq = strchr(word, '='))) {
+		for (i = 0; opts[i].name; i++)
+			if ((size_t)(eq - word - 2) == strlen(opts[i].name) &&
+			    !strncmp(word + 2, opts[i].name, eq - word - 2))
+				value_of = opts[i].name;
+		if (!value_of)
+			goto print;
+		o.lead = word;
+		o.lead_len = eq + 1 - word;
+		word = eq + 1;
+	}
+	if (value_of) {
+		if (!strcmp(value_of, "output") || !strcmp(value_of, "btf")) {
+			/* the shell completes file names, after its own lead */
+			puts("@file");
+			goto out;
+		}
+		else if (!strcmp(value_of, "color"))
+			put_matching(colors, word, &o);
+		else if (!strcmp(value_of, "backend"))
+			put_matching(backends, word, &o);
+		/* -x takes function names (globs); other values are numbers */
+		funcs = !strcmp(value_of, "exclude");
+		if (!funcs)
+			goto print;
+	} else if (word[0] == '-') {
 		char name[64];
 
 		for (i = 0; opts[i].name; i++) {
@@ -99,10 +172,9 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *c
 				put(name, &o);
 		}
 		goto print;
+	} else if (!after_word) {
+		put_matching(commands, word, &o);
 	}
-	for (i = 0; with_commands && commands[i]; i++)
-		if (!strncmp(commands[i], word, strlen(word)))
-			put(commands[i], &o);
 	/* Function names never hold glob characters: a glob is not completed. */
 	if (strpbrk(word, "*?[\\"))
 		goto print;
@@ -116,7 +188,6 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *c
 		item = current_item(paren + 1);
 		if (!kf || !item)
 			goto print;
-		/* Candidates are whole words: WORD up to the name being completed, then it. */
 		err = resolve_complete(&k, kf, item, put, &o);
 		o.lead = word;
 		o.lead_len = err < 0 ? 0 : item + err - word;

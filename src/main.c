@@ -80,6 +80,7 @@ static const char usage_text[] =
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
 static const char *const commands[] = {"trace", "info", "features", NULL};
+static const char short_opts[] = ":p:n:P:jo:qx:svdVh";
 
 enum {
 	OPT_TID = 256,
@@ -206,7 +207,7 @@ int main(int argc, char **argv)
 
 	/* The shell completion's helper: hidden, its own small interface. */
 	if (argc >= 2 && !strcmp(argv[1], "__complete"))
-		return cmd_complete(argc - 2, argv + 2, long_opts, commands);
+		return cmd_complete(argc - 2, argv + 2, long_opts, short_opts, commands);
 	libbpf_set_print(libbpf_print);
 	/*
 	 * A reader that goes away (ksnoop ... | head) is seen as EPIPE where the
@@ -220,7 +221,7 @@ int main(int argc, char **argv)
 	 * 'tcp_*' -x 'tcp_v6_*'"): GNU getopt moves them first. A SPEC never
 	 * starts with '-'.
 	 */
-	while ((c = getopt_long(argc, argv, ":p:n:P:jo:qx:svdVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case OPT_TID:

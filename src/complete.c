@@ -123,7 +123,8 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 	static const char *const backends[] = {"auto", "fentry", "fentry-multi", NULL};
 	const char *word = argc > 0 ? argv[argc - 1] : "", *paren, *item, *p, *nl;
 	const char *value_of = NULL, *eq;
-	bool after_word = false, funcs = true;
+	int after_word = 0;
+	bool funcs = true;
 	struct out o = {.lead = ""};
 	struct kbtf k = {};
 	int err = 0, i;
@@ -134,8 +135,8 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 			value_of = NULL;
 		else if (argv[i][0] == '-' && argv[i][1])
 			value_of = value_option(argv[i], opts, shortopts);
-		else
-			after_word = true;
+		else if (!after_word++ && !strcmp(argv[i], "features"))
+			goto print; /* takes nothing */
 	}
 	/* "--color=al": the value, after the lead "--color=" */
 	if (!value_of && !strncmp(word, "--", 2) && (eq = strchr(word, '='))) {
@@ -154,8 +155,7 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 			/* the shell completes file names, after its own lead */
 			puts("@file");
 			goto out;
-		}
-		else if (!strcmp(value_of, "color"))
+		} else if (!strcmp(value_of, "color"))
 			put_matching(colors, word, &o);
 		else if (!strcmp(value_of, "backend"))
 			put_matching(backends, word, &o);

@@ -9,7 +9,6 @@
  * with format.c rendering values from BTF.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -146,26 +145,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/*
- * -o FILE becomes standard output: every writer (records, info, the JSON
- * summary) goes there. Opened once the command line and BTF are known to be
- * good, so that a mistake does not empty an existing file.
- */
-static int open_output(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		pr_error_hint("check the path and the permissions of its directory",
-			      "cannot open output file '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return EXIT_USAGE;
-	}
-	close(fd);
-	return 0;
-}
-
 /* What is still buffered for standard output, and any write that failed before. */
 static int finish_output(const char *path, int code)
 {
@@ -197,13 +176,12 @@ static int cmd_features(void)
 
 int main(int argc, char **argv)
 {
-	struct trace_opts o = {};
+	struct trace_opts o = {.color = -1};
 	const char *btf_path = NULL, *cmd = "trace";
 	unsigned long long v;
 	struct spec *specs = NULL;
 	int c, i, nspecs = 0, err = 0, first;
 	struct kbtf k = {};
-	int color = -1; /* --color: -1 auto, 0 never, 1 always */
 
 	/* The shell completion's helper: hidden, its own small interface. */
 	if (argc >= 2 && !strcmp(argv[1], "__complete"))
@@ -280,9 +258,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_COLOR:
 			if (!strcmp(optarg, "auto")) {
-				color = -1;
+				o.color = -1;
 			} else if (!strcmp(optarg, "always") || !strcmp(optarg, "never")) {
-				color = optarg[0] == 'a';
+				o.color = optarg[0] == 'a';
 			} else {
 				pr_error_hint("choose auto, always or never",
 					      "invalid value '%s' for --color", optarg);
@@ -385,8 +363,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	if (!strcmp(cmd, "features")) {
-		if (o.output && open_output(o.output))
-			return EXIT_USAGE;
+		if (o.output && output_open(o.output))
+			return EXIT_FAIL;
 		return finish_output(o.output, cmd_features());
 	}
 	/* A usage error, found before any BTF is read. */
@@ -450,14 +428,6 @@ int main(int argc, char **argv)
 		err = EXIT_NOSUP;
 		goto out;
 	}
-	if (o.output && open_output(o.output)) {
-		err = EXIT_USAGE;
-		goto out;
-	}
-	/* NO_COLOR (no-color.org): set and not empty turns colour off, --color=always on. */
-	if (color < 0)
-		color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	o.color = color && !o.json;
 	o.info = !strcmp(cmd, "info");
 	if (o.info) {
 		err = exit_code(cmd_info(&k, specs, nspecs, &o));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio_ext.h>
 #include <string.h>
 #include <time.h>
@@ -607,6 +609,31 @@ static int flush(struct output *o)
 	sb_reset(&o->sb);
 	o->err = err;
 	return err;
+}
+
+bool output_want_color(int mode)
+{
+	const char *no = getenv("NO_COLOR");
+
+	/* NO_COLOR (no-color.org): set and not empty turns auto off, not "always". */
+	if (mode >= 0)
+		return mode;
+	return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+int output_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		pr_error_hint("check the path and the permissions of its directory",
+			      "cannot open output file '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EBADF;
+	}
+	close(fd);
+	return 0;
 }
 
 bool output_gone(struct output *o)

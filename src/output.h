@@ -37,6 +37,21 @@ struct output {
 
 void output_init(struct output *o, FILE *f, bool json);
 void output_free(struct output *o);
+/*
+ * -o FILE: open @path and make it standard output, so that every writer
+ * (records, info, the JSON summary) goes there. Called once the SPECs are
+ * resolved, so that a mistake does not empty an existing file. Returns 0, or
+ * -EBADF after printing why it cannot be opened.
+ */
+int output_open(const char *path);
+
+/*
+ * Whether text output is coloured: --color @mode 1 always, 0 never, -1 auto
+ * (standard output, after output_open(), is a terminal and NO_COLOR is not
+ * set to a non-empty value).
+ */
+bool output_want_color(int mode);
+
 /* The column header (text only). Returns 0 or the write error (negative errno). */
 int output_header(struct output *o);
 

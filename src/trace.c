@@ -416,6 +416,8 @@ int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_
 	int i, j, err;
 
 	err = select_all(k, specs, nspecs, o, &s);
+	if (!err && o->output)
+		err = output_open(o->output);
 	sb_init(&sb);
 	for (i = 0; i < s.n && !err; i++) {
 		const struct tfunc *tf = &s.funcs[i];
@@ -729,9 +731,14 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, "; Ctrl-C to stop\n");
 	}
 
+	if (o->output) {
+		err = output_open(o->output);
+		if (err)
+			goto out;
+	}
 	output_init(&r->out, stdout, o->json);
 	r->out.name = o->output;
-	r->out.color = o->color;
+	r->out.color = !o->json && output_want_color(o->color);
 	if (output_header(&r->out))
 		r->done = true;
 	start = last_lost = now_s();

@@ -24,7 +24,7 @@ struct trace_opts {
 	__u32 string_size;
 	bool info;	    /* the info command: report glob skips */
 	bool quiet;	    /* -q: no attach and summary lines on stderr */
-	bool color;	    /* colour the text output */
+	int color;	    /* --color: -1 auto (the default), 0 never, 1 always */
 	const char *output; /* -o FILE (already standard output), NULL: standard output */
 };
 

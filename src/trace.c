@@ -271,7 +271,8 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 		s->tot_untraceable += s->skipped_untraceable;
 		s->tot_arg += s->skipped_arg;
 		s->tot_other += s->skipped_other;
-		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable && s->o->info)
+		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable && s->o->info &&
+		    !s->o->quiet)
 			pr_info(0,
 				"ksnoop: '%s': %d functions matched, skipped %d (%d untraceable, %d without the named arguments, %d other)\n",
 				spec->text, s->matched,

@@ -106,5 +106,11 @@ test_quiet_color_accepted()
 	t_expect_eq "int ip_send_skb(struct net *net, struct sk_buff *skb);" "$T_OUT" "stdout"
 	t_cmd env NO_COLOR=1 ksnoop --color=never info ip_send_skb
 	t_expect_rc 0
+	# info's glob summary on stderr is one of the lines -q hides
+	t_cmd ksnoop info 'tcp_*'
+	t_expect_match "^ksnoop: 'tcp_\*': [0-9]+ functions matched, skipped " "$T_ERR"
+	t_cmd ksnoop -q info 'tcp_*'
+	t_expect_rc 0
+	t_expect_eq "" "$T_ERR" "stderr with -q"
 }
 t_run quiet-color-accepted test_quiet_color_accepted

@@ -18,6 +18,7 @@ comp()
 	[ "${1: -1}" = " " ] && COMP_WORDS+=("") && COMP_CWORD=$((COMP_CWORD + 1))
 	COMPREPLY=()
 	_ksnoop ksnoop "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	# shellcheck disable=SC2034  # read by lib.sh (failure reports)
 	T_LAST_CMD="complete: $1" T_SHOWN=
 	T_OUT=$(printf '%s\n' "${COMPREPLY[@]}") T_RC=0 T_ERR=
 }

@@ -188,14 +188,17 @@ install: $(OUT)/ksnoop
 
 # A Debian package with the standard tools, from debian/. Built in a copy of the sources
 # under $(OUT)/deb/, where dpkg-buildpackage leaves the .deb (ksnoop_VERSION_amd64.deb)
-# and its residue: the tree stays clean, and make clean removes it all.
+# and its residue: the tree stays clean, and make clean removes it all. Built as a
+# package build would be, without this make's variables (OUT, SANITIZE, ...).
 DEB_DIR := $(OUT)/deb
 DEB_SRC := $(DEB_DIR)/ksnoop-$(VERSION)
 deb: | $(OUT)/.deps
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
 	$(Q)cp -r Makefile VERSION README.md bpf include src man completion scripts debian $(DEB_SRC)/
 	$(call msg,DEB,$(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb)
-	$(Q)cd $(DEB_SRC) && KSNOOP_GIT_REV=$(GIT_REV) dpkg-buildpackage -us -uc -b \
+	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u OUT -u SANITIZE -u STATIC -u V \
+		KSNOOP_GIT_REV=$(GIT_REV) \
+		dpkg-buildpackage -us -uc -b \
 		$(if $(filter 1,$(V)),,>../build.log 2>&1) || \
 		{ echo "make deb: dpkg-buildpackage failed; see $(DEB_DIR)/build.log" >&2; exit 1; }
 	$(Q)test -f $(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb

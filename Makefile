@@ -5,12 +5,13 @@
 #   make demo            boot the 7.2 kernel under qemu and trace a live workload
 #   make vm-shell KERNEL=6.12   interactive shell in a lab VM with ksnoop inside
 #   make bench           benchmarks (VM and host), printed as tables
-#   make bench-host      decode cost per event (callgrind instructions) and 'info' over
-#                        big globs (seconds), host only
+#   make bench-host      decode cost per event (callgrind instructions), 'info' over big
+#                        globs (seconds), completion latency; host only
 #   make fuzz            libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS (default 60) each
 #   make check SANITIZE=1  everything built with ASan+UBSan, in build-asan/
 #   make STATIC=1        static binary;  make V=1  show commands
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb             Debian package (dpkg-buildpackage), in $(OUT)/deb/
 
 # Sanitized objects must not mix with the normal ones: their own build directory.
 ifeq ($(SANITIZE),1)
@@ -62,7 +63,7 @@ WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(OUT)/workload/%,$(WORKLOAD_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check unit vm-check vm-shell demo bench bench-host install deps kernels workloads format fuzz fuzz-build
+.PHONY: all clean deb check unit vm-check vm-shell demo bench bench-host install deps kernels workloads format fuzz fuzz-build
 
 all: $(OUT)/ksnoop
 
@@ -145,6 +146,7 @@ $(OUT)/decode-bench: tests/bench/decode-bench.c $(OUT)/libksnoop.a | $(OUT)/ksno
 bench-host: $(OUT)/decode-bench $(OUT)/ksnoop
 	$(Q)tests/bench/info-bench.sh $(OUT)/ksnoop
 	$(Q)echo; tests/bench/decode-bench.sh $(OUT)/decode-bench
+	$(Q)echo; tests/bench/complete-bench.sh $(OUT)/ksnoop
 
 # Static workload programs run inside the VMs.
 $(OUT)/workload/%: tests/workload/%.c tests/workload/wl.h
@@ -181,6 +183,25 @@ check:
 install: $(OUT)/ksnoop
 	install -D -m 0755 $(OUT)/ksnoop $(DESTDIR)$(PREFIX)/sbin/ksnoop
 	install -D -m 0644 man/ksnoop.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksnoop.8
+	install -D -m 0644 completion/ksnoop.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ksnoop
+
+# A Debian package with the standard tools, from debian/. Built in a copy of the sources
+# under $(OUT)/deb/, where dpkg-buildpackage leaves the .deb (ksnoop_VERSION_amd64.deb)
+# and its residue: the tree stays clean, and make clean removes it all. Built as a
+# package build would be, without this make's variables (OUT, SANITIZE, ...).
+DEB_DIR := $(OUT)/deb
+DEB_SRC := $(DEB_DIR)/ksnoop-$(VERSION)
+deb: | $(OUT)/.deps
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	$(Q)cp -r Makefile VERSION README.md bpf include src man completion scripts debian $(DEB_SRC)/
+	$(call msg,DEB,$(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb)
+	$(Q)cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u OUT -u SANITIZE -u STATIC -u V \
+		KSNOOP_GIT_REV=$(GIT_REV) \
+		dpkg-buildpackage -us -uc -b \
+		$(if $(filter 1,$(V)),,>../build.log 2>&1) || \
+		{ echo "make deb: dpkg-buildpackage failed; see $(DEB_DIR)/build.log" >&2; exit 1; }
+	$(Q)test -f $(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb
 
 format:
 	clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/workload/*.c

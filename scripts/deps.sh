@@ -9,6 +9,7 @@ declare -A TOOLS=(
 	[qemu-system-x86_64]=qemu-system-x86 [busybox]=busybox-static [cpio]=cpio
 	[jq]=jq [gzip]=gzip [xz]=xz-utils [valgrind]=valgrind [setpriv]=util-linux
 	[bpftrace]=bpftrace [ksnoop]=libbpf-tools [groff]=groff-base
+	[dh]=debhelper [dpkg-buildpackage]=dpkg-dev
 )
 # header or library file -> Debian package
 declare -A FILES=(

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 
 #include "json.h"
+#include "output.h"
 #include "trace.h"
 
 /*
@@ -341,6 +342,9 @@ int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_
 	int i, nfuncs, err;
 
 	err = select_funcs(k, specs, nspecs, o, &funcs, &nfuncs);
+	/* -o FILE: opened only once the SPECs resolve, so an error leaves it untouched */
+	if (!err && o->output)
+		err = output_open(o->output);
 	sb_init(&in.sb);
 	sb_init(&in.tmp);
 	for (i = 0; i < nfuncs && !err; i++)

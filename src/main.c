@@ -11,12 +11,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "complete.h"
 #include "kfeatures.h"
+#include "output.h"
 #include "trace.h"
 #include "util.h"
 
@@ -49,6 +53,11 @@ static const char usage_text[] =
 	"      --kernel-format    let the kernel format values (bpf_snprintf_btf); slower\n"
 	"      --format-check     format in the kernel and in ksnoop, report differences\n"
 	"  -j, --json             JSON Lines output, one object per call\n"
+	"  -o, --output FILE      write the output to FILE, one whole record per write\n"
+	"                         (default: standard output)\n"
+	"  -q, --quiet            no attach and summary lines on stderr (errors still shown)\n"
+	"      --color WHEN       colour text output: auto (on a terminal, unless NO_COLOR\n"
+	"                         is set; the default), always or never\n"
 	"  -x, --exclude GLOB     leave out functions matching GLOB (repeatable)\n"
 	"      --string-size N    bytes read for char * strings (default 256, max 2048)\n"
 	"      --btf FILE         resolve against the BTF in FILE (info only)\n"
@@ -71,6 +80,8 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
+static const char short_opts[] = ":p:n:P:jo:qx:svdVh";
+
 enum {
 	OPT_TID = 256,
 	OPT_DURATION,
@@ -80,6 +91,7 @@ enum {
 	OPT_BTF,
 	OPT_STRSIZE,
 	OPT_BACKEND,
+	OPT_COLOR,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -91,6 +103,9 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"kernel-format", no_argument, NULL, OPT_KFORMAT},
 					  {"format-check", no_argument, NULL, OPT_FCHECK},
 					  {"json", no_argument, NULL, 'j'},
+					  {"output", required_argument, NULL, 'o'},
+					  {"quiet", no_argument, NULL, 'q'},
+					  {"color", required_argument, NULL, OPT_COLOR},
 					  {"exclude", required_argument, NULL, 'x'},
 					  {"string-size", required_argument, NULL, OPT_STRSIZE},
 					  {"btf", required_argument, NULL, OPT_BTF},
@@ -203,6 +218,18 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* What is still buffered for standard output, and any write that failed before. */
+static int finish_output(const char *path, int code)
+{
+	int err = fflush(stdout) ? -errno : 0;
+
+	if (!err && ferror(stdout))
+		err = -EIO;
+	if (!err || output_write_error(path, err) == -EPIPE)
+		return code;
+	return code ? code : EXIT_FAIL;
+}
+
 static int cmd_features(void)
 {
 	int f, err;
@@ -277,14 +304,28 @@ static int merge_same(struct spec *specs, int *nspecs)
 
 static int run(int argc, char **argv)
 {
-	struct trace_opts o = {};
+	struct trace_opts o = {.color = -1};
 	const char *btf_path = NULL, *cmd = "trace";
 	unsigned long long v;
 	struct spec *specs = NULL;
 	int c, i, nspecs = 0, err = 0, first;
 	struct kbtf k = {};
 
+	/* The shell completion's helper: hidden, its own small interface. */
+	if (argc >= 2 && !strcmp(argv[1], "__complete")) {
+		const char *names[ARRAY_SIZE(commands) + 1] = {};
+		size_t n;
+
+		for (n = 0; n < ARRAY_SIZE(commands); n++)
+			names[n] = commands[n].name;
+		return cmd_complete(argc - 2, argv + 2, long_opts, short_opts, names);
+	}
 	libbpf_set_print(libbpf_print);
+	/*
+	 * A reader that goes away (ksnoop ... | head) is seen as EPIPE where the
+	 * output is written, and ends ksnoop quietly with the kernel cleaned up.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/* getopt's own messages would add a second, unprefixed line (not JSON with -j) */
 	opterr = 0;
 	/*
@@ -292,7 +333,7 @@ static int run(int argc, char **argv)
 	 * 'tcp_*' -x 'tcp_v6_*'"): GNU getopt moves them first. A SPEC never
 	 * starts with '-'.
 	 */
-	while ((c = getopt_long(argc, argv, ":p:n:P:jx:svdVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case OPT_TID:
@@ -337,6 +378,28 @@ static int run(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			json_errors = true;
+			break;
+		case 'o':
+			if (!*optarg) {
+				pr_error_hint("-o takes a file name, e.g. -o calls.txt",
+					      "invalid value '' for --output");
+				return EXIT_USAGE;
+			}
+			o.output = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto")) {
+				o.color = -1;
+			} else if (!strcmp(optarg, "always") || !strcmp(optarg, "never")) {
+				o.color = optarg[0] == 'a';
+			} else {
+				pr_error_hint("choose auto, always or never",
+					      "invalid value '%s' for --color", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'x': {
 			char **p;
@@ -430,8 +493,11 @@ static int run(int argc, char **argv)
 	first = optind;
 	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];
-	if (!strcmp(cmd, "features"))
-		return cmd_features();
+	if (!strcmp(cmd, "features")) {
+		if (o.output && output_open(o.output))
+			return EXIT_FAIL;
+		return finish_output(o.output, cmd_features());
+	}
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc - first, argv + first);
 	/* A usage error, found before any BTF is read. */
@@ -503,11 +569,13 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	o.info = !strcmp(cmd, "info");
-	if (o.info)
-		err = cmd_info(&k, specs, nspecs, &o);
-	else
-		err = cmd_trace(&k, specs, nspecs, &o);
-	err = exit_code(err);
+	if (o.info) {
+		err = exit_code(cmd_info(&k, specs, nspecs, &o));
+		err = finish_output(o.output, err);
+	} else {
+		/* cmd_trace() reports its own write errors, as they end the run */
+		err = exit_code(cmd_trace(&k, specs, nspecs, &o));
+	}
 out:
 	for (i = 0; i < nspecs; i++)
 		spec_free(&specs[i]);

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <stdio_ext.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +13,22 @@
 #include "format.h"
 #include "json.h"
 #include "output.h"
+
+/*
+ * Colours of the text output on a terminal (--color): what a reader scans
+ * for. Never in JSON. Each colour is one literal, so adding one costs a copy.
+ */
+#define COL_FUNC  "\033[1;36m" /* function names */
+#define COL_LABEL "\033[33m"   /* item labels: "skb->len" of "skb->len = ..." */
+#define COL_BAD	  "\033[1;31m" /* NULL, unreadable: a value that is not there */
+#define COL_LOST  "\033[1;35m" /* "--- lost ..." lines */
+#define COL_OFF	  "\033[0m"
+
+static inline void sb_color(struct strbuf *sb, bool on, const char *col)
+{
+	if (on)
+		sb_adds(sb, col);
+}
 
 static __u64 clock_ns(clockid_t c)
 {
@@ -53,12 +73,16 @@ void output_free(struct output *o)
 	o_types = NULL;
 }
 
-void output_header(struct output *o)
+static int flush(struct output *o);
+
+int output_header(struct output *o)
 {
 	if (o->json)
-		return;
-	fprintf(o->f, "%-15s %3s %-7s %-7s %-16s %s\n", "TIME", "CPU", "PID", "TID", "COMM",
-		"FUNCTION");
+		return 0;
+	sb_reset(&o->sb);
+	sb_printf(&o->sb, "%-15s %3s %-7s %-7s %-16s %s\n", "TIME", "CPU", "PID", "TID", "COMM",
+		  "FUNCTION");
+	return flush(o);
 }
 
 /*
@@ -173,6 +197,9 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 	int err = 0;
 
 	if (v->flags & KSNOOP_V_UNREADABLE) {
+		bool color = o->color && !json;
+
+		sb_color(sb, color, COL_BAD);
 		if (ti->kind == VAL_PTR_DEREF && !v->addr)
 			sb_puts(sb, json ? "null" : "NULL");
 		else if (json)
@@ -180,6 +207,7 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 				  (unsigned long long)v->addr);
 		else
 			sb_printf(sb, "<unreadable at 0x%llx>", (unsigned long long)v->addr);
+		sb_color(sb, color, COL_OFF);
 		return;
 	}
 	switch (ti->kind) {
@@ -330,7 +358,8 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	int r;
 
 	/* "%-15s %3u %-7u %-7u %-16.16s %s" of time, cpu, tgid, tid, comm, name */
-	p = sb_reserve(sb, WALL_TIME_MAX + 3 * 11 + 16 + 5 + name_len + 32);
+	p = sb_reserve(sb,
+		       WALL_TIME_MAX + 3 * 11 + 16 + 5 + name_len + 32 + sizeof(COL_FUNC COL_OFF));
 	if (!p)
 		return;
 	from = p;
@@ -351,8 +380,17 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	memcpy(p, first->comm, n);
 	p = pad_to(p, p + n, 16);
 	*p++ = ' ';
+	if (o->color) {
+		memcpy(p, COL_FUNC, sizeof(COL_FUNC) - 1);
+		p += sizeof(COL_FUNC) - 1;
+	}
 	memcpy(p, tf->kf->name, name_len);
-	sb_commit(sb, p + name_len);
+	p += name_len;
+	if (o->color) {
+		memcpy(p, COL_OFF, sizeof(COL_OFF) - 1);
+		p += sizeof(COL_OFF) - 1;
+	}
+	sb_commit(sb, p);
 	if (entry && exit)
 		put_duration(sb, exit->ts - entry->ts);
 	if (in_flight)
@@ -373,7 +411,9 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 				continue;
 			/* "label = value", each of its lines indented by 4. */
 			sb_add(sb, "    ", 4);
+			sb_color(sb, o->color, COL_LABEL);
 			sb_adds(sb, tf->items[v->item].label);
+			sb_color(sb, o->color, COL_OFF);
 			sb_add(sb, " = ", 3);
 			value_text(o, tf, v, sb);
 			if (sb->oom)
@@ -515,40 +555,120 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	sb_adds(sb, "}\n");
 }
 
+/*
+ * A record cut short by a write error (a full disk) is taken back out of a
+ * regular file, so that the file holds complete records only: ksnoop's own
+ * failure leaves no half line, as a crash cannot (a record is one write()).
+ */
+static void unwrite(int fd, size_t written)
+{
+	off_t end;
+
+	if (!written)
+		return;
+	end = lseek(fd, 0, SEEK_CUR);
+	if (end >= (off_t)written && ftruncate(fd, end - written) == 0)
+		lseek(fd, end - written, SEEK_SET);
+}
+
 static int flush(struct output *o)
 {
-	size_t len = o->sb.len, n;
+	size_t len = o->sb.len, n, done = 0;
 	const char *p = sb_str(&o->sb);
-	int fd = fileno(o->f);
+	int fd = fileno(o->f), err = 0;
 
+	if (o->err) {
+		sb_reset(&o->sb);
+		return o->err;
+	}
 	/*
-	 * Each event is written out at once. When stdio holds nothing for
-	 * the stream, write(2) it directly: the same bytes in the same order,
-	 * without stdio copying them into its buffer first.
+	 * Each event is written out at once, in one write(2) when the kernel
+	 * takes it whole (always for a regular file): a crash leaves complete
+	 * records. When stdio holds nothing for the stream, write(2) it
+	 * directly: the same bytes in the same order, without stdio copying
+	 * them into its buffer first.
 	 */
 	if (fd >= 0 && !__fpending(o->f)) {
-		while (len) {
-			ssize_t w = write(fd, p, len);
+		while (done < len) {
+			ssize_t w = write(fd, p + done, len - done);
 
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				sb_reset(&o->sb);
-				return -EPIPE;
+				err = w < 0 ? -errno : -EIO;
+				unwrite(fd, done);
+				break;
 			}
-			p += w;
-			len -= w;
+			done += w;
 		}
-		sb_reset(&o->sb);
-		return 0;
+	} else {
+		n = fwrite(p, 1, len, o->f);
+		if (n != len || fflush(o->f))
+			err = errno ? -errno : -EIO;
 	}
-	n = fwrite(p, 1, len, o->f);
 	sb_reset(&o->sb);
-	if (n != len)
-		return -EPIPE;
-	if (fflush(o->f))
-		return -EPIPE;
+	o->err = err;
+	return err;
+}
+
+bool output_want_color(int mode)
+{
+	const char *no = getenv("NO_COLOR");
+
+	/* NO_COLOR (no-color.org): set and not empty turns auto off, not "always". */
+	if (mode >= 0)
+		return mode;
+	return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+int output_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		pr_error_hint("check the path and the permissions of its directory",
+			      "cannot open output file '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EBADF;
+	}
+	close(fd);
 	return 0;
+}
+
+bool output_gone(struct output *o)
+{
+	struct pollfd pfd = {.fd = fileno(o->f)};
+
+	/* POLLERR on the write end of a pipe whose reader closed it */
+	if (o->err || pfd.fd < 0 || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLERR))
+		return o->err != 0;
+	o->err = -EPIPE;
+	return true;
+}
+
+int output_write_error(const char *name, int err)
+{
+	char buf[PATH_MAX + 32] = "standard output";
+	char link[PATH_MAX];
+	ssize_t n;
+
+	if (!err || err == -EPIPE)
+		return err;
+	if (!name) {
+		/* "standard output (/dev/full)": what the shell redirected it to */
+		n = readlink("/proc/self/fd/1", link, sizeof(link) - 1);
+		if (n > 0 && link[0] == '/') {
+			link[n] = '\0';
+			snprintf(buf, sizeof(buf), "standard output (%s)", link);
+		}
+		name = buf;
+	}
+	pr_error_hint(err == -ENOSPC || err == -EDQUOT ?
+			      "free some space, or write elsewhere with -o FILE" :
+			      "check the output file or device, or write elsewhere with -o FILE",
+		      "cannot write to %s: %s", name, strerror(-err));
+	return err;
 }
 
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
@@ -584,6 +704,7 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 		}
 		sb_puts(&o->sb, "}\n");
 	} else {
+		sb_color(&o->sb, o->color, COL_LOST);
 		sb_printf(&o->sb, "--- lost %llu %s (%s)", (unsigned long long)n,
 			  ring ? "records" : "calls",
 			  ring ? "ring buffer full; raise -P" :
@@ -593,6 +714,7 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 				  (unsigned long long)counts[i]);
 		if (nf > 10)
 			sb_printf(&o->sb, ", ... (%d functions)", nf);
+		sb_color(&o->sb, o->color, COL_OFF);
 		sb_putc(&o->sb, '\n');
 	}
 	return flush(o);

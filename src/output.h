@@ -27,19 +27,52 @@
 struct output {
 	FILE *f;
 	bool json;
-	__u64 boot_ns;		 /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	bool color;	  /* text with ANSI colours (a terminal, --color) */
+	const char *name; /* for messages: the -o FILE, or NULL for standard output */
+	int err;	  /* the first write error (negative errno); nothing is written after it */
+	__u64 boot_ns;	  /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
 	struct strbuf sb;
 };
 
 void output_init(struct output *o, FILE *f, bool json);
 void output_free(struct output *o);
-void output_header(struct output *o);
+/*
+ * -o FILE: open @path and make it standard output, so that every writer
+ * (records, info, the JSON summary) goes there. Called once the SPECs are
+ * resolved, so that a mistake does not empty an existing file. Returns 0, or
+ * -EBADF after printing why it cannot be opened.
+ */
+int output_open(const char *path);
+
+/*
+ * Whether text output is coloured: --color @mode 1 always, 0 never, -1 auto
+ * (standard output, after output_open(), is a terminal and NO_COLOR is not
+ * set to a non-empty value).
+ */
+bool output_want_color(int mode);
+
+/* The column header (text only). Returns 0 or the write error (negative errno). */
+int output_header(struct output *o);
+
+/*
+ * True when the reader of a pipe or socket output has gone away (| head), so
+ * that ksnoop can stop without waiting for its next write to fail.
+ */
+bool output_gone(struct output *o);
+
+/*
+ * Report a write error @err on the output named @name (NULL: standard output)
+ * as a one-line error with a hint. A reader that went away (-EPIPE) is a
+ * normal end, not an error: nothing is printed. Returns @err.
+ */
+int output_write_error(const char *name, int err);
 
 /*
  * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
  * with --entry or for a call still in flight when tracing stopped).
- * Returns 0, or -EPIPE when the output went away.
+ * Returns 0, or the write error (negative errno: -EPIPE when the reader went
+ * away, -ENOSPC for a full disk, ...), also kept in @o->err.
  */
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, bool in_flight);
@@ -48,6 +81,7 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
  * In-stream loss report: @n records lost since the last one, for @reason
  * ("ringbuf": ring buffer full, "recursion": the kernel skipped the program),
  * with per-function counts when known (@nf entries of @names/@counts).
+ * Returns 0 or the write error, as output_call().
  */
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
 		const __u64 *counts, int nf);

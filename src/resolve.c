@@ -165,17 +165,15 @@ struct near_name {
 };
 
 /*
- * Keep in @best (sorted, *n of MAX_SUGGEST) the members of @id, through
- * anonymous members, closest to @name: by edit distance, so that a typo
- * ("skc_dprt") ranks its intended member first, then members containing
- * @name ("dport" -> "skc_dport").
+ * Call @cb with each member name of struct/union @id, through anonymous
+ * members as C sees them, in declaration order.
  */
-static void suggest_members(const struct btf *btf, __u32 id, const char *name, int limit,
-			    struct near_name *best, int *n, int depth)
+static void for_each_member(const struct btf *btf, __u32 id, int depth,
+			    void (*cb)(const char *name, void *ctx), void *ctx)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	const struct btf_member *m;
-	int i, j, d;
+	int i;
 
 	if (!t || !btf_is_composite(t) || depth > MAX_ANON_DEPTH)
 		return;
@@ -183,23 +181,42 @@ static void suggest_members(const struct btf *btf, __u32 id, const char *name, i
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		const char *mname = btf__name_by_offset(btf, m->name_off);
 
-		if (!mname || !*mname) {
-			suggest_members(btf, kbtf_skip_mods(btf, m->type, true), name, limit, best,
-					n, depth + 1);
-			continue;
-		}
-		d = kbtf_edit_distance(name, mname, limit);
-		if (d > limit && !(strlen(name) >= 3 && strstr(mname, name)))
-			continue;
-		/* insert after equals, so that ties keep the struct's order */
-		for (j = *n; j > 0 && best[j - 1].dist > d; j--)
-			if (j < MAX_SUGGEST)
-				best[j] = best[j - 1];
-		if (j < MAX_SUGGEST) {
-			best[j] = (struct near_name){mname, d};
-			if (*n < MAX_SUGGEST)
-				(*n)++;
-		}
+		if (mname && *mname)
+			cb(mname, ctx);
+		else
+			for_each_member(btf, kbtf_skip_mods(btf, m->type, true), depth + 1, cb,
+					ctx);
+	}
+}
+
+struct suggest {
+	const char *name;
+	int limit;
+	struct near_name *best; /* sorted, *n of MAX_SUGGEST */
+	int n;
+};
+
+/*
+ * Keep in @best the members closest to @name: by edit distance, so that a
+ * typo ("skc_dprt") ranks its intended member first, then members containing
+ * @name ("dport" -> "skc_dport").
+ */
+static void suggest_member(const char *mname, void *ctx)
+{
+	struct suggest *s = ctx;
+	int j, d;
+
+	d = kbtf_edit_distance(s->name, mname, s->limit);
+	if (d > s->limit && !(strlen(s->name) >= 3 && strstr(mname, s->name)))
+		return;
+	/* insert after equals, so that ties keep the struct's order */
+	for (j = s->n; j > 0 && s->best[j - 1].dist > d; j--)
+		if (j < MAX_SUGGEST)
+			s->best[j] = s->best[j - 1];
+	if (j < MAX_SUGGEST) {
+		s->best[j] = (struct near_name){mname, d};
+		if (s->n < MAX_SUGGEST)
+			s->n++;
 	}
 }
 
@@ -268,8 +285,9 @@ static void member_hint(const struct btf *btf, __u32 id, const char *what, const
 			const char *name, struct strbuf *sb)
 {
 	struct near_name best[MAX_SUGGEST];
-	int i, n = 0, limit = strlen(name) / 3 + 1;
+	struct suggest sg = {.name = name, .limit = strlen(name) / 3 + 1, .best = best};
 	struct strbuf path;
+	int i;
 
 	sb_init(&path);
 	if (find_nested(btf, id, name, false, 3, &path) ||
@@ -279,13 +297,15 @@ static void member_hint(const struct btf *btf, __u32 id, const char *what, const
 		return;
 	}
 	sb_free(&path);
-	suggest_members(btf, id, name, limit > 4 ? 4 : limit, best, &n, 0);
-	if (!n) {
+	if (sg.limit > 4)
+		sg.limit = 4;
+	for_each_member(btf, id, 0, suggest_member, &sg);
+	if (!sg.n) {
 		sb_puts(sb, "'ksnoop info -v FUNC' shows the types involved");
 		return;
 	}
 	sb_puts(sb, "did you mean: ");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < sg.n; i++)
 		sb_printf(sb, "%s%s", i ? ", " : "", best[i].name);
 	sb_putc(sb, '?');
 }
@@ -1056,4 +1076,76 @@ void tfunc_dump(const struct tfunc *tf, struct strbuf *out)
 			sb_puts(out, ", not shown (an earlier item shows this value)");
 		sb_putc(out, '\n');
 	}
+}
+
+struct member_prefix {
+	const char *prefix;
+	size_t len;
+	void (*cb)(const char *name, void *ctx);
+	void *ctx;
+};
+
+static void member_if_prefix(const char *name, void *ctx)
+{
+	struct member_prefix *mp = ctx;
+
+	if (!strncmp(name, mp->prefix, mp->len))
+		mp->cb(name, mp->ctx);
+}
+
+int resolve_complete(const struct kbtf *k, const struct kfunc *kf, const char *expr,
+		     void (*cb)(const char *name, void *ctx), void *ctx)
+{
+	const struct btf_type *proto =
+		btf__type_by_id(kf->btf, btf__type_by_id(kf->btf, kf->id)->type);
+	const char *arrow = NULL, *dot = NULL, *p;
+	struct member_prefix mp = {.cb = cb, .ctx = ctx};
+	struct resolve_opts opts = {.string_size = 1};
+	struct resolve_err rerr;
+	struct spec spec = {};
+	struct parse_error perr;
+	struct strbuf sb;
+	struct tfunc tf;
+	__u32 id;
+	int err, i;
+
+	for (p = expr; (p = strstr(p, "->")); p += 2)
+		arrow = p;
+	dot = strrchr(expr, '.');
+	if (!arrow && !dot) {
+		/* An argument name, or "return". */
+		const struct btf_param *prm = btf_params(proto);
+
+		mp.prefix = expr;
+		mp.len = strlen(expr);
+		for (i = 0; i < btf_vlen(proto); i++)
+			member_if_prefix(btf__name_by_offset(kf->btf, prm[i].name_off), &mp);
+		member_if_prefix("return", &mp);
+		return 0;
+	}
+	/* A member of what the expression before the last '->' or '.' is. */
+	if (dot && dot > arrow)
+		arrow = NULL;
+	mp.prefix = arrow ? arrow + 2 : dot + 1;
+	mp.len = strlen(mp.prefix);
+	sb_init(&sb);
+	sb_printf(&sb, "%s(%.*s)", kf->name, (int)((arrow ? arrow : dot) - expr), expr);
+	err = spec_parse(sb_str(&sb), &spec, &perr);
+	sb_free(&sb);
+	if (err)
+		return err;
+	err = resolve_func(k, kf, &spec, &opts, &tf, &rerr);
+	spec_free(&spec);
+	if (err)
+		return err;
+	if (tf.nitems > 0) {
+		id = kbtf_skip_mods(kf->btf, tf.items[0].expr_type_id, true);
+		if (arrow && btf_is_ptr(btf__type_by_id(kf->btf, id)))
+			id = kbtf_skip_mods(kf->btf, btf__type_by_id(kf->btf, id)->type, true);
+		else if (arrow)
+			id = 0; /* '->' on a non-pointer */
+		for_each_member(kf->btf, id, 0, member_if_prefix, &mp);
+	}
+	tfunc_free(&tf);
+	return mp.prefix - expr;
 }

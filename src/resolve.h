@@ -72,6 +72,17 @@ void tfunc_free(struct tfunc *tf);
 int func_prototype(const struct btf *btf, __u32 func_id, struct strbuf *out);
 /* C declaration of type @id, with optional @name ("struct sk_buff *skb"). */
 void type_decl(const struct btf *btf, __u32 id, const char *name, struct strbuf *out);
+/*
+ * Shell completion inside "FUNC(...)": @expr is the item being typed, up to the
+ * cursor ("skb->l", "skb->sk->__sk_common.skc_", "sk"). Calls @cb with each
+ * name that can come next: an argument name or "return" when @expr has no
+ * '->' or '.', else a member of what the part before the last one resolves
+ * to, starting with the text after it. Returns where in @expr the completed
+ * name starts (0, or just after the last '->' or '.'), or negative errno (the
+ * part before does not resolve).
+ */
+int resolve_complete(const struct kbtf *k, const struct kfunc *kf, const char *expr,
+		     void (*cb)(const char *name, void *ctx), void *ctx);
 /* For -vv: the local types and resolved locations of @tf's items. */
 void tfunc_dump(const struct tfunc *tf, struct strbuf *out);
 

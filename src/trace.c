@@ -324,7 +324,8 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 		s->tot_untraceable += s->skipped_untraceable;
 		s->tot_arg += s->skipped_arg;
 		s->tot_other += s->skipped_other;
-		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable && s->o->info)
+		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable && s->o->info &&
+		    !s->o->quiet)
 			pr_info(0,
 				"ksnoop: '%s': %d functions matched, skipped %d (%d untraceable, %d without the named arguments, %d other)\n",
 				spec->text, s->matched,
@@ -740,7 +741,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		pr_error("cannot open the ring buffer: %s", strerror(-err));
 		goto out;
 	}
-	{
+	if (!o->quiet) {
 		int skipped = s.tot_untraceable + s.tot_arg + s.tot_other + r->t.nskipped;
 
 		fprintf(stderr, "ksnoop: attached %d function%s in %.2f s (%s)", r->t.nattached,
@@ -752,10 +753,18 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, "; Ctrl-C to stop\n");
 	}
 
+	if (o->output) {
+		err = output_open(o->output);
+		if (err)
+			goto out;
+	}
 	output_init(&r->out, stdout, o->json);
-	output_header(&r->out);
+	r->out.name = o->output;
+	r->out.color = !o->json && output_want_color(o->color);
+	if (output_header(&r->out))
+		r->done = true;
 	start = last_lost = now_s();
-	while (!stop_signal && !r->done) {
+	while (!stop_signal && !r->done && !output_gone(&r->out)) {
 		/* on_record() hands control back after 100 ms of records (-EAGAIN). */
 		r->deadline = now_s() + 0.1;
 		err = ring_buffer__poll(rb, 100);
@@ -816,13 +825,21 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 				free(e);
 			}
 	}
-	if (o->json)
+	if (o->json && !r->out.err)
 		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
 		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
 		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight,
 		       (unsigned long long)r->unpaired, (unsigned long long)r->deep,
 		       (unsigned long long)r->unread, (unsigned long long)r->out.format_mismatches);
-	fflush(stdout);
+	if (fflush(stdout) && !r->out.err)
+		r->out.err = errno ? -errno : -EIO;
+	/* A write error ends the run: say why, or nothing if the reader left (| head). */
+	if (r->out.err) {
+		err = output_write_error(o->output, r->out.err) == -EPIPE ? 0 : r->out.err;
+		goto out;
+	}
+	if (o->quiet)
+		goto summary_done;
 	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost, %llu in flight at exit",
 		(unsigned long long)r->shown, (unsigned long long)r->lost_reported,
 		(unsigned long long)r->in_flight);
@@ -837,6 +854,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, ", %llu format mismatches",
 			(unsigned long long)r->out.format_mismatches);
 	fputc('\n', stderr);
+summary_done:
 	if (r->out.format_mismatches)
 		err = -EBADMSG;
 out:

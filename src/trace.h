@@ -22,7 +22,10 @@ struct trace_opts {
 	char **excludes;  /* -x globs */
 	int nexcludes;
 	__u32 string_size;
-	bool info; /* the info command: report glob skips */
+	bool info;	    /* the info command: report glob skips */
+	bool quiet;	    /* -q: no attach and summary lines on stderr */
+	int color;	    /* --color: -1 auto (the default), 0 never, 1 always */
+	const char *output; /* -o FILE (already standard output), NULL: standard output */
 };
 
 /* Exit codes, documented in man/ksnoop.8. */

@@ -218,3 +218,78 @@ test_commands_documented()
 	done
 }
 t_run commands-documented test_commands_documented
+# A man page section by name: from ".SH NAME" to the next ".SH".
+man_section()
+{
+	sed -n "/^\\.SH $1\$/,/^\\.SH /p" "$DOCS_MAN" | sed '1d;$d'
+}
+
+# ENVIRONMENT lists exactly the variables the sources read with getenv().
+test_man_environment()
+{
+	local sect code doc v
+	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
+	sect=$(man_section ENVIRONMENT)
+	[ -n "$sect" ] || { t_fail "$DOCS_MAN has no .SH ENVIRONMENT section"; return; }
+	code=$(grep -ohE 'getenv\("[A-Z_]+"\)' src/*.c | sed -E 's/getenv\("(.*)"\)/\1/' | sort -u)
+	[ -n "$code" ] || { t_fail "found no getenv() in src/*.c (parser out of date?)"; return; }
+	doc=$(grep -A1 '^\.TP' <<<"$sect" | sed -n -E 's/^\.B[IR]? +([A-Z_]+).*/\1/p' | sort -u)
+	for v in $code; do
+		grep -qxF "$v" <<<"$doc" ||
+			t_fail "src/ reads \$$v, not documented in $DOCS_MAN (ENVIRONMENT)"
+	done
+	for v in $doc; do
+		grep -qxF "$v" <<<"$code" ||
+			t_fail "$DOCS_MAN (ENVIRONMENT) documents \$$v, which no getenv() in src/ reads"
+	done
+}
+t_run man-environment test_man_environment
+
+# FILES names every system path the sources open (/sys, /proc; not /proc/self), and
+# the bash completion file that make install puts in place.
+test_man_files()
+{
+	local sect p
+	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
+	sect=$(man_section FILES | sed 's/\\-/-/g')
+	[ -n "$sect" ] || { t_fail "$DOCS_MAN has no .SH FILES section"; return; }
+	for p in $(grep -ohE '"/(sys|proc)/[a-z_/]+' src/*.c | tr -d '"' | grep -v '^/proc/self/' |
+		sed 's:/$::' | sort -u); do
+		grep -qF "$p" <<<"$sect" || t_fail "src/ opens $p, not listed in $DOCS_MAN (FILES)"
+	done
+	grep -q 'share/bash-completion/completions/ksnoop' <<<"$sect" ||
+		t_fail "$DOCS_MAN (FILES) does not name the bash completion file"
+	grep -q 'share/bash-completion/completions/ksnoop' Makefile ||
+		t_fail "make install does not install the bash completion"
+}
+t_run man-files test_man_files
+
+# EXIT STATUS documents each code of src/trace.h's enum; BUGS exists and says something.
+test_man_exit_bugs()
+{
+	local sect codes c
+	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
+	sect=$(man_section 'EXIT STATUS')
+	codes=$(sed -n -E 's/^\s*EXIT_[A-Z]+ = ([0-9]+),.*/\1/p' src/trace.h)
+	[ "$(wc -w <<<"$codes")" -ge 5 ] || { t_fail "exit codes in src/trace.h: '$codes'"; return; }
+	for c in $codes; do
+		grep -A1 '^\.TP' <<<"$sect" | grep -qx "\\.B $c" ||
+			t_fail "exit status $c (src/trace.h) is not in $DOCS_MAN (EXIT STATUS)"
+	done
+	[ "$(man_section BUGS | grep -vc '^\.')" -ge 3 ] ||
+		t_fail "$DOCS_MAN has no BUGS section, or an empty one"
+}
+t_run man-exit-bugs test_man_exit_bugs
+
+# The completion offers exactly the long options of --help (the helper reads the same
+# option table as getopt: this catches an option getopt takes but --help leaves out).
+test_completion_options()
+{
+	local comp
+	help_text
+	t_cmd ksnoop __complete --
+	t_expect_rc 0
+	comp=$(sort -u <<<"$T_OUT")
+	expect_same "long option" "the bash completion (ksnoop __complete --)" "$HELP_LONGS" "$comp"
+}
+t_run completion-options test_completion_options

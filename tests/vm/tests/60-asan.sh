@@ -86,3 +86,21 @@ test_asan_errors()
 	expect_clean
 }
 t_run errors test_asan_errors
+
+# The output's error paths under the sanitizers: a write that fails (/dev/full, JSON: the
+# first call's write) and a reader that leaves (| head -3, then no more writes).
+test_asan_output_errors()
+{
+	need_asan || return
+	need_kernel_ge 6.1
+	TW_STOP=0 trace_wl 120 'udpconn 2 100' \
+		sh -c 'exec ksnoop-asan -j "ip_send_skb(skb->len)" >/dev/full'
+	t_expect_rc 1
+	t_expect_match '"error":"cannot write to standard output' "$T_ERR"
+	expect_clean
+	TW_STOP=0 trace_wl 120 'udpconn 1 100' sh -c 'ksnoop-asan "ip_send_skb(skb->len)" | head -3'
+	t_expect_rc 0
+	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | wc -l)" "lines through head -3"
+	expect_clean
+}
+t_run output-errors test_asan_output_errors

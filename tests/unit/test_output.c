@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 5 tests: what output_call() and output_lost() write, with and without
+ * colour, and how a failing output behaves: the first write error is kept
+ * and returned, and a record cut short in a file is taken back out.
+ *
+ * Records are built here as the BPF program lays them out, for
+ * "ip_send_skb(skb->len, skb->sk)" resolved against the host kernel's BTF
+ * (skipped without it): skb->len = 128, skb->sk NULL (unreadable at 0).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kbtf.h"
+#include "output.h"
+#include "parse.h"
+#include "resolve.h"
+#include "test.h"
+
+struct call {
+	struct kbtf kb;
+	struct spec spec;
+	struct tfunc tf;
+	__u64 entry[64], exit[16]; /* 8-aligned record buffers */
+};
+
+static size_t add_val(struct ksnoop_rec *r, size_t off, __u8 item, __u8 flags, const void *data,
+		      __u16 len)
+{
+	struct ksnoop_val *v = (void *)((__u8 *)r + off);
+
+	memset(v, 0, sizeof(*v) + KSNOOP_VAL_ALIGN(len));
+	v->item = item;
+	v->flags = flags;
+	v->len = len;
+	memcpy(v->data, data, len);
+	r->nvals++;
+	return off + sizeof(*v) + KSNOOP_VAL_ALIGN(len);
+}
+
+static void rec_init(struct ksnoop_rec *r, __u16 type, __u64 ts)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->cpu = 1;
+	r->tgid = r->tid = 215;
+	r->ts = ts;
+	strcpy(r->comm, "udpconn");
+}
+
+/* Resolve the SPEC and build its entry and exit records; false (skipped) without BTF. */
+static bool call_init(struct call *c)
+{
+	struct resolve_opts ropts = {.string_size = 256};
+	struct ksnoop_rec *e = (void *)c->entry, *x = (void *)c->exit;
+	struct parse_error perr;
+	struct resolve_err rerr;
+	const struct kfunc *kf;
+	__u32 len = 128;
+	size_t off;
+
+	memset(c, 0, sizeof(*c));
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		test_skip("no readable /sys/kernel/btf/vmlinux");
+		return false;
+	}
+	if (!ASSERT_OK(kbtf_load(&c->kb, NULL), "kbtf_load") ||
+	    !ASSERT_OK(spec_parse("ip_send_skb(skb->len, skb->sk)", &c->spec, &perr), "parse"))
+		return false;
+	kf = kbtf_find_func(&c->kb, NULL, "ip_send_skb");
+	if (!ASSERT_TRUE(kf != NULL, "ip_send_skb in BTF") ||
+	    !ASSERT_OK(resolve_func(&c->kb, kf, &c->spec, &ropts, &c->tf, &rerr), "resolve"))
+		return false;
+	rec_init(e, KSNOOP_REC_ENTRY, 5000000000ULL);
+	off = add_val(e, sizeof(*e), 0, 0, &len, sizeof(len));
+	off = add_val(e, off, 1, KSNOOP_V_UNREADABLE, "", 0);
+	e->size = off;
+	rec_init(x, KSNOOP_REC_EXIT, 5000001000ULL);
+	x->size = sizeof(*x);
+	return true;
+}
+
+static void call_free(struct call *c)
+{
+	tfunc_free(&c->tf);
+	spec_free(&c->spec);
+	kbtf_free(&c->kb);
+}
+
+/* Everything written to @f (a tmpfile()), NUL-terminated; free() it. */
+static char *contents(FILE *f)
+{
+	struct stat st;
+	char *s;
+
+	fflush(f);
+	if (fstat(fileno(f), &st))
+		return NULL;
+	s = calloc(1, st.st_size + 1);
+	if (s && pread(fileno(f), s, st.st_size, 0) != st.st_size) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* @s without its ANSI colour sequences (ESC [ ... m), in place. */
+static char *uncolor(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		if (r[0] == '\033' && r[1] == '[') {
+			r += strcspn(r, "m");
+			r += !!*r;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return s;
+}
+
+/* One call and one lost line written with @color, @json; the text, to free(). */
+static char *render(struct call *c, bool json, bool color)
+{
+	const char *names[] = {"ip_send_skb"};
+	const __u64 counts[] = {3};
+	struct output o;
+	FILE *f = tmpfile();
+	char *s;
+
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		return NULL;
+	output_init(&o, f, json);
+	o.color = color;
+	ASSERT_OK(output_header(&o), "output_header");
+	ASSERT_OK(output_call(&o, &c->tf, (void *)c->entry, (void *)c->exit, false), "output_call");
+	ASSERT_OK(output_lost(&o, 3, "ringbuf", names, counts, 1), "output_lost");
+	output_free(&o);
+	s = contents(f);
+	fclose(f);
+	return s;
+}
+
+TEST(output_color_text)
+{
+	struct call c;
+	char *plain, *col;
+
+	if (!call_init(&c))
+		goto out;
+	plain = render(&c, false, false);
+	col = render(&c, false, true);
+	if (!ASSERT_TRUE(plain && col, "rendered")) {
+		free(plain);
+		free(col);
+		goto out;
+	}
+	ASSERT_TRUE(!strchr(plain, '\033'), "no escape sequences with colour off");
+	ASSERT_HAS(plain, "    skb->len = (unsigned int)128\n    skb->sk = NULL\n", "plain items");
+	/* What colour marks, and nothing else: without the escapes the text is the same. */
+	ASSERT_HAS(col, " udpconn          \033[1;36mip_send_skb\033[0m (1.000 us)\n",
+		   "function name");
+	ASSERT_HAS(col, "    \033[33mskb->len\033[0m = (unsigned int)128\n", "label");
+	ASSERT_HAS(col, "    \033[33mskb->sk\033[0m = \033[1;31mNULL\033[0m\n", "NULL marker");
+	ASSERT_HAS(
+		col,
+		"\033[1;35m--- lost 3 records (ring buffer full; raise -P): ip_send_skb 3\033[0m\n",
+		"lost line");
+	ASSERT_STREQ(uncolor(col), plain, "coloured text without its escapes");
+	free(plain);
+	free(col);
+out:
+	call_free(&c);
+}
+
+TEST(output_color_never_json)
+{
+	struct call c;
+	char *col;
+
+	if (!call_init(&c))
+		goto out;
+	col = render(&c, true, true);
+	if (ASSERT_TRUE(col != NULL, "rendered")) {
+		ASSERT_TRUE(!strchr(col, '\033'), "JSON has no escape sequences");
+		ASSERT_HAS(col, "\"args\":{\"skb->len\":128,\"skb->sk\":null}", "JSON args");
+	}
+	free(col);
+out:
+	call_free(&c);
+}
+
+/* The first write error is returned, kept, and nothing is written after it. */
+TEST(output_write_error_sticky)
+{
+	struct output o;
+	struct call c;
+	FILE *f;
+
+	if (!call_init(&c))
+		goto out;
+	f = fopen("/dev/full", "w");
+	if (!f) {
+		test_skip("no /dev/full");
+		goto out;
+	}
+	output_init(&o, f, false);
+	ASSERT_EQ(output_header(&o), -ENOSPC, "header to /dev/full");
+	ASSERT_EQ(o.err, -ENOSPC, "kept");
+	ASSERT_EQ(output_call(&o, &c.tf, (void *)c.entry, (void *)c.exit, false), -ENOSPC,
+		  "a call after the error");
+	ASSERT_TRUE(!output_gone(&o) || o.err == -ENOSPC, "output_gone keeps the first error");
+	output_free(&o);
+	fclose(f);
+out:
+	call_free(&c);
+}
+
+/*
+ * A file that cannot take a whole record (RLIMIT_FSIZE: a partial write, then
+ * EFBIG) ends with the last complete record, never part of one.
+ */
+TEST(output_file_whole_records)
+{
+	struct rlimit old, lim;
+	struct output o;
+	struct call c;
+	size_t one = 0;
+	char *s = NULL;
+	void (*oldsig)(int);
+	FILE *f;
+	int err = 0, n;
+
+	if (!call_init(&c))
+		goto out;
+	f = tmpfile();
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		goto out;
+	output_init(&o, f, true);
+	ASSERT_OK(output_call(&o, &c.tf, (void *)c.entry, (void *)c.exit, false), "first call");
+	one = ftell(f) > 0 ? (size_t)ftell(f) : (size_t)lseek(fileno(f), 0, SEEK_CUR);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = one * 5 + one / 2; /* the 6th record does not fit */
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	if (!ASSERT_OK(setrlimit(RLIMIT_FSIZE, &lim), "setrlimit"))
+		goto restore;
+	for (n = 1; n < 10 && !err; n++)
+		err = output_call(&o, &c.tf, (void *)c.entry, (void *)c.exit, false);
+	setrlimit(RLIMIT_FSIZE, &old);
+	ASSERT_EQ(err, -EFBIG, "the error past the limit");
+	ASSERT_EQ(n, 6, "calls written until the error");
+	s = contents(f);
+	if (ASSERT_TRUE(s != NULL, "contents")) {
+		ASSERT_EQ(strlen(s), one * 5, "bytes in the file: 5 whole records");
+		ASSERT_EQ(lseek(fileno(f), 0, SEEK_CUR), (long long)(one * 5), "file offset");
+	}
+restore:
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, oldsig);
+	free(s);
+	output_free(&o);
+	fclose(f);
+out:
+	call_free(&c);
+}

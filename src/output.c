@@ -41,6 +41,8 @@ void output_init(struct output *o, FILE *f, bool json)
 	memset(o, 0, sizeof(*o));
 	o->f = f;
 	o->json = json;
+	/* A terminal shows each call as it comes; pipes and files get fewer, larger writes. */
+	o->batch = fileno(f) < 0 || !isatty(fileno(f));
 	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: derive wall time from one offset. */
 	o->boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	sb_init(&o->sb);
@@ -515,16 +517,24 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	sb_adds(sb, "}\n");
 }
 
+/*
+ * Write out what @o->sb holds: the one place output reaches the file, so the
+ * first write error (EPIPE: the reader went away, ENOSPC, ...) is kept in
+ * @o->err and every later call returns it without writing.
+ */
 static int flush(struct output *o)
 {
 	size_t len = o->sb.len, n;
 	const char *p = sb_str(&o->sb);
 	int fd = fileno(o->f);
 
+	if (o->err || !len) {
+		sb_reset(&o->sb);
+		return o->err;
+	}
 	/*
-	 * Each event is written out at once. When stdio holds nothing for
-	 * the stream, write(2) it directly: the same bytes in the same order,
-	 * without stdio copying them into its buffer first.
+	 * When stdio holds nothing for the stream, write(2) directly: the same
+	 * bytes in the same order, without stdio copying them into its buffer.
 	 */
 	if (fd >= 0 && !__fpending(o->f)) {
 		while (len) {
@@ -533,33 +543,45 @@ static int flush(struct output *o)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				sb_reset(&o->sb);
-				return -EPIPE;
+				o->err = w < 0 ? -errno : -EPIPE;
+				break;
 			}
 			p += w;
 			len -= w;
 		}
-		sb_reset(&o->sb);
-		return 0;
+	} else {
+		errno = 0;
+		n = fwrite(p, 1, len, o->f);
+		if (n != len || fflush(o->f))
+			o->err = errno ? -errno : -EPIPE;
 	}
-	n = fwrite(p, 1, len, o->f);
 	sb_reset(&o->sb);
-	if (n != len)
-		return -EPIPE;
-	if (fflush(o->f))
-		return -EPIPE;
-	return 0;
+	return o->err;
+}
+
+int output_flush(struct output *o)
+{
+	return flush(o);
+}
+
+/* Batched: write once a buffer's worth is pending, else at output_flush(). */
+static int written(struct output *o)
+{
+	if (o->batch && o->sb.len < OUTPUT_BATCH)
+		return o->err;
+	return flush(o);
 }
 
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, bool in_flight)
 {
-	sb_reset(&o->sb);
+	if (o->err)
+		return o->err;
 	if (o->json)
 		json_call(o, tf, entry, exit, in_flight);
 	else
 		text_call(o, tf, entry, exit, in_flight);
-	return flush(o);
+	return written(o);
 }
 
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
@@ -568,7 +590,8 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 	bool ring = !strcmp(reason, "ringbuf");
 	int i;
 
-	sb_reset(&o->sb);
+	if (o->err)
+		return o->err;
 	if (o->json) {
 		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"",
 			  (unsigned long long)n, reason);
@@ -595,5 +618,5 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 			sb_printf(&o->sb, ", ... (%d functions)", nf);
 		sb_putc(&o->sb, '\n');
 	}
-	return flush(o);
+	return written(o);
 }

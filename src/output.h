@@ -24,10 +24,15 @@
 #include "ksnoop.h"
 #include "resolve.h"
 
+/* Pending output written at once when not on a terminal (and at output_flush()). */
+#define OUTPUT_BATCH (64 * 1024)
+
 struct output {
 	FILE *f;
 	bool json;
-	__u64 boot_ns;		 /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	bool batch;    /* not a terminal: calls collect in @sb up to OUTPUT_BATCH */
+	int err;       /* the first write error (negative errno); nothing is written after it */
+	__u64 boot_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
 	struct strbuf sb;
 };
@@ -38,8 +43,10 @@ void output_header(struct output *o);
 
 /*
  * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
- * with --entry or for a call still in flight when tracing stopped).
- * Returns 0, or -EPIPE when the output went away.
+ * with --entry or for a call still in flight when tracing stopped). On a
+ * terminal it is written at once; otherwise it may wait for output_flush().
+ * Returns 0, or the negative errno of the first failed write (-EPIPE when the
+ * reader went away, -ENOSPC, ...): the output is then dead for good.
  */
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, bool in_flight);
@@ -51,5 +58,13 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
  */
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
 		const __u64 *counts, int nf);
+
+/*
+ * Write out every pending call and loss report: the trace loop calls it each
+ * time it has drained the ring buffer (at least every 100 ms while records
+ * flow), so a pipe reader sees each call as soon as a terminal would, give or
+ * take that. Returns 0 or the first write error, as output_call().
+ */
+int output_flush(struct output *o);
 
 #endif /* __KSNOOP_OUTPUT_H */

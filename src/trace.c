@@ -496,6 +496,18 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * A write to stdout failed (the reader went away, e.g. | head; ENOSPC): stop
+ * tracing. output.c keeps the error, so whichever write saw it first, every
+ * later one reports it here.
+ */
+static bool out_ok(struct run *r, int err)
+{
+	if (err)
+		r->done = true;
+	return !err;
+}
+
 static struct thread *thread_get(struct run *r, __u32 tid, bool create)
 {
 	struct thread **pp = &r->threads[tid % THREAD_BUCKETS], *th;
@@ -523,10 +535,8 @@ static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksno
 	if (r->done || rec->func >= (__u32)r->t.nfuncs)
 		return 0;
 	err = output_call(&r->out, &r->t.funcs[rec->func], entry, exit, in_flight);
-	if (err) {
-		r->done = true; /* stdout went away (e.g. | head) */
+	if (!out_ok(r, err))
 		return 0;
-	}
 	r->shown++;
 	if (r->o->max_events && r->shown >= r->o->max_events)
 		r->done = true;
@@ -746,6 +756,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			break;
 		}
 		err = 0;
+		/* The ring is drained (or 100 ms of records were read): write them out. */
+		out_ok(r, output_flush(&r->out));
 		if (now_s() - last_lost >= 1.0) {
 			report_lost(r);
 			last_lost = now_s();
@@ -793,6 +805,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 				free(e);
 			}
 	}
+	out_ok(r, output_flush(&r->out));
 	if (o->json)
 		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
 		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,

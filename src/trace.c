@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "detach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "output.h"
@@ -766,17 +767,15 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			break;
 	}
 	/*
-	 * Drain what is already in the ring buffer, for at most 0.3 s: under a
-	 * flood the programs (still attached) refill it as fast as we read, and an
-	 * unbounded drain would never return after Ctrl-C. Say so if records were left.
+	 * The programs record nothing from here on (links stay until the end):
+	 * what is in the ring buffer is all there will be. Drain it for at most
+	 * 0.3 s (a full ring under --kernel-format takes longer to format), then
+	 * count what is left, so that every record is shown, reported lost, or
+	 * counted here, and say so.
 	 */
+	tracer_stop(&r->t);
 	r->deadline = now_s() + 0.3;
 	if (!r->done && ring_buffer__consume(rb) == -EAGAIN) {
-		/*
-		 * Detached, the programs add nothing more: count what is left, so
-		 * that every record is shown, reported lost, or counted here.
-		 */
-		tracer_detach(&r->t);
 		r->counting = true;
 		r->deadline = 0;
 		ring_buffer__consume(rb);
@@ -831,7 +830,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		err = -EBADMSG;
 out:
 	ring_buffer__free(rb);
-	/* Read the counters while the programs still exist. */
+	/* Many links take long to remove: a child may do it, the user has the summary. */
+	detach_in_background(&r->t);
 	tracer_close(&r->t);
 	free(r->lost_per_func);
 	output_free(&r->out);

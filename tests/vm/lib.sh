@@ -242,19 +242,29 @@ detaching_pids()
 }
 
 # wait_detached [SECS]: wait until no such child is left (default 300 s: 372 functions
-# take 80-90 s under TCG on 6.12); fails the test if one outlives that.
+# take 80-90 s under TCG on 6.12); fails the test if one outlives that. A child is
+# followed by pid until it is gone, not by its command line, which reads empty once it
+# is exiting: a killed child releases its links after that, in its exit.
 wait_detached()
 {
-	local t0 left
+	local t0 pids p left
 	t0=$(t_uptime)
-	while left=$(detaching_pids) && [ -n "$left" ]; do
+	pids=$(detaching_pids)
+	while :; do
+		left=
+		for p in $pids $(detaching_pids); do
+			case " $left " in *" $p "*) continue ;; esac
+			[ -e "/proc/$p" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null &&
+				left="$left $p"
+		done
+		[ -n "$left" ] || return 0
 		if [ $(($(t_uptime) - t0)) -ge "${1:-300}" ]; then
-			t_fail "ksnoop's detaching children still running after ${1:-300}s: $left"
+			t_fail "ksnoop's detaching children still running after ${1:-300}s:$left"
 			return 1
 		fi
+		pids=$left
 		sleep 0.2
 	done
-	return 0
 }
 
 # The name the test files used for t_trace before it waited for "attached".

@@ -258,7 +258,13 @@ test_detach_in_background()
 	[ -e "/proc/$pid" ] ||
 		t_fail "the child had finished before the second ksnoop did: no overlap tested"
 	kill -TERM "$pid"
-	wait_detached 120
+	wait_detached
+	# Programs are freed after their last link (RCU): give the kernel up to a minute.
+	n=0
+	while bpftool -j prog show | grep -q '"name":"ksnoop' && [ $n -lt 300 ]; do
+		n=$((n + 1))
+		sleep 0.2
+	done
 	expect_no_leftovers "detaching child killed"
 }
 t_run detach-in-background test_detach_in_background

@@ -12,6 +12,7 @@
 #                          "attached" line, and CMD gets SIGINT, as a user would, a
 #                          second after WORKLOAD ends. SECS bounds the whole run; a CMD
 #                          that has not attached by then fails the test. See t_trace.
+#   wait_detached [SECS]   wait for ksnoop's detaching children (many links) to finish
 #   t_expect_rc N          the last t_cmd exited N
 #   t_expect_eq EXP ACT [WHAT]
 #   t_expect_match ERE [TEXT]      some line of TEXT (default $T_OUT) matches ERE

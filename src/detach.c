@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include "detach.h"
 
@@ -58,6 +61,31 @@ static void set_title(const char *title)
 	memcpy((char *)start, title, len - 1);
 }
 
+/*
+ * Pipes, sockets and terminals the child inherited beyond stdio (a shell's
+ * "3>&1", a test harness's fds) would keep their readers waiting for it:
+ * close them. The BPF objects' fds are anonymous inodes, none of these.
+ */
+static void close_inherited(int keep)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		fd = atoi(de->d_name);
+		if (fd <= STDERR_FILENO || fd == keep || fd == dirfd(d) || fstat(fd, &st))
+			continue;
+		if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))
+			close(fd);
+	}
+	closedir(d);
+}
+
 /* In the child: wait until the parent is gone, detach, exit. Never returns. */
 static void __attribute__((noreturn)) child(struct tracer *t, int parent_fd, int nfuncs)
 {
@@ -78,6 +106,7 @@ static void __attribute__((noreturn)) child(struct tracer *t, int parent_fd, int
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	close_inherited(parent_fd);
 	snprintf(title, sizeof(title), "ksnoop: detaching %d function%s", nfuncs,
 		 nfuncs == 1 ? "" : "s");
 	set_title(title);

@@ -29,6 +29,12 @@ const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
 const volatile bool format_check;
 
+/*
+ * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
+ * tracing stops: record nothing more, while links may take a minute to go.
+ */
+volatile bool stopped;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* resized to the number of functions before load */
@@ -469,6 +475,8 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	struct scratch *sc;
 	__u64 ip = 0;
 
+	if (stopped)
+		return 0;
 	if (filter_tgid && tgid != filter_tgid)
 		return 0;
 	if (filter_tid && tid != filter_tid)

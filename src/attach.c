@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -721,6 +722,31 @@ void tracer_detach(struct tracer *t)
 			*fd = -1;
 		}
 	}
+}
+
+void tracer_stop(struct tracer *t)
+{
+	if (!t->skel || !t->skel->bss)
+		return;
+	t->skel->bss->stopped = true;
+	/*
+	 * A run that read the flag just before is still writing its record:
+	 * wait for it, so that nothing reaches the ring buffer after this
+	 * returns. Tracing programs run under rcu_read_lock(), and
+	 * MEMBARRIER_CMD_GLOBAL waits for an RCU grace period (nothing to wait
+	 * for on one CPU). nohz_full kernels refuse it: then a run may finish
+	 * its record after our final read, uncounted.
+	 */
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+}
+
+int tracer_links(struct tracer *t)
+{
+	int n = t->nmfds[0] + t->nmfds[1], i;
+
+	for (i = 0; t->fds && i < t->nfuncs; i++)
+		n += (*fd_of(t, i, FD_ENTRY_LINK) >= 0) + (*fd_of(t, i, FD_EXIT_LINK) >= 0);
+	return n;
 }
 
 void tracer_close(struct tracer *t)

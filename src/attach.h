@@ -49,6 +49,13 @@ struct tracer {
 int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct tracer_opts *o);
 /* Attach every function (fexit before fentry, so each traced entry gets its exit). */
 int tracer_attach(struct tracer *t);
+/*
+ * Stop recording at once (a flag the BPF program reads), links still in place;
+ * when it returns, no record will be added to the ring buffer.
+ */
+void tracer_stop(struct tracer *t);
+/* Links the tracer holds: each costs the kernel a trampoline update to remove. */
+int tracer_links(struct tracer *t);
 /* Remove the links, fentry first (nothing new is recorded); the rest stays readable. */
 void tracer_detach(struct tracer *t);
 /* Detach and free everything. Safe on a partly set up tracer. */

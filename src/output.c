@@ -61,6 +61,8 @@ void output_init(struct output *o, FILE *f, bool json)
 	memset(o, 0, sizeof(*o));
 	o->f = f;
 	o->json = json;
+	/* A terminal shows each call as it comes; pipes and files get fewer, larger writes. */
+	o->batch = fileno(f) < 0 || !isatty(fileno(f));
 	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: derive wall time from one offset. */
 	o->boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	sb_init(&o->sb);
@@ -556,9 +558,10 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 }
 
 /*
- * A record cut short by a write error (a full disk) is taken back out of a
- * regular file, so that the file holds complete records only: ksnoop's own
- * failure leaves no half line, as a crash cannot (a record is one write()).
+ * A write cut short by an error (a full disk) is taken back out of a regular
+ * file, so that the file holds complete records only: ksnoop's own failure
+ * leaves no half line, as a crash cannot (a batch of whole records is one
+ * write()).
  */
 static void unwrite(int fd, size_t written)
 {
@@ -571,22 +574,27 @@ static void unwrite(int fd, size_t written)
 		lseek(fd, end - written, SEEK_SET);
 }
 
+/*
+ * Write out what @o->sb holds: the one place output reaches the file, so the
+ * first write error (EPIPE: the reader went away, ENOSPC, ...) is kept in
+ * @o->err and every later call returns it without writing.
+ */
 static int flush(struct output *o)
 {
 	size_t len = o->sb.len, n, done = 0;
 	const char *p = sb_str(&o->sb);
 	int fd = fileno(o->f), err = 0;
 
-	if (o->err) {
+	if (o->err || !len) {
 		sb_reset(&o->sb);
 		return o->err;
 	}
 	/*
-	 * Each event is written out at once, in one write(2) when the kernel
-	 * takes it whole (always for a regular file): a crash leaves complete
-	 * records. When stdio holds nothing for the stream, write(2) it
-	 * directly: the same bytes in the same order, without stdio copying
-	 * them into its buffer first.
+	 * What @o->sb holds (one event on a terminal, a batch of whole events
+	 * otherwise) goes out in one write(2) when the kernel takes it whole
+	 * (always for a regular file): a crash leaves complete records. When
+	 * stdio holds nothing for the stream, write(2) it directly: the same
+	 * bytes in the same order, without stdio copying them into its buffer.
 	 */
 	if (fd >= 0 && !__fpending(o->f)) {
 		while (done < len) {
@@ -602,6 +610,7 @@ static int flush(struct output *o)
 			done += w;
 		}
 	} else {
+		errno = 0;
 		n = fwrite(p, 1, len, o->f);
 		if (n != len || fflush(o->f))
 			err = errno ? -errno : -EIO;
@@ -634,6 +643,19 @@ int output_open(const char *path)
 	}
 	close(fd);
 	return 0;
+}
+
+int output_flush(struct output *o)
+{
+	return flush(o);
+}
+
+/* Batched: write once a buffer's worth is pending, else at output_flush(). */
+static int written(struct output *o)
+{
+	if (o->batch && o->sb.len < OUTPUT_BATCH)
+		return o->err;
+	return flush(o);
 }
 
 bool output_gone(struct output *o)
@@ -674,12 +696,13 @@ int output_write_error(const char *name, int err)
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, bool in_flight)
 {
-	sb_reset(&o->sb);
+	if (o->err)
+		return o->err;
 	if (o->json)
 		json_call(o, tf, entry, exit, in_flight);
 	else
 		text_call(o, tf, entry, exit, in_flight);
-	return flush(o);
+	return written(o);
 }
 
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
@@ -688,7 +711,8 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 	bool ring = !strcmp(reason, "ringbuf");
 	int i;
 
-	sb_reset(&o->sb);
+	if (o->err)
+		return o->err;
 	if (o->json) {
 		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"",
 			  (unsigned long long)n, reason);
@@ -717,5 +741,5 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 		sb_color(&o->sb, o->color, COL_OFF);
 		sb_putc(&o->sb, '\n');
 	}
-	return flush(o);
+	return written(o);
 }

@@ -24,10 +24,14 @@
 #include "ksnoop.h"
 #include "resolve.h"
 
+/* Pending output written at once when not on a terminal (and at output_flush()). */
+#define OUTPUT_BATCH (64 * 1024)
+
 struct output {
 	FILE *f;
 	bool json;
 	bool color;	  /* text with ANSI colours (a terminal, --color) */
+	bool batch;	  /* not a terminal: calls collect in @sb up to OUTPUT_BATCH */
 	const char *name; /* for messages: the -o FILE, or NULL for standard output */
 	int err;	  /* the first write error (negative errno); nothing is written after it */
 	__u64 boot_ns;	  /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
@@ -70,9 +74,11 @@ int output_write_error(const char *name, int err);
 
 /*
  * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
- * with --entry or for a call still in flight when tracing stopped).
- * Returns 0, or the write error (negative errno: -EPIPE when the reader went
- * away, -ENOSPC for a full disk, ...), also kept in @o->err.
+ * with --entry or for a call still in flight when tracing stopped). On a
+ * terminal it is written at once; otherwise it may wait for output_flush().
+ * Returns 0, or the negative errno of the first failed write (-EPIPE when the
+ * reader went away, -ENOSPC for a full disk, ...), also kept in @o->err: the
+ * output is then dead for good.
  */
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, bool in_flight);
@@ -85,5 +91,13 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
  */
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
 		const __u64 *counts, int nf);
+
+/*
+ * Write out every pending call and loss report: the trace loop calls it each
+ * time it has drained the ring buffer (at least every 100 ms while records
+ * flow), so a pipe reader sees each call as soon as a terminal would, give or
+ * take that. Returns 0 or the first write error, as output_call().
+ */
+int output_flush(struct output *o);
 
 #endif /* __KSNOOP_OUTPUT_H */

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "detach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "output.h"
@@ -520,6 +521,18 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * A write to stdout failed (the reader went away, e.g. | head; ENOSPC): stop
+ * tracing. output.c keeps the error, so whichever write saw it first, every
+ * later one reports it here.
+ */
+static bool out_ok(struct run *r, int err)
+{
+	if (err)
+		r->done = true;
+	return !err;
+}
+
 static struct thread *thread_get(struct run *r, __u32 tid, bool create)
 {
 	struct thread **pp = &r->threads[tid % THREAD_BUCKETS], *th;
@@ -547,10 +560,8 @@ static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksno
 	if (r->done || rec->func >= (__u32)r->t.nfuncs)
 		return 0;
 	err = output_call(&r->out, &r->t.funcs[rec->func], entry, exit, in_flight);
-	if (err) {
-		r->done = true; /* stdout went away (e.g. | head) */
+	if (!out_ok(r, err))
 		return 0;
-	}
 	r->shown++;
 	if (r->o->max_events && r->shown >= r->o->max_events)
 		r->done = true;
@@ -778,6 +789,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			break;
 		}
 		err = 0;
+		/* The ring is drained (or 100 ms of records were read): write them out. */
+		out_ok(r, output_flush(&r->out));
 		if (now_s() - last_lost >= 1.0) {
 			report_lost(r);
 			last_lost = now_s();
@@ -786,17 +799,15 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			break;
 	}
 	/*
-	 * Drain what is already in the ring buffer, for at most 0.3 s: under a
-	 * flood the programs (still attached) refill it as fast as we read, and an
-	 * unbounded drain would never return after Ctrl-C. Say so if records were left.
+	 * The programs record nothing from here on (links stay until the end):
+	 * what is in the ring buffer is all there will be. Drain it for at most
+	 * 0.3 s (a full ring under --kernel-format takes longer to format), then
+	 * count what is left, so that every record is shown, reported lost, or
+	 * counted here, and say so.
 	 */
+	tracer_stop(&r->t);
 	r->deadline = now_s() + 0.3;
 	if (!r->done && ring_buffer__consume(rb) == -EAGAIN) {
-		/*
-		 * Detached, the programs add nothing more: count what is left, so
-		 * that every record is shown, reported lost, or counted here.
-		 */
-		tracer_detach(&r->t);
 		r->counting = true;
 		r->deadline = 0;
 		ring_buffer__consume(rb);
@@ -825,6 +836,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 				free(e);
 			}
 	}
+	out_ok(r, output_flush(&r->out));
 	if (o->json && !r->out.err)
 		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
 		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
@@ -859,7 +871,8 @@ summary_done:
 		err = -EBADMSG;
 out:
 	ring_buffer__free(rb);
-	/* Read the counters while the programs still exist. */
+	/* Many links take long to remove: a child may do it, the user has the summary. */
+	detach_in_background(&r->t);
 	tracer_close(&r->t);
 	free(r->lost_per_func);
 	output_free(&r->out);

@@ -260,6 +260,8 @@ int main(int argc, char **argv)
 	err = output_call(&o, &tf, (void *)entry_buf, (void *)exit_buf, false);
 	if (!err && !show)
 		err = bench_loop(&o, &tf, (void *)entry_buf, (void *)exit_buf, n);
+	if (!err)
+		err = output_flush(&o);
 	if (err)
 		die("output_call", err);
 	output_free(&o);

@@ -67,6 +67,7 @@ report()
 	$2 == "ksnoop" {
 		k = $3 "/" $4; kn[k] = $5; kb[k] = $6; kh[k] = kh[k] > $10 ? kh[k] : $10
 		sa[k] = sa[k] " " $7; sl[k] = sl[k] " " $8; sd[k] = sd[k] " " $9; kr[k]++
+		sg[k] = sg[k] " " ($11 == "" ? $9 : $11)
 	}
 	$2 == "bpftrace" { bn[$3] = $4; ba[$3] = $5; bd[$3] = $6; bh[$3] = $7 }
 	$2 == "bare" {
@@ -75,7 +76,7 @@ report()
 		sxd[k] = sxd[k] " " $10
 	}
 	END {
-		for (k in kr) { ka[k] = med(sa[k]); kl[k] = med(sl[k]); kd[k] = med(sd[k]) }
+		for (k in kr) { ka[k] = med(sa[k]); kl[k] = med(sl[k]); kd[k] = med(sd[k]); kg[k] = med(sg[k]) }
 		for (k in xn) { xl[k] = med(sxl[k]); xk[k] = med(sxk[k]); xt[k] = med(sxt[k]); xd[k] = med(sxd[k]) }
 		printf "=== Kernel %s: attaching many functions (TCG, -smp 1) ===\n", ver
 		for (k in kr) if (kr[k] > rounds) rounds = kr[k]
@@ -91,8 +92,9 @@ report()
 				mode = m == 1 ? "default" : "--entry"
 				k = s "/" mode
 				if (!(k in kn)) continue
-				printf "%-28s %6d %9.2f %9.2f %9.0f %8s %9.1f %8s\n", "ksnoop " mode, kn[k],
-				       ka[k], kl[k], fps(kn[k], ka[k]), kd[k], kh[k] / 1024, kb[k]
+				printf "%-28s %6d %9.2f %9.2f %9.0f %8s %9.1f %8s  (links gone %s s)\n",
+				       "ksnoop " mode, kn[k], ka[k], kl[k], fps(kn[k], ka[k]), kd[k],
+				       kh[k] / 1024, kb[k], kg[k]
 			}
 			if ((s in bn) && bn[s] > 0)
 				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kfunc: (1 prog/fn)",
@@ -135,7 +137,9 @@ ksnoop mass-attach benchmark $(date -u '+%Y-%m-%d %H:%M UTC') ($(git describe --
 attach s = ksnoop's own "attached N functions in X s" (load of the BPF object, plans,
 links); launch s = from exec to that line (adds BTF parsing, selection and the ftrace
 traceable list), for bpftrace from exec to its BEGIN probe (after every probe attached).
-detach s = SIGINT to exit. bare-attach = trivial program, raw bpf(2), same BTF ids.
+detach s = SIGINT to exit (the prompt back); links gone = SIGINT to the last link
+removed (by a detached child when there are many). bare-attach = trivial program, raw
+bpf(2), same BTF ids.
 Targets (issue 4): 7.x >= 2,000 functions in < 2 s, >= 50x bpftrace funcs/s, within 10%
 of bare link creation; per-function kernels >= 10x bpftrace and within 10% of a bare
 loop; peak RSS at 2,000 functions < 64 MiB.

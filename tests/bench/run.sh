@@ -93,6 +93,7 @@ report()
 	$2 == "time" { times[$3] = times[$3] " " $4 }
 	$2 == "rss" { rss[$3 "/" $4] = $5; rlost[$3 "/" $4] = $6 }
 	$2 == "tput" { tp[$3] = tp[$3] "\n" $0 }
+	$2 == "stopflood" { sflood = sflood " " $4 }
 	$2 == "attach" {
 		t = $3; tools[t] = 1
 		if ($5 != "-") self[t] = self[t] " " $5
@@ -218,6 +219,10 @@ report()
 			printf "%-42s sustained with zero loss: %s events/s\n", "",
 			       (best >= 0 ? sprintf("%d", best) : "none of the rates tried")
 		}
+		printf "\n5. Ctrl-C under the flood: SIGINT to exit of ksnoop \"ip_send_skb(skb,\n"
+		printf "   skb->len, return)\" while the flood runs at full speed (seconds, median of\n"
+		printf "   %d; target < 1 s): the poll, the bounded drain, the summary, the detach.\n", reps
+		printf "   %s (runs:%s)\n", sflood == "" ? "no result" : median(sflood), sflood
 		for (i = 1; i <= nn; i++) printf "   note: %s\n", notes[i]
 		printf "\n"
 	}' "$raw"

@@ -8,11 +8,13 @@
 # runs on; it needs minutes per thousand functions), BIG_MIN (functions in "big").
 # Result lines:
 #   R set NAME N SPECS...                       the functions of a set (N traceable)
-#   R ksnoop NAME MODE N_ATTACHED BACKEND ATTACH_S LINE_S DETACH_S HWM_KB
+#   R ksnoop NAME MODE N_ATTACHED BACKEND ATTACH_S LINE_S DETACH_S HWM_KB GONE_S
 #   R bpftrace NAME N ATTACH_S DETACH_S HWM_KB STATUS
 #   R bare NAME MODE N FAILED LOAD_S LINK_S TOTAL_S DETACH_S
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
-# ticks, polled every 50 ms); DETACH_S = SIGINT to exit.
+# ticks, polled every 50 ms); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
+# GONE_S = SIGINT to the last link removed (a child of ksnoop removes many links after
+# it exited, "ksnoop: detaching N functions" in ps; the next run waits for it).
 
 T=/tmp/ba
 mkdir -p $T
@@ -65,7 +67,7 @@ hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev
 
 run_ksnoop()
 {
-	local name=$1 mode=$2 t0 pid line att n be det h
+	local name=$1 mode=$2 t0 pid line att n be det h st gone
 	shift 2
 	t0=$(up)
 	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
@@ -81,7 +83,11 @@ run_ksnoop()
 	h=$(hwm $pid)
 	det=$(stop $pid)
 	wait $pid
-	echo "  ksnoop exit status $?; stderr: $(grep '^ksnoop:' $T/k.err | tail -n 3 | tr '\n' '|')"
+	st=$?
+	t0=$(up)
+	while grep -ql '^ksnoop: detaching' /proc/[0-9]*/cmdline 2>/dev/null; do sleep 0.05; done
+	gone=$(awk -v d="$det" -v w="$(sub "$t0" "$(up)")" 'BEGIN { printf "%.2f", d + w }')
+	echo "  ksnoop exit status $st; stderr: $(grep '^ksnoop:' $T/k.err | tail -n 3 | tr '\n' '|')"
 	# What the kernel refused in a multi link (bisected by ksnoop), left out for bare.
 	sed -n -e 's/^skipping \([^:]*\): the kernel refused.*/\1/p' \
 		-e 's/^skipping \([^:]*\): it does not return.*/\1/p' $T/k.err >>$T/refused.$name
@@ -89,7 +95,7 @@ run_ksnoop()
 	att=$(sed -n 's/.*attached [0-9]* functions* in \([0-9.]*\) s.*/\1/p' $T/k.err)
 	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' $T/k.err)
 	grep 'attach timing\|detached in\|load timing\|multi link' $T/k.err | sed 's/^/  /'
-	echo "R ksnoop $name ${mode:-default} $n $be $att $line $det ${h:-0}"
+	echo "R ksnoop $name ${mode:-default} $n $be $att $line $det ${h:-0} $gone"
 }
 
 run_bpftrace()

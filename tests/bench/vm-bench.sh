@@ -7,6 +7,7 @@
 #   R time WHAT SECONDS                             where ksnoop's start-up goes
 #   R rss ID TOOL HWM_KB LOST
 #   R attach TOOL REP SELF_S LINE_S EVENT_S HWM_KB
+#   R stopflood REP SECONDS                         SIGINT to exit under a UDP flood
 #   R note TEXT
 # Everything else it prints is diagnostics (kept in build/bench/raw-VER.txt).
 #
@@ -329,10 +330,42 @@ tput()
 	done
 }
 
+# stop_flood REP: SIGINT to exit of `ksnoop 'ip_send_skb(skb, skb->len, return)'` while
+# the flood runs at full speed (what tests/vm/tests/70-faults.sh sigint-flood prints).
+stop_flood()
+{
+	local pid fpid t0 t1
+	ksnoop 'ip_send_skb(skb, skb->len, return)' >/dev/null 2>$T/sf.err &
+	pid=$!
+	if ! wait_traced $pid ksnoop_entry; then
+		echo "R note stopflood: no events ($(head -c 200 $T/sf.err))"
+		stop $pid
+		return
+	fi
+	flood 30 >/dev/null &
+	fpid=$!
+	sleep 3
+	t0=$(now)
+	kill -INT $pid
+	while [ -e /proc/$pid ] && ! grep -q '^State:[[:space:]]*Z' /proc/$pid/status; do
+		sleep 0.02
+	done
+	t1=$(now)
+	wait $pid
+	kill $fpid
+	wait $fpid 2>/dev/null
+	echo "R stopflood $1 $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", b - a }')"
+}
+
 FLOOD_S=${FLOOD_S:-5}
 tput a ksnoop -j 'ip_send_skb(skb->len, skb->dev)'
 tput b ksnoop -j 'ip_send_skb(skb)'
 tput c ksnoop 'ip_send_skb(skb->len, skb->dev)'
+r=1
+while [ $r -le $REPS ]; do
+	stop_flood $r
+	r=$((r + 1))
+done
 
 r=1
 while [ $r -le $REPS ]; do

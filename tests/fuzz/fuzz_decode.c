@@ -161,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a) {
 		output_init(&o, devnull, sel & 4);
 		output_call(&o, &tfs[sel & 3], a, b, sel & 0x10);
+		output_flush(&o);
 		output_free(&o);
 	}
 	free(a);

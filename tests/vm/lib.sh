@@ -7,12 +7,12 @@
 # Inside a test:
 #   t_cmd CMD...           run CMD with a timeout ($T_TIMEOUT s, default 120); sets $T_OUT
 #                          (stdout), $T_ERR (stderr), $T_RC; remembered for failure reports
-#   t_trace SECS WORKLOAD CMD...   run CMD (a tracer, e.g. ksnoop trace SPEC) like t_cmd
-#                          for SECS seconds, then stop it with SIGINT as a user would;
-#                          WORKLOAD (a shell string) runs meanwhile, after $T_SETTLE s
-#                          (default 4: attaching is slow under TCG). $T_RC is 0 if CMD
-#                          exited 0 or died of that SIGINT. Background commands in a
-#                          script ignore SIGINT, so the tracer runs in the foreground.
+#   t_trace SECS WORKLOAD CMD...   run CMD (a tracer, e.g. ksnoop trace SPEC) like t_cmd;
+#                          WORKLOAD (a shell string) starts once CMD has printed its
+#                          "attached" line, and CMD gets SIGINT, as a user would, a
+#                          second after WORKLOAD ends. SECS bounds the whole run; a CMD
+#                          that has not attached by then fails the test. See t_trace.
+#   wait_detached [SECS]   wait for ksnoop's detaching children (many links) to finish
 #   t_expect_rc N          the last t_cmd exited N
 #   t_expect_eq EXP ACT [WHAT]
 #   t_expect_match ERE [TEXT]      some line of TEXT (default $T_OUT) matches ERE
@@ -107,20 +107,6 @@ t_cmd()
 	return 0
 }
 
-t_trace()
-{
-	local secs="$1" load="$2" pid
-	shift 2
-	(sleep "${T_SETTLE:-4}"; sh -c "$load" >/dev/null 2>&1) &
-	pid=$!
-	T_SIG=INT T_TIMEOUT=$secs t_cmd "$@"
-	wait "$pid"
-	# busybox timeout execs CMD itself (status 130 if SIGINT killed it); coreutils
-	# timeout (host) reports 124 when it had to send the signal.
-	case $T_RC in 124|130) T_RC=0 ;; esac
-	return 0
-}
-
 # The last command and its output, indented, for a failure report (once per command).
 t_show_last()
 {
@@ -201,26 +187,38 @@ t_run()
 	return 0
 }
 
-# trace_wl SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
+# Whole seconds since boot (busybox date has no %N).
+t_uptime()
+{
+	cut -d. -f1 /proc/uptime
+}
+
+# t_trace SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
 # start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
 # CMD with SIGINT, as a user would, a second after WORKLOAD ends (TW_STOP=0: let CMD end
-# by itself; TW_WAIT: tenths of a second to wait for "attached", default 600). SECS
-# bounds the whole run. Attaching takes 1-5 s under TCG, more with two
-# VMs sharing two cores, so a fixed delay before the workload would lose calls.
-# busybox timeout execs CMD, so the pid sh writes is the tracer's.
-trace_wl()
+# by itself). SECS bounds the whole run, attaching included: attaching takes 1-5 s under
+# TCG, minutes for hundreds of functions, more with other VMs on the cores, so a fixed
+# delay before the workload would lose calls (or the workload would end first). A CMD
+# still running without having attached a second before SECS fails the test, saying so.
+# busybox timeout execs CMD, so the pid sh writes is the tracer's. The tracer runs in
+# the foreground: background commands of a script ignore SIGINT.
+t_trace()
 {
-	local secs=$1 load=$2 o e p w i pid
+	local secs=$1 load=$2 o e p m w t0 pid
 	shift 2
-	o=$(mktemp) e=$(mktemp) p=$(mktemp)
+	o=$(mktemp) e=$(mktemp) p=$(mktemp) m=$(mktemp)
 	T_LAST_CMD=$* T_SHOWN=
 	(
-		i=0
+		t0=$(t_uptime)
 		until grep -q attached "$e"; do
-			i=$((i + 1)) pid=$(cat "$p")
-			[ $i -le "${TW_WAIT:-600}" ] || exit 0
+			pid=$(cat "$p")
 			# The tracer ended without attaching (an error): no workload.
 			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
+			if [ $(($(t_uptime) - t0)) -ge $((secs - 1)) ]; then
+				echo 1 >"$m"
+				kill -INT "$pid" 2>/dev/null
+				exit 0
+			fi
 			sleep 0.1
 		done
 		sh -c "$load" >/dev/null 2>&1
@@ -231,9 +229,49 @@ trace_wl()
 	T_RC=$?
 	wait "$w"
 	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
-	rm -f "$o" "$e" "$p"
+	[ ! -s "$m" ] || t_fail "'$*' did not print its 'attached' line within ${secs}s"
+	rm -f "$o" "$e" "$p" "$m"
 	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
 	return 0
+}
+
+# Pids of the children ksnoop leaves to remove many links after it exited; ps shows
+# them as "ksnoop: detaching N functions" (man ksnoop.8, NOTES).
+detaching_pids()
+{
+	grep -l '^ksnoop: detaching' /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
+}
+
+# wait_detached [SECS]: wait until no such child is left (default 300 s: 372 functions
+# take 80-90 s under TCG on 6.12); fails the test if one outlives that. A child is
+# followed by pid until it is gone, not by its command line, which reads empty once it
+# is exiting: a killed child releases its links after that, in its exit.
+wait_detached()
+{
+	local t0 pids p left
+	t0=$(t_uptime)
+	pids=$(detaching_pids)
+	while :; do
+		left=
+		for p in $pids $(detaching_pids); do
+			case " $left " in *" $p "*) continue ;; esac
+			[ -e "/proc/$p" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null &&
+				left="$left $p"
+		done
+		[ -n "$left" ] || return 0
+		if [ $(($(t_uptime) - t0)) -ge "${1:-300}" ]; then
+			t_fail "ksnoop's detaching children still running after ${1:-300}s:$left"
+			return 1
+		fi
+		pids=$left
+		sleep 0.2
+	done
+}
+
+# The name the test files used for t_trace before it waited for "attached".
+trace_wl()
+{
+	t_trace "$@"
 }
 
 # Call header lines of FUNC from processes named COMM in $T_OUT

@@ -6,7 +6,7 @@ test_ip_send_skb()
 {
 	local calls
 	need_kernel_ge 5.17	# ksnoop needs bpf_get_func_arg_cnt(); see old-kernel-refusal
-	t_trace 10 'udpsend 5 100' ksnoop 'ip_send_skb(skb->len, return)'
+	t_trace 60 'udpsend 5 100' ksnoop 'ip_send_skb(skb->len, return)'
 	t_expect_rc 0
 	calls=$(printf '%s\n' "$T_OUT" | grep -Ec ' udpsend +ip_send_skb( |$)')
 	t_expect_eq 5 "$calls" "ip_send_skb calls from udpsend"
@@ -20,7 +20,7 @@ t_run ip_send_skb test_ip_send_skb
 test_old_kernel_refusal()
 {
 	kver_ge 5.17 && t_skip "kernel $(kver) has bpf_get_func_arg_cnt()"
-	t_trace 10 'udpsend 5 100' ksnoop 'ip_send_skb(skb->len, return)'
+	t_trace 60 'udpsend 5 100' ksnoop 'ip_send_skb(skb->len, return)'
 	# Exit 5: the kernel lacks a feature; one error line naming it and the first kernel
 	# that has it, then at most a hint line.
 	t_expect_rc 5
@@ -30,3 +30,37 @@ test_old_kernel_refusal()
 	[ "$(printf '%s\n' "$T_ERR" | wc -l)" -le 2 ] || t_fail "more than 2 lines on stderr"
 }
 t_run old-kernel-refusal test_old_kernel_refusal
+
+# Output to a pipe is batched, but written whenever the ring buffer is drained: a reader
+# (| jq) sees each call while ksnoop runs, before the next call happens, not at exit.
+# One datagram at a time; the next is sent only once the reader has the previous call
+# (at most 30 s: a line that comes only at exit, or never, fails the test).
+test_pipe_reader()
+{
+	local fifo=/tmp/pipe.fifo out=/tmp/pipe.out late=/tmp/pipe.late load=/tmp/pipe.sh rpid
+	need_kernel_ge 5.17
+	rm -f "$fifo" "$out" "$late"
+	mkfifo "$fifo"
+	cat "$fifo" >"$out" &
+	rpid=$!
+	cat >"$load" <<-LOAD
+	for i in 1 2 3; do
+		udpsend 1 \$((10 * i))
+		t=0
+		until [ "\$(grep -c '"type":"call"' $out)" -ge \$i ]; do
+			t=\$((t + 1))
+			[ \$t -le 300 ] || { echo "call \$i not seen by the reader" >>$late; break; }
+			sleep 0.1
+		done
+	done
+	LOAD
+	t_trace 120 "sh $load" sh -c "exec ksnoop -j 'ip_send_skb(skb->len)' >$fifo"
+	wait "$rpid"
+	t_expect_rc 0
+	[ ! -s "$late" ] || t_fail "$(cat "$late")"
+	T_OUT=$(cat "$out")
+	t_expect_eq 3 "$(grep -c '"comm":"udpsend","func":"ip_send_skb"' "$out")" "udpsend calls"
+	t_expect_match '"args":\{"skb->len":58\}'
+	rm -f "$fifo" "$out" "$late" "$load"
+}
+t_run pipe-reader test_pipe_reader

@@ -3,7 +3,7 @@
 # Sourced by suite.sh with lib.sh loaded.
 
 # ip_send_skb(skb) copies the whole struct sk_buff, so a few records fill one page.
-# The workload (after T_SETTLE) floods for 3 s, then, with ksnoop still attached and
+# The workload (once ksnoop has attached) floods for 3 s, then, with ksnoop still attached and
 # nothing else sending, dumps the BPF "stats" map: the kernel's own drop count.
 test_lost_accounting()
 {
@@ -15,9 +15,11 @@ test_lost_accounting()
 	need_cmd jq
 	need_cmd bpftool
 	rm -f "$out" "$stats" "$sent"
+	# A detaching child of an earlier test would hold a second "stats" map.
+	wait_detached
 	# ksnoop's stdout is megabytes of JSON: to a file, not a shell variable. exec so that
 	# timeout's SIGINT reaches ksnoop itself.
-	t_trace 20 "flood 3 >$sent; sleep 1; bpftool map dump name stats -j >$stats" \
+	t_trace 60 "flood 3 >$sent; sleep 1; bpftool map dump name stats -j >$stats" \
 		sh -c "exec ksnoop -j -P 1 'ip_send_skb(skb)' >$out"
 	t_expect_rc 0
 	n=$(cat "$sent" 2>/dev/null)

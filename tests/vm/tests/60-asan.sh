@@ -36,8 +36,8 @@ test_asan_trace()
 	local calls
 	need_asan || return
 	if kver_ge 5.17; then
-		# Instrumented userspace is slower to attach: start the workload later.
-		T_SETTLE=10 t_trace 25 'udpsend 5 100' \
+		# Instrumented userspace is slower to attach: t_trace waits for it.
+		t_trace 60 'udpsend 5 100' \
 			ksnoop-asan 'ip_send_skb(skb, skb->len, skb->sk, skb->dev->name, return)'
 		t_expect_rc 0
 		calls=$(printf '%s\n' "$T_OUT" | grep -Ec ' udpsend +ip_send_skb( |$)')

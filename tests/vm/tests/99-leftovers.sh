@@ -1,6 +1,13 @@
 # Runs last: nothing the earlier tests started may be left behind in the kernel, and the
 # kernel must not have complained (WARN, BUG, Oops) while they ran.
 
+# Children detaching many links finish first (they must, and leave nothing).
+test_detached()
+{
+	wait_detached
+}
+t_run detaching-children-finish test_detached
+
 test_no_programs()
 {
 	need_cmd bpftool

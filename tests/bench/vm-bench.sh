@@ -99,7 +99,7 @@ wait_drained()
 		cur=$(cpu_s $pid) up=$(cut -d' ' -f1 /proc/uptime)
 		DRAIN_CPU=$cur DRAIN_UP=$up
 		DRAIN_RATE=$(awk -v a=$prev -v b=$cur -v u0=$up0 -v u=$up \
-			'BEGIN { printf "%.4f", u > u0 ? (b - a) / (u - u0) : 0 }')
+			'BEGIN { printf "%.4f", (u > u0 ? (b - a) / (u - u0) : 0) }')
 		awk -v a=$prev -v b=$cur -v u0=$up0 -v u=$up -v r=$idle \
 			'BEGIN { exit !(b - a < 0.03 + 1.5 * r * (u - u0)) }' && return 0
 		prev=$cur up0=$up

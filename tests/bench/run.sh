@@ -1,7 +1,9 @@
 #!/bin/bash
 # `make bench`: ksnoop's cost per traced call, memory and time to attach, next to bcc's
 # ksnoop (libbpf-tools) and bpftrace measured in the same VM boot. One VM per kernel
-# (tests/vm/vm.sh --peers, 3G); the work inside is tests/bench/vm-bench.sh.
+# (tests/vm/vm.sh --peers, 3G) and one more for the all-in cost per call, whose clock
+# counts guest instructions (qemu -icount) so that other VMs on the host cannot skew it;
+# the work inside is tests/bench/vm-bench.sh.
 #
 # Usage: tests/bench/run.sh            (make bench)
 # Env:   OUT (build dir, default build), BENCH_KERNELS (default "6.1 7.2"),
@@ -9,11 +11,13 @@
 #        BENCH_ATTACH=0 leaves out the mass-attach part (tests/bench/run-attach.sh),
 #        BENCH_PARTS (in-VM parts, default "startup cost rss tput attach allin"),
 #        BENCH_ALLIN_N (calls per all-in run, default 20000), BENCH_ALLIN_ROUNDS (3),
+#        BENCH_ALLIN_ICOUNT=0 times the all-in part in real time (host load skews it),
 #        BENCH_BACKENDS (backends for the all-in per-backend rows; default: every name
 #        ksnoop --backend accepts, each kept if it attaches on that kernel),
 #        BENCH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run
 # Output: the report on stdout and in $OUT/bench/report.txt; each VM's raw result lines
-#         in $OUT/bench/raw-VER.txt, its console in $OUT/bench/console-VER.log.
+#         in $OUT/bench/raw-VER.txt, its console in $OUT/bench/console-VER.log (the
+#         all-in VM: allin-raw-VER.txt, allin-console-VER.log).
 # Exit:  0 report written (targets missed are reported, not failed: this is a benchmark);
 #        1 a VM failed or a kernel produced no results.
 set -euo pipefail
@@ -29,24 +33,31 @@ PARTS=${BENCH_PARTS:-startup cost rss tput attach allin}
 ALLIN_N=${BENCH_ALLIN_N:-20000}
 ALLIN_ROUNDS=${BENCH_ALLIN_ROUNDS:-3}
 BACKENDS=${BENCH_BACKENDS:-}
+# -icount shift=0: the guest clock advances 1 ns per guest instruction, whatever the
+# host does; sleep=off: an idle guest jumps to its next timer instead of waiting.
+ICOUNT=${BENCH_ALLIN_ICOUNT:-1}
+ALLIN_QEMU=
+[ "$ICOUNT" = 0 ] || ALLIN_QEMU="-icount shift=0,sleep=off"
 mkdir -p "$BENCH"
 # shellcheck disable=SC2086
 [ "${BENCH_REPORT_ONLY:-0}" = 1 ] || tests/vm/fetch-kernels.sh $KERNELS
 
-# run_vm VER: the benchmark in one VM; raw lines to $BENCH/raw-VER.txt.
+# run_vm VER PREFIX PARTS [QEMU_ARGS]: the PARTS of the benchmark in one VM; raw lines
+# to $BENCH/PREFIXraw-VER.txt, console to $BENCH/PREFIXconsole-VER.log.
 run_vm()
 {
-	local ver=$1 peers=0 log=$BENCH/console-$1.log rc try
+	local ver=$1 pre=$2 parts=$3 log=$BENCH/$2console-$1.log peers=0 rc try
 	# bcc's ksnoop sees no events on 6.12 and 7.2 (its IP matching misses there, see
 	# docs/LAB.md), so it is only compared on 6.1.
 	[ "$ver" != 6.1 ] || peers=1
 	for try in 1 2; do
 		rc=0
-		echo "bench: kernel $ver: booting (N=$N, REPS=$REPS, bcc peer: $peers)..." >&2
-		tests/vm/vm.sh --peers --timeout 1800 --log "$log" --run "$ver" \
-			"N=$N; REPS=$REPS; PEERS=$peers; BPFTRACE=1; PARTS='$PARTS'
-ALLIN_N=$ALLIN_N; ALLIN_ROUNDS=$ALLIN_ROUNDS; BACKENDS='$BACKENDS'
-$(cat tests/bench/vm-lib.sh tests/bench/vm-bench.sh)" >"$BENCH/raw-$ver.txt" || rc=$?
+		echo "bench: kernel $ver: booting for '$parts' (N=$N, REPS=$REPS," \
+			"bcc peer: $peers${4:+, qemu $4})..." >&2
+		KSNOOP_VM_QEMU_ARGS=${4:-} tests/vm/vm.sh --peers --timeout 1800 --log "$log" \
+			--run "$ver" "N=$N; REPS=$REPS; PEERS=$peers; BPFTRACE=1; PARTS='$parts'
+ALLIN_N=$ALLIN_N; ALLIN_ROUNDS=$ALLIN_ROUNDS; BACKENDS='$BACKENDS'; ICOUNT=$ICOUNT
+$(cat tests/bench/vm-lib.sh tests/bench/vm-bench.sh)" >"$BENCH/${pre}raw-$ver.txt" || rc=$?
 		[ $rc = 0 ] && return 0
 		# Retry only a VM that died before userspace came up (the lab's boot-time
 		# allocator double fault); a failure while tracing is a result, never retried.
@@ -59,10 +70,11 @@ $(cat tests/bench/vm-lib.sh tests/bench/vm-bench.sh)" >"$BENCH/raw-$ver.txt" || 
 	done
 }
 
-# report VER: the tables for one kernel from its raw lines.
+# report VER: the tables for one kernel from the raw lines of its VMs.
 report()
 {
-	local ver=$1 raw=$BENCH/raw-$1.txt
+	local ver=$1
+	shift
 	awk -v ver="$ver" -v N="$N" -v reps="$REPS" -v load="$(cat "$BENCH/load-$1.txt" 2>/dev/null)" '
 	function median(s,    a, n, i, j, t) {
 		n = split(s, a, " ")
@@ -95,7 +107,14 @@ report()
 		printf "   spread = min..max over the rounds (%d calls: a tenth for the dearest).\n", allin_n
 		printf "   x floor, x bcc = added / added by the empty program, by bcc'"'"'s ksnoop showing\n"
 		printf "   the same items (bcc always shows the return value). Output to /dev/null; both\n"
-		printf "   tools -P %s; lost = records the tracer reported lost (should be 0).\n\n", pages
+		printf "   tools -P %s; lost = records the tracer reported lost (should be 0).\n", pages
+		if (icount == 1) {
+			printf "   A VM of its own with qemu -icount shift=0: its clock counts guest instructions\n"
+			printf "   (1 ns each), so the host'"'"'s load cannot skew it and runs repeat to within\n"
+			printf "   0.1%%; us here = thousands of guest instructions, a cost model like callgrind'"'"'s.\n"
+		} else
+			printf "   Real time (BENCH_ALLIN_ICOUNT=0): other VMs on the host add noise.\n"
+		printf "\n"
 		printf "%-60s %6s %8s %8s %15s %7s %6s %4s %s\n", "tracer", "calls", "untraced",
 		       "added", "spread", "x floor", "x bcc", "lost", "backend"
 		for (i = 1; i <= nallin; i++) if (aids[i] in adds) amed[aids[i]] = median(adds[aids[i]])
@@ -139,7 +158,7 @@ report()
 		kernel = $3; sub(/,$/, "", kernel)
 		nbursts = setting("BURSTS"); pages = setting("PAGES")
 	}
-	/^bench: all-in: / { allin_n = setting("N"); allin_rounds = setting("ROUNDS") }
+	/^bench: all-in: / { allin_n = setting("N"); allin_rounds = setting("ROUNDS"); icount = setting("ICOUNT") }
 	/ksnoop: attached [0-9]+ function/ && backend == "" {
 		backend = $0; sub(/.*\(/, "", backend); sub(/\).*/, "", backend)
 	}
@@ -308,7 +327,7 @@ report()
 			allin_report()
 		for (i = 1; i <= nn; i++) printf "   note: %s\n", notes[i]
 		printf "\n"
-	}' "$raw"
+	}' "$@"
 }
 
 header()
@@ -340,21 +359,31 @@ Method and pitfalls:
 EOF
 }
 
+# The all-in part gets a VM of its own (its clock, see ALLIN_QEMU); the rest share one.
+main_parts=$(echo " $PARTS " | sed 's/ allin / /; s/^ *//; s/ *$//')
+allin=0
+case " $PARTS " in *" allin "*) allin=1 ;; esac
 fail=0
 for ver in $KERNELS; do
 	[ "${BENCH_REPORT_ONLY:-0}" = 0 ] || continue
+	rm -f "$BENCH/raw-$ver.txt" "$BENCH/allin-raw-$ver.txt"
 	# Other VMs on the host (parallel test runs) slow this one down: keep the load.
 	before=$(cut -d' ' -f1-3 /proc/loadavg)
-	run_vm "$ver" || fail=1
+	[ -z "$main_parts" ] || run_vm "$ver" "" "$main_parts" || fail=1
 	echo "$before -> $(cut -d' ' -f1-3 /proc/loadavg)" >"$BENCH/load-$ver.txt"
+	[ $allin = 0 ] || run_vm "$ver" allin- allin "$ALLIN_QEMU" || fail=1
 done
 {
 	header
 	for ver in $KERNELS; do
-		if [ -s "$BENCH/raw-$ver.txt" ]; then
-			report "$ver" || fail=1
+		set --
+		for raw in "$BENCH/raw-$ver.txt" "$BENCH/allin-raw-$ver.txt"; do
+			[ ! -s "$raw" ] || set -- "$@" "$raw"
+		done
+		if [ $# -gt 0 ]; then
+			report "$ver" "$@" || fail=1
 		else
-			echo "=== Kernel $ver: no results (VM failed; see $BENCH/console-$ver.log) ==="
+			echo "=== Kernel $ver: no results (VM failed; see $BENCH/*console-$ver.log) ==="
 			fail=1
 		fi
 	done

@@ -17,7 +17,8 @@
 # bpftrace's attach), PAGES (ring/perf buffer pages for the cost runs), PARTS (which
 # parts run: startup cost rss tput attach allin), ALLIN_N and ALLIN_ROUNDS (calls per
 # run and rounds of the all-in cost), BACKENDS (backends the all-in cost runs
-# ip_send_skb(skb->len) on; empty: every one ksnoop accepts and can attach here).
+# ip_send_skb(skb->len) on; empty: every one ksnoop accepts and can attach here),
+# ICOUNT (1: qemu runs this VM with -icount, for the report to say so).
 
 N=${N:-2000}
 REPS=${REPS:-3}
@@ -394,7 +395,7 @@ done
 # Returns 1 if CMD never attached.
 allin_run()
 {
-	local id=$1 calls=$2 ready=$3 pid u t0 t1 c1 u1 idle be
+	local id=$1 calls=$2 ready=$3 pid u t0 t1 c1 u1 idle be rc
 	shift 3
 	echo "bench: all-in $id: $* (uptime $(cut -d' ' -f1 /proc/uptime))"
 	t0=$(now)
@@ -403,10 +404,17 @@ allin_run()
 	u=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.4f", b - a }')
 	"$@" >/dev/null 2>$T/allin.err &
 	pid=$!
+	# bpf_stats (two clock reads per program run) only while waiting for the first run.
 	case $ready in
-	@*) wait_traced $pid "${ready#@}" ;;
+	@*)
+		echo 1 >/proc/sys/kernel/bpf_stats_enabled
+		wait_traced $pid "${ready#@}"
+		;;
 	*) wait_line $T/allin.err "$ready" $pid ;;
-	esac || {
+	esac
+	rc=$?
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	[ $rc = 0 ] || {
 		stop $pid
 		echo "R note all-in $id: never attached: $(grep -v '^ *hint' $T/allin.err |
 			head -n 1)"
@@ -472,7 +480,8 @@ allin_round()
 }
 
 if part allin; then
-	echo "bench: all-in: N=$ALLIN_N, ROUNDS=$ALLIN_ROUNDS (uptime $(cut -d' ' -f1 /proc/uptime))"
+	echo "bench: all-in: N=$ALLIN_N, ROUNDS=$ALLIN_ROUNDS, ICOUNT=${ICOUNT:-0}" \
+		"(uptime $(cut -d' ' -f1 /proc/uptime))"
 	# The floor's program goes on ip_send_skb's BTF id.
 	bpftool btf dump file /sys/kernel/btf/vmlinux |
 		sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" >$T/floor.ids

@@ -402,6 +402,9 @@ allin_run()
 	udpsend $calls 5 $APORT
 	t1=$(now)
 	u=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.4f", b - a }')
+	# Emptied first: the shell opens it for CMD after the fork, and wait_line must not
+	# see the previous run's "attached" line meanwhile.
+	: >$T/allin.err
 	"$@" >/dev/null 2>$T/allin.err &
 	pid=$!
 	# bpf_stats (two clock reads per program run) only while waiting for the first run.

@@ -488,7 +488,7 @@ if part allin; then
 	# The floor's program goes on ip_send_skb's BTF id.
 	bpftool btf dump file /sys/kernel/btf/vmlinux |
 		sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" >$T/floor.ids
-	[ -n "$BACKENDS" ] || BACKENDS=$(backend_names)
+	[ -n "$BACKENDS" ] || BACKENDS=$(backend_names | tr "\n" " ")
 	[ -n "$BACKENDS" ] || echo "R note all-in: no backend names from ksnoop; set BENCH_BACKENDS"
 	echo "bench: all-in backends: $BACKENDS"
 	# Warm up (TCG translates code on its first runs): the workload, and ksnoop once.

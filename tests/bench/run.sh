@@ -224,7 +224,7 @@ report()
 			printf "   per call in the cheapest burst (entry + exit = total), median = median burst\n"
 			printf "   total. wall+ = (burst wall time - untraced %.4f s) / calls: adds the fentry\n", base
 			printf "   trampoline or kprobe dispatch that bpf_stats leaves out; noisy.\n"
-			printf "   user = tracer CPU (utime+stime, 10 ms ticks, idle polling subtracted) / N,\n"
+			printf "   user = tracer CPU (/proc/PID/schedstat, idle polling subtracted) / N,\n"
 			printf "   spent formatting and writing to /dev/null, mostly after the burst (-smp 1).\n\n"
 			printf "%-45s %8s %8s %8s %8s %7s %11s %8s %8s %4s\n", "item", "entry us", "exit us",
 			       "total us", "median", "vs bcc", "calls e/x", "wall+ us", "user us", "lost"

@@ -275,7 +275,7 @@ report()
 			}
 
 		}
-		if (nattach) {
+		if (nattach || ("info" in times)) {
 			printf "\n3. Time to attach one function (medians of %d runs, seconds; a datagram\n", reps
 			printf "   every 20 ms meanwhile). self = the tool'"'"'s own figure (ksnoop: \"attached 1\n"
 			printf "   function in X s\"); line = launch to that line (bpftrace: \"Attaching 1\n"

@@ -175,9 +175,9 @@ cost()
 	c1=$(cpu_s $pid) t1=$(now)
 	stop $pid
 	sed 's/^/  | /' $T/err
-	echo "R cost $id $tool $(awk -v a=$c0 -v b=$c1 'BEGIN { printf "%.2f", b - a }')" \
+	echo "R cost $id $tool $(awk -v a=$c0 -v b=$c1 'BEGIN { printf "%.4f", b - a }')" \
 		"$(awk -v ca=$ca -v ta=$ta -v c0=$c0 -v t0=$t2 -v t1=$t1 \
-			'BEGIN { printf "%.2f", (c0 - ca) / (t0 - ta) * (t1 - t0) }')" \
+			'BEGIN { printf "%.4f", (c0 - ca) / (t0 - ta) * (t1 - t0) }')" \
 		"$(lost_of $T/err)"
 }
 

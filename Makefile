@@ -149,12 +149,19 @@ bench-host: $(OUT)/decode-bench $(OUT)/ksnoop
 	$(Q)echo; tests/bench/complete-bench.sh $(OUT)/ksnoop
 
 # Static workload programs run inside the VMs.
-$(OUT)/workload/%: tests/workload/%.c tests/workload/wl.h
+define static_prog
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -static -o $@ $<
+endef
+$(OUT)/workload/%: tests/workload/%.c tests/workload/wl.h
+	$(static_prog)
 $(OUT)/workload/udpconn: tests/workload/udpsend.c
 workloads: $(WORKLOADS)
+# The benchmarks' bare-attach (tests/bench) goes with the workloads: vm.sh packs that
+# directory into the VM.
+$(OUT)/workload/bare-attach: tests/bench/bare-attach.c
+	$(static_prog)
 
 unit: $(OUT)/tests/unit $(OUT)/ksnoop
 	$(Q)KSNOOP=$(OUT)/ksnoop tests/run-host.sh $(OUT)
@@ -173,7 +180,7 @@ demo: $(OUT)/ksnoop workloads
 	$(Q)tests/vm/fetch-kernels.sh 7.2
 	$(Q)OUT=$(OUT) tests/vm/vm.sh --demo 7.2
 
-bench: $(OUT)/ksnoop workloads
+bench: $(OUT)/ksnoop workloads $(OUT)/workload/bare-attach
 	$(Q)OUT=$(OUT) tests/bench/run.sh
 
 # One test command: everything, with one closing tally.

@@ -10,12 +10,17 @@
  *   bare-attach multi FILE         one FENTRY_MULTI program, one link over every id
  *   bare-attach multi-both FILE    FEXIT_MULTI then FENTRY_MULTI links (ksnoop's default)
  *   MODE+cookies                   multi modes: pass a u64 cookie per id, as ksnoop does
+ *   MODE+hold                      once attached, print "bare: attached N" on stderr and
+ *                                  keep the links until SIGINT or SIGTERM: the floor of
+ *                                  the all-in cost per call (an empty program, nothing
+ *                                  reading), timed by tests/bench/vm-bench.sh
  *
  * Prints "bare MODE n=N failed=F load=S link=S total=S detach=S" (seconds; detach =
  * closing every fd). Raw bpf(2) syscalls so it links statically without libbpf; the
  * multi-link layout is the 7.x one (see docs/LAB.md).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +95,7 @@ int main(int argc, char **argv)
 	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd;
 	__u32 *ids = malloc(cap * sizeof(*ids));
 	__u64 *cookies;
-	bool with_cookies;
+	bool with_cookies, hold;
 	int *fds;
 	struct rlimit rl;
 	const char *mode;
@@ -98,12 +103,14 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
-		fprintf(stderr, "usage: bare-attach fentry|both|multi[-both][+cookies] FILE\n");
+		fprintf(stderr,
+			"usage: bare-attach fentry|both|multi[-both][+cookies][+hold] FILE\n");
 		return 2;
 	}
 	mode = argv[1];
 	/* "+cookies": one u64 cookie per id (the function's index), as ksnoop passes. */
 	with_cookies = strstr(mode, "+cookies") != NULL;
+	hold = strstr(mode, "+hold") != NULL;
 	while (fscanf(f, "%u", &id) == 1) {
 		if (n == cap)
 			ids = realloc(ids, (cap *= 2) * sizeof(*ids));
@@ -170,6 +177,18 @@ int main(int argc, char **argv)
 		}
 	}
 	total = now() - t0;
+	if (hold) {
+		sigset_t set;
+		int sig;
+
+		/* Blocked first, so a signal sent right after the line is not lost. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		fprintf(stderr, "bare: attached %d\n", nfd / 2);
+		sigwait(&set, &sig);
+	}
 	t = now();
 	/* Links first (the last fd of each pair), then programs. */
 	for (i = nfd - 1; i >= 0; i -= 2)

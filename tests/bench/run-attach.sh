@@ -20,8 +20,8 @@ BENCH=$OUT/bench
 KERNELS=${ATTACH_KERNELS:-6.12 7.2}
 mkdir -p "$BENCH" "$OUT/workload"
 if [ "${ATTACH_REPORT_ONLY:-0}" != 1 ]; then
-	# vm.sh packs every program in $OUT/workload into the VM.
-	gcc -O2 -Wall -static -o "$OUT/workload/bare-attach" tests/bench/bare-attach.c
+	# vm.sh packs every program in $OUT/workload into the VM (make bench builds it too).
+	make -s OUT="$OUT" "$OUT/workload/bare-attach"
 	# shellcheck disable=SC2086
 	tests/vm/fetch-kernels.sh $KERNELS >&2
 fi
@@ -36,7 +36,7 @@ run_vm()
 		echo "bench-attach: kernel $ver: sets '$sets', bpftrace on '$btsets'..." >&2
 		tests/vm/vm.sh --peers --timeout 1800 --log "$BENCH/attach-console-$ver.log" \
 			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000
-$(cat tests/bench/vm-bench-attach.sh)" >"$BENCH/attach-raw-$ver.txt" || rc=$?
+$(cat tests/bench/vm-lib.sh tests/bench/vm-bench-attach.sh)" >"$BENCH/attach-raw-$ver.txt" || rc=$?
 		[ $rc = 0 ] && return 0
 		if [ $try = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$BENCH/attach-console-$ver.log"; then
 			echo "bench-attach: kernel $ver: the VM died during boot; retrying once" >&2

@@ -35,23 +35,6 @@ names()
 	ksnoop info "$@" 2>/dev/null | sed -n 's/^[^(]*[ *]\([A-Za-z_][A-Za-z_0-9]*\)(.*/\1/p' | sort -u
 }
 
-# wait_line FILE ERE PID: until FILE has a line matching ERE or PID ended; 0 if seen.
-wait_line()
-{
-	while ! grep -Eq "$2" "$1" 2>/dev/null; do
-		alive "$3" || return 1
-		sleep 0.05
-	done
-}
-
-# alive PID: running (an exited child stays a zombie until waited for).
-alive()
-{
-	local st
-	st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
 # stop PID: SIGINT, wait for the exit; prints the seconds it took, "-" if it had ended.
 stop()
 {

@@ -9,23 +9,34 @@
 #   R attach TOOL REP SELF_S LINE_S EVENT_S HWM_KB
 #   R stopflood REP SECONDS                         SIGINT to exit under a UDP flood
 #   R note TEXT
+#   R allin-cfg ID CMD...                           an all-in configuration (section 5)
+#   R allin ID ROUND UNTRACED_S TRACED_S AFTER_S LOST BACKEND   one paired run of it
 # Everything else it prints is diagnostics (kept in build/bench/raw-VER.txt).
 #
 # Inputs (set by run.sh before this text): N (datagrams per cost run), REPS (attach
 # repetitions), PEERS (1: compare with bcc's ksnoop; 0: ksnoop alone), BPFTRACE (1: time
-# bpftrace's attach), PAGES (ring/perf buffer pages for the cost runs).
+# bpftrace's attach), PAGES (ring/perf buffer pages for the cost runs), PARTS (which
+# parts run: startup cost rss tput attach allin), ALLIN_N and ALLIN_ROUNDS (calls per
+# run and rounds of the all-in cost), BACKENDS (backends the all-in cost runs
+# ip_send_skb(skb->len) on; empty: every one ksnoop accepts and can attach here),
+# ICOUNT (1: qemu runs this VM with -icount, for the report to say so).
 
 N=${N:-2000}
 REPS=${REPS:-3}
 PEERS=${PEERS:-1}
 BPFTRACE=${BPFTRACE:-1}
 PAGES=${PAGES:-4096}
+PARTS=${PARTS:-startup cost rss tput attach allin}
+ALLIN_N=${ALLIN_N:-20000}
+ALLIN_ROUNDS=${ALLIN_ROUNDS:-3}
+BACKENDS=${BACKENDS:-}
 WARM=${WARM:-300}
 PAUSE=0
 BURSTS=${BURSTS:-4}
 PORT=9999	# cost workload
 WPORT=9998	# "is it attached yet?" probes
 TPORT=9997	# trickle for time-to-first-event
+APORT=9996	# all-in cost workload
 T=/tmp/bench
 mkdir -p $T
 
@@ -45,10 +56,13 @@ stats()
 		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
 }
 
-# utime + stime of PID in seconds (USER_HZ is 100 on these kernels).
+# CPU seconds PID has used: its sum_exec_runtime in ns from /proc/PID/schedstat (every
+# lab kernel has CONFIG_SCHED_INFO), else utime + stime in 10 ms ticks (USER_HZ 100),
+# which is 0.5 us a call over 20,000 calls: coarser than the floor of the all-in cost.
 cpu_s()
 {
-	awk '{ printf "%.2f\n", ($14 + $15) / 100 }' /proc/$1/stat 2>/dev/null || echo 0
+	awk '{ printf "%.6f\n", $1 / 1e9 }' /proc/$1/schedstat 2>/dev/null ||
+		awk '{ printf "%.2f\n", ($14 + $15) / 100 }' /proc/$1/stat 2>/dev/null || echo 0
 }
 
 hwm_kb()
@@ -72,19 +86,28 @@ wait_traced()
 	return 1
 }
 
-# Wait until PID has worked through its backlog: under -smp 1 the tracer barely runs
-# while the workload does, so it formats most events afterwards. Drained = used under
-# 0.03 s of CPU in half a second (bcc's ksnoop polls every 1 ms, so is never idle).
+# wait_drained PID [IDLE_RATE]: wait until PID has worked through its backlog: under
+# -smp 1 the tracer barely runs while the workload does, so it formats most events
+# afterwards. Drained = used under 0.03 s of CPU in half a second, plus 1.5 times its
+# idle use at IDLE_RATE CPU seconds a second (bcc's ksnoop polls every 1 ms, so is never
+# idle, and uses more of the CPU when the host slows the VM down).
+# Sets DRAIN_RATE (CPU seconds a second in that last, idle, interval), DRAIN_CPU and
+# DRAIN_UP (PID's CPU seconds and /proc/uptime at the end of it).
 wait_drained()
 {
-	local pid=$1 prev cur i=0
-	prev=$(cpu_s $pid)
+	local pid=$1 idle=${2:-0} prev cur up0 up i=0
+	prev=$(cpu_s $pid) up0=$(cut -d' ' -f1 /proc/uptime)
+	DRAIN_RATE=0 DRAIN_CPU=$prev DRAIN_UP=$up0
 	while [ $i -lt 360 ]; do
 		sleep 0.5
 		kill -0 $pid 2>/dev/null || return 0
-		cur=$(cpu_s $pid)
-		awk -v a=$prev -v b=$cur 'BEGIN { exit !(b - a < 0.03) }' && return 0
-		prev=$cur
+		cur=$(cpu_s $pid) up=$(cut -d' ' -f1 /proc/uptime)
+		DRAIN_CPU=$cur DRAIN_UP=$up
+		DRAIN_RATE=$(awk -v a=$prev -v b=$cur -v u0=$up0 -v u=$up \
+			'BEGIN { printf "%.4f", (u > u0 ? (b - a) / (u - u0) : 0) }')
+		awk -v a=$prev -v b=$cur -v u0=$up0 -v u=$up -v r=$idle \
+			'BEGIN { exit !(b - a < 0.03 + 1.5 * r * (u - u0)) }' && return 0
+		prev=$cur up0=$up
 		i=$((i + 1))
 	done
 	echo "bench: pid $pid still busy after 180 s" >&2
@@ -153,9 +176,9 @@ cost()
 	c1=$(cpu_s $pid) t1=$(now)
 	stop $pid
 	sed 's/^/  | /' $T/err
-	echo "R cost $id $tool $(awk -v a=$c0 -v b=$c1 'BEGIN { printf "%.2f", b - a }')" \
+	echo "R cost $id $tool $(awk -v a=$c0 -v b=$c1 'BEGIN { printf "%.4f", b - a }')" \
 		"$(awk -v ca=$ca -v ta=$ta -v c0=$c0 -v t0=$t2 -v t1=$t1 \
-			'BEGIN { printf "%.2f", (c0 - ca) / (t0 - ta) * (t1 - t0) }')" \
+			'BEGIN { printf "%.4f", (c0 - ca) / (t0 - ta) * (t1 - t0) }')" \
 		"$(lost_of $T/err)"
 }
 
@@ -245,7 +268,14 @@ timeit()
 	t1=$(now)
 	echo "R time $what $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", b - a }')"
 }
-for i in 1 2; do
+# part NAME: whether NAME is one of the PARTS to run.
+part()
+{
+	case " $PARTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+part startup && for i in 1 2; do
 	timeit info ksnoop info ip_send_skb
 	timeit afl cat /sys/kernel/tracing/available_filter_functions
 	timeit features ksnoop features
@@ -253,7 +283,7 @@ for i in 1 2; do
 done
 
 # Untraced baseline of one burst (three times; the report takes the fastest).
-for i in 1 2 3; do
+part cost && for i in 1 2 3; do
 	t0=$(now)
 	udpsend $((N / BURSTS)) 100 $PORT
 	t1=$(now)
@@ -262,26 +292,32 @@ done
 
 # Ours and bcc's for the same items one after the other, so that a slow spell of the
 # host hits both rather than one.
-cost a ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES trace ip_send_skb
-[ "$PEERS" = 1 ] &&
-	cost a bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace ip_send_skb
-cost b ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
-[ "$PEERS" = 1 ] &&
-	cost b bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace 'ip_send_skb(skb->len)'
-# The same as b with the reader stopped during the bursts (see cost()).
-PAUSE=1
-cost e ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
-[ "$PEERS" = 1 ] &&
-	cost e bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace 'ip_send_skb(skb->len)'
-PAUSE=0
-cost c ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --kernel-format ip_send_skb
-cost d ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+if part cost; then
+	cost a ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES trace ip_send_skb
+	[ "$PEERS" = 1 ] &&
+		cost a bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace ip_send_skb
+	cost b ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
+	[ "$PEERS" = 1 ] &&
+		cost b bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace \
+			'ip_send_skb(skb->len)'
+	# The same as b with the reader stopped during the bursts (see cost()).
+	PAUSE=1
+	cost e ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
+	[ "$PEERS" = 1 ] &&
+		cost e bcc kprobe_entry kprobe_return bcc-ksnoop -P $PAGES trace \
+			'ip_send_skb(skb->len)'
+	PAUSE=0
+	cost c ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --kernel-format ip_send_skb
+	cost d ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+fi
 
-rss a ksnoop ksnoop_entry ksnoop trace ip_send_skb
-rss b ksnoop ksnoop_entry ksnoop 'ip_send_skb(skb->len)'
-if [ "$PEERS" = 1 ]; then
-	rss a bcc kprobe_entry bcc-ksnoop trace ip_send_skb
-	rss b bcc kprobe_entry bcc-ksnoop trace 'ip_send_skb(skb->len)'
+if part rss; then
+	rss a ksnoop ksnoop_entry ksnoop trace ip_send_skb
+	rss b ksnoop ksnoop_entry ksnoop 'ip_send_skb(skb->len)'
+	if [ "$PEERS" = 1 ]; then
+		rss a bcc kprobe_entry bcc-ksnoop trace ip_send_skb
+		rss b bcc kprobe_entry bcc-ksnoop trace 'ip_send_skb(skb->len)'
+	fi
 fi
 
 # tput_run ID PACE CMD...: the flood workload (one ip_send_skb per 64-byte datagram)
@@ -358,16 +394,21 @@ stop_flood()
 }
 
 FLOOD_S=${FLOOD_S:-5}
-tput a ksnoop -j 'ip_send_skb(skb->len, skb->dev)'
-tput b ksnoop -j 'ip_send_skb(skb)'
-tput c ksnoop 'ip_send_skb(skb->len, skb->dev)'
-r=1
-while [ $r -le $REPS ]; do
-	stop_flood $r
-	r=$((r + 1))
-done
+if part tput; then
+	tput a ksnoop -j 'ip_send_skb(skb->len, skb->dev)'
+	tput b ksnoop -j 'ip_send_skb(skb)'
+	tput c ksnoop 'ip_send_skb(skb->len, skb->dev)'
+fi
+if part stopflood; then
+	r=1
+	while [ $r -le $REPS ]; do
+		stop_flood $r
+		r=$((r + 1))
+	done
+fi
 
 r=1
+part attach || r=$((REPS + 1))
 while [ $r -le $REPS ]; do
 	attach ksnoop $r 'udpsend +ip_send_skb' ksnoop 'ip_send_skb(skb->len)'
 	[ "$PEERS" = 1 ] &&
@@ -377,5 +418,126 @@ while [ $r -le $REPS ]; do
 			-e 'kfunc:ip_send_skb { printf("hit %d\n", args->skb->len); }'
 	r=$((r + 1))
 done
+# All-in cost per traced call: what tracing a hot function costs the user in total (the
+# BPF program, the ring buffer, waking the tracer, formatting and writing), seen as the
+# workload's slowdown. On the one vCPU the tracer's userspace work either takes the CPU
+# from the workload or runs after it (its backlog): both count.
+
+# allin_run ID CALLS READY CMD...: one paired run, round ALLIN_ROUND. CALLS datagrams of
+# 5 bytes timed untraced; CMD started (stdout to /dev/null) and waited for: READY is an
+# ERE it prints on stderr once attached, or @PROG to wait until programs named PROG* run
+# (bcc's ksnoop prints nothing before its first event); then the same datagrams timed
+# traced, plus the CPU the tracer spent on its backlog after the workload ended, above
+# its idle use (bcc polls); then CMD stopped. An untraced run just before each traced
+# one pairs them in time, so that a slow spell of the host hits both.
+# Returns 1 if CMD never attached.
+allin_run()
+{
+	local id=$1 calls=$2 ready=$3 pid u t0 t1 c1 u1 idle be rc
+	shift 3
+	echo "bench: all-in $id: $* (uptime $(cut -d' ' -f1 /proc/uptime))"
+	t0=$(now)
+	udpsend $calls 5 $APORT
+	t1=$(now)
+	u=$(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.4f", b - a }')
+	# Emptied first: the shell opens it for CMD after the fork, and wait_line must not
+	# see the previous run's "attached" line meanwhile.
+	: >$T/allin.err
+	"$@" >/dev/null 2>$T/allin.err &
+	pid=$!
+	# bpf_stats (two clock reads per program run) only while waiting for the first run.
+	case $ready in
+	@*)
+		echo 1 >/proc/sys/kernel/bpf_stats_enabled
+		wait_traced $pid "${ready#@}"
+		;;
+	*) wait_line $T/allin.err "$ready" $pid ;;
+	esac
+	rc=$?
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	[ $rc = 0 ] || {
+		stop $pid
+		echo "R note all-in $id: never attached: $(grep -v '^ *hint' $T/allin.err |
+			head -n 1)"
+		return 1
+	}
+	# Start-up work done (and bcc's probe datagrams formatted); its idle CPU rate.
+	echo "bench: all-in $id: attached (uptime $(cut -d' ' -f1 /proc/uptime))"
+	wait_drained $pid
+	idle=$DRAIN_RATE
+	t0=$(now)
+	udpsend $calls 5 $APORT
+	t1=$(now)
+	c1=$(cpu_s $pid) u1=$(cut -d' ' -f1 /proc/uptime)
+	wait_drained $pid $idle
+	echo "bench: all-in $id: drained, idle CPU $idle s/s (uptime $DRAIN_UP)"
+	stop $pid
+	sed 's/^/  | /' $T/allin.err
+	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' \
+		$T/allin.err)
+	echo "R allin $id $ALLIN_ROUND $calls $u $(awk -v a=$t0 -v b=$t1 -v c1=$c1 \
+		-v c2=$DRAIN_CPU -v u1=$u1 -v u2=$DRAIN_UP -v r=$idle 'BEGIN {
+			d = c2 - c1 - r * (u2 - u1)
+			printf "%.4f %.6f", b - a, (d > 0 ? d : 0) }')" \
+		"$(lost_of $T/allin.err) ${be:--}"
+}
+
+# allin ID CALLS READY CMD...: allin_run, once per round; a configuration that never
+# attached is left out of later rounds. Round 1 names it: "R allin-cfg ID CMD" (no -P).
+allin()
+{
+	local id=$1 calls=$2 ready=$3
+	case " $ALLIN_SKIP " in *" $id "*) return ;; esac
+	shift 3
+	[ "$ALLIN_ROUND" = 1 ] && echo "R allin-cfg $id $(echo "$*" | sed "s/ -P $PAGES//")"
+	allin_run "$id" "$calls" "$ready" "$@" || ALLIN_SKIP="$ALLIN_SKIP $id"
+}
+
+# The configurations of one round, in the same order each round. bcc's ksnoop and ours
+# with the same items one after the other; -P $PAGES for both tools so that nothing is
+# lost (a lost record is cheaper than one shown); every backend on the 1-item case.
+# ALLIN_N calls where the added cost is tens of microseconds, a tenth of that where it
+# is milliseconds (whole structs, bcc's formatting): enough to be far above the noise
+# without minutes of formatting per run.
+allin_round()
+{
+	local n=$ALLIN_N few=$((ALLIN_N / 10)) k='ksnoop: attached' be
+	allin floor $n 'bare: attached' bare-attach fentry+hold $T/floor.ids
+	[ "$PEERS" = 1 ] &&
+		allin bcc-a $few @kprobe_entry bcc-ksnoop -P $PAGES trace ip_send_skb
+	allin a $few "$k" ksnoop -P $PAGES ip_send_skb
+	allin a-j $few "$k" ksnoop -P $PAGES -j ip_send_skb
+	[ "$PEERS" = 1 ] && allin bcc-b $few @kprobe_entry bcc-ksnoop -P $PAGES trace \
+		'ip_send_skb(skb->len)'
+	allin b $n "$k" ksnoop -P $PAGES 'ip_send_skb(skb->len)'
+	allin b-j $n "$k" ksnoop -P $PAGES -j 'ip_send_skb(skb->len)'
+	allin b-e $n "$k" ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+	allin two $n "$k" ksnoop -P $PAGES 'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)'
+	allin two-j $n "$k" ksnoop -P $PAGES -j \
+		'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)'
+	for be in $BACKENDS; do
+		allin be-$be $n "$k" ksnoop -P $PAGES --backend $be 'ip_send_skb(skb->len)'
+	done
+}
+
+if part allin; then
+	echo "bench: all-in: N=$ALLIN_N, ROUNDS=$ALLIN_ROUNDS, ICOUNT=${ICOUNT:-0}" \
+		"(uptime $(cut -d' ' -f1 /proc/uptime))"
+	# The floor's program goes on ip_send_skb's BTF id.
+	bpftool btf dump file /sys/kernel/btf/vmlinux |
+		sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" >$T/floor.ids
+	[ -n "$BACKENDS" ] || BACKENDS=$(backend_names | tr "\n" " ")
+	[ -n "$BACKENDS" ] || echo "R note all-in: no backend names from ksnoop; set BENCH_BACKENDS"
+	echo "bench: all-in backends: $BACKENDS"
+	# Warm up (TCG translates code on its first runs): the workload, and ksnoop once.
+	udpsend 2000 5 $APORT
+	ALLIN_SKIP=""
+	ALLIN_ROUND=1
+	while [ $ALLIN_ROUND -le $ALLIN_ROUNDS ]; do
+		echo "bench: all-in round $ALLIN_ROUND (uptime $(cut -d' ' -f1 /proc/uptime))"
+		allin_round
+		ALLIN_ROUND=$((ALLIN_ROUND + 1))
+	done
+fi
 echo "bench: done (uptime $(cut -d' ' -f1 /proc/uptime))"
 exit 0

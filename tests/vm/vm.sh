@@ -168,6 +168,9 @@ cat "$base" "$initrd.top" >"$initrd"
 qemu=(qemu-system-x86_64 -accel tcg -cpu qemu64,-cx16 -smp 1 -m "$mem" -no-reboot -nic none
       -kernel "$kdir/vmlinuz" -initrd "$initrd"
       -append "console=ttyS0 quiet panic=-1 rdinit=/init")
+# KSNOOP_VM_QEMU_ARGS: more qemu arguments (the benchmarks' -icount).
+# shellcheck disable=SC2206
+qemu+=(${KSNOOP_VM_QEMU_ARGS:-})
 
 if [ "$mode" = shell ]; then
 	# Interactive: the serial console and qemu's monitor share this terminal (Ctrl-A x

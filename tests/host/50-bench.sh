@@ -1,0 +1,77 @@
+# Host shell test: the parts of `make bench` that can be checked without a VM. The
+# all-in report (tests/bench/run.sh, section 5) from canned result lines: medians of the
+# paired differences, spread, ratios and targets; and backend_names
+# (tests/bench/vm-lib.sh), which lists the backends the bench runs from ksnoop's own
+# hint, so a change to that hint shows here rather than as a silently shorter report.
+
+# Canned vm-bench.sh output: 1000 calls (a: 100), untraced 100 us a call. Added per
+# call = (traced + after - untraced) / calls: floor 10; bcc-a 500; a 300; a-j 230;
+# b 20, 25 (0.100 s backlog after the workload), 40 -> median 25; b-e 15.
+bench_raw()
+{
+	cat <<'RAW'
+bench: kernel 6.1.0-test, N=2000, BURSTS=4, REPS=3, PEERS=1, PAGES=4096
+bench: all-in: N=1000, ROUNDS=3, ICOUNT=1 (uptime 5.0)
+R allin-cfg floor bare-attach fentry+hold /tmp/bench/floor.ids
+R allin floor 1 1000 0.1000 0.1100 0.00 0 -
+R allin-cfg bcc-a bcc-ksnoop trace ip_send_skb
+R allin bcc-a 1 1000 0.1000 0.6000 0.00 0 -
+R allin-cfg a ksnoop ip_send_skb
+R allin a 1 100 0.0100 0.0200 0.02 0 fentry
+R allin-cfg a-j ksnoop -j ip_send_skb
+R allin a-j 1 1000 0.1000 0.3300 0.00 2 fentry
+R allin-cfg b ksnoop ip_send_skb(skb->len)
+R allin b 1 1000 0.1000 0.1200 0.00 0 fentry
+R allin b 2 1000 0.1000 0.0250 0.10 0 fentry
+R allin b 3 1000 0.1000 0.1400 0.00 0 fentry
+R allin-cfg b-e ksnoop --entry ip_send_skb(skb->len)
+R allin b-e 1 1000 0.1000 0.1150 0.00 0 fentry
+R allin-cfg be-fentry-multi ksnoop --backend fentry-multi ip_send_skb(skb->len)
+R note all-in be-fentry-multi: never attached: ksnoop: no multi links here
+RAW
+}
+
+test_allin_report()
+{
+	local dir
+	dir=$(mktemp -d)
+	mkdir -p "$dir/bench"
+	# The all-in VM's lines (the other VM ran no parts: its sections stay out).
+	bench_raw >"$dir/bench/allin-raw-6.1.txt"
+	t_cmd env OUT="$dir" BENCH_KERNELS=6.1 BENCH_REPORT_ONLY=1 BENCH_ATTACH=0 \
+		tests/bench/run.sh
+	rm -rf "$dir"
+	t_expect_rc 0
+	t_expect_match '^5\. All-in cost per traced call of ip_send_skb'
+	t_expect_match 'min\.\.max over the rounds \(1000 calls'
+	t_expect_match 'qemu -icount shift=0: its clock counts guest instructions'
+	t_expect_no_match '^(1|2|3|4)\. '
+	t_expect_match '^empty fentry program \(the floor; bare-attach\) +1000 +100\.0 +\+10\.00 +10\.00\.\.10\.00 +0 -$'
+	t_expect_match '^bcc-ksnoop trace ip_send_skb +1000 +100\.0 +\+500\.00 .* 50\.00x +0 -$'
+	t_expect_match '^ksnoop ip_send_skb +100 +100\.0 +\+300\.00 .* 30\.00x +0\.60x +0 fentry$'
+	t_expect_match '^ksnoop -j ip_send_skb +1000 +100\.0 +\+230\.00 .* 23\.00x +0\.46x +2 fentry$'
+	t_expect_match '^ksnoop ip_send_skb\(skb->len\) +1000 +100\.0 +\+25\.00 +20\.00\.\.40\.00 +2\.50x +- +0 fentry$'
+	t_expect_match '^ksnoop --backend fentry-multi ip_send_skb\(skb->len\) +\(no result\)$'
+	t_expect_match 'whole-struct default \(ip_send_skb\) <= 0\.5x bcc: MISSES \(0\.60x\)'
+	t_expect_match 'ip_send_skb\(skb->len\) with return <= 3x the floor: meets \(2\.50x\)'
+	t_expect_match '--entry ip_send_skb\(skb->len\) <= 2x the floor: meets \(1\.50x\)'
+	t_expect_match 'JSON within 10% of text, ksnoop ip_send_skb: meets \(0\.77x\)'
+	t_expect_match 'JSON within 10% of text, two: no result'
+	t_expect_match 'note: all-in be-fentry-multi: never attached'
+}
+t_run allin-report test_allin_report
+
+test_backend_names()
+{
+	local names n
+	# shellcheck source=tests/bench/vm-lib.sh
+	names=$(. tests/bench/vm-lib.sh && backend_names)
+	t_expect_match '^fentry$' "$names"
+	t_expect_no_match '^auto$' "$names"
+	# Each is a name ksnoop accepts (info resolves without attaching).
+	for n in $names; do
+		t_cmd ksnoop --backend "$n" info ip_send_skb
+		t_expect_rc 0
+	done
+}
+t_run backend-names test_backend_names

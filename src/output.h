@@ -36,18 +36,26 @@ void output_init(struct output *o, FILE *f, bool json);
 void output_free(struct output *o);
 void output_header(struct output *o);
 
+/* How a call shown without its return ended, as far as ksnoop knows. */
+enum call_end {
+	CALL_SEEN,	  /* as recorded: its return if traced, or --entry, or too deep */
+	CALL_IN_FLIGHT,	  /* still running when tracing stopped */
+	CALL_RETURN_LOST, /* it returned, but its return record was lost */
+};
+
 /*
  * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
- * with --entry or for a call still in flight when tracing stopped).
+ * with --entry, or for a call in flight or whose return was lost, per @end).
  * Returns 0, or -EPIPE when the output went away.
  */
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		const struct ksnoop_rec *exit, bool in_flight);
+		const struct ksnoop_rec *exit, enum call_end end);
 
 /*
  * In-stream loss report: @n records lost since the last one, for @reason
- * ("ringbuf": ring buffer full, "recursion": the kernel skipped the program),
- * with per-function counts when known (@nf entries of @names/@counts).
+ * ("ringbuf": ring buffer full, "nested": the run was nested in another on the
+ * same CPU, "recursion": the kernel skipped the program), with per-function
+ * counts when known (@nf entries of @names/@counts).
  */
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
 		const __u64 *counts, int nf);

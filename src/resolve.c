@@ -478,6 +478,14 @@ static bool is_char(const struct btf *btf, __u32 id)
 		!strcmp(btf__name_by_offset(btf, t->name_off), "char"));
 }
 
+/* A 1-byte integer (char, unsigned char, u8, ...): what ':str' may point to. */
+static bool is_byte(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, kbtf_skip_mods(btf, id, true));
+
+	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
 /* Fill a plan item and the printing info from a resolved location. */
 static int finish_item(const struct btf *kb, bool vmlinux, const struct item *src,
 		       const struct resolve_opts *opts, struct loc *l, struct ksnoop_item *it,
@@ -504,7 +512,14 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 				src->expr_text, type_str(kb, l->type, &tn));
 			goto out;
 		}
-	} else if (btf_is_ptr(kt) && is_char(kb, kt->type)) {
+	} else if (src && src->as_str && !(btf_is_ptr(kt) && is_byte(kb, kt->type))) {
+		ret = set_err(err, -EINVAL,
+			      "':str' reads the string a char *, unsigned char * or u8 * points to",
+			      "'%s:str' has type '%s', not a pointer to bytes", label,
+			      type_str(kb, l->type, &tn));
+		goto out;
+	} else if (btf_is_ptr(kt) && (is_char(kb, kt->type) || (src && src->as_str))) {
+		/* char *, or a pointer to bytes the user says hold a string (d_name.name). */
 		ret = loc_load(l, label, err);
 		if (ret)
 			goto out;

@@ -168,3 +168,40 @@ test_return_lost()
 	rm -f "$out"
 }
 t_run return-lost test_return_lost
+
+# A traced function called from the timer interrupt (account_process_tick, under
+# update_process_times) while ksnoop's program has the kernel format a whole sk_buff
+# (hundreds of microseconds under TCG): ticks land inside that run, on the same CPU.
+# With a program per function (fentry) the nested run is dropped by ksnoop ("nested"),
+# after its predicate on a member (p->pid, read without the busy scratch area): one that
+# rejects every tick leaves nothing counted. With one program for all functions
+# (fentry-multi) the kernel refuses the nested run itself: "recursion".
+test_interrupt_nested()
+{
+	local out=/tmp/irq.txt
+	need_kernel_ge 6.1
+	rm -f "$out"
+	trace_wl 90 'flood 3' sh -c "exec ksnoop --kernel-format 'ip_send_skb(skb)' \
+		'account_process_tick(p->pid < 0)' >$out"
+	t_expect_rc 0
+	grep -q ' ip_send_skb ' "$out" || t_fail "no ip_send_skb call shown"
+	t_expect_eq 0 "$(grep -c '^--- lost [0-9]* records (nested' "$out")" \
+		"nested lost lines while the predicate rejects every tick"
+	t_expect_match '^ksnoop: [0-9]+ calls shown, [0-9]+ records lost( \([0-9]+ ring buffer full, 0 nested, [0-9]+ recursion\))?, ' \
+		"$T_ERR"
+
+	trace_wl 90 'flood 3' sh -c "exec ksnoop --kernel-format 'ip_send_skb(skb)' \
+		'account_process_tick(p->pid >= 0)' >$out"
+	t_expect_rc 0
+	if printf '%s\n' "$T_ERR" | grep -q '(fentry-multi)'; then
+		grep -Eq '^--- lost [0-9]+ records \(the kernel skipped the program: recursion; -P cannot help\)$' \
+			"$out" || t_fail "no recursion lost line (fentry-multi)"
+		t_expect_match ', [0-9]+ nested, [1-9][0-9]* recursion\)' "$T_ERR"
+	else
+		grep -Eq '^--- lost [0-9]+ records \(nested in a traced run on the same CPU, e\.g\. from an interrupt; -P cannot help\): account_process_tick [0-9]+$' \
+			"$out" || t_fail "no nested lost line for account_process_tick"
+		t_expect_match ', [1-9][0-9]* nested, [0-9]+ recursion\)' "$T_ERR"
+	fi
+	rm -f "$out"
+}
+t_run interrupt-nested test_interrupt_nested

@@ -515,7 +515,7 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 	} else if (src && src->as_str && !(btf_is_ptr(kt) && is_byte(kb, kt->type))) {
 		ret = set_err(err, -EINVAL,
 			      "':str' reads the string a char *, unsigned char * or u8 * points to",
-			      "'%s:str' has type '%s', not a pointer to bytes", label,
+			      "'%s' has type '%s', not a pointer to bytes", label,
 			      type_str(kb, l->type, &tn));
 		goto out;
 	} else if (btf_is_ptr(kt) && (is_char(kb, kt->type) || (src && src->as_str))) {
@@ -830,8 +830,11 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 	p = btf_params(proto);
 	if (spec && spec->nitems) {
 		for (i = 0; i < spec->nitems && !ret; i++)
-			ret = resolve_item(k, out, &spec->items[i], spec->items[i].expr_text, false,
-					   opts, err);
+			/* A ':str' item is labelled as written: it differs from the address. */
+			ret = resolve_item(k, out, &spec->items[i],
+					   spec->items[i].as_str ? spec->items[i].text :
+								   spec->items[i].expr_text,
+					   false, opts, err);
 	} else {
 		/* No items: every argument, then the return value. */
 		for (i = 0; i < out->nargs && !ret; i++) {

@@ -282,7 +282,7 @@ TEST(parse_str_suffix)
 		ASSERT_TRUE(s.items[0].as_str, "item 0 has ':str'");
 		ASSERT_STREQ(s.items[0].text, "path->dentry->d_name.name:str", "item 0 text");
 		ASSERT_STREQ(s.items[0].expr_text, "path->dentry->d_name.name",
-			     "the label leaves the suffix out");
+			     "the expression leaves the suffix out");
 		ASSERT_EQ(s.items[0].expr.nsteps, 3, "item 0 steps");
 		ASSERT_TRUE(!s.items[1].as_str, "item 1 has no suffix");
 	}

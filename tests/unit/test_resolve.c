@@ -818,7 +818,7 @@ TEST(resolve_str_suffix)
 			       .size = 256},
 		"path->dentry->d_name.name:str");
 	ASSERT_EQ(tf.items[0].kind, VAL_STR, "d_name.name:str is a string");
-	ASSERT_STREQ(tf.items[0].label, "path->dentry->d_name.name", "label");
+	ASSERT_STREQ(tf.items[0].label, "path->dentry->d_name.name:str", "label as written");
 	tfunc_free(&tf);
 	/* skb->head is unsigned char * too: a string only when asked */
 	if (!resolve_ok("ip_send_skb(skb->head:str)", &tf, 1))

@@ -569,11 +569,29 @@ static __always_inline int handle(void *ctx, bool is_exit)
 			if (depth >= KSNOOP_MAX_DEPTH) {
 				count(KSNOOP_STAT_DEEP);
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
+			} else {
+				ts->funcs[depth] = func;
 			}
 		} else {
 			if (ts->depth == 0)
 				return 0;
-			depth = --ts->depth;
+			depth = ts->depth - 1;
+			/*
+			 * The kernel skips a run when the program is already
+			 * running on the CPU (a recursion miss: one program for all
+			 * functions, run from an interrupt or while a run is
+			 * preempted). An exit whose entry was skipped must not pop
+			 * the call below it; the exit of a call above which an
+			 * exit was skipped pops both.
+			 */
+			if (depth < KSNOOP_MAX_DEPTH && ts->funcs[depth] != (__u16)func) {
+				if (depth == 0 ||
+				    ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
+					return 0;
+				ts->emitted &= ~(1ULL << depth);
+				depth--;
+			}
+			ts->depth = depth;
 			if (depth >= KSNOOP_MAX_DEPTH)
 				return 0;
 			/* No entry record (predicate failed at entry): nothing to finish. */

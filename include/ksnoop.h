@@ -128,7 +128,8 @@ struct ksnoop_rec {
 struct ksnoop_thread_state {
 	__u32 depth; /* traced calls in progress on this thread */
 	__u32 pad;
-	__u64 emitted; /* bit d: the call at depth d emitted an entry record */
+	__u64 emitted;		       /* bit d: the call at depth d emitted an entry record */
+	__u16 funcs[KSNOOP_MAX_DEPTH]; /* function id of the call at each depth */
 };
 
 /* Per-CPU counters in the "stats" map. */

@@ -558,6 +558,34 @@ static int on_record(void *ctx, void *data, size_t size)
 }
 
 /*
+ * Has the thread of @rec exited? Then none of its calls is running. A check
+ * apart from the BPF program's depth, which a return the kernel skipped (a
+ * recursion miss) leaves too high. Only in the initial PID namespace, where
+ * /proc names threads by the ids the BPF program records.
+ */
+static bool thread_gone(const struct ksnoop_rec *rec)
+{
+	static int init_ns = -1;
+	char path[64], line[256];
+	FILE *f;
+
+	if (init_ns < 0) {
+		/* "NSpid:\t<pid>" alone: no outer namespace. */
+		init_ns = 0;
+		f = fopen("/proc/self/status", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "NSpid:", 6))
+				init_ns = !strchr(line + 7, '\t');
+		if (f)
+			fclose(f);
+	}
+	if (!init_ns)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", rec->tgid, rec->tid);
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
+/*
  * The pending entry on top of @th's stack belongs to a call the thread has
  * returned from (a later record came at its depth or above), so its return
  * record was lost: show the call as such.
@@ -818,11 +846,12 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 
 		for (th = r->threads[i]; th; th = th->next) {
 			int depth = tracer_thread_depth(&r->t, th->tid);
+			bool gone = th->n > 0 && thread_gone(th->stack[0].rec);
 
 			while (th->n > 0) {
 				struct ksnoop_rec *e = th->stack[th->n - 1].rec;
 
-				if (depth >= 0 && depth <= e->depth) {
+				if (gone || (depth >= 0 && depth <= e->depth)) {
 					return_lost(r, th);
 					continue;
 				}

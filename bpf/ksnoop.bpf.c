@@ -79,6 +79,17 @@ struct {
 	__type(value, struct ksnoop_thread_state);
 } threads SEC(".maps");
 
+/*
+ * A new thread's state, all zero, never written: with the nested run's
+ * registers it would not fit on the stack (512 bytes over all frames on 6.1).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ksnoop_thread_state);
+} zero_thread SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KSNOOP_STAT_MAX);
@@ -525,7 +536,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
-	struct ksnoop_thread_state *ts = NULL, zero = {};
+	struct ksnoop_thread_state *ts = NULL, *zero;
 	__u32 func, depth = 0, key0 = 0, *inuse;
 	__u16 flags = 0;
 	struct scratch *sc;
@@ -559,7 +570,10 @@ static __always_inline int handle(void *ctx, bool is_exit)
 		if (!ts) {
 			if (is_exit)
 				return 0; /* entered before we attached */
-			bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
+			zero = bpf_map_lookup_elem(&zero_thread, &key0);
+			if (!zero)
+				return 0;
+			bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
 			ts = bpf_map_lookup_elem(&threads, &tid);
 			if (!ts)
 				return 0;

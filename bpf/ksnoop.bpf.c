@@ -78,18 +78,23 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
-struct thread_state {
-	__u32 depth; /* traced calls in progress on this thread */
-	__u32 pad;
-	__u64 emitted; /* bit d: the call at depth d emitted an entry record */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, struct thread_state);
+	__type(value, struct ksnoop_thread_state);
 } threads SEC(".maps");
+
+/*
+ * A new thread's state, all zero, never written: with the nested run's
+ * registers it would not fit on the stack (512 bytes over all frames on 6.1).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ksnoop_thread_state);
+} zero_thread SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -98,10 +103,13 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Records lost per function (ring buffer full), for in-stream loss reports. */
+/*
+ * Records lost per function and reason (key = function id *
+ * KSNOOP_LOST_REASONS + enum ksnoop_lost_reason), for in-stream loss reports.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* resized to the number of functions */
+	__uint(max_entries, 1); /* resized to functions * KSNOOP_LOST_REASONS */
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
@@ -112,8 +120,9 @@ struct {
  * traced function called from an interrupt or softirq (tcp_v4_rcv under
  * tcp_sendmsg's run), or a traced function this program calls itself
  * (bpf_ringbuf_output). It would overwrite the record being built: such a
- * nested run is dropped and counted lost instead. Nesting on one CPU is LIFO,
- * so a plain flag suffices.
+ * nested run is dropped and counted lost (reason "nested") instead, unless its
+ * entry predicates, decided without the scratch area, reject the call anyway.
+ * Nesting on one CPU is LIFO, so a plain flag suffices.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -122,21 +131,28 @@ struct {
 	__type(value, __u32);
 } busy SEC(".maps");
 
-static __always_inline void count(__u32 stat)
+static __always_inline void count_n(__u32 stat, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
 
 	if (c)
-		*c += 1;
+		*c += n;
 }
 
-static __always_inline void count_lost(__u32 func)
+static __always_inline void count(__u32 stat)
 {
-	__u64 *l = bpf_map_lookup_elem(&lost, &func);
+	count_n(stat, 1);
+}
 
-	count(KSNOOP_STAT_LOST);
+/* @n records of function @func lost for @reason (enum ksnoop_lost_reason). */
+static __always_inline void count_lost(__u32 func, __u32 reason, __u64 n)
+{
+	__u32 key = func * KSNOOP_LOST_REASONS + reason;
+	__u64 *l = bpf_map_lookup_elem(&lost, &key);
+
+	count_n(reason == KSNOOP_LOST_NESTED ? KSNOOP_STAT_NESTED : KSNOOP_STAT_LOST, n);
 	if (l)
-		*l += 1;
+		*l += n;
 }
 
 static __always_inline struct scratch *my_scratch(void)
@@ -382,6 +398,63 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 	return 0;
 }
 
+/* A nested run's argument registers, on its own stack (the scratch area is busy). */
+struct nest_regs {
+	__u64 args[KSNOOP_MAX_ARGS];
+	__u32 nargs;
+	__u32 pad;
+};
+
+/*
+ * Does entry item @i of function @func's plan fail its predicate, for the
+ * registers in @r? For nested runs: predicates compare at most 8 bytes, so the
+ * value is read into a stack slot instead of the busy scratch record. Like
+ * capture_item(), an unreadable value fails.
+ */
+__noinline int nested_item_fails(__u32 func, __u32 i, struct nest_regs *r)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	const struct ksnoop_item *it;
+	__u64 v, buf = 0;
+	__u32 s, base, size;
+
+	if (!plan || !r || i >= plan->nitems)
+		return 0;
+	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
+	if (!(it->flags & KSNOOP_I_PRED) || it->base == KSNOOP_BASE_RET)
+		return 0;
+	base = it->base;
+	if (base >= r->nargs || base >= KSNOOP_MAX_ARGS)
+		return 1;
+	v = r->args[base];
+	for (s = 0; s < KSNOOP_MAX_STEPS; s++) {
+		if (s >= it->nsteps)
+			break;
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s])))
+			return 1;
+	}
+	if (it->flags & KSNOOP_I_MEM) {
+		size = it->size > sizeof(buf) ? sizeof(buf) : it->size;
+		barrier_var(size);
+		if (bpf_probe_read_kernel(&buf, size & 15, (void *)(v + it->off)))
+			return 1;
+	} else {
+		buf = v;
+	}
+	return !pred_holds(it, pred_load(it, &buf));
+}
+
+/* Would the entry predicates of @func reject the nested run with registers @r? */
+__noinline int nested_rejected(__u32 func, struct nest_regs *r)
+{
+	__u32 i;
+
+	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
+		if (nested_item_fails(func, i, r))
+			return 1;
+	return 0;
+}
+
 struct capture_args {
 	__u32 func;
 	__u32 is_exit;
@@ -461,7 +534,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	 */
 	if (bpf_ringbuf_output(&events, sc->buf, size,
 			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
-		count_lost(func);
+		count_lost(func, KSNOOP_LOST_RINGBUF, 1);
 	return 1;
 }
 
@@ -469,7 +542,7 @@ static __always_inline int handle(void *ctx, bool is_exit)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
-	struct thread_state *ts = NULL, zero = {};
+	struct ksnoop_thread_state *ts = NULL, *zero;
 	__u32 func, depth = 0, key0 = 0, *inuse;
 	__u16 flags = 0;
 	struct scratch *sc;
@@ -505,7 +578,10 @@ static __always_inline int handle(void *ctx, bool is_exit)
 		if (!ts) {
 			if (is_exit)
 				return 0; /* entered before we attached */
-			bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
+			zero = bpf_map_lookup_elem(&zero_thread, &key0);
+			if (!zero)
+				return 0;
+			bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
 			ts = bpf_map_lookup_elem(&threads, &tid);
 			if (!ts)
 				return 0;
@@ -515,11 +591,29 @@ static __always_inline int handle(void *ctx, bool is_exit)
 			if (depth >= KSNOOP_MAX_DEPTH) {
 				count(KSNOOP_STAT_DEEP);
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
+			} else {
+				ts->funcs[depth] = func;
 			}
 		} else {
 			if (ts->depth == 0)
 				return 0;
-			depth = --ts->depth;
+			depth = ts->depth - 1;
+			/*
+			 * The kernel skips a run when the program is already
+			 * running on the CPU (a recursion miss: one program for all
+			 * functions, run from an interrupt or while a run is
+			 * preempted). An exit whose entry was skipped must not pop
+			 * the call below it; the exit of a call above which an
+			 * exit was skipped pops both.
+			 */
+			if (depth < KSNOOP_MAX_DEPTH && ts->funcs[depth] != (__u16)func) {
+				if (depth == 0 ||
+				    ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
+					return 0;
+				ts->emitted &= ~(1ULL << depth);
+				depth--;
+			}
+			ts->depth = depth;
 			if (depth >= KSNOOP_MAX_DEPTH)
 				return 0;
 			/* No entry record (predicate failed at entry): nothing to finish. */
@@ -533,7 +627,23 @@ static __always_inline int handle(void *ctx, bool is_exit)
 	if (!inuse)
 		return 0;
 	if (*inuse) {
-		count_lost(func);
+		struct nest_regs nr = {};
+
+		/*
+		 * At return the entry was sent: count the lost return (userspace
+		 * shows the call as "return lost", whatever a return predicate
+		 * would have said). At entry, a call the entry predicates reject
+		 * is no loss; a dropped entry takes its return along (no entry
+		 * emitted: the exit run stops above), so count both records.
+		 */
+		if (is_exit) {
+			count_lost(func, KSNOOP_LOST_NESTED, 1);
+			return 0;
+		}
+		nr.nargs = bpf_get_func_arg_cnt(ctx);
+		bpf_probe_read_kernel(nr.args, sizeof(nr.args), ctx);
+		if (!nested_rejected(func, &nr))
+			count_lost(func, KSNOOP_LOST_NESTED, (flags & KSNOOP_R_NOEXIT) ? 1 : 2);
 		return 0;
 	}
 	*inuse = 1;

@@ -120,12 +120,36 @@ struct ksnoop_rec {
 
 #define KSNOOP_VAL_ALIGN(n) (((n) + 7) & ~7)
 
+/*
+ * Value of the "threads" map (key: thread id). Userspace reads depth at the
+ * stop: an entry it still holds at a depth below it is a call still running;
+ * at or above it, the call returned and its return record was lost.
+ */
+struct ksnoop_thread_state {
+	__u32 depth; /* traced calls in progress on this thread */
+	__u32 pad;
+	__u64 emitted;		       /* bit d: the call at depth d emitted an entry record */
+	__u16 funcs[KSNOOP_MAX_DEPTH]; /* function id of the call at each depth */
+};
+
 /* Per-CPU counters in the "stats" map. */
 enum ksnoop_stat {
 	KSNOOP_STAT_LOST,   /* ring buffer full: record dropped */
 	KSNOOP_STAT_DEEP,   /* nesting deeper than KSNOOP_MAX_DEPTH */
 	KSNOOP_STAT_NOPLAN, /* fired for a function with no plan (should not happen) */
+	KSNOOP_STAT_NESTED, /* run nested in another on the same CPU: records dropped */
 	KSNOOP_STAT_MAX,
+};
+
+/*
+ * Why the BPF program dropped records, the second index of the per-function
+ * "lost" map (key = function id * KSNOOP_LOST_REASONS + reason). Kernel
+ * recursion misses are not here: the kernel counts them per program.
+ */
+enum ksnoop_lost_reason {
+	KSNOOP_LOST_RINGBUF, /* bpf_ringbuf_output() failed: the ring buffer is full */
+	KSNOOP_LOST_NESTED,  /* this CPU's scratch record was in use by the run we interrupted */
+	KSNOOP_LOST_REASONS,
 };
 
 /* Scratch space per CPU where a record is built before ring buffer output. */

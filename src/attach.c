@@ -421,7 +421,7 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 		ncpus = 1;
 	pages = o->pages ? o->pages : 256;
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
-	bpf_map__set_max_entries(skel->maps.lost, nfuncs);
+	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
 	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
 	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
@@ -793,11 +793,11 @@ int tracer_stats(struct tracer *t, __u64 *out, int n)
 	return 0;
 }
 
-__u64 tracer_lost(struct tracer *t, int i)
+__u64 tracer_lost(struct tracer *t, int i, int reason)
 {
 	int ncpus = libbpf_num_possible_cpus(), c;
 	__u64 *vals = calloc(ncpus, sizeof(__u64)), sum = 0;
-	__u32 key = i;
+	__u32 key = i * KSNOOP_LOST_REASONS + reason;
 
 	if (!vals)
 		return 0;
@@ -806,6 +806,15 @@ __u64 tracer_lost(struct tracer *t, int i)
 			sum += vals[c];
 	free(vals);
 	return sum;
+}
+
+int tracer_thread_depth(struct tracer *t, __u32 tid)
+{
+	struct ksnoop_thread_state ts;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.threads), &tid, &ts))
+		return -ENOENT;
+	return ts.depth;
 }
 
 static __u64 prog_misses(int fd)

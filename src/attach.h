@@ -63,8 +63,13 @@ void tracer_close(struct tracer *t);
 
 /* Per-CPU sums of the stats map (enum ksnoop_stat). */
 int tracer_stats(struct tracer *t, __u64 *out, int n);
-/* Records lost for function @i (ring buffer full), summed over CPUs. */
-__u64 tracer_lost(struct tracer *t, int i);
+/* Records lost for function @i for @reason (enum ksnoop_lost_reason), summed over CPUs. */
+__u64 tracer_lost(struct tracer *t, int i, int reason);
+/*
+ * Traced calls in progress on thread @tid as the BPF program counts them, or
+ * -ENOENT when it has no state for the thread (never traced, or evicted).
+ */
+int tracer_thread_depth(struct tracer *t, __u32 tid);
 
 /* Times the kernel skipped our programs because one was already running on the CPU. */
 __u64 tracer_recursion_misses(struct tracer *t);

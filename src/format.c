@@ -69,9 +69,11 @@
  *    present, zero or not, so keys are stable.
  *  - ints and bitfields: numbers (json_put_s64/u64: exact up to 2^53, decimal
  *    strings beyond); 128-bit ints and wider: "0x..." strings; bool: true/false.
- *  - char (an int named "char" or with CHAR encoding, 1 byte) and arrays of
- *    it: strings, up to the first NUL; other 1-byte arrays (u8 addr[6]) are
- *    arrays of numbers.
+ *  - arrays of char (an int named "char" or with CHAR encoding, 1 byte):
+ *    strings, up to the first NUL; other 1-byte arrays (u8 addr[6]) are
+ *    arrays of numbers. A single char is a number like any int (signed per
+ *    its BTF encoding): one byte is not a string, and 0 or 249 ("" or
+ *    "\u00f9" as a string) would not read back as the byte.
  *  - enum: {"name":"CONST","value":N}; name is null when no constant matches.
  *  - pointer: "0x..." string (lowercase hex, no padding; NULL is "0x0").
  *  - float: number (null if not finite or of an unknown size).
@@ -1517,7 +1519,7 @@ static int top_scalar(struct fmt_cache *c, const struct btf *btf, __u32 type_id,
 				sb_addc(k->out, '\n');
 				return 0;
 			}
-			if (!(enc & BTF_INT_BOOL) && !ft->is_char) {
+			if (!(enc & BTF_INT_BOOL)) {
 				if (sign)
 					json_put_s64(out, sign_extend(v, ft->word * 8));
 				else
@@ -1816,10 +1818,6 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 			v = read_bits(n, off, bits);
 		if (enc & BTF_INT_BOOL) {
 			sb_puts(j->out, v ? "true" : "false");
-		} else if (!n->bit_size && n->ft->is_char) {
-			char c = (char)v;
-
-			json_put_string(j->out, &c, c ? 1 : 0);
 		} else {
 			jint(j, v, bits, enc & BTF_INT_SIGNED);
 		}

@@ -350,7 +350,7 @@ static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struc
 }
 
 static void text_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		      const struct ksnoop_rec *exit, bool in_flight)
+		      const struct ksnoop_rec *exit, enum call_end end)
 {
 	const struct ksnoop_rec *first = entry ? entry : exit;
 	const struct ksnoop_rec *recs[2] = {entry, exit};
@@ -395,8 +395,10 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	sb_commit(sb, p);
 	if (entry && exit)
 		put_duration(sb, exit->ts - entry->ts);
-	if (in_flight)
+	if (end == CALL_IN_FLIGHT)
 		sb_adds(sb, " (in flight: tracing stopped before it returned)");
+	else if (end == CALL_RETURN_LOST)
+		sb_adds(sb, " (return lost)");
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
 		sb_adds(sb, " (nested too deep to pair with its return)");
 	sb_addc(sb, '\n');
@@ -477,7 +479,7 @@ static inline bool is_return(const char *l)
 static struct jstr_memo memo_comm, memo_func, memo_label[8];
 
 static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		      const struct ksnoop_rec *exit, bool in_flight)
+		      const struct ksnoop_rec *exit, enum call_end end)
 {
 	const struct ksnoop_rec *first = entry ? entry : exit;
 	const struct ksnoop_rec *recs[2] = {entry, exit};
@@ -552,8 +554,10 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			sb_put_u64(sb, exit->ts - entry->ts);
 		}
 	}
-	if (in_flight)
+	if (end == CALL_IN_FLIGHT)
 		sb_adds(sb, ",\"in_flight\":true");
+	else if (end == CALL_RETURN_LOST)
+		sb_adds(sb, ",\"return_lost\":true");
 	sb_adds(sb, "}\n");
 }
 
@@ -694,25 +698,38 @@ int output_write_error(const char *name, int err)
 }
 
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		const struct ksnoop_rec *exit, bool in_flight)
+		const struct ksnoop_rec *exit, enum call_end end)
 {
 	if (o->err)
 		return o->err;
 	if (o->json)
-		json_call(o, tf, entry, exit, in_flight);
+		json_call(o, tf, entry, exit, end);
 	else
-		text_call(o, tf, entry, exit, in_flight);
+		text_call(o, tf, entry, exit, end);
 	return written(o);
 }
 
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
 		const __u64 *counts, int nf)
 {
-	bool ring = !strcmp(reason, "ringbuf");
+	/* What the text line says for each reason, with the hint that fits it. */
+	static const struct {
+		const char *reason, *text;
+	} why[] = {
+		{"ringbuf", "ring buffer full; raise -P"},
+		{"nested", "nested in a traced run on the same CPU, e.g. from an interrupt; "
+			   "-P cannot help"},
+		{"recursion", "the kernel skipped the program: recursion; -P cannot help"},
+	};
+	const char *text = reason;
+	size_t w;
 	int i;
 
 	if (o->err)
 		return o->err;
+	for (w = 0; w < ARRAY_SIZE(why); w++)
+		if (!strcmp(reason, why[w].reason))
+			text = why[w].text;
 	if (o->json) {
 		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"",
 			  (unsigned long long)n, reason);
@@ -729,10 +746,7 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 		sb_puts(&o->sb, "}\n");
 	} else {
 		sb_color(&o->sb, o->color, COL_LOST);
-		sb_printf(&o->sb, "--- lost %llu %s (%s)", (unsigned long long)n,
-			  ring ? "records" : "calls",
-			  ring ? "ring buffer full; raise -P" :
-				 "the kernel skipped the program: recursion");
+		sb_printf(&o->sb, "--- lost %llu records (%s)", (unsigned long long)n, text);
 		for (i = 0; i < nf && i < 10; i++)
 			sb_printf(&o->sb, "%s %s %llu", i ? "," : ":", names[i],
 				  (unsigned long long)counts[i]);

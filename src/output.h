@@ -72,22 +72,30 @@ bool output_gone(struct output *o);
  */
 int output_write_error(const char *name, int err);
 
+/* How a call shown without its return ended, as far as ksnoop knows. */
+enum call_end {
+	CALL_SEEN,	  /* as recorded: its return if traced, or --entry, or too deep */
+	CALL_IN_FLIGHT,	  /* still running when tracing stopped */
+	CALL_RETURN_LOST, /* it returned, but its return record was lost */
+};
+
 /*
  * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
- * with --entry or for a call still in flight when tracing stopped). On a
- * terminal it is written at once; otherwise it may wait for output_flush().
- * Returns 0, or the negative errno of the first failed write (-EPIPE when the
- * reader went away, -ENOSPC for a full disk, ...), also kept in @o->err: the
- * output is then dead for good.
+ * with --entry, or for a call in flight or whose return was lost, per @end).
+ * On a terminal it is written at once; otherwise it may wait for
+ * output_flush(). Returns 0, or the negative errno of the first failed write
+ * (-EPIPE when the reader went away, -ENOSPC for a full disk, ...), also kept
+ * in @o->err: the output is then dead for good.
  */
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		const struct ksnoop_rec *exit, bool in_flight);
+		const struct ksnoop_rec *exit, enum call_end end);
 
 /*
  * In-stream loss report: @n records lost since the last one, for @reason
- * ("ringbuf": ring buffer full, "recursion": the kernel skipped the program),
- * with per-function counts when known (@nf entries of @names/@counts).
- * Returns 0 or the write error, as output_call().
+ * ("ringbuf": ring buffer full, "nested": the run was nested in another on the
+ * same CPU, "recursion": the kernel skipped the program), with per-function
+ * counts when known (@nf entries of @names/@counts). Returns 0 or the write
+ * error, as output_call().
  */
 int output_lost(struct output *o, __u64 n, const char *reason, const char *const *names,
 		const __u64 *counts, int nf);

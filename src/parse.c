@@ -479,7 +479,29 @@ static int parse_item(struct parser *p, struct item *item)
 	end = expr_end = p->i;
 
 	skip_ws(p);
+	if (peek(p) == ':') {
+		int pos = p->i;
+		char *suffix = NULL;
+
+		p->i++;
+		skip_ws(p);
+		if (!is_ident_start(peek(p)))
+			return fail(p, p->i, "expected 'str' after ':'");
+		err = parse_ident(p, &suffix);
+		if (err)
+			return err;
+		item->as_str = !strcmp(suffix, "str");
+		free(suffix);
+		if (!item->as_str)
+			return fail(p, pos, "unknown suffix after '%.*s' (the only one is ':str')",
+				    expr_end - item->pos, p->s + item->pos);
+		end = p->i;
+		skip_ws(p);
+	}
 	oplen = parse_op(p, &item->op);
+	if (oplen > 0 && item->as_str)
+		return fail(p, p->i,
+			    "a ':str' item cannot have a predicate (predicates compare integers)");
 	if (oplen < 0)
 		return oplen;
 	if (oplen > 0) {

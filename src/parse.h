@@ -67,6 +67,7 @@ struct expr {
 struct item {
 	struct expr expr;
 	enum pred_op op; /* PRED_NONE: no predicate */
+	bool as_str;	 /* ":str" suffix: show a pointer to bytes as the string there */
 	struct pred_value val;
 	char *text;	 /* the item as written, whitespace removed, e.g. "skb->len" */
 	char *expr_text; /* the expression part only, e.g. "skb->len" for "skb->len > 5" */

@@ -607,6 +607,14 @@ static bool is_char(const struct btf *btf, __u32 id)
 		!strcmp(btf__name_by_offset(btf, t->name_off), "char"));
 }
 
+/* A 1-byte integer (char, unsigned char, u8, ...): what ':str' may point to. */
+static bool is_byte(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, kbtf_skip_mods(btf, id, true));
+
+	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
 /* Fill a plan item and the printing info from a resolved location. */
 static int finish_item(const struct btf *kb, bool vmlinux, const struct item *src,
 		       const struct resolve_opts *opts, struct loc *l, struct ksnoop_item *it,
@@ -633,7 +641,14 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 				src->expr_text, type_str(kb, l->type, &tn));
 			goto out;
 		}
-	} else if (btf_is_ptr(kt) && is_char(kb, kt->type)) {
+	} else if (src && src->as_str && !(btf_is_ptr(kt) && is_byte(kb, kt->type))) {
+		ret = set_err(err, -EINVAL,
+			      "':str' reads the string a char *, unsigned char * or u8 * points to",
+			      "'%s' has type '%s', not a pointer to bytes", label,
+			      type_str(kb, l->type, &tn));
+		goto out;
+	} else if (btf_is_ptr(kt) && (is_char(kb, kt->type) || (src && src->as_str))) {
+		/* char *, or a pointer to bytes the user says hold a string (d_name.name). */
 		ret = loc_load(l, label, err);
 		if (ret)
 			goto out;
@@ -988,8 +1003,11 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 	p = btf_params(proto);
 	if (spec && spec->nitems) {
 		for (i = 0; i < spec->nitems && !ret; i++)
-			ret = resolve_item(k, out, &spec->items[i], spec->items[i].expr_text, false,
-					   opts, err);
+			/* A ':str' item is labelled as written: it differs from the address. */
+			ret = resolve_item(k, out, &spec->items[i],
+					   spec->items[i].as_str ? spec->items[i].text :
+								   spec->items[i].expr_text,
+					   false, opts, err);
 	} else {
 		/* No items: every argument, then the return value. */
 		for (i = 0; i < out->nargs && !ret; i++) {

@@ -503,10 +503,11 @@ struct run {
 	struct output out;
 	const struct trace_opts *o;
 	struct thread *threads[THREAD_BUCKETS];
-	__u64 shown, unpaired, lost_reported, in_flight, misses_reported;
-	__u64 *lost_per_func; /* reported so far, per function */
-	__u64 deep;	      /* calls nested deeper than KSNOOP_MAX_DEPTH */
-	double deadline;      /* stop consuming then, to report losses and check limits */
+	__u64 shown, unpaired, in_flight, return_lost, misses_reported;
+	__u64 lost_reported[KSNOOP_LOST_REASONS]; /* per enum ksnoop_lost_reason */
+	__u64 *lost_per_func;			  /* reported so far, per function and reason */
+	__u64 deep;				  /* calls nested deeper than KSNOOP_MAX_DEPTH */
+	double deadline; /* stop consuming then, to report losses and check limits */
 	unsigned int nrec;
 	__u64 unread;  /* records still queued when we stopped reading: counted only */
 	bool counting; /* on_record() only counts (the final drain after detaching) */
@@ -552,14 +553,14 @@ static struct thread *thread_get(struct run *r, __u32 tid, bool create)
 }
 
 static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
-		bool in_flight)
+		enum call_end end)
 {
 	const struct ksnoop_rec *rec = entry ? entry : exit;
 	int err;
 
 	if (r->done || rec->func >= (__u32)r->t.nfuncs)
 		return 0;
-	err = output_call(&r->out, &r->t.funcs[rec->func], entry, exit, in_flight);
+	err = output_call(&r->out, &r->t.funcs[rec->func], entry, exit, end);
 	if (!out_ok(r, err))
 		return 0;
 	r->shown++;
@@ -591,23 +592,62 @@ static int on_record(void *ctx, void *data, size_t size)
 	return handle_record(r, rec);
 }
 
+/*
+ * Has the thread of @rec exited? Then none of its calls is running. A check
+ * apart from the BPF program's depth, which a return the kernel skipped (a
+ * recursion miss) leaves too high. Only in the initial PID namespace, where
+ * /proc names threads by the ids the BPF program records.
+ */
+static bool thread_gone(const struct ksnoop_rec *rec)
+{
+	static int init_ns = -1;
+	char path[64], line[256];
+	FILE *f;
+
+	if (init_ns < 0) {
+		/* "NSpid:\t<pid>" alone: no outer namespace. */
+		init_ns = 0;
+		f = fopen("/proc/self/status", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "NSpid:", 6))
+				init_ns = !strchr(line + 7, '\t');
+		if (f)
+			fclose(f);
+	}
+	if (!init_ns)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", rec->tgid, rec->tid);
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
+/*
+ * The pending entry on top of @th's stack belongs to a call the thread has
+ * returned from (a later record came at its depth or above), so its return
+ * record was lost: show the call as such.
+ */
+static void return_lost(struct run *r, struct thread *th)
+{
+	struct ksnoop_rec *e = th->stack[--th->n].rec;
+
+	show(r, e, NULL, CALL_RETURN_LOST);
+	r->return_lost++;
+	free(e);
+}
+
 static int handle_record(struct run *r, const struct ksnoop_rec *rec)
 {
 	struct thread *th;
 
 	if (rec->type == KSNOOP_REC_ENTRY) {
 		if (rec->flags & KSNOOP_R_NOEXIT)
-			return show(r, rec, NULL, false);
+			return show(r, rec, NULL, CALL_SEEN);
 		th = thread_get(r, rec->tid, true);
 		if (!th)
 			return -ENOMEM;
-		/* Entries deeper than ours whose exits never came (lost records). */
-		while (th->n > 0 && th->stack[th->n - 1].rec->depth >= rec->depth) {
-			free(th->stack[--th->n].rec);
-			r->unpaired++;
-		}
+		while (th->n > 0 && th->stack[th->n - 1].rec->depth >= rec->depth)
+			return_lost(r, th);
 		if (th->n >= KSNOOP_MAX_DEPTH)
-			return show(r, rec, NULL, false);
+			return show(r, rec, NULL, CALL_SEEN);
 		th->stack[th->n].rec = malloc(rec->size);
 		if (!th->stack[th->n].rec)
 			return -ENOMEM;
@@ -620,15 +660,13 @@ static int handle_record(struct run *r, const struct ksnoop_rec *rec)
 		struct ksnoop_rec *e = th->stack[th->n - 1].rec;
 
 		if (e->depth > rec->depth) {
-			free(e);
-			th->n--;
-			r->unpaired++;
+			return_lost(r, th);
 			continue;
 		}
 		if (e->depth == rec->depth && e->func == rec->func) {
 			th->n--;
 			if (!(rec->flags & KSNOOP_R_DROP))
-				show(r, e, rec, false);
+				show(r, e, rec, CALL_SEEN);
 			free(e);
 			return 0;
 		}
@@ -646,42 +684,60 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* In-stream reports of what was lost since the last report, per function. */
+/* The "lost" map's reasons as output_lost() names them, by enum ksnoop_lost_reason. */
+static const char *const lost_reason_names[KSNOOP_LOST_REASONS] = {
+	[KSNOOP_LOST_RINGBUF] = "ringbuf",
+	[KSNOOP_LOST_NESTED] = "nested",
+};
+
+/* The "stats" counter that sums each reason over functions. */
+static const int lost_reason_stat[KSNOOP_LOST_REASONS] = {
+	[KSNOOP_LOST_RINGBUF] = KSNOOP_STAT_LOST,
+	[KSNOOP_LOST_NESTED] = KSNOOP_STAT_NESTED,
+};
+
+/* In-stream reports of what was lost since the last report, per reason and function. */
 static void report_lost(struct run *r)
 {
 	__u64 st[KSNOOP_STAT_MAX], misses;
 	const char **names = NULL;
 	__u64 *counts = NULL;
-	int i, nf = 0;
+	int i, reason;
 
 	if (tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
 		return;
-	if (st[KSNOOP_STAT_LOST] > r->lost_reported) {
-		__u64 total = 0;
+	for (reason = 0; reason < KSNOOP_LOST_REASONS; reason++) {
+		__u64 total = 0, *seen;
+		int nf = 0;
 
+		if (st[lost_reason_stat[reason]] <= r->lost_reported[reason])
+			continue;
 		/*
 		 * Count from the per-function map only, so that a report's
 		 * total is the sum of its per-function counts even while the
 		 * program goes on dropping (both maps grow together).
 		 */
-		names = calloc(r->t.nfuncs, sizeof(*names));
-		counts = calloc(r->t.nfuncs, sizeof(*counts));
+		if (!names)
+			names = calloc(r->t.nfuncs, sizeof(*names));
+		if (!counts)
+			counts = calloc(r->t.nfuncs, sizeof(*counts));
 		for (i = 0; names && counts && r->lost_per_func && i < r->t.nfuncs; i++) {
-			__u64 l = tracer_lost(&r->t, i);
+			__u64 l = tracer_lost(&r->t, i, reason);
 
-			if (l <= r->lost_per_func[i])
+			seen = &r->lost_per_func[i * KSNOOP_LOST_REASONS + reason];
+			if (l <= *seen)
 				continue;
 			names[nf] = r->t.funcs[i].kf->name;
-			counts[nf] = l - r->lost_per_func[i];
+			counts[nf] = l - *seen;
 			total += counts[nf++];
-			r->lost_per_func[i] = l;
+			*seen = l;
 		}
 		if (total)
-			output_lost(&r->out, total, "ringbuf", names, counts, nf);
-		r->lost_reported += total;
-		free(names);
-		free(counts);
+			output_lost(&r->out, total, lost_reason_names[reason], names, counts, nf);
+		r->lost_reported[reason] += total;
 	}
+	free(names);
+	free(counts);
 	misses = tracer_recursion_misses(&r->t);
 	if (misses > r->misses_reported) {
 		output_lost(&r->out, misses - r->misses_reported, "recursion", NULL, NULL, 0);
@@ -696,6 +752,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	struct selection s;
 	double start, last_lost;
 	struct run *r;
+	__u64 lost;
 	int err, i;
 
 	if (k->from_file) {
@@ -745,7 +802,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		err = tracer_attach(&r->t);
 	if (err)
 		goto out;
-	r->lost_per_func = calloc(s.n, sizeof(*r->lost_per_func));
+	r->lost_per_func = calloc(s.n * KSNOOP_LOST_REASONS, sizeof(*r->lost_per_func));
 	rb = ring_buffer__new(bpf_map__fd(r->t.skel->maps.events), on_record, r, NULL);
 	if (!rb) {
 		err = -errno;
@@ -822,27 +879,45 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		if (!tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
 			r->deep = st[KSNOOP_STAT_DEEP];
 	}
-	/* Calls that had not returned when we stopped are not dropped silently. */
+	/*
+	 * Entries still held: the BPF program's depth for the thread says whether
+	 * the call is still running (in flight) or returned with its return
+	 * record lost. Neither is dropped silently.
+	 */
 	for (i = 0; i < THREAD_BUCKETS; i++) {
 		struct thread *th;
 
-		for (th = r->threads[i]; th; th = th->next)
-			while (th->n > 0) {
-				struct ksnoop_rec *e = th->stack[--th->n].rec;
+		for (th = r->threads[i]; th; th = th->next) {
+			int depth = tracer_thread_depth(&r->t, th->tid);
+			bool gone = th->n > 0 && thread_gone(th->stack[0].rec);
 
-				if (!r->done)
-					show(r, e, NULL, true);
+			while (th->n > 0) {
+				struct ksnoop_rec *e = th->stack[th->n - 1].rec;
+
+				if (gone || (depth >= 0 && depth <= e->depth)) {
+					return_lost(r, th);
+					continue;
+				}
+				th->n--;
+				show(r, e, NULL, CALL_IN_FLIGHT);
 				r->in_flight++;
 				free(e);
 			}
+		}
 	}
 	out_ok(r, output_flush(&r->out));
+	lost = r->lost_reported[KSNOOP_LOST_RINGBUF] + r->lost_reported[KSNOOP_LOST_NESTED] +
+	       r->misses_reported;
 	if (o->json && !r->out.err)
-		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"recursion_misses\":%llu,\"in_flight\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
-		       (unsigned long long)r->shown, (unsigned long long)r->lost_reported,
+		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"lost_by_reason\":{\"ringbuf\":%llu,\"nested\":%llu,\"recursion\":%llu},\"recursion_misses\":%llu,\"in_flight\":%llu,\"return_lost\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
+		       (unsigned long long)r->shown, (unsigned long long)lost,
+		       (unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
+		       (unsigned long long)r->lost_reported[KSNOOP_LOST_NESTED],
+		       (unsigned long long)r->misses_reported,
 		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight,
-		       (unsigned long long)r->unpaired, (unsigned long long)r->deep,
-		       (unsigned long long)r->unread, (unsigned long long)r->out.format_mismatches);
+		       (unsigned long long)r->return_lost, (unsigned long long)r->unpaired,
+		       (unsigned long long)r->deep, (unsigned long long)r->unread,
+		       (unsigned long long)r->out.format_mismatches);
 	if (fflush(stdout) && !r->out.err)
 		r->out.err = errno ? -errno : -EIO;
 	/* A write error ends the run: say why, or nothing if the reader left (| head). */
@@ -852,9 +927,16 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	}
 	if (o->quiet)
 		goto summary_done;
-	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost, %llu in flight at exit",
-		(unsigned long long)r->shown, (unsigned long long)r->lost_reported,
-		(unsigned long long)r->in_flight);
+	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost", (unsigned long long)r->shown,
+		(unsigned long long)lost);
+	if (lost)
+		fprintf(stderr, " (%llu ring buffer full, %llu nested, %llu recursion)",
+			(unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
+			(unsigned long long)r->lost_reported[KSNOOP_LOST_NESTED],
+			(unsigned long long)r->misses_reported);
+	fprintf(stderr, ", %llu in flight at exit", (unsigned long long)r->in_flight);
+	if (r->return_lost)
+		fprintf(stderr, ", %llu return lost", (unsigned long long)r->return_lost);
 	if (r->unpaired)
 		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
 	if (r->deep)

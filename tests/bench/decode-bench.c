@@ -198,7 +198,7 @@ __attribute__((noipa)) static int bench_loop(struct output *o, const struct tfun
 	int err;
 
 	for (i = 0; i < n; i++) {
-		err = output_call(o, tf, entry, exit, false);
+		err = output_call(o, tf, entry, exit, CALL_SEEN);
 		if (err)
 			return err;
 	}
@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 		die("/dev/null", errno);
 	output_init(&o, f, json);
 	/* One call outside the measurement: first-use costs (time zone, stdio buffer). */
-	err = output_call(&o, &tf, (void *)entry_buf, (void *)exit_buf, false);
+	err = output_call(&o, &tf, (void *)entry_buf, (void *)exit_buf, CALL_SEEN);
 	if (!err && !show)
 		err = bench_loop(&o, &tf, (void *)entry_buf, (void *)exit_buf, n);
 	if (!err)

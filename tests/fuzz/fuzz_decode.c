@@ -160,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = record(data, size);
 	if (a) {
 		output_init(&o, devnull, sel & 4);
-		output_call(&o, &tfs[sel & 3], a, b, sel & 0x10);
+		output_call(&o, &tfs[sel & 3], a, b, (enum call_end)((sel >> 4) % 3));
 		output_flush(&o);
 		output_free(&o);
 	}

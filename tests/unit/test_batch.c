@@ -86,8 +86,8 @@ TEST(output_batched_until_flush)
 	line.batch = false; /* what a terminal gets */
 	for (i = 0; i < 3; i++) {
 		fake_call(&tf, &entry, &exit, i);
-		ASSERT_OK(output_call(&o, &tf, &entry, &exit, false), "batched call");
-		ASSERT_OK(output_call(&line, &tf, &entry, &exit, false), "line call");
+		ASSERT_OK(output_call(&o, &tf, &entry, &exit, CALL_SEEN), "batched call");
+		ASSERT_OK(output_call(&line, &tf, &entry, &exit, CALL_SEEN), "line call");
 		/* Line by line: each call is in the file as soon as output_call() returns. */
 		ASSERT_EQ(file_size(g), (i + 1) * LINE_LEN, "line-mode bytes after each call");
 	}
@@ -131,7 +131,7 @@ TEST(output_batch_writes_when_full)
 	fake_call(&tf, &entry, &exit, 0);
 	/* Nothing is written until OUTPUT_BATCH bytes are pending, then all of them. */
 	while (file_size(f) == 0 && n < OUTPUT_BATCH) {
-		if (!ASSERT_OK(output_call(&o, &tf, &entry, &exit, false), "call"))
+		if (!ASSERT_OK(output_call(&o, &tf, &entry, &exit, CALL_SEEN), "call"))
 			break;
 		n++;
 	}
@@ -161,9 +161,9 @@ TEST(output_write_error_sticks)
 	fake_call(&tf, &entry, &exit, 0);
 	/* The reader goes away (| head): the batched call stays pending until the flush. */
 	close(fds[0]);
-	ASSERT_OK(output_call(&o, &tf, &entry, &exit, false), "call before the flush");
+	ASSERT_OK(output_call(&o, &tf, &entry, &exit, CALL_SEEN), "call before the flush");
 	ASSERT_EQ(output_flush(&o), -EPIPE, "flush to a pipe without reader");
-	ASSERT_EQ(output_call(&o, &tf, &entry, &exit, false), -EPIPE, "the next call");
+	ASSERT_EQ(output_call(&o, &tf, &entry, &exit, CALL_SEEN), -EPIPE, "the next call");
 	ASSERT_EQ(output_lost(&o, 1, "ringbuf", NULL, NULL, 0), -EPIPE, "a loss report");
 	ASSERT_EQ(output_flush(&o), -EPIPE, "the next flush");
 	output_free(&o);

@@ -236,8 +236,8 @@ TEST(format_ints_toplevel)
 	unsigned short us = 65535;
 	long long ll = -(1LL << 60);
 	unsigned long ul = UINT64_MAX;
-	char c = 'A', cn = -1;
-	unsigned char b = 1;
+	char c = 'A', cn = -1, c249 = (char)249, c0 = 0;
+	unsigned char b = 1, u249 = 249;
 	unsigned __int128 big = ((unsigned __int128)1 << 64) | 5, small = 255;
 
 	if (!fx_build(&f))
@@ -260,7 +260,13 @@ TEST(format_ints_toplevel)
 	ASSERT_STREQ(JSN(t_int, i), "-5", "json int");
 	ASSERT_STREQ(JSN(t_ulong, ul), "\"18446744073709551615\"", "json u64 > 2^53");
 	ASSERT_STREQ(JSN(t_llong, ll), "\"-1152921504606846976\"", "json s64 < -2^53");
-	ASSERT_STREQ(JSN(t_char, c), "\"A\"", "json char");
+	/* A single char is a number (signed per BTF), like the text's (char)65. */
+	ASSERT_STREQ(JSN(t_char, c), "65", "json char is a number");
+	ASSERT_STREQ(JSN(t_char, cn), "-1", "json signed char");
+	ASSERT_STREQ(JSN(t_char, c249), "-7", "json char 249 (0xf9) is -7, signed in BTF");
+	ASSERT_STREQ(JSN(t_char, c0), "0", "json char 0 is 0, not \"\"");
+	ASSERT_STREQ(JSN(cchar, c), "65", "json const char is a number");
+	ASSERT_STREQ(JSN(t_uchar, u249), "249", "json unsigned char 249");
 	ASSERT_STREQ(JSN(t_bool, b), "true", "json bool");
 	ASSERT_STREQ(JSN(t_u128, big), "\"0x10000000000000005\"", "json u128");
 	ASSERT_STREQ(JSN(t_uchar, b), "1", "json unsigned char is a number");

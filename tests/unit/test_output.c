@@ -140,7 +140,8 @@ static char *render(struct call *c, bool json, bool color)
 	output_init(&o, f, json);
 	o.color = color;
 	ASSERT_OK(output_header(&o), "output_header");
-	ASSERT_OK(output_call(&o, &c->tf, (void *)c->entry, (void *)c->exit, false), "output_call");
+	ASSERT_OK(output_call(&o, &c->tf, (void *)c->entry, (void *)c->exit, CALL_SEEN),
+		  "output_call");
 	ASSERT_OK(output_lost(&o, 3, "ringbuf", names, counts, 1), "output_lost");
 	ASSERT_OK(output_flush(&o), "output_flush"); /* not a terminal: batched until here */
 	output_free(&o);
@@ -215,7 +216,7 @@ TEST(output_write_error_sticky)
 	output_init(&o, f, false);
 	ASSERT_EQ(output_header(&o), -ENOSPC, "header to /dev/full");
 	ASSERT_EQ(o.err, -ENOSPC, "kept");
-	ASSERT_EQ(output_call(&o, &c.tf, (void *)c.entry, (void *)c.exit, false), -ENOSPC,
+	ASSERT_EQ(output_call(&o, &c.tf, (void *)c.entry, (void *)c.exit, CALL_SEEN), -ENOSPC,
 		  "a call after the error");
 	ASSERT_TRUE(!output_gone(&o) || o.err == -ENOSPC, "output_gone keeps the first error");
 	output_free(&o);
@@ -227,7 +228,7 @@ out:
 /* One call written out now (a file is batched; ksnoop flushes when the ring drains). */
 static int call_flushed(struct output *o, struct call *c)
 {
-	int err = output_call(o, &c->tf, (void *)c->entry, (void *)c->exit, false);
+	int err = output_call(o, &c->tf, (void *)c->entry, (void *)c->exit, CALL_SEEN);
 
 	return err ? err : output_flush(o);
 }

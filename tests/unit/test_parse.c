@@ -274,6 +274,23 @@ TEST(parse_limits_ok)
 	}
 }
 
+TEST(parse_str_suffix)
+{
+	struct spec s;
+
+	if (!parse_ok("vfs_open(path->dentry->d_name.name : str, file)", &s))
+		return;
+	if (ASSERT_EQ(s.nitems, 2, "nitems")) {
+		ASSERT_TRUE(s.items[0].as_str, "item 0 has ':str'");
+		ASSERT_STREQ(s.items[0].text, "path->dentry->d_name.name:str", "item 0 text");
+		ASSERT_STREQ(s.items[0].expr_text, "path->dentry->d_name.name",
+			     "the expression leaves the suffix out");
+		ASSERT_EQ(s.items[0].expr.nsteps, 3, "item 0 steps");
+		ASSERT_TRUE(!s.items[1].as_str, "item 1 has no suffix");
+	}
+	spec_free(&s);
+}
+
 TEST(parse_errors)
 {
 	static const struct {
@@ -346,6 +363,10 @@ TEST(parse_errors)
 		{"f(a\x01)", "unexpected byte 0x01", 3},
 		{"f(a == \x7f)", "unexpected byte 0x7f", 7},
 		{"f(a @ 1)", "unexpected '@' after item", 4},
+		{"f(a:)", "expected 'str' after ':'", 4},
+		{"f(a->b:x)", "unknown suffix after 'a->b' (the only one is ':str')", 6},
+		{"f(a:str == 1)", "a ':str' item cannot have a predicate", 8},
+		{"f(a:str:str)", "unexpected ':' after item", 7},
 	};
 	struct parse_error err;
 	struct spec s;

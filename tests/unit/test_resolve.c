@@ -849,3 +849,44 @@ TEST(type_decl_same_names)
 		test_skip("no two typedefs share a name in this kernel's BTF");
 	sb_free(&sb);
 }
+
+TEST(resolve_str_suffix)
+{
+	struct tfunc tf;
+
+	/* const unsigned char *name: an address by default, the string with ':str' */
+	if (!host() || !resolve_ok("vfs_open(path->dentry->d_name.name)", &tf, 1))
+		return;
+	ASSERT_EQ(tf.items[0].kind, VAL_SCALAR, "d_name.name is a pointer value");
+	ASSERT_TRUE(!(tf.plan.items[0].flags & KSNOOP_I_STR), "no string copy");
+	tfunc_free(&tf);
+	if (!resolve_ok("vfs_open(path->dentry->d_name.name:str)", &tf, 1))
+		return;
+	item_is(&tf.plan.items[0],
+		&(struct want){.base = 0,
+			       .nsteps = 2,
+			       .steps = {off_of("path", "dentry"),
+					 off_of("dentry", "d_name") + off_of("qstr", "name")},
+			       .flags = KSNOOP_I_STR,
+			       .off = 0,
+			       .size = 256},
+		"path->dentry->d_name.name:str");
+	ASSERT_EQ(tf.items[0].kind, VAL_STR, "d_name.name:str is a string");
+	ASSERT_STREQ(tf.items[0].label, "path->dentry->d_name.name:str", "label as written");
+	tfunc_free(&tf);
+	/* skb->head is unsigned char * too: a string only when asked */
+	if (!resolve_ok("ip_send_skb(skb->head:str)", &tf, 1))
+		return;
+	ASSERT_EQ(tf.items[0].kind, VAL_STR, "skb->head:str is a string");
+	tfunc_free(&tf);
+	check_errors(
+		(struct err_case[]){
+			{"ip_send_skb(skb->len:str)", -EINVAL,
+			 "'skb->len:str' has type 'unsigned int', not a pointer to bytes",
+			 "':str' reads the string a char *, unsigned char * or u8 * points to"},
+			{"ip_send_skb(skb->sk:str)", -EINVAL,
+			 "'skb->sk:str' has type 'struct sock *', not a pointer to bytes",
+			 "':str' reads the string a char *, unsigned char * or u8 * points to"},
+		},
+		2);
+}

@@ -196,9 +196,32 @@ test_char_array()
 (char)0" "$(values_of udpconn __dev_queue_xmit 'skb->cb[0]')" "skb->cb[0]"
 	# By now the Ethernet header (14 bytes) is pushed: 128 + 14.
 	t_expect_eq 2 "$(values_of udpconn __dev_queue_xmit 'skb->len' | grep -cx '(unsigned int)142')" "skb->len"
+	# JSON: a char array is a string, a single char a number (0, not "").
+	trace_wl 60 'udpconn 2 100' \
+		ksnoop -j '__dev_queue_xmit(skb->dev->name, skb->dev->name[1], skb->cb[0])'
+	t_expect_rc 0
+	t_expect_eq 2 "$(printf '%s\n' "$T_OUT" | grep '"comm":"udpconn"' |
+		grep -c '"args":{"skb->dev->name":"lo","skb->dev->name\[1\]":111,"skb->cb\[0\]":0}')" \
+		"JSON name, name[1] and cb[0]"
 	expect_no_ksnoop_bpf
 }
 t_run char-array test_char_array
+
+# An unsigned char * that holds a name (a dentry's d_name.name) is an address unless the
+# item says ':str'; then it is the string, in text and JSON.
+test_str_suffix()
+{
+	need_kernel_ge $NEED_KVER
+	echo data >/tmp/ksnoop-str-name
+	trace_wl 60 'openfiles 3 /tmp/ksnoop-str-name' \
+		ksnoop -j 'vfs_open(path->dentry->d_name.name:str, path->dentry->d_name.name)'
+	t_expect_rc 0
+	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep '"comm":"openfiles"' |
+		 grep -Ec '"args":\{"path->dentry->d_name.name:str":"ksnoop-str-name","path->dentry->d_name.name":"0x[0-9a-f]+"\}')" \
+		"JSON: the string with ':str', the address without"
+	expect_no_ksnoop_bpf
+}
+t_run str-suffix test_str_suffix
 
 # A pointer to a struct is followed: its address, type and members.
 test_struct_pointer()

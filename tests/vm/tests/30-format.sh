@@ -53,8 +53,12 @@ test_check_file_inode()
 	need_kernel_ge $NEED_KVER
 	echo data >/tmp/ksnoop-format-file
 	trace_wl 60 'openfiles 3 /tmp/ksnoop-format-file' ksnoop --format-check \
-		'vfs_open(file, path->dentry->d_inode, path->dentry->d_inode->i_size, return)'
+		'vfs_open(file, path->dentry->d_inode, path->dentry->d_inode->i_size, return,
+		path->dentry->d_name.name:str)'
 	expect_no_mismatch openfiles vfs_open 3
+	# A ':str' item is a string read by the program, not kernel-formatted: shown, not compared.
+	t_expect_eq 3 "$(value_lines_of openfiles vfs_open |
+		grep -cx '    path->dentry->d_name.name:str = "ksnoop-format-file"')" "d_name.name:str lines"
 	t_expect_match '^    file = \*\(0x[0-9a-f]+\) \(struct file\)\{$'
 	t_expect_match '^    path->dentry->d_inode = \*\(0x[0-9a-f]+\) \(struct inode\)\{$'
 	# "data\n" is 5 bytes.

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include "backend.h"
 #include "kfeatures.h"
 #include "trace.h"
 #include "util.h"
@@ -129,23 +130,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static int cmd_features(void)
-{
-	int f, err;
-
-	for (f = 0; f < FEAT_CNT; f++) {
-		int ok = feature_probe(f, &err);
-
-		printf("%s: %s", feature_info[f].name, ok ? "yes" : "no");
-		if (!ok)
-			printf(" (%s; %s, Linux %s+)", strerror(-err), feature_info[f].what,
-			       feature_info[f].since);
-		putchar('\n');
-	}
-	printf("privileges: %s\n", have_bpf_caps() ? "yes" : "no (need CAP_BPF and CAP_PERFMON)");
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct trace_opts o = {};
@@ -243,13 +227,17 @@ int main(int argc, char **argv)
 			btf_path = optarg;
 			break;
 		case OPT_BACKEND:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") &&
-			    strcmp(optarg, "fentry-multi")) {
-				pr_error_hint("choose auto, fentry or fentry-multi",
-					      "invalid value '%s' for --backend", optarg);
+			if (strcmp(optarg, "auto") && !backend_find(optarg)) {
+				char names[256] = "choose auto";
+
+				for (i = 0; backends[i]; i++)
+					snprintf(names + strlen(names),
+						 sizeof(names) - strlen(names), ", %s",
+						 backends[i]->name);
+				pr_error_hint(names, "invalid value '%s' for --backend", optarg);
 				return EXIT_USAGE;
 			}
-			o.t.backend = optarg;
+			o.backend = optarg;
 			break;
 		case 's':
 			pr_error_hint(
@@ -303,7 +291,7 @@ int main(int argc, char **argv)
 			     !strcmp(argv[first], "features")))
 		cmd = argv[first++];
 	if (!strcmp(cmd, "features"))
-		return cmd_features();
+		return cmd_features(o.json) ? (have_bpf_caps() ? EXIT_NOSUP : EXIT_PRIV) : EXIT_OK;
 	/* A usage error, found before any BTF is read. */
 	if (btf_path && strcmp(cmd, "info")) {
 		pr_error_hint(

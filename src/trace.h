@@ -22,7 +22,8 @@ struct trace_opts {
 	char **excludes;  /* -x globs */
 	int nexcludes;
 	__u32 string_size;
-	bool info; /* the info command: report glob skips */
+	bool info;	     /* the info command: report glob skips */
+	const char *backend; /* --backend NAME, NULL for auto */
 };
 
 /* Exit codes, documented in man/ksnoop.8. */

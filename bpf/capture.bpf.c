@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one ksnoop BPF program, in an entry and an exit flavour.
+ * The capture code of the one ksnoop BPF program, shared by every backend.
  *
  * It knows nothing about the functions it traces: userspace writes a capture
- * plan per function into "plans" and attaches these programs to each function
- * (one fentry/fexit program copy per function, or one multi-link on kernels
- * that have BPF_TRACE_FENTRY_MULTI). At run time the program finds its plan by
- * attach cookie (or, without cookies, by function address), saves the argument
- * registers (bpf_get_func_arg_cnt() of them) and the return value
- * (bpf_get_func_ret()), follows member chains with bpf_probe_read_kernel(),
- * and streams one record per entry and per exit through the "events" ring
- * buffer. Userspace pairs entry and exit records per thread by depth.
+ * plan per function into "plans". Each backend has a short entry stub in a
+ * file of its own (bpf/fentry.bpf.c, bpf/kprobe_multi.bpf.c, ...) that finds
+ * the function id (attach cookie, or function address), saves the argument
+ * registers and the return value into this CPU's scratch area and calls
+ * ksnoop_begin() and ksnoop_finish() here (the protocol is in capture.h).
+ * The capture follows member chains with bpf_probe_read_kernel() and streams
+ * one record per entry and per exit through the "events" ring buffer.
+ * Userspace pairs entry and exit records per thread by depth.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "ksnoop.h"
+#include "capture.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -49,28 +49,7 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/*
- * Per-CPU scratch (index = CPU id; too big for a per-CPU map): the traced
- * call's registers, saved by the program proper, then the record being built.
- */
-struct scratch {
-	__u64 args[KSNOOP_MAX_ARGS];
-	__u64 ret;
-	__u64 ip;
-	__u32 nargs;
-	__u32 off; /* where the next value goes in buf */
-	__u32 nvals;
-	__u32 failed; /* a predicate failed: no record */
-	__u8 buf[KSNOOP_SCRATCH];
-	__u8 slack[8]; /* lets an 8-byte read at any masked offset into buf stay in bounds */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* resized to the number of possible CPUs */
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch SEC(".maps");
+struct ksnoop_scratch_map scratch SEC(".maps");
 
 struct thread_state {
 	__u32 depth; /* traced calls in progress on this thread */
@@ -131,13 +110,6 @@ static __always_inline void count_lost(__u32 func)
 	count(KSNOOP_STAT_LOST);
 	if (l)
 		*l += 1;
-}
-
-static __always_inline struct scratch *my_scratch(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-
-	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
 /*
@@ -215,7 +187,7 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = my_scratch();
+	struct scratch *sc = ksnoop_scratch();
 	const struct ksnoop_item *it;
 
 	if (!plan || !sc)
@@ -232,7 +204,7 @@ __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = my_scratch();
+	struct scratch *sc = ksnoop_scratch();
 	const struct ksnoop_item *it;
 	struct ksnoop_val *val;
 	__u64 v = 0, addr = 0;
@@ -397,7 +369,7 @@ static long capture_cb(__u32 i, void *arg)
 __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = my_scratch();
+	struct scratch *sc = ksnoop_scratch();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct capture_args c = {.func = func, .is_exit = is_exit};
 	__u32 size, nvals, flags = hdr & 0xffff;
@@ -459,124 +431,94 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	return 1;
 }
 
-static __always_inline int handle(void *ctx, bool is_exit)
+__noinline int ksnoop_func_of_ip(__u64 ip)
+{
+	__u32 *f = bpf_map_lookup_elem(&func_ids, &ip);
+
+	return f ? (int)*f : -1;
+}
+
+/*
+ * The per-thread bookkeeping before the registers are saved: filters, the
+ * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
+ * here already; ksnoop_finish() takes the mark back if no record was built
+ * (predicate failed), which costs a second lookup only then.
+ */
+__noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
-	struct thread_state *ts = NULL, zero = {};
-	__u32 func, depth = 0, key0 = 0, *inuse;
+	struct thread_state *ts, zero = {};
+	__u32 depth = 0, key0 = 0, *inuse;
 	__u16 flags = 0;
-	struct scratch *sc;
-	__u64 ip = 0;
 
 	if (filter_tgid && tgid != filter_tgid)
-		return 0;
+		return -1;
 	if (filter_tid && tid != filter_tid)
-		return 0;
+		return -1;
+	if (func >= KSNOOP_MAX_FUNCS)
+		return -1;
 
-	/*
-	 * With cookies the function's address is not needed, and not asking for
-	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG).
-	 */
-	if (use_cookie) {
-		func = bpf_get_attach_cookie(ctx);
-	} else {
-		__u32 *f;
-
-		ip = bpf_get_func_ip(ctx);
-		f = bpf_map_lookup_elem(&func_ids, &ip);
-
-		if (!f)
-			return 0;
-		func = *f;
-	}
+	inuse = bpf_map_lookup_elem(&busy, &key0);
+	if (!inuse)
+		return -1;
 	if (entry_only) {
 		flags |= KSNOOP_R_NOEXIT;
 	} else {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (!ts) {
 			if (is_exit)
-				return 0; /* entered before we attached */
+				return -1; /* entered before we attached */
 			bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
 			ts = bpf_map_lookup_elem(&threads, &tid);
 			if (!ts)
-				return 0;
+				return -1;
 		}
 		if (!is_exit) {
 			depth = ts->depth++;
 			if (depth >= KSNOOP_MAX_DEPTH) {
 				count(KSNOOP_STAT_DEEP);
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
+			} else if (!*inuse) {
+				ts->emitted |= 1ULL << depth;
 			}
 		} else {
 			if (ts->depth == 0)
-				return 0;
+				return -1;
 			depth = --ts->depth;
 			if (depth >= KSNOOP_MAX_DEPTH)
-				return 0;
+				return -1;
 			/* No entry record (predicate failed at entry): nothing to finish. */
 			if (!(ts->emitted & (1ULL << depth)))
-				return 0;
+				return -1;
 			ts->emitted &= ~(1ULL << depth);
 		}
 	}
-
-	inuse = bpf_map_lookup_elem(&busy, &key0);
-	if (!inuse)
-		return 0;
 	if (*inuse) {
 		count_lost(func);
-		return 0;
+		return -1;
 	}
 	*inuse = 1;
-	sc = my_scratch();
-	if (!sc)
-		goto out;
-	sc->ip = ip;
-	sc->nargs = bpf_get_func_arg_cnt(ctx);
-	/*
-	 * The context is the trampoline's array of argument registers, the one
-	 * bpf_get_func_arg() indexes: one copy instead of twelve checked calls.
-	 * Slots past nargs are stack bytes no item reads (capture_item checks).
-	 */
-	bpf_probe_read_kernel(sc->args, sizeof(sc->args), ctx);
-	sc->ret = 0;
-	if (is_exit)
-		bpf_get_func_ret(ctx, &sc->ret);
-	if (emit(func, is_exit, flags | (depth & 0xffff) << 16) && !is_exit && ts &&
-	    depth < KSNOOP_MAX_DEPTH)
-		ts->emitted |= 1ULL << depth;
-out:
-	*inuse = 0;
-	return 0;
+	return flags | (depth & 0xffff) << 16;
 }
 
-SEC("fentry")
-int ksnoop_entry(void *ctx)
+__noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 {
-	return handle(ctx, false);
-}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), key0 = 0, depth = (__u32)hdr >> 16;
+	struct thread_state *ts;
+	__u32 *inuse;
+	int sent = 0;
 
-SEC("fexit")
-int ksnoop_exit(void *ctx)
-{
-	return handle(ctx, true);
-}
-
-/*
- * The same program for one multi-link over all functions (Linux 7.x,
- * BPF_TRACE_FENTRY_MULTI / BPF_TRACE_FEXIT_MULTI). Written in a generic
- * section because libbpf 1.1 knows no multi-fentry section; userspace retypes
- * them before load, or does not load them on kernels without multi links.
- */
-SEC("raw_tp")
-int ksnoop_entry_multi(void *ctx)
-{
-	return handle(ctx, false);
-}
-
-SEC("raw_tp")
-int ksnoop_exit_multi(void *ctx)
-{
-	return handle(ctx, true);
+	if (hdr < 0)
+		return 0;
+	sent = emit(func, is_exit, hdr);
+	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (ts)
+			ts->emitted &= ~(1ULL << depth);
+	}
+	inuse = bpf_map_lookup_elem(&busy, &key0);
+	if (inuse)
+		*inuse = 0;
+	return sent;
 }

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Entry stubs of the kprobe-multi backend: one kprobe.multi link over all
+ * functions for entries, one kretprobe.multi link for returns (Linux 5.18+
+ * with CONFIG_FPROBE). The attach cookie is the function id; the arguments
+ * come from pt_regs, the return value from the return register.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "capture.h"
+
+SEC("kprobe.multi")
+int ksnoop_kmulti_entry(struct pt_regs *regs)
+{
+	__u32 func = bpf_get_attach_cookie(regs);
+	struct scratch *sc;
+	int hdr;
+
+	hdr = ksnoop_begin(func, false);
+	if (hdr < 0)
+		return 0;
+	sc = ksnoop_scratch();
+	if (sc) {
+		sc->ip = 0;
+		ksnoop_save_pt_regs(sc, regs);
+	}
+	ksnoop_finish(func, false, hdr);
+	return 0;
+}
+
+SEC("kretprobe.multi")
+int ksnoop_kmulti_exit(struct pt_regs *regs)
+{
+	__u32 func = bpf_get_attach_cookie(regs);
+	struct scratch *sc;
+	int hdr;
+
+	hdr = ksnoop_begin(func, true);
+	if (hdr < 0)
+		return 0;
+	sc = ksnoop_scratch();
+	if (sc) {
+		sc->ip = 0;
+		sc->nargs = 0;
+		sc->ret = regs->ax;
+	}
+	ksnoop_finish(func, true, hdr);
+	return 0;
+}

@@ -36,13 +36,7 @@ struct {
 	__type(value, struct ksnoop_plan);
 } plans SEC(".maps");
 
-/* Function address -> function id, for kernels without tracing attach cookies. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__type(key, __u64);
-	__type(value, __u32);
-} func_ids SEC(".maps");
+struct ksnoop_func_ids_map func_ids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -429,13 +423,6 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP))
 		count_lost(func);
 	return 1;
-}
-
-__noinline int ksnoop_func_of_ip(__u64 ip)
-{
-	__u32 *f = bpf_map_lookup_elem(&func_ids, &ip);
-
-	return f ? (int)*f : -1;
 }
 
 /*

@@ -45,8 +45,17 @@ struct ksnoop_scratch_map {
 	__type(value, struct scratch);
 };
 
+/* Function address -> function id, for kernels without tracing attach cookies. */
+struct ksnoop_func_ids_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized to the number of functions without cookies */
+	__type(key, __u64);
+	__type(value, __u32);
+};
+
 /* Defined in capture.bpf.c. */
 extern struct ksnoop_scratch_map scratch SEC(".maps");
+extern struct ksnoop_func_ids_map func_ids SEC(".maps");
 /* Set by userspace: attach cookies carry the function id (else the address does). */
 extern const volatile bool use_cookie;
 
@@ -58,8 +67,19 @@ extern const volatile bool use_cookie;
 int ksnoop_begin(__u32 func, __u32 is_exit);
 /* Build and send the record from this CPU's scratch registers; release the CPU. */
 int ksnoop_finish(__u32 func, __u32 is_exit, int hdr);
-/* The function id of address @ip, for kernels without attach cookies; -1 if unknown. */
-int ksnoop_func_of_ip(__u64 ip);
+
+/*
+ * The function id of address @ip, for kernels without attach cookies; -1 if
+ * unknown. Inline, not a global function: with cookies the verifier removes
+ * the call as dead code, and a removed subprogram would leave the program's
+ * BTF func_info (which the fentry backend copies per function) one short.
+ */
+static __always_inline int ksnoop_func_of_ip(__u64 ip)
+{
+	__u32 *f = bpf_map_lookup_elem(&func_ids, &ip);
+
+	return f ? (int)*f : -1;
+}
 
 static __always_inline struct scratch *ksnoop_scratch(void)
 {

@@ -17,7 +17,7 @@ t_run vmlinux-btf test_btf
 
 # ksnoop features prints "name: yes|no" for each of these and exits 0; a "no" may be
 # followed by " (why)". Other lines (e.g. privileges) are allowed.
-FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi'
+FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi'
 
 test_features_list()
 {
@@ -45,9 +45,18 @@ test_features_kernel()
 	# BPF_TRACE_FENTRY_MULTI is new in 7.x.
 	if kver_ge 7.0; then
 		t_expect_match '^fentry_multi: yes$'
+		t_expect_match '^backend fentry-multi: yes$'
 	else
 		t_expect_match '^fentry_multi: no( \(|$)'
+		t_expect_match '^backend fentry-multi: no \(kernel too old or built without it: '
 	fi
+	# kprobe.multi needs CONFIG_FPROBE: Debian's 6.1 lacks it, 6.12 has it (KERNEL-LAB.md).
+	if kver_ge 6.12; then
+		t_expect_match '^backend kprobe-multi: yes$'
+	else
+		t_expect_match '^backend kprobe-multi: no \(kernel too old or built without it: '
+	fi
+	t_expect_match '^can trace: yes \([a-z, -]+\)$'
 }
 t_run features-kernel test_features_kernel
 

@@ -97,14 +97,18 @@ test_multi_tcp()
 }
 t_run multi-tcp test_multi_tcp
 
-test_fentry_tcp_v4()
+# Without fentry-multi, the auto choice for a glob is kprobe-multi where the kernel has it
+# (6.12), else fentry per function (6.1).
+test_auto_tcp_v4()
 {
+	local want=fentry
 	need_kernel_ge $NEED_KVER
 	kver_ge $MULTI_KVER && t_skip "kernel $(kver) uses fentry-multi (see backends-agree)"
+	ksnoop features | grep -q '^backend kprobe-multi: yes$' && want=kprobe-multi
 	trace_wl 120 'tcpconn 3' ksnoop 'tcp_v4_*'
-	check_glob_trace 'tcp_v4_*' fentry 4
+	check_glob_trace 'tcp_v4_*' $want 4
 }
-t_run fentry-tcp_v4 test_fentry_tcp_v4
+t_run auto-tcp_v4 test_auto_tcp_v4
 
 # The per-function backend, forced on a multi kernel, sees the same functions called.
 test_backends_agree()

@@ -12,7 +12,7 @@
 #include "capture.h"
 
 SEC("kprobe.multi")
-int ksnoop_kmulti_entry(struct pt_regs *regs)
+int ksnoop_km_entry(struct pt_regs *regs)
 {
 	__u32 func = bpf_get_attach_cookie(regs);
 	struct scratch *sc;
@@ -31,7 +31,7 @@ int ksnoop_kmulti_entry(struct pt_regs *regs)
 }
 
 SEC("kretprobe.multi")
-int ksnoop_kmulti_exit(struct pt_regs *regs)
+int ksnoop_km_exit(struct pt_regs *regs)
 {
 	__u32 func = bpf_get_attach_cookie(regs);
 	struct scratch *sc;

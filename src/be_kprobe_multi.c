@@ -27,7 +27,7 @@ static int kmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_ex
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	struct bpf_program *prog =
-		is_exit ? t->skel->progs.ksnoop_kmulti_exit : t->skel->progs.ksnoop_kmulti_entry;
+		is_exit ? t->skel->progs.ksnoop_km_exit : t->skel->progs.ksnoop_km_entry;
 	const char **syms = calloc(n, sizeof(*syms));
 	int fd, i;
 
@@ -73,15 +73,15 @@ static int kmulti_prepare(struct tracer *t)
 {
 	/* kprobe.multi has had cookies from the start: no address lookups. */
 	t->use_cookie = true;
-	bpf_program__set_autoload(t->skel->progs.ksnoop_kmulti_entry, true);
-	bpf_program__set_autoload(t->skel->progs.ksnoop_kmulti_exit, !t->opts.entry_only);
+	bpf_program__set_autoload(t->skel->progs.ksnoop_km_entry, true);
+	bpf_program__set_autoload(t->skel->progs.ksnoop_km_exit, !t->opts.entry_only);
 	return 0;
 }
 
 static __u64 kmulti_misses(struct tracer *t)
 {
-	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_kmulti_entry)) +
-	       tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_kmulti_exit));
+	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_km_entry)) +
+	       tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_km_exit));
 }
 
 const struct backend backend_kprobe_multi = {

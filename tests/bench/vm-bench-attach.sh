@@ -112,7 +112,7 @@ run_bpftrace()
 
 bpftrace_once()
 {
-	local name=$1 n t0 pid att det h st=ok
+	local name=$1 n r
 	n=$(wc -l <$T/btnames.$name)
 	# BEGIN fires once every probe is attached.
 	{
@@ -120,11 +120,20 @@ bpftrace_once()
 		sed 's/^/kfunc:/' $T/btnames.$name | paste -sd, -
 		printf ' { }\n'
 	} >$T/bt.$name
+	r=$(bt_time $T/bt.$name) || { echo "$r"; return 1; }
+	echo "R bpftrace $name $n $r ok"
+}
+
+# bt_time SCRIPT: run bpftrace on SCRIPT (its BEGIN prints "ready" once attached); prints
+# "ATTACH_S DETACH_S HWM_KB", or an "R note" line and status 1 if it never got ready.
+bt_time()
+{
+	local t0 pid att det h
 	t0=$(up)
-	bpftrace -B none $T/bt.$name >$T/bt.out 2>$T/bt.err &
+	bpftrace -B none "$1" >$T/bt.out 2>$T/bt.err &
 	pid=$!
 	if ! wait_line $T/bt.out '^ready' $pid; then
-		echo "R note bpftrace $name failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')"
+		echo "R note bpftrace $1 failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')"
 		wait $pid
 		return 1
 	fi
@@ -132,29 +141,22 @@ bpftrace_once()
 	h=$(hwm $pid)
 	det=$(stop $pid)
 	wait $pid
-	echo "R bpftrace $name $n $att $det ${h:-0} $st"
+	echo "$att $det ${h:-0}"
 }
 
 # bpftrace kprobe:GLOB,... over the set's globs: how bpftrace attaches a glob on a
 # kernel with kprobe.multi (one link per glob), the fair anchor for kprobe-multi.
 run_bpftrace_kprobe()
 {
-	local name=$1 t0 pid att det h probes
+	local name=$1 r
 	shift
-	probes=$(for g in "$@"; do printf 'kprobe:%s\n' "$g"; done | paste -sd, -)
-	t0=$(up)
-	bpftrace -B none -e "BEGIN { printf(\"ready\\n\"); } $probes { }" >$T/btk.out 2>$T/btk.err &
-	pid=$!
-	if ! wait_line $T/btk.out '^ready' $pid; then
-		echo "R note bpftrace kprobe: $name failed: $(head -3 $T/btk.err | tr '\n' ' ')"
-		wait $pid
-		return 1
-	fi
-	att=$(sub "$t0" "$(up)")
-	h=$(hwm $pid)
-	det=$(stop $pid)
-	wait $pid
-	echo "R bpftrace-kprobe $name $(wc -l <$T/names.$name) $att $det ${h:-0} ok"
+	{
+		printf 'BEGIN { printf("ready\\n"); }\n'
+		for g in "$@"; do printf 'kprobe:%s\n' "$g"; done | paste -sd, -
+		printf ' { }\n'
+	} >$T/btk.$name
+	r=$(bt_time $T/btk.$name) || { echo "$r"; return 1; }
+	echo "R bpftrace-kprobe $name $(wc -l <$T/names.$name) $r ok"
 }
 
 run_bare()

@@ -53,19 +53,6 @@ refused_n()
 	echo "${n:-0}"
 }
 
-# Nothing of ksnoop's may stay in the kernel once it exited (checked after every backend,
-# not only at the end of the suite, so a failure names the backend that leaked).
-expect_no_leftovers()
-{
-	local out
-	command -v bpftool >/dev/null || return 0
-	out=$(bpftool -j prog show 2>&1)
-	t_expect_no_match '"name":"ksnoop' "$out" || t_detail "  ($1: programs left behind)"
-	out=$(bpftool -j link show 2>/dev/null | jq -r '.[].prog_id' 2>/dev/null |
-		while read -r id; do bpftool -j prog show id "$id" | jq -r .name; done)
-	t_expect_no_match '^ksnoop' "$out" || t_detail "  ($1: links left behind)"
-}
-
 # GLOB BACKEND MIN: trace GLOB during tcpconn, expect the summary to name BACKEND, at least
 # MIN distinct functions matching GLOB called by tcpconn, with argument values.
 check_glob_trace()

@@ -13,37 +13,10 @@ backends_here()
 	ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'
 }
 
-be16()
-{
-	echo $(((($1 & 255) << 8) | ($1 >> 8)))
-}
-
-# jq -e FILTER over $T_OUT (-s: an array of every line's object), failing with WHAT.
-bk_jq()
-{
-	printf '%s\n' "$T_OUT" | jq -e -s "$1" >/dev/null 2>&1 && return 0
-	t_fail "jq -s '$1' is not true: ${2:-}"
-	t_show_last
-	return 1
-}
-
-bk_calls()
-{
-	echo "[.[] | select(.type == \"call\" and .func == \"$2\" and .comm == \"$1\")]"
-}
-
 # The summary line names BACKEND and N attached functions (N may be a regex).
 bk_attached()
 {
 	t_expect_match "^ksnoop: attached $2 functions? in [0-9.]+ s \\($1\\)" "$T_ERR"
-}
-
-bk_no_leftovers()
-{
-	local out
-	command -v bpftool >/dev/null || return 0
-	out=$(bpftool -j prog show 2>&1)
-	t_expect_no_match '"name":"ksnoop' "$out" || t_detail "  ($1: programs left behind)"
 }
 
 # The compact set for one backend.
@@ -56,7 +29,7 @@ check_backend()
 		ksnoop -j --backend "$b" 'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport, return)'
 	t_expect_rc 0
 	bk_attached "$b" 1
-	bk_jq "$(bk_calls udpconn ip_send_skb) | length == 3 and
+	expect_jq "$(calls udpconn ip_send_skb) | length == 3 and
 		all(.args[\"skb->len\"] == 128 and
 		    .args[\"skb->sk->__sk_common.skc_dport\"] == $(be16 $port) and .ret == 0)" \
 		"$b: 3 calls, skb->len 128, port, ret 0"
@@ -72,7 +45,7 @@ check_backend()
 	trace_wl 120 'openfiles 2 /tmp/ksnoop-bk-path' \
 		ksnoop -j --backend "$b" 'do_sys_openat2(filename, return)'
 	t_expect_rc 0
-	bk_jq "$(bk_calls openfiles do_sys_openat2) | length == 2 and
+	expect_jq "$(calls openfiles do_sys_openat2) | length == 2 and
 		all(.args.filename == \"/tmp/ksnoop-bk-path\" and .ret == 3)" "$b: filename and fd"
 
 	# A glob: tcp_v4_* functions called by tcpconn, with argument values.
@@ -98,7 +71,7 @@ check_backend()
 	t_expect_eq $((2 * sent)) $((2 * calls - in_flight + unpaired + unread + lost)) \
 		"$b: 2 x $sent sent vs 2 x calls ($calls) - in_flight ($in_flight) + unpaired ($unpaired) + unread ($unread) + lost ($lost)"
 	rm -f /tmp/ksnoop-bk-sent
-	bk_no_leftovers "$b"
+	expect_no_leftovers "$b"
 }
 
 for b in $(backends_here); do

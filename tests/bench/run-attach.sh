@@ -7,6 +7,7 @@
 #
 # Env: OUT (default build), ATTACH_KERNELS (default "6.12 7.2"),
 #      ATTACH_BIG_BPFTRACE=1 also runs bpftrace on the 2,000-function set (minutes),
+#      ATTACH_ROUNDS (default 3) rounds on multi-link kernels (the report takes medians),
 #      ATTACH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run.
 # Per-function kernels (before 7.x) run 'tcp_*' only: at ~0.1 s a function for ksnoop and
 # more for bpftrace under TCG, 2,000 functions would take over ten minutes per tool.
@@ -36,7 +37,7 @@ run_vm()
 		rc=0
 		echo "bench-attach: kernel $ver: sets '$sets', bpftrace on '$btsets'..." >&2
 		tests/vm/vm.sh --peers --timeout 1800 --log "$BENCH/attach-console-$ver.log" \
-			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000
+			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000; ROUNDS=${ATTACH_ROUNDS:-3}
 $(cat tests/bench/vm-bench-attach.sh)" >"$BENCH/attach-raw-$ver.txt" || rc=$?
 		[ $rc = 0 ] && return 0
 		if [ $try = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$BENCH/attach-console-$ver.log"; then

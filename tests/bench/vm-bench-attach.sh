@@ -167,7 +167,9 @@ run_bare()
 	     FILENAME == ARGV[2] { if (!($1 in bad)) want[$1] = 1; next }
 	     ($1 in want) { print $2 }' $T/refused.$name $T/names.$name $T/ids.all >$T/ids.$name
 	# kprobe.multi links take names: the set without what ksnoop saw refused.
-	grep -vxF -f $T/refused.$name $T/names.$name >$T/knames.$name || true
+	# (awk, not grep -vxf: busybox grep takes an empty pattern file as matching all)
+	awk 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' $T/refused.$name \
+		$T/names.$name >$T/knames.$name
 	case $mode in kmulti*) r=$(bare-attach "$mode" $T/knames.$name 2>&1) ;;
 	*) r=$(bare-attach "$mode" $T/ids.$name 2>&1) ;;
 	esac

@@ -81,8 +81,11 @@ done
 
 # The same workload under each backend: the records, without what differs from run to
 # run (time, pid, tid, cpu, duration), must be the same field by field.
+# ip_make_skb() has ten arguments: ipc (the 7th) and flags (the 10th) are on the stack
+# for kprobe-multi, in the trampoline's array for fentry.
 BK_SPECS='ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport, skb->sk->__sk_common.skc_family, skb->protocol, return)
-do_sys_openat2(dfd, filename, how->flags, how->mode, return)'
+do_sys_openat2(dfd, filename, how->flags, how->mode, return)
+ip_make_skb(length, transhdrlen, ipc->addr, ipc->oif, flags)'
 test_backends_compare()
 {
 	local b first='' ref='' got
@@ -92,7 +95,7 @@ test_backends_compare()
 	for b in $(backends_here); do
 		trace_wl 120 'udpconn 3 100 4321; udpconn 2 200 4322; openfiles 2 /tmp/ksnoop-bk-cmp' \
 			ksnoop -j --backend "$b" "$(echo "$BK_SPECS" | sed -n 1p)" \
-			"$(echo "$BK_SPECS" | sed -n 2p)"
+			"$(echo "$BK_SPECS" | sed -n 2p)" "$(echo "$BK_SPECS" | sed -n 3p)"
 		t_expect_rc 0
 		got=$(printf '%s\n' "$T_OUT" | jq -c 'select(.type == "call" and
 			(.comm == "udpconn" or .comm == "openfiles")) | del(.time, .time_ns, .pid,
@@ -109,6 +112,9 @@ test_backends_compare()
 		diff /tmp/ksnoop-bk-a /tmp/ksnoop-bk-b | head -n 20 |
 			while read -r l; do t_detail "  $l"; done
 	done
-	t_expect_eq 7 "$(printf '%s\n' "$ref" | grep -c .)" "calls compared ($first)"
+	t_expect_eq 12 "$(printf '%s\n' "$ref" | grep -c .)" "calls compared ($first)"
+	# 127.0.0.1 in network byte order, read as a little-endian u32: the stack argument.
+	t_expect_eq 5 "$(printf '%s\n' "$ref" | grep -c '"ip_make_skb".*"ipc->addr":16777343')" \
+		"ip_make_skb calls with ipc->addr 127.0.0.1 ($first)"
 }
 t_run backends-compare test_backends_compare

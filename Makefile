@@ -79,11 +79,18 @@ $(VMLINUX_H): | $(OUT)/.deps
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUT)/ksnoop.bpf.o: bpf/ksnoop.bpf.c include/ksnoop.h $(VMLINUX_H) | $(OUT)/.deps
+# The BPF program: the shared capture code (bpf/capture.bpf.c) and one entry-stub file
+# per backend, compiled apart and linked into one object (extern maps and functions).
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/ksnoop.h $(VMLINUX_H) | $(OUT)/.deps
+	$(Q)mkdir -p $(@D)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp
-	$(Q)rm -f $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/ksnoop.bpf.o: $(BPF_OBJS)
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUT)/ksnoop.skel.h: $(OUT)/ksnoop.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -211,7 +218,7 @@ deb: | $(OUT)/.deps
 	$(Q)test -f $(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb
 
 format:
-	clang-format -i src/*.c src/*.h include/*.h bpf/*.c tests/unit/*.c tests/workload/*.c
+	clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workload/*.c
 
 clean:
 	rm -rf $(OUT)

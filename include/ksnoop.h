@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ksnoop wire format: shared by bpf/ksnoop.bpf.c and src/.
+ * ksnoop wire format: shared by bpf/ and src/.
  *
  * Only constants and fixed-layout records live here: no pointers, no userspace
  * state. Userspace writes one struct ksnoop_plan per traced function into the

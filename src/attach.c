@@ -18,16 +18,7 @@
 #include "ksnoop.skel.h"
 #include "util.h"
 
-enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
-
-/*
- * Where per-function attach time goes (-vv): program loads (the verifier) and
- * link creation (the trampoline), for entry and exit, summed over functions.
- */
-enum { TM_EXIT_LOAD, TM_EXIT_LINK, TM_ENTRY_LOAD, TM_ENTRY_LINK, TM_N };
-static double tm_sum[TM_N];
-
-static double mono_s(void)
+double mono_s(void)
 {
 	struct timespec ts;
 
@@ -35,50 +26,42 @@ static double mono_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int *fd_of(struct tracer *t, int i, int which)
+int *tracer_fd(struct tracer *t, int i, int which)
 {
 	return &t->fds[i * FD_PER_FUNC + which];
 }
 
-/* bpf(BPF_LINK_CREATE) for a tracing program with an attach cookie. */
-static int link_create(int prog_fd, int attach_type, __u64 cookie, bool with_cookie)
+void tracer_close_fds(struct tracer *t, const int *which, int n)
 {
-	union bpf_attr attr;
-	int fd;
+	int i, k;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog_fd;
-	attr.link_create.attach_type = attach_type;
-	if (with_cookie)
-		attr.link_create.tracing.cookie = cookie;
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
+	for (k = 0; t->fds && k < n; k++) {
+		for (i = 0; i < t->nfuncs; i++) {
+			int *fd = tracer_fd(t, i, which[k]);
+
+			if (*fd >= 0)
+				close(*fd);
+			*fd = -1;
+		}
+	}
 }
 
-/* The kernel's fd for a module's BTF object, found by name. */
-static int module_btf_fd(const char *module)
+void tracer_close_links(struct tracer *t)
 {
-	__u32 id = 0;
+	int i, k;
 
-	while (!bpf_btf_get_next_id(id, &id)) {
-		struct bpf_btf_info info = {};
-		__u32 len = sizeof(info);
-		char name[64] = "";
-		int fd = bpf_btf_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		info.name = (unsigned long)name;
-		info.name_len = sizeof(name);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(name, module))
-			return fd;
-		close(fd);
+	/* Entry links go first, so no entry is recorded whose exit we would miss. */
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < t->nmfds[k]; i++)
+			close(t->mfds[k][i]);
+		free(t->mfds[k]);
+		t->mfds[k] = NULL;
+		t->nmfds[k] = 0;
 	}
-	return -ENOENT;
 }
 
 /* Without attach cookies the program maps the function address to its id. */
-static int fill_func_ids(struct tracer *t)
+int tracer_fill_func_ids(struct tracer *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.func_ids), found = 0, i;
 	char line[512], name[256], mod[128];
@@ -115,173 +98,75 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/*
- * Pick the backend: --backend, else fentry-multi where the kernel has it and
- * every function is in vmlinux (multi links take vmlinux BTF ids), else
- * fentry per function.
- */
-static int choose_backend(struct tracer *t)
+static int add_link(struct tracer *t, bool is_exit, int fd)
 {
-	const char *want = t->opts.backend;
-	bool can_multi, all_vmlinux = true;
-	int i, err;
+	int *p = realloc(t->mfds[is_exit], (t->nmfds[is_exit] + 1) * sizeof(int));
 
-	for (i = 0; i < t->nfuncs; i++)
-		if (t->funcs[i].kf->module)
-			all_vmlinux = false;
-	can_multi = feature_probe(FEAT_FENTRY_MULTI, &err);
-	if (want && !strcmp(want, "fentry-multi")) {
-		if (!can_multi) {
-			pr_error_hint(
-				"use --backend fentry, or leave --backend out",
-				"--backend fentry-multi: this kernel lacks %s (Linux %s+): %s",
-				feature_info[FEAT_FENTRY_MULTI].what,
-				feature_info[FEAT_FENTRY_MULTI].since, strerror(-err));
-			return -EOPNOTSUPP;
-		}
-		if (!all_vmlinux) {
-			pr_error_hint(
-				"use --backend fentry for module functions",
-				"--backend fentry-multi: module functions cannot share the multi link");
-			return -EOPNOTSUPP;
-		}
-		t->multi = true;
-	} else if (!want || !strcmp(want, "auto")) {
-		t->multi = can_multi && all_vmlinux;
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
 	}
-	t->backend = t->multi ? "fentry-multi" : "fentry";
+	t->mfds[is_exit] = p;
+	p[t->nmfds[is_exit]++] = fd;
 	return 0;
 }
 
-/*
- * One multi link over the functions [lo, hi) (ids and cookies from @t). When
- * the kernel refuses the set (EINVAL: one function it cannot trace fails the
- * whole link), split it in halves to find and skip the offending functions.
- */
-static int multi_link(struct tracer *t, int prog_fd, int attach_type, __u32 *ids, __u64 *cookies,
-		      int lo, int hi, int **fds, int *nfds, bool *bad)
+int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, int n, bool is_exit,
+		      bool *bad)
 {
-	struct {
-		__u32 prog_fd, target_fd, attach_type, flags;
-		__aligned_u64 ids, cookies;
-		__u32 cnt;
-	} * lc;
-	union bpf_attr attr;
-	int fd, mid, err, *p;
+	int fd, mid, err;
 
-	memset(&attr, 0, sizeof(attr));
-	lc = (void *)&attr.link_create;
-	lc->prog_fd = prog_fd;
-	lc->attach_type = attach_type;
-	lc->ids = (unsigned long)(ids + lo);
-	lc->cookies = (unsigned long)(cookies + lo);
-	lc->cnt = hi - lo;
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	if (fd >= 0) {
-		p = realloc(*fds, (*nfds + 1) * sizeof(int));
-		if (!p) {
-			close(fd);
-			return -ENOMEM;
-		}
-		*fds = p;
-		(*fds)[(*nfds)++] = fd;
+	if (!n)
 		return 0;
-	}
-	err = -errno;
-	if (err != -EINVAL && err != -ENOENT && err != -ESRCH)
+	fd = create(t, funcs, n, is_exit);
+	if (fd >= 0)
+		return add_link(t, is_exit, fd);
+	err = fd;
+	if (err != -EINVAL && err != -ENOENT && err != -ESRCH && err != -ENOMEM)
 		return err;
-	if (hi - lo == 1) {
-		/* The cookie is the function's index (ids may be a compacted subset). */
-		bad[cookies[lo]] = true;
-		pr_info(1, "skipping %s: the kernel refused it in a multi link (%s)\n",
-			t->funcs[cookies[lo]].kf->name, strerror(-err));
+	if (n == 1) {
+		if (err == -ENOMEM)
+			return err;
+		bad[funcs[0]] = true;
+		pr_info(1, "skipping %s: the kernel refused it in a %s link (%s)\n",
+			t->funcs[funcs[0]].kf->name, t->be->name, strerror(-err));
 		return 0;
 	}
-	mid = lo + (hi - lo) / 2;
-	err = multi_link(t, prog_fd, attach_type, ids, cookies, lo, mid, fds, nfds, bad);
+	if (err == -ENOMEM)
+		pr_info(1, "%s: a link over %d functions failed (%s): retrying in halves\n",
+			t->be->name, n, strerror(-err));
+	mid = n / 2;
+	err = tracer_multi_link(t, create, funcs, mid, is_exit, bad);
 	if (!err)
-		err = multi_link(t, prog_fd, attach_type, ids, cookies, mid, hi, fds, nfds, bad);
+		err = tracer_multi_link(t, create, funcs + mid, n - mid, is_exit, bad);
 	return err;
 }
 
-/*
- * Functions that never return: the verifier refuses fexit on them (noreturn_deny in
- * kernel/bpf/verifier.c, Linux 6.4+; the same names on 7.2).
- */
-static bool noreturn(const char *name)
+int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad)
 {
-	static const char *const names[] = {
-		"__ia32_sys_exit",
-		"__ia32_sys_exit_group",
-		"__x64_sys_exit",
-		"__x64_sys_exit_group",
-		"do_exit",
-		"do_group_exit",
-		"kthread_complete_and_exit",
-		"kthread_exit",
-		"make_task_dead",
-	};
-	size_t i;
+	__u64 *funcs = calloc(t->nfuncs ? t->nfuncs : 1, sizeof(*funcs));
+	int i, n, pass, err = 0;
 
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
-}
+	if (!funcs)
+		return -ENOMEM;
+	/* exits first, so every traced entry gets its exit; then entries over what the exits took
+	 */
+	for (pass = t->opts.entry_only ? 1 : 0; pass < 2 && !err; pass++) {
+		bool is_exit = pass == 0;
 
-static int attach_multi(struct tracer *t)
-{
-	__u32 *ids = calloc(t->nfuncs, sizeof(*ids)), *ids2 = NULL;
-	__u64 *cookies = calloc(t->nfuncs, sizeof(*cookies)), *cookies2 = NULL;
-	bool *bad = calloc(t->nfuncs, sizeof(*bad));
-	int i, n = 0, err = -ENOMEM;
-
-	if (!ids || !cookies || !bad)
-		goto out;
-	for (i = 0; i < t->nfuncs; i++) {
-		/*
-		 * The kernel refuses fexit on functions that never return, and one such id
-		 * fails the whole link: a bisection over thousands of ids costs seconds
-		 * under TCG (__x64_sys_exit in a '__x64_sys_*' glob: 4 s instead of 0.8 s).
-		 */
-		if (!t->opts.entry_only && noreturn(t->funcs[i].kf->name)) {
-			bad[i] = true;
-			pr_info(1, "skipping %s: it does not return, fexit cannot trace it\n",
-				t->funcs[i].kf->name);
-			continue;
-		}
-		ids[n] = t->funcs[i].kf->id;
-		cookies[n++] = i;
-	}
-	/* fexit first, so every traced entry gets its exit; then fentry over the same set. */
-	if (!t->opts.entry_only) {
-		err = n ? multi_link(t, bpf_program__fd(t->skel->progs.ksnoop_exit_multi),
-				     KSNOOP_TRACE_FEXIT_MULTI, ids, cookies, 0, n, &t->mfds[1],
-				     &t->nmfds[1], bad) :
-			  0;
+		for (i = 0, n = 0; i < t->nfuncs; i++)
+			if (!bad[i])
+				funcs[n++] = i;
+		err = tracer_multi_link(t, create, funcs, n, is_exit, bad);
 		if (err)
-			goto fail;
+			pr_error_hint(
+				"run with -v to see each function's error; try another --backend",
+				"cannot create the %s %s link: %s", t->be->name,
+				is_exit ? "return" : "entry", strerror(-err));
 	}
-	/* The entry link leaves out what the exit link could not take. */
-	ids2 = calloc(t->nfuncs, sizeof(*ids2));
-	cookies2 = calloc(t->nfuncs, sizeof(*cookies2));
-	if (!ids2 || !cookies2) {
-		err = -ENOMEM;
-		goto out;
-	}
-	n = 0;
-	for (i = 0; i < t->nfuncs; i++) {
-		if (bad[i])
-			continue;
-		ids2[n] = t->funcs[i].kf->id;
-		cookies2[n++] = i;
-	}
-	err = n ? multi_link(t, bpf_program__fd(t->skel->progs.ksnoop_entry_multi),
-			     KSNOOP_TRACE_FENTRY_MULTI, ids2, cookies2, 0, n, &t->mfds[0],
-			     &t->nmfds[0], bad) :
-		  0;
+	free(funcs);
 	if (err)
-		goto fail;
+		return err;
 	t->nattached = 0;
 	t->nskipped = 0;
 	for (i = 0; i < t->nfuncs; i++) {
@@ -292,86 +177,19 @@ static int attach_multi(struct tracer *t)
 	}
 	if (!t->nattached) {
 		pr_error_hint("run with -v to see each function's error",
-			      "the kernel refused every function in the multi link");
-		err = -EINVAL;
-	}
-	goto out;
-fail:
-	pr_error_hint("try --backend fentry", "cannot create the multi-fentry link: %s",
-		      strerror(-err));
-out:
-	free(ids);
-	free(cookies);
-	free(ids2);
-	free(cookies2);
-	free(bad);
-	return err;
-}
-
-/*
- * BTF func_info of a loaded program, re-based onto its original instructions.
- * The kernel insists on func_info for programs with callbacks (bpf_loop), and
- * libbpf 1.1 does not expose the records it built, so take the type ids from
- * the kernel (one per subprogram, in order) and find where each subprogram
- * starts in the instructions libbpf gave us: at 0 and at every BPF-to-BPF call
- * or callback target.
- */
-static int func_info_get(struct bpf_program *prog, struct func_info *fi)
-{
-	const struct bpf_insn *insn = bpf_program__insns(prog);
-	size_t n = bpf_program__insn_cnt(prog), i, j;
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), starts[16], nstarts = 1;
-	struct bpf_func_info recs[16];
-	int fd = bpf_program__fd(prog);
-
-	starts[0] = 0;
-	for (i = 0; i < n; i++) {
-		bool call =
-			insn[i].code == (BPF_JMP | BPF_CALL) && insn[i].src_reg == BPF_PSEUDO_CALL;
-		bool func = insn[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
-			    insn[i].src_reg == BPF_PSEUDO_FUNC;
-		__u32 target;
-
-		if (!call && !func)
-			continue;
-		target = i + insn[i].imm + 1;
-		for (j = 0; j < nstarts && starts[j] != target; j++)
-			;
-		if (j == nstarts) {
-			if (nstarts == ARRAY_SIZE(starts))
-				return -E2BIG;
-			starts[nstarts++] = target;
-		}
-	}
-	/* sort the starts */
-	for (i = 1; i < nstarts; i++)
-		for (j = i; j > 0 && starts[j - 1] > starts[j]; j--) {
-			__u32 tmp = starts[j];
-
-			starts[j] = starts[j - 1];
-			starts[j - 1] = tmp;
-		}
-	info.nr_func_info = ARRAY_SIZE(recs);
-	info.func_info_rec_size = sizeof(recs[0]);
-	info.func_info = (unsigned long)recs;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	if (info.nr_func_info != nstarts)
+			      "the kernel refused every function in the %s link", t->be->name);
 		return -EINVAL;
-	for (i = 0; i < nstarts; i++) {
-		fi->recs[i].insn_off = starts[i];
-		fi->recs[i].type_id = recs[i].type_id;
 	}
-	fi->cnt = nstarts;
 	return 0;
 }
 
-int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct tracer_opts *o)
+int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
+		const struct tracer_opts *o)
 {
 	struct ksnoop_bpf *skel;
 	struct rlimit rl;
 	rlim_t want;
+	struct bpf_program *prog;
 	/* KSNOOP_VERIFIER_LOG: a log buffer per program of the object. */
 	enum { VLOG_SIZE = 1 << 22 };
 	char *vlogs[8] = {};
@@ -383,7 +201,7 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	t->funcs = funcs;
 	t->nfuncs = nfuncs;
 	t->opts = *o;
-	t->backend = "fentry";
+	t->be = be;
 	libbpf_set_print(libbpf_quiet);
 
 	/* Two programs and two links per function; kernels < 5.11 also need memlock. */
@@ -408,10 +226,8 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 		return err;
 	}
 	t->skel = skel;
-	t->use_cookie = feature_probe(FEAT_COOKIE, &err);
 	skel->rodata->filter_tgid = o->tgid;
 	skel->rodata->filter_tid = o->tid;
-	skel->rodata->use_cookie = t->use_cookie;
 	skel->rodata->entry_only = o->entry_only;
 	skel->rodata->kernel_format = o->kernel_format || o->format_check;
 	skel->rodata->format_check = o->format_check;
@@ -429,30 +245,13 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 		bpf_map__set_max_entries(skel->maps.threads, 1);
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 
-	err = choose_backend(t);
+	/* Only the chosen backend's programs are loaded; it may also retype them. */
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
+	t->use_cookie = feature_probe(FEAT_COOKIE, &err);
+	err = be->prepare(t);
 	if (err)
 		return err;
-	if (t->multi) {
-		/* One program per attach type, no attach target: the link names the functions. */
-		bpf_program__set_type(skel->progs.ksnoop_entry_multi, BPF_PROG_TYPE_TRACING);
-		bpf_program__set_expected_attach_type(skel->progs.ksnoop_entry_multi,
-						      KSNOOP_TRACE_FENTRY_MULTI);
-		bpf_program__set_type(skel->progs.ksnoop_exit_multi, BPF_PROG_TYPE_TRACING);
-		bpf_program__set_expected_attach_type(skel->progs.ksnoop_exit_multi,
-						      KSNOOP_TRACE_FEXIT_MULTI);
-		bpf_program__set_autoload(skel->progs.ksnoop_entry, false);
-		bpf_program__set_autoload(skel->progs.ksnoop_exit, false);
-		if (o->entry_only)
-			bpf_program__set_autoload(skel->progs.ksnoop_exit_multi, false);
-	} else {
-		/* libbpf needs one target to load against; the others reuse its instructions. */
-		bpf_program__set_attach_target(skel->progs.ksnoop_entry, 0, funcs[0].kf->name);
-		bpf_program__set_attach_target(skel->progs.ksnoop_exit, 0, funcs[0].kf->name);
-		bpf_program__set_autoload(skel->progs.ksnoop_entry_multi, false);
-		bpf_program__set_autoload(skel->progs.ksnoop_exit_multi, false);
-		if (o->entry_only)
-			bpf_program__set_autoload(skel->progs.ksnoop_exit, false);
-	}
+	skel->rodata->use_cookie = t->use_cookie;
 
 	/*
 	 * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every
@@ -460,7 +259,6 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	 */
 	vlog_level = getenv("KSNOOP_VERIFIER_LOG") ? atoi(getenv("KSNOOP_VERIFIER_LOG")) : 0;
 	if (vlog_level) {
-		struct bpf_program *prog;
 		int k = 0;
 
 		bpf_object__for_each_program(prog, skel->obj)
@@ -478,7 +276,6 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	err = ksnoop_bpf__load(skel);
 	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
 	if (vlog_level) {
-		struct bpf_program *prog;
 		int k = 0;
 
 		/* The same order as above: program k logged into vlogs[k]. */
@@ -497,13 +294,13 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	if (err) {
 		if (err == -EPERM && have_bpf_caps())
 			pr_error_hint(
-				"ksnoop needs fentry/fexit; 'make demo' shows ksnoop in a VM",
-				"this kernel does not permit BPF function tracing: loading the fentry program for '%s' failed (%s)",
-				funcs[0].kf->name, strerror(-err));
+				"'ksnoop features' lists what this kernel permits",
+				"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
+				be->name, funcs[0].kf->name, strerror(-err));
 		else
 			pr_error_hint("run with -d to see the verifier log",
-				      "cannot load the BPF program for '%s': %s", funcs[0].kf->name,
-				      strerror(-err));
+				      "cannot load the BPF program (%s) for '%s': %s", be->name,
+				      funcs[0].kf->name, strerror(-err));
 		return err;
 	}
 	for (i = 0; i < nfuncs; i++) {
@@ -518,17 +315,13 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 		}
 	}
 	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
-	if (!t->multi) {
-		err = func_info_get(skel->progs.ksnoop_entry, &t->finfo[0]);
-		if (!err && !o->entry_only)
-			err = func_info_get(skel->progs.ksnoop_exit, &t->finfo[1]);
-	}
-	if (err) {
-		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
-		return err;
+	if (be->loaded) {
+		err = be->loaded(t);
+		if (err)
+			return err;
 	}
 	if (!t->use_cookie) {
-		err = fill_func_ids(t);
+		err = tracer_fill_func_ids(t);
 		if (err) {
 			pr_error_hint(
 				"ksnoop identifies functions by address on kernels without fentry attach cookies",
@@ -540,188 +333,21 @@ int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct 
 	return 0;
 }
 
-/* A copy of @prog for function @i: the relocated instructions, loaded against it. */
-static int prog_for(struct tracer *t, struct bpf_program *prog, const struct func_info *fi, int i,
-		    int attach_type, int *btf_fd)
-{
-	const struct tfunc *tf = &t->funcs[i];
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach_type,
-		    .attach_btf_id = tf->kf->id);
-	int fd;
-
-	if (i == 0)
-		return dup(bpf_program__fd(prog));
-	if (tf->kf->module) {
-		if (*btf_fd < 0)
-			*btf_fd = module_btf_fd(tf->kf->module);
-		if (*btf_fd < 0)
-			return *btf_fd;
-		opts.attach_btf_obj_fd = *btf_fd;
-	}
-	opts.prog_btf_fd = btf__fd(bpf_object__btf(t->skel->obj));
-	opts.func_info = fi->recs;
-	opts.func_info_cnt = fi->cnt;
-	opts.func_info_rec_size = sizeof(*fi->recs);
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, bpf_program__name(prog), "GPL",
-			   bpf_program__insns(prog), bpf_program__insn_cnt(prog), &opts);
-	return fd < 0 ? -errno : fd;
-}
-
-static int attach_one(struct tracer *t, int i)
-{
-	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG};
-	int err, btf_fd = -1, fd;
-	size_t k;
-
-	double t0 = mono_s(), t1;
-
-	if (!t->opts.entry_only) {
-		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT,
-			      &btf_fd);
-		t1 = mono_s();
-		tm_sum[TM_EXIT_LOAD] += t1 - t0;
-		t0 = t1;
-		if (fd < 0) {
-			err = fd;
-			goto fail;
-		}
-		*fd_of(t, i, FD_EXIT_PROG) = fd;
-		fd = link_create(fd, BPF_TRACE_FEXIT, i, t->use_cookie);
-		t1 = mono_s();
-		tm_sum[TM_EXIT_LINK] += t1 - t0;
-		t0 = t1;
-		if (fd < 0) {
-			err = fd;
-			goto fail;
-		}
-		*fd_of(t, i, FD_EXIT_LINK) = fd;
-	}
-	fd = prog_for(t, t->skel->progs.ksnoop_entry, &t->finfo[0], i, BPF_TRACE_FENTRY, &btf_fd);
-	t1 = mono_s();
-	tm_sum[TM_ENTRY_LOAD] += t1 - t0;
-	t0 = t1;
-	if (fd < 0) {
-		err = fd;
-		goto fail;
-	}
-	*fd_of(t, i, FD_ENTRY_PROG) = fd;
-	fd = link_create(fd, BPF_TRACE_FENTRY, i, t->use_cookie);
-	tm_sum[TM_ENTRY_LINK] += mono_s() - t0;
-	if (fd < 0) {
-		err = fd;
-		goto fail;
-	}
-	*fd_of(t, i, FD_ENTRY_LINK) = fd;
-	if (btf_fd >= 0)
-		close(btf_fd);
-	return 0;
-fail:
-	if (btf_fd >= 0)
-		close(btf_fd);
-	/* Undo this function's half-done attach (its exit link may exist). */
-	for (k = 0; k < FD_PER_FUNC; k++) {
-		int *p = fd_of(t, (int)i, order[k]);
-
-		if (*p >= 0)
-			close(*p);
-		*p = -1;
-	}
-	return err;
-}
-
-/*
- * The kernel refused this one function rather than failing as a whole: e.g. x86
- * trampolines before 6.6 take at most 6 arguments (ENOTSUPP, 524), which BTF alone
- * does not tell. Like the multi link's bisection, skip it and go on.
- */
-static bool refused_by_kernel(int err)
-{
-	return err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP || err == -EINVAL ||
-	       err == -E2BIG || err == -ENOENT || err == -ESRCH || err == -EBUSY;
-}
-
-static void attach_error(const struct tfunc *tf, int err)
-{
-	pr_error_hint(err == -EMFILE ?
-			      "too many open files: raise 'ulimit -n'" :
-			      "the function may be inlined, notrace, or not attachable by fentry",
-		      "cannot attach to '%s': %s", tf->kf->name,
-		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
-}
-
 int tracer_attach(struct tracer *t)
 {
-	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
-	int i, err;
+	double t0 = mono_s();
+	int err;
 
-	if (t->multi) {
-		double t0 = mono_s();
-
-		err = attach_multi(t);
-		pr_info(2, "multi links created in %.3f s\n", mono_s() - t0);
-		return err;
-	}
-	for (i = 0; i < t->nfuncs; i++) {
-		if (tty && verbosity >= 0 && (i % 16 == 0))
-			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
-		err = attach_one(t, i);
-		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
-			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
-				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
-			t->nskipped++;
-			continue;
-		}
-		if (err) {
-			attach_error(&t->funcs[i], err);
-			return err;
-		}
-		t->nattached++;
-	}
-	if (!t->nattached) {
-		pr_error_hint("run with -v to see each function's error",
-			      "the kernel refused every function (%d)", t->nskipped);
-		return -EINVAL;
-	}
-	if (tty)
-		fprintf(stderr, "\r\033[K");
-	if (verbosity >= 2 && t->nattached) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int n = t->nattached;
-
-		bpf_obj_get_info_by_fd(*fd_of(t, n - 1, FD_ENTRY_PROG), &info, &len);
-		pr_info(2,
-			"attach timing over %d functions, ms per function: exit load %.1f, exit link %.1f, entry load %.1f, entry link %.1f; verified insns per program %u (xlated %u bytes)\n",
-			n, tm_sum[TM_EXIT_LOAD] * 1e3 / n, tm_sum[TM_EXIT_LINK] * 1e3 / n,
-			tm_sum[TM_ENTRY_LOAD] * 1e3 / n, tm_sum[TM_ENTRY_LINK] * 1e3 / n,
-			info.verified_insns, info.xlated_prog_len);
-	}
-	return 0;
+	err = t->be->attach(t);
+	pr_info(2, "attach timing: %s attached %d functions in %.3f s\n", t->be->name, t->nattached,
+		mono_s() - t0);
+	return err;
 }
 
 void tracer_detach(struct tracer *t)
 {
-	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK};
-	size_t k;
-	int i;
-
-	/* Entry links go first, so no entry is recorded whose exit we would miss. */
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < t->nmfds[k]; i++)
-			close(t->mfds[k][i]);
-		free(t->mfds[k]);
-		t->mfds[k] = NULL;
-		t->nmfds[k] = 0;
-	}
-	for (k = 0; t->fds && k < ARRAY_SIZE(order); k++) {
-		for (i = 0; i < t->nfuncs; i++) {
-			int *fd = fd_of(t, i, order[k]);
-
-			if (*fd >= 0)
-				close(*fd);
-			*fd = -1;
-		}
-	}
+	if (t->be)
+		t->be->detach(t);
 }
 
 void tracer_stop(struct tracer *t)
@@ -745,27 +371,17 @@ int tracer_links(struct tracer *t)
 	int n = t->nmfds[0] + t->nmfds[1], i;
 
 	for (i = 0; t->fds && i < t->nfuncs; i++)
-		n += (*fd_of(t, i, FD_ENTRY_LINK) >= 0) + (*fd_of(t, i, FD_EXIT_LINK) >= 0);
+		n += (*tracer_fd(t, i, FD_ENTRY_LINK) >= 0) + (*tracer_fd(t, i, FD_EXIT_LINK) >= 0);
 	return n;
 }
 
 void tracer_close(struct tracer *t)
 {
-	static const int order[] = {FD_ENTRY_PROG, FD_EXIT_PROG};
 	double t0 = mono_s();
-	size_t k;
-	int i;
 
 	tracer_detach(t);
-	for (k = 0; t->fds && k < ARRAY_SIZE(order); k++) {
-		for (i = 0; i < t->nfuncs; i++) {
-			int *fd = fd_of(t, i, order[k]);
-
-			if (*fd >= 0)
-				close(*fd);
-			*fd = -1;
-		}
-	}
+	if (t->be && t->be->close)
+		t->be->close(t);
 	free(t->fds);
 	t->fds = NULL;
 	ksnoop_bpf__destroy(t->skel);
@@ -817,7 +433,7 @@ int tracer_thread_depth(struct tracer *t, __u32 tid)
 	return ts.depth;
 }
 
-static __u64 prog_misses(int fd)
+__u64 tracer_prog_misses(int fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -829,14 +445,5 @@ static __u64 prog_misses(int fd)
 
 __u64 tracer_recursion_misses(struct tracer *t)
 {
-	__u64 sum = 0;
-	int i;
-
-	if (t->multi)
-		return prog_misses(bpf_program__fd(t->skel->progs.ksnoop_entry_multi)) +
-		       prog_misses(bpf_program__fd(t->skel->progs.ksnoop_exit_multi));
-	for (i = 0; i < t->nfuncs && t->fds; i++)
-		sum += prog_misses(*fd_of(t, i, FD_ENTRY_PROG)) +
-		       prog_misses(*fd_of(t, i, FD_EXIT_PROG));
-	return sum;
+	return t->be && t->skel ? t->be->misses(t) : 0;
 }

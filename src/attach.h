@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Stage 3: load the one BPF program and attach it to every traced function.
- * Backends hide how: "fentry" loads a copy of the program per function (all
- * kernels with fentry); the caller never branches on kernel versions.
+ * Stage 3: load the one BPF program and attach it to every traced function
+ * through a backend (src/backend.h: fentry per function, fentry-multi,
+ * kprobe-multi, ...). The caller never branches on kernel versions. Also the
+ * helpers the backends share: the multi-link bisection, fd bookkeeping.
  */
 #ifndef __KSNOOP_ATTACH_H
 #define __KSNOOP_ATTACH_H
@@ -11,17 +12,17 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 
+#include "backend.h"
 #include "resolve.h"
 
 struct ksnoop_bpf;
 
 struct tracer_opts {
-	bool entry_only;     /* --entry: no fexit */
-	bool kernel_format;  /* --kernel-format */
-	bool format_check;   /* --format-check: kernel text and bytes both */
-	__u32 tgid, tid;     /* -p, --tid */
-	__u32 pages;	     /* -P: ring buffer pages (power of 2) */
-	const char *backend; /* --backend: NULL/"auto", "fentry", "fentry-multi" */
+	bool entry_only;    /* --entry: no fexit */
+	bool kernel_format; /* --kernel-format */
+	bool format_check;  /* --format-check: kernel text and bytes both */
+	__u32 tgid, tid;    /* -p, --tid */
+	__u32 pages;	    /* -P: ring buffer pages (power of 2) */
 };
 
 struct func_info {
@@ -31,22 +32,25 @@ struct func_info {
 
 struct tracer {
 	struct ksnoop_bpf *skel;
+	const struct backend *be;
 	struct tfunc *funcs;
 	int nfuncs;
 	struct tracer_opts opts;
 	bool use_cookie;
-	int *fds;      /* per function: entry prog, exit prog, entry link, exit link */
+	int *fds;      /* per-function backends: FD_PER_FUNC fds per function */
 	int nattached; /* functions attached */
-	int nskipped;  /* functions the kernel refused (multi link bisection) */
-	bool multi;    /* fentry-multi backend */
-	int *mfds[2];  /* multi links: entry, exit (several after a bisection) */
+	int nskipped;  /* functions the kernel refused (skipped after bisection or per function) */
+	int *mfds[2]; /* multi-link backends: entry links, exit links (several after a bisection) */
 	int nmfds[2];
-	const char *backend;
 	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */
 };
 
-/* Load the BPF object for @funcs. Prints a one-line error; negative errno. */
-int tracer_load(struct tracer *t, struct tfunc *funcs, int nfuncs, const struct tracer_opts *o);
+/* Per-function fds in t->fds (per-function backends). */
+enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
+
+/* Load the BPF object for @funcs, to attach with @be. Prints a one-line error; negative errno. */
+int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
+		const struct tracer_opts *o);
 /* Attach every function (fexit before fentry, so each traced entry gets its exit). */
 int tracer_attach(struct tracer *t);
 /*
@@ -73,5 +77,43 @@ int tracer_thread_depth(struct tracer *t, __u32 tid);
 
 /* Times the kernel skipped our programs because one was already running on the CPU. */
 __u64 tracer_recursion_misses(struct tracer *t);
+
+/* ---- for the backends ---- */
+
+/* Seconds on the monotonic clock. */
+double mono_s(void);
+/* Where function @i's fd @which (FD_*) lives in t->fds. */
+int *tracer_fd(struct tracer *t, int i, int which);
+/* Close t->fds of kinds @which[0..n), function by function, kind by kind. */
+void tracer_close_fds(struct tracer *t, const int *which, int n);
+/* Close the multi links, entry links first. */
+void tracer_close_links(struct tracer *t);
+
+/*
+ * Create one link over the functions @funcs[0..n) (indices into t->funcs,
+ * which are also the attach cookies). Returns the link fd or -errno.
+ */
+typedef int (*multi_create_fn)(struct tracer *t, const __u64 *funcs, int n, bool is_exit);
+
+/*
+ * Link all of @funcs[0..n) through @create, into t->mfds[is_exit]. A whole
+ * link fails when the kernel cannot trace one of its functions (EINVAL,
+ * ENOENT, ESRCH): halve the set to find and skip the offenders, marking them
+ * in @bad (indexed by function) with a -v line. ENOMEM (kretprobe.multi on
+ * 6.7-6.11 past a few hundred functions) retries in halves too, skipping
+ * nothing. Other errors are returned.
+ */
+int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, int n, bool is_exit,
+		      bool *bad);
+/*
+ * The multi-link attach: an exit link over every function not in @bad,
+ * then an entry link over what the exit link took (or over all with
+ * --entry). Sets nattached and nskipped; prints its error.
+ */
+int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad);
+/* Sum of the kernel's recursion/miss counts of @fd's program. */
+__u64 tracer_prog_misses(int fd);
+/* Fill the func_ids map (function address -> id) from /proc/kallsyms. */
+int tracer_fill_func_ids(struct tracer *t);
 
 #endif /* __KSNOOP_ATTACH_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/bpf.h>
@@ -8,6 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
+#include "backend.h"
+#include "json.h"
 #include "kfeatures.h"
 #include "util.h"
 
@@ -20,6 +23,7 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_RINGBUF] = {"ringbuf", "the BPF ring buffer", "5.8"},
 	[FEAT_SNPRINTF_BTF] = {"snprintf_btf", "bpf_snprintf_btf()", "5.10"},
 	[FEAT_FENTRY_MULTI] = {"fentry_multi", "BPF_TRACE_FENTRY_MULTI links", "7.0"},
+	[FEAT_KPROBE_MULTI] = {"kprobe_multi", "kprobe.multi links", "5.18 with CONFIG_FPROBE"},
 };
 
 #define INSN(c, d, s, o, i)                                                                        \
@@ -49,8 +53,9 @@ static int probe_target(void)
 	return id;
 }
 
-static int load(enum bpf_prog_type type, int attach_type, bool need_target,
-		const struct bpf_insn *insns, size_t cnt)
+/* Load a probe program; with @keep_fd return its fd instead of closing it. */
+static int load_prog(enum bpf_prog_type type, int attach_type, bool need_target,
+		     const struct bpf_insn *insns, size_t cnt, bool keep_fd)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach_type);
 	int fd;
@@ -65,7 +70,47 @@ static int load(enum bpf_prog_type type, int attach_type, bool need_target,
 	fd = bpf_prog_load(type, "ksnoop_probe", "GPL", insns, cnt, &opts);
 	if (fd < 0)
 		return -errno;
+	if (keep_fd)
+		return fd;
 	close(fd);
+	return 0;
+}
+
+static int load(enum bpf_prog_type type, int attach_type, bool need_target,
+		const struct bpf_insn *insns, size_t cnt)
+{
+	return load_prog(type, attach_type, need_target, insns, cnt, false);
+}
+
+/*
+ * kprobe.multi: the program type loads on 5.18+ whatever the configuration,
+ * but only a link tells whether the kernel has CONFIG_FPROBE (EOPNOTSUPP
+ * without). The link goes on the probe target for an instant.
+ */
+static int probe_kprobe_multi(const struct bpf_insn *insns, size_t cnt)
+{
+	static const char *syms[] = {"bpf_fentry_test1", "vfs_read"};
+	int fd, lfd = -ENOENT;
+	size_t i;
+
+	fd = load_prog(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, false, insns, cnt, true);
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < ARRAY_SIZE(syms) && lfd < 0; i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, lo);
+
+		lo.kprobe_multi.syms = &syms[i];
+		lo.kprobe_multi.cnt = 1;
+		lfd = bpf_link_create(fd, 0, BPF_TRACE_KPROBE_MULTI, &lo);
+		lfd = lfd < 0 ? -errno : lfd;
+		/* A missing or untraceable symbol says nothing about the kernel: try the next. */
+		if (lfd != -ENOENT && lfd != -ESRCH && lfd != -EINVAL)
+			break;
+	}
+	close(fd);
+	if (lfd < 0)
+		return lfd;
+	close(lfd);
 	return 0;
 }
 
@@ -121,6 +166,9 @@ int feature_probe(enum feature f, int *err)
 	case FEAT_FENTRY_MULTI:
 		r = load(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FENTRY_MULTI, false, ret0, 2);
 		break;
+	case FEAT_KPROBE_MULTI:
+		r = probe_kprobe_multi(ret0, 2);
+		break;
 	default:
 		r = -EINVAL;
 	}
@@ -145,38 +193,110 @@ bool have_bpf_caps(void)
 #undef HAS
 }
 
-int require_tracing(bool need_fexit)
+int feature_require(const enum feature *needed, size_t n, bool need_exit, struct backend_status *st)
 {
-	static const enum feature needed[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
-					      FEAT_RINGBUF};
 	size_t i;
 	int err;
 
 	if (!have_bpf_caps()) {
-		pr_error_hint(
-			"run as root, or grant CAP_BPF and CAP_PERFMON (e.g. sudo ksnoop ...)",
-			"tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which this process lacks");
-		return -EPERM;
+		st->why = BK_NOT_PERMITTED;
+		st->err = -EPERM;
+		snprintf(st->reason, sizeof(st->reason),
+			 "not permitted: needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
+		return st->err;
 	}
-	for (i = 0; i < ARRAY_SIZE(needed); i++) {
+	for (i = 0; i < n; i++) {
 		enum feature f = needed[i];
 
-		if (f == FEAT_FEXIT && !need_fexit)
+		if (f == FEAT_FEXIT && !need_exit)
 			continue;
 		if (feature_probe(f, &err))
 			continue;
-		if ((f == FEAT_FENTRY || f == FEAT_FEXIT) && err == -EPERM) {
-			pr_error_hint(
-				"ksnoop needs fentry/fexit (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, no lockdown); 'make demo' shows ksnoop in a VM",
-				"this kernel does not permit BPF function tracing: loading an %s program failed (%s)",
-				feature_info[f].name, strerror(-err));
-			return -EOPNOTSUPP;
+		st->err = err;
+		if (err == -EPERM || err == -EACCES) {
+			/* The kernel has it (else EINVAL): lockdown, or a policy. */
+			st->why = BK_NOT_PERMITTED;
+			snprintf(st->reason, sizeof(st->reason),
+				 "not permitted: the kernel refused %s (%s)", feature_info[f].what,
+				 strerror(-err));
+		} else {
+			st->why = BK_ABSENT;
+			snprintf(st->reason, sizeof(st->reason),
+				 "kernel too old or built without it: lacks %s (Linux %s+; %s)",
+				 feature_info[f].what, feature_info[f].since, strerror(-err));
 		}
-		pr_error_hint(
-			"'ksnoop features' lists what this kernel supports",
-			"this kernel lacks %s (Linux %s+), which ksnoop needs: probe failed (%s)",
-			feature_info[f].what, feature_info[f].since, strerror(-err));
-		return -EOPNOTSUPP;
+		return err;
 	}
+	st->why = BK_OK;
+	st->err = 0;
+	st->reason[0] = '\0';
 	return 0;
+}
+
+int cmd_features(bool json)
+{
+	struct backend_status st;
+	struct strbuf sb, names;
+	bool caps = have_bpf_caps();
+	int f, i, err, n = 0;
+
+	sb_init(&sb);
+	sb_init(&names);
+	if (json)
+		sb_puts(&sb, "{\"features\":{");
+	for (f = 0; f < FEAT_CNT; f++) {
+		int ok = feature_probe(f, &err);
+
+		if (json) {
+			sb_printf(&sb, "%s\"%s\":%s", f ? "," : "", feature_info[f].name,
+				  ok ? "true" : "false");
+			continue;
+		}
+		sb_printf(&sb, "%s: %s", feature_info[f].name, ok ? "yes" : "no");
+		if (!ok)
+			sb_printf(&sb, " (%s; %s, Linux %s+)", strerror(-err), feature_info[f].what,
+				  feature_info[f].since);
+		sb_putc(&sb, '\n');
+	}
+	if (json)
+		sb_puts(&sb, "},\"backends\":[");
+	for (i = 0; backends[i]; i++) {
+		const struct backend *be = backends[i];
+		bool ok = !backend_status(be, true, &st);
+
+		if (ok)
+			sb_printf(&names, "%s%s", n++ ? ", " : "", be->name);
+		if (json) {
+			sb_printf(&sb, "%s{\"name\":\"%s\",\"available\":%s", i ? "," : "",
+				  be->name, ok ? "true" : "false");
+			if (!ok) {
+				sb_printf(&sb, ",\"why\":\"%s\",\"reason\":",
+					  st.why == BK_NOT_PERMITTED ? "not permitted" : "absent");
+				json_put_string(&sb, st.reason, strlen(st.reason));
+			}
+			sb_putc(&sb, '}');
+			continue;
+		}
+		sb_printf(&sb, "backend %s: %s", be->name, ok ? "yes" : "no");
+		if (!ok)
+			sb_printf(&sb, " (%s)", st.reason);
+		sb_putc(&sb, '\n');
+	}
+	if (json) {
+		sb_printf(&sb, "],\"privileges\":%s,\"can_trace\":%s}\n", caps ? "true" : "false",
+			  n ? "true" : "false");
+	} else {
+		sb_printf(&sb, "privileges: %s\n",
+			  caps ? "yes" : "no (need CAP_BPF and CAP_PERFMON)");
+		if (n)
+			sb_printf(&sb, "can trace: yes (%s)\n", sb_str(&names));
+		else
+			sb_printf(&sb, "can trace: no (%s)\n",
+				  caps ? "no backend is available: see the reasons above" :
+					 "missing privileges");
+	}
+	fputs(sb_str(&sb), stdout);
+	sb_free(&sb);
+	sb_free(&names);
+	return n ? 0 : -EOPNOTSUPP;
 }

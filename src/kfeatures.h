@@ -7,6 +7,9 @@
 #define __KSNOOP_KFEATURES_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+struct backend_status;
 
 enum feature {
 	FEAT_FENTRY,
@@ -17,6 +20,7 @@ enum feature {
 	FEAT_RINGBUF,
 	FEAT_SNPRINTF_BTF,
 	FEAT_FENTRY_MULTI, /* BPF_TRACE_FENTRY_MULTI */
+	FEAT_KPROBE_MULTI, /* a BPF_TRACE_KPROBE_MULTI link (needs CONFIG_FPROBE) */
 	FEAT_CNT,
 };
 
@@ -37,9 +41,19 @@ bool have_bpf_caps(void);
 #define KSNOOP_TRACE_FEXIT_MULTI  60
 
 /*
- * Check what tracing needs; on failure print a one-line error with a hint and
- * return a negative errno.
+ * Probe @needed[0..n) (FEAT_FEXIT only if @need_exit) and the privilege to
+ * load tracing programs: 0, or the first failure's -errno with @st saying
+ * whether the feature is absent or not permitted, and why. For backends.
  */
-int require_tracing(bool need_fexit);
+int feature_require(const enum feature *needed, size_t n, bool need_exit,
+		    struct backend_status *st);
+
+/*
+ * `ksnoop features`: each probe, each backend (available, or absent or not
+ * permitted and why), the privileges, and a verdict line "can trace: yes
+ * (NAMES)" or "can trace: no (...)". With @json one object. Returns 0 when
+ * some backend can trace, -EOPNOTSUPP when none can.
+ */
+int cmd_features(bool json);
 
 #endif /* __KSNOOP_KFEATURES_H */

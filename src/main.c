@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "backend.h"
 #include "complete.h"
 #include "kfeatures.h"
 #include "output.h"
@@ -41,7 +42,7 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  trace         trace calls (the default)\n"
 	"  info          print the prototypes of the functions a SPEC names\n"
-	"  features      print which BPF tracing features this kernel has\n"
+	"  features      print which features and backends this kernel has (-j: JSON)\n"
 	"  help          this help, or a command's ('ksnoop help info')\n"
 	"\n"
 	"Options:\n"
@@ -62,8 +63,9 @@ static const char usage_text[] =
 	"  -x, --exclude GLOB     leave out functions matching GLOB (repeatable)\n"
 	"      --string-size N    bytes read for char * strings (default 256, max 2048)\n"
 	"      --btf FILE         resolve against the BTF in FILE (info only)\n"
-	"      --backend NAME     auto (default), fentry (a program per function) or\n"
-	"                         fentry-multi (one link for all; Linux 7.0+)\n"
+	"      --backend NAME     how to attach: auto (default), fentry (a program per\n"
+	"                         function), fentry-multi (one link; Linux 7.0+) or\n"
+	"                         kprobe-multi (one kprobe.multi link; 5.18+, FPROBE)\n"
 	"  -s, --stack            reserved for the call-chain mode (not available yet)\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
@@ -160,7 +162,9 @@ static const struct command {
 	 "-v adds the layout of each struct they take or return (printed once), -vv the\n"
 	 "plans, -j prints JSON Lines. Needs BTF only, no privileges.",
 	 "ksnoop info ip_send_skb 'tcp_v4_*'"},
-	{"features", "ksnoop features", "Print which BPF tracing features this kernel has.",
+	{"features", "ksnoop [-j] features",
+	 "Print which BPF features and attach backends this kernel has, and whether\n"
+	 "ksnoop can trace here (exit 5 if not, 4 without privilege); -j prints JSON.",
 	 "ksnoop features"},
 	{"help", "ksnoop help [COMMAND]", "Print the usage, or a command's.", "ksnoop help info"},
 };
@@ -228,24 +232,8 @@ static int finish_output(const char *path, int code)
 		err = -EIO;
 	if (!err || output_write_error(path, err) == -EPIPE)
 		return code;
-	return code ? code : EXIT_FAIL;
-}
-
-static int cmd_features(void)
-{
-	int f, err;
-
-	for (f = 0; f < FEAT_CNT; f++) {
-		int ok = feature_probe(f, &err);
-
-		printf("%s: %s", feature_info[f].name, ok ? "yes" : "no");
-		if (!ok)
-			printf(" (%s; %s, Linux %s+)", strerror(-err), feature_info[f].what,
-			       feature_info[f].since);
-		putchar('\n');
-	}
-	printf("privileges: %s\n", have_bpf_caps() ? "yes" : "no (need CAP_BPF and CAP_PERFMON)");
-	return 0;
+	/* the output is lost: that is the failure to report, whatever else happened */
+	return EXIT_FAIL;
 }
 
 /* A SPEC's syntax error: the message, the SPEC with a caret under the place, a hint. */
@@ -436,13 +424,17 @@ static int run(int argc, char **argv)
 			btf_path = optarg;
 			break;
 		case OPT_BACKEND:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") &&
-			    strcmp(optarg, "fentry-multi")) {
-				pr_error_hint("choose auto, fentry or fentry-multi",
-					      "invalid value '%s' for --backend", optarg);
+			if (strcmp(optarg, "auto") && !backend_find(optarg)) {
+				char names[256] = "choose auto";
+
+				for (i = 0; backends[i]; i++)
+					snprintf(names + strlen(names),
+						 sizeof(names) - strlen(names), ", %s",
+						 backends[i]->name);
+				pr_error_hint(names, "invalid value '%s' for --backend", optarg);
 				return EXIT_USAGE;
 			}
-			o.t.backend = optarg;
+			o.backend = optarg;
 			break;
 		case 's':
 			pr_error_hint(
@@ -497,7 +489,9 @@ static int run(int argc, char **argv)
 	if (!strcmp(cmd, "features")) {
 		if (o.output && output_open(o.output))
 			return EXIT_FAIL;
-		return finish_output(o.output, cmd_features());
+		return finish_output(o.output, cmd_features(o.json) ?
+						       (have_bpf_caps() ? EXIT_NOSUP : EXIT_PRIV) :
+						       EXIT_OK);
 	}
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc - first, argv + first);

@@ -97,48 +97,19 @@ static void traceable_free(struct traceable *tr)
 	free(tr->names);
 }
 
-/*
- * Why fentry cannot trace @kf, or NULL. The trampoline limits come from the
- * kernel's btf_distill_func_proto(): at most 12 (6 before 6.8 on x86) argument
- * registers, no varargs, no struct return, no argument over 16 bytes.
- */
-static const char *untraceable(const struct kfunc *kf, const struct traceable *tr, char *buf,
-			       size_t n)
+/* Why backend @be cannot trace @kf, or NULL. */
+static const char *untraceable(const struct backend *be, const struct kfunc *kf,
+			       const struct traceable *tr, char *buf, size_t n)
 {
-	const struct btf *btf = kf->btf;
-	const struct btf_type *proto = btf__type_by_id(btf, btf__type_by_id(btf, kf->id)->type);
-	const struct btf_type *rt;
-	const struct btf_param *p = btf_params(proto);
-	int i, slots = 0;
-
-	if (tr->known && !bsearch(&kf->name, tr->names, tr->n, sizeof(char *), cmp_str))
+	if ((be->flags & BK_FTRACE) && tr->known &&
+	    !bsearch(&kf->name, tr->names, tr->n, sizeof(char *), cmp_str))
 		return "not in available_filter_functions (inlined, notrace or not a real symbol)";
-	rt = btf__type_by_id(btf, kbtf_skip_mods(btf, proto->type, true));
-	if (proto->type && rt && btf_is_composite(rt))
-		return "it returns a struct or union";
-	for (i = 0; i < btf_vlen(proto); i++) {
-		__s64 sz;
-
-		if (!p[i].type)
-			return "it takes variable arguments";
-		sz = btf__resolve_size(btf, p[i].type);
-		if (sz <= 0 || sz > 16) {
-			snprintf(buf, n, "argument %d is %lld bytes (fentry takes up to 16)", i + 1,
-				 (long long)sz);
-			return buf;
-		}
-		slots += sz > 8 ? 2 : 1;
-	}
-	if (slots > KSNOOP_MAX_ARGS) {
-		snprintf(buf, n, "its arguments take %d registers (fentry reads up to %d)", slots,
-			 KSNOOP_MAX_ARGS);
-		return buf;
-	}
-	return NULL;
+	return be->untraceable(kf, buf, n);
 }
 
 struct selection {
 	const struct kbtf *k;
+	const struct backend *be;
 	const struct trace_opts *o;
 	const struct spec *spec;
 	struct traceable tr;
@@ -255,16 +226,17 @@ static int glob_cb(const struct kfunc *kf, void *ctx)
 {
 	struct selection *s = ctx;
 	struct resolve_err rerr;
-	char buf[128];
+	const char *why;
+	char buf[256];
 	int err;
 
 	if (excluded(s, kf->name))
 		return 0;
 	s->matched++;
-	if (!selected(s, kf) && untraceable(kf, &s->tr, buf, sizeof(buf))) {
+	why = selected(s, kf) ? NULL : untraceable(s->be, kf, &s->tr, buf, sizeof(buf));
+	if (why) {
 		s->skipped_untraceable++;
-		pr_info(1, "skipping %s: %s\n", kf->name,
-			untraceable(kf, &s->tr, buf, sizeof(buf)));
+		pr_info(1, "skipping %s: %s\n", kf->name, why);
 		return 0;
 	}
 	err = add_func(s, kf, &rerr);
@@ -291,7 +263,7 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 {
 	struct resolve_err rerr;
 	const struct kfunc *kf;
-	char buf[128];
+	char buf[256];
 	const char *why;
 	int err;
 
@@ -312,8 +284,8 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 		}
 		if (s->skipped_untraceable == s->matched) {
 			pr_error_hint("run with -v to see why each was skipped",
-				      "'%s' matches %d functions, none of which fentry can trace",
-				      spec->text, s->matched);
+				      "'%s' matches %d functions, none of which %s can trace",
+				      spec->text, s->matched, s->be->name);
 			return -ENOENT;
 		}
 		if (s->skipped_arg + s->skipped_other + s->skipped_untraceable == s->matched) {
@@ -372,11 +344,11 @@ static int select_spec(struct selection *s, struct kbtf *k, const struct spec *s
 			      "no function '%s' in %s", spec->func, where);
 		return -ENOENT;
 	}
-	why = selected(s, kf) ? NULL : untraceable(kf, &s->tr, buf, sizeof(buf));
+	why = selected(s, kf) ? NULL : untraceable(s->be, kf, &s->tr, buf, sizeof(buf));
 	if (why && !s->k->from_file) {
 		pr_error_hint(
 			"pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
-			"function '%s' cannot be traced: %s", kf->name, why);
+			"function '%s' cannot be traced by %s: %s", kf->name, s->be->name, why);
 		return -EOPNOTSUPP;
 	}
 	err = add_func(s, kf, &rerr);
@@ -415,7 +387,7 @@ static int check_module(const struct kbtf *k, const struct spec *spec)
 }
 
 static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
-		      struct selection *s)
+		      const struct backend *be, struct selection *s)
 {
 	int i, err = 0;
 
@@ -438,6 +410,7 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 	s->slot = calloc(k->nfuncs, sizeof(*s->slot));
 	if (!s->slot)
 		return -ENOMEM;
+	s->be = be;
 	if (!k->from_file)
 		traceable_load(&s->tr);
 	for (i = 0; i < nspecs && !err; i++)
@@ -461,12 +434,51 @@ static void selection_free(struct selection *s)
 	traceable_free(&s->tr);
 }
 
+/*
+ * What the backend choice needs from the SPECs. A few named functions want
+ * the cheapest call; a glob, or more names than a per-function attach does
+ * in a blink, want the fastest attach and detach.
+ */
+static void backend_want(const struct spec *specs, int nspecs, const struct trace_opts *o,
+			 struct backend_want *w)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->name = o->backend;
+	w->need_exit = !o->t.entry_only;
+	w->many = nspecs > 4;
+	for (i = 0; i < nspecs; i++) {
+		w->many |= specs[i].is_glob;
+		w->modules |= specs[i].module != NULL;
+	}
+}
+
+/*
+ * The backend whose limits the selection applies: the one a trace would use,
+ * or, on a kernel that cannot trace (or with --btf), the named or first one.
+ * Found quietly: SPEC errors are reported before what the kernel lacks.
+ */
+static const struct backend *selection_backend(const struct kbtf *k, const struct backend_want *w)
+{
+	const struct backend *be = NULL;
+
+	if (!k->from_file)
+		be = backend_pick(w);
+	if (!be && w->name)
+		be = backend_find(w->name);
+	return be ? be : backends[0];
+}
+
 int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
 		 struct tfunc **funcs, int *n)
 {
+	struct backend_want w;
 	struct selection s;
-	int err = select_all(k, specs, nspecs, o, &s);
+	int err;
 
+	backend_want(specs, nspecs, o, &w);
+	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
 	*funcs = s.funcs;
 	*n = s.n;
 	s.funcs = NULL;
@@ -748,6 +760,8 @@ static void report_lost(struct run *r)
 int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
 {
 	struct ring_buffer *rb = NULL;
+	const struct backend *be;
+	struct backend_want w;
 	struct sigaction sa = {};
 	struct selection s;
 	double start, last_lost;
@@ -765,9 +779,16 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	if (!r)
 		return -ENOMEM;
 	r->o = o;
-	err = select_all(k, specs, nspecs, o, &s);
+	backend_want(specs, nspecs, o, &w);
+	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
 	if (err)
 		goto out_sel;
+	/* The same backend (the probes are cached), now with the error if there is none. */
+	be = backend_choose(&w);
+	if (!be) {
+		err = -errno;
+		goto out_sel;
+	}
 	if (verbosity >= 2)
 		for (i = 0; i < s.n; i++) {
 			struct strbuf sb;
@@ -777,9 +798,6 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			fputs(sb_str(&sb), stderr);
 			sb_free(&sb);
 		}
-	err = require_tracing(!o->t.entry_only);
-	if (err)
-		goto out_sel;
 	if (o->t.kernel_format || o->t.format_check) {
 		int ferr;
 
@@ -797,7 +815,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	signal(SIGPIPE, SIG_IGN);
 
 	start = now_s();
-	err = tracer_load(&r->t, s.funcs, s.n, &o->t);
+	err = tracer_load(&r->t, be, s.funcs, s.n, &o->t);
 	if (!err)
 		err = tracer_attach(&r->t);
 	if (err)
@@ -813,7 +831,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		int skipped = s.tot_untraceable + s.tot_arg + s.tot_other + r->t.nskipped;
 
 		fprintf(stderr, "ksnoop: attached %d function%s in %.2f s (%s)", r->t.nattached,
-			r->t.nattached == 1 ? "" : "s", now_s() - start, r->t.backend);
+			r->t.nattached == 1 ? "" : "s", now_s() - start, be->name);
 		if (skipped)
 			fprintf(stderr,
 				", skipped %d (%d untraceable, %d no such argument, %d other, %d refused by the kernel)",

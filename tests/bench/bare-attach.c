@@ -10,6 +10,9 @@
  *   bare-attach multi FILE         one FENTRY_MULTI program, one link over every id
  *   bare-attach multi-both FILE    FEXIT_MULTI then FENTRY_MULTI links (ksnoop's default)
  *   MODE+cookies                   multi modes: pass a u64 cookie per id, as ksnoop does
+ *   bare-attach kmulti FILE        one kprobe.multi link over the function NAMES in FILE
+ *   bare-attach kmulti-both FILE   kretprobe.multi then kprobe.multi (ksnoop's kprobe-multi
+ *                                  default); +cookies as above
  *   MODE+hold                      once attached, print "bare: attached N" on stderr and
  *                                  keep the links until SIGINT or SIGTERM: the floor of
  *                                  the all-in cost per call (an empty program, nothing
@@ -42,7 +45,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int prog_load(int attach_type, __u32 btf_id)
+static int prog_load_type(int type, int attach_type, __u32 btf_id)
 {
 	static const struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
@@ -51,13 +54,18 @@ static int prog_load(int attach_type, __u32 btf_id)
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_TRACING;
+	a.prog_type = type;
 	a.insns = (unsigned long)insns;
 	a.insn_cnt = 2;
 	a.license = (unsigned long)"GPL";
 	a.expected_attach_type = attach_type;
 	a.attach_btf_id = btf_id;
 	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+static int prog_load(int attach_type, __u32 btf_id)
+{
+	return prog_load_type(BPF_PROG_TYPE_TRACING, attach_type, btf_id);
 }
 
 static int link_one(int prog_fd, int attach_type)
@@ -67,6 +75,21 @@ static int link_one(int prog_fd, int attach_type)
 	memset(&a, 0, sizeof(a));
 	a.link_create.prog_fd = prog_fd;
 	a.link_create.attach_type = attach_type;
+	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+}
+
+/* A kprobe.multi link by symbol name (the kernel sorts names and cookies together). */
+static int link_kmulti(int prog_fd, bool ret, char **syms, __u64 *cookies, int n)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.link_create.prog_fd = prog_fd;
+	a.link_create.attach_type = BPF_TRACE_KPROBE_MULTI;
+	a.link_create.kprobe_multi.flags = ret ? BPF_F_KPROBE_MULTI_RETURN : 0;
+	a.link_create.kprobe_multi.cnt = n;
+	a.link_create.kprobe_multi.syms = (unsigned long)syms;
+	a.link_create.kprobe_multi.cookies = (unsigned long)cookies;
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 }
 
@@ -95,7 +118,8 @@ int main(int argc, char **argv)
 	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd;
 	__u32 *ids = malloc(cap * sizeof(*ids));
 	__u64 *cookies;
-	bool with_cookies, hold;
+	bool with_cookies, hold, kmulti;
+	char **syms = NULL;
 	int *fds;
 	struct rlimit rl;
 	const char *mode;
@@ -104,14 +128,25 @@ int main(int argc, char **argv)
 
 	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
 		fprintf(stderr,
-			"usage: bare-attach fentry|both|multi[-both][+cookies][+hold] FILE\n");
+			"usage: bare-attach fentry|both|[k]multi[-both][+cookies][+hold] FILE\n");
 		return 2;
 	}
 	mode = argv[1];
 	/* "+cookies": one u64 cookie per id (the function's index), as ksnoop passes. */
 	with_cookies = strstr(mode, "+cookies") != NULL;
 	hold = strstr(mode, "+hold") != NULL;
-	while (fscanf(f, "%u", &id) == 1) {
+	kmulti = !strncmp(mode, "kmulti", 6);
+	if (kmulti) {
+		char name[256];
+
+		syms = malloc(cap * sizeof(*syms));
+		while (fscanf(f, "%255s", name) == 1) {
+			if (n == cap)
+				syms = realloc(syms, (cap *= 2) * sizeof(*syms));
+			syms[n++] = strdup(name);
+		}
+	}
+	while (!kmulti && fscanf(f, "%u", &id) == 1) {
 		if (n == cap)
 			ids = realloc(ids, (cap *= 2) * sizeof(*ids));
 		ids[n++] = id;
@@ -127,7 +162,27 @@ int main(int argc, char **argv)
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 
 	t0 = now();
-	if (!strncmp(mode, "multi", 5)) {
+	if (kmulti) {
+		for (k = strncmp(mode, "kmulti-both", 11) ? 1 : 0; k < 2; k++) {
+			t = now();
+			fd = prog_load_type(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0);
+			tl += now() - t;
+			if (fd < 0) {
+				fprintf(stderr, "bare: load kprobe.multi: %s\n", strerror(errno));
+				return 1;
+			}
+			fds[nfd++] = fd;
+			t = now();
+			lfd = link_kmulti(fd, k == 0, syms, with_cookies ? cookies : NULL, n);
+			tk += now() - t;
+			if (lfd < 0) {
+				fprintf(stderr, "bare: kprobe.multi link over %d functions: %s\n", n,
+					strerror(errno));
+				return 1;
+			}
+			fds[nfd++] = lfd;
+		}
+	} else if (!strncmp(mode, "multi", 5)) {
 		static const int types[] = {FEXIT_MULTI, FENTRY_MULTI};
 
 		for (k = strncmp(mode, "multi-both", 10) ? 1 : 0; k < 2; k++) {

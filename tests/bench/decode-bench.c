@@ -9,7 +9,7 @@
  * CASE scalar is "ip_send_skb(skb->len, return)", CASE skb is
  * "ip_send_skb(skb)" (the whole struct sk_buff). The SPEC is resolved against
  * the host kernel's BTF, so the plan and the printed types are the real ones;
- * the records are then built as bpf/ksnoop.bpf.c capture_item() and handle()
+ * the records are then built as bpf/capture.bpf.c capture_item() and emit()
  * build them (one entry and one exit record, values in plan order, 8-aligned)
  * from a fake sk_buff: zero bytes with a dozen realistic fields set.
  *

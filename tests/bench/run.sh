@@ -210,6 +210,8 @@ report()
 		desc["c"] = "(c) ksnoop --kernel-format ip_send_skb"
 		desc["d"] = "(d) ksnoop --entry \"ip_send_skb(skb->len)\""
 		desc["e"] = "(e) = (b), reader stopped during bursts"
+		desc["f"] = "(f) = (b) with --backend kprobe-multi"
+		desc["g"] = "(g) = (b) with --backend fentry-multi"
 		bdesc["a"] = "    bcc-ksnoop trace ip_send_skb"
 		bdesc["b"] = "    bcc-ksnoop trace \"ip_send_skb(skb->len)\""
 		bdesc["e"] = "    bcc (b), reader stopped during bursts"
@@ -230,12 +232,13 @@ report()
 			printf "%-45s %8s %8s %8s %8s %7s %11s %8s %8s %4s\n", "item", "entry us", "exit us",
 			       "total us", "median", "vs bcc", "calls e/x", "wall+ us", "user us", "lost"
 			# Ours, then bcc for the same items right below.
-			for (i = 1; i <= 8; i++) {
-				id = substr("aabbcdee", i, 1); tool = substr("kbkbkkkb", i, 1) == "k" ? "ksnoop" : "bcc"
+			for (i = 1; i <= 10; i++) {
+				id = substr("aabbcdeefg", i, 1); tool = substr("kbkbkkkbkk", i, 1) == "k" ? "ksnoop" : "bcc"
 				k = id "/" tool
 				d = tool == "ksnoop" ? desc[id] : bdesc[id]
 				if (!have[k]) {
-					if (tool == "ksnoop" || anybcc) printf "%-45s (no result)\n", d
+					# (f), (g): only on kernels with that backend
+					if (tool == "ksnoop" ? id < "f" : anybcc) printf "%-45s (no result)\n", d
 					continue
 				}
 				r = tool == "ksnoop" ? ratio(tot[k], tot[peer[id] "/bcc"]) : ""

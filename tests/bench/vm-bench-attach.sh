@@ -11,6 +11,8 @@
 #   R ksnoop NAME MODE N_ATTACHED BACKEND ATTACH_S LINE_S DETACH_S HWM_KB GONE_S
 #   R bpftrace NAME N ATTACH_S DETACH_S HWM_KB STATUS
 #   R bare NAME MODE N FAILED LOAD_S LINK_S TOTAL_S DETACH_S
+#   R bpftrace-kprobe NAME N ATTACH_S DETACH_S HWM_KB STATUS   bpftrace kprobe:GLOB,...
+#                                               (one kprobe.multi link per glob)
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
 # ticks, polled every 50 ms); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
 # GONE_S = SIGINT to the last link removed (a child of ksnoop removes many links after
@@ -99,7 +101,7 @@ run_bpftrace()
 
 bpftrace_once()
 {
-	local name=$1 n t0 pid att det h st=ok
+	local name=$1 n r
 	n=$(wc -l <$T/btnames.$name)
 	# BEGIN fires once every probe is attached.
 	{
@@ -107,11 +109,20 @@ bpftrace_once()
 		sed 's/^/kfunc:/' $T/btnames.$name | paste -sd, -
 		printf ' { }\n'
 	} >$T/bt.$name
+	r=$(bt_time $T/bt.$name) || { echo "$r"; return 1; }
+	echo "R bpftrace $name $n $r ok"
+}
+
+# bt_time SCRIPT: run bpftrace on SCRIPT (its BEGIN prints "ready" once attached); prints
+# "ATTACH_S DETACH_S HWM_KB", or an "R note" line and status 1 if it never got ready.
+bt_time()
+{
+	local t0 pid att det h
 	t0=$(up)
-	bpftrace -B none $T/bt.$name >$T/bt.out 2>$T/bt.err &
+	bpftrace -B none "$1" >$T/bt.out 2>$T/bt.err &
 	pid=$!
 	if ! wait_line $T/bt.out '^ready' $pid; then
-		echo "R note bpftrace $name failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')"
+		echo "R note bpftrace $1 failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')"
 		wait $pid
 		return 1
 	fi
@@ -119,7 +130,22 @@ bpftrace_once()
 	h=$(hwm $pid)
 	det=$(stop $pid)
 	wait $pid
-	echo "R bpftrace $name $n $att $det ${h:-0} $st"
+	echo "$att $det ${h:-0}"
+}
+
+# bpftrace kprobe:GLOB,... over the set's globs: how bpftrace attaches a glob on a
+# kernel with kprobe.multi (one link per glob), the fair anchor for kprobe-multi.
+run_bpftrace_kprobe()
+{
+	local name=$1 r
+	shift
+	{
+		printf 'BEGIN { printf("ready\\n"); }\n'
+		for g in "$@"; do printf 'kprobe:%s\n' "$g"; done | paste -sd, -
+		printf ' { }\n'
+	} >$T/btk.$name
+	r=$(bt_time $T/btk.$name) || { echo "$r"; return 1; }
+	echo "R bpftrace-kprobe $name $(wc -l <$T/names.$name) $r ok"
 }
 
 run_bare()
@@ -129,16 +155,22 @@ run_bare()
 	awk 'FILENAME == ARGV[1] { bad[$1] = 1; next }
 	     FILENAME == ARGV[2] { if (!($1 in bad)) want[$1] = 1; next }
 	     ($1 in want) { print $2 }' $T/refused.$name $T/names.$name $T/ids.all >$T/ids.$name
-	r=$(bare-attach "$mode" $T/ids.$name 2>&1)
+	# kprobe.multi links take names: the set without what ksnoop saw refused.
+	# (awk, not grep -vxf: busybox grep takes an empty pattern file as matching all)
+	awk 'FILENAME == ARGV[1] { bad[$1] = 1; next } !($1 in bad)' $T/refused.$name \
+		$T/names.$name >$T/knames.$name
+	case $mode in kmulti*) r=$(bare-attach "$mode" $T/knames.$name 2>&1) ;;
+	*) r=$(bare-attach "$mode" $T/ids.$name 2>&1) ;;
+	esac
 	echo "  $r"
 	echo "$r" | awk -v s="$name" -v m="$mode" '/^bare / {
 		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		print "R bare", s, m, v["n"], v["failed"], v["load"], v["link"], v["total"], v["detach"] }'
 }
 
-multi=0
-ksnoop features 2>/dev/null | grep -qi 'multi.*\(yes\|ok\)' && multi=1
-[ -n "$(uname -r | grep '^7\.')" ] && multi=1
+multi=0 kmulti=0
+ksnoop features 2>/dev/null | grep -q '^backend fentry-multi: yes$' && multi=1
+ksnoop features 2>/dev/null | grep -q '^backend kprobe-multi: yes$' && kmulti=1
 
 for set in $SETS; do
 	case $set in
@@ -163,7 +195,7 @@ for set in $SETS; do
 	# rounds, each tool in turn, and the report takes medians. Per-function kernels
 	# (minutes a run, mostly detaching) get one round.
 	rounds=1
-	[ $multi = 1 ] && rounds=${ROUNDS:-3}
+	[ $multi = 1 ] || [ $kmulti = 1 ] && rounds=${ROUNDS:-3}
 	round=0
 	while [ $round -lt $rounds ]; do
 		round=$((round + 1))
@@ -179,11 +211,20 @@ for set in $SETS; do
 			# ksnoop passes a cookie per id (its plan index); the kernel work that adds.
 			run_bare $set multi-both+cookies
 			run_bare $set multi+cookies
+		elif [ $kmulti = 1 ]; then
+			run_bare $set kmulti-both+cookies
+			run_bare $set kmulti+cookies
 		else
 			run_bare $set both
 			run_bare $set fentry
 		fi
 	done
 	case " $BPFTRACE_SETS " in *" $set "*) run_bpftrace $set ;; esac
+	if [ $kmulti = 1 ]; then
+		set -f
+		# shellcheck disable=SC2086
+		run_bpftrace_kprobe $set $specs
+		set +f
+	fi
 done
 echo "bench-attach: done"

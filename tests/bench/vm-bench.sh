@@ -309,6 +309,16 @@ if part cost; then
 	PAUSE=0
 	cost c ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --kernel-format ip_send_skb
 	cost d ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+	# (b) through the other backends this kernel has: what each pays per call, the numbers
+	# the auto choice (src/backend.c call_rank) rests on. (b) is fentry (auto, one
+	# function). bpf_stats cost of the programs alone; the all-in per-backend rows
+	# (be-NAME, section 5) are the whole cost the user pays.
+	ksnoop features | grep -q '^backend kprobe-multi: yes$' &&
+		cost f ksnoop ksnoop_km_entry ksnoop_km_exit \
+			ksnoop --backend kprobe-multi -P $PAGES 'ip_send_skb(skb->len)'
+	ksnoop features | grep -q '^backend fentry-multi: yes$' &&
+		cost g ksnoop ksnoop_entry_mu ksnoop_exit_mul \
+			ksnoop --backend fentry-multi -P $PAGES 'ip_send_skb(skb->len)'
 fi
 
 if part rss; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Regenerate the decode seeds in tests/fuzz/corpus/decode (and the option-byte variants of
-# the resolve seeds): records laid out as include/ksnoop.h says and bpf/ksnoop.bpf.c
+# the resolve seeds): records laid out as include/ksnoop.h says and bpf/capture.bpf.c
 # builds them. Run from tests/fuzz/. The parse and resolve seeds are SPEC strings.
 import os
 import struct

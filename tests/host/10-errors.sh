@@ -269,7 +269,7 @@ err m_tid_zero 2 "^ksnoop: invalid value '0' for --tid \(expected 1\.\.214748364
 err m_pid_suffix 2 "^ksnoop: invalid value '12x' for --pid " "ksnoop --help" \
 	-p 12x info ip_send_skb
 err m_backend_bogus 2 "^ksnoop: invalid value 'bogus' for --backend$" \
-	"choose auto, fentry or fentry-multi" --backend bogus info ip_send_skb
+	"choose auto, fentry, fentry-multi, kprobe-multi" --backend bogus info ip_send_skb
 err m_exclude_empty 2 "^ksnoop: invalid value '' for --exclude$" "-x takes a function name" \
 	-x '' info ip_send_skb
 err m_btf_empty 2 "^ksnoop: cannot read BTF from '': No such file or directory$" "raw BTF" \
@@ -298,11 +298,21 @@ t_run caret_missing_value check_caret 'tcp_sendmsg(size >= )' ')'
 test_trace_refused()
 {
 	t_cmd ksnoop features
-	printf '%s\n' "$T_OUT" | grep -q '^fentry: no' || t_skip "this kernel permits fentry"
-	check_err 5 "^ksnoop: this kernel does not permit BPF function tracing" "make demo" \
-		trace ip_send_skb
-	check_err 5 "^ksnoop: this kernel does not permit BPF function tracing" "make demo" \
+	printf '%s\n' "$T_OUT" | grep -q '^can trace: no' || t_skip "this kernel can trace"
+	t_expect_rc 5
+	t_expect_match '^backend fentry: no \(not permitted: '
+	t_expect_match '^backend kprobe-multi: no \(kernel too old or built without it: '
+	check_err 5 "^ksnoop: this kernel does not permit BPF function tracing: no backend is available \(fentry, .*\); fentry: not permitted: " \
+		"a kernel that allows fentry or kprobes.*'ksnoop features'" trace ip_send_skb
+	check_err 5 "^ksnoop: this kernel does not permit BPF function tracing" "'ksnoop features'" \
 		"ip_send_skb(skb->len)"
+	check_err 5 "^ksnoop: --backend kprobe-multi: kernel too old or built without it: lacks kprobe.multi links" \
+		"'ksnoop features' lists the backends" --backend kprobe-multi ip_send_skb
+	t_cmd ksnoop -j features
+	t_expect_rc 5
+	need_cmd jq
+	t_expect_eq false "$(printf '%s\n' "$T_OUT" | jq -er .can_trace)" ".can_trace"
+	t_expect_eq "not permitted" "$(printf '%s\n' "$T_OUT" | jq -er '.backends[] | select(.name == "fentry") | .why')" "fentry .why"
 }
 t_run trace_refused_by_kernel test_trace_refused
 

@@ -280,3 +280,40 @@ calls_of()
 {
 	printf '%s\n' "$T_OUT" | grep -E "^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ +$1 +$2( |\$)"
 }
+
+# Network byte order of a port, as the kernel's __be16 reads on this little-endian VM.
+be16()
+{
+	echo $(((($1 & 255) << 8) | ($1 >> 8)))
+}
+
+# jq -e FILTER over $T_OUT as a whole (-s: an array of every line's object); records a
+# failure naming WHAT if the filter is false, null or jq fails (e.g. a line is not JSON).
+expect_jq()
+{
+	printf '%s\n' "$T_OUT" | jq -e -s "$1" >/dev/null 2>&1 && return 0
+	t_fail "jq -s '$1' is not true: ${2:-}"
+	t_show_last
+	return 1
+}
+
+# The calls of FUNC from processes named COMM, as a jq filter over the -s array.
+calls()
+{
+	echo "[.[] | select(.type == \"call\" and .func == \"$2\" and .comm == \"$1\")]"
+}
+
+# Nothing of ksnoop's may stay in the kernel once it exited (checked after every backend,
+# not only at the end of the suite, so a failure names the backend that leaked).
+expect_no_leftovers()
+{
+	local out
+	command -v bpftool >/dev/null || return 0
+	# Per-function links are removed by a child after ksnoop exits: wait for it.
+	wait_detached
+	out=$(bpftool -j prog show 2>&1)
+	t_expect_no_match '"name":"ksnoop' "$out" || t_detail "  ($1: programs left behind)"
+	out=$(bpftool -j link show 2>/dev/null | jq -r '.[].prog_id' 2>/dev/null |
+		while read -r id; do bpftool -j prog show id "$id" | jq -r .name; done)
+	t_expect_no_match '^ksnoop' "$out" || t_detail "  ($1: links left behind)"
+}

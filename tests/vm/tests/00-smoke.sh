@@ -15,25 +15,31 @@ test_btf()
 }
 t_run vmlinux-btf test_btf
 
-# ksnoop features prints "name: yes|no" for each of these and exits 0; a "no" may be
-# followed by " (why)". Other lines (e.g. privileges) are allowed.
-FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi'
+# ksnoop features prints "name: yes|no" for each of these; a "no" may be followed by
+# " (why)". Then "backend NAME: yes|no (why)" lines and the verdict "can trace: yes (...)"
+# (exit 0) or "can trace: no (...)" (exit 5). Other lines (e.g. privileges) are allowed.
+FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi'
 
 test_features_list()
 {
 	local f
 	t_cmd ksnoop features
-	t_expect_rc 0
+	if printf '%s\n' "$T_OUT" | grep -q '^can trace: yes ('; then
+		t_expect_rc 0
+	else
+		t_expect_rc 5
+	fi
 	for f in $FEATURES; do
 		t_expect_match "^$f: (yes|no( \\(.*\\))?)\$"
 	done
+	t_expect_match '^backend fentry: (yes|no \((kernel too old|not permitted).*\))$'
+	t_expect_match '^can trace: (yes|no) \(.+\)$'
 }
 t_run features-list test_features_list
 
 test_features_kernel()
 {
 	t_cmd ksnoop features
-	t_expect_rc 0
 	if kver_ge 6.1; then
 		t_expect_match '^fentry: yes$'
 		t_expect_match '^func_arg: yes$'
@@ -45,8 +51,21 @@ test_features_kernel()
 	# BPF_TRACE_FENTRY_MULTI is new in 7.x.
 	if kver_ge 7.0; then
 		t_expect_match '^fentry_multi: yes$'
+		t_expect_match '^backend fentry-multi: yes$'
 	else
 		t_expect_match '^fentry_multi: no( \(|$)'
+		t_expect_match '^backend fentry-multi: no \(kernel too old or built without it: '
+	fi
+	# kprobe.multi needs CONFIG_FPROBE: Debian's 6.1 lacks it, 6.12 has it (KERNEL-LAB.md).
+	if kver_ge 6.12; then
+		t_expect_match '^backend kprobe-multi: yes$'
+	else
+		t_expect_match '^backend kprobe-multi: no \(kernel too old or built without it: '
+	fi
+	# 5.10 lacks bpf_get_func_arg_cnt() (fentry) and kprobe.multi.
+	if kver_ge 6.1; then
+		t_expect_rc 0
+		t_expect_match '^can trace: yes \([a-z, -]+\)$'
 	fi
 }
 t_run features-kernel test_features_kernel

@@ -18,12 +18,6 @@ values_of()
 		cur && index($0, pre) == 1 { print substr($0, length(pre) + 1) }'
 }
 
-# Network byte order of a port, as the kernel's __be16 reads on this little-endian VM.
-be16()
-{
-	echo $(((($1 & 255) << 8) | ($1 >> 8)))
-}
-
 # ksnoop's BPF objects must be gone once it has exited: links are owned by its fds.
 expect_no_ksnoop_bpf()
 {

@@ -5,28 +5,6 @@
 NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
 
 
-# Network byte order of a port, as the kernel's __be16 reads on this little-endian VM.
-be16()
-{
-	echo $(((($1 & 255) << 8) | ($1 >> 8)))
-}
-
-# jq -e FILTER over $T_OUT as a whole (-s: an array of every line's object); records a
-# failure naming WHAT if the filter is false, null or jq fails (e.g. a line is not JSON).
-expect_jq()
-{
-	printf '%s\n' "$T_OUT" | jq -e -s "$1" >/dev/null 2>&1 && return 0
-	t_fail "jq -s '$1' is not true: ${2:-}"
-	t_show_last
-	return 1
-}
-
-# The calls of FUNC from processes named COMM, as a jq filter over the -s array.
-calls()
-{
-	echo "[.[] | select(.type == \"call\" and .func == \"$2\" and .comm == \"$1\")]"
-}
-
 # -n 5 on five 5-byte datagrams: every object is JSON, each call's skb has .len 33
 # (5 + 8 + 20), and the last line is the summary.
 test_json_skb()

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one ksnoop BPF program, in an entry and an exit flavour.
+ * The capture code of the one ksnoop BPF program, shared by every backend.
  *
  * It knows nothing about the functions it traces: userspace writes a capture
- * plan per function into "plans" and attaches these programs to each function
- * (one fentry/fexit program copy per function, or one multi-link on kernels
- * that have BPF_TRACE_FENTRY_MULTI). At run time the program finds its plan by
- * attach cookie (or, without cookies, by function address), saves the argument
- * registers (bpf_get_func_arg_cnt() of them) and the return value
- * (bpf_get_func_ret()), follows member chains with bpf_probe_read_kernel(),
- * and streams one record per entry and per exit through the "events" ring
- * buffer. Userspace pairs entry and exit records per thread by depth.
+ * plan per function into "plans". Each backend has a short entry stub in a
+ * file of its own (bpf/fentry.bpf.c, bpf/kprobe_multi.bpf.c, ...) that finds
+ * the function id (attach cookie, or function address), saves the argument
+ * registers and the return value into this CPU's scratch area and calls
+ * ksnoop_begin() and ksnoop_finish() here (the protocol is in capture.h).
+ * The capture follows member chains with bpf_probe_read_kernel() and streams
+ * one record per entry and per exit through the "events" ring buffer.
+ * Userspace pairs entry and exit records per thread by depth.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "ksnoop.h"
+#include "capture.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -42,41 +42,14 @@ struct {
 	__type(value, struct ksnoop_plan);
 } plans SEC(".maps");
 
-/* Function address -> function id, for kernels without tracing attach cookies. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__type(key, __u64);
-	__type(value, __u32);
-} func_ids SEC(".maps");
+struct ksnoop_func_ids_map func_ids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/*
- * Per-CPU scratch (index = CPU id; too big for a per-CPU map): the traced
- * call's registers, saved by the program proper, then the record being built.
- */
-struct scratch {
-	__u64 args[KSNOOP_MAX_ARGS];
-	__u64 ret;
-	__u64 ip;
-	__u32 nargs;
-	__u32 off; /* where the next value goes in buf */
-	__u32 nvals;
-	__u32 failed; /* a predicate failed: no record */
-	__u8 buf[KSNOOP_SCRATCH];
-	__u8 slack[8]; /* lets an 8-byte read at any masked offset into buf stay in bounds */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* resized to the number of possible CPUs */
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch SEC(".maps");
+struct ksnoop_scratch_map scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -86,8 +59,8 @@ struct {
 } threads SEC(".maps");
 
 /*
- * A new thread's state, all zero, never written: with the nested run's
- * registers it would not fit on the stack (512 bytes over all frames on 6.1).
+ * A new thread's state, all zero, never written: it would not fit on the
+ * stack (512 bytes over all frames on 6.1).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -95,6 +68,12 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ksnoop_thread_state);
 } zero_thread SEC(".maps");
+
+/*
+ * A nested run's argument registers (the scratch area is busy), saved by the
+ * stub when ksnoop_begin() says the run is nested, for ksnoop_nested().
+ */
+struct ksnoop_nest_regs_map nest_regs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -153,13 +132,6 @@ static __always_inline void count_lost(__u32 func, __u32 reason, __u64 n)
 	count_n(reason == KSNOOP_LOST_NESTED ? KSNOOP_STAT_NESTED : KSNOOP_STAT_LOST, n);
 	if (l)
 		*l += n;
-}
-
-static __always_inline struct scratch *my_scratch(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-
-	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
 /*
@@ -237,7 +209,7 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = my_scratch();
+	struct scratch *sc = ksnoop_scratch();
 	const struct ksnoop_item *it;
 
 	if (!plan || !sc)
@@ -254,7 +226,7 @@ __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = my_scratch();
+	struct scratch *sc = ksnoop_scratch();
 	const struct ksnoop_item *it;
 	struct ksnoop_val *val;
 	__u64 v = 0, addr = 0;
@@ -279,9 +251,9 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 
 	base = it->base;
 	if (base == KSNOOP_BASE_RET)
-		v = sc->ret;
-	else if (base < sc->nargs && base < KSNOOP_MAX_ARGS)
-		v = sc->args[base];
+		v = sc->r.ret;
+	else if (base < sc->r.nargs && base < KSNOOP_MAX_ARGS)
+		v = sc->r.args[base];
 	else
 		err = -1; /* no such argument register in this call */
 	for (s = 0; s < KSNOOP_MAX_STEPS && !err; s++) {
@@ -398,63 +370,6 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 	return 0;
 }
 
-/* A nested run's argument registers, on its own stack (the scratch area is busy). */
-struct nest_regs {
-	__u64 args[KSNOOP_MAX_ARGS];
-	__u32 nargs;
-	__u32 pad;
-};
-
-/*
- * Does entry item @i of function @func's plan fail its predicate, for the
- * registers in @r? For nested runs: predicates compare at most 8 bytes, so the
- * value is read into a stack slot instead of the busy scratch record. Like
- * capture_item(), an unreadable value fails.
- */
-__noinline int nested_item_fails(__u32 func, __u32 i, struct nest_regs *r)
-{
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	const struct ksnoop_item *it;
-	__u64 v, buf = 0;
-	__u32 s, base, size;
-
-	if (!plan || !r || i >= plan->nitems)
-		return 0;
-	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if (!(it->flags & KSNOOP_I_PRED) || it->base == KSNOOP_BASE_RET)
-		return 0;
-	base = it->base;
-	if (base >= r->nargs || base >= KSNOOP_MAX_ARGS)
-		return 1;
-	v = r->args[base];
-	for (s = 0; s < KSNOOP_MAX_STEPS; s++) {
-		if (s >= it->nsteps)
-			break;
-		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s])))
-			return 1;
-	}
-	if (it->flags & KSNOOP_I_MEM) {
-		size = it->size > sizeof(buf) ? sizeof(buf) : it->size;
-		barrier_var(size);
-		if (bpf_probe_read_kernel(&buf, size & 15, (void *)(v + it->off)))
-			return 1;
-	} else {
-		buf = v;
-	}
-	return !pred_holds(it, pred_load(it, &buf));
-}
-
-/* Would the entry predicates of @func reject the nested run with registers @r? */
-__noinline int nested_rejected(__u32 func, struct nest_regs *r)
-{
-	__u32 i;
-
-	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
-		if (nested_item_fails(func, i, r))
-			return 1;
-	return 0;
-}
-
 struct capture_args {
 	__u32 func;
 	__u32 is_exit;
@@ -476,7 +391,7 @@ static long capture_cb(__u32 i, void *arg)
 __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = my_scratch();
+	struct scratch *sc = ksnoop_scratch();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct capture_args c = {.func = func, .is_exit = is_exit};
 	__u32 size, nvals, flags = hdr & 0xffff;
@@ -518,8 +433,8 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	rec->tid = (__u32)id;
 	rec->pad = 0;
 	rec->ts = bpf_ktime_get_ns();
-	rec->ip = sc->ip;
-	rec->ret = is_exit ? sc->ret : 0;
+	rec->ip = sc->r.ip;
+	rec->ret = is_exit ? sc->r.ret : 0;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 
 	/*
@@ -538,53 +453,108 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	return 1;
 }
 
-static __always_inline int handle(void *ctx, bool is_exit)
+/*
+ * Does entry item @i of function @func's plan fail its predicate, for the
+ * registers the stub saved in nest_regs? For nested runs: predicates compare at most 8 bytes, so
+ * the value is read into a stack slot instead of the busy scratch record. Like capture_item(), an
+ * unreadable value fails.
+ */
+__noinline int nested_item_fails(__u32 func, __u32 i)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct ksnoop_regs *r;
+	const struct ksnoop_item *it;
+	__u64 v, buf = 0;
+	__u32 s, base, size, key0 = 0;
+
+	if (!plan || i >= plan->nitems)
+		return 0;
+	r = bpf_map_lookup_elem(&nest_regs, &key0);
+	if (!r)
+		return 0;
+	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
+	if (!(it->flags & KSNOOP_I_PRED) || it->base == KSNOOP_BASE_RET)
+		return 0;
+	base = it->base;
+	if (base >= r->nargs || base >= KSNOOP_MAX_ARGS)
+		return 1;
+	v = r->args[base];
+	for (s = 0; s < KSNOOP_MAX_STEPS; s++) {
+		if (s >= it->nsteps)
+			break;
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s])))
+			return 1;
+	}
+	if (it->flags & KSNOOP_I_MEM) {
+		size = it->size > sizeof(buf) ? sizeof(buf) : it->size;
+		barrier_var(size);
+		if (bpf_probe_read_kernel(&buf, size & 15, (void *)(v + it->off)))
+			return 1;
+	} else {
+		buf = v;
+	}
+	return !pred_holds(it, pred_load(it, &buf));
+}
+
+/*
+ * A run nested in another on this CPU (ksnoop_begin() returned
+ * KSNOOP_BEGIN_NESTED): count its records lost, unless the entry predicates
+ * reject the call anyway, decided from the registers the stub saved in
+ * nest_regs. A dropped entry takes its return along (no entry emitted: the
+ * exit run stops early), so it counts both records, or one when no return is
+ * traced (--entry, too deep).
+ */
+__noinline int ksnoop_nested(__u32 func, int hdr)
+{
+	__u32 i;
+
+	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
+		if (nested_item_fails(func, i))
+			return 0;
+	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT ? 1 : 2);
+	return 0;
+}
+
+/*
+ * The per-thread bookkeeping before the registers are saved: filters, the
+ * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
+ * here already; ksnoop_finish() takes the mark back if no record was built
+ * (predicate failed), which costs a second lookup only then.
+ */
+__noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
-	struct ksnoop_thread_state *ts = NULL, *zero;
-	__u32 func, depth = 0, key0 = 0, *inuse;
+	struct ksnoop_thread_state *ts, *zero;
+	__u32 depth = 0, key0 = 0, *inuse;
 	__u16 flags = 0;
-	struct scratch *sc;
-	__u64 ip = 0;
 
 	if (stopped)
-		return 0;
+		return -1;
 	if (filter_tgid && tgid != filter_tgid)
-		return 0;
+		return -1;
 	if (filter_tid && tid != filter_tid)
-		return 0;
+		return -1;
+	if (func >= KSNOOP_MAX_FUNCS)
+		return -1;
 
-	/*
-	 * With cookies the function's address is not needed, and not asking for
-	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG).
-	 */
-	if (use_cookie) {
-		func = bpf_get_attach_cookie(ctx);
-	} else {
-		__u32 *f;
-
-		ip = bpf_get_func_ip(ctx);
-		f = bpf_map_lookup_elem(&func_ids, &ip);
-
-		if (!f)
-			return 0;
-		func = *f;
-	}
+	inuse = bpf_map_lookup_elem(&busy, &key0);
+	if (!inuse)
+		return -1;
 	if (entry_only) {
 		flags |= KSNOOP_R_NOEXIT;
 	} else {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (!ts) {
 			if (is_exit)
-				return 0; /* entered before we attached */
+				return -1; /* entered before we attached */
 			zero = bpf_map_lookup_elem(&zero_thread, &key0);
 			if (!zero)
-				return 0;
+				return -1;
 			bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
 			ts = bpf_map_lookup_elem(&threads, &tid);
 			if (!ts)
-				return 0;
+				return -1;
 		}
 		if (!is_exit) {
 			depth = ts->depth++;
@@ -593,10 +563,12 @@ static __always_inline int handle(void *ctx, bool is_exit)
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
 			} else {
 				ts->funcs[depth] = func;
+				if (!*inuse)
+					ts->emitted |= 1ULL << depth;
 			}
 		} else {
 			if (ts->depth == 0)
-				return 0;
+				return -1;
 			depth = ts->depth - 1;
 			/*
 			 * The kernel skips a run when the program is already
@@ -609,92 +581,53 @@ static __always_inline int handle(void *ctx, bool is_exit)
 			if (depth < KSNOOP_MAX_DEPTH && ts->funcs[depth] != (__u16)func) {
 				if (depth == 0 ||
 				    ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
-					return 0;
+					return -1;
 				ts->emitted &= ~(1ULL << depth);
 				depth--;
 			}
 			ts->depth = depth;
 			if (depth >= KSNOOP_MAX_DEPTH)
-				return 0;
+				return -1;
 			/* No entry record (predicate failed at entry): nothing to finish. */
 			if (!(ts->emitted & (1ULL << depth)))
-				return 0;
+				return -1;
 			ts->emitted &= ~(1ULL << depth);
 		}
 	}
-
-	inuse = bpf_map_lookup_elem(&busy, &key0);
-	if (!inuse)
-		return 0;
 	if (*inuse) {
-		struct nest_regs nr = {};
-
 		/*
 		 * At return the entry was sent: count the lost return (userspace
 		 * shows the call as "return lost", whatever a return predicate
 		 * would have said). At entry, a call the entry predicates reject
-		 * is no loss; a dropped entry takes its return along (no entry
-		 * emitted: the exit run stops above), so count both records.
+		 * is no loss: the stub saves the registers for ksnoop_nested().
 		 */
 		if (is_exit) {
 			count_lost(func, KSNOOP_LOST_NESTED, 1);
-			return 0;
+			return -1;
 		}
-		nr.nargs = bpf_get_func_arg_cnt(ctx);
-		bpf_probe_read_kernel(nr.args, sizeof(nr.args), ctx);
-		if (!nested_rejected(func, &nr))
-			count_lost(func, KSNOOP_LOST_NESTED, (flags & KSNOOP_R_NOEXIT) ? 1 : 2);
-		return 0;
+		return flags & KSNOOP_R_NOEXIT ? KSNOOP_BEGIN_NESTED_NOEXIT : KSNOOP_BEGIN_NESTED;
 	}
 	*inuse = 1;
-	sc = my_scratch();
-	if (!sc)
-		goto out;
-	sc->ip = ip;
-	sc->nargs = bpf_get_func_arg_cnt(ctx);
-	/*
-	 * The context is the trampoline's array of argument registers, the one
-	 * bpf_get_func_arg() indexes: one copy instead of twelve checked calls.
-	 * Slots past nargs are stack bytes no item reads (capture_item checks).
-	 */
-	bpf_probe_read_kernel(sc->args, sizeof(sc->args), ctx);
-	sc->ret = 0;
-	if (is_exit)
-		bpf_get_func_ret(ctx, &sc->ret);
-	if (emit(func, is_exit, flags | (depth & 0xffff) << 16) && !is_exit && ts &&
-	    depth < KSNOOP_MAX_DEPTH)
-		ts->emitted |= 1ULL << depth;
-out:
-	*inuse = 0;
-	return 0;
+	return flags | (depth & 0xffff) << 16;
 }
 
-SEC("fentry")
-int ksnoop_entry(void *ctx)
+__noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 {
-	return handle(ctx, false);
-}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), key0 = 0, depth = (__u32)hdr >> 16;
+	struct ksnoop_thread_state *ts;
+	__u32 *inuse;
+	int sent = 0;
 
-SEC("fexit")
-int ksnoop_exit(void *ctx)
-{
-	return handle(ctx, true);
-}
-
-/*
- * The same program for one multi-link over all functions (Linux 7.x,
- * BPF_TRACE_FENTRY_MULTI / BPF_TRACE_FEXIT_MULTI). Written in a generic
- * section because libbpf 1.1 knows no multi-fentry section; userspace retypes
- * them before load, or does not load them on kernels without multi links.
- */
-SEC("raw_tp")
-int ksnoop_entry_multi(void *ctx)
-{
-	return handle(ctx, false);
-}
-
-SEC("raw_tp")
-int ksnoop_exit_multi(void *ctx)
-{
-	return handle(ctx, true);
+	if (hdr < 0)
+		return 0;
+	sent = emit(func, is_exit, hdr);
+	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (ts)
+			ts->emitted &= ~(1ULL << depth);
+	}
+	inuse = bpf_map_lookup_elem(&busy, &key0);
+	if (inuse)
+		*inuse = 0;
+	return sent;
 }

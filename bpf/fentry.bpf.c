@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Entry stubs of the fentry backends: fentry/fexit programs copied per
+ * function ("fentry"), and the same code for one multi link over all
+ * functions ("fentry-multi", Linux 7.x BPF_TRACE_FENTRY_MULTI/FEXIT_MULTI).
+ * The context is the trampoline's array of argument registers.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "capture.h"
+
+static __always_inline int fentry_stub(void *ctx, bool is_exit)
+{
+	struct ksnoop_regs *r;
+	__u64 ip = 0;
+	int func, hdr;
+
+	/*
+	 * With cookies the function's address is not needed, and not asking for
+	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG).
+	 */
+	if (use_cookie) {
+		func = bpf_get_attach_cookie(ctx);
+	} else {
+		ip = bpf_get_func_ip(ctx);
+		func = ksnoop_func_of_ip(ip);
+		if (func < 0)
+			return 0;
+	}
+	hdr = ksnoop_begin(func, is_exit);
+	if (hdr == KSNOOP_BEGIN_SKIP)
+		return 0;
+	r = ksnoop_regs(hdr);
+	if (r) {
+		r->ip = ip;
+		r->nargs = bpf_get_func_arg_cnt(ctx);
+		/*
+		 * The context is the trampoline's array of argument registers, the
+		 * one bpf_get_func_arg() indexes: one copy instead of twelve checked
+		 * calls. Slots past nargs are stack bytes no item reads.
+		 */
+		bpf_probe_read_kernel(r->args, sizeof(r->args), ctx);
+		r->ret = 0;
+		if (is_exit)
+			bpf_get_func_ret(ctx, &r->ret);
+	}
+	ksnoop_end(func, is_exit, hdr);
+	return 0;
+}
+
+SEC("fentry")
+int ksnoop_entry(void *ctx)
+{
+	return fentry_stub(ctx, false);
+}
+
+SEC("fexit")
+int ksnoop_exit(void *ctx)
+{
+	return fentry_stub(ctx, true);
+}
+
+/*
+ * Written in a generic section because libbpf 1.1 knows no multi-fentry
+ * section; userspace retypes them before load, or does not load them.
+ */
+SEC("raw_tp")
+int ksnoop_entry_multi(void *ctx)
+{
+	return fentry_stub(ctx, false);
+}
+
+SEC("raw_tp")
+int ksnoop_exit_multi(void *ctx)
+{
+	return fentry_stub(ctx, true);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "backend.h"
+#include "kbtf.h"
+#include "kfeatures.h"
+#include "ksnoop.h"
+#include "util.h"
+
+extern const struct backend backend_fentry, backend_fentry_multi, backend_kprobe_multi;
+
+const struct backend *const backends[] = {
+	&backend_fentry,
+	&backend_fentry_multi,
+	&backend_kprobe_multi,
+	NULL,
+};
+
+const struct backend *backend_find(const char *name)
+{
+	int i;
+
+	for (i = 0; backends[i]; i++)
+		if (!strcmp(backends[i]->name, name))
+			return backends[i];
+	return NULL;
+}
+
+int backend_status(const struct backend *be, bool need_exit, struct backend_status *st)
+{
+	return be->probe(need_exit, st);
+}
+
+/* The available backend (@sts) with the lowest rank for @w, or NULL. */
+static const struct backend *best(const struct backend_want *w, struct backend_status *sts)
+{
+	const struct backend *pick = NULL;
+	int i;
+
+	for (i = 0; backends[i]; i++) {
+		const struct backend *be = backends[i];
+
+		if (sts[i].why != BK_OK)
+			continue;
+		if (w->modules && (be->flags & BK_NO_MODULES))
+			continue;
+		if (!pick || (w->many ? be->attach_rank < pick->attach_rank :
+					be->call_rank < pick->call_rank))
+			pick = be;
+	}
+	return pick;
+}
+
+/* Probe every backend into @sts (at least as many entries as backends). */
+static void probe_all(bool need_exit, struct backend_status *sts)
+{
+	int i;
+
+	for (i = 0; backends[i]; i++)
+		backend_status(backends[i], need_exit, &sts[i]);
+}
+
+const struct backend *backend_pick(const struct backend_want *w)
+{
+	struct backend_status sts[BK_MAX] = {};
+
+	if (w->name && strcmp(w->name, "auto"))
+		return backend_find(w->name);
+	probe_all(w->need_exit, sts);
+	return best(w, sts);
+}
+
+const struct backend *backend_choose(const struct backend_want *w)
+{
+	struct backend_status sts[BK_MAX] = {};
+	const struct backend *be;
+	bool permitted = false;
+	char names[256] = "";
+	int i;
+
+	if (!have_bpf_caps()) {
+		pr_error_hint(
+			"run as root, or grant CAP_BPF and CAP_PERFMON (e.g. sudo ksnoop ...)",
+			"tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), which this process lacks");
+		errno = EPERM;
+		return NULL;
+	}
+	if (w->name && strcmp(w->name, "auto")) {
+		be = backend_find(w->name);
+		if (!be) {
+			errno = EINVAL;
+			return NULL;
+		}
+		if (backend_status(be, w->need_exit, &sts[0])) {
+			pr_error_hint("'ksnoop features' lists the backends this kernel has",
+				      "--backend %s: %s", be->name, sts[0].reason);
+			errno = EOPNOTSUPP;
+			return NULL;
+		}
+		pr_info(1, "backend %s: chosen with --backend\n", be->name);
+		return be;
+	}
+	probe_all(w->need_exit, sts);
+	for (i = 0; backends[i]; i++) {
+		if (sts[i].why == BK_NOT_PERMITTED)
+			permitted = true;
+		if (sts[i].why != BK_OK)
+			pr_info(1, "backend %s: not available (%s)\n", backends[i]->name,
+				sts[i].reason);
+	}
+	be = best(w, sts);
+	if (be) {
+		pr_info(1, "backend %s: %s, and the %s backend this kernel has%s\n", be->name,
+			w->many ? "a glob or many functions: attach and detach time matter most" :
+				  "a few functions: the cost of each traced call matters most",
+			w->many ? "fastest to attach" : "cheapest per call",
+			w->modules ? " that takes module functions" : "");
+		return be;
+	}
+	for (i = 0; backends[i]; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? ", " : "", backends[i]->name);
+	/* One line for all: the first backend's reason says the most (fentry EPERM). */
+	pr_error_hint(
+		"ksnoop needs a kernel that allows fentry or kprobes (not locked down); 'ksnoop features' says why each backend is unavailable",
+		"this kernel %s BPF function tracing: no backend is available (%s); %s: %s",
+		permitted ? "does not permit" : "cannot do", names, backends[0]->name,
+		sts[0].reason);
+	errno = EOPNOTSUPP;
+	return NULL;
+}
+
+const char *backend_check_proto(const struct kfunc *kf, const char *who, bool pt_regs, char *buf,
+				size_t n)
+{
+	const struct btf *btf = kf->btf;
+	const struct btf_type *proto = btf__type_by_id(btf, btf__type_by_id(btf, kf->id)->type);
+	const struct btf_type *rt;
+	const struct btf_param *p = btf_params(proto);
+	int i, slots = 0;
+
+	rt = btf__type_by_id(btf, kbtf_skip_mods(btf, proto->type, true));
+	if (proto->type && rt && btf_is_composite(rt))
+		return "it returns a struct or union";
+	for (i = 0; i < btf_vlen(proto); i++) {
+		__s64 sz;
+
+		if (!p[i].type)
+			return "it takes variable arguments";
+		sz = btf__resolve_size(btf, p[i].type);
+		if (sz <= 0 || sz > 16) {
+			snprintf(buf, n, "argument %d is %lld bytes (%s takes up to 16)", i + 1,
+				 (long long)sz, who);
+			return buf;
+		}
+		if (pt_regs && sz > 8 && slots == 5) {
+			snprintf(
+				buf, n,
+				"argument %d (%lld bytes) would straddle the last argument register and the stack (%s reads registers in order)",
+				i + 1, (long long)sz, who);
+			return buf;
+		}
+		slots += sz > 8 ? 2 : 1;
+	}
+	if (slots > KSNOOP_MAX_ARGS) {
+		snprintf(buf, n, "its arguments take %d registers (%s reads up to %d)", slots, who,
+			 KSNOOP_MAX_ARGS);
+		return buf;
+	}
+	return NULL;
+}

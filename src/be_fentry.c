@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "fentry" backend: an fentry and an fexit program per function. The
+ * skeleton loads the program once (against the first function); every other
+ * function gets a copy of the relocated instructions loaded with its own
+ * attach_btf_id. Works on every kernel with fentry and bpf_get_func_arg_cnt()
+ * (5.17+); the cheapest call of all backends, but attach and detach cost a
+ * verifier run and a trampoline update per function.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "kfeatures.h"
+#include "ksnoop.skel.h"
+#include "util.h"
+
+/*
+ * Where per-function attach time goes (-vv): program loads (the verifier) and
+ * link creation (the trampoline), for entry and exit, summed over functions.
+ */
+enum { TM_EXIT_LOAD, TM_EXIT_LINK, TM_ENTRY_LOAD, TM_ENTRY_LINK, TM_N };
+static double tm_sum[TM_N];
+
+/* bpf(BPF_LINK_CREATE) for a tracing program with an attach cookie. */
+static int link_create(int prog_fd, int attach_type, __u64 cookie, bool with_cookie)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog_fd;
+	attr.link_create.attach_type = attach_type;
+	if (with_cookie)
+		attr.link_create.tracing.cookie = cookie;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* The kernel's fd for a module's BTF object, found by name. */
+static int module_btf_fd(const char *module)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info = {};
+		__u32 len = sizeof(info);
+		char name[64] = "";
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		info.name = (unsigned long)name;
+		info.name_len = sizeof(name);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(name, module))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/*
+ * BTF func_info of a loaded program, re-based onto its original instructions.
+ * The kernel insists on func_info for programs with callbacks (bpf_loop), and
+ * libbpf 1.1 does not expose the records it built, so take the type ids from
+ * the kernel (one per subprogram, in order) and find where each subprogram
+ * starts in the instructions libbpf gave us: at 0 and at every BPF-to-BPF call
+ * or callback target.
+ */
+static int func_info_get(struct bpf_program *prog, struct func_info *fi)
+{
+	const struct bpf_insn *insn = bpf_program__insns(prog);
+	size_t n = bpf_program__insn_cnt(prog), i, j;
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), starts[16], nstarts = 1;
+	struct bpf_func_info recs[16];
+	int fd = bpf_program__fd(prog);
+
+	starts[0] = 0;
+	for (i = 0; i < n; i++) {
+		bool call =
+			insn[i].code == (BPF_JMP | BPF_CALL) && insn[i].src_reg == BPF_PSEUDO_CALL;
+		bool func = insn[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    insn[i].src_reg == BPF_PSEUDO_FUNC;
+		__u32 target;
+
+		if (!call && !func)
+			continue;
+		target = i + insn[i].imm + 1;
+		for (j = 0; j < nstarts && starts[j] != target; j++)
+			;
+		if (j == nstarts) {
+			if (nstarts == ARRAY_SIZE(starts))
+				return -E2BIG;
+			starts[nstarts++] = target;
+		}
+	}
+	/* sort the starts */
+	for (i = 1; i < nstarts; i++)
+		for (j = i; j > 0 && starts[j - 1] > starts[j]; j--) {
+			__u32 tmp = starts[j];
+
+			starts[j] = starts[j - 1];
+			starts[j - 1] = tmp;
+		}
+	info.nr_func_info = ARRAY_SIZE(recs);
+	info.func_info_rec_size = sizeof(recs[0]);
+	info.func_info = (unsigned long)recs;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.nr_func_info != nstarts)
+		return -EINVAL;
+	for (i = 0; i < nstarts; i++) {
+		fi->recs[i].insn_off = starts[i];
+		fi->recs[i].type_id = recs[i].type_id;
+	}
+	fi->cnt = nstarts;
+	return 0;
+}
+
+/* A copy of @prog for function @i: the relocated instructions, loaded against it. */
+static int prog_for(struct tracer *t, struct bpf_program *prog, const struct func_info *fi, int i,
+		    int attach_type, int *btf_fd)
+{
+	const struct tfunc *tf = &t->funcs[i];
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach_type,
+		    .attach_btf_id = tf->kf->id);
+	int fd;
+
+	if (i == 0)
+		return dup(bpf_program__fd(prog));
+	if (tf->kf->module) {
+		if (*btf_fd < 0)
+			*btf_fd = module_btf_fd(tf->kf->module);
+		if (*btf_fd < 0)
+			return *btf_fd;
+		opts.attach_btf_obj_fd = *btf_fd;
+	}
+	opts.prog_btf_fd = btf__fd(bpf_object__btf(t->skel->obj));
+	opts.func_info = fi->recs;
+	opts.func_info_cnt = fi->cnt;
+	opts.func_info_rec_size = sizeof(*fi->recs);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, bpf_program__name(prog), "GPL",
+			   bpf_program__insns(prog), bpf_program__insn_cnt(prog), &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+static int attach_one(struct tracer *t, int i)
+{
+	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG};
+	int err, btf_fd = -1, fd;
+	size_t k;
+
+	double t0 = mono_s(), t1;
+
+	if (!t->opts.entry_only) {
+		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT,
+			      &btf_fd);
+		t1 = mono_s();
+		tm_sum[TM_EXIT_LOAD] += t1 - t0;
+		t0 = t1;
+		if (fd < 0) {
+			err = fd;
+			goto fail;
+		}
+		*tracer_fd(t, i, FD_EXIT_PROG) = fd;
+		fd = link_create(fd, BPF_TRACE_FEXIT, i, t->use_cookie);
+		t1 = mono_s();
+		tm_sum[TM_EXIT_LINK] += t1 - t0;
+		t0 = t1;
+		if (fd < 0) {
+			err = fd;
+			goto fail;
+		}
+		*tracer_fd(t, i, FD_EXIT_LINK) = fd;
+	}
+	fd = prog_for(t, t->skel->progs.ksnoop_entry, &t->finfo[0], i, BPF_TRACE_FENTRY, &btf_fd);
+	t1 = mono_s();
+	tm_sum[TM_ENTRY_LOAD] += t1 - t0;
+	t0 = t1;
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	*tracer_fd(t, i, FD_ENTRY_PROG) = fd;
+	fd = link_create(fd, BPF_TRACE_FENTRY, i, t->use_cookie);
+	tm_sum[TM_ENTRY_LINK] += mono_s() - t0;
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	*tracer_fd(t, i, FD_ENTRY_LINK) = fd;
+	if (btf_fd >= 0)
+		close(btf_fd);
+	return 0;
+fail:
+	if (btf_fd >= 0)
+		close(btf_fd);
+	/* Undo this function's half-done attach (its exit link may exist). */
+	for (k = 0; k < FD_PER_FUNC; k++) {
+		int *p = tracer_fd(t, (int)i, order[k]);
+
+		if (*p >= 0)
+			close(*p);
+		*p = -1;
+	}
+	return err;
+}
+
+/*
+ * The kernel refused this one function rather than failing as a whole: e.g. x86
+ * trampolines before 6.6 take at most 6 arguments (ENOTSUPP, 524), which BTF alone
+ * does not tell. Like the multi link's bisection, skip it and go on.
+ */
+static bool refused_by_kernel(int err)
+{
+	return err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP || err == -EINVAL ||
+	       err == -E2BIG || err == -ENOENT || err == -ESRCH || err == -EBUSY;
+}
+
+static void attach_error(const struct tfunc *tf, int err)
+{
+	pr_error_hint(err == -EMFILE ?
+			      "too many open files: raise 'ulimit -n'" :
+			      "the function may be inlined, notrace, or not attachable by fentry",
+		      "cannot attach to '%s': %s", tf->kf->name,
+		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
+}
+
+static int fentry_attach(struct tracer *t)
+{
+	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
+	int i, err;
+
+	for (i = 0; i < t->nfuncs; i++) {
+		if (tty && verbosity >= 0 && (i % 16 == 0))
+			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
+		err = attach_one(t, i);
+		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
+			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
+				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
+			t->nskipped++;
+			continue;
+		}
+		if (err) {
+			attach_error(&t->funcs[i], err);
+			return err;
+		}
+		t->nattached++;
+	}
+	if (!t->nattached) {
+		pr_error_hint("run with -v to see each function's error",
+			      "the kernel refused every function (%d)", t->nskipped);
+		return -EINVAL;
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (verbosity >= 2 && t->nattached) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int n = t->nattached;
+
+		bpf_obj_get_info_by_fd(*tracer_fd(t, n - 1, FD_ENTRY_PROG), &info, &len);
+		pr_info(2,
+			"attach timing over %d functions, ms per function: exit load %.1f, exit link %.1f, entry load %.1f, entry link %.1f; verified insns per program %u (xlated %u bytes)\n",
+			n, tm_sum[TM_EXIT_LOAD] * 1e3 / n, tm_sum[TM_EXIT_LINK] * 1e3 / n,
+			tm_sum[TM_ENTRY_LOAD] * 1e3 / n, tm_sum[TM_ENTRY_LINK] * 1e3 / n,
+			info.verified_insns, info.xlated_prog_len);
+	}
+	return 0;
+}
+
+static int fentry_probe(bool need_exit, struct backend_status *st)
+{
+	static const enum feature needed[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
+					      FEAT_RINGBUF};
+
+	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
+}
+
+static const char *fentry_untraceable(const struct kfunc *kf, char *buf, size_t n)
+{
+	return backend_check_proto(kf, "fentry", false, buf, n);
+}
+
+static int fentry_prepare(struct tracer *t)
+{
+	/* libbpf needs one target to load against; the others reuse its instructions. */
+	bpf_program__set_attach_target(t->skel->progs.ksnoop_entry, 0, t->funcs[0].kf->name);
+	bpf_program__set_attach_target(t->skel->progs.ksnoop_exit, 0, t->funcs[0].kf->name);
+	bpf_program__set_autoload(t->skel->progs.ksnoop_entry, true);
+	bpf_program__set_autoload(t->skel->progs.ksnoop_exit, !t->opts.entry_only);
+	return 0;
+}
+
+static int fentry_loaded(struct tracer *t)
+{
+	int err;
+
+	err = func_info_get(t->skel->progs.ksnoop_entry, &t->finfo[0]);
+	if (!err && !t->opts.entry_only)
+		err = func_info_get(t->skel->progs.ksnoop_exit, &t->finfo[1]);
+	if (err)
+		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
+	return err;
+}
+
+static void fentry_detach(struct tracer *t)
+{
+	/* Entry links go first, so no entry is recorded whose exit we would miss. */
+	static const int links[] = {FD_ENTRY_LINK, FD_EXIT_LINK};
+
+	tracer_close_fds(t, links, ARRAY_SIZE(links));
+}
+
+static void fentry_close(struct tracer *t)
+{
+	static const int progs[] = {FD_ENTRY_PROG, FD_EXIT_PROG};
+
+	tracer_close_fds(t, progs, ARRAY_SIZE(progs));
+}
+
+static __u64 fentry_misses(struct tracer *t)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < t->nfuncs && t->fds; i++)
+		sum += tracer_prog_misses(*tracer_fd(t, i, FD_ENTRY_PROG)) +
+		       tracer_prog_misses(*tracer_fd(t, i, FD_EXIT_PROG));
+	return sum;
+}
+
+const struct backend backend_fentry = {
+	.name = "fentry",
+	.summary = "an fentry/fexit program per function (Linux 5.17+)",
+	.flags = BK_FTRACE,
+	.call_rank = 0,
+	.attach_rank = 20,
+	.probe = fentry_probe,
+	.untraceable = fentry_untraceable,
+	.prepare = fentry_prepare,
+	.loaded = fentry_loaded,
+	.attach = fentry_attach,
+	.detach = fentry_detach,
+	.close = fentry_close,
+	.misses = fentry_misses,
+};

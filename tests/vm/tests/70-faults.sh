@@ -4,7 +4,7 @@
 # kill -9 leftovers and NULL/unreadable values are in 20-items.sh, ring buffer loss
 # accounting in 45-lost.sh. Sourced by suite.sh with lib.sh loaded.
 
-NEED_KVER=5.17	# bpf_get_func_arg_cnt(); 5.10 refuses (10-trace.sh old-kernel-refusal)
+NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 
 # Centiseconds since boot (busybox date has no %N; /proc/uptime has 10 ms resolution).
 now_cs()

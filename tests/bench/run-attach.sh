@@ -69,6 +69,7 @@ report()
 		sa[k] = sa[k] " " $7; sl[k] = sl[k] " " $8; sd[k] = sd[k] " " $9; kr[k]++
 	}
 	$2 == "bpftrace" { bn[$3] = $4; ba[$3] = $5; bd[$3] = $6; bh[$3] = $7 }
+	$2 == "bpftrace-kprobe" { kpn[$3] = $4; kpa[$3] = $5; kpd[$3] = $6; kph[$3] = $7 }
 	$2 == "bare" {
 		k = $3 "/" $4; xn[k] = $5; xf[k] = $6
 		sxl[k] = sxl[k] " " $7; sxk[k] = sxk[k] " " $8; sxt[k] = sxt[k] " " $9
@@ -87,8 +88,8 @@ report()
 			printf "%-28s %6s %9s %9s %9s %8s %9s %8s\n", "tool", "funcs", "attach s",
 			       "launch s", "funcs/s", "detach s", "peak MiB", "backend"
 			bfps = (s in bn) ? fps(bn[s], ba[s]) : 0
-			for (m = 1; m <= 2; m++) {
-				mode = m == 1 ? "default" : "--entry"
+			for (m = 1; m <= 3; m++) {
+				mode = m == 1 ? "default" : m == 2 ? "--entry" : "--backend=kprobe"
 				k = s "/" mode
 				if (!(k in kn)) continue
 				printf "%-28s %6d %9.2f %9.2f %9.0f %8s %9.1f %8s\n", "ksnoop " mode, kn[k],
@@ -97,6 +98,9 @@ report()
 			if ((s in bn) && bn[s] > 0)
 				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kfunc: (1 prog/fn)",
 				       bn[s], "-", ba[s], bfps, bd[s], bh[s] / 1024
+			if (s in kpn)
+				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kprobe:GLOB",
+				       kpn[s], "-", kpa[s], fps(kpn[s], kpa[s]), kpd[s], kph[s] / 1024
 			split("both fentry multi-both multi multi-both+cookies multi+cookies", bm, " ")
 			for (m = 1; m <= 6; m++) {
 				mode = bm[m]

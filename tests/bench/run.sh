@@ -107,12 +107,14 @@ report()
 		desc["c"] = "(c) ksnoop --kernel-format ip_send_skb"
 		desc["d"] = "(d) ksnoop --entry \"ip_send_skb(skb->len)\""
 		desc["e"] = "(e) = (b), reader stopped during bursts"
+		desc["k"] = "(k) = (b) with --backend kprobe"
 		bdesc["a"] = "    bcc-ksnoop trace ip_send_skb"
 		bdesc["b"] = "    bcc-ksnoop trace \"ip_send_skb(skb->len)\""
 		bdesc["e"] = "    bcc (b), reader stopped during bursts"
 		# Which bcc run holds the same items: c shows what a shows, d what b shows
 		# (without the return value, which bcc cannot leave out).
 		peer["a"] = "a"; peer["b"] = "b"; peer["c"] = "a"; peer["d"] = "b"; peer["e"] = "e"
+		peer["k"] = "b"
 		printf "=== Kernel %s (%s), qemu TCG, -smp 1, 3G ===\n", ver, kernel
 		printf "ksnoop backend: %s; host load average (1, 5, 15 min) before -> after this\n", backend
 		printf "VM: %s\n\n", load
@@ -126,8 +128,8 @@ report()
 		printf "%-45s %8s %8s %8s %8s %7s %11s %8s %8s %4s\n", "item", "entry us", "exit us",
 		       "total us", "median", "vs bcc", "calls e/x", "wall+ us", "user us", "lost"
 		# Ours, then bcc for the same items right below.
-		for (i = 1; i <= 8; i++) {
-			id = substr("aabbcdee", i, 1); tool = substr("kbkbkkkb", i, 1) == "k" ? "ksnoop" : "bcc"
+		for (i = 1; i <= 9; i++) {
+			id = substr("aabbcdeek", i, 1); tool = substr("kbkbkkkbk", i, 1) == "k" ? "ksnoop" : "bcc"
 			k = id "/" tool
 			d = tool == "ksnoop" ? desc[id] : bdesc[id]
 			if (!have[k]) {

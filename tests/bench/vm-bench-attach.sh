@@ -10,6 +10,7 @@
 #   R set NAME N SPECS...                       the functions of a set (N traceable)
 #   R ksnoop NAME MODE N_ATTACHED BACKEND ATTACH_S LINE_S DETACH_S HWM_KB
 #   R bpftrace NAME N ATTACH_S DETACH_S HWM_KB STATUS
+#   R bpftrace-kprobe NAME N ATTACH_S DETACH_S HWM_KB STATUS   (kprobe:GLOB, one probe)
 #   R bare NAME MODE N FAILED LOAD_S LINK_S TOTAL_S DETACH_S
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
 # ticks, polled every 50 ms); DETACH_S = SIGINT to exit.
@@ -108,6 +109,27 @@ run_bpftrace()
 	echo "R bpftrace $name $(wc -l <$T/btnames.$name) - - 0 failed"
 }
 
+# bpftrace kprobe:GLOB (per-function perf kprobes, or one kprobe.multi link where the
+# kernel has it), the peer of ksnoop --backend kprobe.
+run_bpftrace_kprobe()
+{
+	local name=$1 glob=$2 t0 pid att det h
+	t0=$(up)
+	bpftrace -B none -e "BEGIN { printf(\"ready\\n\"); } kprobe:$glob { }" \
+		>$T/btk.out 2>$T/btk.err &
+	pid=$!
+	if ! wait_line $T/btk.out '^ready' $pid; then
+		echo "R note bpftrace kprobe:$glob failed: $(head -3 $T/btk.err | tr '\n' ' ')"
+		wait $pid
+		return 1
+	fi
+	att=$(sub "$t0" "$(up)")
+	h=$(hwm $pid)
+	det=$(stop $pid)
+	wait $pid
+	echo "R bpftrace-kprobe $name $(sed -n 's/^Attaching \([0-9]*\) probes.*/\1/p' $T/btk.err | tail -n 1) $att $det ${h:-0} ok"
+}
+
 bpftrace_once()
 {
 	local name=$1 n t0 pid att det h st=ok
@@ -183,6 +205,8 @@ for set in $SETS; do
 		run_ksnoop $set "" $specs
 		# shellcheck disable=SC2086
 		run_ksnoop $set --entry $specs
+		# The kprobe backend next to per-function fentry (the auto rule's choice).
+		[ $multi = 1 ] || run_ksnoop $set --backend=kprobe $specs
 		set +f
 		if [ $multi = 1 ]; then
 			run_bare $set multi-both
@@ -196,5 +220,7 @@ for set in $SETS; do
 		fi
 	done
 	case " $BPFTRACE_SETS " in *" $set "*) run_bpftrace $set ;; esac
+	[ "$set" = tcp ] && [ $multi = 0 ] && run_bpftrace_kprobe $set 'tcp_*'
+	:
 done
 echo "bench-attach: done"

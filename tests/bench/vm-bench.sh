@@ -275,6 +275,10 @@ cost e ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES 'ip_send_skb(skb->len)'
 PAUSE=0
 cost c ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --kernel-format ip_send_skb
 cost d ksnoop ksnoop_entry ksnoop_exit ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+# The kprobe backend where the kernel has kprobes (program names cut to 15 characters).
+ksnoop features 2>/dev/null | grep -q '^kprobe: yes' &&
+	cost k ksnoop ksnoop_kprobe ksnoop_kretprob ksnoop -P $PAGES --backend kprobe \
+		'ip_send_skb(skb->len)'
 
 rss a ksnoop ksnoop_entry ksnoop trace ip_send_skb
 rss b ksnoop ksnoop_entry ksnoop 'ip_send_skb(skb->len)'

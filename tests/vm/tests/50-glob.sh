@@ -105,10 +105,38 @@ test_auto_tcp_v4()
 	need_kernel_ge $NEED_KVER
 	kver_ge $MULTI_KVER && t_skip "kernel $(kver) uses fentry-multi (see backends-agree)"
 	ksnoop features | grep -q '^backend kprobe-multi: yes$' && want=kprobe-multi
+	# Before 5.17 (no bpf_get_func_arg_cnt()) auto picks kprobes.
+	kver_ge 5.17 || want=kprobe
 	trace_wl 120 'tcpconn 3' ksnoop 'tcp_v4_*'
 	check_glob_trace 'tcp_v4_*' $want 4
 }
 t_run auto-tcp_v4 test_auto_tcp_v4
+
+# The kprobe backend over a glob, on every kernel; where fentry runs too, both see the
+# same functions attached and called.
+test_kprobe_agrees()
+{
+	local kp fe nk nf
+	need_kernel_ge $NEED_KVER
+	trace_wl 180 'tcpconn 3' ksnoop --backend kprobe 'tcp_v4_*'
+	check_glob_trace 'tcp_v4_*' kprobe 4
+	kp=$(funcs_of tcpconn) nk=$(attached_n)
+	kver_ge 5.17 || return 0
+	trace_wl 180 'tcpconn 3' ksnoop --backend fentry 'tcp_v4_*'
+	check_glob_trace 'tcp_v4_*' fentry 4
+	fe=$(funcs_of tcpconn) nf=$(attached_n)
+	if kver_ge 6.6; then
+		t_expect_eq "$nk" "$nf" "functions attached (kprobe vs fentry)"
+		t_expect_eq "$fe" "$kp" "functions called by tcpconn (fentry vs kprobe)"
+		return 0
+	fi
+	# fentry before 6.6 refuses functions with more than 6 arguments; kprobes take them.
+	printf '%s\n' "$kp" >/tmp/kp-funcs
+	kp=$(printf '%s\n' "$fe" | grep -vxF -f /tmp/kp-funcs | tr '\n' ' ')
+	[ -z "$kp" ] || t_fail "called by tcpconn under fentry but not seen by kprobes: $kp"
+	rm -f /tmp/kp-funcs
+}
+t_run kprobe-agrees test_kprobe_agrees
 
 # The per-function backend, forced on a multi kernel, sees the same functions called.
 test_backends_agree()

@@ -112,4 +112,32 @@ static __always_inline void ksnoop_save_pt_regs(struct scratch *sc, struct pt_re
 	sc->ret = 0;
 }
 
+/*
+ * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
+ * the function: begin, save the arguments at entry or the return register at
+ * exit, finish. @ip goes into the record (0 when cookies identify functions).
+ */
+static __always_inline int ksnoop_pt_regs_call(struct pt_regs *regs, __u32 func, bool is_exit,
+					       __u64 ip)
+{
+	struct scratch *sc;
+	int hdr;
+
+	hdr = ksnoop_begin(func, is_exit);
+	if (hdr < 0)
+		return 0;
+	sc = ksnoop_scratch();
+	if (sc) {
+		sc->ip = ip;
+		if (is_exit) {
+			sc->nargs = 0;
+			sc->ret = regs->ax;
+		} else {
+			ksnoop_save_pt_regs(sc, regs);
+		}
+	}
+	ksnoop_finish(func, is_exit, hdr);
+	return 0;
+}
+
 #endif /* __KSNOOP_CAPTURE_H */

@@ -96,41 +96,18 @@ SEC("kprobe")
 int ksnoop_kprobe(struct pt_regs *regs)
 {
 	__u32 func = entry_func(regs);
-	struct scratch *sc;
-	int hdr;
 
 	if (func == NO_FUNC)
 		return 0;
-	hdr = ksnoop_begin(func, false);
-	if (hdr < 0)
-		return 0;
-	sc = ksnoop_scratch();
-	if (sc) {
-		sc->ip = use_cookie ? 0 : regs->ip;
-		ksnoop_save_pt_regs(sc, regs);
-	}
-	ksnoop_finish(func, false, hdr);
-	return 0;
+	return ksnoop_pt_regs_call(regs, func, false, use_cookie ? 0 : regs->ip);
 }
 
 SEC("kretprobe")
 int ksnoop_kretprobe(struct pt_regs *regs)
 {
 	__u32 func = exit_func(regs);
-	struct scratch *sc;
-	int hdr;
 
 	if (func == NO_FUNC)
 		return 0;
-	hdr = ksnoop_begin(func, true);
-	if (hdr < 0)
-		return 0;
-	sc = ksnoop_scratch();
-	if (sc) {
-		sc->ip = 0;
-		sc->nargs = 0;
-		sc->ret = regs->ax;
-	}
-	ksnoop_finish(func, true, hdr);
-	return 0;
+	return ksnoop_pt_regs_call(regs, func, true, 0);
 }

@@ -14,38 +14,11 @@
 SEC("kprobe.multi")
 int ksnoop_kmulti_entry(struct pt_regs *regs)
 {
-	__u32 func = bpf_get_attach_cookie(regs);
-	struct scratch *sc;
-	int hdr;
-
-	hdr = ksnoop_begin(func, false);
-	if (hdr < 0)
-		return 0;
-	sc = ksnoop_scratch();
-	if (sc) {
-		sc->ip = 0;
-		ksnoop_save_pt_regs(sc, regs);
-	}
-	ksnoop_finish(func, false, hdr);
-	return 0;
+	return ksnoop_pt_regs_call(regs, bpf_get_attach_cookie(regs), false, 0);
 }
 
 SEC("kretprobe.multi")
 int ksnoop_kmulti_exit(struct pt_regs *regs)
 {
-	__u32 func = bpf_get_attach_cookie(regs);
-	struct scratch *sc;
-	int hdr;
-
-	hdr = ksnoop_begin(func, true);
-	if (hdr < 0)
-		return 0;
-	sc = ksnoop_scratch();
-	if (sc) {
-		sc->ip = 0;
-		sc->nargs = 0;
-		sc->ret = regs->ax;
-	}
-	ksnoop_finish(func, true, hdr);
-	return 0;
+	return ksnoop_pt_regs_call(regs, bpf_get_attach_cookie(regs), true, 0);
 }

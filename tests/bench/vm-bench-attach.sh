@@ -109,17 +109,16 @@ run_bpftrace()
 	echo "R bpftrace $name $(wc -l <$T/btnames.$name) - - 0 failed"
 }
 
-# bpftrace kprobe:GLOB (per-function perf kprobes, or one kprobe.multi link where the
-# kernel has it), the peer of ksnoop --backend kprobe.
-run_bpftrace_kprobe()
+# bpftrace_timed WHAT SCRIPT: run bpftrace on the file SCRIPT (its BEGIN prints "ready"
+# once every probe is attached); prints "ATTACH_S DETACH_S HWM_KB", or a note and fails.
+bpftrace_timed()
 {
-	local name=$1 glob=$2 t0 pid att det h
+	local what=$1 t0 pid att det h
 	t0=$(up)
-	bpftrace -B none -e "BEGIN { printf(\"ready\\n\"); } kprobe:$glob { }" \
-		>$T/btk.out 2>$T/btk.err &
+	bpftrace -B none "$2" >$T/bt.out 2>$T/bt.err &
 	pid=$!
-	if ! wait_line $T/btk.out '^ready' $pid; then
-		echo "R note bpftrace kprobe:$glob failed: $(head -3 $T/btk.err | tr '\n' ' ')"
+	if ! wait_line $T/bt.out '^ready' $pid; then
+		echo "R note bpftrace $what failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')" >&2
 		wait $pid
 		return 1
 	fi
@@ -127,32 +126,31 @@ run_bpftrace_kprobe()
 	h=$(hwm $pid)
 	det=$(stop $pid)
 	wait $pid
-	echo "R bpftrace-kprobe $name $(sed -n 's/^Attaching \([0-9]*\) probes.*/\1/p' $T/btk.err | tail -n 1) $att $det ${h:-0} ok"
+	echo "$att $det ${h:-0}"
 }
 
 bpftrace_once()
 {
-	local name=$1 n t0 pid att det h st=ok
+	local name=$1 n r
 	n=$(wc -l <$T/btnames.$name)
-	# BEGIN fires once every probe is attached.
 	{
 		printf 'BEGIN { printf("ready\\n"); }\n'
 		sed 's/^/kfunc:/' $T/btnames.$name | paste -sd, -
 		printf ' { }\n'
 	} >$T/bt.$name
-	t0=$(up)
-	bpftrace -B none $T/bt.$name >$T/bt.out 2>$T/bt.err &
-	pid=$!
-	if ! wait_line $T/bt.out '^ready' $pid; then
-		echo "R note bpftrace $name failed: $(grep -v '^Attaching' $T/bt.err | head -3 | tr '\n' ' ')"
-		wait $pid
-		return 1
-	fi
-	att=$(sub "$t0" "$(up)")
-	h=$(hwm $pid)
-	det=$(stop $pid)
-	wait $pid
-	echo "R bpftrace $name $n $att $det ${h:-0} $st"
+	r=$(bpftrace_timed "$name" $T/bt.$name 2>&1) || { echo "$r"; return 1; }
+	echo "R bpftrace $name $n $r ok"
+}
+
+# bpftrace kprobe:GLOB (per-function perf kprobes, or one kprobe.multi link where the
+# kernel has it), the peer of ksnoop --backend kprobe.
+run_bpftrace_kprobe()
+{
+	local name=$1 r
+	printf 'BEGIN { printf("ready\\n"); } kprobe:%s { }\n' "$2" >$T/btk.$name
+	r=$(bpftrace_timed "kprobe:$2" $T/btk.$name 2>&1) || { echo "$r"; return 1; }
+	echo "R bpftrace-kprobe $name $(sed -n 's/^Attaching \([0-9]*\) probes.*/\1/p' $T/bt.err |
+		tail -n 1) $r ok"
 }
 
 run_bare()

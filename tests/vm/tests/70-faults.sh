@@ -68,10 +68,12 @@ sigint_flood_once()
 {
 	local e=/tmp/faults.err sent=/tmp/faults.sent fpid n
 	rm -f "$sent"
+	bg_tracer /dev/null "$e" ksnoop 'ip_send_skb(skb, skb->len, return)' ||
+		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); return 1; }
+	# The flood starts once ksnoop is attached: attaching under a loaded host can
+	# take longer than any fixed head start.
 	flood 12 >"$sent" &
 	fpid=$!
-	bg_tracer /dev/null "$e" ksnoop 'ip_send_skb(skb, skb->len, return)' ||
-		{ t_fail "ksnoop did not attach"; T_ERR=$(cat "$e"); kill "$fpid"; return 1; }
 	sleep 4
 	HWM=$(awk '/^VmHWM:/ { print $2 }' "/proc/$BG_PID/status")
 	alive "$fpid" || t_fail "the flood workload died while traced"
@@ -194,6 +196,12 @@ test_self_ringbuf()
 	t_expect_rc 0
 	n=$(printf '%s\n' "$T_OUT" | grep -c '"func":"ip_send_skb","args":{"skb->len":38}')
 	t_expect_eq 3 "$n" "ip_send_skb calls with skb->len 38 (10 + 8 UDP + 20 IP)"
+	# Kprobes never run nested in another BPF program (bpf_prog_active): the kernel
+	# skips them, and counts that as a program miss only from 6.7 on.
+	if printf '%s\n' "$T_ERR" | grep -q 's (kprobe)' && ! kver_ge 6.7; then
+		t_expect_no_match '"func":"bpf_ringbuf_output"'
+		return 0
+	fi
 	lost=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"summary".*"lost":\([0-9]*\).*/\1/p')
 	lsum=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"lost","count":\([0-9]*\),"reason":"ringbuf".*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')

@@ -88,8 +88,9 @@ report()
 			printf "%-28s %6s %9s %9s %9s %8s %9s %8s\n", "tool", "funcs", "attach s",
 			       "launch s", "funcs/s", "detach s", "peak MiB", "backend"
 			bfps = (s in bn) ? fps(bn[s], ba[s]) : 0
-			for (m = 1; m <= 3; m++) {
-				mode = m == 1 ? "default" : m == 2 ? "--entry" : "--backend=kprobe"
+			split("default --entry --backend=fentry --backend=kprobe", km, " ")
+			for (m = 1; m <= 4; m++) {
+				mode = km[m]
 				k = s "/" mode
 				if (!(k in kn)) continue
 				printf "%-28s %6d %9.2f %9.2f %9.0f %8s %9.1f %8s\n", "ksnoop " mode, kn[k],

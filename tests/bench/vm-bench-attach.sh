@@ -68,6 +68,9 @@ run_ksnoop()
 {
 	local name=$1 mode=$2 t0 pid line att n be det h
 	shift 2
+	# Emptied here: the background shell's redirection may truncate it only after
+	# wait_line has read the previous run's "attached" line.
+	: >$T/k.err
 	t0=$(up)
 	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
 	ksnoop -v${VV:+v} $mode "$@" >/dev/null 2>$T/k.err &
@@ -101,7 +104,8 @@ run_bpftrace()
 		try=$((try + 1))
 		bpftrace_once $name && return
 		# It aborts on the first function it cannot load: drop that one, try again.
-		bad=$(grep -o 'kfunc:[A-Za-z_0-9.]*' $T/bt.err | head -n 1 | cut -d: -f2)
+		# "kfunc:NAME" or, on 6.1, "kfunc:vmlinux:NAME".
+		bad=$(grep -o 'kfunc:[A-Za-z_0-9.:]*' $T/bt.err | head -n 1 | sed 's/.*://')
 		[ -n "$bad" ] || break
 		echo "R note bpftrace $name: dropped $bad ($(grep -m1 -i 'error' $T/bt.err))"
 		grep -vx "$bad" $T/btnames.$name >$T/btnames.tmp && mv $T/btnames.tmp $T/btnames.$name
@@ -149,7 +153,7 @@ run_bpftrace_kprobe()
 	local name=$1 r
 	printf 'BEGIN { printf("ready\\n"); } kprobe:%s { }\n' "$2" >$T/btk.$name
 	r=$(bpftrace_timed "kprobe:$2" $T/btk.$name 2>&1) || { echo "$r"; return 1; }
-	echo "R bpftrace-kprobe $name $(sed -n 's/^Attaching \([0-9]*\) probes.*/\1/p' $T/bt.err |
+	echo "R bpftrace-kprobe $name $(sed -n 's/^Attaching \([0-9]*\) probes.*/\1/p' $T/bt.out |
 		tail -n 1) $r ok"
 }
 
@@ -203,8 +207,11 @@ for set in $SETS; do
 		run_ksnoop $set "" $specs
 		# shellcheck disable=SC2086
 		run_ksnoop $set --entry $specs
-		# The kprobe backend next to per-function fentry (the auto rule's choice).
-		[ $multi = 1 ] || run_ksnoop $set --backend=kprobe $specs
+		# Per-function fentry and kprobe side by side (the auto rule's choice).
+		if [ $multi = 0 ]; then
+			run_ksnoop $set --backend=fentry $specs
+			run_ksnoop $set --backend=kprobe $specs
+		fi
 		set +f
 		if [ $multi = 1 ]; then
 			run_bare $set multi-both

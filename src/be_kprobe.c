@@ -149,7 +149,9 @@ const struct backend backend_kprobe = {
 	.flags = BK_FTRACE,
 	/*
 	 * Each call pays more than with fentry (the kprobe entry path). Attach
-	 * and detach: see tests/bench (run-attach.sh) for 'tcp_*' on 6.1.
+	 * and detach are faster than per-function fentry: 'tcp_*' on 6.1 (355
+	 * functions, TCG, tests/bench/run-attach.sh) attached in 7-21 s and
+	 * exited 25-37 s after Ctrl-C, fentry in 23 s and 77 s.
 	 */
 	.call_rank = 3,
 	.attach_rank = 10,

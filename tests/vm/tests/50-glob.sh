@@ -101,12 +101,12 @@ t_run multi-tcp test_multi_tcp
 # (6.12), else fentry per function (6.1).
 test_auto_tcp_v4()
 {
-	local want=fentry
+	local want=kprobe
 	need_kernel_ge $NEED_KVER
 	kver_ge $MULTI_KVER && t_skip "kernel $(kver) uses fentry-multi (see backends-agree)"
+	# For a glob auto takes the fastest to attach and detach: kprobe-multi, else per-function
+	# kprobes (faster than per-function fentry on 6.1: tests/bench/run-attach.sh).
 	ksnoop features | grep -q '^backend kprobe-multi: yes$' && want=kprobe-multi
-	# Before 5.17 (no bpf_get_func_arg_cnt()) auto picks kprobes.
-	kver_ge 5.17 || want=kprobe
 	trace_wl 120 'tcpconn 3' ksnoop 'tcp_v4_*'
 	check_glob_trace 'tcp_v4_*' $want 4
 }

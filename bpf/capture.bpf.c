@@ -370,19 +370,6 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 	return 0;
 }
 
-struct capture_args {
-	__u32 func;
-	__u32 is_exit;
-};
-
-/* bpf_loop() body: a call, so the loop costs the verifier one pass. */
-static long capture_cb(__u32 i, void *arg)
-{
-	struct capture_args *c = arg;
-
-	return capture_item(c->func, i, c->is_exit) ? 1 : 0;
-}
-
 /*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
@@ -393,8 +380,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct capture_args c = {.func = func, .is_exit = is_exit};
-	__u32 size, nvals, flags = hdr & 0xffff;
+	__u32 size, nvals, flags = hdr & 0xffff, i;
 	struct ksnoop_rec *rec;
 	bool wake;
 
@@ -407,7 +393,13 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	sc->off = sizeof(*rec);
 	sc->nvals = 0;
 	sc->failed = 0;
-	bpf_loop(KSNOOP_MAX_ITEMS, capture_cb, &c, 0);
+	/*
+	 * A plain bounded loop, not bpf_loop() (Linux 5.17+): capture_item() is
+	 * a global function, so each iteration costs the verifier one call.
+	 */
+	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
+		if (capture_item(func, i, is_exit))
+			break;
 	size = sc->failed ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {

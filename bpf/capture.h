@@ -158,4 +158,32 @@ static __always_inline void ksnoop_save_pt_regs(struct ksnoop_regs *sc, struct p
 	sc->ret = 0;
 }
 
+/*
+ * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
+ * the function: begin, save the arguments at entry or the return register at
+ * exit, finish. @ip goes into the record (0 when cookies identify functions).
+ */
+static __always_inline int ksnoop_pt_regs_call(struct pt_regs *regs, __u32 func, bool is_exit,
+					       __u64 ip)
+{
+	struct ksnoop_regs *r;
+	int hdr;
+
+	hdr = ksnoop_begin(func, is_exit);
+	if (hdr == KSNOOP_BEGIN_SKIP)
+		return 0;
+	r = ksnoop_regs(hdr);
+	if (r) {
+		r->ip = ip;
+		if (is_exit) {
+			r->nargs = 0;
+			r->ret = regs->ax;
+		} else {
+			ksnoop_save_pt_regs(r, regs);
+		}
+	}
+	ksnoop_end(func, is_exit, hdr);
+	return 0;
+}
+
 #endif /* __KSNOOP_CAPTURE_H */

@@ -14,38 +14,11 @@
 SEC("kprobe.multi")
 int ksnoop_km_entry(struct pt_regs *regs)
 {
-	__u32 func = bpf_get_attach_cookie(regs);
-	struct ksnoop_regs *r;
-	int hdr;
-
-	hdr = ksnoop_begin(func, false);
-	if (hdr == KSNOOP_BEGIN_SKIP)
-		return 0;
-	r = ksnoop_regs(hdr);
-	if (r) {
-		r->ip = 0;
-		ksnoop_save_pt_regs(r, regs);
-	}
-	ksnoop_end(func, false, hdr);
-	return 0;
+	return ksnoop_pt_regs_call(regs, bpf_get_attach_cookie(regs), false, 0);
 }
 
 SEC("kretprobe.multi")
 int ksnoop_km_exit(struct pt_regs *regs)
 {
-	__u32 func = bpf_get_attach_cookie(regs);
-	struct ksnoop_regs *r;
-	int hdr;
-
-	hdr = ksnoop_begin(func, true);
-	if (hdr == KSNOOP_BEGIN_SKIP)
-		return 0;
-	r = ksnoop_regs(hdr);
-	if (r) {
-		r->ip = 0;
-		r->nargs = 0;
-		r->ret = regs->ax;
-	}
-	ksnoop_end(func, true, hdr);
-	return 0;
+	return ksnoop_pt_regs_call(regs, bpf_get_attach_cookie(regs), true, 0);
 }

@@ -447,3 +447,57 @@ __u64 tracer_recursion_misses(struct tracer *t)
 {
 	return t->be && t->skel ? t->be->misses(t) : 0;
 }
+
+/*
+ * The kernel refused this one function rather than failing as a whole: e.g. x86
+ * trampolines before 6.6 take at most 6 arguments (ENOTSUPP, 524), which BTF alone
+ * does not tell; a kprobe on a function kprobes refuse (EINVAL) or cannot find
+ * (ENOENT). Like the multi link's bisection, skip it and go on.
+ */
+static bool refused_by_kernel(int err)
+{
+	return err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP || err == -EINVAL ||
+	       err == -E2BIG || err == -ENOENT || err == -ESRCH || err == -EBUSY || err == -EILSEQ;
+}
+
+static void attach_error(const struct tracer *t, const struct tfunc *tf, int err)
+{
+	char hint[128];
+
+	snprintf(hint, sizeof(hint),
+		 "the function may be inlined, notrace, or not attachable by %s", t->be->name);
+	pr_error_hint(err == -EMFILE ? "too many open files: raise 'ulimit -n'" : hint,
+		      "cannot attach to '%s': %s", tf->kf->name,
+		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
+}
+
+int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
+{
+	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
+	int i, err;
+
+	for (i = 0; i < t->nfuncs; i++) {
+		if (tty && verbosity >= 0 && (i % 16 == 0))
+			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
+		err = one(t, i);
+		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
+			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
+				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
+			t->nskipped++;
+			continue;
+		}
+		if (err) {
+			attach_error(t, &t->funcs[i], err);
+			return err;
+		}
+		t->nattached++;
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (!t->nattached) {
+		pr_error_hint("run with -v to see each function's error",
+			      "the kernel refused every function (%d)", t->nskipped);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -16,6 +16,7 @@
 #include "resolve.h"
 
 struct ksnoop_bpf;
+struct bpf_link;
 
 struct tracer_opts {
 	bool entry_only;    /* --entry: no fexit */
@@ -43,6 +44,7 @@ struct tracer {
 	int *mfds[2]; /* multi-link backends: entry links, exit links (several after a bisection) */
 	int nmfds[2];
 	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */
+	struct bpf_link **links;   /* libbpf links (kprobe backend): per function, entry and exit */
 };
 
 /* Per-function fds in t->fds (per-function backends). */
@@ -111,6 +113,14 @@ int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, in
  * --entry). Sets nattached and nskipped; prints its error.
  */
 int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad);
+/*
+ * The per-function attach: @one attaches function @i (0, or -errno with
+ * nothing of @i left attached), for every function, with a progress line on
+ * a terminal. Functions the kernel refuses are skipped (-v names them) and
+ * counted in t->nskipped; another error, or every function refused, stops
+ * with a one-line error. Sets nattached.
+ */
+int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i));
 /* Sum of the kernel's recursion/miss counts of @fd's program. */
 __u64 tracer_prog_misses(int fd);
 /* Fill the func_ids map (function address -> id) from /proc/kallsyms. */

@@ -10,13 +10,11 @@
 #include "ksnoop.h"
 #include "util.h"
 
-extern const struct backend backend_fentry, backend_fentry_multi, backend_kprobe_multi;
+extern const struct backend backend_fentry, backend_fentry_multi, backend_kprobe_multi,
+	backend_kprobe;
 
 const struct backend *const backends[] = {
-	&backend_fentry,
-	&backend_fentry_multi,
-	&backend_kprobe_multi,
-	NULL,
+	&backend_fentry, &backend_fentry_multi, &backend_kprobe_multi, &backend_kprobe, NULL,
 };
 
 const struct backend *backend_find(const char *name)

@@ -215,54 +215,12 @@ fail:
 	return err;
 }
 
-/*
- * The kernel refused this one function rather than failing as a whole: e.g. x86
- * trampolines before 6.6 take at most 6 arguments (ENOTSUPP, 524), which BTF alone
- * does not tell. Like the multi link's bisection, skip it and go on.
- */
-static bool refused_by_kernel(int err)
-{
-	return err == -524 /* ENOTSUPP */ || err == -EOPNOTSUPP || err == -EINVAL ||
-	       err == -E2BIG || err == -ENOENT || err == -ESRCH || err == -EBUSY;
-}
-
-static void attach_error(const struct tfunc *tf, int err)
-{
-	pr_error_hint(err == -EMFILE ?
-			      "too many open files: raise 'ulimit -n'" :
-			      "the function may be inlined, notrace, or not attachable by fentry",
-		      "cannot attach to '%s': %s", tf->kf->name,
-		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
-}
-
 static int fentry_attach(struct tracer *t)
 {
-	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
-	int i, err;
+	int err = tracer_attach_each(t, attach_one);
 
-	for (i = 0; i < t->nfuncs; i++) {
-		if (tty && verbosity >= 0 && (i % 16 == 0))
-			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
-		err = attach_one(t, i);
-		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
-			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
-				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
-			t->nskipped++;
-			continue;
-		}
-		if (err) {
-			attach_error(&t->funcs[i], err);
-			return err;
-		}
-		t->nattached++;
-	}
-	if (!t->nattached) {
-		pr_error_hint("run with -v to see each function's error",
-			      "the kernel refused every function (%d)", t->nskipped);
-		return -EINVAL;
-	}
-	if (tty)
-		fprintf(stderr, "\r\033[K");
+	if (err)
+		return err;
 	if (verbosity >= 2 && t->nattached) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);

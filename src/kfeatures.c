@@ -24,6 +24,8 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_SNPRINTF_BTF] = {"snprintf_btf", "bpf_snprintf_btf()", "5.10"},
 	[FEAT_FENTRY_MULTI] = {"fentry_multi", "BPF_TRACE_FENTRY_MULTI links", "7.0"},
 	[FEAT_KPROBE_MULTI] = {"kprobe_multi", "kprobe.multi links", "5.18 with CONFIG_FPROBE"},
+	[FEAT_KPROBE] = {"kprobe", "perf kprobes (CONFIG_KPROBES)", "4.17"},
+	[FEAT_KPROBE_COOKIE] = {"kprobe_cookie", "kprobe attach cookies", "5.15"},
 };
 
 #define INSN(c, d, s, o, i)                                                                        \
@@ -168,6 +170,17 @@ int feature_probe(enum feature f, int *err)
 		break;
 	case FEAT_KPROBE_MULTI:
 		r = probe_kprobe_multi(ret0, 2);
+		break;
+	case FEAT_KPROBE:
+		/* libbpf creates perf kprobes through the kprobe PMU: it must exist. */
+		r = access("/sys/bus/event_source/devices/kprobe/type", R_OK) ? -errno : 0;
+		if (!r)
+			r = load(BPF_PROG_TYPE_KPROBE, 0, false, ret0, 2);
+		break;
+	case FEAT_KPROBE_COOKIE:
+		/* The helper and BPF links for perf events came together (5.15). */
+		helper[0].imm = BPF_FUNC_get_attach_cookie;
+		r = load(BPF_PROG_TYPE_KPROBE, 0, false, helper, 3);
 		break;
 	default:
 		r = -EINVAL;

@@ -19,8 +19,10 @@ enum feature {
 	FEAT_COOKIE,   /* bpf_get_attach_cookie in fentry */
 	FEAT_RINGBUF,
 	FEAT_SNPRINTF_BTF,
-	FEAT_FENTRY_MULTI, /* BPF_TRACE_FENTRY_MULTI */
-	FEAT_KPROBE_MULTI, /* a BPF_TRACE_KPROBE_MULTI link (needs CONFIG_FPROBE) */
+	FEAT_FENTRY_MULTI,  /* BPF_TRACE_FENTRY_MULTI */
+	FEAT_KPROBE_MULTI,  /* a BPF_TRACE_KPROBE_MULTI link (needs CONFIG_FPROBE) */
+	FEAT_KPROBE,	    /* perf kprobes (the kprobe PMU) and kprobe programs */
+	FEAT_KPROBE_COOKIE, /* bpf_get_attach_cookie in kprobes (with perf BPF links) */
 	FEAT_CNT,
 };
 

@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 OUT=${OUT:-build}
 BENCH=$OUT/bench
-KERNELS=${ATTACH_KERNELS:-6.12 7.2}
+KERNELS=${ATTACH_KERNELS:-6.1 6.12 7.2}
 mkdir -p "$BENCH" "$OUT/workload"
 if [ "${ATTACH_REPORT_ONLY:-0}" != 1 ]; then
 	# vm.sh packs every program in $OUT/workload into the VM (make bench builds it too).
@@ -91,8 +91,9 @@ report()
 			printf "%-28s %6s %9s %9s %9s %8s %9s %8s\n", "tool", "funcs", "attach s",
 			       "launch s", "funcs/s", "detach s", "peak MiB", "backend"
 			bfps = (s in bn) ? fps(bn[s], ba[s]) : 0
-			for (m = 1; m <= 2; m++) {
-				mode = m == 1 ? "default" : "--entry"
+			split("default --entry --backend=fentry --backend=kprobe", km, " ")
+			for (m = 1; m <= 4; m++) {
+				mode = km[m]
 				k = s "/" mode
 				if (!(k in kn)) continue
 				printf "%-28s %6d %9.2f %9.2f %9.0f %8s %9.1f %8s  (links gone %s s)\n",
@@ -102,8 +103,11 @@ report()
 			if ((s in bn) && bn[s] > 0)
 				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kfunc: (1 prog/fn)",
 				       bn[s], "-", ba[s], bfps, bd[s], bh[s] / 1024
+			# One kprobe.multi link per glob where the kernel has it (bare kmulti runs),
+			# else a perf kprobe per function.
+			kbl = (s "/kmulti+cookies" in xn) ? "(multi)" : "(1/fn)"
 			if ((s in kbn) && kbn[s] > 0)
-				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kprobe:GLOB (multi)",
+				printf "%-28s %6d %9s %9s %9.1f %8s %9.1f\n", "bpftrace kprobe:GLOB " kbl,
 				       kbn[s], "-", kba[s], fps(kbn[s], kba[s]), kbd[s], kbh[s] / 1024
 			split("both fentry multi-both multi multi-both+cookies multi+cookies kmulti-both+cookies kmulti+cookies", bm, " ")
 			for (m = 1; m <= 8; m++) {

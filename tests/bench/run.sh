@@ -212,12 +212,14 @@ report()
 		desc["e"] = "(e) = (b), reader stopped during bursts"
 		desc["f"] = "(f) = (b) with --backend kprobe-multi"
 		desc["g"] = "(g) = (b) with --backend fentry-multi"
+		desc["k"] = "(k) = (b) with --backend kprobe"
 		bdesc["a"] = "    bcc-ksnoop trace ip_send_skb"
 		bdesc["b"] = "    bcc-ksnoop trace \"ip_send_skb(skb->len)\""
 		bdesc["e"] = "    bcc (b), reader stopped during bursts"
 		# Which bcc run holds the same items: c shows what a shows, d what b shows
 		# (without the return value, which bcc cannot leave out).
 		peer["a"] = "a"; peer["b"] = "b"; peer["c"] = "a"; peer["d"] = "b"; peer["e"] = "e"
+		peer["k"] = "b"
 		printf "=== Kernel %s (%s), qemu TCG, -smp 1, 3G ===\n", ver, kernel
 		printf "ksnoop backend: %s; host load average (1, 5, 15 min) before -> after this\n", backend
 		printf "VM: %s\n\n", load
@@ -232,12 +234,12 @@ report()
 			printf "%-45s %8s %8s %8s %8s %7s %11s %8s %8s %4s\n", "item", "entry us", "exit us",
 			       "total us", "median", "vs bcc", "calls e/x", "wall+ us", "user us", "lost"
 			# Ours, then bcc for the same items right below.
-			for (i = 1; i <= 10; i++) {
-				id = substr("aabbcdeefg", i, 1); tool = substr("kbkbkkkbkk", i, 1) == "k" ? "ksnoop" : "bcc"
+			for (i = 1; i <= 11; i++) {
+				id = substr("aabbcdeefgk", i, 1); tool = substr("kbkbkkkbkkk", i, 1) == "k" ? "ksnoop" : "bcc"
 				k = id "/" tool
 				d = tool == "ksnoop" ? desc[id] : bdesc[id]
 				if (!have[k]) {
-					# (f), (g): only on kernels with that backend
+					# (f), (g), (k): only on kernels with that backend
 					if (tool == "ksnoop" ? id < "f" : anybcc) printf "%-45s (no result)\n", d
 					continue
 				}
@@ -356,7 +358,8 @@ the same VM boot for every tool.
 Method and pitfalls:
 - bpf_stats (/proc/sys/kernel/bpf_stats_enabled=1): run_time_ns and run_cnt of each
   program from bpftool prog show -j, by name prefix (ksnoop: ksnoop_entry*/ksnoop_exit*,
-  which also covers the fentry-multi programs; bcc: kprobe_entry/kprobe_return), as
+  which also covers the fentry-multi programs, ksnoop_km_* for kprobe-multi,
+  ksnoop_kprobe/ksnoop_kretprobe for kprobe; bcc: kprobe_entry/kprobe_return), as
   deltas across the workload.
 - run_cnt counts every run, from any process. The VM has no NIC and runs nothing else
   that sends; "calls e/x" shows the counts so a mismatch with N would be visible.

@@ -12,7 +12,8 @@
 #   R bpftrace NAME N ATTACH_S DETACH_S HWM_KB STATUS
 #   R bare NAME MODE N FAILED LOAD_S LINK_S TOTAL_S DETACH_S
 #   R bpftrace-kprobe NAME N ATTACH_S DETACH_S HWM_KB STATUS   bpftrace kprobe:GLOB,...
-#                                               (one kprobe.multi link per glob)
+#                                               (one kprobe.multi link per glob; without
+#                                               kprobe.multi, per-function perf kprobes)
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
 # ticks, polled every 50 ms); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
 # GONE_S = SIGINT to the last link removed (a child of ksnoop removes many links after
@@ -54,6 +55,9 @@ run_ksnoop()
 {
 	local name=$1 mode=$2 t0 pid line att n be det h st gone
 	shift 2
+	# Emptied here: the background shell's redirection may truncate it only after
+	# wait_line has read the previous run's "attached" line.
+	: >$T/k.err
 	t0=$(up)
 	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
 	ksnoop -v${VV:+v} $mode "$@" >/dev/null 2>$T/k.err &
@@ -91,7 +95,8 @@ run_bpftrace()
 		try=$((try + 1))
 		bpftrace_once $name && return
 		# It aborts on the first function it cannot load: drop that one, try again.
-		bad=$(grep -o 'kfunc:[A-Za-z_0-9.]*' $T/bt.err | head -n 1 | cut -d: -f2)
+		# "kfunc:NAME" or, on 6.1, "kfunc:vmlinux:NAME".
+		bad=$(grep -o 'kfunc:[A-Za-z_0-9.:]*' $T/bt.err | head -n 1 | sed 's/.*://')
 		[ -n "$bad" ] || break
 		echo "R note bpftrace $name: dropped $bad ($(grep -m1 -i 'error' $T/bt.err))"
 		grep -vx "$bad" $T/btnames.$name >$T/btnames.tmp && mv $T/btnames.tmp $T/btnames.$name
@@ -134,7 +139,8 @@ bt_time()
 }
 
 # bpftrace kprobe:GLOB,... over the set's globs: how bpftrace attaches a glob on a
-# kernel with kprobe.multi (one link per glob), the fair anchor for kprobe-multi.
+# kernel with kprobe.multi (one link per glob), the fair anchor for kprobe-multi; on a
+# kernel without it, per-function perf kprobes, the peer of ksnoop --backend kprobe.
 run_bpftrace_kprobe()
 {
 	local name=$1 r
@@ -204,6 +210,14 @@ for set in $SETS; do
 		run_ksnoop $set "" $specs
 		# shellcheck disable=SC2086
 		run_ksnoop $set --entry $specs
+		# Per-function kernels (no multi link of either kind): fentry and kprobe side by
+		# side (the auto rule's choice).
+		if [ $multi = 0 ] && [ $kmulti = 0 ]; then
+			# shellcheck disable=SC2086
+			run_ksnoop $set --backend=fentry $specs
+			# shellcheck disable=SC2086
+			run_ksnoop $set --backend=kprobe $specs
+		fi
 		set +f
 		if [ $multi = 1 ]; then
 			run_bare $set multi-both
@@ -220,7 +234,8 @@ for set in $SETS; do
 		fi
 	done
 	case " $BPFTRACE_SETS " in *" $set "*) run_bpftrace $set ;; esac
-	if [ $kmulti = 1 ]; then
+	# kprobe.multi: every set; per-function perf kprobes (minutes per thousand): tcp alone.
+	if [ $kmulti = 1 ] || { [ "$set" = tcp ] && [ $multi = 0 ]; }; then
 		set -f
 		# shellcheck disable=SC2086
 		run_bpftrace_kprobe $set $specs

@@ -319,6 +319,10 @@ if part cost; then
 	ksnoop features | grep -q '^backend fentry-multi: yes$' &&
 		cost g ksnoop ksnoop_entry_mu ksnoop_exit_mul \
 			ksnoop --backend fentry-multi -P $PAGES 'ip_send_skb(skb->len)'
+	# Per-function perf kprobes (program names cut to 15 characters).
+	ksnoop features | grep -q '^backend kprobe: yes$' &&
+		cost k ksnoop ksnoop_kprobe ksnoop_kretprob \
+			ksnoop --backend kprobe -P $PAGES 'ip_send_skb(skb->len)'
 fi
 
 if part rss; then

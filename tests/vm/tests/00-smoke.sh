@@ -18,7 +18,8 @@ t_run vmlinux-btf test_btf
 # ksnoop features prints "name: yes|no" for each of these; a "no" may be followed by
 # " (why)". Then "backend NAME: yes|no (why)" lines and the verdict "can trace: yes (...)"
 # (exit 0) or "can trace: no (...)" (exit 5). Other lines (e.g. privileges) are allowed.
-FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi'
+FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi
+	kprobe kprobe_cookie'
 
 test_features_list()
 {
@@ -47,6 +48,14 @@ test_features_kernel()
 		# 5.10 has fentry but no bpf_get_func_arg (KERNEL-LAB.md).
 		t_expect_match '^fentry: yes$'
 		t_expect_match '^func_arg: no( \(|$)'
+	fi
+	# Every lab kernel has kprobes; their attach cookies came in 5.15.
+	t_expect_match '^kprobe: yes$'
+	t_expect_match '^backend kprobe: yes$'
+	if kver_ge 5.15; then
+		t_expect_match '^kprobe_cookie: yes$'
+	else
+		t_expect_match '^kprobe_cookie: no( \(|$)'
 	fi
 	# BPF_TRACE_FENTRY_MULTI is new in 7.x.
 	if kver_ge 7.0; then

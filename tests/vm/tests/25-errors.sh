@@ -6,7 +6,6 @@
 test_not_traceable()
 {
 	local f cand=
-	need_kernel_ge 5.17
 	need_file /sys/kernel/tracing/available_filter_functions
 	for f in native_sched_clock sched_clock preempt_count_add __rcu_read_lock \
 		 trace_clock_local rcu_is_watching get_random_u32; do

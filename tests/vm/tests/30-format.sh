@@ -5,7 +5,7 @@
 # Also --kernel-format (the kernel formats the live value) against the default output.
 # Sourced by suite.sh with lib.sh loaded; each t_run is one test.
 
-NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
+NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 
 
 

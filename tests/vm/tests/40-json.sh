@@ -2,7 +2,7 @@
 # per call with args, ret and duration_ns, a final summary object, and errors as JSON on
 # stderr. Sourced by suite.sh with lib.sh loaded; each t_run is one test.
 
-NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
+NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 
 
 # -n 5 on five 5-byte datagrams: every object is JSON, each call's skb has .len 33

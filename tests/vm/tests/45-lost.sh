@@ -13,7 +13,6 @@ test_lost_accounting()
 	local nlost lost_sum funcs_sum first_lost last_call summary calls lost unpaired
 	local in_flight kernel_lost n unread ringbuf return_lost
 
-	need_kernel_ge 6.1
 	need_cmd jq
 	need_cmd bpftool
 	rm -f "$out" "$stats" "$sent"

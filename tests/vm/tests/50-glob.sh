@@ -11,7 +11,7 @@
 
 # Mass attaches take longer under TCG: trace_wl waits for "attached" up to its SECS.
 
-NEED_KVER=6.1	# bpf_get_func_arg() (5.17+); the lab's 5.10 cannot trace
+NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 MULTI_KVER=7.0	# BPF_TRACE_FENTRY_MULTI
 
 
@@ -87,14 +87,42 @@ t_run multi-tcp test_multi_tcp
 # (6.12), else fentry per function (6.1).
 test_auto_tcp_v4()
 {
-	local want=fentry
+	local want=kprobe
 	need_kernel_ge $NEED_KVER
 	kver_ge $MULTI_KVER && t_skip "kernel $(kver) uses fentry-multi (see backends-agree)"
+	# For a glob auto takes the fastest to attach and detach: kprobe-multi, else per-function
+	# kprobes (faster than per-function fentry on 6.1: tests/bench/run-attach.sh).
 	ksnoop features | grep -q '^backend kprobe-multi: yes$' && want=kprobe-multi
 	trace_wl 120 'tcpconn 3' ksnoop 'tcp_v4_*'
 	check_glob_trace 'tcp_v4_*' $want 4
 }
 t_run auto-tcp_v4 test_auto_tcp_v4
+
+# The kprobe backend over a glob, on every kernel; where fentry runs too, both see the
+# same functions attached and called.
+test_kprobe_agrees()
+{
+	local kp fe nk nf
+	need_kernel_ge $NEED_KVER
+	trace_wl 180 'tcpconn 3' ksnoop --backend kprobe 'tcp_v4_*'
+	check_glob_trace 'tcp_v4_*' kprobe 4
+	kp=$(funcs_of tcpconn) nk=$(attached_n)
+	kver_ge 5.17 || return 0
+	trace_wl 180 'tcpconn 3' ksnoop --backend fentry 'tcp_v4_*'
+	check_glob_trace 'tcp_v4_*' fentry 4
+	fe=$(funcs_of tcpconn) nf=$(attached_n)
+	if kver_ge 6.6; then
+		t_expect_eq "$nk" "$nf" "functions attached (kprobe vs fentry)"
+		t_expect_eq "$fe" "$kp" "functions called by tcpconn (fentry vs kprobe)"
+		return 0
+	fi
+	# fentry before 6.6 refuses functions with more than 6 arguments; kprobes take them.
+	printf '%s\n' "$kp" >/tmp/kp-funcs
+	kp=$(printf '%s\n' "$fe" | grep -vxF -f /tmp/kp-funcs | tr '\n' ' ')
+	[ -z "$kp" ] || t_fail "called by tcpconn under fentry but not seen by kprobes: $kp"
+	rm -f /tmp/kp-funcs
+}
+t_run kprobe-agrees test_kprobe_agrees
 
 # The per-function backend, forced on a multi kernel, sees the same functions called.
 test_backends_agree()
@@ -201,6 +229,8 @@ test_refused_skipped()
 	local n
 	need_kernel_ge $NEED_KVER
 	kver_ge 6.6 && t_skip "kernel $(kver) traces functions with more than 6 arguments"
+	# Before 5.17 the kprobe backend traces them (it reads arguments from the stack).
+	kver_ge 5.17 || t_skip "kernel $(kver) traces with kprobes, which read any argument"
 	t_cmd ksnoop info tcp_v4_send_ack
 	[ "$T_RC" = 0 ] || t_skip "no tcp_v4_send_ack in $(kver)'s BTF"
 	n=$(printf '%s\n' "$T_OUT" | tr ',' '\n' | grep -c .)

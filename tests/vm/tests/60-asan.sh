@@ -35,20 +35,14 @@ test_asan_trace()
 {
 	local calls
 	need_asan || return
-	if kver_ge 5.17; then
-		# Instrumented userspace is slower to attach: t_trace waits for it.
-		t_trace 60 'udpsend 5 100' \
-			ksnoop-asan 'ip_send_skb(skb, skb->len, skb->sk, skb->dev->name, return)'
-		t_expect_rc 0
-		calls=$(printf '%s\n' "$T_OUT" | grep -Ec ' udpsend +ip_send_skb( |$)')
-		t_expect_eq 5 "$calls" "ip_send_skb calls from udpsend"
-		expect_clean
-	else
-		# The kernel lacks a feature: the refusal path, under ASan.
-		t_trace 15 'udpsend 5 100' ksnoop-asan 'ip_send_skb(skb->len, return)'
-		t_expect_rc 5
-		expect_clean
-	fi
+	# Instrumented userspace is slower to attach: t_trace waits for it.
+	t_trace 60 'udpsend 5 100' \
+		ksnoop-asan 'ip_send_skb(skb, skb->len, skb->sk, skb->dev->name, return)'
+	t_expect_rc 0
+	calls=$(printf '%s
+' "$T_OUT" | grep -Ec ' udpsend +ip_send_skb( |$)')
+	t_expect_eq 5 "$calls" "ip_send_skb calls from udpsend"
+	expect_clean
 }
 t_run trace test_asan_trace
 

@@ -4,7 +4,7 @@
 # kill -9 leftovers and NULL/unreadable values are in 20-items.sh, ring buffer loss
 # accounting in 45-lost.sh. Sourced by suite.sh with lib.sh loaded.
 
-NEED_KVER=5.17	# bpf_get_func_arg_cnt(); 5.10 refuses (10-trace.sh old-kernel-refusal)
+NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 
 # Centiseconds since boot (busybox date has no %N; /proc/uptime has 10 ms resolution).
 now_cs()
@@ -187,6 +187,12 @@ test_self_ringbuf()
 	t_expect_rc 0
 	n=$(printf '%s\n' "$T_OUT" | grep -c '"func":"ip_send_skb","args":{"skb->len":38}')
 	t_expect_eq 3 "$n" "ip_send_skb calls with skb->len 38 (10 + 8 UDP + 20 IP)"
+	# Kprobes never run nested in another BPF program (bpf_prog_active): the kernel
+	# skips them, and counts that as a program miss only from 6.7 on.
+	if printf '%s\n' "$T_ERR" | grep -q 's (kprobe)' && ! kver_ge 6.7; then
+		t_expect_no_match '"func":"bpf_ringbuf_output"'
+		return 0
+	fi
 	lost=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"summary".*"lost":\([0-9]*\),.*/\1/p')
 	lsum=$(printf '%s\n' "$T_OUT" | sed -n 's/^{"type":"lost","count":\([0-9]*\),.*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }')

@@ -5,7 +5,7 @@
 # program and nothing else, tests/bench/bare-attach.c) over the same BTF ids, in the same
 # VM boot. The in-VM work is tests/bench/vm-bench-attach.sh.
 #
-# Env: OUT (default build), ATTACH_KERNELS (default "6.12 7.2"),
+# Env: OUT (default build), ATTACH_KERNELS (default "6.1 6.12 7.2"),
 #      ATTACH_BIG_BPFTRACE=1 also runs bpftrace on the 2,000-function set (minutes),
 #      ATTACH_ROUNDS (default 3) rounds on multi-link kernels (the report takes medians),
 #      ATTACH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run.

@@ -372,6 +372,8 @@ int tracer_links(struct tracer *t)
 
 	for (i = 0; t->fds && i < t->nfuncs; i++)
 		n += (*tracer_fd(t, i, FD_ENTRY_LINK) >= 0) + (*tracer_fd(t, i, FD_EXIT_LINK) >= 0);
+	for (i = 0; t->links && i < t->nfuncs * KL_PER_FUNC; i++)
+		n += t->links[i] != NULL;
 	return n;
 }
 

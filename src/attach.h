@@ -44,11 +44,13 @@ struct tracer {
 	int *mfds[2]; /* multi-link backends: entry links, exit links (several after a bisection) */
 	int nmfds[2];
 	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */
-	struct bpf_link **links;   /* libbpf links (kprobe backend): per function, entry and exit */
+	struct bpf_link **links;   /* libbpf links (kprobe backend): KL_PER_FUNC per function */
 };
 
 /* Per-function fds in t->fds (per-function backends). */
 enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
+/* Where function i's libbpf links live in t->links: [i * KL_PER_FUNC + KL_*]. */
+enum { KL_ENTRY, KL_EXIT, KL_PER_FUNC };
 
 /* Load the BPF object for @funcs, to attach with @be. Prints a one-line error; negative errno. */
 int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,

@@ -26,8 +26,6 @@
 #include "ksnoop.skel.h"
 #include "util.h"
 
-enum { KL_ENTRY, KL_EXIT, KL_PER_FUNC };
-
 static struct bpf_link **link_of(struct tracer *t, int i, int which)
 {
 	return &t->links[i * KL_PER_FUNC + which];

@@ -45,7 +45,7 @@ test_features_kernel()
 		t_expect_match '^fentry: yes$'
 		t_expect_match '^func_arg: yes$'
 	else
-		# 5.10 has fentry but no bpf_get_func_arg (KERNEL-LAB.md).
+		# 5.10 has fentry but no bpf_get_func_arg (docs/LAB.md).
 		t_expect_match '^fentry: yes$'
 		t_expect_match '^func_arg: no( \(|$)'
 	fi
@@ -65,7 +65,7 @@ test_features_kernel()
 		t_expect_match '^fentry_multi: no( \(|$)'
 		t_expect_match '^backend fentry-multi: no \(kernel too old or built without it: '
 	fi
-	# kprobe.multi needs CONFIG_FPROBE: Debian's 6.1 lacks it, 6.12 has it (KERNEL-LAB.md).
+	# kprobe.multi needs CONFIG_FPROBE: Debian's 6.1 lacks it, 6.12 has it (docs/LAB.md).
 	if kver_ge 6.12; then
 		t_expect_match '^backend kprobe-multi: yes$'
 	else

@@ -139,7 +139,7 @@ t_run nested-accounting test_nested_accounting
 # as in flight: every sleepfor has ended before ksnoop is stopped.
 test_return_lost()
 {
-	local out=/tmp/retlost.json rl load
+	local out=/tmp/retlost.json rl load i
 	need_kernel_ge 6.1
 	need_cmd jq
 	rm -f "$out"
@@ -158,12 +158,18 @@ test_return_lost()
 	[ "$(summary_of .lost_by_reason.ringbuf "$out")" -gt 0 ] ||
 		t_fail "no ring buffer loss with a one-page ring and a flood"
 
-	# Text: the same mark after the function name, never "in flight" for sleepfor.
-	trace_wl 60 "$load" sh -c "exec ksnoop -P 1 'do_nanosleep(mode, return)' \
-		'ip_send_skb(skb)' >$out"
-	t_expect_rc 0
-	grep -Eq '^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ +sleepfor +do_nanosleep \(return lost\)$' \
-		"$out" || t_fail "no 'sleepfor do_nanosleep (return lost)' line in the text output"
+	# Text: the same mark after the function name, never "in flight" for sleepfor. Whether
+	# a return record meets a full ring is up to timing: up to three runs to see one.
+	for i in 1 2 3; do
+		trace_wl 60 "$load" sh -c "exec ksnoop -P 1 'do_nanosleep(mode, return)' \
+			'ip_send_skb(skb)' >$out"
+		t_expect_rc 0
+		grep -Eq '^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ +sleepfor +do_nanosleep \(return lost\)$' \
+			"$out" && break
+		t_detail "  text run $i: no return lost this time"
+	done
+	[ "$i" -lt 3 ] || grep -Eq 'sleepfor +do_nanosleep \(return lost\)$' "$out" ||
+		t_fail "no 'sleepfor do_nanosleep (return lost)' line in the text output"
 	t_expect_eq 0 "$(grep -c 'sleepfor  *do_nanosleep (in flight' "$out")" \
 		"sleepfor do_nanosleep calls shown in flight"
 	rm -f "$out"

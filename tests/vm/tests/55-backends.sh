@@ -22,7 +22,7 @@ bk_attached()
 # The compact set for one backend.
 check_backend()
 {
-	local b=$1 port=9999 n sent lost calls in_flight unpaired unread
+	local b=$1 port=9999 n sent lost calls in_flight unpaired unread return_lost
 
 	# Items: a member, a pointer chain, the return value (JSON).
 	trace_wl 120 "udpconn 3 100 $port" \
@@ -58,18 +58,20 @@ check_backend()
 	[ "$n" -ge 3 ] || t_fail "$b: calls of only $n distinct tcp_v4_* functions by tcpconn"
 
 	# Lost accounting: a one-page ring buffer under a flood; every call is two records,
-	# each shown, in flight, unpaired, unread at the stop, or counted lost.
+	# each shown, in flight, unpaired, unread at the stop, or counted lost (a call shown
+	# with its return lost is one record shown and one lost).
 	trace_wl 60 'flood 2 >/tmp/ksnoop-bk-sent' ksnoop -j -P 1 --backend "$b" 'ip_send_skb(skb->len)'
 	t_expect_rc 0
 	sent=$(cat /tmp/ksnoop-bk-sent 2>/dev/null)
 	T_OUT=$(printf '%s\n' "$T_OUT" | tail -n 1)
 	lost=$(printf '%s\n' "$T_OUT" | jq .lost) calls=$(printf '%s\n' "$T_OUT" | jq .calls)
 	in_flight=$(printf '%s\n' "$T_OUT" | jq .in_flight)
+	return_lost=$(printf '%s\n' "$T_OUT" | jq .return_lost)
 	unpaired=$(printf '%s\n' "$T_OUT" | jq .unpaired) unread=$(printf '%s\n' "$T_OUT" | jq .unread)
 	[ "${sent:-0}" -gt 0 ] 2>/dev/null || t_fail "$b: flood did not report a count: '$sent'"
 	[ "${lost:-0}" -gt 0 ] 2>/dev/null || t_fail "$b: summary lost is '$lost', expected > 0"
-	t_expect_eq $((2 * sent)) $((2 * calls - in_flight + unpaired + unread + lost)) \
-		"$b: 2 x $sent sent vs 2 x calls ($calls) - in_flight ($in_flight) + unpaired ($unpaired) + unread ($unread) + lost ($lost)"
+	t_expect_eq $((2 * sent)) $((2 * calls - in_flight - return_lost + unpaired + unread + lost)) \
+		"$b: 2 x $sent sent vs 2 x calls ($calls) - in_flight ($in_flight) - return_lost ($return_lost) + unpaired ($unpaired) + unread ($unread) + lost ($lost)"
 	rm -f /tmp/ksnoop-bk-sent
 	expect_no_leftovers "$b"
 }
@@ -88,14 +90,21 @@ do_sys_openat2(dfd, filename, how->flags, how->mode, return)
 ip_make_skb(length, transhdrlen, ipc->addr, ipc->oif, flags)'
 test_backends_compare()
 {
-	local b first='' ref='' got
+	local b first='' ref='' got specs=3 want=12
 	need_cmd jq
 	[ "$(backends_here | wc -l)" -ge 2 ] || t_skip "one backend on this kernel"
+	# Before 6.6 the x86 trampoline takes at most 6 argument registers: fentry cannot
+	# attach ip_make_skb (10 arguments) there, so the stack arguments are compared on
+	# newer kernels only (55-kprobe.sh checks them for kprobes everywhere).
+	if ! kver_ge 6.6 && backends_here | grep -qx fentry; then
+		specs=2 want=7
+	fi
 	echo data >/tmp/ksnoop-bk-cmp
+	set -- "$(echo "$BK_SPECS" | sed -n 1p)" "$(echo "$BK_SPECS" | sed -n 2p)"
+	[ "$specs" = 2 ] || set -- "$@" "$(echo "$BK_SPECS" | sed -n 3p)"
 	for b in $(backends_here); do
 		trace_wl 120 'udpconn 3 100 4321; udpconn 2 200 4322; openfiles 2 /tmp/ksnoop-bk-cmp' \
-			ksnoop -j --backend "$b" "$(echo "$BK_SPECS" | sed -n 1p)" \
-			"$(echo "$BK_SPECS" | sed -n 2p)" "$(echo "$BK_SPECS" | sed -n 3p)"
+			ksnoop -j --backend "$b" "$@"
 		t_expect_rc 0
 		got=$(printf '%s\n' "$T_OUT" | jq -c 'select(.type == "call" and
 			(.comm == "udpconn" or .comm == "openfiles")) | del(.time, .time_ns, .pid,
@@ -112,7 +121,8 @@ test_backends_compare()
 		diff /tmp/ksnoop-bk-a /tmp/ksnoop-bk-b | head -n 20 |
 			while read -r l; do t_detail "  $l"; done
 	done
-	t_expect_eq 12 "$(printf '%s\n' "$ref" | grep -c .)" "calls compared ($first)"
+	t_expect_eq "$want" "$(printf '%s\n' "$ref" | grep -c .)" "calls compared ($first)"
+	[ "$specs" = 3 ] || return 0
 	# 127.0.0.1 in network byte order, read as a little-endian u32: the stack argument.
 	t_expect_eq 5 "$(printf '%s\n' "$ref" | grep -c '"ip_make_skb".*"ipc->addr":16777343')" \
 		"ip_make_skb calls with ipc->addr 127.0.0.1 ($first)"

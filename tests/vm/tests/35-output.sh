@@ -4,6 +4,8 @@
 # Each test that ends ksnoop early checks that no ksnoop BPF program is left behind.
 # Sourced by suite.sh with lib.sh loaded.
 
+NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
+
 # No BPF program of ksnoop's is loaded (names are cut at 15 characters: "ksnoop...").
 no_ksnoop_programs()
 {
@@ -18,7 +20,7 @@ no_ksnoop_programs()
 # A full device as standard output: the header write fails right after attaching.
 test_dev_full_text()
 {
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	TW_STOP=0 trace_wl 60 'udpconn 2 100' sh -c 'exec ksnoop "ip_send_skb(skb->len)" >/dev/full'
 	t_expect_rc 1
 	t_expect_match '^ksnoop: cannot write to standard output \(/dev/full\): No space left on device$' "$T_ERR"
@@ -31,7 +33,7 @@ t_run dev-full-text test_dev_full_text
 # JSON has no header: the first call's write fails, and ksnoop stops there by itself.
 test_dev_full_json()
 {
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	TW_STOP=0 trace_wl 60 'udpconn 3 100' sh -c 'exec ksnoop -j "ip_send_skb(skb->len)" >/dev/full'
 	t_expect_rc 1
 	t_expect_match '^\{"type":"error","error":"cannot write to standard output \(/dev/full\): No space left on device","hint":"free some space, or write elsewhere with -o FILE","exit":1\}$' "$T_ERR"
@@ -45,7 +47,7 @@ t_run dev-full-json test_dev_full_json
 # bound would show as status 124).
 test_head()
 {
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	rm -f /tmp/head.rc
 	TW_STOP=0 trace_wl 60 'udpconn 1 100' \
 		sh -c '{ ksnoop "ip_send_skb(skb->len)"; echo $? >/tmp/head.rc; } | head -3'
@@ -61,7 +63,7 @@ t_run head-closes-pipe test_head
 # -o FILE: the calls go to FILE, nothing to standard output.
 test_output_file()
 {
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	rm -f /tmp/calls.txt
 	trace_wl 60 'udpconn 3 100' ksnoop -o /tmp/calls.txt 'ip_send_skb(skb->len)'
 	t_expect_rc 0
@@ -72,19 +74,23 @@ test_output_file()
 }
 t_run output-file test_output_file
 
-# Killed (SIGKILL) in the middle of a flood: the file holds complete JSON lines only.
+# Killed (SIGKILL) in the middle of a flood: the file holds complete JSON lines, except
+# that the write in progress may be cut (the kernel stops a write between pages when a
+# fatal signal arrives: man page, BUGS): every line but the last must parse.
 test_output_file_killed()
 {
 	local f=/tmp/killed.json
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	need_cmd jq
 	rm -f "$f"
 	TW_STOP=0 trace_wl 60 'flood 5 & sleep 2; kill -KILL $(pidof ksnoop); wait' \
 		ksnoop -j -o "$f" 'ip_send_skb(skb->len, skb->sk)'
 	t_expect_rc 137
 	[ -s "$f" ] || { t_fail "$f is empty: no call was written before the kill"; return; }
-	t_expect_eq "" "$(tail -c 1 "$f" | tr -d '\n')" "the last byte of $f (a newline)"
-	jq -e . "$f" >/dev/null 2>&1 || t_fail "$f does not parse as JSON Lines: $(tail -c 300 "$f")"
+	sed '$d' "$f" | jq -e . >/dev/null 2>&1 ||
+		t_fail "$f does not parse as JSON Lines before its last line: $(tail -c 300 "$f")"
+	[ "$(tail -c 1 "$f" | tr -d '\n')" = "" ] ||
+		t_detail "  note: the kill cut the last write ($(tail -c 80 "$f"))"
 	no_ksnoop_programs
 }
 t_run output-file-killed test_output_file_killed
@@ -92,7 +98,7 @@ t_run output-file-killed test_output_file_killed
 # -q: no attach and no summary line; --duration ends the run (no workload to wait for).
 test_quiet()
 {
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	t_cmd ksnoop -q --duration 2 'ip_send_skb(skb->len)'
 	t_expect_rc 0
 	t_expect_eq "" "$T_ERR" "standard error with -q"
@@ -104,7 +110,7 @@ t_run quiet test_quiet
 test_color()
 {
 	local esc
-	need_kernel_ge 6.1
+	need_kernel_ge $NEED_KVER
 	esc=$(printf '\033')
 	trace_wl 60 'udpconn 1 100' ksnoop --color=always 'ip_send_skb(skb->len)'
 	t_expect_rc 0

@@ -277,8 +277,13 @@ test_detach_in_background()
 	t_expect_rc 0
 	t_expect_eq 2 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls of udpconn"
 	t_expect_eq 1 "$(calls_of tcpconn tcp_v4_connect | wc -l)" "tcp_v4_connect calls"
-	[ -e "/proc/$pid" ] ||
-		t_fail "the child had finished before the second ksnoop did: no overlap tested"
+	# Per-function fentry links take a minute to remove under TCG, so the child must
+	# still be at it; 5.10's perf kprobes (no fentry there) go in seconds.
+	if [ ! -e "/proc/$pid" ]; then
+		[ "$be" = kprobe ] ||
+			t_fail "the child had finished before the second ksnoop did: no overlap tested"
+		t_detail "  note: the $be child had finished before the second ksnoop did"
+	fi
 	kill -TERM "$pid"
 	wait_detached
 	# Programs are freed after their last link (RCU): give the kernel up to a minute.

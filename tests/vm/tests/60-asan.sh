@@ -87,7 +87,6 @@ t_run errors test_asan_errors
 test_asan_output_errors()
 {
 	need_asan || return
-	need_kernel_ge 6.1
 	TW_STOP=0 trace_wl 120 'udpconn 2 100' \
 		sh -c 'exec ksnoop-asan -j "ip_send_skb(skb->len)" >/dev/full'
 	t_expect_rc 1

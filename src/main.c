@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"      --kernel-format    let the kernel format values (bpf_snprintf_btf); slower\n"
 	"      --format-check     format in the kernel and in ksnoop, report differences\n"
 	"  -j, --json             JSON Lines output, one object per call\n"
-	"  -o, --output FILE      write the output to FILE, one whole record per write\n"
+	"  -o, --output FILE      write the output to FILE, whole records per write\n"
 	"                         (default: standard output)\n"
 	"  -q, --quiet            no attach and summary lines on stderr (errors still shown)\n"
 	"      --color WHEN       colour text output: auto (on a terminal, unless NO_COLOR\n"

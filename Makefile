@@ -218,7 +218,7 @@ deb: | $(OUT)/.deps
 	$(Q)test -f $(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb
 
 format:
-	clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workload/*.c
+	clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workload/*.c tests/bench/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf $(OUT)

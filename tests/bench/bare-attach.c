@@ -176,8 +176,8 @@ int main(int argc, char **argv)
 			lfd = link_kmulti(fd, k == 0, syms, with_cookies ? cookies : NULL, n);
 			tk += now() - t;
 			if (lfd < 0) {
-				fprintf(stderr, "bare: kprobe.multi link over %d functions: %s\n", n,
-					strerror(errno));
+				fprintf(stderr, "bare: kprobe.multi link over %d functions: %s\n",
+					n, strerror(errno));
 				return 1;
 			}
 			fds[nfd++] = lfd;

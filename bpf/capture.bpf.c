@@ -555,6 +555,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
 			} else {
 				ts->funcs[depth] = func;
+				ts->entry_ns[depth] = bpf_ktime_get_ns();
 				if (!*inuse)
 					ts->emitted |= 1ULL << depth;
 			}

@@ -130,6 +130,12 @@ struct ksnoop_thread_state {
 	__u32 pad;
 	__u64 emitted;		       /* bit d: the call at depth d emitted an entry record */
 	__u16 funcs[KSNOOP_MAX_DEPTH]; /* function id of the call at each depth */
+	/*
+	 * bpf_ktime_get_ns() at the entry of the call at each depth: what a
+	 * return needs to know how long its call took (latency filters,
+	 * aggregation) without an entry record.
+	 */
+	__u64 entry_ns[KSNOOP_MAX_DEPTH];
 };
 
 /* Per-CPU counters in the "stats" map. */

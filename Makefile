@@ -53,7 +53,8 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -Iinclude -I$(OUT) -Wall -Wno-unused-function
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -Iinclude -I$(OUT) -Wall -Wno-unused-function \
+	      -MMD -MP
 
 SRCS := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(filter-out src/main.c,$(SRCS)))
@@ -83,7 +84,7 @@ $(VMLINUX_H): | $(OUT)/.deps
 # per backend, compiled apart and linked into one object (extern maps and functions).
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/ksnoop.h $(VMLINUX_H) | $(OUT)/.deps
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUT)/.deps
 	$(Q)mkdir -p $(@D)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -118,29 +119,45 @@ $(OUT)/tests/unit: $(TEST_OBJS) $(OUT)/libksnoop.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# An ASan+UBSan build of ksnoop for the VM tests (tests/vm/tests/60-asan.sh): its own
-# build from the sources in one step (gcc links libasan/libubsan dynamically: vm.sh packs
-# what ldd names).
+# Every flavour compiles each source once into its own object directory, with -MMD
+# dependencies: the normal build ($(OUT)/*.o), the ASan+UBSan ksnoop for the VM tests
+# ($(OUT)/asan/), the library for the fuzzers ($(OUT)/fuzz/obj/).
+#
+# The ASan+UBSan ksnoop (tests/vm/tests/60-asan.sh): gcc links libasan/libubsan
+# dynamically, vm.sh packs what ldd names.
 ASAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(OUT)/ksnoop-asan: $(SRCS) $(wildcard src/*.h include/*.h) $(OUT)/ksnoop.skel.h
+ASAN_OBJS := $(patsubst src/%.c,$(OUT)/asan/%.o,$(SRCS))
+$(OUT)/asan/%.o: src/%.c | $(OUT)/ksnoop.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+$(OUT)/ksnoop-asan: $(ASAN_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ASAN_CFLAGS) -o $@ $(SRCS) $(LIBS)
+	$(Q)$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 
-# libFuzzer harnesses: each tests/fuzz/fuzz_*.c with the library sources, ASan+UBSan.
+# libFuzzer harnesses: each tests/fuzz/fuzz_*.c linked with the library built once for
+# fuzzing (coverage and sanitizers, no libFuzzer main: -fsanitize=fuzzer-no-link).
 # make fuzz runs each for FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/
 # NAME, never written to); a crash, leak or sanitizer report fails and leaves the input in
 # $(OUT)/fuzz/. Needs clang and libclang-rt-14-dev.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	       -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(OUT) \
-	       -DKSNOOP_VERSION='"$(VERSION)"' -DKSNOOP_GIT_REV='"$(GIT_REV)"'
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
+	       -Iinclude -Isrc -I$(OUT) -DKSNOOP_VERSION='"$(VERSION)"' \
+	       -DKSNOOP_GIT_REV='"$(GIT_REV)"' -MMD -MP
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h include/*.h) $(OUT)/ksnoop.skel.h
+FUZZ_OBJS := $(patsubst src/%.c,$(OUT)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+$(OUT)/fuzz/obj/%.o: src/%.c | $(OUT)/ksnoop.skel.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(OUT)/fuzz/libksnoop.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(OUT)/fuzz/%: tests/fuzz/%.c $(OUT)/fuzz/libksnoop.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(OUT)/fuzz/libksnoop.a $(LIBS)
 fuzz-build: $(FUZZERS)
 fuzz: $(FUZZERS)
 	$(Q)tests/fuzz/run.sh $(OUT) $(FUZZ_SECONDS) $(FUZZERS)
@@ -223,4 +240,5 @@ format:
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d $(OUT)/asan/*.d $(OUT)/fuzz/*.d $(OUT)/fuzz/obj/*.d \
+			$(OUT)/bpf/*.d)

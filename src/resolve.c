@@ -1095,12 +1095,17 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 
 	p = btf_params(proto);
 	if (spec && spec->nitems) {
-		for (i = 0; i < spec->nitems && !ret; i++)
-			/* A ':str' item is labelled as written: it differs from the address. */
-			ret = resolve_item(k, out, &spec->items[i],
-					   spec->items[i].as_str ? spec->items[i].text :
-								   spec->items[i].expr_text,
-					   false, opts, err);
+		for (i = 0; i < spec->nitems && !ret; i++) {
+			const struct item *it = &spec->items[i];
+			char *label = NULL;
+
+			/* A ':str' item is labelled "EXPR:str": it differs from the address. */
+			if (it->as_str && asprintf(&label, "%s:str", it->expr_text) < 0)
+				return -ENOMEM;
+			ret = resolve_item(k, out, it, label ? label : it->expr_text, false, opts,
+					   err);
+			free(label);
+		}
 	} else {
 		/* No items: every argument, then the return value. */
 		for (i = 0; i < out->nargs && !ret; i++) {

@@ -450,17 +450,6 @@ static int parse_op(struct parser *p, enum ksnoop_pred_op *op)
 	}
 }
 
-static int hex_digit(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* STRING at the cursor (the opening '"'): decode its escapes into v->str. */
 static int parse_string(struct parser *p, struct pred_value *v)
 {
@@ -494,9 +483,9 @@ static int parse_string(struct parser *p, struct pred_value *v)
 			d[n++] = '\t';
 			break;
 		case 'x':
-			hi = p->i + 1 < p->len ? hex_digit(p->s[p->i + 1]) : -1;
-			lo = p->i + 2 < p->len ? hex_digit(p->s[p->i + 2]) : -1;
-			if (hi < 0 || lo < 0 || (!hi && !lo))
+			hi = p->i + 1 < p->len ? digit_value(p->s[p->i + 1]) : 99;
+			lo = p->i + 2 < p->len ? digit_value(p->s[p->i + 2]) : 99;
+			if (hi > 15 || lo > 15 || (!hi && !lo))
 				return fail(
 					p, p->i - 1,
 					"'\\x' needs two hex digits, not 00 (e.g. \\x2f for '/')");

@@ -24,6 +24,21 @@ static bool parse_ok(const char *str, struct spec *spec)
 	return true;
 }
 
+/*
+ * Parse @str, a SPEC with one item with predicate @op: the item, or NULL
+ * (failure recorded, @spec freed).
+ */
+static struct item *parse_pred(const char *str, struct spec *spec, enum ksnoop_pred_op op)
+{
+	if (!parse_ok(str, spec))
+		return NULL;
+	if (!ASSERT_EQ(spec->nitems, 1, str) || !ASSERT_EQ(spec->items[0].op, op, str)) {
+		spec_free(spec);
+		return NULL;
+	}
+	return &spec->items[0];
+}
+
 TEST(parse_plain_func)
 {
 	struct spec s;
@@ -223,16 +238,10 @@ TEST(parse_predicates)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *what = cases[i].str;
-		struct item *it;
+		struct item *it = parse_pred(what, &s, cases[i].op);
 
-		if (!parse_ok(what, &s))
+		if (!it)
 			continue;
-		if (!ASSERT_EQ(s.nitems, 1, what)) {
-			spec_free(&s);
-			continue;
-		}
-		it = &s.items[0];
-		ASSERT_EQ(it->op, cases[i].op, what);
 		ASSERT_EQ(it->val.kind, cases[i].kind, what);
 		ASSERT_TRUE(it->val.u == cases[i].u, what);
 		ASSERT_EQ(it->val.neg, cases[i].neg, what);
@@ -313,16 +322,10 @@ TEST(parse_strings)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *what = cases[i].str;
-		struct item *it;
+		struct item *it = parse_pred(what, &s, cases[i].op);
 
-		if (!parse_ok(what, &s))
+		if (!it)
 			continue;
-		if (!ASSERT_EQ(s.nitems, 1, what)) {
-			spec_free(&s);
-			continue;
-		}
-		it = &s.items[0];
-		ASSERT_EQ(it->op, cases[i].op, what);
 		ASSERT_EQ(it->val.kind, PVAL_STR, what);
 		ASSERT_EQ(it->val.len, cases[i].len, what);
 		ASSERT_TRUE(!memcmp(it->val.str, cases[i].bytes, cases[i].len), what);

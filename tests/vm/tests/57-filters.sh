@@ -80,6 +80,16 @@ test_cgroup()
 }
 t_run cgroup test_cgroup
 
+# calls_with N WORKLOAD KSNOOP-ARGS...: tracing WORKLOAD shows exactly N calls in all.
+calls_with()
+{
+	local n=$1 wl=$2
+	shift 2
+	trace_wl 60 "$wl" ksnoop "$@"
+	t_expect_rc 0
+	t_expect_eq "$n" "$(all_calls | wc -l)" "calls with $*"
+}
+
 # do_sys_openat2's filename is a user pointer: the string predicate reads it from user
 # memory, in the kernel, and compares it there.
 test_string_predicates()
@@ -87,31 +97,17 @@ test_string_predicates()
 	local wl='openfiles 2 /tmp/ksnoop-filter-a; openfiles 3 /tmp/ksnoop-filter-b'
 	need_kernel_ge $NEED_KVER
 	other_opener
-	trace_wl 60 "$wl" ksnoop -c openfiles 'do_sys_openat2(filename == "/tmp/ksnoop-filter-a", return)'
-	t_expect_rc 0
-	t_expect_eq 2 "$(all_calls | wc -l)" "calls for == a"
+	calls_with 2 "$wl" -c openfiles 'do_sys_openat2(filename == "/tmp/ksnoop-filter-a", return)'
 	t_expect_eq 2 "$(values_of openfiles do_sys_openat2 filename | grep -cx '"/tmp/ksnoop-filter-a"')" "== a"
-	trace_wl 60 "$wl" ksnoop -c openfiles 'do_sys_openat2(filename != "/tmp/ksnoop-filter-a")'
-	t_expect_rc 0
-	t_expect_eq 3 "$(all_calls | wc -l)" "calls for != a"
+	calls_with 3 "$wl" -c openfiles 'do_sys_openat2(filename != "/tmp/ksnoop-filter-a")'
 	t_expect_eq 3 "$(values_of openfiles do_sys_openat2 filename | grep -cx '"/tmp/ksnoop-filter-b"')" "!= a"
 	# Globs, and an escape (\x2f is '/').
-	trace_wl 60 "$wl" ksnoop -c openfiles 'do_sys_openat2(filename ~ "\x2ftmp/ksnoop-filter-*")'
-	t_expect_rc 0
-	t_expect_eq 5 "$(all_calls | wc -l)" "calls for ~ /tmp/ksnoop-filter-*"
-	trace_wl 60 "$wl" ksnoop -c openfiles 'do_sys_openat2(filename ~ "*-[b-z]")'
-	t_expect_rc 0
-	t_expect_eq 3 "$(all_calls | wc -l)" "calls for ~ *-[b-z]"
-	trace_wl 60 "$wl" ksnoop -c openfiles 'do_sys_openat2(filename ~ "/etc/*")'
-	t_expect_rc 0
-	t_expect_eq 0 "$(all_calls | wc -l)" "calls for ~ /etc/*"
+	calls_with 5 "$wl" -c openfiles 'do_sys_openat2(filename ~ "\x2ftmp/ksnoop-filter-*")'
+	calls_with 3 "$wl" -c openfiles 'do_sys_openat2(filename ~ "*-[b-z]")'
+	calls_with 0 "$wl" -c openfiles 'do_sys_openat2(filename ~ "/etc/*")'
 	# A char[N] member: the loopback device's name.
-	trace_wl 60 'udpconn 2 100' ksnoop -c udpconn '__dev_queue_xmit(skb->dev->name == "lo", skb->len)'
-	t_expect_rc 0
-	t_expect_eq 2 "$(calls_of udpconn __dev_queue_xmit | wc -l)" "__dev_queue_xmit calls, name == lo"
-	trace_wl 60 'udpconn 2 100' ksnoop -c udpconn '__dev_queue_xmit(skb->dev->name ~ "eth*", skb->len)'
-	t_expect_rc 0
-	t_expect_eq 0 "$(calls_of udpconn __dev_queue_xmit | wc -l)" "__dev_queue_xmit calls, name ~ eth*"
+	calls_with 2 'udpconn 2 100' -c udpconn '__dev_queue_xmit(skb->dev->name == "lo", skb->len)'
+	calls_with 0 'udpconn 2 100' -c udpconn '__dev_queue_xmit(skb->dev->name ~ "eth*", skb->len)'
 }
 t_run string-predicates test_string_predicates
 

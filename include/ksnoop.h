@@ -89,21 +89,29 @@ enum ksnoop_ret_kind {
  * failure, as --errors decides (shared by the BPF program and the output)?
  * Returns the errno (1..4095), KSNOOP_ERR_NULL for a NULL pointer, 0 if not.
  */
+/*
+ * The return register @ret of a function returning a signed integer of @size
+ * bytes, as that integer: the upper bytes of a narrower return are not defined.
+ */
+static inline __s64 ksnoop_ret_signed(__u8 size, __u64 ret)
+{
+	if (size == 4)
+		return (__s32)ret;
+	if (size == 2)
+		return (__s16)ret;
+	if (size == 1)
+		return (__s8)ret;
+	return ret;
+}
+
 static inline int ksnoop_ret_errno(__u8 kind, __u8 size, __u64 ret)
 {
-	__s64 v = ret;
+	__s64 v = kind == KSNOOP_RET_SIGNED ? ksnoop_ret_signed(size, ret) : (__s64)ret;
 
 	if (kind == KSNOOP_RET_PTR && !ret)
 		return KSNOOP_ERR_NULL;
 	if (kind == KSNOOP_RET_OTHER)
 		return 0;
-	/* The upper bytes of a narrower return register are not defined. */
-	if (kind == KSNOOP_RET_SIGNED && size == 4)
-		v = (__s32)ret;
-	else if (kind == KSNOOP_RET_SIGNED && size == 2)
-		v = (__s16)ret;
-	else if (kind == KSNOOP_RET_SIGNED && size == 1)
-		v = (__s8)ret;
 	return v < 0 && v >= -KSNOOP_MAX_ERRNO ? (int)-v : 0;
 }
 

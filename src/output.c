@@ -575,7 +575,11 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		}
 		if (!done && !tf->returns_void) {
 			sb_adds(sb, ",\"ret\":");
-			json_put_s64(sb, (__s64)exit->ret);
+			/* An int's register holds junk above its 4 bytes (7.2's -2 read
+			 * 4294967294). */
+			json_put_s64(sb, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
+						 ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
+						 (__s64)exit->ret);
 		}
 		if (o->show_errno)
 			put_failure(sb, tf, exit->ret, true);

@@ -575,7 +575,7 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		}
 		if (!done && !tf->returns_void) {
 			sb_adds(sb, ",\"ret\":");
-			/* An int's register holds junk above its 4 bytes (7.2's -2 read
+			/* The ABI leaves the bytes above a narrower int undefined (-2 read as
 			 * 4294967294). */
 			json_put_s64(sb, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
 						 ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :

@@ -36,6 +36,13 @@ const volatile bool filter_cgroup;
 /* --slower-than (ns) and --errors: which returning calls are shown. */
 const volatile __u64 slower_than_ns;
 const volatile bool errors_only;
+/*
+ * Some item has a string predicate. Without one, the string matcher's loop is
+ * dead code the verifier skips: its 256 steps would otherwise add about 10,000
+ * instructions to verify to every program load (one per function on kernels
+ * without multi links).
+ */
+const volatile bool str_preds;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -269,7 +276,7 @@ __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 	if (!plan || !sc)
 		return 1;
 	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if (!(it->flags & KSNOOP_I_SPRED))
+	if (!str_preds || !(it->flags & KSNOOP_I_SPRED))
 		return !pred_holds(it, pred_load(it, sc->buf + (raw_off & (KSNOOP_SCRATCH - 1))));
 	idx = it->value;
 	p = bpf_map_lookup_elem(&patterns, &idx);

@@ -156,6 +156,7 @@ int filter_prepare(struct tracer *t)
 	skel->rodata->slower_than_ns = f->slower_than_ns;
 	skel->rodata->errors_only = f->errors;
 	npat = count_patterns(t, true);
+	skel->rodata->str_preds = npat > n;
 	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);
 }
 

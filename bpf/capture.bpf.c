@@ -28,6 +28,21 @@ const volatile bool entry_only;
 const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
 const volatile bool format_check;
+/* -c/--comm: the calling task's comm must match one of these. */
+const volatile __u32 filter_ncomms;
+const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
+/* --cgroup: the calling task must be in the cgroup in "cgroup_filter" or below. */
+const volatile bool filter_cgroup;
+/* --slower-than (ns) and --errors: which returning calls are shown. */
+const volatile __u64 slower_than_ns;
+const volatile bool errors_only;
+/*
+ * Some item has a string predicate. Without one, the string matcher's loop is
+ * dead code the verifier skips: its 256 steps would otherwise add about 10,000
+ * instructions to verify to every program load (one per function on kernels
+ * without multi links).
+ */
+const volatile bool str_preds;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -43,6 +58,22 @@ struct {
 } plans SEC(".maps");
 
 struct ksnoop_func_ids_map func_ids SEC(".maps");
+
+/* Compiled string operands and --comm globs (struct ksnoop_pattern), by index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of patterns */
+	__type(key, __u32);
+	__type(value, struct ksnoop_pattern);
+} patterns SEC(".maps");
+
+/* --cgroup: the cgroup v2 directory, for bpf_current_task_under_cgroup(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -202,20 +233,58 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 }
 
 /*
+ * Does the string of at most @n bytes (up to a NUL) at @buf[@start & @mask]
+ * match pattern @p (include/ksnoop.h)? The bytes are read through the mask so
+ * that the verifier sees every read in bounds. The only loop-carried branch is
+ * the end of the string: the verifier walks each iteration once.
+ */
+static __always_inline bool pattern_match(const struct ksnoop_pattern *p, const __u8 *buf,
+					  __u32 start, __u32 mask, __u32 n)
+{
+	__u64 st = p->start;
+	__u32 i;
+	__u8 c;
+
+	for (i = 0; i < KSNOOP_PRED_SCAN; i++) {
+		if (i >= n)
+			break;
+		c = buf[(start + i) & mask];
+		if (!c)
+			break;
+		st = ksnoop_pattern_step(p, st, c);
+		if (!st) /* no token can match any more */
+			break;
+	}
+	return st & p->accept;
+}
+
+/*
  * Does item @i of function @func's plan fail its predicate, for the value
  * whose bytes are at @raw_off in this CPU's record? A global function of its
- * own: the many paths of an integer compare are verified once.
+ * own: the many paths of an integer compare and the string matcher's loop are
+ * verified once.
  */
 __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
+	const struct ksnoop_pattern *p;
 	const struct ksnoop_item *it;
+	__u32 idx;
+	bool match;
 
 	if (!plan || !sc)
 		return 1;
 	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	return !pred_holds(it, pred_load(it, sc->buf + (raw_off & (KSNOOP_SCRATCH - 1))));
+	if (!str_preds || !(it->flags & KSNOOP_I_SPRED))
+		return !pred_holds(it, pred_load(it, sc->buf + (raw_off & (KSNOOP_SCRATCH - 1))));
+	idx = it->value;
+	p = bpf_map_lookup_elem(&patterns, &idx);
+	if (!p)
+		return 1;
+	/* A char[N] is N bytes, a char * string at most size with its NUL. */
+	match = pattern_match(p, sc->buf, raw_off, KSNOOP_SCRATCH - 1, it->size);
+	return it->op == KSNOOP_OP_NE ? match : !match;
 }
 
 /*
@@ -371,6 +440,28 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 }
 
 /*
+ * Is the call returning now at @depth left out by --slower-than or --errors?
+ * Decided in the kernel at the return, from the entry time the thread state
+ * keeps; the entry record was sent already, the exit then says KSNOOP_R_DROP.
+ */
+static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan, __u32 depth,
+						  __u64 ret, __u64 now)
+{
+	struct ksnoop_thread_state *ts;
+	__u32 tid;
+
+	if (errors_only && !ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret))
+		return true;
+	if (slower_than_ns) {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (!ts || now - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)] < slower_than_ns)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
  * 16). Returns 1 if a record was built (sent, or counted lost).
@@ -382,7 +473,8 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 size, nvals, flags = hdr & 0xffff, i;
 	struct ksnoop_rec *rec;
-	bool wake;
+	__u64 now = bpf_ktime_get_ns();
+	bool wake, drop;
 
 	if (!plan) {
 		count(KSNOOP_STAT_NOPLAN);
@@ -393,19 +485,21 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	sc->off = sizeof(*rec);
 	sc->nvals = 0;
 	sc->failed = 0;
+	drop = is_exit && (errors_only || slower_than_ns) &&
+	       call_filtered_at_exit(plan, hdr >> 16, sc->r.ret, now);
 	/*
 	 * A plain bounded loop, not bpf_loop() (Linux 5.17+): capture_item() is
 	 * a global function, so each iteration costs the verifier one call.
 	 */
-	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
+	for (i = 0; i < KSNOOP_MAX_ITEMS && !drop; i++)
 		if (capture_item(func, i, is_exit))
 			break;
-	size = sc->failed ? 0 : sc->off;
+	size = sc->failed || drop ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
 		if (!is_exit)
 			return 0;
-		/* Return predicate failed: tell userspace to drop the pending entry. */
+		/* Return predicate or exit filter failed: userspace drops the pending entry. */
 		flags |= KSNOOP_R_DROP;
 		size = sizeof(*rec);
 		nvals = 0;
@@ -424,7 +518,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	rec->tgid = id >> 32;
 	rec->tid = (__u32)id;
 	rec->pad = 0;
-	rec->ts = bpf_ktime_get_ns();
+	rec->ts = now;
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -465,7 +559,9 @@ __noinline int nested_item_fails(__u32 func, __u32 i)
 	if (!r)
 		return 0;
 	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if (!(it->flags & KSNOOP_I_PRED) || it->base == KSNOOP_BASE_RET)
+	/* A string predicate needs the whole string: undecided, the run counts as lost. */
+	if (!(it->flags & KSNOOP_I_PRED) || (it->flags & KSNOOP_I_SPRED) ||
+	    it->base == KSNOOP_BASE_RET)
 		return 0;
 	base = it->base;
 	if (base >= r->nargs || base >= KSNOOP_MAX_ARGS)
@@ -508,6 +604,34 @@ __noinline int ksnoop_nested(__u32 func, int hdr)
 }
 
 /*
+ * -c/--comm: does the calling task's comm match a name (two 8-byte compares)
+ * or a glob? Exact names need no map lookup, globs one per glob.
+ */
+static __always_inline bool comm_allowed(void)
+{
+	__u64 comm[2] = {};
+	const struct ksnoop_pattern *p;
+	__u32 k, idx;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (k = 0; k < KSNOOP_MAX_COMMS; k++) {
+		if (k >= filter_ncomms)
+			break;
+		if (!filter_comms[k].pattern) {
+			if (comm[0] == filter_comms[k].name[0] &&
+			    comm[1] == filter_comms[k].name[1])
+				return true;
+			continue;
+		}
+		idx = filter_comms[k].pattern - 1;
+		p = bpf_map_lookup_elem(&patterns, &idx);
+		if (p && pattern_match(p, (const __u8 *)comm, 0, sizeof(comm) - 1, sizeof(comm)))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The per-thread bookkeeping before the registers are saved: filters, the
  * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
  * here already; ksnoop_finish() takes the mark back if no record was built
@@ -526,6 +650,10 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 	if (filter_tgid && tgid != filter_tgid)
 		return -1;
 	if (filter_tid && tid != filter_tid)
+		return -1;
+	if (filter_ncomms && !comm_allowed())
+		return -1;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return -1;
 	if (func >= KSNOOP_MAX_FUNCS)
 		return -1;

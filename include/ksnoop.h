@@ -17,6 +17,14 @@
 #define KSNOOP_MAX_FUNCS     65536 /* entries in the plans map */
 #define KSNOOP_MAX_DEPTH     64	   /* nested traced calls tracked per thread */
 #define KSNOOP_TASK_COMM_LEN 16
+#define KSNOOP_MAX_COMMS     8	/* -c/--comm names */
+#define KSNOOP_MAX_PATTERN   63 /* bytes and wildcards of a string operand or glob */
+/*
+ * String predicates look at most at this many bytes of a string: the BPF
+ * matcher is a bounded loop, verified once per iteration on kernels without
+ * bpf_loop() (5.10), and every program load pays for that.
+ */
+#define KSNOOP_PRED_SCAN 256
 
 /* Item base: an argument register slot 0..11, or the return value. */
 #define KSNOOP_BASE_RET 0xff
@@ -28,16 +36,91 @@ enum ksnoop_item_flags {
 	KSNOOP_I_SIGNED = 1 << 3, /* predicate compares as signed */
 	KSNOOP_I_HIDE = 1 << 4,	  /* predicate-only item: evaluate, do not emit */
 	KSNOOP_I_KFMT = 1 << 5,	  /* --kernel-format: bpf_snprintf_btf() the value */
+	KSNOOP_I_SPRED = 1 << 6,  /* string predicate: value is a "patterns" map index */
 };
 
+/* The one list of predicate operators: the parser's AST uses it too. */
 enum ksnoop_pred_op {
-	KSNOOP_OP_EQ = 1,
+	KSNOOP_OP_NONE = 0, /* no predicate */
+	KSNOOP_OP_EQ,
 	KSNOOP_OP_NE,
 	KSNOOP_OP_LT,
 	KSNOOP_OP_LE,
 	KSNOOP_OP_GT,
 	KSNOOP_OP_GE,
+	KSNOOP_OP_GLOB, /* strings only: '~ "pat*"' */
 };
+
+/*
+ * A string operand or glob, compiled to a bit-parallel NFA (shift-and): bit j
+ * of the state is "the first j tokens matched". Each token is one byte, a set
+ * of bytes ('?', '[a-z]') or '*' (no two '*' in a row). For each byte c of the
+ * subject: state = ((state & bytes[c]) << 1) | (state & star), then
+ * state |= (state & star) << 1 (a '*' may match nothing). The subject matches
+ * when state & accept at its end. Without '*' it is an exact comparison.
+ * Loops over the subject, never over the pattern: cheap to verify.
+ */
+struct ksnoop_pattern {
+	__u64 start;	  /* the state before the first byte */
+	__u64 accept;	  /* the bit of "every token matched" */
+	__u64 star;	  /* tokens that are '*' */
+	__u64 bytes[256]; /* tokens that byte c matches */
+} __attribute__((aligned(8)));
+
+/* One -c/--comm filter in the BPF program's read-only settings. */
+struct ksnoop_comm {
+	__u64 name[2]; /* exact: the 16-byte task comm, NUL padded */
+	__u32 pattern; /* glob: its index in the "patterns" map + 1; 0 for an exact name */
+	__u32 pad;
+};
+
+/* What a function's return value is, for --errors (struct ksnoop_plan ret_kind). */
+enum ksnoop_ret_kind {
+	KSNOOP_RET_OTHER = 0, /* void, unsigned, struct: never an error */
+	KSNOOP_RET_SIGNED,    /* signed integer of ret_size bytes: an error if -4095..-1 */
+	KSNOOP_RET_PTR,	      /* pointer: an error if NULL or an ERR_PTR (-4095..-1) */
+};
+
+#define KSNOOP_MAX_ERRNO 4095
+#define KSNOOP_ERR_NULL	 (KSNOOP_MAX_ERRNO + 1)
+
+/*
+ * Is return value @ret of a function of @kind (@size bytes if signed) a
+ * failure, as --errors decides (shared by the BPF program and the output)?
+ * Returns the errno (1..4095), KSNOOP_ERR_NULL for a NULL pointer, 0 if not.
+ */
+/*
+ * The return register @ret of a function returning a signed integer of @size
+ * bytes, as that integer: the upper bytes of a narrower return are not defined.
+ */
+static inline __s64 ksnoop_ret_signed(__u8 size, __u64 ret)
+{
+	if (size == 4)
+		return (__s32)ret;
+	if (size == 2)
+		return (__s16)ret;
+	if (size == 1)
+		return (__s8)ret;
+	return ret;
+}
+
+static inline int ksnoop_ret_errno(__u8 kind, __u8 size, __u64 ret)
+{
+	__s64 v = kind == KSNOOP_RET_SIGNED ? ksnoop_ret_signed(size, ret) : (__s64)ret;
+
+	if (kind == KSNOOP_RET_PTR && !ret)
+		return KSNOOP_ERR_NULL;
+	if (kind == KSNOOP_RET_OTHER)
+		return 0;
+	return v < 0 && v >= -KSNOOP_MAX_ERRNO ? (int)-v : 0;
+}
+
+/* The matcher's one step, shared by the BPF program and userspace (unit tests). */
+static inline __u64 ksnoop_pattern_step(const struct ksnoop_pattern *p, __u64 st, __u8 c)
+{
+	st = ((st & p->bytes[c]) << 1) | (st & p->star);
+	return st | ((st & p->star) << 1);
+}
 
 /*
  * How to reach one value. Start with v = base (argument or return value).
@@ -66,7 +149,9 @@ struct ksnoop_item {
 
 struct ksnoop_plan {
 	__u32 nitems;
-	__u32 pad;
+	__u8 ret_kind; /* enum ksnoop_ret_kind */
+	__u8 ret_size; /* KSNOOP_RET_SIGNED: bytes of the return type */
+	__u16 pad;
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 

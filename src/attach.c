@@ -231,6 +231,9 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	skel->rodata->entry_only = o->entry_only;
 	skel->rodata->kernel_format = o->kernel_format || o->format_check;
 	skel->rodata->format_check = o->format_check;
+	err = filter_prepare(t);
+	if (err)
+		return err;
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1)
@@ -315,6 +318,9 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 		}
 	}
 	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
+	err = filter_loaded(t);
+	if (err)
+		return err;
 	if (be->loaded) {
 		err = be->loaded(t);
 		if (err)

@@ -13,17 +13,19 @@
 #include <linux/bpf.h>
 
 #include "backend.h"
+#include "filter.h"
 #include "resolve.h"
 
 struct ksnoop_bpf;
 struct bpf_link;
 
 struct tracer_opts {
-	bool entry_only;    /* --entry: no fexit */
-	bool kernel_format; /* --kernel-format */
-	bool format_check;  /* --format-check: kernel text and bytes both */
-	__u32 tgid, tid;    /* -p, --tid */
-	__u32 pages;	    /* -P: ring buffer pages (power of 2) */
+	bool entry_only;	   /* --entry: no fexit */
+	bool kernel_format;	   /* --kernel-format */
+	bool format_check;	   /* --format-check: kernel text and bytes both */
+	__u32 tgid, tid;	   /* -p, --tid */
+	__u32 pages;		   /* -P: ring buffer pages (power of 2) */
+	struct filter_opts filter; /* -c, --cgroup, --slower-than, --errors */
 };
 
 struct func_info {

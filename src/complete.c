@@ -151,7 +151,8 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 		word = eq + 1;
 	}
 	if (value_of) {
-		if (!strcmp(value_of, "output") || !strcmp(value_of, "btf")) {
+		if (!strcmp(value_of, "output") || !strcmp(value_of, "btf") ||
+		    !strcmp(value_of, "cgroup")) {
 			/* the shell completes file names, after its own lead */
 			puts("@file");
 			goto out;

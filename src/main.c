@@ -36,6 +36,7 @@ static const char usage_text[] =
 	"\n"
 	"SPEC:   FUNC | FUNC(ITEM[, ITEM...])     FUNC may be a glob ('tcp_*') or MODULE:FUNC\n"
 	"ITEM:   EXPR [OP VALUE] | EXPR:str       OP: == != < <= > >=   VALUE: integer, enum name, NULL\n"
+	"        | EXPR OP \"STRING\"             OP: == != ~ (glob: * ? [...]) on char * or char[N]\n"
 	"        (:str shows an unsigned char * or u8 * as the string it points to)\n"
 	"EXPR:   arg | return | EXPR->member | EXPR.member | EXPR[index] | *EXPR\n"
 	"\n"
@@ -48,6 +49,13 @@ static const char usage_text[] =
 	"Options:\n"
 	"  -p, --pid PID          trace only process PID (thread group id)\n"
 	"      --tid TID          trace only thread TID\n"
+	"  -c, --comm NAME        trace only tasks whose comm is NAME, or matches NAME if\n"
+	"                         it is a glob (* ? [...]); repeatable, up to 8\n"
+	"      --cgroup PATH      trace only tasks in the cgroup v2 directory PATH or below\n"
+	"      --slower-than DURATION  show only calls that took at least DURATION\n"
+	"                         (e.g. 500us, 2ms; units ns, us, ms, s)\n"
+	"      --errors           show only calls that failed: a negative errno, or a NULL\n"
+	"                         or error pointer; the errno is shown by name\n"
 	"  -n, --count N          exit after N calls have been shown\n"
 	"      --duration SECS    exit after SECS seconds\n"
 	"  -P, --pages N          ring buffer size in pages, a power of 2 (default 256)\n"
@@ -78,13 +86,15 @@ static const char usage_text[] =
 	"  ksnoop \"ip_send_skb(skb->len, skb->sk, return)\"\n"
 	"  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
 	"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
+	"  ksnoop 'do_sys_openat2(filename ~ \"/etc/*\", return)'\n"
+	"  ksnoop -c nginx --errors --slower-than 2ms 'vfs_*'\n"
 	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
 	"  ksnoop -j \"ip_send_skb(skb)\" | jq 'select(.type == \"call\") | .args.skb.len'\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
-static const char short_opts[] = ":p:n:P:jo:qx:svdVh";
+static const char short_opts[] = ":p:c:n:P:jo:qx:svdVh";
 
 enum {
 	OPT_TID = 256,
@@ -96,10 +106,17 @@ enum {
 	OPT_STRSIZE,
 	OPT_BACKEND,
 	OPT_COLOR,
+	OPT_CGROUP,
+	OPT_SLOWER,
+	OPT_ERRORS,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"tid", required_argument, NULL, OPT_TID},
+					  {"comm", required_argument, NULL, 'c'},
+					  {"cgroup", required_argument, NULL, OPT_CGROUP},
+					  {"slower-than", required_argument, NULL, OPT_SLOWER},
+					  {"errors", no_argument, NULL, OPT_ERRORS},
 					  {"count", required_argument, NULL, 'n'},
 					  {"duration", required_argument, NULL, OPT_DURATION},
 					  {"pages", required_argument, NULL, 'P'},
@@ -334,6 +351,23 @@ static int run(int argc, char **argv)
 			else
 				o.t.tid = v;
 			break;
+		case 'c':
+			if (filter_add_comm(&o.t.filter, optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_CGROUP:
+			err = filter_set_cgroup(&o.t.filter, optarg);
+			if (err)
+				return err == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			break;
+		case OPT_SLOWER:
+			if (filter_parse_duration("--slower-than", optarg,
+						  &o.t.filter.slower_than_ns))
+				return EXIT_USAGE;
+			break;
+		case OPT_ERRORS:
+			o.t.filter.errors = true;
+			break;
 		case 'n':
 			if (parse_num("--count", optarg, 1, ULLONG_MAX, &v))
 				return EXIT_USAGE;
@@ -484,6 +518,13 @@ static int run(int argc, char **argv)
 			o.t.format_check ? "--format-check" : "--kernel-format");
 		return EXIT_USAGE;
 	}
+	/* The exit filters decide at the return, which --entry does not trace. */
+	if (o.t.entry_only && (o.t.filter.errors || o.t.filter.slower_than_ns)) {
+		pr_error_hint("drop --entry: these filters need each call's return",
+			      "%s cannot be used with --entry",
+			      o.t.filter.errors ? "--errors" : "--slower-than");
+		return EXIT_USAGE;
+	}
 	first = optind;
 	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];
@@ -577,6 +618,7 @@ out:
 		spec_free(&specs[i]);
 	free(specs);
 	free(o.excludes);
+	filter_close(&o.t.filter);
 	kbtf_free(&k);
 	return err;
 }

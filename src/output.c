@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
+#include "filter.h"
 #include "format.h"
 #include "json.h"
 #include "output.h"
@@ -349,6 +350,31 @@ static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struc
 	return v;
 }
 
+/*
+ * --errors: how return value @ret failed, strace-like in text (" = -2 ENOENT",
+ * " = NULL"), as ',"errno":"ENOENT"' in JSON (a NULL pointer adds nothing:
+ * "ret" is 0).
+ */
+static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, bool json)
+{
+	int e = ksnoop_ret_errno(tf->plan.ret_kind, tf->plan.ret_size, ret);
+	const char *name = e && e != KSNOOP_ERR_NULL ? errno_name(e) : NULL;
+
+	if (!e || (json && e == KSNOOP_ERR_NULL))
+		return;
+	if (json) {
+		sb_adds(sb, ",\"errno\":");
+		if (name)
+			json_put_string(sb, name, strlen(name));
+		else
+			sb_printf(sb, "%d", e);
+	} else if (e == KSNOOP_ERR_NULL) {
+		sb_adds(sb, " = NULL");
+	} else {
+		sb_printf(sb, " = -%d %s", e, name ? name : "(unknown errno)");
+	}
+}
+
 static void text_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		      const struct ksnoop_rec *exit, enum call_end end)
 {
@@ -401,6 +427,8 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 		sb_adds(sb, " (return lost)");
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
 		sb_adds(sb, " (nested too deep to pair with its return)");
+	if (o->show_errno && exit)
+		put_failure(sb, tf, exit->ret, false);
 	sb_addc(sb, '\n');
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
@@ -547,8 +575,14 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		}
 		if (!done && !tf->returns_void) {
 			sb_adds(sb, ",\"ret\":");
-			json_put_s64(sb, (__s64)exit->ret);
+			/* The ABI leaves the bytes above a narrower int undefined (-2 read as
+			 * 4294967294). */
+			json_put_s64(sb, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
+						 ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
+						 (__s64)exit->ret);
 		}
+		if (o->show_errno)
+			put_failure(sb, tf, exit->ret, true);
 		if (entry) {
 			sb_adds(sb, ",\"duration_ns\":");
 			sb_put_u64(sb, exit->ts - entry->ts);

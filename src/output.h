@@ -36,6 +36,7 @@ struct output {
 	int err;	  /* the first write error (negative errno); nothing is written after it */
 	__u64 boot_ns;	  /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
+	bool show_errno;	 /* --errors: name a failed call's errno */
 	struct strbuf sb;
 };
 

@@ -15,6 +15,7 @@
 
 #include "ksnoop.h"
 #include "parse.h"
+#include "pattern.h"
 
 /* Longest spec accepted; keeps every offset well inside an int. */
 #define PARSE_MAX_SPEC	65536
@@ -143,16 +144,26 @@ static int fail_nomem(struct parser *p)
 }
 
 /* Copy s[start, end) without whitespace. */
+/* s[start, end) without whitespace, except inside double-quoted strings. */
 static char *dup_nows(const char *s, int start, int end)
 {
 	char *d = malloc(end - start + 1);
+	bool quoted = false;
 	int i, n = 0;
 
 	if (!d)
 		return NULL;
-	for (i = start; i < end; i++)
-		if (!is_ws((unsigned char)s[i]))
+	for (i = start; i < end; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < end) {
+			d[n++] = s[i++];
 			d[n++] = s[i];
+			continue;
+		}
+		if (s[i] == '"')
+			quoted = !quoted;
+		if (quoted || !is_ws((unsigned char)s[i]))
+			d[n++] = s[i];
+	}
 	d[n] = '\0';
 	return d;
 }
@@ -405,15 +416,15 @@ static int parse_expr(struct parser *p, struct expr *e)
 }
 
 /* OP at the cursor: its length, 0 if none, or -EINVAL for '=' and '!'. */
-static int parse_op(struct parser *p, enum pred_op *op)
+static int parse_op(struct parser *p, enum ksnoop_pred_op *op)
 {
 	int c0 = peek(p), c1 = peek_at(p, 1);
 
-	*op = PRED_NONE;
+	*op = KSNOOP_OP_NONE;
 	switch (c0) {
 	case '=':
 		if (c1 == '=') {
-			*op = PRED_EQ;
+			*op = KSNOOP_OP_EQ;
 			return 2;
 		}
 		if (c1 == '<' || c1 == '>' || c1 == '!')
@@ -421,27 +432,104 @@ static int parse_op(struct parser *p, enum pred_op *op)
 		return fail(p, p->i, "invalid operator '=': did you mean '=='?");
 	case '!':
 		if (c1 == '=') {
-			*op = PRED_NE;
+			*op = KSNOOP_OP_NE;
 			return 2;
 		}
 		return fail(p, p->i, "invalid operator '!': did you mean '!='?");
 	case '<':
-		*op = c1 == '=' ? PRED_LE : PRED_LT;
+		*op = c1 == '=' ? KSNOOP_OP_LE : KSNOOP_OP_LT;
 		return c1 == '=' ? 2 : 1;
 	case '>':
-		*op = c1 == '=' ? PRED_GE : PRED_GT;
+		*op = c1 == '=' ? KSNOOP_OP_GE : KSNOOP_OP_GT;
 		return c1 == '=' ? 2 : 1;
+	case '~':
+		*op = KSNOOP_OP_GLOB;
+		return 1;
 	default:
 		return 0;
 	}
 }
 
-static int parse_value(struct parser *p, struct pred_value *v, enum pred_op op)
+/* STRING at the cursor (the opening '"'): decode its escapes into v->str. */
+static int parse_string(struct parser *p, struct pred_value *v)
+{
+	int start = p->i;
+	size_t n = 0;
+	char *d;
+
+	d = malloc(p->len - p->i + 1);
+	if (!d)
+		return fail_nomem(p);
+	v->str = d;
+	for (p->i++; p->i < p->len && p->s[p->i] != '"'; p->i++) {
+		int c = (unsigned char)p->s[p->i], hi, lo;
+
+		if (c != '\\') {
+			d[n++] = c;
+			continue;
+		}
+		if (p->i + 1 >= p->len)
+			break;
+		c = p->s[++p->i];
+		switch (c) {
+		case '"':
+		case '\\':
+			d[n++] = c;
+			break;
+		case 'n':
+			d[n++] = '\n';
+			break;
+		case 't':
+			d[n++] = '\t';
+			break;
+		case 'x':
+			hi = p->i + 1 < p->len ? digit_value(p->s[p->i + 1]) : 99;
+			lo = p->i + 2 < p->len ? digit_value(p->s[p->i + 2]) : 99;
+			if (hi > 15 || lo > 15 || (!hi && !lo))
+				return fail(
+					p, p->i - 1,
+					"'\\x' needs two hex digits, not 00 (e.g. \\x2f for '/')");
+			d[n++] = hi * 16 + lo;
+			p->i += 2;
+			break;
+		default:
+			return fail(p, p->i - 1,
+				    "unknown escape '\\%c' in string (use \\\" \\\\ \\n \\t \\xHH)",
+				    c);
+		}
+	}
+	if (p->i >= p->len)
+		return fail(p, start, "unterminated string: missing the closing '\"'");
+	p->i++;
+	d[n] = '\0';
+	v->len = n;
+	v->kind = PVAL_STR;
+	return 0;
+}
+
+static int parse_value(struct parser *p, struct pred_value *v, enum ksnoop_pred_op op)
 {
 	uint64_t max = UINT64_MAX;
 	int err;
 
 	v->pos = p->i;
+	if (peek(p) == '"') {
+		struct ksnoop_pattern pat;
+		char why[160];
+		size_t at = 0;
+
+		if (op != KSNOOP_OP_EQ && op != KSNOOP_OP_NE && op != KSNOOP_OP_GLOB)
+			return fail(p, p->i, "strings compare with ==, != or ~ (glob), not '%s'",
+				    pred_op_str(op));
+		err = parse_string(p, v);
+		if (err)
+			return err;
+		if (pattern_compile(v->str, v->len, op, &pat, why, sizeof(why), &at))
+			return fail(p, v->pos + 1 + (int)at, "%s", why);
+		return 0;
+	}
+	if (op == KSNOOP_OP_GLOB)
+		return fail(p, p->i, "'~' takes a double-quoted glob, e.g. ~ \"/etc/*\"");
 	if (peek(p) == '-') {
 		v->neg = true;
 		max = (uint64_t)INT64_MAX + 1; /* -max is INT64_MIN */
@@ -499,17 +587,20 @@ static int parse_item(struct parser *p, struct item *item)
 		skip_ws(p);
 	}
 	oplen = parse_op(p, &item->op);
-	if (oplen > 0 && item->as_str)
-		return fail(p, p->i,
-			    "a ':str' item cannot have a predicate (predicates compare integers)");
 	if (oplen < 0)
 		return oplen;
 	if (oplen > 0) {
+		int oppos = p->i;
+
 		p->i += oplen;
 		skip_ws(p);
 		err = parse_value(p, &item->val, item->op);
 		if (err)
 			return err;
+		if (item->as_str && item->val.kind != PVAL_STR)
+			return fail(
+				p, oppos,
+				"a ':str' item compares as a string: give a double-quoted string");
 		end = p->i;
 	}
 
@@ -742,6 +833,7 @@ void spec_free(struct spec *spec)
 		free(item->expr.steps);
 		free(item->expr.base);
 		free(item->val.name);
+		free(item->val.str);
 		free(item->text);
 		free(item->expr_text);
 	}
@@ -830,23 +922,25 @@ int parse_error_str(const char *str, const struct parse_error *err, char *buf, s
 	return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
 }
 
-const char *pred_op_str(enum pred_op op)
+const char *pred_op_str(enum ksnoop_pred_op op)
 {
 	switch (op) {
-	case PRED_NONE:
+	case KSNOOP_OP_NONE:
 		return "";
-	case PRED_EQ:
+	case KSNOOP_OP_EQ:
 		return "==";
-	case PRED_NE:
+	case KSNOOP_OP_NE:
 		return "!=";
-	case PRED_LT:
+	case KSNOOP_OP_LT:
 		return "<";
-	case PRED_LE:
+	case KSNOOP_OP_LE:
 		return "<=";
-	case PRED_GT:
+	case KSNOOP_OP_GT:
 		return ">";
-	case PRED_GE:
+	case KSNOOP_OP_GE:
 		return ">=";
+	case KSNOOP_OP_GLOB:
+		return "~";
 	}
 	return "?";
 }

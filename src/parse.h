@@ -8,15 +8,20 @@
  *   EXPR  := {'*'} POSTFIX
  *   POSTFIX := IDENT | 'return' | POSTFIX '->' IDENT | POSTFIX '.' IDENT
  *            | POSTFIX '[' INTEGER ']'
- *   OP    := == | != | < | <= | > | >=
+ *   OP    := == | != | < | <= | > | >= | ~
  *   VALUE := INTEGER (dec, 0x hex, 0 octal, optional '-') | IDENT (enum constant) | NULL
+ *          | STRING ('"' bytes '"', escapes \" \\ \n \t \xHH; with '~' a glob: * ? [...])
  * Whitespace is allowed between tokens.
  */
 #ifndef __KSNOOP_PARSE_H
 #define __KSNOOP_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
+
+#include "ksnoop.h" /* enum ksnoop_pred_op: the predicate operators */
 
 enum step_kind {
 	STEP_ARROW, /* ->name */
@@ -31,20 +36,11 @@ struct step {
 	int pos;       /* byte offset of the step's token in the spec string */
 };
 
-enum pred_op {
-	PRED_NONE = 0,
-	PRED_EQ,
-	PRED_NE,
-	PRED_LT,
-	PRED_LE,
-	PRED_GT,
-	PRED_GE,
-};
-
 enum pred_value_kind {
 	PVAL_INT,  /* integer literal; see neg */
 	PVAL_ENUM, /* enum constant name, resolved against BTF later */
 	PVAL_NULL, /* NULL */
+	PVAL_STR,  /* double-quoted string: str, len (escapes decoded) */
 };
 
 struct pred_value {
@@ -52,6 +48,8 @@ struct pred_value {
 	uint64_t u; /* magnitude for PVAL_INT */
 	bool neg;   /* literal had a leading '-' (value is -u) */
 	char *name; /* PVAL_ENUM */
+	char *str;  /* PVAL_STR: the bytes, NUL-terminated (len excludes it) */
+	size_t len;
 	int pos;
 };
 
@@ -66,8 +64,8 @@ struct expr {
 
 struct item {
 	struct expr expr;
-	enum pred_op op; /* PRED_NONE: no predicate */
-	bool as_str;	 /* ":str" suffix: show a pointer to bytes as the string there */
+	enum ksnoop_pred_op op; /* KSNOOP_OP_NONE: no predicate */
+	bool as_str;		/* ":str" suffix: show a pointer to bytes as the string there */
 	struct pred_value val;
 	char *text;	 /* the item as written, whitespace removed, e.g. "skb->len" */
 	char *expr_text; /* the expression part only, e.g. "skb->len" for "skb->len > 5" */
@@ -114,7 +112,7 @@ int spec_merge(const struct spec *a, const struct spec *b, const char *module, c
  */
 int parse_error_str(const char *str, const struct parse_error *err, char *buf, size_t size);
 
-const char *pred_op_str(enum pred_op op);
+const char *pred_op_str(enum ksnoop_pred_op op);
 
 #define KSNOOP_MAX_NAME 255
 

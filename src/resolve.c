@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "pattern.h"
 #include "resolve.h"
 
 #define MAX_ANON_DEPTH 16
@@ -615,6 +616,39 @@ static bool is_byte(const struct btf *btf, __u32 id)
 	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
 }
 
+/* char[N] (or an array of another 1-byte char type): a string predicate's subject. */
+static bool is_char_array(const struct btf *btf, const struct btf_type *t)
+{
+	return t && btf_is_array(t) && is_char(btf, btf_array(t)->type);
+}
+
+/*
+ * Whether the predicate of @src compares strings, or an error when the
+ * operand's kind (string, integer) does not fit the value's type @kt.
+ */
+static int string_pred(const struct btf *kb, const struct item *src, const struct loc *l,
+		       const struct btf_type *kt, bool *is_str, struct resolve_err *err)
+{
+	bool ptr_str =
+		btf_is_ptr(kt) && (is_char(kb, kt->type) || (src->as_str && is_byte(kb, kt->type)));
+	struct strbuf tn;
+	int ret = 0;
+
+	sb_init(&tn);
+	*is_str = src->val.kind == PVAL_STR;
+	if (*is_str && !ptr_str && !is_char_array(kb, kt))
+		ret = set_err(err, -EINVAL, "string predicates work on char * and char[N] values",
+			      "cannot compare '%s' (%s) with the string \"%s\"", src->expr_text,
+			      type_str(kb, l->type, &tn), src->val.str);
+	else if (!*is_str && is_char_array(kb, kt))
+		ret = set_err(err, -EINVAL,
+			      "compare it with a double-quoted string, e.g. == \"eth0\"",
+			      "cannot compare '%s' (%s, a string) with an integer", src->expr_text,
+			      type_str(kb, l->type, &tn));
+	sb_free(&tn);
+	return ret;
+}
+
 /* Fill a plan item and the printing info from a resolved location. */
 static int finish_item(const struct btf *kb, bool vmlinux, const struct item *src,
 		       const struct resolve_opts *opts, struct loc *l, struct ksnoop_item *it,
@@ -623,6 +657,7 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 	__u32 kid = kbtf_skip_mods(kb, l->type, true);
 	const struct btf_type *kt = btf__type_by_id(kb, kid);
 	const char *label = ti->label;
+	bool str_pred = false;
 	struct strbuf tn;
 	__s64 size;
 	int ret = 0;
@@ -632,7 +667,17 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 	ti->type_id = l->type;
 	ti->kind = VAL_SCALAR;
 
-	if (src && src->op != PRED_NONE) {
+	if (src && src->op != KSNOOP_OP_NONE) {
+		ret = string_pred(kb, src, l, kt, &str_pred, err);
+		if (ret)
+			goto out;
+	}
+	if (str_pred && btf_is_ptr(kt)) {
+		/* The string the pointer points to, compared in the kernel. */
+		goto str;
+	} else if (str_pred) {
+		/* char[N]: its N bytes, compared in the kernel up to a NUL. */
+	} else if (src && src->op != KSNOOP_OP_NONE) {
 		/* Predicates compare integers, enums or pointers as read. */
 		if (!btf_is_int(kt) && !btf_is_any_enum(kt) && !btf_is_ptr(kt)) {
 			ret = set_err(
@@ -649,6 +694,7 @@ static int finish_item(const struct btf *kb, bool vmlinux, const struct item *sr
 		goto out;
 	} else if (btf_is_ptr(kt) && (is_char(kb, kt->type) || (src && src->as_str))) {
 		/* char *, or a pointer to bytes the user says hold a string (d_name.name). */
+	str:
 		ret = loc_load(l, label, err);
 		if (ret)
 			goto out;
@@ -712,6 +758,35 @@ steps:
 out:
 	sb_free(&tn);
 	return ret;
+}
+
+/*
+ * A string operand: compiled for the kernel's matcher into @ti->pattern; the
+ * loader puts it in the "patterns" map and its index in the item's value.
+ */
+static int string_operand(const struct item *src, struct ksnoop_item *it, struct titem *ti,
+			  struct resolve_err *err)
+{
+	/* A char * string is read with its NUL into size bytes; a char[N] may fill N. */
+	size_t room = it->flags & KSNOOP_I_STR ? it->size - 1u : it->size;
+	char why[160];
+	size_t at;
+
+	if (src->op != KSNOOP_OP_GLOB && src->val.len > room)
+		return set_err(
+			err, -ERANGE, it->flags & KSNOOP_I_STR ? "raise --string-size" : NULL,
+			"'%s' can never equal the %zu-byte string: it holds at most %zu bytes",
+			src->expr_text, src->val.len, room);
+	ti->pattern = malloc(sizeof(*ti->pattern));
+	if (!ti->pattern)
+		return -ENOMEM;
+	if (pattern_compile(src->val.str, src->val.len, src->op, ti->pattern, why, sizeof(why),
+			    &at))
+		return set_err(err, -EINVAL, NULL, "%s", why);
+	it->flags |= KSNOOP_I_PRED | KSNOOP_I_SPRED;
+	it->op = src->op;
+	it->value = 0;
+	return 0;
 }
 
 /* Predicate operand: integer literal, NULL or enum constant, range-checked. */
@@ -843,18 +918,18 @@ static int pred_operand(const struct btf *kb, const struct item *src, const stru
 	}
 	/* An unsigned value is never below 0: "count < 0" would hide every call. */
 	if (pv->kind == PVAL_INT && !is_signed && !pv->u &&
-	    (src->op == PRED_LT || src->op == PRED_GE)) {
+	    (src->op == KSNOOP_OP_LT || src->op == KSNOOP_OP_GE)) {
 		ret = set_err(err, -ERANGE,
-			      src->op == PRED_LT ? "an unsigned value is never negative" :
-						   "drop the predicate to show every call",
+			      src->op == KSNOOP_OP_LT ? "an unsigned value is never negative" :
+							"drop the predicate to show every call",
 			      "'%s %s 0' is %s: '%s' (%s) is unsigned", src->expr_text,
 			      pred_op_str(src->op),
-			      src->op == PRED_LT ? "never true" : "always true", src->expr_text,
-			      type_str(kb, l->type, &tn));
+			      src->op == KSNOOP_OP_LT ? "never true" : "always true",
+			      src->expr_text, type_str(kb, l->type, &tn));
 		goto out;
 	}
 	it->flags |= KSNOOP_I_PRED;
-	it->op = src->op; /* enum pred_op and enum ksnoop_pred_op agree */
+	it->op = src->op;
 	it->value = v;
 out:
 	sb_free(&tn);
@@ -970,12 +1045,29 @@ static int resolve_item(const struct kbtf *k, struct tfunc *tf, const struct ite
 	ret = finish_item(kb, tf->kf->btf == k->vmlinux, src, opts, &l, it, ti, err);
 	if (ret)
 		return ret;
-	if (src && src->op != PRED_NONE) {
+	if (src && src->op != KSNOOP_OP_NONE && src->val.kind == PVAL_STR) {
+		ret = string_operand(src, it, ti, err);
+		if (ret)
+			return ret;
+	} else if (src && src->op != KSNOOP_OP_NONE) {
 		ret = pred_operand(kb, src, &l, it, err);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* What return type @id says about failures, for --errors (enum ksnoop_ret_kind). */
+static void ret_kind(const struct btf *kb, __u32 id, struct ksnoop_plan *plan)
+{
+	const struct btf_type *t = id ? btf__type_by_id(kb, kbtf_skip_mods(kb, id, true)) : NULL;
+
+	if (t && btf_is_ptr(t)) {
+		plan->ret_kind = KSNOOP_RET_PTR;
+	} else if (t && btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED) && t->size <= 8) {
+		plan->ret_kind = KSNOOP_RET_SIGNED;
+		plan->ret_size = t->size;
+	}
 }
 
 int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec *spec,
@@ -996,18 +1088,24 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 	out->nargs = btf_vlen(proto);
 	rt = btf__type_by_id(kb, kbtf_skip_mods(kb, proto->type, true));
 	out->returns_void = !proto->type || !rt;
+	ret_kind(kb, proto->type, &out->plan);
 	out->local = btf__new_empty();
 	if (!out->local)
 		return -ENOMEM;
 
 	p = btf_params(proto);
 	if (spec && spec->nitems) {
-		for (i = 0; i < spec->nitems && !ret; i++)
-			/* A ':str' item is labelled as written: it differs from the address. */
-			ret = resolve_item(k, out, &spec->items[i],
-					   spec->items[i].as_str ? spec->items[i].text :
-								   spec->items[i].expr_text,
-					   false, opts, err);
+		for (i = 0; i < spec->nitems && !ret; i++) {
+			const struct item *it = &spec->items[i];
+			char *label = NULL;
+
+			/* A ':str' item is labelled "EXPR:str": it differs from the address. */
+			if (it->as_str && asprintf(&label, "%s:str", it->expr_text) < 0)
+				return -ENOMEM;
+			ret = resolve_item(k, out, it, label ? label : it->expr_text, false, opts,
+					   err);
+			free(label);
+		}
 	} else {
 		/* No items: every argument, then the return value. */
 		for (i = 0; i < out->nargs && !ret; i++) {
@@ -1049,8 +1147,10 @@ void tfunc_free(struct tfunc *tf)
 {
 	int i;
 
-	for (i = 0; i < tf->nitems; i++)
+	for (i = 0; i < tf->nitems; i++) {
 		free(tf->items[i].label);
+		free(tf->items[i].pattern);
+	}
 	btf__free(tf->local);
 	memset(tf, 0, sizeof(*tf));
 }
@@ -1087,7 +1187,9 @@ void tfunc_dump(const struct tfunc *tf, struct strbuf *out)
 		type_decl(tf->kf->btf, ti->type_id, NULL, out);
 		if (it->bit_size)
 			sb_printf(out, ", bits %u+%u", it->bit_off, it->bit_size);
-		if (it->flags & KSNOOP_I_PRED)
+		if (it->flags & KSNOOP_I_SPRED)
+			sb_printf(out, ", string predicate '%s'", pred_op_str(it->op));
+		else if (it->flags & KSNOOP_I_PRED)
 			sb_printf(out, ", predicate op %u value %llu", it->op,
 				  (unsigned long long)it->value);
 		if (it->flags & KSNOOP_I_HIDE)

@@ -37,6 +37,8 @@ struct titem {
 	__u32 expr_type_id; /* BTF type of the expression itself (the pointer for PTR_DEREF) */
 	bool is_ret;
 	bool hidden; /* predicate-only, not printed */
+	/* A string predicate's operand, compiled (the plan item holds its map index). */
+	struct ksnoop_pattern *pattern;
 };
 
 struct tfunc {

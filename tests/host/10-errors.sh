@@ -275,6 +275,53 @@ err m_exclude_empty 2 "^ksnoop: invalid value '' for --exclude$" "-x takes a fun
 err m_btf_empty 2 "^ksnoop: cannot read BTF from '': No such file or directory$" "raw BTF" \
 	--btf '' info ip_send_skb
 
+# --- filters and string predicates (issue 11): options, strings, types ---
+err f_unterminated_string 2 "${syn}'do_sys_openat2\(filename == \"/etc\)': unterminated string: missing the closing '\"'$" \
+	"SPEC grammar" info 'do_sys_openat2(filename == "/etc)'
+err f_bad_escape 2 "${syn}'.*': unknown escape '\\\\q' in string" "SPEC grammar" \
+	info 'do_sys_openat2(filename == "\q")'
+err f_string_order 2 "${syn}'.*': strings compare with ==, != or ~ \(glob\), not '<'$" \
+	"SPEC grammar" info 'do_sys_openat2(filename < "/etc")'
+err f_glob_on_int 2 "${syn}'ip_send_skb\(skb->len ~ 5\)': '~' takes a double-quoted glob" \
+	"SPEC grammar" info 'ip_send_skb(skb->len ~ 5)'
+err f_bad_glob_class 2 "${syn}'.*': bad '\[\.\.\.\]' class in the glob" "SPEC grammar" \
+	info 'do_sys_openat2(filename ~ "/etc/[ab")'
+err f_string_on_int 3 \
+	"^ksnoop: cannot compare 'skb->len' \(unsigned int\) with the string \"eth0\"$" \
+	"string predicates work on char \* and char\[N\] values" info 'ip_send_skb(skb->len == "eth0")'
+err f_glob_string_on_int 3 "^ksnoop: cannot compare 'skb->len' \(unsigned int\) with the string \"1\*\"$" \
+	"char \* and char\[N\]" info 'ip_send_skb(skb->len ~ "1*")'
+err f_int_on_string 3 \
+	"^ksnoop: cannot compare 'skb->dev->name' \(char\[16\], a string\) with an integer$" \
+	"double-quoted string, e.g. == \"eth0\"" info '__dev_queue_xmit(skb->dev->name == 0)'
+err f_string_too_long_array 3 \
+	"^ksnoop: 'skb->dev->name' can never equal the 17-byte string: it holds at most 16 bytes$" - \
+	info '__dev_queue_xmit(skb->dev->name == "0123456789abcdefg")'
+err f_string_past_string_size 3 \
+	"^ksnoop: 'filename' can never equal the 8-byte string: it holds at most 7 bytes$" \
+	"raise --string-size" --string-size 8 info 'do_sys_openat2(filename == "/etc/abc")'
+err f_slower_than_unit 2 "^ksnoop: invalid value '5parsecs' for --slower-than$" \
+	"ns, us, ms or s" --slower-than 5parsecs ip_send_skb
+err f_slower_than_no_unit 2 "^ksnoop: invalid value '500' for --slower-than$" \
+	"ns, us, ms or s" --slower-than 500 ip_send_skb
+err f_slower_than_negative 2 "^ksnoop: invalid value '-1ms' for --slower-than$" \
+	"ns, us, ms or s" --slower-than -1ms ip_send_skb
+err f_cgroup_missing 2 "^ksnoop: cannot open cgroup '/nonexistent/cg': No such file or directory$" \
+	"cgroup v2 directory" --cgroup /nonexistent/cg ip_send_skb
+err f_cgroup_not_cgroup2 2 "^ksnoop: '/tmp' is not a cgroup v2 directory$" "cgroup2" \
+	--cgroup /tmp ip_send_skb
+err f_comm_too_long 2 \
+	"^ksnoop: invalid value 'averyveryverylongname' for --comm: a task's comm holds at most 15 bytes$" \
+	"first 15 bytes" -c averyveryverylongname ip_send_skb
+err f_comm_empty 2 "^ksnoop: invalid value '' for --comm$" "command name or glob" -c '' ip_send_skb
+err f_comm_bad_glob 2 "^ksnoop: invalid value 'a\[b' for --comm: bad" "globs" -c 'a[b' ip_send_skb
+err f_comm_too_many 2 "^ksnoop: too many -c/--comm names \(limit 8\)$" "use a glob" \
+	-c a -c b -c c -c d -c e -c f -c g -c h -c i ip_send_skb
+err f_errors_entry 2 "^ksnoop: --errors cannot be used with --entry$" "drop --entry" \
+	--errors --entry ip_send_skb
+err f_slower_entry 2 "^ksnoop: --slower-than cannot be used with --entry$" "drop --entry" \
+	--slower-than 1ms --entry ip_send_skb
+
 # --- syntax errors: the caret sits under the offending token ---
 # check_caret SPEC MARKER: the caret is under the first occurrence of MARKER in SPEC.
 check_caret()

@@ -69,7 +69,8 @@ test_options()
 	comp "ksnoop --js"
 	t_expect_eq "--json" "$T_OUT"
 	comp "ksnoop --co"
-	t_expect_eq "--count
+	t_expect_eq "--comm
+--count
 --color" "$T_OUT"
 	# hidden: never offered
 	comp "ksnoop --"
@@ -100,6 +101,9 @@ never" "$T_OUT"
 	comp "ksnoop -qo $d/cal"
 	t_expect_eq "$d/calls.txt" "$T_OUT"
 	comp "ksnoop --btf=$d/cal"
+	t_expect_eq "$d/calls.txt" "$T_OUT"
+	# --cgroup takes a directory
+	comp "ksnoop --cgroup $d/cal"
 	t_expect_eq "$d/calls.txt" "$T_OUT"
 	rm -rf "$d"
 }

@@ -24,6 +24,21 @@ static bool parse_ok(const char *str, struct spec *spec)
 	return true;
 }
 
+/*
+ * Parse @str, a SPEC with one item with predicate @op: the item, or NULL
+ * (failure recorded, @spec freed).
+ */
+static struct item *parse_pred(const char *str, struct spec *spec, enum ksnoop_pred_op op)
+{
+	if (!parse_ok(str, spec))
+		return NULL;
+	if (!ASSERT_EQ(spec->nitems, 1, str) || !ASSERT_EQ(spec->items[0].op, op, str)) {
+		spec_free(spec);
+		return NULL;
+	}
+	return &spec->items[0];
+}
+
 TEST(parse_plain_func)
 {
 	struct spec s;
@@ -120,7 +135,7 @@ TEST(parse_items_chain)
 		ASSERT_STREQ(e->steps[0].name, "len", "item 0 member");
 		ASSERT_EQ(e->steps[0].pos, 15, "item 0 step pos");
 	}
-	ASSERT_EQ(s.items[0].op, PRED_NONE, "item 0 no predicate");
+	ASSERT_EQ(s.items[0].op, KSNOOP_OP_NONE, "item 0 no predicate");
 
 	e = &s.items[1].expr;
 	ASSERT_STREQ(s.items[1].text, "skb->sk->__sk_common.skc_dport", "item 1 text");
@@ -192,46 +207,41 @@ TEST(parse_predicates)
 {
 	static const struct {
 		const char *str;
-		enum pred_op op;
+		enum ksnoop_pred_op op;
 		enum pred_value_kind kind;
 		uint64_t u;
 		bool neg;
 		const char *name;
 		const char *text;
 	} cases[] = {
-		{"f(a == 5)", PRED_EQ, PVAL_INT, 5, false, NULL, "a==5"},
-		{"f(a != 0)", PRED_NE, PVAL_INT, 0, false, NULL, "a!=0"},
-		{"f(a < -1)", PRED_LT, PVAL_INT, 1, true, NULL, "a<-1"},
-		{"f(a <= 0x1F)", PRED_LE, PVAL_INT, 31, false, NULL, "a<=0x1F"},
-		{"f(a > 0755)", PRED_GT, PVAL_INT, 0755, false, NULL, "a>0755"},
-		{"f(a >= 18446744073709551615)", PRED_GE, PVAL_INT, UINT64_MAX, false, NULL,
+		{"f(a == 5)", KSNOOP_OP_EQ, PVAL_INT, 5, false, NULL, "a==5"},
+		{"f(a != 0)", KSNOOP_OP_NE, PVAL_INT, 0, false, NULL, "a!=0"},
+		{"f(a < -1)", KSNOOP_OP_LT, PVAL_INT, 1, true, NULL, "a<-1"},
+		{"f(a <= 0x1F)", KSNOOP_OP_LE, PVAL_INT, 31, false, NULL, "a<=0x1F"},
+		{"f(a > 0755)", KSNOOP_OP_GT, PVAL_INT, 0755, false, NULL, "a>0755"},
+		{"f(a >= 18446744073709551615)", KSNOOP_OP_GE, PVAL_INT, UINT64_MAX, false, NULL,
 		 "a>=18446744073709551615"},
-		{"f(a == -9223372036854775808)", PRED_EQ, PVAL_INT, 1ULL << 63, true, NULL,
+		{"f(a == -9223372036854775808)", KSNOOP_OP_EQ, PVAL_INT, 1ULL << 63, true, NULL,
 		 "a==-9223372036854775808"},
-		{"f(a==0xffffffffffffffff)", PRED_EQ, PVAL_INT, UINT64_MAX, false, NULL,
+		{"f(a==0xffffffffffffffff)", KSNOOP_OP_EQ, PVAL_INT, UINT64_MAX, false, NULL,
 		 "a==0xffffffffffffffff"},
-		{"f(a == - 7)", PRED_EQ, PVAL_INT, 7, true, NULL, "a==-7"},
-		{"f(sk != NULL)", PRED_NE, PVAL_NULL, 0, false, NULL, "sk!=NULL"},
-		{"f(sk->sk_state == TCP_CLOSE)", PRED_EQ, PVAL_ENUM, 0, false, "TCP_CLOSE",
+		{"f(a == - 7)", KSNOOP_OP_EQ, PVAL_INT, 7, true, NULL, "a==-7"},
+		{"f(sk != NULL)", KSNOOP_OP_NE, PVAL_NULL, 0, false, NULL, "sk!=NULL"},
+		{"f(sk->sk_state == TCP_CLOSE)", KSNOOP_OP_EQ, PVAL_ENUM, 0, false, "TCP_CLOSE",
 		 "sk->sk_state==TCP_CLOSE"},
-		{"f( skb -> len\t>\n100 )", PRED_GT, PVAL_INT, 100, false, NULL, "skb->len>100"},
-		{"f(return<0)", PRED_LT, PVAL_INT, 0, false, NULL, "return<0"},
+		{"f( skb -> len\t>\n100 )", KSNOOP_OP_GT, PVAL_INT, 100, false, NULL,
+		 "skb->len>100"},
+		{"f(return<0)", KSNOOP_OP_LT, PVAL_INT, 0, false, NULL, "return<0"},
 	};
 	struct spec s;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *what = cases[i].str;
-		struct item *it;
+		struct item *it = parse_pred(what, &s, cases[i].op);
 
-		if (!parse_ok(what, &s))
+		if (!it)
 			continue;
-		if (!ASSERT_EQ(s.nitems, 1, what)) {
-			spec_free(&s);
-			continue;
-		}
-		it = &s.items[0];
-		ASSERT_EQ(it->op, cases[i].op, what);
 		ASSERT_EQ(it->val.kind, cases[i].kind, what);
 		ASSERT_TRUE(it->val.u == cases[i].u, what);
 		ASSERT_EQ(it->val.neg, cases[i].neg, what);
@@ -289,6 +299,40 @@ TEST(parse_str_suffix)
 		ASSERT_TRUE(!s.items[1].as_str, "item 1 has no suffix");
 	}
 	spec_free(&s);
+}
+
+TEST(parse_strings)
+{
+	static const struct {
+		const char *str;
+		enum ksnoop_pred_op op;
+		const char *bytes;
+		size_t len;
+		const char *text;
+	} cases[] = {
+		{"f(a == \"eth0\")", KSNOOP_OP_EQ, "eth0", 4, "a==\"eth0\""},
+		{"f(a != \"\")", KSNOOP_OP_NE, "", 0, "a!=\"\""},
+		{"f( a ~ \"/etc/ *\" )", KSNOOP_OP_GLOB, "/etc/ *", 7, "a~\"/etc/ *\""},
+		{"f(a==\"q\\\"\\\\\\n\\t\\x2F\")", KSNOOP_OP_EQ, "q\"\\\n\t/", 6,
+		 "a==\"q\\\"\\\\\\n\\t\\x2F\""},
+		{"f(a:str == \"x, y)\")", KSNOOP_OP_EQ, "x, y)", 5, "a:str==\"x, y)\""},
+	};
+	struct spec s;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *what = cases[i].str;
+		struct item *it = parse_pred(what, &s, cases[i].op);
+
+		if (!it)
+			continue;
+		ASSERT_EQ(it->val.kind, PVAL_STR, what);
+		ASSERT_EQ(it->val.len, cases[i].len, what);
+		ASSERT_TRUE(!memcmp(it->val.str, cases[i].bytes, cases[i].len), what);
+		/* The text keeps the string's spaces: a merged SPEC is parsed again from it. */
+		ASSERT_STREQ(it->text, cases[i].text, what);
+		spec_free(&s);
+	}
 }
 
 TEST(parse_errors)
@@ -365,7 +409,19 @@ TEST(parse_errors)
 		{"f(a @ 1)", "unexpected '@' after item", 4},
 		{"f(a:)", "expected 'str' after ':'", 4},
 		{"f(a->b:x)", "unknown suffix after 'a->b' (the only one is ':str')", 6},
-		{"f(a:str == 1)", "a ':str' item cannot have a predicate", 8},
+		{"f(a:str == 1)", "a ':str' item compares as a string", 8},
+		{"f(a == \"abc)", "unterminated string: missing the closing '\"'", 7},
+		{"f(a == \"ab\\\")", "unterminated string", 7},
+		{"f(a < \"x\")", "strings compare with ==, != or ~ (glob), not '<'", 6},
+		{"f(a ~ 5)", "'~' takes a double-quoted glob", 6},
+		{"f(a ~ NULL)", "'~' takes a double-quoted glob", 6},
+		{"f(a == \"\\q\")", "unknown escape '\\q' in string", 8},
+		{"f(a == \"\\x4\")", "'\\x' needs two hex digits", 8},
+		{"f(a == \"\\x00\")", "'\\x' needs two hex digits, not 00", 8},
+		{"f(a ~ \"[ab\")", "bad '[...]' class in the glob", 7},
+		{"f(a ~ \"[z-a]\")", "bad '[...]' class in the glob", 7},
+		{"f(a == \"0123456789012345678901234567890123456789012345678901234567890123\")",
+		 "string operand too long (limit 63 bytes and wildcards)", 71},
 		{"f(a:str:str)", "unexpected ':' after item", 7},
 	};
 	struct parse_error err;
@@ -519,13 +575,13 @@ TEST(parse_free_and_op_str)
 
 	spec_free(&s);
 	spec_free(NULL);
-	ASSERT_STREQ(pred_op_str(PRED_EQ), "==", "EQ");
-	ASSERT_STREQ(pred_op_str(PRED_NE), "!=", "NE");
-	ASSERT_STREQ(pred_op_str(PRED_LT), "<", "LT");
-	ASSERT_STREQ(pred_op_str(PRED_LE), "<=", "LE");
-	ASSERT_STREQ(pred_op_str(PRED_GT), ">", "GT");
-	ASSERT_STREQ(pred_op_str(PRED_GE), ">=", "GE");
-	ASSERT_STREQ(pred_op_str(PRED_NONE), "", "NONE");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_EQ), "==", "EQ");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_NE), "!=", "NE");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_LT), "<", "LT");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_LE), "<=", "LE");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_GT), ">", "GT");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_GE), ">=", "GE");
+	ASSERT_STREQ(pred_op_str(KSNOOP_OP_NONE), "", "NONE");
 	ASSERT_EQ(spec_parse(NULL, &s, NULL), -EINVAL, "NULL string");
 }
 
@@ -552,7 +608,7 @@ TEST(parse_spec_merge)
 		ASSERT_STREQ(m.text, "mod:f(x->len,y>5,z)", "merged text");
 		ASSERT_STREQ(m.module, "mod", "module");
 		ASSERT_EQ(m.nitems, 3, "merged items");
-		ASSERT_EQ(m.items[1].op, PRED_GT, "predicate kept");
+		ASSERT_EQ(m.items[1].op, KSNOOP_OP_GT, "predicate kept");
 		spec_free(&m);
 	}
 	if (ASSERT_OK(spec_merge(&a, &glob, NULL, "f", true, &m, &err), "glob")) {

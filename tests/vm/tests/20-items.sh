@@ -9,15 +9,6 @@ NEED_KVER=5.10
 
 
 
-# The values of item LABEL (exact text) in the calls of FUNC from processes named COMM in
-# $T_OUT, one a line: what follows "    LABEL = " on the call's value lines.
-values_of()
-{
-	printf '%s\n' "$T_OUT" | awk -v comm="$1" -v fn="$2" -v pre="    $3 = " '
-		/^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ / { cur = ($5 == comm && $6 == fn); next }
-		cur && index($0, pre) == 1 { print substr($0, length(pre) + 1) }'
-}
-
 # ksnoop's BPF objects must be gone once it has exited: links are owned by its fds.
 expect_no_ksnoop_bpf()
 {

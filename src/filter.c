@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel-side filters: option checks and their set-up in the BPF object.
+ *
+ * -c/--comm and --cgroup are decided at the top of ksnoop_begin(), before any
+ * record is built; --slower-than and --errors at each return (the entry
+ * record was sent already, the return then tells userspace to drop it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "filter.h"
+#include "ksnoop.skel.h"
+#include "pattern.h"
+#include "util.h"
+
+int filter_add_comm(struct filter_opts *f, const char *name)
+{
+	struct ksnoop_pattern pat;
+	char why[160];
+	size_t at;
+
+	if (f->ncomms == KSNOOP_MAX_COMMS) {
+		pr_error_hint("use a glob, e.g. -c 'nginx*'", "too many -c/--comm names (limit %d)",
+			      KSNOOP_MAX_COMMS);
+		return -EINVAL;
+	}
+	if (!*name) {
+		pr_error_hint("-c takes a command name or glob, e.g. -c sshd",
+			      "invalid value '' for --comm");
+		return -EINVAL;
+	}
+	if (!pattern_is_glob(name) && strlen(name) >= KSNOOP_TASK_COMM_LEN) {
+		pr_error_hint("the kernel keeps the first 15 bytes; give those, or a glob",
+			      "invalid value '%s' for --comm: a task's comm holds at most %d bytes",
+			      name, KSNOOP_TASK_COMM_LEN - 1);
+		return -EINVAL;
+	}
+	if (pattern_is_glob(name) &&
+	    pattern_compile(name, strlen(name), KSNOOP_OP_GLOB, &pat, why, sizeof(why), &at)) {
+		pr_error_hint("globs: * ? [...]", "invalid value '%s' for --comm: %s", name, why);
+		return -EINVAL;
+	}
+	f->comms[f->ncomms++] = name;
+	return 0;
+}
+
+int filter_set_cgroup(struct filter_opts *f, const char *path)
+{
+	struct statfs sfs;
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_error_hint("give a cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice",
+			      "cannot open cgroup '%s': %s", path, strerror(-err));
+		return err == -ENOENT || err == -ENOTDIR ? -EINVAL : err;
+	}
+	if (fstatfs(fd, &sfs) || fstat(fd, &st) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		close(fd);
+		pr_error_hint("mount the unified hierarchy: mount -t cgroup2 none /sys/fs/cgroup",
+			      "'%s' is not a cgroup v2 directory", path);
+		return -EINVAL;
+	}
+	if (f->cgroup_fd > 0)
+		close(f->cgroup_fd);
+	f->cgroup = path;
+	f->cgroup_fd = fd;
+	return 0;
+}
+
+int filter_parse_duration(const char *opt, const char *s, __u64 *ns)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!errno && end != s && isfinite(v) && v > 0 && *s != '-') {
+		for (i = 0; i < ARRAY_SIZE(units); i++) {
+			if (strcmp(end, units[i].unit))
+				continue;
+			if (v * units[i].ns < 1 || v * units[i].ns > 1e18)
+				break;
+			*ns = (__u64)(v * units[i].ns + 0.5);
+			return 0;
+		}
+	}
+	pr_error_hint("a number and a unit: ns, us, ms or s, e.g. 500us or 2ms",
+		      "invalid value '%s' for %s", s, opt);
+	return -EINVAL;
+}
+
+/* Patterns in the "patterns" map: the --comm globs, then string predicates. */
+static int count_patterns(const struct tracer *t, bool assign)
+{
+	const struct ksnoop_pattern *last = NULL;
+	const struct filter_opts *f = &t->opts.filter;
+	int i, j, n = 0;
+
+	for (i = 0; i < f->ncomms; i++)
+		n += pattern_is_glob(f->comms[i]);
+	for (i = 0; i < t->nfuncs; i++) {
+		struct tfunc *tf = &t->funcs[i];
+
+		for (j = 0; j < tf->nitems; j++) {
+			const struct ksnoop_pattern *p = tf->items[j].pattern;
+
+			if (!p)
+				continue;
+			/* A glob SPEC gives each function the same pattern: store it once. */
+			if (!last || memcmp(last, p, sizeof(*p)))
+				n++;
+			last = p;
+			if (assign)
+				tf->plan.items[j].value = n - 1;
+		}
+	}
+	return n;
+}
+
+int filter_prepare(struct tracer *t)
+{
+	const struct filter_opts *f = &t->opts.filter;
+	struct ksnoop_bpf *skel = t->skel;
+	int i, n = 0, npat;
+
+	for (i = 0; i < f->ncomms; i++) {
+		struct ksnoop_comm *c = (struct ksnoop_comm *)&skel->rodata->filter_comms[i];
+
+		memset(c, 0, sizeof(*c));
+		if (pattern_is_glob(f->comms[i]))
+			c->pattern = ++n;
+		else
+			memcpy(c->name, f->comms[i], strlen(f->comms[i]));
+	}
+	skel->rodata->filter_ncomms = f->ncomms;
+	skel->rodata->filter_cgroup = f->cgroup_fd > 0;
+	skel->rodata->slower_than_ns = f->slower_than_ns;
+	skel->rodata->errors_only = f->errors;
+	npat = count_patterns(t, true);
+	skel->rodata->str_preds = npat > n;
+	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);
+}
+
+static int store_pattern(struct tracer *t, __u32 key, const struct ksnoop_pattern *p)
+{
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.patterns), &key, p, 0)) {
+		int err = -errno;
+
+		pr_error("cannot store a string pattern: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int filter_loaded(struct tracer *t)
+{
+	const struct filter_opts *f = &t->opts.filter;
+	struct ksnoop_pattern pat;
+	char why[160];
+	__u32 key = 0;
+	size_t at;
+	int i, j, err;
+
+	for (i = 0; i < f->ncomms; i++) {
+		if (!pattern_is_glob(f->comms[i]))
+			continue;
+		/* Checked by filter_add_comm(). */
+		pattern_compile(f->comms[i], strlen(f->comms[i]), KSNOOP_OP_GLOB, &pat, why,
+				sizeof(why), &at);
+		err = store_pattern(t, key++, &pat);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < t->nfuncs; i++) {
+		const struct tfunc *tf = &t->funcs[i];
+
+		for (j = 0; j < tf->nitems; j++) {
+			if (!tf->items[j].pattern || tf->plan.items[j].value < key)
+				continue;
+			err = store_pattern(t, key++, tf->items[j].pattern);
+			if (err)
+				return err;
+		}
+	}
+	if (f->cgroup_fd > 0) {
+		key = 0;
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.cgroup_filter), &key,
+					&f->cgroup_fd, 0)) {
+			err = -errno;
+			pr_error("cannot filter by cgroup '%s': %s", f->cgroup, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+void filter_close(struct filter_opts *f)
+{
+	if (f->cgroup_fd > 0)
+		close(f->cgroup_fd);
+	f->cgroup_fd = 0;
+}
+
+const char *errno_name(int err)
+{
+	/* Codes the kernel uses internally (include/linux/errno.h), unknown to libc. */
+	static const char *const kernel[] = {
+		[512 - 512] = "ERESTARTSYS",
+		[513 - 512] = "ERESTARTNOINTR",
+		[514 - 512] = "ERESTARTNOHAND",
+		[515 - 512] = "ENOIOCTLCMD",
+		[516 - 512] = "ERESTART_RESTARTBLOCK",
+		[517 - 512] = "EPROBE_DEFER",
+		[518 - 512] = "EOPENSTALE",
+		[519 - 512] = "ENOPARAM",
+		[521 - 512] = "EBADHANDLE",
+		[522 - 512] = "ENOTSYNC",
+		[523 - 512] = "EBADCOOKIE",
+		[524 - 512] = "ENOTSUPP",
+		[525 - 512] = "ETOOSMALL",
+		[526 - 512] = "ESERVERFAULT",
+		[527 - 512] = "EBADTYPE",
+		[528 - 512] = "EJUKEBOX",
+		[529 - 512] = "EIOCBQUEUED",
+		[530 - 512] = "ERECALLCONFLICT",
+		[531 - 512] = "ENOGRACE",
+	};
+
+	if (err >= 512 && err < 512 + (int)ARRAY_SIZE(kernel))
+		return kernel[err - 512];
+	if (err <= 0 || err >= 512)
+		return NULL;
+	return strerrorname_np(err);
+}

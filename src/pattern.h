@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * String operands and globs (string predicates, -c/--comm) compiled into the
+ * NFA tables the BPF program runs (struct ksnoop_pattern in include/ksnoop.h).
+ */
+#ifndef __KSNOOP_PATTERN_H
+#define __KSNOOP_PATTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "ksnoop.h"
+
+/*
+ * Compile a string operand of @op (KSNOOP_OP_GLOB: a glob with * ? [...];
+ * otherwise the bytes as they are) of @len bytes into @out. Returns 0, or
+ * -EINVAL with @why (and *@pos, an offset into @s) saying what is wrong.
+ */
+int pattern_compile(const char *s, size_t len, enum ksnoop_pred_op op, struct ksnoop_pattern *out,
+		    char *why, size_t why_size, size_t *pos);
+/* Whether @s (@n bytes, or up to a NUL) matches @p, as the BPF program decides. */
+bool pattern_match(const struct ksnoop_pattern *p, const char *s, size_t n);
+/* Whether @s has glob characters (* ? [). */
+bool pattern_is_glob(const char *s);
+
+#endif /* __KSNOOP_PATTERN_H */

@@ -1,0 +1,55 @@
+#!/bin/bash
+# Kernel-side filter benchmark (issue 11): the in-kernel cost per call (bpf_stats) of a
+# call that -c/--comm or a string predicate filters out, next to the unfiltered call and
+# to the empty-program floor (fentry+fexit doing nothing), in one VM boot. Target: a
+# filtered-out call costs at most 1.5x the floor. The in-VM work is
+# tests/bench/vm-bench-filter.sh.
+#
+# Env: OUT (default build), FILTER_KERNEL (default 6.12), FILTER_N (datagrams per run,
+#      default 2000), FILTER_ROUNDS (default 3; the report takes medians).
+# Output: the table on stdout and in $OUT/bench/filter-report.txt; raw lines in
+# $OUT/bench/filter-raw.txt.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+OUT=${OUT:-build}
+BENCH=$OUT/bench
+VER=${FILTER_KERNEL:-6.12}
+mkdir -p "$BENCH"
+make -s OUT="$OUT" "$OUT/ksnoop" "$OUT/workload/bare-attach" workloads
+tests/vm/fetch-kernels.sh "$VER" >&2
+tests/vm/vm.sh --timeout 1800 --log "$BENCH/filter-console.log" --run "$VER" \
+	"N=${FILTER_N:-2000}; ROUNDS=${FILTER_ROUNDS:-3}; $(cat tests/bench/vm-bench-filter.sh)" \
+	>"$BENCH/filter-raw.txt" 2>&1 || {
+	echo "filter-bench: the VM run failed; see $BENCH/filter-raw.txt" >&2
+	exit 1
+}
+awk -v ver="$VER" '
+	$1 == "R" && $2 == "filter" { v[$3] = v[$3] " " $4; shown[$3] = $6; calls[$3] = $5
+		if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
+	$1 == "R" && $2 == "note" { $1 = $2 = ""; notes = notes "   note:" $0 "\n" }
+	function median(s,    a, k, i, j, t) {
+		k = split(s, a, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k ? a[int((k + 1) / 2)] : 0
+	}
+	END {
+		printf "Kernel-side filters, in-kernel ns per __dev_queue_xmit call (bpf_stats,\n"
+		printf "entry + exit programs, median of rounds), Linux %s under TCG:\n", ver
+		printf "  %-15s %10s %9s %8s %6s\n", "config", "ns/call", "x floor", "runs", "shown"
+		f = median(v["floor"])
+		for (i = 1; i <= n; i++) {
+			id = order[i]; m = median(v[id])
+			printf "  %-15s %10.1f %9s %8d %6d\n", id, m,
+				f > 0 ? sprintf("%.2f", m / f) : "-", calls[id], shown[id]
+		}
+		for (i = 1; i <= n; i++) {
+			id = order[i]
+			if (id ~ /-out$/ && f > 0)
+				printf "  %s <= 1.5x the floor: %s (%.2f)\n", id,
+					median(v[id]) / f <= 1.5 ? "yes" : "NO", median(v[id]) / f
+		}
+		printf "%s", notes
+	}' "$BENCH/filter-raw.txt" | tee "$BENCH/filter-report.txt"

@@ -1,0 +1,81 @@
+# Filter benchmark body, run by busybox ash inside one lab VM (tests/bench/filter-bench.sh
+# passes it as the --run command of tests/vm/vm.sh). The in-kernel cost per traced call
+# (bpf_stats run_time_ns / run_cnt, entry and exit programs summed) of a call the kernel
+# filters out, next to the same call unfiltered and to empty fentry+fexit programs (the
+# floor, tests/bench/bare-attach.c), all on __dev_queue_xmit (udpsend to 127.0.0.1 goes
+# through lo). Prints one line per configuration:
+#   R filter ID NS_PER_CALL CALLS SHOWN
+# Inputs: N (datagrams per configuration), ROUNDS.
+
+N=${N:-2000}
+ROUNDS=${ROUNDS:-3}
+PORT=9995
+T=/tmp/fbench
+mkdir -p $T
+
+# Sum of run_time_ns and run_cnt of the tracing programs loaded now.
+stats()
+{
+	bpftool prog show -j | jq -M -r '[.[] | select(.type == "tracing" or .type == "kprobe")] |
+		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+}
+
+# wait_line FILE ERE PID: until FILE has a line matching ERE (at most 60 s).
+wait_line()
+{
+	local i=0
+	while [ $i -lt 600 ]; do
+		grep -Eq "$2" "$1" && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# run ID READY CMD...: start CMD, wait for READY on its stderr, send N datagrams with
+# bpf_stats on, print the per-call cost, stop CMD.
+run()
+{
+	local id=$1 ready=$2 pid s0 s1 shown
+	shift 2
+	: >$T/err
+	"$@" >$T/out 2>$T/err &
+	pid=$!
+	if ! wait_line $T/err "$ready" $pid; then
+		echo "R note $id: never attached: $(head -n 1 $T/err)"
+		kill -INT $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		return
+	fi
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	s0=$(stats)
+	udpsend $N 5 $PORT
+	s1=$(stats)
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	kill -INT $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	shown=$(grep -c '__dev_queue_xmit' $T/out)
+	echo "$s0 $s1" | awk -v id=$id -v n=$N -v shown=$shown '{
+		printf "R filter %s %.1f %d %d\n", id, ($3 - $1) / n, $4 - $2, shown }'
+}
+
+echo 1 >/proc/sys/net/core/bpf_jit_enable 2>/dev/null
+bpftool btf dump file /sys/kernel/btf/vmlinux |
+	sed -n "s/^\[\([0-9]*\)\] FUNC '__dev_queue_xmit' .*/\1/p" >$T/ids
+# Warm up: TCG translates code on its first runs.
+udpsend 2000 5 $PORT
+k='ksnoop: attached'
+F='__dev_queue_xmit'
+r=1
+while [ $r -le $ROUNDS ]; do
+	run floor 'bare: attached' bare-attach both+hold $T/ids
+	run unfiltered "$k" ksnoop -P 1024 --backend fentry "$F(skb->len)"
+	run comm-out "$k" ksnoop -P 1024 --backend fentry -c nomatch "$F(skb->len)"
+	run comm-glob-out "$k" ksnoop -P 1024 --backend fentry -c 'nomatch*' "$F(skb->len)"
+	run str-eq-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"eth9\", skb->len)"
+	run str-glob-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name ~ \"eth*\", skb->len)"
+	run str-eq-in "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"lo\", skb->len)"
+	r=$((r + 1))
+done
+echo "bench: done"

@@ -1,0 +1,151 @@
+# Kernel-side filters (issue 11 items 3-5): -c/--comm, --cgroup, string predicates
+# (== != ~ on char * and char[N]), --slower-than and --errors. Each test runs workloads
+# that should and should not pass the filter and counts exactly what comes out: with a
+# filter on, no other process of the VM may show up either.
+# Sourced by suite.sh with lib.sh loaded; each t_run is one test.
+
+# Every lab kernel traces (5.10 through the kprobe backend).
+NEED_KVER=5.10
+
+# Call header lines in $T_OUT, of any process and function.
+all_calls()
+{
+	printf '%s\n' "$T_OUT" | grep -E '^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ '
+}
+
+# The same workload under a second name: a task's comm is the name it was exec'd as.
+other_opener()
+{
+	cp "$(command -v openfiles)" /tmp/wl-other
+	echo data >/tmp/ksnoop-filter-a
+	echo data >/tmp/ksnoop-filter-b
+}
+
+test_comm()
+{
+	need_kernel_ge $NEED_KVER
+	other_opener
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; /tmp/wl-other 3 /tmp/ksnoop-filter-a' \
+		ksnoop -c openfiles 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(calls_of openfiles do_sys_openat2 | wc -l)" "calls from openfiles"
+	t_expect_eq 2 "$(all_calls | wc -l)" "calls in all (-c openfiles)"
+	# A glob, and two names.
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; /tmp/wl-other 3 /tmp/ksnoop-filter-a' \
+		ksnoop --comm 'wl-*' 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 3 "$(calls_of wl-other do_sys_openat2 | wc -l)" "calls from wl-other"
+	t_expect_eq 3 "$(all_calls | wc -l)" "calls in all (-c 'wl-*')"
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; /tmp/wl-other 3 /tmp/ksnoop-filter-a' \
+		ksnoop -c wl-other -c 'open[f]ile?' 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 5 "$(all_calls | wc -l)" "calls in all (two -c)"
+	t_expect_eq 3 "$(calls_of wl-other do_sys_openat2 | wc -l)" "calls from wl-other (two -c)"
+}
+t_run comm test_comm
+
+# The unified hierarchy, mounted if the VM's init did not.
+cgroup2_root()
+{
+	local root=/sys/fs/cgroup
+	if ! grep -q "^[^ ]* $root cgroup2 " /proc/mounts; then
+		mkdir -p $root
+		mount -t cgroup2 none $root 2>/dev/null || return 1
+	fi
+	echo $root
+}
+
+test_cgroup()
+{
+	local root
+	need_kernel_ge $NEED_KVER
+	root=$(cgroup2_root) || t_skip "cannot mount cgroup2"
+	other_opener
+	mkdir -p "$root/ksnoop-t/sub"
+	# 2 opens in the cgroup, 3 in a cgroup below it (counted), 4 outside it.
+	trace_wl 60 "sh -c 'echo \$\$ >$root/ksnoop-t/cgroup.procs; exec openfiles 2 /tmp/ksnoop-filter-a';
+		sh -c 'echo \$\$ >$root/ksnoop-t/sub/cgroup.procs; exec /tmp/wl-other 3 /tmp/ksnoop-filter-a';
+		openfiles 4 /tmp/ksnoop-filter-a" \
+		ksnoop --cgroup "$root/ksnoop-t" 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(calls_of openfiles do_sys_openat2 | wc -l)" "calls from openfiles in the cgroup"
+	t_expect_eq 3 "$(calls_of wl-other do_sys_openat2 | wc -l)" "calls from the cgroup below"
+	# Only do_sys_openat2 of those: the shell's own (echo's redirection) counts too.
+	t_expect_no_match ' (sh|busybox) ' "$(all_calls | grep -v ' (openfiles|wl-other) ')"
+	rmdir "$root/ksnoop-t/sub" "$root/ksnoop-t" 2>/dev/null
+	# A directory that is not a cgroup v2 one is refused, named.
+	t_cmd ksnoop --cgroup /tmp 'do_sys_openat2'
+	t_expect_rc 2
+	t_expect_match "^ksnoop: '/tmp' is not a cgroup v2 directory$" "$T_ERR"
+}
+t_run cgroup test_cgroup
+
+# calls_with N WORKLOAD KSNOOP-ARGS...: tracing WORKLOAD shows exactly N calls in all.
+calls_with()
+{
+	local n=$1 wl=$2
+	shift 2
+	trace_wl 60 "$wl" ksnoop "$@"
+	t_expect_rc 0
+	t_expect_eq "$n" "$(all_calls | wc -l)" "calls with $*"
+}
+
+# do_sys_openat2's filename is a user pointer: the string predicate reads it from user
+# memory, in the kernel, and compares it there.
+test_string_predicates()
+{
+	local wl='openfiles 2 /tmp/ksnoop-filter-a; openfiles 3 /tmp/ksnoop-filter-b'
+	need_kernel_ge $NEED_KVER
+	other_opener
+	calls_with 2 "$wl" -c openfiles 'do_sys_openat2(filename == "/tmp/ksnoop-filter-a", return)'
+	t_expect_eq 2 "$(values_of openfiles do_sys_openat2 filename | grep -cx '"/tmp/ksnoop-filter-a"')" "== a"
+	calls_with 3 "$wl" -c openfiles 'do_sys_openat2(filename != "/tmp/ksnoop-filter-a")'
+	t_expect_eq 3 "$(values_of openfiles do_sys_openat2 filename | grep -cx '"/tmp/ksnoop-filter-b"')" "!= a"
+	# Globs, and an escape (\x2f is '/').
+	calls_with 5 "$wl" -c openfiles 'do_sys_openat2(filename ~ "\x2ftmp/ksnoop-filter-*")'
+	calls_with 3 "$wl" -c openfiles 'do_sys_openat2(filename ~ "*-[b-z]")'
+	calls_with 0 "$wl" -c openfiles 'do_sys_openat2(filename ~ "/etc/*")'
+	# A char[N] member: the loopback device's name.
+	calls_with 2 'udpconn 2 100' -c udpconn '__dev_queue_xmit(skb->dev->name == "lo", skb->len)'
+	calls_with 0 'udpconn 2 100' -c udpconn '__dev_queue_xmit(skb->dev->name ~ "eth*", skb->len)'
+}
+t_run string-predicates test_string_predicates
+
+# The return of a call that sleeps a known time: hrtimer_nanosleep() under nanosleep().
+test_slower_than()
+{
+	local us
+	need_kernel_ge $NEED_KVER
+	trace_wl 60 'sleepfor 10; sleepfor 1200; sleepfor 20' \
+		ksnoop -c sleepfor --slower-than 500ms 'hrtimer_nanosleep'
+	t_expect_rc 0
+	t_expect_eq 1 "$(calls_of sleepfor hrtimer_nanosleep | wc -l)" "calls slower than 500ms"
+	us=$(calls_of sleepfor hrtimer_nanosleep | sed -n 's/.*(\([0-9]*\)\.[0-9]* us).*/\1/p')
+	[ -n "$us" ] && [ "$us" -ge 1200000 ] || t_fail "the slow call took $us us, expected >= 1200000"
+	t_expect_match 'ksnoop: 1 calls? shown' "$T_ERR"
+}
+t_run slower-than test_slower_than
+
+test_errors()
+{
+	need_kernel_ge $NEED_KVER
+	echo data >/tmp/ksnoop-filter-a
+	rm -f /tmp/ksnoop-no-such-file
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; openfiles 1 /tmp/ksnoop-no-such-file;
+		openfiles 1 /tmp/ksnoop-no-such-file' \
+		ksnoop -c openfiles --errors 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(all_calls | wc -l)" "failed calls"
+	t_expect_eq 2 "$(calls_of openfiles 'do_sys_openat2 \([0-9.]+ us\) = -2 ENOENT$' | wc -l)" \
+		"failed calls with their errno"
+	t_expect_eq 2 "$(values_of openfiles do_sys_openat2 filename | grep -cx '"/tmp/ksnoop-no-such-file"')" \
+		"the missing file's name"
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; openfiles 1 /tmp/ksnoop-no-such-file' \
+		ksnoop -j -c openfiles --errors 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep '"type":"call"' |
+		grep -c '"args":{"filename":"/tmp/ksnoop-no-such-file"},"ret":-2,"errno":"ENOENT"')" \
+		"JSON: ret and errno"
+	t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep -c '"type":"call"')" "JSON: only the failed call"
+}
+t_run errors test_errors

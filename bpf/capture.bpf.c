@@ -28,6 +28,8 @@ const volatile bool entry_only;
 const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
 const volatile bool format_check;
+/* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
+const volatile bool chain_mode;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -508,6 +510,42 @@ __noinline int ksnoop_nested(__u32 func, int hdr)
 }
 
 /*
+ * -s: may the entry of @func at @depth be recorded? A call of chain level k
+ * is kept only while a call of level k-1 is in progress on the thread (level
+ * 0 always is); a kept call opens level k for the calls below it. A call that
+ * is not kept costs no record, no copy and no lock: the cheap path of a busy
+ * last function called outside the chain. Inline: global functions cannot
+ * take the map value.
+ */
+static __always_inline bool chain_enter(struct ksnoop_thread_state *ts, __u32 func, __u32 depth)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	__u32 lvl;
+
+	ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)] = 0;
+	if (!plan || !plan->chain || plan->chain > KSNOOP_MAX_CHAIN)
+		return false;
+	lvl = plan->chain - 1;
+	if (lvl && !ts->chain_open[(lvl - 1) & (KSNOOP_MAX_CHAIN - 1)])
+		return false;
+	ts->chain_open[lvl & (KSNOOP_MAX_CHAIN - 1)]++;
+	ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)] = lvl + 1;
+	return true;
+}
+
+/* -s: the call at @depth returned (or is not shown): close the level it opened. */
+static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 depth)
+{
+	__u32 l = ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)];
+
+	if (!l)
+		return;
+	ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)] = 0;
+	if (ts->chain_open[(l - 1) & (KSNOOP_MAX_CHAIN - 1)])
+		ts->chain_open[(l - 1) & (KSNOOP_MAX_CHAIN - 1)]--;
+}
+
+/*
  * The per-thread bookkeeping before the registers are saved: filters, the
  * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
  * here already; ksnoop_finish() takes the mark back if no record was built
@@ -552,10 +590,17 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 			depth = ts->depth++;
 			if (depth >= KSNOOP_MAX_DEPTH) {
 				count(KSNOOP_STAT_DEEP);
+				/* -s: a call too deep to pair cannot be placed in a chain. */
+				if (chain_mode)
+					return -1;
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
 			} else {
 				ts->funcs[depth] = func;
 				ts->entry_ns[depth] = bpf_ktime_get_ns();
+				if (chain_mode && !chain_enter(ts, func, depth)) {
+					ts->emitted &= ~(1ULL << depth);
+					return -1;
+				}
 				if (!*inuse)
 					ts->emitted |= 1ULL << depth;
 			}
@@ -576,11 +621,15 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 				    ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
 					return -1;
 				ts->emitted &= ~(1ULL << depth);
+				if (chain_mode)
+					chain_exit(ts, depth);
 				depth--;
 			}
 			ts->depth = depth;
 			if (depth >= KSNOOP_MAX_DEPTH)
 				return -1;
+			if (chain_mode)
+				chain_exit(ts, depth);
 			/* No entry record (predicate failed at entry): nothing to finish. */
 			if (!(ts->emitted & (1ULL << depth)))
 				return -1;
@@ -616,8 +665,12 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 	sent = emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
 		ts = bpf_map_lookup_elem(&threads, &tid);
-		if (ts)
+		if (ts) {
 			ts->emitted &= ~(1ULL << depth);
+			/* -s: a call its predicates hide opens no chain level. */
+			if (chain_mode)
+				chain_exit(ts, depth);
+		}
 	}
 	inuse = bpf_map_lookup_elem(&busy, &key0);
 	if (inuse)

@@ -17,6 +17,7 @@
 #define KSNOOP_MAX_FUNCS     65536 /* entries in the plans map */
 #define KSNOOP_MAX_DEPTH     64	   /* nested traced calls tracked per thread */
 #define KSNOOP_TASK_COMM_LEN 16
+#define KSNOOP_MAX_CHAIN     8 /* -s: functions in a call chain (a power of 2) */
 
 /* Item base: an argument register slot 0..11, or the return value. */
 #define KSNOOP_BASE_RET 0xff
@@ -66,7 +67,7 @@ struct ksnoop_item {
 
 struct ksnoop_plan {
 	__u32 nitems;
-	__u32 pad;
+	__u32 chain; /* -s: the function's level in the call chain + 1; 0 otherwise */
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 
@@ -136,6 +137,10 @@ struct ksnoop_thread_state {
 	 * aggregation) without an entry record.
 	 */
 	__u64 entry_ns[KSNOOP_MAX_DEPTH];
+	/* -s: chain level + 1 of the call at each depth if it opened its level, else 0 */
+	__u8 chain_lvl[KSNOOP_MAX_DEPTH];
+	/* -s: calls in progress on this thread per chain level */
+	__u8 chain_open[KSNOOP_MAX_CHAIN];
 };
 
 /* Per-CPU counters in the "stats" map. */

@@ -231,6 +231,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	skel->rodata->entry_only = o->entry_only;
 	skel->rodata->kernel_format = o->kernel_format || o->format_check;
 	skel->rodata->format_check = o->format_check;
+	skel->rodata->chain_mode = o->chain;
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1)

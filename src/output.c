@@ -697,15 +697,43 @@ int output_write_error(const char *name, int err)
 	return err;
 }
 
+/*
+ * -s: mark the call written to o->sb since @start with its chain: indented
+ * by 4 per level in text, "chain" and "level" members in JSON.
+ */
+static void chain_mark(struct output *o, size_t start)
+{
+	struct strbuf *sb = &o->sb;
+
+	if (sb->oom || sb->len < start + 2)
+		return;
+	if (!o->json) {
+		if (o->chain_level)
+			indent_tail(sb, start, 4 * o->chain_level);
+		return;
+	}
+	/* Before the closing "}\n" of the call's object. */
+	sb->len -= 2;
+	sb_adds(sb, ",\"chain\":");
+	sb_put_u64(sb, o->chain_group);
+	sb_adds(sb, ",\"level\":");
+	sb_put_u64(sb, o->chain_level);
+	sb_adds(sb, "}\n");
+}
+
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, enum call_end end)
 {
+	size_t start = o->sb.len;
+
 	if (o->err)
 		return o->err;
 	if (o->json)
 		json_call(o, tf, entry, exit, end);
 	else
 		text_call(o, tf, entry, exit, end);
+	if (o->chain_group)
+		chain_mark(o, start);
 	return written(o);
 }
 

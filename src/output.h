@@ -36,6 +36,13 @@ struct output {
 	int err;	  /* the first write error (negative errno); nothing is written after it */
 	__u64 boot_ns;	  /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
+	/*
+	 * -s: the chain group (from 1) and level of the call being written, 0:
+	 * not in a chain. Text indents the call by its level, JSON adds
+	 * "chain" and "level".
+	 */
+	__u64 chain_group;
+	int chain_level;
 	struct strbuf sb;
 };
 

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "chain.h"
 #include "detach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
@@ -521,8 +522,9 @@ struct run {
 	__u64 deep;				  /* calls nested deeper than KSNOOP_MAX_DEPTH */
 	double deadline; /* stop consuming then, to report losses and check limits */
 	unsigned int nrec;
-	__u64 unread;  /* records still queued when we stopped reading: counted only */
-	bool counting; /* on_record() only counts (the final drain after detaching) */
+	__u64 unread;	       /* records still queued when we stopped reading: counted only */
+	bool counting;	       /* on_record() only counts (the final drain after detaching) */
+	struct chains *chains; /* -s: calls go through the chain grouper */
 	bool done;
 	int err;
 };
@@ -564,8 +566,8 @@ static struct thread *thread_get(struct run *r, __u32 tid, bool create)
 	return th;
 }
 
-static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
-		enum call_end end)
+static int show_call(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		     enum call_end end)
 {
 	const struct ksnoop_rec *rec = entry ? entry : exit;
 	int err;
@@ -579,6 +581,30 @@ static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksno
 	if (r->o->max_events && r->shown >= r->o->max_events)
 		r->done = true;
 	return 0;
+}
+
+/* -s: a call on a complete chain, from the grouper. */
+static int show_chained(void *ctx, __u64 group, const struct chain_call *c)
+{
+	struct run *r = ctx;
+	int err;
+
+	r->out.chain_group = group;
+	r->out.chain_level = c->level;
+	err = show_call(r, c->entry, c->exit, c->end);
+	r->out.chain_group = 0;
+	return err;
+}
+
+/* A call ended: show it, or with -s hand it to the grouper (function id = chain level). */
+static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		enum call_end end)
+{
+	const struct ksnoop_rec *rec = entry ? entry : exit;
+
+	if (r->chains && !r->done && entry)
+		return chains_add(r->chains, rec->func, entry, exit, end);
+	return show_call(r, entry, exit, end);
 }
 
 static double now_s(void);
@@ -757,6 +783,25 @@ static void report_lost(struct run *r)
 	}
 }
 
+/*
+ * -s: the SPECs, one function each, selected in order, are the chain's
+ * levels: function id i is level i, which its plan tells the BPF program.
+ */
+static int chain_setup(struct run *r, struct selection *s, int nspecs)
+{
+	int i;
+
+	if (s->n != nspecs) {
+		pr_error_hint("give each chain level its own function",
+			      "-s/--stack: %d SPECs name %d distinct functions", nspecs, s->n);
+		return -EINVAL;
+	}
+	for (i = 0; i < s->n; i++)
+		s->funcs[i].plan.chain = i + 1;
+	r->chains = chains_new(s->n, show_chained, r);
+	return r->chains ? 0 : -errno;
+}
+
 int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
 {
 	struct ring_buffer *rb = NULL;
@@ -783,6 +828,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
 	if (err)
 		goto out_sel;
+	if (o->t.chain) {
+		err = chain_setup(r, &s, nspecs);
+		if (err)
+			goto out_sel;
+	}
 	/* The same backend (the probes are cached), now with the error if there is none. */
 	be = backend_choose(&w);
 	if (!be) {
@@ -818,6 +868,13 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	err = tracer_load(&r->t, be, s.funcs, s.n, &o->t);
 	if (!err)
 		err = tracer_attach(&r->t);
+	/* -s: a level the kernel refused would hide every chain. */
+	if (!err && r->chains && r->t.nattached < s.n) {
+		pr_error_hint("run with -v to see which, and pick another function for that level",
+			      "-s/--stack: the kernel refused %d of the chain's functions",
+			      s.n - r->t.nattached);
+		err = -EOPNOTSUPP;
+	}
 	if (err)
 		goto out;
 	r->lost_per_func = calloc(s.n * KSNOOP_LOST_REASONS, sizeof(*r->lost_per_func));
@@ -959,6 +1016,10 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
 	if (r->deep)
 		fprintf(stderr, ", %llu nested too deep to pair", (unsigned long long)r->deep);
+	if (r->chains)
+		fprintf(stderr, ", %llu chains (%llu calls on incomplete chains not shown)",
+			(unsigned long long)chains_shown(r->chains),
+			(unsigned long long)chains_dropped(r->chains));
 	if (r->unread)
 		fprintf(stderr, ", %llu records queued at the stop not shown",
 			(unsigned long long)r->unread);
@@ -975,6 +1036,7 @@ out:
 	detach_in_background(&r->t);
 	tracer_close(&r->t);
 	free(r->lost_per_func);
+	chains_free(r->chains);
 	output_free(&r->out);
 	for (i = 0; i < THREAD_BUCKETS; i++)
 		while (r->threads[i]) {

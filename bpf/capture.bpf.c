@@ -522,25 +522,38 @@ static __always_inline bool chain_enter(struct ksnoop_thread_state *ts, __u32 fu
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	__u32 lvl;
 
-	ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)] = 0;
+	/*
+	 * barrier_var(): clang knows the ranges from the callers' checks and
+	 * would drop the masks, without which the verifier (which does not
+	 * know them here) refuses the accesses.
+	 */
+	barrier_var(depth);
+	depth &= KSNOOP_MAX_DEPTH - 1;
+	ts->chain_lvl[depth] = 0;
 	if (!plan || !plan->chain || plan->chain > KSNOOP_MAX_CHAIN)
 		return false;
 	lvl = plan->chain - 1;
+	barrier_var(lvl);
+	lvl &= KSNOOP_MAX_CHAIN - 1;
 	if (lvl && !ts->chain_open[(lvl - 1) & (KSNOOP_MAX_CHAIN - 1)])
 		return false;
-	ts->chain_open[lvl & (KSNOOP_MAX_CHAIN - 1)]++;
-	ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)] = lvl + 1;
+	ts->chain_open[lvl]++;
+	ts->chain_lvl[depth] = lvl + 1;
 	return true;
 }
 
 /* -s: the call at @depth returned (or is not shown): close the level it opened. */
 static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 depth)
 {
-	__u32 l = ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)];
+	__u32 l;
 
+	/* As in chain_enter(): keep the mask the verifier needs. */
+	barrier_var(depth);
+	depth &= KSNOOP_MAX_DEPTH - 1;
+	l = ts->chain_lvl[depth];
 	if (!l)
 		return;
-	ts->chain_lvl[depth & (KSNOOP_MAX_DEPTH - 1)] = 0;
+	ts->chain_lvl[depth] = 0;
 	if (ts->chain_open[(l - 1) & (KSNOOP_MAX_CHAIN - 1)])
 		ts->chain_open[(l - 1) & (KSNOOP_MAX_CHAIN - 1)]--;
 }

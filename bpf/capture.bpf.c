@@ -28,6 +28,7 @@ const volatile bool entry_only;
 const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
 const volatile bool format_check;
+const volatile bool kstack;
 /* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
 const volatile bool chain_mode;
 
@@ -52,6 +53,7 @@ struct {
 } events SEC(".maps");
 
 struct ksnoop_scratch_map scratch SEC(".maps");
+struct ksnoop_stacks_map stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -425,7 +427,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	rec->cpu = bpf_get_smp_processor_id();
 	rec->tgid = id >> 32;
 	rec->tid = (__u32)id;
-	rec->pad = 0;
+	rec->stack_id = is_exit ? 0 : sc->r.stack_id;
 	rec->ts = bpf_ktime_get_ns();
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;

@@ -17,7 +17,8 @@
 #define KSNOOP_MAX_FUNCS     65536 /* entries in the plans map */
 #define KSNOOP_MAX_DEPTH     64	   /* nested traced calls tracked per thread */
 #define KSNOOP_TASK_COMM_LEN 16
-#define KSNOOP_MAX_CHAIN     8 /* -s: functions in a call chain (a power of 2) */
+#define KSNOOP_MAX_CHAIN     8	 /* -s: functions in a call chain (a power of 2) */
+#define KSNOOP_MAX_KSTACK    127 /* --kstack=N: frames kept per stack (PERF_MAX_STACK_DEPTH) */
 
 /* Item base: an argument register slot 0..11, or the return value. */
 #define KSNOOP_BASE_RET 0xff
@@ -111,10 +112,10 @@ struct ksnoop_rec {
 	__u32 cpu;
 	__u32 tgid;
 	__u32 tid;
-	__u32 pad;
-	__u64 ts;  /* bpf_ktime_get_ns() */
-	__u64 ip;  /* bpf_get_func_ip() without attach cookies, else 0 */
-	__u64 ret; /* exit: raw return value */
+	__u32 stack_id; /* --kstack, entry: id in the "stacks" map + 1; 0: none */
+	__u64 ts;	/* bpf_ktime_get_ns() */
+	__u64 ip;	/* bpf_get_func_ip() without attach cookies, else 0 */
+	__u64 ret;	/* exit: raw return value */
 	char comm[KSNOOP_TASK_COMM_LEN];
 	__u8 data[]; /* nvals struct ksnoop_val */
 } __attribute__((aligned(8)));

@@ -70,6 +70,8 @@ static const char usage_text[] =
 	"  -s, --stack            call chains: the SPECs name 2 to 8 functions, each called\n"
 	"                         (directly or not) from the one before; show the calls\n"
 	"                         of each complete chain as a group\n"
+	"      --kstack[=N]       show the kernel stack of each call at entry, N frames\n"
+	"                         (default 32, max 127), symbolized from /proc/kallsyms\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
 	"  -V, --version          print the version\n"
@@ -86,6 +88,9 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
+/* --kstack without =N: frames shown. */
+#define KSTACK_DEFAULT 32
+
 static const char short_opts[] = ":p:n:P:jo:qx:svdVh";
 
 enum {
@@ -98,6 +103,7 @@ enum {
 	OPT_STRSIZE,
 	OPT_BACKEND,
 	OPT_COLOR,
+	OPT_KSTACK,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -117,6 +123,7 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"btf", required_argument, NULL, OPT_BTF},
 					  {"backend", required_argument, NULL, OPT_BACKEND},
 					  {"stack", no_argument, NULL, 's'},
+					  {"kstack", optional_argument, NULL, OPT_KSTACK},
 					  {"verbose", no_argument, NULL, 'v'},
 					  {"debug", no_argument, NULL, 'd'},
 					  {"version", no_argument, NULL, 'V'},
@@ -480,6 +487,12 @@ static int run(int argc, char **argv)
 			break;
 		case 's':
 			o.t.chain = true;
+			break;
+		case OPT_KSTACK:
+			v = KSTACK_DEFAULT;
+			if (optarg && parse_num("--kstack", optarg, 1, KSNOOP_MAX_KSTACK, &v))
+				return EXIT_USAGE;
+			o.t.kstack = v;
 			break;
 		case 'v':
 			verbosity++;

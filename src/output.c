@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "format.h"
@@ -71,6 +72,7 @@ void output_init(struct output *o, FILE *f, bool json)
 void output_free(struct output *o)
 {
 	sb_free(&o->sb);
+	ksyms_free(o->ksyms);
 	fmt_cache_free(o_types);
 	o_types = NULL;
 }
@@ -698,6 +700,61 @@ int output_write_error(const char *name, int err)
 }
 
 /*
+ * --kstack: the kernel stack of @entry, symbolized, added to the call written
+ * to o->sb since @start: text lines "    kstack:" then a frame a line,
+ * innermost first; JSON a "kstack" array (null when it was not captured).
+ */
+static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t start)
+{
+	struct strbuf *sb = &o->sb, frame;
+	__u64 *ips = NULL;
+	__u32 id, i;
+
+	if (sb->oom || sb->len < start + 2)
+		return;
+	if (entry->stack_id) {
+		ips = calloc(o->kstack, sizeof(*ips));
+		id = entry->stack_id - 1;
+		if (ips && bpf_map_lookup_elem(o->stack_fd, &id, ips)) {
+			free(ips);
+			ips = NULL;
+		}
+	}
+	if (ips && !o->ksyms)
+		o->ksyms = ksyms_load(); /* NULL: addresses shown as numbers */
+	if (o->json) {
+		/* Before the closing "}\n" of the call's object. */
+		sb->len -= 2;
+		sb_adds(sb, ",\"kstack\":");
+		if (!ips) {
+			sb_adds(sb, "null}\n");
+			return;
+		}
+		sb_init(&frame);
+		sb_addc(sb, '[');
+		for (i = 0; i < o->kstack && ips[i]; i++) {
+			sb_reset(&frame);
+			ksyms_put(o->ksyms, ips[i], &frame);
+			if (i)
+				sb_addc(sb, ',');
+			json_put_string(sb, sb_str(&frame), frame.len);
+		}
+		sb_adds(sb, "]}\n");
+		sb_free(&frame);
+	} else if (!ips) {
+		sb_adds(sb, "    kstack: <not captured: the stack map is full>\n");
+	} else {
+		sb_adds(sb, "    kstack:\n");
+		for (i = 0; i < o->kstack && ips[i]; i++) {
+			sb_adds(sb, "        ");
+			ksyms_put(o->ksyms, ips[i], sb);
+			sb_addc(sb, '\n');
+		}
+	}
+	free(ips);
+}
+
+/*
  * -s: mark the call written to o->sb since @start with its chain: indented
  * by 4 per level in text, "chain" and "level" members in JSON.
  */
@@ -732,6 +789,8 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
 		json_call(o, tf, entry, exit, end);
 	else
 		text_call(o, tf, entry, exit, end);
+	if (o->kstack && entry)
+		kstack_put(o, entry, start);
 	if (o->chain_group)
 		chain_mark(o, start);
 	return written(o);

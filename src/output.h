@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "ksnoop.h"
+#include "ksyms.h"
 #include "resolve.h"
 
 /* Pending output written at once when not on a terminal (and at output_flush()). */
@@ -43,6 +44,10 @@ struct output {
 	 */
 	__u64 chain_group;
 	int chain_level;
+	/* --kstack=N: frames per stack, 0: off; stack_fd the "stacks" map; ksyms loaded at need */
+	__u32 kstack;
+	int stack_fd;
+	struct ksyms *ksyms;
 	struct strbuf sb;
 };
 

@@ -904,6 +904,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	output_init(&r->out, stdout, o->json);
 	r->out.name = o->output;
 	r->out.color = !o->json && output_want_color(o->color);
+	r->out.kstack = o->t.kstack;
+	r->out.stack_fd = bpf_map__fd(r->t.skel->maps.stacks);
 	if (output_header(&r->out))
 		r->done = true;
 	start = last_lost = now_s();

@@ -149,6 +149,12 @@ err stack_info 2 "^ksnoop: -s/--stack applies to tracing, not to 'info'$" "drop 
 	-s info udp_sendmsg ip_send_skb
 err stack_unknown_function 3 "^ksnoop: no function 'ip_send_skbb' in the kernel's BTF$" \
 	"did you mean 'ip_send_skb'" -s udp_sendmsg ip_send_skbb
+err kstack_zero 2 "^ksnoop: invalid value '0' for --kstack \(expected 1\.\.127\)$" \
+	"see 'ksnoop --help'" --kstack=0 ip_send_skb
+err kstack_too_deep 2 "^ksnoop: invalid value '128' for --kstack \(expected 1\.\.127\)$" \
+	"see 'ksnoop --help'" --kstack=128 ip_send_skb
+err kstack_not_number 2 "^ksnoop: invalid value 'deep' for --kstack \(expected 1\.\.127\)$" \
+	"see 'ksnoop --help'" --kstack=deep ip_send_skb
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
 	"raw BTF" --btf /nonexistent info ip_send_skb
 # the first line is ours: libbpf's own messages only with -v

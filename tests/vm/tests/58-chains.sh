@@ -125,3 +125,39 @@ test_chain_errors()
 	expect_no_leftovers "-s errors"
 }
 t_run chain-errors test_chain_errors
+
+# --kstack: the kernel stack of each call at entry, symbolized from /proc/kallsyms, on
+# every backend this kernel has (bpf_get_stackid() from the fentry context and from
+# pt_regs). udp_sendmsg calls ip_send_skb (through udp_send_skb, inlined or not).
+test_kstack()
+{
+	local b
+	trace_wl 120 'udpsend 3 100' ksnoop --kstack 'ip_send_skb(skb->len)'
+	t_expect_rc 0
+	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep -c '^    kstack:$')" "kstack blocks"
+	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep -cE '^        udp_sendmsg\+0x[0-9a-f]+$')" \
+		"udp_sendmsg+0xOFF frames"
+	for b in $(ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'); do
+		trace_wl 120 'udpsend 2 100' \
+			ksnoop -j --backend "$b" --kstack=6 'ip_send_skb(skb->len)'
+		t_expect_rc 0
+		expect_jq "$(calls udpsend ip_send_skb) | length == 2 and
+			all(.kstack | length <= 6 and
+			    any(test(\"^udp_sendmsg\\\\+0x[0-9a-f]+$\")))" \
+			"$b: 2 calls, at most 6 frames, udp_sendmsg among them"
+		expect_no_leftovers "$b"
+	done
+}
+t_run kstack test_kstack
+
+# --kstack with -s: each call of a chain has its own stack; a deeper level's stack holds
+# the level above it.
+test_kstack_chain()
+{
+	trace_wl 120 'udpsend 2 100' ksnoop -j --kstack -s udp_sendmsg 'ip_send_skb(skb->len)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .func == "ip_send_skb")] | length == 2 and
+		all(.level == 1 and (.kstack | any(startswith("udp_sendmsg+0x"))))' \
+		"ip_send_skb at level 1 with udp_sendmsg on its stack"
+}
+t_run kstack-chain test_kstack_chain

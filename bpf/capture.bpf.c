@@ -29,6 +29,8 @@ const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
 const volatile bool format_check;
 const volatile bool kstack;
+/* --changes: memory items are captured again at return (capture_item()). */
+const volatile bool changes;
 /* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
 const volatile bool chain_mode;
 
@@ -223,6 +225,19 @@ __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 }
 
 /*
+ * --changes: is @it an entry item to read again at return? Memory an argument
+ * leads to (struct members, pointees, strings), followed again from the same
+ * arguments, so that userspace can compare the bytes; not predicate items,
+ * whose predicate decided at entry.
+ */
+static __always_inline bool changed_item(const struct ksnoop_item *it, __u32 is_exit)
+{
+	return changes && is_exit && it->base != KSNOOP_BASE_RET &&
+	       (it->flags & (KSNOOP_I_MEM | KSNOOP_I_STR)) &&
+	       !(it->flags & (KSNOOP_I_PRED | KSNOOP_I_HIDE));
+}
+
+/*
  * Capture item @i of function @func's plan into this CPU's record if it
  * belongs to this phase (return-value items at exit, the others at entry).
  * Returns 0 to go on, 1 to stop.
@@ -243,7 +258,7 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 		return 1;
 	/* The mask, not a comparison, is what the verifier sees through. */
 	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if ((it->base == KSNOOP_BASE_RET) != !!is_exit)
+	if ((it->base == KSNOOP_BASE_RET) != !!is_exit && !changed_item(it, is_exit))
 		return 0;
 	/* Room for a value header plus the largest text and copy. */
 	off = sc->off;

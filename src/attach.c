@@ -243,6 +243,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	skel->rodata->format_check = o->format_check;
 	skel->rodata->chain_mode = o->chain;
 	skel->rodata->kstack = o->kstack > 0;
+	skel->rodata->changes = o->changes;
 	if (o->kstack) {
 		bpf_map__set_value_size(skel->maps.stacks, o->kstack * sizeof(__u64));
 		bpf_map__set_max_entries(skel->maps.stacks, KSTACK_ENTRIES);

@@ -72,6 +72,8 @@ static const char usage_text[] =
 	"                         of each complete chain as a group\n"
 	"      --kstack[=N]       show the kernel stack of each call at entry, N frames\n"
 	"                         (default 32, max 127), symbolized from /proc/kallsyms\n"
+	"      --changes          read member items again at return and show OLD -> NEW\n"
+	"                         where the bytes changed (fentry backends)\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
 	"  -V, --version          print the version\n"
@@ -104,6 +106,7 @@ enum {
 	OPT_BACKEND,
 	OPT_COLOR,
 	OPT_KSTACK,
+	OPT_CHANGES,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -124,6 +127,7 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"backend", required_argument, NULL, OPT_BACKEND},
 					  {"stack", no_argument, NULL, 's'},
 					  {"kstack", optional_argument, NULL, OPT_KSTACK},
+					  {"changes", no_argument, NULL, OPT_CHANGES},
 					  {"verbose", no_argument, NULL, 'v'},
 					  {"debug", no_argument, NULL, 'd'},
 					  {"version", no_argument, NULL, 'V'},
@@ -494,6 +498,9 @@ static int run(int argc, char **argv)
 				return EXIT_USAGE;
 			o.t.kstack = v;
 			break;
+		case OPT_CHANGES:
+			o.t.changes = true;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -534,6 +541,13 @@ static int run(int argc, char **argv)
 			"drop -j, or drop --kernel-format/--format-check (JSON is formatted by ksnoop)",
 			"%s works with text output only",
 			o.t.format_check ? "--format-check" : "--kernel-format");
+		return EXIT_USAGE;
+	}
+	if (o.t.changes && (o.t.entry_only || o.t.kernel_format || o.t.format_check)) {
+		pr_error_hint("--changes compares the bytes read at entry and at return",
+			      "--changes cannot be used with %s",
+			      o.t.entry_only ? "--entry" :
+			      o.t.kernel_format ? "--kernel-format" : "--format-check");
 		return EXIT_USAGE;
 	}
 	first = optind;

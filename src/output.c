@@ -351,6 +351,41 @@ static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struc
 	return v;
 }
 
+/* The value of item @item in @r, or NULL. */
+static const struct ksnoop_val *val_of(const struct ksnoop_rec *r, __u8 item)
+{
+	const struct ksnoop_val *v = NULL;
+
+	while (r && (v = next_val(r, v)))
+		if (v->item == item)
+			return v;
+	return NULL;
+}
+
+/*
+ * --changes: the return's value of the entry item @v, when there is one: an
+ * item read at entry and again at return is shown once, with its entry
+ * value. Sets *@shown_at_entry for a return value that is such an item.
+ */
+static const struct ksnoop_val *changed_val(const struct output *o, const struct ksnoop_rec *entry,
+					    const struct ksnoop_rec *exit, const struct ksnoop_val *v,
+					    bool *shown_at_entry)
+{
+	*shown_at_entry = false;
+	if (!o->changes || !entry || !exit)
+		return NULL;
+	if (v == val_of(entry, v->item))
+		return val_of(exit, v->item);
+	*shown_at_entry = val_of(entry, v->item) != NULL;
+	return NULL;
+}
+
+/* Do two captures of one item differ: readable or not, length, bytes? */
+static bool val_differs(const struct ksnoop_val *a, const struct ksnoop_val *b)
+{
+	return a->flags != b->flags || a->len != b->len || memcmp(a->data, b->data, a->len);
+}
+
 static void text_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		      const struct ksnoop_rec *exit, enum call_end end)
 {
@@ -411,9 +446,14 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			continue;
 		while ((v = next_val(recs[r], v))) {
 			size_t start = sb->len, len;
+			const struct ksnoop_val *nv;
 			const char *tail, *nl;
+			bool dup;
 
 			if (v->item >= tf->nitems)
+				continue;
+			nv = changed_val(o, entry, exit, v, &dup);
+			if (dup)
 				continue;
 			/* "label = value", each of its lines indented by 4. */
 			sb_add(sb, "    ", 4);
@@ -422,6 +462,11 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			sb_color(sb, o->color, COL_OFF);
 			sb_add(sb, " = ", 3);
 			value_text(o, tf, v, sb);
+			/* --changes: "old -> new" where the call changed it. */
+			if (nv && val_differs(v, nv)) {
+				sb_add(sb, " -> ", 4);
+				value_text(o, tf, nv, sb);
+			}
 			if (sb->oom)
 				continue;
 			tail = sb->buf + start + 4;
@@ -517,19 +562,33 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		if (!recs[r])
 			continue;
 		while ((v = next_val(recs[r], v))) {
+			const struct ksnoop_val *nv;
 			const struct titem *ti;
+			bool dup;
 
 			if (v->item >= tf->nitems)
 				continue;
 			ti = &tf->items[v->item];
 			if (ti->is_ret && is_return(ti->label))
 				continue; /* the top-level "ret" */
+			nv = changed_val(o, entry, exit, v, &dup);
+			if (dup)
+				continue;
 			if (any)
 				sb_addc(sb, ',');
 			any = true;
 			json_put_memo(sb, &memo_label[v->item % ARRAY_SIZE(memo_label)], ti->label,
 				      strlen(ti->label));
 			sb_addc(sb, ':');
+			/* --changes: both captures, changed or not, so that jq sees one shape. */
+			if (nv) {
+				sb_adds(sb, "{\"entry\":");
+				render_value(o, tf, v, true, sb);
+				sb_adds(sb, ",\"exit\":");
+				render_value(o, tf, nv, true, sb);
+				sb_addc(sb, '}');
+				continue;
+			}
 			render_value(o, tf, v, true, sb);
 		}
 	}

@@ -47,6 +47,8 @@ struct output {
 	/* --kstack=N: frames per stack, 0: off; stack_fd the "stacks" map; ksyms loaded at need */
 	__u32 kstack;
 	int stack_fd;
+	/* --changes: memory items come at entry and again at return: show both if they differ */
+	bool changes;
 	struct ksyms *ksyms;
 	struct strbuf sb;
 };

@@ -448,6 +448,7 @@ static void backend_want(const struct spec *specs, int nspecs, const struct trac
 	memset(w, 0, sizeof(*w));
 	w->name = o->backend;
 	w->need_exit = !o->t.entry_only;
+	w->exit_args = o->t.changes;
 	w->many = nspecs > 4;
 	for (i = 0; i < nspecs; i++) {
 		w->many |= specs[i].is_glob;
@@ -905,6 +906,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	r->out.name = o->output;
 	r->out.color = !o->json && output_want_color(o->color);
 	r->out.kstack = o->t.kstack;
+	r->out.changes = o->t.changes;
 	r->out.stack_fd = bpf_map__fd(r->t.skel->maps.stacks);
 	if (output_header(&r->out))
 		r->done = true;

@@ -101,9 +101,10 @@ const struct backend *backend_choose(const struct backend_want *w)
 			return NULL;
 		}
 		if (w->exit_args && !(be->flags & BK_EXIT_ARGS)) {
-			pr_error_hint("use --backend fentry or fentry-multi, or drop --changes",
-				      "--backend %s: its return probes cannot read the arguments, which --changes needs",
-				      be->name);
+			pr_error_hint(
+				"use --backend fentry or fentry-multi, or drop --changes",
+				"--backend %s: its return probes cannot read the arguments, which --changes needs",
+				be->name);
 			errno = EOPNOTSUPP;
 			return NULL;
 		}

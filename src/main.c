@@ -546,8 +546,9 @@ static int run(int argc, char **argv)
 	if (o.t.changes && (o.t.entry_only || o.t.kernel_format || o.t.format_check)) {
 		pr_error_hint("--changes compares the bytes read at entry and at return",
 			      "--changes cannot be used with %s",
-			      o.t.entry_only ? "--entry" :
-			      o.t.kernel_format ? "--kernel-format" : "--format-check");
+			      o.t.entry_only	? "--entry" :
+			      o.t.kernel_format ? "--kernel-format" :
+						  "--format-check");
 		return EXIT_USAGE;
 	}
 	first = optind;

@@ -368,8 +368,8 @@ static const struct ksnoop_val *val_of(const struct ksnoop_rec *r, __u8 item)
  * value. Sets *@shown_at_entry for a return value that is such an item.
  */
 static const struct ksnoop_val *changed_val(const struct output *o, const struct ksnoop_rec *entry,
-					    const struct ksnoop_rec *exit, const struct ksnoop_val *v,
-					    bool *shown_at_entry)
+					    const struct ksnoop_rec *exit,
+					    const struct ksnoop_val *v, bool *shown_at_entry)
 {
 	*shown_at_entry = false;
 	if (!o->changes || !entry || !exit)

@@ -155,6 +155,10 @@ err kstack_too_deep 2 "^ksnoop: invalid value '128' for --kstack \(expected 1\.\
 	"see 'ksnoop --help'" --kstack=128 ip_send_skb
 err kstack_not_number 2 "^ksnoop: invalid value 'deep' for --kstack \(expected 1\.\.127\)$" \
 	"see 'ksnoop --help'" --kstack=deep ip_send_skb
+err changes_entry 2 "^ksnoop: --changes cannot be used with --entry$" \
+	"compares the bytes read at entry and at return$" --changes --entry 'vfs_write(*pos)'
+err changes_kernel_format 2 "^ksnoop: --changes cannot be used with --kernel-format$" \
+	"compares the bytes read at entry and at return$" --changes --kernel-format 'vfs_write(*pos)'
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
 	"raw BTF" --btf /nonexistent info ip_send_skb
 # the first line is ours: libbpf's own messages only with -v

@@ -161,3 +161,46 @@ test_kstack_chain()
 		"ip_send_skb at level 1 with udp_sendmsg on its stack"
 }
 t_run kstack-chain test_kstack_chain
+
+# --changes: vfs_write() advances *pos by what it wrote (ksys_write copies file->f_pos to
+# a local and stores it back after the call, so file->f_pos does not change inside it).
+# dd writes 2 blocks of 777 bytes: *pos 0 -> 777, then 777 -> 1554. Unchanged values are
+# shown once, as without --changes; JSON has {"entry", "exit"} for every re-read item.
+test_changes()
+{
+	if ! kver_ge 5.17; then
+		# Only kprobes here: their return probes cannot read the arguments.
+		t_cmd ksnoop --changes 'vfs_write(*pos)'
+		t_expect_rc 5
+		t_expect_match '^ksnoop: --changes needs return probes that read the arguments' \
+			"$T_ERR"
+		return 0
+	fi
+	trace_wl 120 'dd if=/dev/zero of=/tmp/ksnoop-chg bs=777 count=2' \
+		ksnoop --changes 'vfs_write(count == 777, *pos, file->f_pos, return)'
+	t_expect_rc 0
+	t_expect_match '^    \*pos = \(loff_t\)0 -> \(loff_t\)777$'
+	t_expect_match '^    \*pos = \(loff_t\)777 -> \(loff_t\)1554$'
+	t_expect_match '^    file->f_pos = \(loff_t\)0$'
+	t_expect_no_match 'f_pos = .* -> '
+	trace_wl 120 'dd if=/dev/zero of=/tmp/ksnoop-chg bs=777 count=2' \
+		ksnoop -j --changes 'vfs_write(count == 777, *pos, file->f_pos, return)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .func == "vfs_write")] | length == 2 and
+		.[0].args["*pos"] == {"entry": 0, "exit": 777} and
+		.[1].args["*pos"] == {"entry": 777, "exit": 1554} and
+		all(.args["file->f_pos"] == {"entry": 0, "exit": 0} and .ret == 777)' \
+		"*pos before and after each write"
+	# A whole struct is compared byte for byte: the file's position does not move inside
+	# vfs_write, its other members may (f_mode, f_count...), the entry and exit are kept.
+	trace_wl 120 'dd if=/dev/zero of=/tmp/ksnoop-chg bs=777 count=1' \
+		ksnoop -j --backend fentry --changes 'vfs_write(count == 777, file)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .func == "vfs_write")] | length == 1 and
+		(.[0].args.file | has("entry") and has("exit") and .entry.f_pos == .exit.f_pos)' \
+		"struct file at entry and exit"
+	t_cmd ksnoop --changes --backend kprobe 'vfs_write(*pos)'
+	t_expect_rc 5
+	t_expect_match '^ksnoop: --backend kprobe: its return probes cannot read the arguments' "$T_ERR"
+}
+t_run changes test_changes

@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
-
-#define CHAIN_BUCKETS 256
 
 /* One thread's ended calls, in the order they ended, until their group is released. */
 struct cthread {
 	__u32 tid;
 	int n, cap;
 	struct chain_call *calls;
-	struct cthread *next;
 };
 
 struct chains {
@@ -20,7 +18,7 @@ struct chains {
 	chain_show_fn show;
 	void *ctx;
 	__u64 groups, dropped;
-	struct cthread *threads[CHAIN_BUCKETS];
+	void *threads; /* tsearch() tree of struct cthread by tid */
 };
 
 struct chains *chains_new(int nlevels, chain_show_fn show, void *ctx)
@@ -58,20 +56,40 @@ static struct ksnoop_rec *rec_dup(const struct ksnoop_rec *r)
 	return p;
 }
 
+static int by_tid(const void *a, const void *b)
+{
+	__u32 x = ((const struct cthread *)a)->tid, y = ((const struct cthread *)b)->tid;
+
+	return x < y ? -1 : x > y;
+}
+
 static struct cthread *cthread_get(struct chains *c, __u32 tid)
 {
-	struct cthread **pp = &c->threads[tid % CHAIN_BUCKETS], *th;
+	struct cthread key = {.tid = tid}, *th, **found;
 
-	for (th = *pp; th; th = th->next)
-		if (th->tid == tid)
-			return th;
+	found = tfind(&key, &c->threads, by_tid);
+	if (found)
+		return *found;
 	th = calloc(1, sizeof(*th));
 	if (!th)
 		return NULL;
 	th->tid = tid;
-	th->next = *pp;
-	*pp = th;
+	found = tsearch(th, &c->threads, by_tid);
+	if (!found || *found != th) {
+		free(th);
+		return NULL;
+	}
 	return th;
+}
+
+static void cthread_free(void *p)
+{
+	struct cthread *th = p;
+
+	while (th->n > 0)
+		call_free(&th->calls[--th->n]);
+	free(th->calls);
+	free(th);
 }
 
 /* Is @in nested inside @out? Both of one thread; @in ended before @out. */
@@ -197,19 +215,8 @@ __u64 chains_shown(const struct chains *c)
 
 void chains_free(struct chains *c)
 {
-	int i;
-
 	if (!c)
 		return;
-	for (i = 0; i < CHAIN_BUCKETS; i++)
-		while (c->threads[i]) {
-			struct cthread *th = c->threads[i];
-
-			c->threads[i] = th->next;
-			while (th->n > 0)
-				call_free(&th->calls[--th->n]);
-			free(th->calls);
-			free(th);
-		}
+	tdestroy(c->threads, cthread_free);
 	free(c);
 }

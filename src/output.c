@@ -464,6 +464,9 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			value_text(o, tf, v, sb);
 			/* --changes: "old -> new" where the call changed it. */
 			if (nv && val_differs(v, nv)) {
+				/* After the old value's last line, if it ended one. */
+				if (sb->len > start && !sb->oom && sb->buf[sb->len - 1] == '\n')
+					sb->len--;
 				sb_add(sb, " -> ", 4);
 				value_text(o, tf, nv, sb);
 			}

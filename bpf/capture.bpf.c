@@ -43,6 +43,11 @@ const volatile bool errors_only;
  * without multi links).
  */
 const volatile bool str_preds;
+const volatile bool kstack;
+/* --changes: memory items are captured again at return (capture_item()). */
+const volatile bool changes;
+/* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
+const volatile bool chain_mode;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -81,6 +86,7 @@ struct {
 } events SEC(".maps");
 
 struct ksnoop_scratch_map scratch SEC(".maps");
+struct ksnoop_stacks_map stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -288,6 +294,19 @@ __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 }
 
 /*
+ * --changes: is @it an entry item to read again at return? Memory an argument
+ * leads to (struct members, pointees, strings), followed again from the same
+ * arguments, so that userspace can compare the bytes; not predicate items,
+ * whose predicate decided at entry.
+ */
+static __always_inline bool changed_item(const struct ksnoop_item *it, __u32 is_exit)
+{
+	return changes && is_exit && it->base != KSNOOP_BASE_RET &&
+	       (it->flags & (KSNOOP_I_MEM | KSNOOP_I_STR)) &&
+	       !(it->flags & (KSNOOP_I_PRED | KSNOOP_I_HIDE));
+}
+
+/*
  * Capture item @i of function @func's plan into this CPU's record if it
  * belongs to this phase (return-value items at exit, the others at entry).
  * Returns 0 to go on, 1 to stop.
@@ -308,7 +327,7 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 		return 1;
 	/* The mask, not a comparison, is what the verifier sees through. */
 	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if ((it->base == KSNOOP_BASE_RET) != !!is_exit)
+	if ((it->base == KSNOOP_BASE_RET) != !!is_exit && !changed_item(it, is_exit))
 		return 0;
 	/* Room for a value header plus the largest text and copy. */
 	off = sc->off;
@@ -517,7 +536,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	rec->cpu = bpf_get_smp_processor_id();
 	rec->tgid = id >> 32;
 	rec->tid = (__u32)id;
-	rec->pad = 0;
+	rec->stack_id = is_exit ? 0 : sc->r.stack_id;
 	rec->ts = now;
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;
@@ -632,6 +651,55 @@ static __always_inline bool comm_allowed(void)
 }
 
 /*
+ * -s: may the entry of @func at @depth be recorded? A call of chain level k
+ * is kept only while a call of level k-1 is in progress on the thread (level
+ * 0 always is); a kept call opens level k for the calls below it. A call that
+ * is not kept costs no record, no copy and no lock: the cheap path of a busy
+ * last function called outside the chain. Inline: global functions cannot
+ * take the map value.
+ */
+static __always_inline bool chain_enter(struct ksnoop_thread_state *ts, __u32 func, __u32 depth)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	__u32 lvl;
+
+	/*
+	 * barrier_var(): clang knows the ranges from the callers' checks and
+	 * would drop the masks, without which the verifier (which does not
+	 * know them here) refuses the accesses.
+	 */
+	barrier_var(depth);
+	depth &= KSNOOP_MAX_DEPTH - 1;
+	ts->chain_lvl[depth] = 0;
+	if (!plan || !plan->chain || plan->chain > KSNOOP_MAX_CHAIN)
+		return false;
+	lvl = plan->chain - 1;
+	barrier_var(lvl);
+	lvl &= KSNOOP_MAX_CHAIN - 1;
+	if (lvl && !ts->chain_open[(lvl - 1) & (KSNOOP_MAX_CHAIN - 1)])
+		return false;
+	ts->chain_open[lvl]++;
+	ts->chain_lvl[depth] = lvl + 1;
+	return true;
+}
+
+/* -s: the call at @depth returned (or is not shown): close the level it opened. */
+static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 depth)
+{
+	__u32 l;
+
+	/* As in chain_enter(): keep the mask the verifier needs. */
+	barrier_var(depth);
+	depth &= KSNOOP_MAX_DEPTH - 1;
+	l = ts->chain_lvl[depth];
+	if (!l)
+		return;
+	ts->chain_lvl[depth] = 0;
+	if (ts->chain_open[(l - 1) & (KSNOOP_MAX_CHAIN - 1)])
+		ts->chain_open[(l - 1) & (KSNOOP_MAX_CHAIN - 1)]--;
+}
+
+/*
  * The per-thread bookkeeping before the registers are saved: filters, the
  * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
  * here already; ksnoop_finish() takes the mark back if no record was built
@@ -680,10 +748,17 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 			depth = ts->depth++;
 			if (depth >= KSNOOP_MAX_DEPTH) {
 				count(KSNOOP_STAT_DEEP);
+				/* -s: a call too deep to pair cannot be placed in a chain. */
+				if (chain_mode)
+					return -1;
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
 			} else {
 				ts->funcs[depth] = func;
 				ts->entry_ns[depth] = bpf_ktime_get_ns();
+				if (chain_mode && !chain_enter(ts, func, depth)) {
+					ts->emitted &= ~(1ULL << depth);
+					return -1;
+				}
 				if (!*inuse)
 					ts->emitted |= 1ULL << depth;
 			}
@@ -704,11 +779,15 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 				    ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
 					return -1;
 				ts->emitted &= ~(1ULL << depth);
+				if (chain_mode)
+					chain_exit(ts, depth);
 				depth--;
 			}
 			ts->depth = depth;
 			if (depth >= KSNOOP_MAX_DEPTH)
 				return -1;
+			if (chain_mode)
+				chain_exit(ts, depth);
 			/* No entry record (predicate failed at entry): nothing to finish. */
 			if (!(ts->emitted & (1ULL << depth)))
 				return -1;
@@ -744,8 +823,12 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 	sent = emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
 		ts = bpf_map_lookup_elem(&threads, &tid);
-		if (ts)
+		if (ts) {
 			ts->emitted &= ~(1ULL << depth);
+			/* -s: a call its predicates hide opens no chain level. */
+			if (chain_mode)
+				chain_exit(ts, depth);
+		}
 	}
 	inuse = bpf_map_lookup_elem(&busy, &key0);
 	if (inuse)

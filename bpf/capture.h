@@ -28,7 +28,7 @@ struct ksnoop_regs {
 	__u64 ret;
 	__u64 ip;
 	__u32 nargs;
-	__u32 pad;
+	__u32 stack_id; /* --kstack: the entry's id in "stacks" + 1; 0: none */
 };
 
 /*
@@ -69,12 +69,23 @@ struct ksnoop_nest_regs_map {
 	__type(value, struct ksnoop_regs);
 };
 
+/* --kstack: kernel stacks at entry, deduplicated by the kernel (bpf_get_stackid()). */
+struct ksnoop_stacks_map {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1); /* resized by userspace with --kstack */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u64)); /* --kstack=N: N frames */
+};
+
 /* Defined in capture.bpf.c. */
+extern struct ksnoop_stacks_map stacks SEC(".maps");
 extern struct ksnoop_scratch_map scratch SEC(".maps");
 extern struct ksnoop_nest_regs_map nest_regs SEC(".maps");
 extern struct ksnoop_func_ids_map func_ids SEC(".maps");
 /* Set by userspace: attach cookies carry the function id (else the address does). */
 extern const volatile bool use_cookie;
+/* Set by userspace: --kstack, record the kernel stack of each entry. */
+extern const volatile bool kstack;
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */
 enum {
@@ -123,6 +134,22 @@ static __always_inline struct ksnoop_regs *ksnoop_regs(int hdr)
 		return bpf_map_lookup_elem(&nest_regs, &key0);
 	sc = ksnoop_scratch();
 	return sc ? &sc->r : NULL;
+}
+
+/*
+ * --kstack: the stack of the call being entered, from the stub's context @ctx
+ * (only a stub has it), as its id in "stacks" + 1, or 0 (off, a return, or
+ * the map full: the call is shown without its stack). Only for calls
+ * ksnoop_begin() did not skip: a filtered call pays nothing.
+ */
+static __always_inline __u32 ksnoop_stack_id(void *ctx, bool is_exit)
+{
+	long id;
+
+	if (!kstack || is_exit)
+		return 0;
+	id = bpf_get_stackid(ctx, &stacks, 0);
+	return id < 0 ? 0 : id + 1;
 }
 
 /* After the stub saved the registers: send the record, or weigh the nested run. */
@@ -175,6 +202,7 @@ static __always_inline int ksnoop_pt_regs_call(struct pt_regs *regs, __u32 func,
 	r = ksnoop_regs(hdr);
 	if (r) {
 		r->ip = ip;
+		r->stack_id = ksnoop_stack_id(regs, is_exit);
 		if (is_exit) {
 			r->nargs = 0;
 			r->ret = regs->ax;

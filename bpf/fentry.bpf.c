@@ -35,6 +35,7 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	r = ksnoop_regs(hdr);
 	if (r) {
 		r->ip = ip;
+		r->stack_id = ksnoop_stack_id(ctx, is_exit);
 		r->nargs = bpf_get_func_arg_cnt(ctx);
 		/*
 		 * The context is the trampoline's array of argument registers, the

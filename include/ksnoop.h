@@ -24,7 +24,9 @@
  * matcher is a bounded loop, verified once per iteration on kernels without
  * bpf_loop() (5.10), and every program load pays for that.
  */
-#define KSNOOP_PRED_SCAN 256
+#define KSNOOP_PRED_SCAN  256
+#define KSNOOP_MAX_CHAIN  8   /* -s: functions in a call chain (a power of 2) */
+#define KSNOOP_MAX_KSTACK 127 /* --kstack=N: frames kept per stack (PERF_MAX_STACK_DEPTH) */
 
 /* Item base: an argument register slot 0..11, or the return value. */
 #define KSNOOP_BASE_RET 0xff
@@ -151,7 +153,7 @@ struct ksnoop_plan {
 	__u32 nitems;
 	__u8 ret_kind; /* enum ksnoop_ret_kind */
 	__u8 ret_size; /* KSNOOP_RET_SIGNED: bytes of the return type */
-	__u16 pad;
+	__u16 chain;   /* -s: the function's level in the call chain + 1; 0 otherwise */
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 
@@ -195,10 +197,10 @@ struct ksnoop_rec {
 	__u32 cpu;
 	__u32 tgid;
 	__u32 tid;
-	__u32 pad;
-	__u64 ts;  /* bpf_ktime_get_ns() */
-	__u64 ip;  /* bpf_get_func_ip() without attach cookies, else 0 */
-	__u64 ret; /* exit: raw return value */
+	__u32 stack_id; /* --kstack, entry: id in the "stacks" map + 1; 0: none */
+	__u64 ts;	/* bpf_ktime_get_ns() */
+	__u64 ip;	/* bpf_get_func_ip() without attach cookies, else 0 */
+	__u64 ret;	/* exit: raw return value */
 	char comm[KSNOOP_TASK_COMM_LEN];
 	__u8 data[]; /* nvals struct ksnoop_val */
 } __attribute__((aligned(8)));
@@ -221,6 +223,10 @@ struct ksnoop_thread_state {
 	 * aggregation) without an entry record.
 	 */
 	__u64 entry_ns[KSNOOP_MAX_DEPTH];
+	/* -s: chain level + 1 of the call at each depth if it opened its level, else 0 */
+	__u8 chain_lvl[KSNOOP_MAX_DEPTH];
+	/* -s: calls in progress on this thread per chain level */
+	__u8 chain_open[KSNOOP_MAX_CHAIN];
 };
 
 /* Per-CPU counters in the "stats" map. */

@@ -14,9 +14,16 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "ksyms.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "util.h"
+
+/*
+ * --kstack: distinct stacks kept (the kernel deduplicates them; a stack
+ * that finds its bucket taken by another is not captured).
+ */
+#define KSTACK_ENTRIES 16384
 
 double mono_s(void)
 {
@@ -61,34 +68,37 @@ void tracer_close_links(struct tracer *t)
 }
 
 /* Without attach cookies the program maps the function address to its id. */
+struct fill_ids {
+	struct tracer *t;
+	int fd, found;
+};
+
+static int fill_id(__u64 addr, const char *name, const char *mod, void *ctx)
+{
+	struct fill_ids *f = ctx;
+	int i;
+
+	(void)mod;
+	for (i = 0; i < f->t->nfuncs; i++) {
+		__u64 key = addr;
+		__u32 val = i;
+
+		if (strcmp(f->t->funcs[i].kf->name, name))
+			continue;
+		if (bpf_map_update_elem(f->fd, &key, &val, BPF_ANY) == 0)
+			f->found++;
+	}
+	return 0;
+}
+
 int tracer_fill_func_ids(struct tracer *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.func_ids), found = 0, i;
-	char line[512], name[256], mod[128];
-	unsigned long long addr;
-	char type;
-	FILE *f;
+	struct fill_ids f = {.t = t, .fd = bpf_map__fd(t->skel->maps.func_ids)};
+	int err = ksyms_for_each(fill_id, &f);
 
-	f = fopen("/proc/kallsyms", "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s %127s", &addr, &type, name, mod) < 3)
-			continue;
-		if (type != 't' && type != 'T')
-			continue;
-		for (i = 0; i < t->nfuncs; i++) {
-			__u64 key = addr;
-			__u32 val = i;
-
-			if (strcmp(t->funcs[i].kf->name, name))
-				continue;
-			if (bpf_map_update_elem(fd, &key, &val, BPF_ANY) == 0)
-				found++;
-		}
-	}
-	fclose(f);
-	return found ? 0 : -ENOENT;
+	if (err)
+		return err;
+	return f.found ? 0 : -ENOENT;
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -234,6 +244,13 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	err = filter_prepare(t);
 	if (err)
 		return err;
+	skel->rodata->chain_mode = o->chain;
+	skel->rodata->kstack = o->kstack > 0;
+	skel->rodata->changes = o->changes;
+	if (o->kstack) {
+		bpf_map__set_value_size(skel->maps.stacks, o->kstack * sizeof(__u64));
+		bpf_map__set_max_entries(skel->maps.stacks, KSTACK_ENTRIES);
+	}
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1)

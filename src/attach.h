@@ -23,6 +23,9 @@ struct tracer_opts {
 	bool entry_only;	   /* --entry: no fexit */
 	bool kernel_format;	   /* --kernel-format */
 	bool format_check;	   /* --format-check: kernel text and bytes both */
+	bool chain;		   /* -s: the plans' chain levels filter entries */
+	__u32 kstack;		   /* --kstack=N: frames of each entry's kernel stack, 0: off */
+	bool changes;		   /* --changes: memory items captured at entry and at return */
 	__u32 tgid, tid;	   /* -p, --tid */
 	__u32 pages;		   /* -P: ring buffer pages (power of 2) */
 	struct filter_opts filter; /* -c, --cgroup, --slower-than, --errors */

@@ -45,6 +45,8 @@ static const struct backend *best(const struct backend_want *w, struct backend_s
 			continue;
 		if (w->modules && (be->flags & BK_NO_MODULES))
 			continue;
+		if (w->exit_args && !(be->flags & BK_EXIT_ARGS))
+			continue;
 		if (!pick || (w->many ? be->attach_rank < pick->attach_rank :
 					be->call_rank < pick->call_rank))
 			pick = be;
@@ -98,6 +100,14 @@ const struct backend *backend_choose(const struct backend_want *w)
 			errno = EOPNOTSUPP;
 			return NULL;
 		}
+		if (w->exit_args && !(be->flags & BK_EXIT_ARGS)) {
+			pr_error_hint(
+				"use --backend fentry or fentry-multi, or drop --changes",
+				"--backend %s: its return probes cannot read the arguments, which --changes needs",
+				be->name);
+			errno = EOPNOTSUPP;
+			return NULL;
+		}
 		pr_info(1, "backend %s: chosen with --backend\n", be->name);
 		return be;
 	}
@@ -117,6 +127,21 @@ const struct backend *backend_choose(const struct backend_want *w)
 			w->many ? "fastest to attach" : "cheapest per call",
 			w->modules ? " that takes module functions" : "");
 		return be;
+	}
+	if (w->exit_args) {
+		/* Backends that run here, none of which --changes can use. */
+		for (i = 0; backends[i]; i++)
+			if (sts[i].why == BK_OK)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s%s", names[0] ? ", " : "", backends[i]->name);
+		if (names[0]) {
+			pr_error_hint(
+				"fentry reads them (Linux 5.17+, bpf_get_func_arg_cnt()); drop --changes here",
+				"--changes needs return probes that read the arguments, and this kernel's backends (%s) cannot",
+				names);
+			errno = EOPNOTSUPP;
+			return NULL;
+		}
 	}
 	for (i = 0; backends[i]; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",

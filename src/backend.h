@@ -25,6 +25,7 @@ struct tracer;
 enum backend_flags {
 	BK_FTRACE = 1 << 0,	/* attaches only at ftrace sites (available_filter_functions) */
 	BK_NO_MODULES = 1 << 1, /* cannot trace module functions */
+	BK_EXIT_ARGS = 1 << 2,	/* the return program sees the arguments (--changes) */
 };
 
 /* Why a backend cannot run here. */
@@ -90,6 +91,7 @@ struct backend_want {
 	bool many;	  /* a glob or many SPECs: attach time matters more than call cost */
 	bool modules;	  /* some SPEC names a module function */
 	bool need_exit;	  /* return probes too (not --entry) */
+	bool exit_args;	  /* the arguments at return too (--changes): BK_EXIT_ARGS */
 };
 
 /*

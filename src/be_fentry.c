@@ -300,7 +300,7 @@ static __u64 fentry_misses(struct tracer *t)
 const struct backend backend_fentry = {
 	.name = "fentry",
 	.summary = "an fentry/fexit program per function (Linux 5.17+)",
-	.flags = BK_FTRACE,
+	.flags = BK_FTRACE | BK_EXIT_ARGS,
 	.call_rank = 0,
 	.attach_rank = 20,
 	.probe = fentry_probe,

@@ -136,7 +136,7 @@ static __u64 fmulti_misses(struct tracer *t)
 const struct backend backend_fentry_multi = {
 	.name = "fentry-multi",
 	.summary = "one fentry-multi link for all functions (Linux 7.0+)",
-	.flags = BK_FTRACE | BK_NO_MODULES,
+	.flags = BK_FTRACE | BK_NO_MODULES | BK_EXIT_ARGS,
 	.call_rank = 1,
 	.attach_rank = 0,
 	.probe = fmulti_probe,

@@ -75,7 +75,13 @@ static const char usage_text[] =
 	"                         function), fentry-multi (one link; Linux 7.0+),\n"
 	"                         kprobe-multi (one kprobe.multi link; 5.18+, FPROBE) or\n"
 	"                         kprobe (a perf kprobe per function; any kernel)\n"
-	"  -s, --stack            reserved for the call-chain mode (not available yet)\n"
+	"  -s, --stack            call chains: the SPECs name 2 to 8 functions, each called\n"
+	"                         (directly or not) from the one before; show the calls\n"
+	"                         of each complete chain as a group\n"
+	"      --kstack[=N]       show the kernel stack of each call at entry, N frames\n"
+	"                         (default 32, max 127), symbolized from /proc/kallsyms\n"
+	"      --changes          read member items again at return and show OLD -> NEW\n"
+	"                         where the bytes changed (fentry backends)\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
 	"  -V, --version          print the version\n"
@@ -94,6 +100,9 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
+/* --kstack without =N: frames shown. */
+#define KSTACK_DEFAULT 32
+
 static const char short_opts[] = ":p:c:n:P:jo:qx:svdVh";
 
 enum {
@@ -109,6 +118,8 @@ enum {
 	OPT_CGROUP,
 	OPT_SLOWER,
 	OPT_ERRORS,
+	OPT_KSTACK,
+	OPT_CHANGES,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -132,6 +143,8 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"btf", required_argument, NULL, OPT_BTF},
 					  {"backend", required_argument, NULL, OPT_BACKEND},
 					  {"stack", no_argument, NULL, 's'},
+					  {"kstack", optional_argument, NULL, OPT_KSTACK},
+					  {"changes", no_argument, NULL, OPT_CHANGES},
 					  {"verbose", no_argument, NULL, 'v'},
 					  {"debug", no_argument, NULL, 'd'},
 					  {"version", no_argument, NULL, 'V'},
@@ -274,6 +287,45 @@ static void report_syntax_error(const char *str, const struct parse_error *perr)
  * the first, with the items of each in order; an item given twice is a syntax
  * error, as within one SPEC. Returns 0 or an exit code.
  */
+/*
+ * -s: the SPECs are the levels of one call chain, in order. Checked before
+ * SPECs of the same function merge, which would lose a level.
+ */
+static int check_chain(const struct spec *specs, int nspecs, const struct trace_opts *o)
+{
+	int i, j;
+
+	if (o->info) {
+		pr_error_hint("drop -s for 'info'", "-s/--stack applies to tracing, not to 'info'");
+		return EXIT_USAGE;
+	}
+	if (o->t.entry_only) {
+		pr_error_hint("drop --entry: a chain is known only when its calls return",
+			      "-s/--stack cannot be used with --entry");
+		return EXIT_USAGE;
+	}
+	if (nspecs < 2 || nspecs > KSNOOP_MAX_CHAIN) {
+		pr_error_hint("e.g. ksnoop -s udp_sendmsg ip_send_skb",
+			      "-s/--stack needs 2 to %d functions, one per chain level; got %d",
+			      KSNOOP_MAX_CHAIN, nspecs);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < nspecs; i++) {
+		if (specs[i].is_glob) {
+			pr_error_hint("name one function per chain level",
+				      "-s/--stack: '%s' is a glob", specs[i].text);
+			return EXIT_USAGE;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(specs[i].func, specs[j].func)) {
+				pr_error_hint("give each chain level its own function",
+					      "-s/--stack: '%s' is named twice", specs[i].func);
+				return EXIT_USAGE;
+			}
+	}
+	return 0;
+}
+
 static int merge_same(struct spec *specs, int *nspecs)
 {
 	struct parse_error perr;
@@ -472,10 +524,17 @@ static int run(int argc, char **argv)
 			o.backend = optarg;
 			break;
 		case 's':
-			pr_error_hint(
-				"trace without -s; the call-chain mode is planned",
-				"-s/--stack is reserved for the call-chain mode, which is not available yet");
-			return EXIT_USAGE;
+			o.t.chain = true;
+			break;
+		case OPT_KSTACK:
+			v = KSTACK_DEFAULT;
+			if (optarg && parse_num("--kstack", optarg, 1, KSNOOP_MAX_KSTACK, &v))
+				return EXIT_USAGE;
+			o.t.kstack = v;
+			break;
+		case OPT_CHANGES:
+			o.t.changes = true;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -525,6 +584,14 @@ static int run(int argc, char **argv)
 			      o.t.filter.errors ? "--errors" : "--slower-than");
 		return EXIT_USAGE;
 	}
+	if (o.t.changes && (o.t.entry_only || o.t.kernel_format || o.t.format_check)) {
+		pr_error_hint("--changes compares the bytes read at entry and at return",
+			      "--changes cannot be used with %s",
+			      o.t.entry_only	? "--entry" :
+			      o.t.kernel_format ? "--kernel-format" :
+						  "--format-check");
+		return EXIT_USAGE;
+	}
 	first = optind;
 	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];
@@ -569,6 +636,12 @@ static int run(int argc, char **argv)
 		}
 		nspecs++;
 	}
+	o.info = !strcmp(cmd, "info");
+	if (o.t.chain) {
+		err = check_chain(specs, nspecs, &o);
+		if (err)
+			goto out;
+	}
 	err = merge_same(specs, &nspecs);
 	if (err)
 		goto out;
@@ -605,7 +678,6 @@ static int run(int argc, char **argv)
 		err = EXIT_USAGE;
 		goto out;
 	}
-	o.info = !strcmp(cmd, "info");
 	if (o.info) {
 		err = exit_code(cmd_info(&k, specs, nspecs, &o));
 		err = finish_output(o.output, err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "filter.h"
@@ -72,6 +73,7 @@ void output_init(struct output *o, FILE *f, bool json)
 void output_free(struct output *o)
 {
 	sb_free(&o->sb);
+	ksyms_free(o->ksyms);
 	fmt_cache_free(o_types);
 	o_types = NULL;
 }
@@ -375,6 +377,41 @@ static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, bo
 	}
 }
 
+/* The value of item @item in @r, or NULL. */
+static const struct ksnoop_val *val_of(const struct ksnoop_rec *r, __u8 item)
+{
+	const struct ksnoop_val *v = NULL;
+
+	while (r && (v = next_val(r, v)))
+		if (v->item == item)
+			return v;
+	return NULL;
+}
+
+/*
+ * --changes: the return's value of the entry item @v, when there is one: an
+ * item read at entry and again at return is shown once, with its entry
+ * value. Sets *@shown_at_entry for a return value that is such an item.
+ */
+static const struct ksnoop_val *changed_val(const struct output *o, const struct ksnoop_rec *entry,
+					    const struct ksnoop_rec *exit,
+					    const struct ksnoop_val *v, bool *shown_at_entry)
+{
+	*shown_at_entry = false;
+	if (!o->changes || !entry || !exit)
+		return NULL;
+	if (v == val_of(entry, v->item))
+		return val_of(exit, v->item);
+	*shown_at_entry = val_of(entry, v->item) != NULL;
+	return NULL;
+}
+
+/* Do two captures of one item differ: readable or not, length, bytes? */
+static bool val_differs(const struct ksnoop_val *a, const struct ksnoop_val *b)
+{
+	return a->flags != b->flags || a->len != b->len || memcmp(a->data, b->data, a->len);
+}
+
 static void text_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		      const struct ksnoop_rec *exit, enum call_end end)
 {
@@ -437,9 +474,14 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			continue;
 		while ((v = next_val(recs[r], v))) {
 			size_t start = sb->len, len;
+			const struct ksnoop_val *nv;
 			const char *tail, *nl;
+			bool dup;
 
 			if (v->item >= tf->nitems)
+				continue;
+			nv = changed_val(o, entry, exit, v, &dup);
+			if (dup)
 				continue;
 			/* "label = value", each of its lines indented by 4. */
 			sb_add(sb, "    ", 4);
@@ -448,6 +490,14 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			sb_color(sb, o->color, COL_OFF);
 			sb_add(sb, " = ", 3);
 			value_text(o, tf, v, sb);
+			/* --changes: "old -> new" where the call changed it. */
+			if (nv && val_differs(v, nv)) {
+				/* After the old value's last line, if it ended one. */
+				if (sb->len > start && !sb->oom && sb->buf[sb->len - 1] == '\n')
+					sb->len--;
+				sb_add(sb, " -> ", 4);
+				value_text(o, tf, nv, sb);
+			}
 			if (sb->oom)
 				continue;
 			tail = sb->buf + start + 4;
@@ -543,19 +593,33 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 		if (!recs[r])
 			continue;
 		while ((v = next_val(recs[r], v))) {
+			const struct ksnoop_val *nv;
 			const struct titem *ti;
+			bool dup;
 
 			if (v->item >= tf->nitems)
 				continue;
 			ti = &tf->items[v->item];
 			if (ti->is_ret && is_return(ti->label))
 				continue; /* the top-level "ret" */
+			nv = changed_val(o, entry, exit, v, &dup);
+			if (dup)
+				continue;
 			if (any)
 				sb_addc(sb, ',');
 			any = true;
 			json_put_memo(sb, &memo_label[v->item % ARRAY_SIZE(memo_label)], ti->label,
 				      strlen(ti->label));
 			sb_addc(sb, ':');
+			/* --changes: both captures, changed or not, so that jq sees one shape. */
+			if (nv) {
+				sb_adds(sb, "{\"entry\":");
+				render_value(o, tf, v, true, sb);
+				sb_adds(sb, ",\"exit\":");
+				render_value(o, tf, nv, true, sb);
+				sb_addc(sb, '}');
+				continue;
+			}
 			render_value(o, tf, v, true, sb);
 		}
 	}
@@ -731,15 +795,100 @@ int output_write_error(const char *name, int err)
 	return err;
 }
 
+/*
+ * --kstack: the kernel stack of @entry, symbolized, added to the call written
+ * to o->sb since @start: text lines "    kstack:" then a frame a line,
+ * innermost first; JSON a "kstack" array (null when it was not captured).
+ */
+static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t start)
+{
+	struct strbuf *sb = &o->sb, frame;
+	__u64 *ips = NULL;
+	__u32 id, i;
+
+	if (sb->oom || sb->len < start + 2)
+		return;
+	if (entry->stack_id) {
+		ips = calloc(o->kstack, sizeof(*ips));
+		id = entry->stack_id - 1;
+		if (ips && bpf_map_lookup_elem(o->stack_fd, &id, ips)) {
+			free(ips);
+			ips = NULL;
+		}
+	}
+	if (ips && !o->ksyms)
+		o->ksyms = ksyms_load(); /* NULL: addresses shown as numbers */
+	if (o->json) {
+		/* Before the closing "}\n" of the call's object. */
+		sb->len -= 2;
+		sb_adds(sb, ",\"kstack\":");
+		if (!ips) {
+			sb_adds(sb, "null}\n");
+			return;
+		}
+		sb_init(&frame);
+		sb_addc(sb, '[');
+		for (i = 0; i < o->kstack && ips[i]; i++) {
+			sb_reset(&frame);
+			ksyms_put(o->ksyms, ips[i], &frame);
+			if (i)
+				sb_addc(sb, ',');
+			json_put_string(sb, sb_str(&frame), frame.len);
+		}
+		sb_adds(sb, "]}\n");
+		sb_free(&frame);
+	} else if (!ips) {
+		sb_adds(sb, "    kstack: <not captured: the stack map is full>\n");
+	} else {
+		sb_adds(sb, "    kstack:\n");
+		for (i = 0; i < o->kstack && ips[i]; i++) {
+			sb_adds(sb, "        ");
+			ksyms_put(o->ksyms, ips[i], sb);
+			sb_addc(sb, '\n');
+		}
+	}
+	free(ips);
+}
+
+/*
+ * -s: mark the call written to o->sb since @start with its chain: indented
+ * by 4 per level in text, "chain" and "level" members in JSON.
+ */
+static void chain_mark(struct output *o, size_t start)
+{
+	struct strbuf *sb = &o->sb;
+
+	if (sb->oom || sb->len < start + 2)
+		return;
+	if (!o->json) {
+		if (o->chain_level)
+			indent_tail(sb, start, 4 * o->chain_level);
+		return;
+	}
+	/* Before the closing "}\n" of the call's object. */
+	sb->len -= 2;
+	sb_adds(sb, ",\"chain\":");
+	sb_put_u64(sb, o->chain_group);
+	sb_adds(sb, ",\"level\":");
+	sb_put_u64(sb, o->chain_level);
+	sb_adds(sb, "}\n");
+}
+
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		const struct ksnoop_rec *exit, enum call_end end)
 {
+	size_t start = o->sb.len;
+
 	if (o->err)
 		return o->err;
 	if (o->json)
 		json_call(o, tf, entry, exit, end);
 	else
 		text_call(o, tf, entry, exit, end);
+	if (o->kstack && entry)
+		kstack_put(o, entry, start);
+	if (o->chain_group)
+		chain_mark(o, start);
 	return written(o);
 }
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "ksnoop.h"
+#include "ksyms.h"
 #include "resolve.h"
 
 /* Pending output written at once when not on a terminal (and at output_flush()). */
@@ -37,6 +38,19 @@ struct output {
 	__u64 boot_ns;	  /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	__u64 format_mismatches; /* --format-check: kernel and userspace text differ */
 	bool show_errno;	 /* --errors: name a failed call's errno */
+	/*
+	 * -s: the chain group (from 1) and level of the call being written, 0:
+	 * not in a chain. Text indents the call by its level, JSON adds
+	 * "chain" and "level".
+	 */
+	__u64 chain_group;
+	int chain_level;
+	/* --kstack=N: frames per stack, 0: off; stack_fd the "stacks" map; ksyms loaded at need */
+	__u32 kstack;
+	int stack_fd;
+	/* --changes: memory items come at entry and again at return: show both if they differ */
+	bool changes;
+	struct ksyms *ksyms;
 	struct strbuf sb;
 };
 

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "chain.h"
 #include "detach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
@@ -447,6 +448,7 @@ static void backend_want(const struct spec *specs, int nspecs, const struct trac
 	memset(w, 0, sizeof(*w));
 	w->name = o->backend;
 	w->need_exit = !o->t.entry_only;
+	w->exit_args = o->t.changes;
 	w->many = nspecs > 4;
 	for (i = 0; i < nspecs; i++) {
 		w->many |= specs[i].is_glob;
@@ -521,8 +523,9 @@ struct run {
 	__u64 deep;				  /* calls nested deeper than KSNOOP_MAX_DEPTH */
 	double deadline; /* stop consuming then, to report losses and check limits */
 	unsigned int nrec;
-	__u64 unread;  /* records still queued when we stopped reading: counted only */
-	bool counting; /* on_record() only counts (the final drain after detaching) */
+	__u64 unread;	       /* records still queued when we stopped reading: counted only */
+	bool counting;	       /* on_record() only counts (the final drain after detaching) */
+	struct chains *chains; /* -s: calls go through the chain grouper */
 	bool done;
 	int err;
 };
@@ -564,8 +567,8 @@ static struct thread *thread_get(struct run *r, __u32 tid, bool create)
 	return th;
 }
 
-static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
-		enum call_end end)
+static int show_call(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		     enum call_end end)
 {
 	const struct ksnoop_rec *rec = entry ? entry : exit;
 	int err;
@@ -579,6 +582,30 @@ static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksno
 	if (r->o->max_events && r->shown >= r->o->max_events)
 		r->done = true;
 	return 0;
+}
+
+/* -s: a call on a complete chain, from the grouper. */
+static int show_chained(void *ctx, __u64 group, const struct chain_call *c)
+{
+	struct run *r = ctx;
+	int err;
+
+	r->out.chain_group = group;
+	r->out.chain_level = c->level;
+	err = show_call(r, c->entry, c->exit, c->end);
+	r->out.chain_group = 0;
+	return err;
+}
+
+/* A call ended: show it, or with -s hand it to the grouper (function id = chain level). */
+static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		enum call_end end)
+{
+	const struct ksnoop_rec *rec = entry ? entry : exit;
+
+	if (r->chains && !r->done && entry)
+		return chains_add(r->chains, rec->func, entry, exit, end);
+	return show_call(r, entry, exit, end);
 }
 
 static double now_s(void);
@@ -757,6 +784,25 @@ static void report_lost(struct run *r)
 	}
 }
 
+/*
+ * -s: the SPECs, one function each, selected in order, are the chain's
+ * levels: function id i is level i, which its plan tells the BPF program.
+ */
+static int chain_setup(struct run *r, struct selection *s, int nspecs)
+{
+	int i;
+
+	if (s->n != nspecs) {
+		pr_error_hint("give each chain level its own function",
+			      "-s/--stack: %d SPECs name %d distinct functions", nspecs, s->n);
+		return -EINVAL;
+	}
+	for (i = 0; i < s->n; i++)
+		s->funcs[i].plan.chain = i + 1;
+	r->chains = chains_new(s->n, show_chained, r);
+	return r->chains ? 0 : -errno;
+}
+
 int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
 {
 	struct ring_buffer *rb = NULL;
@@ -783,6 +829,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
 	if (err)
 		goto out_sel;
+	if (o->t.chain) {
+		err = chain_setup(r, &s, nspecs);
+		if (err)
+			goto out_sel;
+	}
 	/* The same backend (the probes are cached), now with the error if there is none. */
 	be = backend_choose(&w);
 	if (!be) {
@@ -818,6 +869,13 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	err = tracer_load(&r->t, be, s.funcs, s.n, &o->t);
 	if (!err)
 		err = tracer_attach(&r->t);
+	/* -s: a level the kernel refused would hide every chain. */
+	if (!err && r->chains && r->t.nattached < s.n) {
+		pr_error_hint("run with -v to see which, and pick another function for that level",
+			      "-s/--stack: the kernel refused %d of the chain's functions",
+			      s.n - r->t.nattached);
+		err = -EOPNOTSUPP;
+	}
 	if (err)
 		goto out;
 	r->lost_per_func = calloc(s.n * KSNOOP_LOST_REASONS, sizeof(*r->lost_per_func));
@@ -848,6 +906,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	r->out.name = o->output;
 	r->out.color = !o->json && output_want_color(o->color);
 	r->out.show_errno = o->t.filter.errors;
+	r->out.kstack = o->t.kstack;
+	r->out.changes = o->t.changes;
+	r->out.stack_fd = bpf_map__fd(r->t.skel->maps.stacks);
 	if (output_header(&r->out))
 		r->done = true;
 	start = last_lost = now_s();
@@ -960,6 +1021,10 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
 	if (r->deep)
 		fprintf(stderr, ", %llu nested too deep to pair", (unsigned long long)r->deep);
+	if (r->chains)
+		fprintf(stderr, ", %llu chains (%llu calls on incomplete chains not shown)",
+			(unsigned long long)chains_shown(r->chains),
+			(unsigned long long)chains_dropped(r->chains));
 	if (r->unread)
 		fprintf(stderr, ", %llu records queued at the stop not shown",
 			(unsigned long long)r->unread);
@@ -976,6 +1041,7 @@ out:
 	detach_in_background(&r->t);
 	tracer_close(&r->t);
 	free(r->lost_per_func);
+	chains_free(r->chains);
 	output_free(&r->out);
 	for (i = 0; i < THREAD_BUCKETS; i++)
 		while (r->threads[i]) {

@@ -143,6 +143,9 @@ report()
 		printf "   ip_send_skb(skb->len) with return <= 3x the floor: %s (%s)\n", meets(r, 3), r
 		r = aratio("b-e", "floor")
 		printf "   --entry ip_send_skb(skb->len) <= 2x the floor: %s (%s)\n", meets(r, 2), r
+		r = aratio("s-out", "floor")
+		printf "   -s, ip_send_skb outside the chain (no record) <= 1.5x the floor: %s (%s)\n",
+		       meets(r, 1.5), r
 		split("a b two", texts, " ")
 		for (i = 1; i <= 3; i++) {
 			id = texts[i]

@@ -532,6 +532,9 @@ allin_round()
 	for be in $BACKENDS; do
 		allin be-$be $n "$k" ksnoop -P $PAGES --backend $be 'ip_send_skb(skb->len)'
 	done
+	# -s with ip_send_skb outside the chain (the workload never calls tcp_sendmsg):
+	# every call is dropped by the BPF program, no record.
+	allin s-out $n "$k" ksnoop -P $PAGES -s tcp_sendmsg 'ip_send_skb(skb->len)'
 }
 
 if part allin; then

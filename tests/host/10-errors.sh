@@ -134,8 +134,31 @@ err help_unknown 2 "^ksnoop: no command 'bogus'$" "the commands: trace, info, fe
 	help bogus
 err help_two_words 2 "^ksnoop: help takes one command name$" "e\.g\. ksnoop help info$" \
 	help info trace
-err stack_reserved 2 "^ksnoop: -s/--stack is reserved for the call-chain mode" "trace without -s" \
-	-s ip_send_skb
+# -s: 2 to 8 functions, one each, tracing only; checked before any BTF is read
+err stack_one_function 2 "^ksnoop: -s/--stack needs 2 to 8 functions, one per chain level; got 1$" \
+	"e\.g\. ksnoop -s udp_sendmsg ip_send_skb$" -s ip_send_skb
+err stack_too_long 2 "^ksnoop: -s/--stack needs 2 to 8 functions, one per chain level; got 9$" \
+	"e\.g\. ksnoop -s udp_sendmsg ip_send_skb$" -s a b c d e f g h i
+err stack_glob 2 "^ksnoop: -s/--stack: 'tcp_\*' is a glob$" "name one function per chain level$" \
+	-s 'tcp_*' ip_send_skb
+err stack_twice 2 "^ksnoop: -s/--stack: 'ip_send_skb' is named twice$" \
+	"give each chain level its own function$" -s 'ip_send_skb(skb->len)' 'ip_send_skb(return)'
+err stack_entry 2 "^ksnoop: -s/--stack cannot be used with --entry$" \
+	"drop --entry: a chain is known only when its calls return$" --entry -s udp_sendmsg ip_send_skb
+err stack_info 2 "^ksnoop: -s/--stack applies to tracing, not to 'info'$" "drop -s for 'info'$" \
+	-s info udp_sendmsg ip_send_skb
+err stack_unknown_function 3 "^ksnoop: no function 'ip_send_skbb' in the kernel's BTF$" \
+	"did you mean 'ip_send_skb'" -s udp_sendmsg ip_send_skbb
+err kstack_zero 2 "^ksnoop: invalid value '0' for --kstack \(expected 1\.\.127\)$" \
+	"see 'ksnoop --help'" --kstack=0 ip_send_skb
+err kstack_too_deep 2 "^ksnoop: invalid value '128' for --kstack \(expected 1\.\.127\)$" \
+	"see 'ksnoop --help'" --kstack=128 ip_send_skb
+err kstack_not_number 2 "^ksnoop: invalid value 'deep' for --kstack \(expected 1\.\.127\)$" \
+	"see 'ksnoop --help'" --kstack=deep ip_send_skb
+err changes_entry 2 "^ksnoop: --changes cannot be used with --entry$" \
+	"compares the bytes read at entry and at return$" --changes --entry 'vfs_write(*pos)'
+err changes_kernel_format 2 "^ksnoop: --changes cannot be used with --kernel-format$" \
+	"compares the bytes read at entry and at return$" --changes --kernel-format 'vfs_write(*pos)'
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
 	"raw BTF" --btf /nonexistent info ip_send_skb
 # the first line is ours: libbpf's own messages only with -v

@@ -126,8 +126,8 @@ static char *uncolor(char *s)
 	return s;
 }
 
-/* One call and one lost line written with @color, @json; the text, to free(). */
-static char *render(struct call *c, bool json, bool color)
+/* One call and one lost line written with @color, @json, --@changes; the text, to free(). */
+static char *render(struct call *c, bool json, bool color, bool changes)
 {
 	const char *names[] = {"ip_send_skb"};
 	const __u64 counts[] = {3};
@@ -139,6 +139,7 @@ static char *render(struct call *c, bool json, bool color)
 		return NULL;
 	output_init(&o, f, json);
 	o.color = color;
+	o.changes = changes;
 	ASSERT_OK(output_header(&o), "output_header");
 	ASSERT_OK(output_call(&o, &c->tf, (void *)c->entry, (void *)c->exit, CALL_SEEN),
 		  "output_call");
@@ -157,8 +158,8 @@ TEST(output_color_text)
 
 	if (!call_init(&c))
 		goto out;
-	plain = render(&c, false, false);
-	col = render(&c, false, true);
+	plain = render(&c, false, false, false);
+	col = render(&c, false, true, false);
 	if (!ASSERT_TRUE(plain && col, "rendered")) {
 		free(plain);
 		free(col);
@@ -189,7 +190,7 @@ TEST(output_color_never_json)
 
 	if (!call_init(&c))
 		goto out;
-	col = render(&c, true, true);
+	col = render(&c, true, true, false);
 	if (ASSERT_TRUE(col != NULL, "rendered")) {
 		ASSERT_TRUE(!strchr(col, '\033'), "JSON has no escape sequences");
 		ASSERT_HAS(col, "\"args\":{\"skb->len\":128,\"skb->sk\":null}", "JSON args");
@@ -226,6 +227,48 @@ out:
 }
 
 /* One call written out now (a file is batched; ksnoop flushes when the ring drains). */
+/*
+ * --changes: skb->len read again at return as 160 (changed), skb->sk unreadable
+ * again (unchanged): text shows "old -> new" for the first only, JSON both
+ * captures of each.
+ */
+TEST(output_changes)
+{
+	struct ksnoop_rec *x;
+	__u32 len = 160;
+	struct call c;
+	char *text, *json;
+	size_t off;
+
+	if (!call_init(&c))
+		goto out;
+	x = (void *)c.exit;
+	off = add_val(x, sizeof(*x), 0, 0, &len, sizeof(len));
+	off = add_val(x, off, 1, KSNOOP_V_UNREADABLE, "", 0);
+	x->size = off;
+	text = render(&c, false, false, true);
+	json = render(&c, true, false, true);
+	if (ASSERT_TRUE(text && json, "rendered")) {
+		ASSERT_HAS(text,
+			   "    skb->len = (unsigned int)128 -> (unsigned int)160\n"
+			   "    skb->sk = NULL\n",
+			   "text: changed, then unchanged");
+		ASSERT_HAS(json,
+			   "\"args\":{\"skb->len\":{\"entry\":128,\"exit\":160},"
+			   "\"skb->sk\":{\"entry\":null,\"exit\":null}}",
+			   "JSON: entry and exit of each");
+	}
+	free(text);
+	free(json);
+	/* Without --changes nothing is compared. */
+	text = render(&c, false, false, false);
+	if (ASSERT_TRUE(text != NULL, "rendered"))
+		ASSERT_TRUE(!strstr(text, " -> "), "no arrows without --changes");
+	free(text);
+out:
+	call_free(&c);
+}
+
 static int call_flushed(struct output *o, struct call *c)
 {
 	int err = output_call(o, &c->tf, (void *)c->entry, (void *)c->exit, CALL_SEEN);

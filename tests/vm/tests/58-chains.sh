@@ -1,0 +1,207 @@
+# Call chains (-s): calls of the listed functions shown only when nested in that order on
+# one thread, as groups; the BPF program drops calls of a level whose previous level is
+# not in progress, so they cost no record.
+# Sourced by suite.sh with lib.sh loaded; each t_run is one test.
+
+TW_WAIT=1200
+
+# Call header lines of FUNC from COMM in $T_OUT, at any chain indentation.
+chain_calls_of()
+{
+	printf '%s\n' "$T_OUT" | grep -E "^ *[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ +$1 +$2( |\$)"
+}
+
+# The "N chains (M calls on incomplete chains not shown)" of the summary line.
+chains_shown() { printf '%s\n' "$T_ERR" | sed -n 's/.*, \([0-9]*\) chains (.*/\1/p'; }
+chains_dropped() { printf '%s\n' "$T_ERR" | sed -n 's/.* chains (\([0-9]*\) calls on.*/\1/p'; }
+
+# udpsend 5 100: each datagram is one udp_sendmsg() calling ip_send_skb() (128 bytes:
+# 100 + 8 UDP + 20 IP). Text: ip_send_skb indented one level (4 spaces) under its caller.
+test_chain_text()
+{
+	trace_wl 120 'udpsend 5 100' \
+		ksnoop -s 'udp_sendmsg(len)' 'ip_send_skb(skb->len, return)'
+	t_expect_rc 0
+	t_expect_eq 5 "$(chain_calls_of udpsend udp_sendmsg | grep -c '^[0-9]')" \
+		"udp_sendmsg calls at level 0 (not indented)"
+	t_expect_eq 5 "$(chain_calls_of udpsend ip_send_skb | grep -c '^    [0-9]')" \
+		"ip_send_skb calls at level 1 (indented by 4)"
+	t_expect_match '^    len = \(size_t\)100$'
+	t_expect_match '^        skb->len = \(unsigned int\)128$'
+	t_expect_match '^        return = \(int\)0$'
+	# Each group: the caller's block, then its callee's.
+	t_expect_eq "$(for i in 1 2 3 4 5; do echo udp_sendmsg ip_send_skb; done | paste -sd' ')" \
+		"$(printf '%s\n' "$T_OUT" | grep -oE ' (udp_sendmsg|ip_send_skb)( |$)' | tr -d ' ' |
+		paste -sd' ')" "caller, callee pairs in order"
+	t_expect_eq 5 "$(chains_shown)" "chains on the summary line"
+}
+t_run chain-text test_chain_text
+
+# JSON: one object per call with "chain" (the group, from 1) and "level"; jq groups them.
+test_chain_json()
+{
+	trace_wl 120 'udpsend 4 100' \
+		ksnoop -j -s 'udp_sendmsg(len)' 'ip_send_skb(skb->len, return)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .comm == "udpsend")] |
+		group_by(.chain) | length == 4 and
+		all(length == 2 and .[0].func == "udp_sendmsg" and .[0].level == 0 and
+		    .[0].args.len == 100 and .[0].ret == 100 and
+		    .[1].func == "ip_send_skb" and .[1].level == 1 and
+		    .[1].args["skb->len"] == 128 and .[1].ret == 0 and
+		    .[1].time_ns > .[0].time_ns and
+		    .[1].time_ns + .[1].duration_ns <= .[0].time_ns + .[0].duration_ns)' \
+		"4 chains of udp_sendmsg then ip_send_skb nested in it"
+}
+t_run chain-json test_chain_json
+
+# A chain through a function the workload never calls shows nothing. udp_sendmsg (level
+# 0) is recorded and dropped in userspace (5 calls); ip_send_skb (level 2) is dropped in
+# the kernel, as tcp_sendmsg (level 1) never opens: if its calls were recorded, they
+# would count among the calls not shown too (10).
+test_chain_never()
+{
+	trace_wl 120 'udpsend 5 100' ksnoop -s udp_sendmsg tcp_sendmsg ip_send_skb
+	t_expect_rc 0
+	t_expect_eq 0 "$(chain_calls_of udpsend '[a-z_]+' | wc -l)" "calls shown"
+	t_expect_eq 0 "$(chains_shown)" "chains"
+	t_expect_eq 5 "$(chains_dropped)" "calls recorded and not shown (udp_sendmsg only)"
+	# The wrong order: ip_send_skb is called from udp_sendmsg, not the other way round.
+	trace_wl 120 'udpsend 3 100' ksnoop -s ip_send_skb udp_sendmsg
+	t_expect_rc 0
+	t_expect_eq 0 "$(chains_shown)" "chains in the wrong order"
+	t_expect_eq 3 "$(chains_dropped)" "calls recorded (ip_send_skb only)"
+}
+t_run chain-never test_chain_never
+
+# The longest chain, 8 levels, from the system call down to the loopback device (not
+# ip_local_out: ip_send_skb calls a copy inlined into it on some kernels).
+test_chain_8()
+{
+	trace_wl 120 'udpsend 3 100' \
+		ksnoop -j -s __x64_sys_sendto __sys_sendto udp_sendmsg ip_send_skb ip_output \
+		ip_finish_output dev_hard_start_xmit 'loopback_xmit(skb->len, return)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .comm == "udpsend")] |
+		group_by(.chain) | length == 3 and
+		all([.[].level] == [0,1,2,3,4,5,6,7] and .[7].func == "loopback_xmit" and
+		    .[7].args["skb->len"] == 142 and .[7].ret.name == "NETDEV_TX_OK")' \
+		"3 chains of 8 levels, loopback_xmit last (128 + 14 bytes Ethernet)"
+}
+t_run chain-8 test_chain_8
+
+# Every backend this kernel has gives the same chains.
+test_chain_backends()
+{
+	local b
+	for b in $(ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'); do
+		trace_wl 120 'udpsend 3 100' \
+			ksnoop -j --backend "$b" -s 'udp_sendmsg(len)' 'ip_send_skb(skb->len, return)'
+		t_expect_rc 0
+		expect_jq '[.[] | select(.type == "call" and .comm == "udpsend")] |
+			group_by(.chain) | length == 3 and
+			all([.[].func] == ["udp_sendmsg", "ip_send_skb"] and
+			    .[1].args["skb->len"] == 128 and .[1].ret == 0)' "$b: 3 chains"
+		expect_no_leftovers "$b"
+	done
+}
+t_run chain-backends test_chain_backends
+
+# Bad input: exit 2 with one error line and a hint, before anything is loaded.
+test_chain_errors()
+{
+	t_cmd ksnoop -s ip_send_skb
+	t_expect_rc 2
+	t_expect_match '^ksnoop: -s/--stack needs 2 to 8 functions' "$T_ERR"
+	t_cmd ksnoop -s a b c d e f g h i
+	t_expect_rc 2
+	t_expect_match 'got 9' "$T_ERR"
+	t_cmd ksnoop -s udp_sendmsg udp_sendmsg
+	t_expect_rc 2
+	t_cmd ksnoop -s 'udp_*' ip_send_skb
+	t_expect_rc 2
+	t_cmd ksnoop -s udp_sendmsg nosuchfunc_xyz
+	t_expect_rc 3
+	expect_no_leftovers "-s errors"
+}
+t_run chain-errors test_chain_errors
+
+# --kstack: the kernel stack of each call at entry, symbolized from /proc/kallsyms, on
+# every backend this kernel has (bpf_get_stackid() from the fentry context and from
+# pt_regs). udp_sendmsg calls ip_send_skb (through udp_send_skb, inlined or not).
+test_kstack()
+{
+	local b
+	trace_wl 120 'udpsend 3 100' ksnoop --kstack 'ip_send_skb(skb->len)'
+	t_expect_rc 0
+	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep -c '^    kstack:$')" "kstack blocks"
+	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep -cE '^        udp_sendmsg\+0x[0-9a-f]+$')" \
+		"udp_sendmsg+0xOFF frames"
+	for b in $(ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'); do
+		trace_wl 120 'udpsend 2 100' \
+			ksnoop -j --backend "$b" --kstack=6 'ip_send_skb(skb->len)'
+		t_expect_rc 0
+		expect_jq "$(calls udpsend ip_send_skb) | length == 2 and
+			all(.kstack | length <= 6 and
+			    any(test(\"^udp_sendmsg\\\\+0x[0-9a-f]+$\")))" \
+			"$b: 2 calls, at most 6 frames, udp_sendmsg among them"
+		expect_no_leftovers "$b"
+	done
+}
+t_run kstack test_kstack
+
+# --kstack with -s: each call of a chain has its own stack; a deeper level's stack holds
+# the level above it.
+test_kstack_chain()
+{
+	trace_wl 120 'udpsend 2 100' ksnoop -j --kstack -s udp_sendmsg 'ip_send_skb(skb->len)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .func == "ip_send_skb")] | length == 2 and
+		all(.level == 1 and (.kstack | any(startswith("udp_sendmsg+0x"))))' \
+		"ip_send_skb at level 1 with udp_sendmsg on its stack"
+}
+t_run kstack-chain test_kstack_chain
+
+# --changes: vfs_write() advances *pos by what it wrote (ksys_write copies file->f_pos to
+# a local and stores it back after the call, so file->f_pos does not change inside it).
+# dd writes 2 blocks of 777 bytes: *pos 0 -> 777, then 777 -> 1554 (file->f_pos 0, then
+# 777, unchanged inside each call). Unchanged values are
+# shown once, as without --changes; JSON has {"entry", "exit"} for every re-read item.
+test_changes()
+{
+	if ! kver_ge 5.17; then
+		# Only kprobes here: their return probes cannot read the arguments.
+		t_cmd ksnoop --changes 'vfs_write(*pos)'
+		t_expect_rc 5
+		t_expect_match '^ksnoop: --changes needs return probes that read the arguments' \
+			"$T_ERR"
+		return 0
+	fi
+	trace_wl 120 'dd if=/dev/zero of=/tmp/ksnoop-chg bs=777 count=2' \
+		ksnoop --changes 'vfs_write(count == 777, *pos, file->f_pos, return)'
+	t_expect_rc 0
+	t_expect_match '^    \*pos = \(loff_t\)0 -> \(loff_t\)777$'
+	t_expect_match '^    \*pos = \(loff_t\)777 -> \(loff_t\)1554$'
+	t_expect_match '^    file->f_pos = \(loff_t\)0$'
+	t_expect_no_match 'f_pos = .* -> '
+	trace_wl 120 'dd if=/dev/zero of=/tmp/ksnoop-chg bs=777 count=2' \
+		ksnoop -j --changes 'vfs_write(count == 777, *pos, file->f_pos, return)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .func == "vfs_write")] | length == 2 and
+		.[0].args["*pos"] == {"entry": 0, "exit": 777} and
+		.[1].args["*pos"] == {"entry": 777, "exit": 1554} and
+		all(.args["file->f_pos"] | .entry == .exit) and all(.ret == 777)' \
+		"*pos before and after each write"
+	# A whole struct is compared byte for byte: the file's position does not move inside
+	# vfs_write, its other members may (f_mode, f_count...), the entry and exit are kept.
+	trace_wl 120 'dd if=/dev/zero of=/tmp/ksnoop-chg bs=777 count=1' \
+		ksnoop -j --backend fentry --changes 'vfs_write(count == 777, file)'
+	t_expect_rc 0
+	expect_jq '[.[] | select(.type == "call" and .func == "vfs_write")] | length == 1 and
+		(.[0].args.file | has("entry") and has("exit") and .entry.f_pos == .exit.f_pos)' \
+		"struct file at entry and exit"
+	t_cmd ksnoop --changes --backend kprobe 'vfs_write(*pos)'
+	t_expect_rc 5
+	t_expect_match '^ksnoop: --backend kprobe: its return probes cannot read the arguments' "$T_ERR"
+}
+t_run changes test_changes

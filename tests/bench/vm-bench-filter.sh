@@ -1,10 +1,11 @@
 # Filter benchmark body, run by busybox ash inside one lab VM (tests/bench/filter-bench.sh
 # passes it as the --run command of tests/vm/vm.sh). The in-kernel cost per traced call
-# (bpf_stats run_time_ns / run_cnt, entry and exit programs summed) of a call the kernel
-# filters out, next to the same call unfiltered and to empty fentry+fexit programs (the
-# floor, tests/bench/bare-attach.c), all on __dev_queue_xmit (udpsend to 127.0.0.1 goes
-# through lo). Prints one line per configuration:
-#   R filter ID NS_PER_CALL CALLS SHOWN
+# (bpf_stats run_time_ns, entry and exit programs summed) of a call the kernel filters
+# out, next to the same call unfiltered, filtered out by -p (the filter that was there
+# before), and an empty fentry program (the floor, tests/bench/bare-attach.c), all on
+# __dev_queue_xmit (udpsend to 127.0.0.1 goes through lo). Prints one line per
+# configuration:
+#   R filter ID NS_PER_CALL PROGRAM_RUNS SHOWN NS_PER_RUN
 # Inputs: N (datagrams per configuration), ROUNDS.
 
 N=${N:-2000}
@@ -57,7 +58,9 @@ run()
 	wait $pid 2>/dev/null
 	shown=$(grep -c '__dev_queue_xmit' $T/out)
 	echo "$s0 $s1" | awk -v id=$id -v n=$N -v shown=$shown '{
-		printf "R filter %s %.1f %d %d\n", id, ($3 - $1) / n, $4 - $2, shown }'
+		r = $4 - $2
+		printf "R filter %s %.1f %d %d %.1f\n", id, ($3 - $1) / n, r, shown,
+			r ? ($3 - $1) / r : 0 }'
 }
 
 echo 1 >/proc/sys/net/core/bpf_jit_enable 2>/dev/null
@@ -69,8 +72,9 @@ k='ksnoop: attached'
 F='__dev_queue_xmit'
 r=1
 while [ $r -le $ROUNDS ]; do
-	run floor 'bare: attached' bare-attach both+hold $T/ids
+	run floor 'bare: attached' bare-attach fentry+hold $T/ids
 	run unfiltered "$k" ksnoop -P 1024 --backend fentry "$F(skb->len)"
+	run pid-out "$k" ksnoop -P 1024 --backend fentry -p 1 "$F(skb->len)"
 	run comm-out "$k" ksnoop -P 1024 --backend fentry -c nomatch "$F(skb->len)"
 	run comm-glob-out "$k" ksnoop -P 1024 --backend fentry -c 'nomatch*' "$F(skb->len)"
 	run str-eq-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"eth9\", skb->len)"

@@ -232,6 +232,18 @@ TEST(parse_predicates)
 		{"f( skb -> len\t>\n100 )", KSNOOP_OP_GT, PVAL_INT, 100, false, NULL,
 		 "skb->len>100"},
 		{"f(return<0)", KSNOOP_OP_LT, PVAL_INT, 0, false, NULL, "return<0"},
+		/*
+		 * Strings: u is the length, name the bytes. The text keeps the
+		 * string's spaces: a merged SPEC is parsed again from it.
+		 */
+		{"f(a == \"eth0\")", KSNOOP_OP_EQ, PVAL_STR, 4, false, "eth0", "a==\"eth0\""},
+		{"f(a != \"\")", KSNOOP_OP_NE, PVAL_STR, 0, false, "", "a!=\"\""},
+		{"f( a ~ \"/etc/ *\" )", KSNOOP_OP_GLOB, PVAL_STR, 7, false, "/etc/ *",
+		 "a~\"/etc/ *\""},
+		{"f(a==\"q\\\"\\\\\\n\\t\\x2F\")", KSNOOP_OP_EQ, PVAL_STR, 6, false, "q\"\\\n\t/",
+		 "a==\"q\\\"\\\\\\n\\t\\x2F\""},
+		{"f(a:str == \"x, y)\")", KSNOOP_OP_EQ, PVAL_STR, 5, false, "x, y)",
+		 "a:str==\"x, y)\""},
 	};
 	struct spec s;
 	size_t i;
@@ -243,9 +255,14 @@ TEST(parse_predicates)
 		if (!it)
 			continue;
 		ASSERT_EQ(it->val.kind, cases[i].kind, what);
-		ASSERT_TRUE(it->val.u == cases[i].u, what);
 		ASSERT_EQ(it->val.neg, cases[i].neg, what);
-		if (cases[i].name)
+		if (cases[i].kind == PVAL_STR)
+			ASSERT_TRUE(it->val.len == cases[i].u &&
+					    !memcmp(it->val.str, cases[i].name, cases[i].u),
+				    what);
+		else
+			ASSERT_TRUE(it->val.u == cases[i].u, what);
+		if (cases[i].name && cases[i].kind != PVAL_STR)
 			ASSERT_STREQ(it->val.name, cases[i].name, what);
 		else
 			ASSERT_TRUE(it->val.name == NULL, what);
@@ -299,40 +316,6 @@ TEST(parse_str_suffix)
 		ASSERT_TRUE(!s.items[1].as_str, "item 1 has no suffix");
 	}
 	spec_free(&s);
-}
-
-TEST(parse_strings)
-{
-	static const struct {
-		const char *str;
-		enum ksnoop_pred_op op;
-		const char *bytes;
-		size_t len;
-		const char *text;
-	} cases[] = {
-		{"f(a == \"eth0\")", KSNOOP_OP_EQ, "eth0", 4, "a==\"eth0\""},
-		{"f(a != \"\")", KSNOOP_OP_NE, "", 0, "a!=\"\""},
-		{"f( a ~ \"/etc/ *\" )", KSNOOP_OP_GLOB, "/etc/ *", 7, "a~\"/etc/ *\""},
-		{"f(a==\"q\\\"\\\\\\n\\t\\x2F\")", KSNOOP_OP_EQ, "q\"\\\n\t/", 6,
-		 "a==\"q\\\"\\\\\\n\\t\\x2F\""},
-		{"f(a:str == \"x, y)\")", KSNOOP_OP_EQ, "x, y)", 5, "a:str==\"x, y)\""},
-	};
-	struct spec s;
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *what = cases[i].str;
-		struct item *it = parse_pred(what, &s, cases[i].op);
-
-		if (!it)
-			continue;
-		ASSERT_EQ(it->val.kind, PVAL_STR, what);
-		ASSERT_EQ(it->val.len, cases[i].len, what);
-		ASSERT_TRUE(!memcmp(it->val.str, cases[i].bytes, cases[i].len), what);
-		/* The text keeps the string's spaces: a merged SPEC is parsed again from it. */
-		ASSERT_STREQ(it->text, cases[i].text, what);
-		spec_free(&s);
-	}
 }
 
 TEST(parse_errors)

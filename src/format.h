@@ -117,6 +117,10 @@ struct fmt_node {
 	__u32 size;	  /* size of the type in bytes (0 for void, fwd, func...) */
 	__u8 bit_off;	  /* bit offset within data[0] (struct members) */
 	__u8 bit_size;	  /* bitfield width; 0 if not a bitfield member */
+	/* How a scalar is read (format_int.h, enum fmt_rd): precomputed layout. */
+	__u8 rd;
+	__u16 rbit, rbits;
+	__u32 needs; /* bytes a scalar needs in the capture to be visited */
 	/* Walker-private: the cached type (of type_id) and member, if one. */
 	const struct fmt_type *ft;
 	const struct fmt_member *m;
@@ -137,6 +141,12 @@ struct fmt_sink {
 };
 
 #define FMT_SINK_KERNEL (1U << 0)
+/*
+ * FMT_SINK_QUIET_ZERO: a quiet member (format_int.h) whose bytes are all zero
+ * does nothing in this sink, so the walker may skip it without calling the
+ * sink (its nodes are still counted against FMT_MAX_NODES).
+ */
+#define FMT_SINK_QUIET_ZERO (1U << 1)
 
 int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	     const struct fmt_sink *sink);

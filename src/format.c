@@ -423,7 +423,7 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 	__u16 i, vlen;
 	__u64 nodes = 1;
 	int err, d = 0;
-	bool quiet = true;
+	bool quiet = true, elemless = true;
 
 	if (ft->state != TS_NEW)
 		return 0;
@@ -435,7 +435,7 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 			return -ENOMEM;
 		}
 		/* Elements end the kernel's array_member state: never quiet. */
-		ft->quiet = !btf_array(ft->t)->nelems;
+		ft->quiet = ft->elemless = !btf_array(ft->t)->nelems;
 		ft->qnodes = 1;
 		ft->state = TS_BUILT;
 		return 0;
@@ -455,6 +455,9 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 			return err;
 		}
 		quiet = quiet && ft->members[i].quiet;
+		if (ft->members[i].rd == RD_AGGR)
+			elemless = elemless && ft->members[i].type->state == TS_BUILT &&
+				   ft->members[i].type->elemless;
 		nodes += ft->members[i].nodes;
 		if (ft->members[i].depth + 1 > d)
 			d = ft->members[i].depth + 1;
@@ -469,8 +472,13 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 		m->run_end = joins ? next->run_end : (__u32)i + 1;
 		m->run_lo = joins && next->run_lo < m->byte_off ? next->run_lo : m->byte_off;
 		m->run_hi = joins && next->run_hi > m->hi ? next->run_hi : m->hi;
+		m->run_nodes = m->nodes + (joins ? next->run_nodes : 0);
+		if (m->run_nodes > FMT_MAX_NODES)
+			m->run_nodes = FMT_MAX_NODES;
+		m->run_depth = joins && next->run_depth > m->depth ? next->run_depth : m->depth;
 	}
 	ft->quiet = quiet && nodes < FMT_MAX_NODES && d <= FMT_MAX_DEPTH;
+	ft->elemless = elemless;
 	ft->qnodes = nodes < FMT_MAX_NODES ? nodes : FMT_MAX_NODES;
 	ft->qdepth = d > FMT_MAX_DEPTH ? FMT_MAX_DEPTH + 1 : d;
 	ft->state = TS_BUILT;
@@ -645,6 +653,11 @@ static __u32 skip_quiet(struct walker *w, const struct fmt_node *n, const struct
 
 	if (m->run_lo < lim)
 		zend += zero_prefix(n->data + m->run_lo, lim - m->run_lo);
+	if (zend >= m->run_hi && n->depth + 1 + m->run_depth <= FMT_MAX_DEPTH) {
+		/* The common case: the whole run is zero. */
+		w->nodes += m->run_nodes;
+		return m->run_end;
+	}
 	for (; j < m->run_end && ft->members[j].hi <= zend; j++) {
 		if (n->depth + 1 + ft->members[j].depth > FMT_MAX_DEPTH)
 			break; /* visited, to fail as the walk would */

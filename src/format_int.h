@@ -59,6 +59,8 @@ struct fmt_member {
 	__u32 run_end;	 /* quiet: members [this, run_end) are all quiet */
 	__u32 run_lo;	 /* quiet: the lowest byte_off in that run */
 	__u32 run_hi;	 /* quiet: the highest hi in that run */
+	__u32 run_nodes; /* quiet: nodes in that run */
+	__u8 run_depth;	 /* quiet: the most levels below any member of it */
 	__u32 nodes;	 /* quiet: nodes the walker visits for it */
 	__u8 depth;	 /* quiet: levels below it (0 for a scalar) */
 };
@@ -74,6 +76,7 @@ struct fmt_type {
 	__u32 needs;		  /* scalars: bytes needed in the capture */
 	__u8 state;		  /* TS_* (format.c) */
 	bool quiet;		  /* aggregates: as fmt_member.quiet */
+	bool elemless;		  /* aggregates: no array element anywhere inside */
 	__u8 qdepth;		  /* quiet: levels below it */
 	__u32 qnodes;		  /* quiet: nodes in it, itself included */
 	/* struct/union: btf_vlen(t) members; array: the element type */

@@ -269,11 +269,25 @@ static int memo_get(struct ktext_data *d, const struct fmt_node *n)
 	return -1;
 }
 
+/*
+ * A nested aggregate with no array element inside needs no dry run: the only
+ * thing the kernel learns from it is whether something inside is shown. Such
+ * an aggregate is printed at once, and taken back at its end if nothing in it
+ * was (spec[depth]: where its text starts, the count of values shown then).
+ */
+struct kspec {
+	bool on;
+	size_t mark;
+	unsigned long shown;
+};
+
 struct ktext {
 	struct strbuf *out;
 	struct ktext_data *d;
-	bool array_member; /* show->state.array_member */
-	bool oom;	   /* a name could not be made */
+	bool array_member;   /* show->state.array_member */
+	bool oom;	     /* a name could not be made */
+	unsigned long shown; /* values printed (kread() "shown") so far */
+	struct kspec spec[FMT_MAX_DEPTH + 1];
 };
 
 /* Kernel lib/ctype.c isprint(): ASCII printable plus Latin-1 0xa0-0xff. */
@@ -552,7 +566,11 @@ static int ktext_begin(void *ctx, const struct fmt_node *n)
 
 	if (n->is_elem)
 		k->array_member = true; /* btf_show_start_array_member() */
-	if (n->depth > 0) {
+	k->spec[n->depth].on = n->depth > 0 && n->ft->elemless;
+	if (k->spec[n->depth].on) {
+		k->spec[n->depth].mark = k->out->len;
+		k->spec[n->depth].shown = k->shown;
+	} else if (n->depth > 0) {
 		/* btf_struct_show()/btf_array_show(): dry run for non-zero data. */
 		struct kprobe p = {.d = k->d, .root_depth = n->depth};
 		struct fmt_sink probe = {
@@ -592,6 +610,13 @@ static int ktext_end(void *ctx, const struct fmt_node *n)
 {
 	struct ktext *k = ctx;
 
+	if (k->spec[n->depth].on && k->shown == k->spec[n->depth].shown) {
+		/* The dry run would have found nothing to show: nothing printed. */
+		fmt_sb_truncate(k->out, k->spec[n->depth].mark);
+		if (n->is_elem)
+			k->array_member = false;
+		return 0;
+	}
 	kput_indent(k, n->depth);
 	sb_addc(k->out, btf_is_array(n->t) ? ']' : '}');
 	kput_delim(k, n);
@@ -610,6 +635,7 @@ static int ktext_scalar(void *ctx, const struct fmt_node *n)
 		k->array_member = true;
 	r = kread(n, &kv);
 	kprint(k, n, &kv);
+	k->shown += kv.how >= KV_S64;
 	if (n->is_elem)
 		k->array_member = false;
 	return r;
@@ -618,7 +644,7 @@ static int ktext_scalar(void *ctx, const struct fmt_node *n)
 int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, struct strbuf *out)
 {
-	struct ktext k = {.out = out};
+	struct ktext k;
 	struct fmt_sink sink = {
 		.flags = FMT_SINK_KERNEL | FMT_SINK_QUIET_ZERO,
 		.begin = ktext_begin,
@@ -629,6 +655,10 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	size_t start = out->len;
 	int r;
 
+	/* spec[] is set at each begin(): not cleared, a scalar never needs it. */
+	k.out = out;
+	k.array_member = k.oom = false;
+	k.shown = 0;
 	k.d = fmt_slot(c, FMT_SLOT_TEXT, ktext_data_new, ktext_data_free);
 	if (!k.d)
 		return -ENOMEM;

@@ -89,18 +89,24 @@ static bool is_aggregate(const struct btf_type *t)
 	return btf_is_composite(t) || btf_is_array(t);
 }
 
-void fmt_read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len)
+/* @len bytes from @off of @data into @buf, zero past @avail. */
+static void read_bytes(const __u8 *data, size_t avail, size_t off, void *buf, size_t len)
 {
 	memset(buf, 0, len);
-	if (off < n->avail)
-		memcpy(buf, n->data + off, len < n->avail - off ? len : n->avail - off);
+	if (off < avail)
+		memcpy(buf, data + off, len < avail - off ? len : avail - off);
+}
+
+void fmt_read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len)
+{
+	read_bytes(n->data, n->avail, off, buf, len);
 }
 
 /*
  * @nr_bits bits starting @bit_off bits into the value (little-endian), as the
  * kernel's btf_bitfield_show() extracts them. Widths over 128 are clamped.
  */
-u128 fmt_read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_bits)
+u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off, unsigned int nr_bits)
 {
 	__u8 b[17];
 	u128 lo = 0;
@@ -115,16 +121,16 @@ u128 fmt_read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_bit
 		__u64 w = 0;
 		size_t off = bit_off / 8;
 
-		if (off + 8 <= n->avail)
-			memcpy(&w, n->data + off, 8);
-		else if (off < n->avail)
-			memcpy(&w, n->data + off, n->avail - off);
+		if (off + 8 <= avail)
+			memcpy(&w, data + off, 8);
+		else if (off < avail)
+			memcpy(&w, data + off, avail - off);
 		w >>= bit_off % 8;
 		if (nr_bits < 64)
 			w &= (1ULL << nr_bits) - 1;
 		return w;
 	}
-	fmt_read_bytes(n, bit_off / 8, b, sizeof(b));
+	read_bytes(data, avail, bit_off / 8, b, sizeof(b));
 	bit_off %= 8;
 	for (i = 15; i >= 0; i--)
 		lo = lo << 8 | b[i];
@@ -477,6 +483,19 @@ static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_typ
 			m->run_nodes = FMT_MAX_NODES;
 		m->run_depth = joins && next->run_depth > m->depth ? next->run_depth : m->depth;
 	}
+	/* Runs of scalar members, for sinks that take them at once. */
+	for (i = vlen; i-- > 0;) {
+		struct fmt_member *m = &ft->members[i], *next = m + 1;
+		bool joins = i + 1 < vlen && next->rd != RD_AGGR && next->type->t;
+		__u64 hi = (__u64)m->byte_off + m->needs;
+
+		if (m->rd == RD_AGGR || !m->type->t)
+			continue;
+		m->srun_end = joins ? next->srun_end : (__u32)i + 1;
+		if (hi > UINT32_MAX)
+			hi = UINT32_MAX;
+		m->srun_hi = joins && next->srun_hi > hi ? next->srun_hi : hi;
+	}
 	ft->quiet = quiet && nodes < FMT_MAX_NODES && d <= FMT_MAX_DEPTH;
 	ft->elemless = elemless;
 	ft->qnodes = nodes < FMT_MAX_NODES ? nodes : FMT_MAX_NODES;
@@ -549,44 +568,6 @@ struct walker {
 	struct fmt_cache *cache;
 	unsigned int nodes;
 };
-
-/*
- * The node of member @m of the struct or union at @n. Returns 1, 0 if the
- * member starts past the captured bytes (an aggregate is shown if it starts
- * within them), or -EINVAL for a member without a type.
- */
-static inline int member_node(const struct fmt_node *n, const struct fmt_member *m,
-			      struct fmt_cache *cache, struct fmt_node *c)
-{
-	const struct fmt_type *ct = m->type;
-	size_t byte_off = m->byte_off;
-
-	if (!ct->t)
-		return -EINVAL;
-	if (byte_off > n->avail || (byte_off == n->avail && ct->size && m->rd == RD_AGGR))
-		return 0;
-	*c = (struct fmt_node){
-		.btf = n->btf,
-		.type_id = ct->id,
-		.res_id = ct->res_id,
-		.t = ct->t,
-		.name = m->name,
-		.depth = n->depth + 1,
-		.data = n->data + byte_off,
-		.avail = n->avail - byte_off,
-		.size = ct->size,
-		.bit_off = m->bit_off,
-		.bit_size = m->bit_size,
-		.rd = m->rd,
-		.rbit = m->rbit,
-		.rbits = m->rbits,
-		.needs = m->needs,
-		.ft = ct,
-		.m = m,
-		.cache = cache,
-	};
-	return 1;
-}
 
 /*
  * The node of element @i (of type @el, @stride bytes apart) of the array at
@@ -704,7 +685,21 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 				continue;
 			}
 		}
-		r = member_node(n, m, w->cache, &c);
+		if (s->members && m->rd != RD_AGGR && m->type->t && m->srun_hi <= n->avail &&
+		    n->depth < FMT_MAX_DEPTH) {
+			/* A run of scalars all within the capture, to the sink at once. */
+			w->nodes += m->srun_end - i;
+			if (w->nodes > FMT_MAX_NODES)
+				return -E2BIG;
+			r = s->members(s->ctx, n, m, m->srun_end - i);
+			if (r == FMT_STOP)
+				r = 0;
+			if (r)
+				return r;
+			i = m->srun_end - 1;
+			continue;
+		}
+		r = fmt_member_node(n, m, &c);
 		if (r < 0)
 			return r;
 		if (!r)

@@ -137,6 +137,14 @@ struct fmt_sink {
 	int (*begin)(void *ctx, const struct fmt_node *n);
 	int (*end)(void *ctx, const struct fmt_node *n);
 	int (*scalar)(void *ctx, const struct fmt_node *n);
+	/*
+	 * Optional, for sinks that render every member (JSON): @cnt scalar
+	 * members from @m on of the struct or union at @n, all within the
+	 * capture, in place of @cnt scalar() calls (format_int.h has their
+	 * layout; fmt_member_node() makes the node of one).
+	 */
+	int (*members)(void *ctx, const struct fmt_node *n, const struct fmt_member *m,
+		       unsigned int cnt);
 	void *ctx;
 };
 

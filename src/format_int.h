@@ -14,6 +14,7 @@
 #ifndef __KSNOOP_FORMAT_INT_H
 #define __KSNOOP_FORMAT_INT_H
 
+#include <errno.h>
 #include <string.h>
 #include <bpf/btf.h>
 
@@ -61,6 +62,8 @@ struct fmt_member {
 	__u32 run_hi;	 /* quiet: the highest hi in that run */
 	__u32 run_nodes; /* quiet: nodes in that run */
 	__u8 run_depth;	 /* quiet: the most levels below any member of it */
+	__u32 srun_end;	 /* scalars: members [this, srun_end) are all scalars */
+	__u32 srun_hi;	 /* scalars: the highest byte_off + needs in that run */
 	__u32 nodes;	 /* quiet: nodes the walker visits for it */
 	__u8 depth;	 /* quiet: levels below it (0 for a scalar) */
 };
@@ -149,8 +152,68 @@ static inline void sb_add_label(struct strbuf *sb, const struct fmt_label *l)
 	sb->buf[sb->len] = '\0';
 }
 
+/*
+ * The node of member @m of the struct or union at @n. Returns 1, 0 if the
+ * member starts past the captured bytes (an aggregate is shown if it starts
+ * within them), or -EINVAL for a member without a type.
+ */
+static inline int fmt_member_node(const struct fmt_node *n, const struct fmt_member *m,
+				  struct fmt_node *c)
+{
+	const struct fmt_type *ct = m->type;
+	size_t byte_off = m->byte_off;
+
+	if (!ct->t)
+		return -EINVAL;
+	if (byte_off > n->avail || (byte_off == n->avail && ct->size && m->rd == RD_AGGR))
+		return 0;
+	*c = (struct fmt_node){
+		.btf = n->btf,
+		.type_id = ct->id,
+		.res_id = ct->res_id,
+		.t = ct->t,
+		.name = m->name,
+		.depth = n->depth + 1,
+		.data = n->data + byte_off,
+		.avail = n->avail - byte_off,
+		.size = ct->size,
+		.bit_off = m->bit_off,
+		.bit_size = m->bit_size,
+		.rd = m->rd,
+		.rbit = m->rbit,
+		.rbits = m->rbits,
+		.needs = m->needs,
+		.ft = ct,
+		.m = m,
+		.cache = n->cache,
+	};
+	return 1;
+}
+
+/* Little-endian load of @size (1, 2, 4 or 8) bytes that are known to be there. */
+static inline __u64 fmt_load(const __u8 *p, unsigned int size)
+{
+	__u64 v = 0;
+
+	switch (size) {
+	case 8:
+		memcpy(&v, p, 8);
+		break;
+	case 4:
+		memcpy(&v, p, 4);
+		break;
+	case 2:
+		memcpy(&v, p, 2);
+		break;
+	default:
+		memcpy(&v, p, 1);
+		break;
+	}
+	return v;
+}
+
 /* Reading values (bounds-checked: bytes past the capture read as zero). */
-u128 fmt_read_bits(const struct fmt_node *n, size_t bit_off, unsigned int nr_bits);
+u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off, unsigned int nr_bits);
 void fmt_read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len);
 
 /* Fixed-width little-endian read of @size <= 8 bytes (zero past the capture). */
@@ -187,7 +250,7 @@ static inline u128 fmt_read_int(const struct fmt_node *n)
 	if (n->rd == RD_WORD)
 		return fmt_read_u64(n, n->size);
 	if (n->rd == RD_BITS)
-		return fmt_read_bits(n, n->rbit, n->rbits);
+		return fmt_read_bits(n->data, n->avail, n->rbit, n->rbits);
 	return 0;
 }
 

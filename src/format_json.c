@@ -75,26 +75,92 @@ static int jkey_label(const struct fmt_node *n, struct strbuf *out)
 	return 0;
 }
 
+/* The key of a member that is not one (never: in an object every node is a member). */
+static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){"\"\":"}, .len = 3};
+
+/*
+ * Write the ',' and key @l (NULL: none) that go before a value, and return
+ * where the value goes with @room bytes free there (for sb_commit()), or NULL
+ * when out of memory.
+ */
+static char *jput_key(struct jtext *j, const struct fmt_label *l, size_t room)
+{
+	char *p = sb_reserve(j->out, room + 1 + (l ? l->len + FMT_LABEL_PAD : 0));
+	size_t i;
+
+	if (!p || !j->top)
+		return p;
+	if (j->st[j->top - 1].any)
+		*p++ = ',';
+	j->st[j->top - 1].any = true;
+	if (l) {
+		/* Labels are padded: whole 16-byte copies. */
+		for (i = 0; i < l->len; i += FMT_LABEL_PAD)
+			__builtin_memcpy(p + i, l->s + i, FMT_LABEL_PAD);
+		p += l->len;
+	}
+	return p;
+}
+
+/* jput_key() with the key of @n, if it is in an object. */
+static char *jkey_at(struct jtext *j, const struct fmt_node *n, size_t room)
+{
+	const struct fmt_label *l = NULL;
+
+	if (j->top && j->st[j->top - 1].obj) {
+		l = n->m ? fmt_label(&j->d->keys, n, jkey_label) : &jkey_none;
+		if (!l) {
+			j->oom = true;
+			return NULL;
+		}
+	}
+	return jput_key(j, l, room);
+}
+
+/* Whether jword() writes a scalar laid out as @rd, @rbits wide, of type @t. */
+static inline bool jword_fits(const struct btf_type *t, __u8 rd, unsigned int rbits)
+{
+	return rd == RD_WORD || rd == RD_PTR || (rd == RD_BITS && rbits <= 64 && btf_is_int(t));
+}
+
+/*
+ * Write at @p the value of an int of at most 64 bits or a pointer of type @t
+ * laid out as @rd/@rbit/@rbits at @data (@avail bytes captured, as many as
+ * it needs): at most JSON_NUM_MAX bytes. Returns the end.
+ */
+static inline char *jword_at(char *p, const struct btf_type *t, __u8 rd, unsigned int rbit,
+			     unsigned int rbits, const __u8 *data, size_t avail)
+{
+	__u8 enc = rd == RD_PTR ? 0 : btf_int_encoding(t);
+	__u64 v;
+
+	if (rd == RD_BITS)
+		v = (__u64)fmt_read_bits(data, avail, rbit, rbits);
+	else
+		v = fmt_load(data, rd == RD_WORD ? rbits / 8 : 8);
+	if (rd == RD_PTR) {
+		memcpy(p, "\"0x", 3);
+		p = str_hex(p + 3, v, 0);
+		*p++ = '"';
+	} else if (enc & BTF_INT_BOOL) {
+		memcpy(p, v ? "true" : "false", 5);
+		p += v ? 4 : 5;
+	} else if (enc & BTF_INT_SIGNED) {
+		p = json_str_s64(p, fmt_sign_extend(v, rbits));
+	} else if (v < 10) {
+		*p++ = '0' + v; /* most of a whole struct is 0 */
+	} else {
+		p = json_str_u64(p, v);
+	}
+	return p;
+}
+
 static void jkey(struct jtext *j, const struct fmt_node *n)
 {
-	const struct fmt_label *l;
+	char *p = jkey_at(j, n, 0);
 
-	if (!j->top)
-		return;
-	if (j->st[j->top - 1].any)
-		sb_addc(j->out, ',');
-	j->st[j->top - 1].any = true;
-	if (!j->st[j->top - 1].obj)
-		return;
-	if (!n->m) {
-		sb_add(j->out, "\"\":", 3); /* in an object every node is a member: never */
-		return;
-	}
-	l = fmt_label(&j->d->keys, n, jkey_label);
-	if (l)
-		sb_add_label(j->out, l);
-	else
-		j->oom = true;
+	if (p)
+		sb_commit(j->out, p);
 }
 
 static int jbegin(void *ctx, const struct fmt_node *n)
@@ -225,7 +291,7 @@ static void jenum(struct jtext *j, const struct fmt_node *n)
 
 	if (n->bit_size) {
 		bits = n->bit_size;
-		raw = (__u64)fmt_read_bits(n, n->rbit, n->rbits);
+		raw = (__u64)fmt_read_bits(n->data, n->avail, n->rbit, n->rbits);
 	} else {
 		bits = n->size >= 8 ? 64 : n->size * 8;
 		raw = fmt_read_u64(n, n->size);
@@ -276,6 +342,13 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 
 	if (n->name && !*n->name)
 		return 0; /* unnamed padding bitfield */
+	if (jword_fits(n->t, n->rd, n->rbits)) {
+		char *p = jkey_at(j, n, JSON_NUM_MAX);
+
+		if (p)
+			sb_commit(j->out, jword_at(p, n->t, n->rd, n->rbit, n->rbits, n->data, n->avail));
+		return 0;
+	}
 	jkey(j, n);
 	switch (btf_kind(n->t)) {
 	case BTF_KIND_INT: {
@@ -309,6 +382,47 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 	return 0;
 }
 
+/*
+ * Scalar members of an object at once: the common ones (jword_fits(), key
+ * made) with no node, key and value written in one reserved stretch.
+ */
+static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member *m,
+		    unsigned int cnt)
+{
+	struct jtext *j = ctx;
+	const struct fmt_labels *keys = &j->d->keys;
+	bool *any = j->top ? &j->st[j->top - 1].any : NULL;
+	bool obj = j->top && j->st[j->top - 1].obj;
+	struct fmt_node c;
+	size_t i;
+	char *p;
+
+	for (; cnt; cnt--, m++) {
+		const struct fmt_label *l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
+
+		if (!*m->name)
+			continue; /* unnamed padding bitfield */
+		if (!obj || !l || !l->s || !jword_fits(m->type->t, m->rd, m->rbits)) {
+			/* Anything else, or a key not made yet: as the walker would. */
+			if (fmt_member_node(n, m, &c) == 1)
+				jscalar(j, &c);
+			continue;
+		}
+		p = sb_reserve(j->out, 1 + l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
+		if (!p)
+			return 0;
+		if (*any)
+			*p++ = ',';
+		*any = true;
+		for (i = 0; i < l->len; i += FMT_LABEL_PAD)
+			__builtin_memcpy(p + i, l->s + i, FMT_LABEL_PAD);
+		p = jword_at(p + l->len, m->type->t, m->rd, m->rbit, m->rbits, n->data + m->byte_off,
+			     n->avail - m->byte_off);
+		sb_commit(j->out, p);
+	}
+	return 0;
+}
+
 int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, struct strbuf *out)
 {
@@ -317,6 +431,7 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.begin = jbegin,
 		.end = jend,
 		.scalar = jscalar,
+		.members = jmembers,
 		.ctx = &j,
 	};
 	size_t start = out->len;

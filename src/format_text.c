@@ -421,7 +421,7 @@ static int kread(const struct fmt_node *n, struct kval *kv)
 		}
 		break;
 	case RD_BITS:
-		v128 = fmt_read_bits(n, n->rbit, n->rbits);
+		v128 = fmt_read_bits(n->data, n->avail, n->rbit, n->rbits);
 		kv->hi = (__u64)(v128 >> 64);
 		kv->v = (__u64)v128;
 		if (kv->hi) {

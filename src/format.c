@@ -176,14 +176,11 @@ struct fmt_slot_ent {
 #define RECENT_SIZE 64
 
 struct fmt_cache {
+	struct fmt_cache_head head; /* first: fmt_slot() reads it */
 	struct fmt_slot_ent *slots; /* open addressing, power-of-two size */
 	size_t nslots, used;
 	struct fmt_slot_ent recent[RECENT_SIZE]; /* direct-mapped by id: the top-level types */
 	__u32 ntypes, nmembers;			 /* fmt_type.idx, fmt_member.idx given out */
-	struct {
-		void *data;
-		void (*drop)(void *);
-	} sink[FMT_NSLOTS];
 };
 
 struct fmt_cache *fmt_cache_new(void)
@@ -198,8 +195,8 @@ void fmt_cache_free(struct fmt_cache *c)
 	if (!c)
 		return;
 	for (i = 0; i < FMT_NSLOTS; i++)
-		if (c->sink[i].data)
-			c->sink[i].drop(c->sink[i].data);
+		if (c->head.sink[i].data)
+			c->head.sink[i].drop(c->head.sink[i].data);
 	for (i = 0; i < c->nslots; i++) {
 		if (c->slots[i].ft) {
 			free(c->slots[i].ft->members);
@@ -210,13 +207,11 @@ void fmt_cache_free(struct fmt_cache *c)
 	free(c);
 }
 
-void *fmt_slot(struct fmt_cache *c, int slot, void *(*make)(void), void (*drop)(void *))
+void *fmt_slot_make(struct fmt_cache *c, int slot, void *(*make)(void), void (*drop)(void *))
 {
-	if (!c->sink[slot].data) {
-		c->sink[slot].data = make();
-		c->sink[slot].drop = drop;
-	}
-	return c->sink[slot].data;
+	c->head.sink[slot].data = make();
+	c->head.sink[slot].drop = drop;
+	return c->head.sink[slot].data;
 }
 
 static size_t slot_hash(const struct btf *btf, __u32 id, size_t mask)
@@ -322,16 +317,14 @@ static bool enum_has_zero(const struct btf_type *t)
 	return false;
 }
 
-/* The cached type @id of @btf; NULL only when out of memory. */
-static struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, __u32 id)
+/* cache_type() past the recent[] check. */
+static struct fmt_type *cache_type_slow(struct fmt_cache *c, const struct btf *btf, __u32 id)
 {
 	struct fmt_slot_ent *recent = &c->recent[id % RECENT_SIZE];
 	struct fmt_type *ft;
 	__u64 needs;
 	size_t j;
 
-	if (recent->ft && recent->id == id && recent->btf == btf)
-		return recent->ft;
 	if (c->nslots) {
 		j = slot_hash(btf, id, c->nslots - 1);
 		for (; c->slots[j].ft; j = (j + 1) & (c->nslots - 1))
@@ -357,6 +350,16 @@ static struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, _
 	c->slots[j] = (struct fmt_slot_ent){.btf = btf, .id = id, .ft = ft};
 	c->used++;
 	return ft;
+}
+
+/* The cached type @id of @btf; NULL only when out of memory. */
+static inline struct fmt_type *cache_type(struct fmt_cache *c, const struct btf *btf, __u32 id)
+{
+	struct fmt_slot_ent *recent = &c->recent[id % RECENT_SIZE];
+
+	if (recent->ft && recent->id == id && recent->btf == btf)
+		return recent->ft;
+	return cache_type_slow(c, btf, id);
 }
 
 static int build_type(struct fmt_cache *c, const struct btf *btf, struct fmt_type *ft, int depth);
@@ -565,6 +568,7 @@ void fmt_labels_free(struct fmt_labels *l)
 
 struct walker {
 	const struct fmt_sink *sink;
+	void *ctx;
 	struct fmt_cache *cache;
 	unsigned int nodes;
 };
@@ -666,7 +670,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 	r = build_type(w->cache, n->btf, ft, n->depth);
 	if (r)
 		return r;
-	r = call(s->begin, s->ctx, n);
+	r = call(s->begin, w->ctx, n);
 	if (r == FMT_SKIP)
 		return 0;
 	if (r)
@@ -691,7 +695,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 			w->nodes += m->srun_end - i;
 			if (w->nodes > FMT_MAX_NODES)
 				return -E2BIG;
-			r = s->members(s->ctx, n, m, m->srun_end - i);
+			r = s->members(w->ctx, n, m, m->srun_end - i);
 			if (r == FMT_STOP)
 				r = 0;
 			if (r)
@@ -710,7 +714,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 				return -E2BIG;
 			if (m->needs > c.avail)
 				continue;
-			r = call(s->scalar, s->ctx, &c);
+			r = call(s->scalar, w->ctx, &c);
 		} else {
 			r = visit(w, &c);
 		}
@@ -719,7 +723,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 		if (r)
 			return r;
 	}
-	return call(s->end, s->ctx, n);
+	return call(s->end, w->ctx, n);
 }
 
 static int visit_array(struct walker *w, const struct fmt_node *n)
@@ -746,7 +750,7 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 		stride = 0;
 	char_elem = btf_is_int(et) && et->size == 1;
 
-	r = call(s->begin, s->ctx, n);
+	r = call(s->begin, w->ctx, n);
 	if (r == FMT_SKIP)
 		return 0;
 	if (r)
@@ -762,7 +766,7 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 		if (r)
 			return r;
 	}
-	return call(s->end, s->ctx, n);
+	return call(s->end, w->ctx, n);
 }
 
 static int visit(struct walker *w, const struct fmt_node *n)
@@ -775,38 +779,42 @@ static int visit(struct walker *w, const struct fmt_node *n)
 		return visit_array(w, n);
 	if (n->needs > n->avail)
 		return 0;
-	return call(w->sink->scalar, w->sink->ctx, n);
+	return call(w->sink->scalar, w->ctx, n);
 }
 
-int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink)
+int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink, void *ctx)
 {
-	struct walker w = {.sink = sink, .cache = n->cache};
+	struct walker w = {.sink = sink, .ctx = ctx, .cache = n->cache};
 	int r = visit(&w, n);
 
 	return r == FMT_STOP ? 0 : r;
 }
 
 int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-	       size_t len, const struct fmt_sink *sink)
+	       size_t len, const struct fmt_sink *sink, void *ctx)
 {
 	const struct fmt_type *ft;
 	struct fmt_node n;
 	int r;
 
-	if (!btf || !sink || !type_id)
+	if (!btf || !type_id)
 		return -EINVAL;
 	ft = cache_type(c, btf, type_id);
 	if (!ft)
 		return -ENOMEM;
 	if (!ft->t)
 		return -EINVAL;
+	if (!data)
+		len = 0;
+	if (ft->rd != RD_AGGR && ft->needs > len)
+		return -ENODATA; /* a scalar too short: an error at the top */
 	n = (struct fmt_node){
 		.btf = btf,
 		.type_id = type_id,
 		.res_id = ft->res_id,
 		.t = ft->t,
 		.data = data,
-		.avail = data ? len : 0,
+		.avail = len,
 		.size = ft->size,
 		.rd = ft->rd,
 		.rbit = ft->rbit,
@@ -816,17 +824,14 @@ int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.cache = c,
 	};
 	if (ft->rd != RD_AGGR) {
-		/* visit() of a scalar, but too short a capture is an error at the top. */
-		if (ft->needs > n.avail)
-			return -ENODATA;
-		r = call(sink->scalar, sink->ctx, &n);
+		r = call(sink->scalar, ctx, &n);
 		return r == FMT_STOP ? 0 : r;
 	}
-	return fmt_walk_node(&n, sink);
+	return fmt_walk_node(&n, sink, ctx);
 }
 
 int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
-	     const struct fmt_sink *sink)
+	     const struct fmt_sink *sink, void *ctx)
 {
 	struct fmt_cache *c;
 	int r;
@@ -836,7 +841,7 @@ int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	c = fmt_cache_new();
 	if (!c)
 		return -ENOMEM;
-	r = fmt_walk_c(c, btf, type_id, data, len, sink);
+	r = fmt_walk_c(c, btf, type_id, data, len, sink, ctx);
 	fmt_cache_free(c);
 	return r;
 }

@@ -145,7 +145,6 @@ struct fmt_sink {
 	 */
 	int (*members)(void *ctx, const struct fmt_node *n, const struct fmt_member *m,
 		       unsigned int cnt);
-	void *ctx;
 };
 
 #define FMT_SINK_KERNEL (1U << 0)
@@ -156,11 +155,12 @@ struct fmt_sink {
  */
 #define FMT_SINK_QUIET_ZERO (1U << 1)
 
+/* The callbacks get @ctx: a sink's callbacks can be a static const table. */
 int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
-	     const struct fmt_sink *sink);
+	     const struct fmt_sink *sink, void *ctx);
 int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-	       size_t len, const struct fmt_sink *sink);
+	       size_t len, const struct fmt_sink *sink, void *ctx);
 /* Walk again the subtree rooted at @n (from a callback), with another sink. */
-int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink);
+int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink, void *ctx);
 
 #endif /* __KSNOOP_FORMAT_H */

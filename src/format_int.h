@@ -94,11 +94,27 @@ enum {
 	FMT_NSLOTS,
 };
 
+/* The start of struct fmt_cache: the sinks' side data, each freed by its drop(). */
+struct fmt_cache_head {
+	struct {
+		void *data;
+		void (*drop)(void *);
+	} sink[FMT_NSLOTS];
+};
+
+void *fmt_slot_make(struct fmt_cache *c, int slot, void *(*make)(void), void (*drop)(void *));
+
 /*
  * The side data of sink @slot in @c, made by @make on first use (NULL when
  * out of memory); @drop frees it with the cache.
  */
-void *fmt_slot(struct fmt_cache *c, int slot, void *(*make)(void), void (*drop)(void *));
+static inline void *fmt_slot(struct fmt_cache *c, int slot, void *(*make)(void),
+			     void (*drop)(void *))
+{
+	struct fmt_cache_head *h = (struct fmt_cache_head *)c;
+
+	return h->sink[slot].data ? h->sink[slot].data : fmt_slot_make(c, slot, make, drop);
+}
 
 /*
  * A sink's side table: one text per type and per member, made on first use.

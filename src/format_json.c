@@ -427,12 +427,11 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	       size_t len, struct strbuf *out)
 {
 	struct jtext j;
-	struct fmt_sink sink = {
+	static const struct fmt_sink sink = {
 		.begin = jbegin,
 		.end = jend,
 		.scalar = jscalar,
 		.members = jmembers,
-		.ctx = &j,
 	};
 	size_t start = out->len;
 	int r;
@@ -445,7 +444,7 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
 	if (!j.d)
 		return -ENOMEM;
-	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
+	r = fmt_walk_c(c, btf, type_id, data, len, &sink, &j);
 	if (r == FMT_ABORT)
 		r = 0;
 	if (!r && j.oom)

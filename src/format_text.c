@@ -305,7 +305,8 @@ static int kname_label(const struct fmt_node *n, struct strbuf *out)
 }
 
 /* The kernel's name text of @n: ".member = (type)parens" or "(type)parens". */
-static void kput_name(struct ktext *k, const struct fmt_node *n)
+static inline __attribute__((always_inline)) void kput_name(struct ktext *k,
+							 const struct fmt_node *n)
 {
 	const struct fmt_label *l;
 
@@ -395,7 +396,7 @@ static bool kenum(const struct fmt_node *n, struct kval *kv, bool *nonzero)
  * the kernel prints is "shown" (it makes its containers non-zero): how >=
  * KV_S64. Returns FMT_STOP at the NUL that ends a char array, else 0.
  */
-static int kread(const struct fmt_node *n, struct kval *kv)
+static inline __attribute__((always_inline)) int kread(const struct fmt_node *n, struct kval *kv)
 {
 	bool nonzero = false;
 	u128 v128;
@@ -455,10 +456,9 @@ static int kread(const struct fmt_node *n, struct kval *kv)
 }
 
 /* Print what kread() decided for @n. */
-static void kprint(struct ktext *k, const struct fmt_node *n, const struct kval *kv)
+static inline __attribute__((always_inline)) void kprint(struct ktext *k, const struct fmt_node *n,
+						     const struct kval *kv)
 {
-	char q[3] = {'\'', (char)kv->v, '\''};
-
 	if (kv->how == KV_HIDDEN)
 		return;
 	if (kv->how == KV_UNSUPPORTED) {
@@ -474,9 +474,12 @@ static void kprint(struct ktext *k, const struct fmt_node *n, const struct kval 
 	case KV_U64:
 		sb_put_u64(k->out, kv->v);
 		break;
-	case KV_CHAR:
+	case KV_CHAR: {
+		char q[3] = {'\'', (char)kv->v, '\''};
+
 		sb_add(k->out, q, 3);
 		break;
+	}
 	case KV_PTR:
 		sb_add(k->out, "0x", 2);
 		sb_put_hex(k->out, kv->v, 16);
@@ -573,12 +576,11 @@ static int ktext_begin(void *ctx, const struct fmt_node *n)
 	} else if (n->depth > 0) {
 		/* btf_struct_show()/btf_array_show(): dry run for non-zero data. */
 		struct kprobe p = {.d = k->d, .root_depth = n->depth};
-		struct fmt_sink probe = {
+		static const struct fmt_sink probe = {
 			.flags = FMT_SINK_KERNEL | FMT_SINK_QUIET_ZERO,
 			.begin = kprobe_begin,
 			.end = kprobe_end,
 			.scalar = kprobe_scalar,
-			.ctx = &p,
 		};
 		int r = memo_get(k->d, n);
 
@@ -587,7 +589,7 @@ static int ktext_begin(void *ctx, const struct fmt_node *n)
 			p.shown = r & DRY_SHOWN;
 			p.saw_elem = r & DRY_ELEM;
 		} else {
-			r = fmt_walk_node(n, &probe);
+			r = fmt_walk_node(n, &probe, &p);
 			if (r < 0)
 				return r;
 		}
@@ -645,12 +647,11 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	       size_t len, struct strbuf *out)
 {
 	struct ktext k;
-	struct fmt_sink sink = {
+	static const struct fmt_sink sink = {
 		.flags = FMT_SINK_KERNEL | FMT_SINK_QUIET_ZERO,
 		.begin = ktext_begin,
 		.end = ktext_end,
 		.scalar = ktext_scalar,
-		.ctx = &k,
 	};
 	size_t start = out->len;
 	int r;
@@ -667,7 +668,7 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		memset(k.d->memo, 0, sizeof(k.d->memo));
 		k.d->gen = 1;
 	}
-	r = fmt_walk_c(c, btf, type_id, data, len, &sink);
+	r = fmt_walk_c(c, btf, type_id, data, len, &sink, &k);
 	if (r == FMT_ABORT)
 		r = 0;
 	if (!r && k.oom)

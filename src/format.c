@@ -102,11 +102,7 @@ void fmt_read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len)
 	read_bytes(n->data, n->avail, off, buf, len);
 }
 
-/*
- * @nr_bits bits starting @bit_off bits into the value (little-endian), as the
- * kernel's btf_bitfield_show() extracts them. Widths over 128 are clamped.
- */
-u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off, unsigned int nr_bits)
+u128 fmt_read_bits_slow(const __u8 *data, size_t avail, size_t bit_off, unsigned int nr_bits)
 {
 	__u8 b[17];
 	u128 lo = 0;
@@ -117,7 +113,7 @@ u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off, unsigned int 
 	if (!nr_bits)
 		return 0;
 	if (bit_off % 8 + nr_bits <= 64) {
-		/* The common case, all within one 8-byte little-endian word. */
+		/* Within one 8-byte little-endian word, near the end of the capture. */
 		__u64 w = 0;
 		size_t off = bit_off / 8;
 
@@ -533,12 +529,14 @@ const struct fmt_label *fmt_label_slow(struct fmt_labels *l, const struct fmt_no
 	size_t *cnt = n->m ? &l->nmembers : &l->ntypes;
 	size_t idx = n->m ? n->m->idx : n->ft->idx;
 	struct strbuf sb;
+	int bits;
 
 	if (idx >= *cnt && !labels_grow(v, cnt, idx))
 		return NULL;
 	e = *v + idx;
 	sb_init(&sb);
-	if (make(n, &sb) || sb.oom) {
+	bits = make(n, &sb);
+	if (bits < 0 || sb.oom) {
 		sb_free(&sb);
 		return NULL;
 	}
@@ -546,6 +544,7 @@ const struct fmt_label *fmt_label_slow(struct fmt_labels *l, const struct fmt_no
 	if (e->s) {
 		memcpy(e->s, sb_str(&sb), sb.len);
 		e->len = sb.len;
+		e->bits = bits;
 	}
 	sb_free(&sb);
 	return e->s ? e : NULL;
@@ -667,7 +666,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 	__u32 i, vlen = btf_vlen(n->t);
 	int r;
 
-	r = build_type(w->cache, n->btf, ft, n->depth);
+	r = ft->state == TS_BUILT ? 0 : build_type(w->cache, n->btf, ft, n->depth);
 	if (r)
 		return r;
 	r = call(s->begin, w->ctx, n);
@@ -737,7 +736,7 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 	bool char_elem;
 	int r;
 
-	r = build_type(w->cache, n->btf, ft, n->depth);
+	r = ft->state == TS_BUILT ? 0 : build_type(w->cache, n->btf, ft, n->depth);
 	if (r)
 		return r;
 	el = ft->elem;

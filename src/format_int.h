@@ -124,6 +124,7 @@ static inline void *fmt_slot(struct fmt_cache *c, int slot, void *(*make)(void),
 struct fmt_label {
 	char *s;
 	__u32 len;
+	__u8 bits; /* what make() returned: the sink's own */
 };
 
 struct fmt_labels {
@@ -131,6 +132,7 @@ struct fmt_labels {
 	size_t ntypes, nmembers;
 };
 
+/* Appends the label of @n to @out; returns bits for fmt_label.bits, or < 0. */
 typedef int (*fmt_label_fn)(const struct fmt_node *n, struct strbuf *out);
 
 const struct fmt_label *fmt_label_slow(struct fmt_labels *l, const struct fmt_node *n,
@@ -229,7 +231,26 @@ static inline __u64 fmt_load(const __u8 *p, unsigned int size)
 }
 
 /* Reading values (bounds-checked: bytes past the capture read as zero). */
-u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off, unsigned int nr_bits);
+u128 fmt_read_bits_slow(const __u8 *data, size_t avail, size_t bit_off, unsigned int nr_bits);
+
+/*
+ * @nr_bits bits starting @bit_off bits into @data (@avail bytes captured,
+ * zero beyond), little-endian, as the kernel's btf_bitfield_show() extracts
+ * them. Widths over 128 are clamped. Inline for the common case, a bitfield
+ * within one 8-byte word that is all captured.
+ */
+static inline u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off,
+				 unsigned int nr_bits)
+{
+	__u64 w;
+
+	if (bit_off % 8 + nr_bits <= 64 && nr_bits && bit_off / 8 + 8 <= avail) {
+		memcpy(&w, data + bit_off / 8, 8);
+		w >>= bit_off % 8;
+		return nr_bits < 64 ? w & ((1ULL << nr_bits) - 1) : w;
+	}
+	return fmt_read_bits_slow(data, avail, bit_off, nr_bits);
+}
 void fmt_read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len);
 
 /* Fixed-width little-endian read of @size <= 8 bytes (zero past the capture). */

@@ -68,15 +68,25 @@ static bool is_char_type(const struct btf *btf, const struct btf_type *t)
 	       ((btf_int_encoding(t) & BTF_INT_CHAR) || !strcmp(fmt_str(btf, t->name_off), "char"));
 }
 
+/* Whether jword_at() writes a scalar laid out as @rd, @rbits wide, of type @t. */
+static inline bool jword_fits(const struct btf_type *t, __u8 rd, unsigned int rbits)
+{
+	return rd == RD_WORD || rd == RD_PTR || (rd == RD_BITS && rbits <= 64 && btf_is_int(t));
+}
+
+/* Key labels: ",\"name\":" (the ',' skipped for the first member). */
+#define JKEY_WORD 1 /* bits: a named member jword_at() writes */
+
 static int jkey_label(const struct fmt_node *n, struct strbuf *out)
 {
+	sb_putc(out, ',');
 	json_put_string(out, n->name, strlen(n->name));
 	sb_putc(out, ':');
-	return 0;
+	return *n->name && n->m && jword_fits(n->t, n->rd, n->rbits) ? JKEY_WORD : 0;
 }
 
 /* The key of a member that is not one (never: in an object every node is a member). */
-static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){"\"\":"}, .len = 3};
+static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){",\"\":"}, .len = 4};
 
 /*
  * Write the ',' and key @l (NULL: none) that go before a value, and return
@@ -85,21 +95,22 @@ static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){"\"\":"}, 
  */
 static char *jput_key(struct jtext *j, const struct fmt_label *l, size_t room)
 {
-	char *p = sb_reserve(j->out, room + 1 + (l ? l->len + FMT_LABEL_PAD : 0));
-	size_t i;
+	char *p = sb_reserve(j->out, room + (l ? l->len + FMT_LABEL_PAD : 1));
+	size_t i, first;
 
 	if (!p || !j->top)
 		return p;
-	if (j->st[j->top - 1].any)
-		*p++ = ',';
+	first = !j->st[j->top - 1].any;
 	j->st[j->top - 1].any = true;
-	if (l) {
-		/* Labels are padded: whole 16-byte copies. */
-		for (i = 0; i < l->len; i += FMT_LABEL_PAD)
-			__builtin_memcpy(p + i, l->s + i, FMT_LABEL_PAD);
-		p += l->len;
+	if (!l) {
+		if (!first)
+			*p++ = ',';
+		return p;
 	}
-	return p;
+	/* Labels are padded: whole 16-byte copies; the ',' only after a first member. */
+	for (i = 0; i < l->len; i += FMT_LABEL_PAD)
+		__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
+	return p + l->len - first;
 }
 
 /* jput_key() with the key of @n, if it is in an object. */
@@ -115,12 +126,6 @@ static char *jkey_at(struct jtext *j, const struct fmt_node *n, size_t room)
 		}
 	}
 	return jput_key(j, l, room);
-}
-
-/* Whether jword() writes a scalar laid out as @rd, @rbits wide, of type @t. */
-static inline bool jword_fits(const struct btf_type *t, __u8 rd, unsigned int rbits)
-{
-	return rd == RD_WORD || rd == RD_PTR || (rd == RD_BITS && rbits <= 64 && btf_is_int(t));
 }
 
 /*
@@ -140,7 +145,7 @@ static inline char *jword_at(char *p, const struct btf_type *t, __u8 rd, unsigne
 		v = fmt_load(data, rd == RD_WORD ? rbits / 8 : 8);
 	if (rd == RD_PTR) {
 		memcpy(p, "\"0x", 3);
-		p = str_hex(p + 3, v, 0);
+		p = v ? str_hex(p + 3, v, 0) : (p[3] = '0', p + 4);
 		*p++ = '"';
 	} else if (enc & BTF_INT_BOOL) {
 		memcpy(p, v ? "true" : "false", 5);
@@ -394,30 +399,27 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 	bool *any = j->top ? &j->st[j->top - 1].any : NULL;
 	bool obj = j->top && j->st[j->top - 1].obj;
 	struct fmt_node c;
-	size_t i;
+	size_t i, first;
 	char *p;
 
 	for (; cnt; cnt--, m++) {
 		const struct fmt_label *l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
 
-		if (!*m->name)
-			continue; /* unnamed padding bitfield */
-		if (!obj || !l || !l->s || !jword_fits(m->type->t, m->rd, m->rbits)) {
+		if (!obj || !l || !(l->bits & JKEY_WORD)) {
 			/* Anything else, or a key not made yet: as the walker would. */
 			if (fmt_member_node(n, m, &c) == 1)
 				jscalar(j, &c);
 			continue;
 		}
-		p = sb_reserve(j->out, 1 + l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
+		p = sb_reserve(j->out, l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
 		if (!p)
 			return 0;
-		if (*any)
-			*p++ = ',';
+		first = !*any;
 		*any = true;
 		for (i = 0; i < l->len; i += FMT_LABEL_PAD)
-			__builtin_memcpy(p + i, l->s + i, FMT_LABEL_PAD);
-		p = jword_at(p + l->len, m->type->t, m->rd, m->rbit, m->rbits, n->data + m->byte_off,
-			     n->avail - m->byte_off);
+			__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
+		p = jword_at(p + l->len - first, m->type->t, m->rd, m->rbit, m->rbits,
+			     n->data + m->byte_off, n->avail - m->byte_off);
 		sb_commit(j->out, p);
 	}
 	return 0;

@@ -339,6 +339,10 @@ static struct fmt_type *cache_type_slow(struct fmt_cache *c, const struct btf *b
 	ft->t = skip_mods(btf, id, &ft->res_id);
 	ft->size = type_size(btf, id);
 	needs = scalar_layout(ft, 0, 0, &ft->rd, &ft->rbit, &ft->rbits);
+	ft->is_char = ft->t && btf_is_int(ft->t) && ft->t->size == 1 && btf_int_bits(ft->t) == 8 &&
+		      !btf_int_offset(ft->t) &&
+		      ((btf_int_encoding(ft->t) & BTF_INT_CHAR) ||
+		       !strcmp(fmt_str(btf, ft->t->name_off), "char"));
 	ft->needs = needs > UINT32_MAX ? UINT32_MAX : needs;
 	j = slot_hash(btf, id, c->nslots - 1);
 	while (c->slots[j].ft)
@@ -688,8 +692,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 				continue;
 			}
 		}
-		if (s->members && m->rd != RD_AGGR && m->type->t && m->srun_hi <= n->avail &&
-		    n->depth < FMT_MAX_DEPTH) {
+		if (s->members && m->srun_end && m->srun_hi <= n->avail && n->depth < FMT_MAX_DEPTH) {
 			/* A run of scalars all within the capture, to the sink at once. */
 			w->nodes += m->srun_end - i;
 			if (w->nodes > FMT_MAX_NODES)

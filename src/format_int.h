@@ -62,7 +62,7 @@ struct fmt_member {
 	__u32 run_hi;	 /* quiet: the highest hi in that run */
 	__u32 run_nodes; /* quiet: nodes in that run */
 	__u8 run_depth;	 /* quiet: the most levels below any member of it */
-	__u32 srun_end;	 /* scalars: members [this, srun_end) are all scalars */
+	__u32 srun_end;	 /* scalars: members [this, srun_end) are all scalars; else 0 */
 	__u32 srun_hi;	 /* scalars: the highest byte_off + needs in that run */
 	__u32 nodes;	 /* quiet: nodes the walker visits for it */
 	__u8 depth;	 /* quiet: levels below it (0 for a scalar) */
@@ -80,6 +80,7 @@ struct fmt_type {
 	__u8 state;		  /* TS_* (format.c) */
 	bool quiet;		  /* aggregates: as fmt_member.quiet */
 	bool elemless;		  /* aggregates: no array element anywhere inside */
+	bool is_char;		  /* a C char: 8-bit int with CHAR encoding or named "char" */
 	__u8 qdepth;		  /* quiet: levels below it */
 	__u32 qnodes;		  /* quiet: nodes in it, itself included */
 	/* struct/union: btf_vlen(t) members; array: the element type */

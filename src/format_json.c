@@ -62,12 +62,6 @@ struct jtext {
 	__u64 flat; /* bit d: the struct/union at depth d is flattened into its parent */
 };
 
-static bool is_char_type(const struct btf *btf, const struct btf_type *t)
-{
-	return btf_is_int(t) && t->size == 1 && btf_int_bits(t) == 8 && !btf_int_offset(t) &&
-	       ((btf_int_encoding(t) & BTF_INT_CHAR) || !strcmp(fmt_str(btf, t->name_off), "char"));
-}
-
 /* Whether jword_at() writes a scalar laid out as @rd, @rbits wide, of type @t. */
 static inline bool jword_fits(const struct btf_type *t, __u8 rd, unsigned int rbits)
 {
@@ -133,7 +127,7 @@ static char *jkey_at(struct jtext *j, const struct fmt_node *n, size_t room)
  * laid out as @rd/@rbit/@rbits at @data (@avail bytes captured, as many as
  * it needs): at most JSON_NUM_MAX bytes. Returns the end.
  */
-static inline char *jword_at(char *p, const struct btf_type *t, __u8 rd, unsigned int rbit,
+static inline __attribute__((always_inline)) char *jword_at(char *p, const struct btf_type *t, __u8 rd, unsigned int rbit,
 			     unsigned int rbits, const __u8 *data, size_t avail)
 {
 	__u8 enc = rd == RD_PTR ? 0 : btf_int_encoding(t);
@@ -181,7 +175,7 @@ static int jbegin(void *ctx, const struct fmt_node *n)
 	if (anon)
 		return FMT_SKIP;
 	/* visit_array() built the array's type before calling begin(). */
-	if (btf_is_array(n->t) && is_char_type(n->btf, n->ft->elem->t)) {
+	if (btf_is_array(n->t) && n->ft->elem->is_char) {
 		size_t max = n->size < n->avail ? n->size : n->avail;
 		const void *nul = memchr(n->data, 0, max);
 
@@ -398,30 +392,44 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 	const struct fmt_labels *keys = &j->d->keys;
 	bool *any = j->top ? &j->st[j->top - 1].any : NULL;
 	bool obj = j->top && j->st[j->top - 1].obj;
+	char *p = NULL, *end = NULL; /* written up to p, room up to end */
 	struct fmt_node c;
 	size_t i, first;
-	char *p;
 
 	for (; cnt; cnt--, m++) {
 		const struct fmt_label *l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
 
 		if (!obj || !l || !(l->bits & JKEY_WORD)) {
 			/* Anything else, or a key not made yet: as the walker would. */
+			if (p)
+				sb_commit(j->out, p);
+			p = NULL;
 			if (fmt_member_node(n, m, &c) == 1)
 				jscalar(j, &c);
 			continue;
 		}
-		p = sb_reserve(j->out, l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
-		if (!p)
-			return 0;
+		if (!p || (size_t)(end - p) < l->len + FMT_LABEL_PAD + JSON_NUM_MAX) {
+			/* Room for this member and, likely, the next few. */
+			size_t room = 4 * (l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
+
+			if (p)
+				sb_commit(j->out, p);
+			p = sb_reserve(j->out, room);
+			if (!p)
+				return 0;
+			end = p + room;
+		}
 		first = !*any;
 		*any = true;
-		for (i = 0; i < l->len; i += FMT_LABEL_PAD)
+		/* Labels are padded: whole 16-byte copies. */
+		__builtin_memcpy(p, l->s + first, FMT_LABEL_PAD);
+		for (i = FMT_LABEL_PAD; i < l->len; i += FMT_LABEL_PAD)
 			__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
 		p = jword_at(p + l->len - first, m->type->t, m->rd, m->rbit, m->rbits,
 			     n->data + m->byte_off, n->avail - m->byte_off);
-		sb_commit(j->out, p);
 	}
+	if (p)
+		sb_commit(j->out, p);
 	return 0;
 }
 

@@ -569,6 +569,8 @@ void fmt_labels_free(struct fmt_labels *l)
 /* ------------------------------------------------------------------------ */
 /* The walker                                                               */
 
+bool fmt_plain_walk;
+
 struct walker {
 	const struct fmt_sink *sink;
 	void *ctx;
@@ -665,7 +667,7 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 {
 	const struct fmt_sink *s = w->sink;
 	struct fmt_type *ft = (struct fmt_type *)n->ft;
-	bool quiet = s->flags & FMT_SINK_QUIET_ZERO;
+	bool quiet = (s->flags & FMT_SINK_QUIET_ZERO) && !fmt_plain_walk;
 	const struct fmt_member *m;
 	__u32 i, vlen = btf_vlen(n->t);
 	int r;
@@ -692,7 +694,8 @@ static int visit_struct(struct walker *w, const struct fmt_node *n)
 				continue;
 			}
 		}
-		if (s->members && m->srun_end && m->srun_hi <= n->avail && n->depth < FMT_MAX_DEPTH) {
+		if (s->members && m->srun_end && m->srun_hi <= n->avail &&
+		    n->depth < FMT_MAX_DEPTH && !fmt_plain_walk) {
 			/* A run of scalars all within the capture, to the sink at once. */
 			w->nodes += m->srun_end - i;
 			if (w->nodes > FMT_MAX_NODES)

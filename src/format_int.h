@@ -88,6 +88,13 @@ struct fmt_type {
 	struct fmt_type *elem;
 };
 
+/*
+ * For tests: when set, every shortcut is off (no quiet runs skipped, no
+ * member runs, no speculative text: the kernel's dry run everywhere), so
+ * that what the shortcuts print can be checked against the plain walk.
+ */
+extern bool fmt_plain_walk;
+
 /* The cache's slots for sinks' side tables. */
 enum {
 	FMT_SLOT_TEXT,

@@ -127,8 +127,10 @@ static char *jkey_at(struct jtext *j, const struct fmt_node *n, size_t room)
  * laid out as @rd/@rbit/@rbits at @data (@avail bytes captured, as many as
  * it needs): at most JSON_NUM_MAX bytes. Returns the end.
  */
-static inline __attribute__((always_inline)) char *jword_at(char *p, const struct btf_type *t, __u8 rd, unsigned int rbit,
-			     unsigned int rbits, const __u8 *data, size_t avail)
+static inline __attribute__((always_inline)) char *jword_at(char *p, const struct btf_type *t,
+							    __u8 rd, unsigned int rbit,
+							    unsigned int rbits, const __u8 *data,
+							    size_t avail)
 {
 	__u8 enc = rd == RD_PTR ? 0 : btf_int_encoding(t);
 	__u64 v;
@@ -345,7 +347,8 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		char *p = jkey_at(j, n, JSON_NUM_MAX);
 
 		if (p)
-			sb_commit(j->out, jword_at(p, n->t, n->rd, n->rbit, n->rbits, n->data, n->avail));
+			sb_commit(j->out,
+				  jword_at(p, n->t, n->rd, n->rbit, n->rbits, n->data, n->avail));
 		return 0;
 	}
 	jkey(j, n);

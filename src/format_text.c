@@ -202,7 +202,6 @@ int fmt_type_name(const struct btf *btf, __u32 type_id, struct strbuf *out)
 	return 0;
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* Text sink: the kernel's btf_show with BTF_SHOW_PTR_RAW                   */
 
@@ -306,7 +305,7 @@ static int kname_label(const struct fmt_node *n, struct strbuf *out)
 
 /* The kernel's name text of @n: ".member = (type)parens" or "(type)parens". */
 static inline __attribute__((always_inline)) void kput_name(struct ktext *k,
-							 const struct fmt_node *n)
+							    const struct fmt_node *n)
 {
 	const struct fmt_label *l;
 
@@ -457,7 +456,7 @@ static inline __attribute__((always_inline)) int kread(const struct fmt_node *n,
 
 /* Print what kread() decided for @n. */
 static inline __attribute__((always_inline)) void kprint(struct ktext *k, const struct fmt_node *n,
-						     const struct kval *kv)
+							 const struct kval *kv)
 {
 	if (kv->how == KV_HIDDEN)
 		return;
@@ -569,7 +568,7 @@ static int ktext_begin(void *ctx, const struct fmt_node *n)
 
 	if (n->is_elem)
 		k->array_member = true; /* btf_show_start_array_member() */
-	k->spec[n->depth].on = n->depth > 0 && n->ft->elemless;
+	k->spec[n->depth].on = n->depth > 0 && n->ft->elemless && !fmt_plain_walk;
 	if (k->spec[n->depth].on) {
 		k->spec[n->depth].mark = k->out->len;
 		k->spec[n->depth].shown = k->shown;

@@ -583,32 +583,16 @@ struct walker {
  * @n; false once the elements pass the captured bytes.
  */
 static inline bool elem_node(const struct fmt_node *n, const struct fmt_type *el, __u32 i,
-			     __u32 stride, bool char_elem, struct fmt_cache *cache,
-			     struct fmt_node *c)
+			     __u32 stride, bool char_elem, struct fmt_node *c)
 {
 	__u64 off = (__u64)i * stride;
 
 	if (off > n->avail || (off == n->avail && el->size))
 		return false;
-	*c = (struct fmt_node){
-		.btf = n->btf,
-		.type_id = el->id,
-		.res_id = el->res_id,
-		.t = el->t,
-		.is_elem = true,
-		.char_elem = char_elem,
-		.index = i,
-		.depth = n->depth + 1,
-		.data = n->data + off,
-		.avail = n->avail - off,
-		.size = el->size,
-		.rd = el->rd,
-		.rbit = el->rbit,
-		.rbits = el->rbits,
-		.needs = el->needs,
-		.ft = el,
-		.cache = cache,
-	};
+	fmt_child(n, el, off, c);
+	c->is_elem = true;
+	c->char_elem = char_elem;
+	c->index = i;
 	return true;
 }
 
@@ -763,7 +747,7 @@ static int visit_array(struct walker *w, const struct fmt_node *n)
 	for (i = 0; i < a->nelems; i++) {
 		struct fmt_node c;
 
-		if (!elem_node(n, el, i, stride, char_elem, w->cache, &c))
+		if (!elem_node(n, el, i, stride, char_elem, &c))
 			break;
 		r = visit(w, &c);
 		if (r == FMT_STOP)
@@ -798,8 +782,8 @@ int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink, void *c
 int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, const struct fmt_sink *sink, void *ctx)
 {
+	struct fmt_node root, n;
 	const struct fmt_type *ft;
-	struct fmt_node n;
 	int r;
 
 	if (!btf || !type_id)
@@ -813,21 +797,10 @@ int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		len = 0;
 	if (ft->rd != RD_AGGR && ft->needs > len)
 		return -ENODATA; /* a scalar too short: an error at the top */
-	n = (struct fmt_node){
-		.btf = btf,
-		.type_id = type_id,
-		.res_id = ft->res_id,
-		.t = ft->t,
-		.data = data,
-		.avail = len,
-		.size = ft->size,
-		.rd = ft->rd,
-		.rbit = ft->rbit,
-		.rbits = ft->rbits,
-		.needs = ft->needs,
-		.ft = ft,
-		.cache = c,
-	};
+	/* The top-level node: a child of a parent above depth 0. */
+	root = (struct fmt_node){.btf = btf, .depth = -1, .data = data, .avail = len, .cache = c};
+	fmt_child(&root, ft, 0, &n);
+	n.type_id = type_id;
 	if (ft->rd != RD_AGGR) {
 		r = call(sink->scalar, ctx, &n);
 		return r == FMT_STOP ? 0 : r;
@@ -855,26 +828,44 @@ int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
  * The public entry points of the sinks with a cache for one call: the sinks
  * keep their side tables in the cache, so a fresh one starts empty.
  */
-int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+typedef int (*fmt_sink_fn)(struct fmt_cache *c, const struct btf *btf, __u32 type_id,
+			   const void *data, size_t len, struct strbuf *out);
+
+static int with_fresh_cache(fmt_sink_fn fn, const struct btf *btf, __u32 type_id, const void *data,
+			    size_t len, struct strbuf *out)
 {
 	struct fmt_cache *c = fmt_cache_new();
 	int r;
 
 	if (!c)
 		return -ENOMEM;
-	r = fmt_text_c(c, btf, type_id, data, len, out);
+	r = fn(c, btf, type_id, data, len, out);
 	fmt_cache_free(c);
 	return r;
 }
 
+int fmt_text(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
+{
+	return with_fresh_cache(fmt_text_c, btf, type_id, data, len, out);
+}
+
 int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len, struct strbuf *out)
 {
-	struct fmt_cache *c = fmt_cache_new();
-	int r;
+	return with_fresh_cache(fmt_json_c, btf, type_id, data, len, out);
+}
 
-	if (!c)
-		return -ENOMEM;
-	r = fmt_json_c(c, btf, type_id, data, len, out);
-	fmt_cache_free(c);
+int fmt_sink_run(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+		 size_t len, const struct fmt_sink *sink, void *ctx, const bool *oom,
+		 struct strbuf *out)
+{
+	size_t start = out->len;
+	int r = fmt_walk_c(c, btf, type_id, data, len, sink, ctx);
+
+	if (r == FMT_ABORT)
+		r = 0;
+	if (!r && *oom)
+		r = -ENOMEM;
+	if (r < 0)
+		fmt_sb_truncate(out, start);
 	return r;
 }

@@ -95,6 +95,14 @@ struct fmt_type {
  */
 extern bool fmt_plain_walk;
 
+/*
+ * A sink's whole run over a value appended to @out: fmt_walk_c(), FMT_ABORT
+ * is success, -ENOMEM if the sink set *@oom, and on error @out as it was.
+ */
+int fmt_sink_run(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+		 size_t len, const struct fmt_sink *sink, void *ctx, const bool *oom,
+		 struct strbuf *out);
+
 /* The cache's slots for sinks' side tables. */
 enum {
 	FMT_SLOT_TEXT,
@@ -178,6 +186,28 @@ static inline void sb_add_label(struct strbuf *sb, const struct fmt_label *l)
 	sb->buf[sb->len] = '\0';
 }
 
+/* The node of a value of type @ft @off bytes into @n's, one level below it. */
+static inline void fmt_child(const struct fmt_node *n, const struct fmt_type *ft, size_t off,
+			     struct fmt_node *c)
+{
+	*c = (struct fmt_node){
+		.btf = n->btf,
+		.type_id = ft->id,
+		.res_id = ft->res_id,
+		.t = ft->t,
+		.depth = n->depth + 1,
+		.data = n->data + off,
+		.avail = n->avail - off,
+		.size = ft->size,
+		.rd = ft->rd,
+		.rbit = ft->rbit,
+		.rbits = ft->rbits,
+		.needs = ft->needs,
+		.ft = ft,
+		.cache = n->cache,
+	};
+}
+
 /*
  * The node of member @m of the struct or union at @n. Returns 1, 0 if the
  * member starts past the captured bytes (an aggregate is shown if it starts
@@ -193,26 +223,15 @@ static inline int fmt_member_node(const struct fmt_node *n, const struct fmt_mem
 		return -EINVAL;
 	if (byte_off > n->avail || (byte_off == n->avail && ct->size && m->rd == RD_AGGR))
 		return 0;
-	*c = (struct fmt_node){
-		.btf = n->btf,
-		.type_id = ct->id,
-		.res_id = ct->res_id,
-		.t = ct->t,
-		.name = m->name,
-		.depth = n->depth + 1,
-		.data = n->data + byte_off,
-		.avail = n->avail - byte_off,
-		.size = ct->size,
-		.bit_off = m->bit_off,
-		.bit_size = m->bit_size,
-		.rd = m->rd,
-		.rbit = m->rbit,
-		.rbits = m->rbits,
-		.needs = m->needs,
-		.ft = ct,
-		.m = m,
-		.cache = n->cache,
-	};
+	fmt_child(n, ct, byte_off, c);
+	c->name = m->name;
+	c->bit_off = m->bit_off;
+	c->bit_size = m->bit_size;
+	c->rd = m->rd;
+	c->rbit = m->rbit;
+	c->rbits = m->rbits;
+	c->needs = m->needs;
+	c->m = m;
 	return 1;
 }
 
@@ -269,23 +288,9 @@ static inline __u64 fmt_read_u64(const struct fmt_node *n, size_t size)
 
 	if (k > n->avail)
 		k = n->avail;
-	/* Fixed sizes compile to one load. */
-	switch (k) {
-	case 8:
-		memcpy(&v, n->data, 8);
-		break;
-	case 4:
-		memcpy(&v, n->data, 4);
-		break;
-	case 2:
-		memcpy(&v, n->data, 2);
-		break;
-	case 1:
-		memcpy(&v, n->data, 1);
-		break;
-	default:
-		memcpy(&v, n->data, k);
-	}
+	if (k == 1 || k == 2 || k == 4 || k == 8)
+		return fmt_load(n->data, k); /* fixed sizes: one load */
+	memcpy(&v, n->data, k);
 	return v;
 }
 

@@ -446,9 +446,6 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.scalar = jscalar,
 		.members = jmembers,
 	};
-	size_t start = out->len;
-	int r;
-
 	/* st[] is set as it is pushed: not cleared, a top-level scalar never needs it. */
 	j.out = out;
 	j.oom = false;
@@ -457,14 +454,7 @@ int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
 	if (!j.d)
 		return -ENOMEM;
-	r = fmt_walk_c(c, btf, type_id, data, len, &sink, &j);
-	if (r == FMT_ABORT)
-		r = 0;
-	if (!r && j.oom)
-		r = -ENOMEM;
-	if (r < 0)
-		fmt_sb_truncate(out, start);
-	return r;
+	return fmt_sink_run(c, btf, type_id, data, len, &sink, &j, &j.oom, out);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -652,9 +652,6 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.end = ktext_end,
 		.scalar = ktext_scalar,
 	};
-	size_t start = out->len;
-	int r;
-
 	/* spec[] is set at each begin(): not cleared, a scalar never needs it. */
 	k.out = out;
 	k.array_member = k.oom = false;
@@ -667,14 +664,7 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		memset(k.d->memo, 0, sizeof(k.d->memo));
 		k.d->gen = 1;
 	}
-	r = fmt_walk_c(c, btf, type_id, data, len, &sink, &k);
-	if (r == FMT_ABORT)
-		r = 0;
-	if (!r && k.oom)
-		r = -ENOMEM;
-	if (r < 0)
-		fmt_sb_truncate(out, start);
-	return r;
+	return fmt_sink_run(c, btf, type_id, data, len, &sink, &k, &k.oom, out);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -782,7 +782,7 @@ int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink, void *c
 int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, const struct fmt_sink *sink, void *ctx)
 {
-	struct fmt_node root, n;
+	struct fmt_node n;
 	const struct fmt_type *ft;
 	int r;
 
@@ -797,10 +797,7 @@ int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		len = 0;
 	if (ft->rd != RD_AGGR && ft->needs > len)
 		return -ENODATA; /* a scalar too short: an error at the top */
-	/* The top-level node: a child of a parent above depth 0. */
-	root = (struct fmt_node){.btf = btf, .depth = -1, .data = data, .avail = len, .cache = c};
-	fmt_child(&root, ft, 0, &n);
-	n.type_id = type_id;
+	fmt_node_at(btf, c, 0, data, len, ft, &n);
 	if (ft->rd != RD_AGGR) {
 		r = call(sink->scalar, ctx, &n);
 		return r == FMT_STOP ? 0 : r;

@@ -186,26 +186,34 @@ static inline void sb_add_label(struct strbuf *sb, const struct fmt_label *l)
 	sb->buf[sb->len] = '\0';
 }
 
-/* The node of a value of type @ft @off bytes into @n's, one level below it. */
-static inline void fmt_child(const struct fmt_node *n, const struct fmt_type *ft, size_t off,
-			     struct fmt_node *c)
+/* The node of a value of type @ft at @data (@avail bytes captured) at @depth. */
+static inline void fmt_node_at(const struct btf *btf, struct fmt_cache *cache, int depth,
+			       const __u8 *data, size_t avail, const struct fmt_type *ft,
+			       struct fmt_node *c)
 {
 	*c = (struct fmt_node){
-		.btf = n->btf,
+		.btf = btf,
 		.type_id = ft->id,
 		.res_id = ft->res_id,
 		.t = ft->t,
-		.depth = n->depth + 1,
-		.data = n->data + off,
-		.avail = n->avail - off,
+		.depth = depth,
+		.data = data,
+		.avail = avail,
 		.size = ft->size,
 		.rd = ft->rd,
 		.rbit = ft->rbit,
 		.rbits = ft->rbits,
 		.needs = ft->needs,
 		.ft = ft,
-		.cache = n->cache,
+		.cache = cache,
 	};
+}
+
+/* The node of a value of type @ft @off bytes into @n's, one level below it. */
+static inline void fmt_child(const struct fmt_node *n, const struct fmt_type *ft, size_t off,
+			     struct fmt_node *c)
+{
+	fmt_node_at(n->btf, n->cache, n->depth + 1, n->data + off, n->avail - off, ft, c);
 }
 
 /*

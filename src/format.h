@@ -117,6 +117,10 @@ struct fmt_node {
 	__u32 size;	  /* size of the type in bytes (0 for void, fwd, func...) */
 	__u8 bit_off;	  /* bit offset within data[0] (struct members) */
 	__u8 bit_size;	  /* bitfield width; 0 if not a bitfield member */
+	/* How a scalar is read (format_int.h, enum fmt_rd): precomputed layout. */
+	__u8 rd;
+	__u16 rbit, rbits;
+	__u32 needs; /* bytes a scalar needs in the capture to be visited */
 	/* Walker-private: the cached type (of type_id) and member, if one. */
 	const struct fmt_type *ft;
 	const struct fmt_member *m;
@@ -133,16 +137,30 @@ struct fmt_sink {
 	int (*begin)(void *ctx, const struct fmt_node *n);
 	int (*end)(void *ctx, const struct fmt_node *n);
 	int (*scalar)(void *ctx, const struct fmt_node *n);
-	void *ctx;
+	/*
+	 * Optional, for sinks that render every member (JSON): @cnt scalar
+	 * members from @m on of the struct or union at @n, all within the
+	 * capture, in place of @cnt scalar() calls (format_int.h has their
+	 * layout; fmt_member_node() makes the node of one).
+	 */
+	int (*members)(void *ctx, const struct fmt_node *n, const struct fmt_member *m,
+		       unsigned int cnt);
 };
 
 #define FMT_SINK_KERNEL (1U << 0)
+/*
+ * FMT_SINK_QUIET_ZERO: a quiet member (format_int.h) whose bytes are all zero
+ * does nothing in this sink, so the walker may skip it without calling the
+ * sink (its nodes are still counted against FMT_MAX_NODES).
+ */
+#define FMT_SINK_QUIET_ZERO (1U << 1)
 
+/* The callbacks get @ctx: a sink's callbacks can be a static const table. */
 int fmt_walk(const struct btf *btf, __u32 type_id, const void *data, size_t len,
-	     const struct fmt_sink *sink);
+	     const struct fmt_sink *sink, void *ctx);
 int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-	       size_t len, const struct fmt_sink *sink);
+	       size_t len, const struct fmt_sink *sink, void *ctx);
 /* Walk again the subtree rooted at @n (from a callback), with another sink. */
-int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink);
+int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink, void *ctx);
 
 #endif /* __KSNOOP_FORMAT_H */

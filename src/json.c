@@ -163,27 +163,44 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 
 #define JSON_MAX_EXACT (1ULL << 53)
 
+char *json_str_u64(char *p, uint64_t v)
+{
+	if (v <= JSON_MAX_EXACT)
+		return str_u64(p, v);
+	*p++ = '"';
+	p = str_u64(p, v);
+	*p++ = '"';
+	return p;
+}
+
+char *json_str_s64(char *p, int64_t v)
+{
+	/* |v| computed in unsigned arithmetic: -INT64_MIN overflows int64_t. */
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	bool quote = mag > JSON_MAX_EXACT;
+
+	if (quote)
+		*p++ = '"';
+	if (v < 0)
+		*p++ = '-';
+	p = str_u64(p, mag);
+	if (quote)
+		*p++ = '"';
+	return p;
+}
+
 void json_put_u64(struct strbuf *sb, uint64_t v)
 {
-	if (v <= JSON_MAX_EXACT) {
-		sb_put_u64(sb, v);
-	} else {
-		sb_addc(sb, '"');
-		sb_put_u64(sb, v);
-		sb_addc(sb, '"');
-	}
+	char *p = sb_reserve(sb, JSON_NUM_MAX);
+
+	if (p)
+		sb_commit(sb, json_str_u64(p, v));
 }
 
 void json_put_s64(struct strbuf *sb, int64_t v)
 {
-	/* |v| computed in unsigned arithmetic: -INT64_MIN overflows int64_t. */
-	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char *p = sb_reserve(sb, JSON_NUM_MAX);
 
-	if (mag <= JSON_MAX_EXACT) {
-		sb_put_s64(sb, v);
-	} else {
-		sb_addc(sb, '"');
-		sb_put_s64(sb, v);
-		sb_addc(sb, '"');
-	}
+	if (p)
+		sb_commit(sb, json_str_s64(p, v));
 }

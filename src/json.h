@@ -21,5 +21,9 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len);
  */
 void json_put_u64(struct strbuf *sb, uint64_t v);
 void json_put_s64(struct strbuf *sb, int64_t v);
+/* The same written at @p, returning the end: at most JSON_NUM_MAX bytes. */
+#define JSON_NUM_MAX 24
+char *json_str_u64(char *p, uint64_t v);
+char *json_str_s64(char *p, int64_t v);
 
 #endif /* __KSNOOP_JSON_H */

@@ -40,22 +40,16 @@ static __u64 clock_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/*
- * What the value formatters learnt about the BTF types seen so far: the BTF
- * objects (kbtf) outlive every output, and output_free() drops it.
- */
-static struct fmt_cache *o_types;
-
-/* fmt_text() or fmt_json() through the long-lived type cache. */
-static int fmt_value(const struct btf *btf, __u32 id, const void *data, size_t len, bool json,
-		     struct strbuf *sb)
+/* fmt_text() or fmt_json() through the output's long-lived type cache. */
+static int fmt_value(struct output *o, const struct btf *btf, __u32 id, const void *data,
+		     size_t len, bool json, struct strbuf *sb)
 {
-	if (!o_types)
-		o_types = fmt_cache_new();
-	if (!o_types)
+	if (!o->types)
+		o->types = fmt_cache_new();
+	if (!o->types)
 		return json ? fmt_json(btf, id, data, len, sb) : fmt_text(btf, id, data, len, sb);
-	return json ? fmt_json_c(o_types, btf, id, data, len, sb) :
-		      fmt_text_c(o_types, btf, id, data, len, sb);
+	return json ? fmt_json_c(o->types, btf, id, data, len, sb) :
+		      fmt_text_c(o->types, btf, id, data, len, sb);
 }
 
 void output_init(struct output *o, FILE *f, bool json)
@@ -74,8 +68,8 @@ void output_free(struct output *o)
 {
 	sb_free(&o->sb);
 	ksyms_free(o->ksyms);
-	fmt_cache_free(o_types);
-	o_types = NULL;
+	fmt_cache_free(o->types);
+	o->types = NULL;
 }
 
 static int flush(struct output *o);
@@ -91,29 +85,16 @@ int output_header(struct output *o)
 }
 
 /*
- * strftime() of one second, cached: events come in bursts within the same
- * second, and gmtime/localtime + strftime cost more than the rest of a small
- * event. Only ksnoop's single output thread calls this.
- */
-struct sec_text {
-	bool valid;
-	time_t sec;
-	size_t len;
-	char buf[64];
-};
-
-/*
  * Write the wall-clock time of @ts at @p: "HH:MM:SS.uuuuuu" local time, or
  * RFC 3339 UTC; at most WALL_TIME_MAX bytes. Returns the end.
  */
 #define WALL_TIME_MAX (sizeof(((struct sec_text *)0)->buf) + 11)
 
-static char *wall_time(const struct output *o, __u64 ts, char *p, bool rfc3339)
+static char *wall_time(struct output *o, __u64 ts, char *p, bool rfc3339)
 {
-	static struct sec_text cache[2];
 	__u64 ns = o->boot_ns + ts;
 	time_t sec = ns / 1000000000ULL;
-	struct sec_text *c = &cache[rfc3339];
+	struct sec_text *c = &o->wall[rfc3339];
 	struct tm tm;
 
 	if (!c->valid || c->sec != sec) {
@@ -226,7 +207,7 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 		__u8 bytes[8];
 
 		bitfield_bytes(it, v, it->flags & KSNOOP_I_SIGNED, bytes);
-		err = fmt_value(btf, ti->type_id, bytes, 8, json, sb);
+		err = fmt_value(o, btf, ti->type_id, bytes, 8, json, sb);
 		break;
 	}
 	case VAL_PTR_DEREF:
@@ -234,7 +215,7 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 			put_deref(sb, v->addr);
 		/* fall through */
 	default:
-		err = fmt_value(btf, ti->type_id, v->data, v->len, json, sb);
+		err = fmt_value(o, btf, ti->type_id, v->data, v->len, json, sb);
 	}
 	if (err)
 		sb_printf(sb, json ? "null" : "<cannot format: %s>", strerror(-err));
@@ -265,7 +246,7 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 			 * makes that KSNOOP_MAX_VALUE): only that much is known to be in
 			 * the record, and the text need not be NUL-terminated within it.
 			 */
-			err = fmt_value(tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
+			err = fmt_value(o, tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
 					false, &mine);
 			/* The kernel's text stops at its buffer; compare what both have. */
 			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ?

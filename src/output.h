@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ksnoop.h"
 #include "ksyms.h"
@@ -28,6 +29,24 @@
 /* Pending output written at once when not on a terminal (and at output_flush()). */
 #define OUTPUT_BATCH (64 * 1024)
 
+/*
+ * strftime() of one second, cached: events come in bursts within the same
+ * second, and gmtime/localtime + strftime cost more than the rest of a small
+ * event.
+ */
+struct sec_text {
+	bool valid;
+	time_t sec;
+	size_t len;
+	char buf[64];
+};
+
+struct fmt_cache;
+
+/*
+ * One output stream. All its state is here (none at file level), so that two
+ * outputs (text to the terminal, JSON to a file) can coexist.
+ */
 struct output {
 	FILE *f;
 	bool json;
@@ -52,6 +71,12 @@ struct output {
 	bool changes;
 	struct ksyms *ksyms;
 	struct strbuf sb;
+	/*
+	 * What the value formatters learnt about the BTF types seen so far: the
+	 * BTF objects (kbtf) outlive every output, and output_free() drops it.
+	 */
+	struct fmt_cache *types;
+	struct sec_text wall[2]; /* wall_time(): local, RFC 3339 */
 };
 
 void output_init(struct output *o, FILE *f, bool json);

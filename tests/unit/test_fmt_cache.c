@@ -3,21 +3,42 @@
  * The formatter's type cache (fmt_cache, fmt_text_c/fmt_json_c) kept across
  * calls must print what a fresh cache prints: values of several vmlinux types
  * with changing bytes, interleaved, so that a cached dry-run result or type
- * of one call leaking into another shows up as a difference.
+ * of one call leaking into another shows up as a difference. And the walk's
+ * shortcuts for whole structs (quiet runs skipped, member runs, speculative
+ * text) must print what the plain walk prints (fmt_plain_walk).
  */
 #include <stdlib.h>
 
 #include <bpf/btf.h>
 
 #include "format.h"
+#include "format_int.h"
 #include "test.h"
 
-TEST(fmt_cache_matches_fresh)
+enum { CMP_CACHE, CMP_SHORTCUTS };
+
+/* Render with the way @cmp checks (@second: the side checked), into @sb. */
+static int render(int cmp, bool second, struct fmt_cache *c, const struct btf *btf, int id,
+		  const void *data, size_t len, bool json, struct strbuf *sb)
 {
-	static const char *const names[] = {"sk_buff",	  "sock",	 "file",
-					    "net_device", "task_struct", "inode"};
+	int r;
+
+	sb_reset(sb);
+	if (cmp == CMP_CACHE && !second)
+		return json ? fmt_json(btf, id, data, len, sb) : fmt_text(btf, id, data, len, sb);
+	fmt_plain_walk = cmp == CMP_SHORTCUTS && !second;
+	r = json ? fmt_json_c(c, btf, id, data, len, sb) : fmt_text_c(c, btf, id, data, len, sb);
+	fmt_plain_walk = false;
+	return r;
+}
+
+/* Values of big vmlinux types, sparse random bytes, some captures cut: both sides agree. */
+static void compare_sides(int cmp)
+{
+	static const char *const names[] = {"sk_buff",	   "sock",  "file", "net_device",
+					    "task_struct", "inode", "net",  "page"};
 	struct btf *btf = btf__load_vmlinux_btf();
-	struct strbuf fresh, kept;
+	struct strbuf a, b;
 	struct fmt_cache *c;
 	unsigned char *data;
 	int ids[ARRAY_SIZE(names)], i, round, json, n = 0;
@@ -35,8 +56,8 @@ TEST(fmt_cache_matches_fresh)
 	}
 	c = fmt_cache_new();
 	data = calloc(1, cap);
-	sb_init(&fresh);
-	sb_init(&kept);
+	sb_init(&a);
+	sb_init(&b);
 	if (!ASSERT_TRUE(n > 0 && c && data, "types, cache, buffer"))
 		goto out;
 	srand(5);
@@ -50,24 +71,29 @@ TEST(fmt_cache_matches_fresh)
 			for (j = 0; j < 8 + (size_t)round * 4; j++)
 				data[rand() % sz] = rand();
 			for (json = 0; json < 2; json++) {
-				int r1, r2;
+				int r1 = render(cmp, false, c, btf, ids[i], data, len, json, &a);
+				int r2 = render(cmp, true, c, btf, ids[i], data, len, json, &b);
 
-				sb_reset(&fresh);
-				sb_reset(&kept);
-				r1 = json ? fmt_json(btf, ids[i], data, len, &fresh) :
-					    fmt_text(btf, ids[i], data, len, &fresh);
-				r2 = json ? fmt_json_c(c, btf, ids[i], data, len, &kept) :
-					    fmt_text_c(c, btf, ids[i], data, len, &kept);
 				if (!ASSERT_EQ(r2, r1, "return") ||
-				    !ASSERT_STREQ(sb_str(&kept), sb_str(&fresh), names[i]))
+				    !ASSERT_STREQ(sb_str(&b), sb_str(&a), names[i]))
 					goto out;
 			}
 		}
 	}
 out:
-	sb_free(&fresh);
-	sb_free(&kept);
+	sb_free(&a);
+	sb_free(&b);
 	free(data);
 	fmt_cache_free(c);
 	btf__free(btf);
+}
+
+TEST(fmt_cache_matches_fresh)
+{
+	compare_sides(CMP_CACHE);
+}
+
+TEST(fmt_shortcuts_match_plain_walk)
+{
+	compare_sides(CMP_SHORTCUTS);
 }

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The JSON sink of the value walker (format.c): fmt_json().
+ *
+ * JSON, for jq users:
+ *  - struct/union: object keyed by member name; anonymous struct/union
+ *    members are flattened into the parent as C does; unnamed scalar members
+ *    (padding bitfields) are left out. All members within the capture are
+ *    present, zero or not, so keys are stable.
+ *  - ints and bitfields: numbers (json_put_s64/u64: exact up to 2^53, decimal
+ *    strings beyond); 128-bit ints and wider: "0x..." strings; bool: true/false.
+ *  - arrays of char (an int named "char" or with CHAR encoding, 1 byte):
+ *    strings, up to the first NUL; other 1-byte arrays (u8 addr[6]) are
+ *    arrays of numbers. A single char is a number like any int (signed per
+ *    its BTF encoding): one byte is not a string, and 0 or 249 ("" or
+ *    "\u00f9" as a string) would not read back as the byte.
+ *  - enum: {"name":"CONST","value":N}; name is null when no constant matches.
+ *  - pointer: "0x..." string (lowercase hex, no padding; NULL is "0x0").
+ *  - float: number (null if not finite or of an unknown size).
+ *  - anything else (func proto, fwd, void...): null.
+ *  - arrays: arrays; elements beyond the capture are left out.
+ *
+ * Byte order is little-endian (x86_64, the only target).
+
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format_int.h"
+#include "json.h"
+
+/* What the JSON sink keeps in the cache: member keys, escaped, with their ':'. */
+struct jdata {
+	struct fmt_labels keys;
+};
+
+static void *jdata_new(void)
+{
+	return calloc(1, sizeof(struct jdata));
+}
+
+static void jdata_free(void *p)
+{
+	struct jdata *d = p;
+
+	fmt_labels_free(&d->keys);
+	free(d);
+}
+
+struct jtext {
+	struct strbuf *out;
+	struct jdata *d;
+	bool oom; /* a key could not be made */
+	int top;
+	struct {
+		bool obj;
+		bool any;
+	} st[FMT_MAX_DEPTH + 2];
+	__u64 flat; /* bit d: the struct/union at depth d is flattened into its parent */
+};
+
+/* Whether jword_at() writes a scalar laid out as @rd, @rbits wide, of type @t. */
+static inline bool jword_fits(const struct btf_type *t, __u8 rd, unsigned int rbits)
+{
+	return rd == RD_WORD || rd == RD_PTR || (rd == RD_BITS && rbits <= 64 && btf_is_int(t));
+}
+
+/* Key labels: ",\"name\":" (the ',' skipped for the first member). */
+#define JKEY_WORD 1 /* bits: a named member jword_at() writes */
+
+static int jkey_label(const struct fmt_node *n, struct strbuf *out)
+{
+	sb_putc(out, ',');
+	json_put_string(out, n->name, strlen(n->name));
+	sb_putc(out, ':');
+	return *n->name && n->m && jword_fits(n->t, n->rd, n->rbits) ? JKEY_WORD : 0;
+}
+
+/* The key of a member that is not one (never: in an object every node is a member). */
+static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){",\"\":"}, .len = 4};
+
+/*
+ * Write the ',' and key @l (NULL: none) that go before a value, and return
+ * where the value goes with @room bytes free there (for sb_commit()), or NULL
+ * when out of memory.
+ */
+static char *jput_key(struct jtext *j, const struct fmt_label *l, size_t room)
+{
+	char *p = sb_reserve(j->out, room + (l ? l->len + FMT_LABEL_PAD : 1));
+	size_t i, first;
+
+	if (!p || !j->top)
+		return p;
+	first = !j->st[j->top - 1].any;
+	j->st[j->top - 1].any = true;
+	if (!l) {
+		if (!first)
+			*p++ = ',';
+		return p;
+	}
+	/* Labels are padded: whole 16-byte copies; the ',' only after a first member. */
+	for (i = 0; i < l->len; i += FMT_LABEL_PAD)
+		__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
+	return p + l->len - first;
+}
+
+/* jput_key() with the key of @n, if it is in an object. */
+static char *jkey_at(struct jtext *j, const struct fmt_node *n, size_t room)
+{
+	const struct fmt_label *l = NULL;
+
+	if (j->top && j->st[j->top - 1].obj) {
+		l = n->m ? fmt_label(&j->d->keys, n, jkey_label) : &jkey_none;
+		if (!l) {
+			j->oom = true;
+			return NULL;
+		}
+	}
+	return jput_key(j, l, room);
+}
+
+/*
+ * Write at @p the value of an int of at most 64 bits or a pointer of type @t
+ * laid out as @rd/@rbit/@rbits at @data (@avail bytes captured, as many as
+ * it needs): at most JSON_NUM_MAX bytes. Returns the end.
+ */
+static inline __attribute__((always_inline)) char *jword_at(char *p, const struct btf_type *t,
+							    __u8 rd, unsigned int rbit,
+							    unsigned int rbits, const __u8 *data,
+							    size_t avail)
+{
+	__u8 enc = rd == RD_PTR ? 0 : btf_int_encoding(t);
+	__u64 v;
+
+	if (rd == RD_BITS)
+		v = (__u64)fmt_read_bits(data, avail, rbit, rbits);
+	else
+		v = fmt_load(data, rd == RD_WORD ? rbits / 8 : 8);
+	if (rd == RD_PTR) {
+		memcpy(p, "\"0x", 3);
+		p = v ? str_hex(p + 3, v, 0) : (p[3] = '0', p + 4);
+		*p++ = '"';
+	} else if (enc & BTF_INT_BOOL) {
+		memcpy(p, v ? "true" : "false", 5);
+		p += v ? 4 : 5;
+	} else if (enc & BTF_INT_SIGNED) {
+		p = json_str_s64(p, fmt_sign_extend(v, rbits));
+	} else if (v < 10) {
+		*p++ = '0' + v; /* most of a whole struct is 0 */
+	} else {
+		p = json_str_u64(p, v);
+	}
+	return p;
+}
+
+static void jkey(struct jtext *j, const struct fmt_node *n)
+{
+	char *p = jkey_at(j, n, 0);
+
+	if (p)
+		sb_commit(j->out, p);
+}
+
+static int jbegin(void *ctx, const struct fmt_node *n)
+{
+	struct jtext *j = ctx;
+	bool anon = n->name && !*n->name;
+
+	j->flat &= ~(1ULL << n->depth);
+	if (anon && btf_is_composite(n->t) && j->top) {
+		j->flat |= 1ULL << n->depth;
+		return 0;
+	}
+	if (anon)
+		return FMT_SKIP;
+	/* visit_array() built the array's type before calling begin(). */
+	if (btf_is_array(n->t) && n->ft->elem->is_char) {
+		size_t max = n->size < n->avail ? n->size : n->avail;
+		const void *nul = memchr(n->data, 0, max);
+
+		jkey(j, n);
+		json_put_string(j->out, (const char *)n->data,
+				nul ? (size_t)((const __u8 *)nul - n->data) : max);
+		return FMT_SKIP;
+	}
+	if (j->top >= (int)(sizeof(j->st) / sizeof(j->st[0])))
+		return -E2BIG;
+	jkey(j, n);
+	sb_addc(j->out, btf_is_array(n->t) ? '[' : '{');
+	j->st[j->top].obj = !btf_is_array(n->t);
+	j->st[j->top].any = false;
+	j->top++;
+	return 0;
+}
+
+static int jend(void *ctx, const struct fmt_node *n)
+{
+	struct jtext *j = ctx;
+
+	if (j->flat & (1ULL << n->depth))
+		return 0;
+	j->top--;
+	sb_addc(j->out, btf_is_array(n->t) ? ']' : '}');
+	return 0;
+}
+
+static void jint(struct jtext *j, u128 v, unsigned int bits, bool sign)
+{
+	if (bits > 64) {
+		__u64 hi = (__u64)(v >> 64), lo = (__u64)v;
+
+		sb_add(j->out, "\"0x", 3);
+		if (hi) {
+			sb_put_hex(j->out, hi, 0);
+			sb_put_hex(j->out, lo, 16);
+		} else {
+			sb_put_hex(j->out, lo, 0);
+		}
+		sb_addc(j->out, '"');
+	} else if (sign) {
+		json_put_s64(j->out, fmt_sign_extend((__u64)v, bits));
+	} else {
+		json_put_u64(j->out, (__u64)v);
+	}
+}
+
+/* IEEE binary16 to binary32, exactly (no libm). */
+static float half_to_float(__u16 h)
+{
+	__u32 sign = (__u32)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+	float f;
+
+	if (e == 0x1f) {
+		bits = sign | 0x7f800000 | m << 13;
+	} else if (e) {
+		bits = sign | (e + 112) << 23 | m << 13;
+	} else if (!m) {
+		bits = sign;
+	} else {
+		/* Subnormal half: normalize into a normal float. */
+		for (e = 113; !(m & 0x400); e--)
+			m <<= 1;
+		bits = sign | e << 23 | (m & 0x3ff) << 13;
+	}
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+static void jfloat(struct jtext *j, const struct fmt_node *n)
+{
+	char buf[64];
+
+	buf[0] = '\0';
+	if (n->size == 2) {
+		__u16 h = (__u16)fmt_read_u64(n, 2);
+		float f = half_to_float(h);
+
+		if (isfinite(f))
+			snprintf(buf, sizeof(buf), "%.9g", f);
+	} else if (n->size == 4) {
+		float f;
+
+		fmt_read_bytes(n, 0, &f, sizeof(f));
+		if (isfinite(f))
+			snprintf(buf, sizeof(buf), "%.9g", f);
+	} else if (n->size == 8) {
+		double d;
+
+		fmt_read_bytes(n, 0, &d, sizeof(d));
+		if (isfinite(d))
+			snprintf(buf, sizeof(buf), "%.17g", d);
+	} else if (n->size == 16 && sizeof(long double) == 16) {
+		long double d;
+
+		fmt_read_bytes(n, 0, &d, sizeof(d));
+		if (isfinite(d))
+			snprintf(buf, sizeof(buf), "%.21Lg", d);
+	}
+	sb_puts(j->out, buf[0] ? buf : "null");
+}
+
+static void jenum(struct jtext *j, const struct fmt_node *n)
+{
+	bool sign = btf_kflag(n->t);
+	const char *name = NULL;
+	unsigned int bits;
+	__u64 raw;
+	int i;
+
+	if (n->bit_size) {
+		bits = n->bit_size;
+		raw = (__u64)fmt_read_bits(n->data, n->avail, n->rbit, n->rbits);
+	} else {
+		bits = n->size >= 8 ? 64 : n->size * 8;
+		raw = fmt_read_u64(n, n->size);
+	}
+	if (sign)
+		raw = (__u64)fmt_sign_extend(raw, bits);
+	if (btf_is_enum(n->t)) {
+		const struct btf_enum *e = btf_enum(n->t);
+
+		for (i = 0; i < btf_vlen(n->t); i++, e++) {
+			__u64 ev = sign ? (__u64)(__s64)e->val : (__u64)(__u32)e->val;
+
+			if (ev == raw) {
+				name = fmt_str(n->btf, e->name_off);
+				break;
+			}
+		}
+	} else {
+		const struct btf_enum64 *e = btf_enum64(n->t);
+
+		for (i = 0; i < btf_vlen(n->t); i++, e++) {
+			if (btf_enum64_value(e) == raw) {
+				name = fmt_str(n->btf, e->name_off);
+				break;
+			}
+		}
+	}
+	/*
+	 * Name and number both: jq can select on either, and a value with no
+	 * matching constant keeps the same shape (name null).
+	 */
+	sb_puts(j->out, "{\"name\":");
+	if (name)
+		json_put_string(j->out, name, strlen(name));
+	else
+		sb_puts(j->out, "null");
+	sb_puts(j->out, ",\"value\":");
+	if (sign)
+		json_put_s64(j->out, (__s64)raw);
+	else
+		json_put_u64(j->out, raw);
+	sb_puts(j->out, "}");
+}
+
+static int jscalar(void *ctx, const struct fmt_node *n)
+{
+	struct jtext *j = ctx;
+
+	if (n->name && !*n->name)
+		return 0; /* unnamed padding bitfield */
+	if (jword_fits(n->t, n->rd, n->rbits)) {
+		char *p = jkey_at(j, n, JSON_NUM_MAX);
+
+		if (p)
+			sb_commit(j->out,
+				  jword_at(p, n->t, n->rd, n->rbit, n->rbits, n->data, n->avail));
+		return 0;
+	}
+	jkey(j, n);
+	switch (btf_kind(n->t)) {
+	case BTF_KIND_INT: {
+		bool sign = btf_int_encoding(n->t) & BTF_INT_SIGNED;
+		u128 v = fmt_read_int(n); /* RD_WORD or RD_BITS */
+
+		if (btf_int_encoding(n->t) & BTF_INT_BOOL)
+			sb_adds(j->out, v ? "true" : "false");
+		else if (!v && n->rbits <= 64)
+			sb_addc(j->out, '0'); /* most of a whole struct */
+		else
+			jint(j, v, n->rbits, sign);
+		break;
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		jenum(j, n);
+		break;
+	case BTF_KIND_PTR:
+		sb_add(j->out, "\"0x", 3);
+		sb_put_hex(j->out, fmt_read_u64(n, 8), 0);
+		sb_addc(j->out, '"');
+		break;
+	case BTF_KIND_FLOAT:
+		jfloat(j, n);
+		break;
+	default:
+		sb_adds(j->out, "null");
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Scalar members of an object at once: the common ones (jword_fits(), key
+ * made) with no node, key and value written in one reserved stretch.
+ */
+static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member *m,
+		    unsigned int cnt)
+{
+	struct jtext *j = ctx;
+	const struct fmt_labels *keys = &j->d->keys;
+	bool *any = j->top ? &j->st[j->top - 1].any : NULL;
+	bool obj = j->top && j->st[j->top - 1].obj;
+	char *p = NULL, *end = NULL; /* written up to p, room up to end */
+	struct fmt_node c;
+	size_t i, first;
+
+	for (; cnt; cnt--, m++) {
+		const struct fmt_label *l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
+
+		if (!obj || !l || !(l->bits & JKEY_WORD)) {
+			/* Anything else, or a key not made yet: as the walker would. */
+			if (p)
+				sb_commit(j->out, p);
+			p = NULL;
+			if (fmt_member_node(n, m, &c) == 1)
+				jscalar(j, &c);
+			continue;
+		}
+		if (!p || (size_t)(end - p) < l->len + FMT_LABEL_PAD + JSON_NUM_MAX) {
+			/* Room for this member and, likely, the next few. */
+			size_t room = 4 * (l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
+
+			if (p)
+				sb_commit(j->out, p);
+			p = sb_reserve(j->out, room);
+			if (!p)
+				return 0;
+			end = p + room;
+		}
+		first = !*any;
+		*any = true;
+		/* Labels are padded: whole 16-byte copies. */
+		__builtin_memcpy(p, l->s + first, FMT_LABEL_PAD);
+		for (i = FMT_LABEL_PAD; i < l->len; i += FMT_LABEL_PAD)
+			__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
+		p = jword_at(p + l->len - first, m->type->t, m->rd, m->rbit, m->rbits,
+			     n->data + m->byte_off, n->avail - m->byte_off);
+	}
+	if (p)
+		sb_commit(j->out, p);
+	return 0;
+}
+
+int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, struct strbuf *out)
+{
+	struct jtext j;
+	static const struct fmt_sink sink = {
+		.begin = jbegin,
+		.end = jend,
+		.scalar = jscalar,
+		.members = jmembers,
+	};
+	/* st[] is set as it is pushed: not cleared, a top-level scalar never needs it. */
+	j.out = out;
+	j.oom = false;
+	j.top = 0;
+	j.flat = 0;
+	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
+	if (!j.d)
+		return -ENOMEM;
+	return fmt_sink_run(c, btf, type_id, data, len, &sink, &j, &j.oom, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* C strings                                                                */
+
+void fmt_cstring_json(struct strbuf *out, const void *s, size_t len)
+{
+	const __u8 *nul = len ? memchr(s, 0, len) : NULL;
+
+	json_put_string(out, s, nul ? (size_t)(nul - (const __u8 *)s) : len);
+}

@@ -110,6 +110,8 @@ struct {
 	__type(value, __u32);
 } busy SEC(".maps");
 
+#include "agg.h"
+
 static __always_inline void count_n(__u32 stat, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
@@ -371,26 +373,17 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 }
 
 /*
- * Build function @func's record from the registers in this CPU's scratch area
- * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
- * 16). Returns 1 if a record was built (sent, or counted lost).
+ * Capture this phase's items of function @func into this CPU's record, after
+ * the record header. Returns non-zero if a predicate failed.
  */
-__noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
+static __always_inline int capture_items(__u32 func, __u32 is_exit)
 {
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 size, nvals, flags = hdr & 0xffff, i;
-	struct ksnoop_rec *rec;
-	bool wake;
+	__u32 i;
 
-	if (!plan) {
-		count(KSNOOP_STAT_NOPLAN);
-		return 0;
-	}
 	if (!sc)
-		return 0;
-	sc->off = sizeof(*rec);
+		return 1;
+	sc->off = sizeof(struct ksnoop_rec);
 	sc->nvals = 0;
 	sc->failed = 0;
 	/*
@@ -400,7 +393,30 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
 		if (capture_item(func, i, is_exit))
 			break;
-	size = sc->failed ? 0 : sc->off;
+	return sc->failed;
+}
+
+/*
+ * Build function @func's record from the registers in this CPU's scratch area
+ * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
+ * 16). Returns 1 if a record was built (sent, or counted lost).
+ */
+__noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = ksnoop_scratch();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 size, nvals, flags = hdr & 0xffff;
+	struct ksnoop_rec *rec;
+	bool wake;
+
+	if (!plan) {
+		count(KSNOOP_STAT_NOPLAN);
+		return 0;
+	}
+	if (!sc)
+		return 0;
+	size = capture_items(func, is_exit) ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
 		if (!is_exit)
@@ -503,7 +519,8 @@ __noinline int ksnoop_nested(__u32 func, int hdr)
 	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
 		if (nested_item_fails(func, i))
 			return 0;
-	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT ? 1 : 2);
+	/* Aggregation counts calls: a lost call is one loss, not two records. */
+	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT || agg_mode ? 1 : 2);
 	return 0;
 }
 
@@ -613,7 +630,7 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 
 	if (hdr < 0)
 		return 0;
-	sent = emit(func, is_exit, hdr);
+	sent = agg_mode ? agg_call(func, is_exit, hdr) : emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (ts)

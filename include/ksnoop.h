@@ -10,6 +10,8 @@
 #ifndef __KSNOOP_H
 #define __KSNOOP_H
 
+#include "bucket.h"
+
 #define KSNOOP_MAX_ITEMS     8	   /* items per function spec */
 #define KSNOOP_MAX_STEPS     8	   /* pointer dereferences per item */
 #define KSNOOP_MAX_ARGS	     12	   /* register slots read by bpf_get_func_arg */
@@ -64,9 +66,18 @@ struct ksnoop_item {
 	__u64 value; /* predicate operand */
 } __attribute__((aligned(8)));
 
+/* Per-function facts the aggregation needs (struct ksnoop_plan.flags). */
+enum ksnoop_plan_flags {
+	KSNOOP_P_ERR_S32 = 1 << 0,    /* returns a signed 32-bit int: < 0 is an error (-errno) */
+	KSNOOP_P_ERR_S64 = 1 << 1,    /* returns a signed 64-bit long: < 0 is an error */
+	KSNOOP_P_ERR_PTR = 1 << 2,    /* returns a pointer: NULL or ERR_PTR(-errno) is an error */
+	KSNOOP_P_ENTRY_PRED = 1 << 3, /* an entry item has a predicate: evaluate at entry */
+	KSNOOP_P_EXIT_PRED = 1 << 4,  /* a return item has a predicate: evaluate at return */
+};
+
 struct ksnoop_plan {
 	__u32 nitems;
-	__u32 pad;
+	__u32 flags; /* enum ksnoop_plan_flags (read in aggregation modes only) */
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 
@@ -156,6 +167,41 @@ enum ksnoop_lost_reason {
 	KSNOOP_LOST_RINGBUF, /* bpf_ringbuf_output() failed: the ring buffer is full */
 	KSNOOP_LOST_NESTED,  /* this CPU's scratch record was in use by the run we interrupted */
 	KSNOOP_LOST_REASONS,
+};
+
+/*
+ * Aggregation: with agg_mode set (rodata), the BPF program counts each call
+ * into per-CPU maps instead of sending records (no ring-buffer record per
+ * call); userspace sums the CPUs (src/agg.c).
+ */
+enum ksnoop_agg_mode {
+	KSNOOP_AGG_NONE = 0,  /* records through the ring buffer */
+	KSNOOP_AGG_STATS = 1, /* --stats: struct ksnoop_agg per function in "aggs" */
+};
+
+/* Latency histogram layout of struct ksnoop_agg: log2-linear (include/bucket.h). */
+#define KSNOOP_AGG_BUCKETS KSNOOP_LOG2LIN_BUCKETS
+
+/*
+ * Value of the per-CPU "aggs" array (key: function id). A call is counted
+ * once: at its return, or at entry when no return is traced (--entry, nested
+ * deeper than KSNOOP_MAX_DEPTH). Calls that predicates reject are not
+ * counted. Counters are added atomically, so a run nested on the same CPU
+ * (an interrupt) loses nothing.
+ */
+struct ksnoop_agg {
+	__u64 calls;
+	__u64 errors;	 /* returns that are errors per the plan's KSNOOP_P_ERR_* */
+	__u64 lat_count; /* calls with a latency (returned calls) */
+	__u64 lat_sum;	 /* ns */
+	__u64 lat_max;	 /* ns, over the whole run */
+	/*
+	 * Largest latency of the calls counted while the .bss agg_epoch was
+	 * imax_epoch: the maximum of an interval (userspace bumps the epoch).
+	 */
+	__u64 imax;
+	__u64 imax_epoch;
+	__u64 buckets[KSNOOP_AGG_BUCKETS]; /* latency ns, ksnoop_bucket_log2lin() */
 };
 
 /* Scratch space per CPU where a record is built before ring buffer output. */

@@ -244,6 +244,9 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	if (o->entry_only)
 		bpf_map__set_max_entries(skel->maps.threads, 1);
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
+	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
+	skel->bss->agg_mode = o->agg_mode;
+	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
 
 	/* Only the chosen backend's programs are loaded; it may also retype them. */
 	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);

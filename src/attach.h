@@ -24,6 +24,7 @@ struct tracer_opts {
 	bool format_check;  /* --format-check: kernel text and bytes both */
 	__u32 tgid, tid;    /* -p, --tid */
 	__u32 pages;	    /* -P: ring buffer pages (power of 2) */
+	__u32 agg_mode;	    /* enum ksnoop_agg_mode: count in the kernel, no records */
 };
 
 struct func_info {

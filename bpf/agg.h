@@ -113,8 +113,9 @@ __noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr)
 		return 1;
 	}
 	ts = bpf_map_lookup_elem(&threads, &tid);
+	/* The mask, not the comparison, is what the verifier sees through. */
 	if (ts && depth < KSNOOP_MAX_DEPTH)
-		lat = bpf_ktime_get_ns() - ts->entry_ns[depth];
+		lat = bpf_ktime_get_ns() - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
 	agg_count(func, lat, agg_ret_is_error(plan->flags, sc->r.ret));
 	return 1;
 }

@@ -24,9 +24,11 @@ enum agg_sort {
 	AGG_SORT_P99,	 /* slowest 99th percentile first */
 };
 
-/* The aggregation options of `ksnoop trace`. */
+/*
+ * The aggregation options of `ksnoop trace`; the mode itself is
+ * trace_opts.t.agg_mode (the tracer loads the program with it).
+ */
 struct agg_opts {
-	__u32 mode;	 /* enum ksnoop_agg_mode, KSNOOP_AGG_NONE for records */
 	double interval; /* -i: seconds between tables (0: the default, 1 s) */
 	enum agg_sort sort;
 };

@@ -67,6 +67,11 @@ static const char usage_text[] =
 	"                         function), fentry-multi (one link; Linux 7.0+),\n"
 	"                         kprobe-multi (one kprobe.multi link; 5.18+, FPROBE) or\n"
 	"                         kprobe (a perf kprobe per function; any kernel)\n"
+	"      --stats            count calls in the kernel instead of printing them: per\n"
+	"                         function calls, calls/s, errors and latency (mean, p50,\n"
+	"                         p90, p99, max), a table every interval and at exit\n"
+	"  -i, --interval SECS    seconds between --stats tables (default 1)\n"
+	"      --sort KEY         --stats row order: calls (default), time, errors or p99\n"
 	"  -s, --stack            reserved for the call-chain mode (not available yet)\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
@@ -79,12 +84,13 @@ static const char usage_text[] =
 	"  ksnoop -n 10 \"ip_send_skb(skb->len > 100)\"\n"
 	"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
 	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
+	"  ksnoop --stats 'tcp_*'\n"
 	"  ksnoop -j \"ip_send_skb(skb)\" | jq 'select(.type == \"call\") | .args.skb.len'\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
-static const char short_opts[] = ":p:n:P:jo:qx:svdVh";
+static const char short_opts[] = ":p:n:P:jo:qx:i:svdVh";
 
 enum {
 	OPT_TID = 256,
@@ -96,6 +102,8 @@ enum {
 	OPT_STRSIZE,
 	OPT_BACKEND,
 	OPT_COLOR,
+	OPT_STATS,
+	OPT_SORT,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -114,6 +122,9 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"string-size", required_argument, NULL, OPT_STRSIZE},
 					  {"btf", required_argument, NULL, OPT_BTF},
 					  {"backend", required_argument, NULL, OPT_BACKEND},
+					  {"stats", no_argument, NULL, OPT_STATS},
+					  {"interval", required_argument, NULL, 'i'},
+					  {"sort", required_argument, NULL, OPT_SORT},
 					  {"stack", no_argument, NULL, 's'},
 					  {"verbose", no_argument, NULL, 'v'},
 					  {"debug", no_argument, NULL, 'd'},
@@ -295,6 +306,7 @@ static int merge_same(struct spec *specs, int *nspecs)
 static int run(int argc, char **argv)
 {
 	struct trace_opts o = {.color = -1};
+	bool sort_given = false;
 	const char *btf_path = NULL, *cmd = "trace";
 	unsigned long long v;
 	struct spec *specs = NULL;
@@ -437,6 +449,32 @@ static int run(int argc, char **argv)
 			}
 			o.backend = optarg;
 			break;
+		case OPT_STATS:
+			o.t.agg_mode = KSNOOP_AGG_STATS;
+			break;
+		case 'i': {
+			char *end;
+
+			errno = 0;
+			o.agg.interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o.agg.interval >= 0.01) ||
+			    o.agg.interval > 86400) {
+				pr_error_hint(
+					"e.g. -i 1 or -i 0.5",
+					"invalid value '%s' for --interval (expected seconds, 0.01..86400)",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case OPT_SORT:
+			if (agg_sort_parse(optarg, &o.agg.sort)) {
+				pr_error_hint("choose calls, time, errors or p99",
+					      "invalid value '%s' for --sort", optarg);
+				return EXIT_USAGE;
+			}
+			sort_given = true;
+			break;
 		case 's':
 			pr_error_hint(
 				"trace without -s; the call-chain mode is planned",
@@ -482,6 +520,19 @@ static int run(int argc, char **argv)
 			"drop -j, or drop --kernel-format/--format-check (JSON is formatted by ksnoop)",
 			"%s works with text output only",
 			o.t.format_check ? "--format-check" : "--kernel-format");
+		return EXIT_USAGE;
+	}
+	if (!o.t.agg_mode && (o.agg.interval > 0 || sort_given)) {
+		pr_error_hint("add --stats, e.g. ksnoop --stats -i 5 'tcp_*'",
+			      "%s applies to --stats only", sort_given ? "--sort" : "--interval");
+		return EXIT_USAGE;
+	}
+	if (o.t.agg_mode && (o.max_events || o.t.kernel_format || o.t.format_check)) {
+		pr_error_hint("--stats shows no calls: stop it with --duration SECS or Ctrl-C",
+			      "--stats cannot be combined with %s",
+			      o.max_events	? "-n/--count" :
+			      o.t.kernel_format ? "--kernel-format" :
+						  "--format-check");
 		return EXIT_USAGE;
 	}
 	first = optind;
@@ -531,6 +582,10 @@ static int run(int argc, char **argv)
 	err = merge_same(specs, &nspecs);
 	if (err)
 		goto out;
+	if (o.t.agg_mode && agg_check_specs(specs, nspecs, "--stats")) {
+		err = EXIT_USAGE;
+		goto out;
+	}
 
 	err = kbtf_load(&k, btf_path);
 	if (err) {

@@ -14,6 +14,7 @@
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "output.h"
+#include "stats.h"
 #include "trace.h"
 
 int exit_code(int err)
@@ -814,6 +815,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o->t.agg_mode)
+		agg_prepare_funcs(s.funcs, s.n);
 	start = now_s();
 	err = tracer_load(&r->t, be, s.funcs, s.n, &o->t);
 	if (!err)
@@ -843,6 +846,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		err = output_open(o->output);
 		if (err)
 			goto out;
+	}
+	/* Aggregation: no records, its own loop of tables. */
+	if (o->t.agg_mode) {
+		err = stats_run(&r->t, o, &stop_signal);
+		goto out;
 	}
 	output_init(&r->out, stdout, o->json);
 	r->out.name = o->output;

@@ -136,6 +136,24 @@ err help_two_words 2 "^ksnoop: help takes one command name$" "e\.g\. ksnoop help
 	help info trace
 err stack_reserved 2 "^ksnoop: -s/--stack is reserved for the call-chain mode" "trace without -s" \
 	-s ip_send_skb
+# --stats and its options
+err stats_item_not_predicate 2 \
+	"^ksnoop: --stats counts calls and shows no values: item 'skb->len' of 'ip_send_skb\(skb->len\)' is not a predicate$" \
+	"filter what is counted" --stats 'ip_send_skb(skb->len)'
+err stats_with_count 2 "^ksnoop: --stats cannot be combined with -n/--count$" "--duration SECS" \
+	--stats -n 5 ip_send_skb
+err stats_kernel_format 2 "^ksnoop: --stats cannot be combined with --kernel-format$" \
+	"--duration SECS" --stats --kernel-format ip_send_skb
+err sort_without_stats 2 "^ksnoop: --sort applies to --stats only$" "add --stats" \
+	--sort calls ip_send_skb
+err interval_without_stats 2 "^ksnoop: --interval applies to --stats only$" "add --stats" \
+	-i 2 ip_send_skb
+err sort_unknown 2 "^ksnoop: invalid value 'speed' for --sort$" "calls, time, errors or p99$" \
+	--stats --sort speed ip_send_skb
+err interval_zero 2 "^ksnoop: invalid value '0' for --interval \(expected seconds, 0\.01\.\.86400\)$" \
+	"-i 1 or -i 0\.5" --stats -i 0 ip_send_skb
+err interval_not_a_number 2 "^ksnoop: invalid value '1s' for --interval " "-i 1" \
+	--stats -i 1s ip_send_skb
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
 	"raw BTF" --btf /nonexistent info ip_send_skb
 # the first line is ours: libbpf's own messages only with -v

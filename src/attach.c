@@ -235,7 +235,8 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1)
 		ncpus = 1;
-	pages = o->pages ? o->pages : 256;
+	/* Aggregation sends no records: the smallest ring buffer. */
+	pages = o->pages ? o->pages : o->agg_mode ? 1 : 256;
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
 	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);

@@ -168,14 +168,6 @@ struct stats_ctx {
 	struct strbuf sb;
 };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Rows the terminal has room for below the title and header, with a "more" line. */
 static int tty_rows(void)
 {
@@ -244,7 +236,7 @@ static void sleep_until(double until, volatile sig_atomic_t *stop)
 {
 	double left;
 
-	while (!*stop && (left = until - mono_now()) > 0) {
+	while (!*stop && (left = until - mono_s()) > 0) {
 		struct timespec ts = {.tv_sec = (time_t)left,
 				      .tv_nsec = (long)((left - (time_t)left) * 1e9)};
 
@@ -256,7 +248,7 @@ static void sleep_until(double until, volatile sig_atomic_t *stop)
 int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_t *stop)
 {
 	double interval = o->agg.interval > 0 ? o->agg.interval : 1.0;
-	double start = mono_now(), last = start, next = start + interval, end = 0, now;
+	double start = mono_s(), last = start, next = start + interval, end = 0, now;
 	struct stats_ctx c = {.t = t, .o = o};
 	int i, n = 0, err;
 
@@ -280,7 +272,7 @@ int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_
 			       &t->skel->bss->agg_epoch);
 	while (!err && !*stop) {
 		sleep_until(end && end < next ? end : next, stop);
-		now = mono_now();
+		now = mono_s();
 		if (*stop || now < next)
 			break; /* a signal, or --duration ends before the interval does */
 		err = agg_read(&c.agg);
@@ -301,7 +293,7 @@ int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_
 	if (!err) {
 		err = agg_read(&c.agg);
 		if (!err)
-			err = stats_print(&c, 0, mono_now() - start);
+			err = stats_print(&c, 0, mono_s() - start);
 		else
 			pr_error("reading the counters (map aggs) failed: %s", strerror(-err));
 	}

@@ -62,8 +62,7 @@ static __always_inline bool agg_ret_is_error(__u32 flags, __u64 ret)
 static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 {
 	struct ksnoop_agg *a = bpf_map_lookup_elem(&aggs, &func);
-	__u64 epoch = agg_epoch;
-	__u32 b;
+	__u64 epoch = agg_epoch, b;
 
 	if (!a)
 		return;
@@ -83,8 +82,15 @@ static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 		a->imax = lat_ns;
 	}
 	b = ksnoop_bucket_log2lin(lat_ns);
-	if (b < KSNOOP_AGG_BUCKETS)
-		__sync_fetch_and_add(&a->buckets[b], 1);
+	/*
+	 * The bucket made opaque before the check: else clang checks one
+	 * zero-extended copy and indexes with another, whose bound 6.1's
+	 * verifier does not know.
+	 */
+	barrier_var(b);
+	if (b >= KSNOOP_AGG_BUCKETS)
+		return;
+	__sync_fetch_and_add(&a->buckets[b], 1);
 }
 
 /*

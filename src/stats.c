@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --stats: the table and JSON of per-function call statistics (see stats.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,18 +232,18 @@ static int stats_print(struct stats_ctx *c, int interval, double secs)
 	return err;
 }
 
-/* Sleep until @until (monotonic seconds) or a signal. */
+/*
+ * Sleep until @until (monotonic seconds) or a signal. With poll(), not
+ * nanosleep(): ksnoop must not sit in a function users trace, such as
+ * hrtimer_nanosleep() (a kretprobe instance held for the whole interval;
+ * 5.10's kprobes have one per CPU, and other sleepers' returns would be missed).
+ */
 static void sleep_until(double until, volatile sig_atomic_t *stop)
 {
 	double left;
 
-	while (!*stop && (left = until - mono_s()) > 0) {
-		struct timespec ts = {.tv_sec = (time_t)left,
-				      .tv_nsec = (long)((left - (time_t)left) * 1e9)};
-
-		if (nanosleep(&ts, NULL) && errno != EINTR)
-			break;
-	}
+	while (!*stop && (left = until - mono_s()) > 0)
+		poll(NULL, 0, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
 }
 
 int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_t *stop)

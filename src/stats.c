@@ -246,6 +246,16 @@ static void sleep_until(double until, volatile sig_atomic_t *stop)
 		poll(NULL, 0, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
 }
 
+/* agg_read(), with the error reported. */
+static int read_counters(struct stats_ctx *c)
+{
+	int err = agg_read(&c->agg);
+
+	if (err)
+		pr_error("reading the counters (map aggs) failed: %s", strerror(-err));
+	return err;
+}
+
 int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_t *stop)
 {
 	double interval = o->agg.interval > 0 ? o->agg.interval : 1.0;
@@ -276,11 +286,9 @@ int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_
 		now = mono_s();
 		if (*stop || now < next)
 			break; /* a signal, or --duration ends before the interval does */
-		err = agg_read(&c.agg);
+		err = read_counters(&c);
 		if (!err)
 			err = stats_print(&c, ++n, now - last);
-		else
-			pr_error("reading the counters (map aggs) failed: %s", strerror(-err));
 		last = now;
 		next += interval;
 		/* A slow terminal or a suspended ksnoop: no burst of catch-up tables. */
@@ -291,13 +299,10 @@ int stats_run(struct tracer *t, const struct trace_opts *o, volatile sig_atomic_
 	}
 	/* The totals: nothing is counted after the stop. */
 	tracer_stop(t);
-	if (!err) {
-		err = agg_read(&c.agg);
-		if (!err)
-			err = stats_print(&c, 0, mono_s() - start);
-		else
-			pr_error("reading the counters (map aggs) failed: %s", strerror(-err));
-	}
+	if (!err)
+		err = read_counters(&c);
+	if (!err)
+		err = stats_print(&c, 0, mono_s() - start);
 	/* A reader that went away (| head) ends the run quietly. */
 	if (c.werr)
 		err = output_write_error(o->output, c.werr) == -EPIPE ? 0 : c.werr;

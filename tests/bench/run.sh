@@ -151,8 +151,9 @@ report()
 		split("bt-count bt-lat funclatency", peers, " ")
 		for (i = 1; i <= 3; i++) {
 			r = aratio("stats", peers[i])
-			printf "   --stats cheaper than %s: %s (%s)\n", (peers[i] in acmd) ?
-			       acmd[peers[i]] : peers[i], r == "-" ? "no result" : meets(r, 0.9999), r
+			label = (peers[i] in acmd) ? acmd[peers[i]] : peers[i]
+			printf "   --stats cheaper than %s: %s (%s)\n", label,
+			       (r == "-" ? "no result" : meets(r, 0.9999)), r
 		}
 		split("a b two", texts, " ")
 		for (i = 1; i <= 3; i++) {

@@ -39,6 +39,23 @@ struct {
 
 /* Defined in capture.bpf.c, after this file's place. */
 static __always_inline int capture_items(__u32 func, __u32 is_exit);
+/* --hist, --count-by (bpf/agg_value.h, included after capture_items()). */
+__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr);
+
+/*
+ * The duration of the call returning now, from the entry time ksnoop_begin()
+ * kept at its depth (@hdr >> 16), or ~0ULL when unknown.
+ */
+static __always_inline __u64 agg_latency(__u32 hdr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth = hdr >> 16;
+	struct ksnoop_thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+
+	/* The mask, not the comparison, is what the verifier sees through. */
+	if (!ts || depth >= KSNOOP_MAX_DEPTH)
+		return ~0ULL;
+	return bpf_ktime_get_ns() - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
+}
 
 /* Is @ret, the raw return register, an error for a function with plan @flags? */
 static __always_inline bool agg_ret_is_error(__u32 flags, __u64 ret)
@@ -103,26 +120,21 @@ static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 __noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth = hdr >> 16;
 	struct scratch *sc = ksnoop_scratch();
-	struct ksnoop_thread_state *ts;
-	__u64 lat = ~0ULL;
 
 	if (!plan || !sc)
 		return 0;
 	if (plan->flags & (is_exit ? KSNOOP_P_EXIT_PRED : KSNOOP_P_ENTRY_PRED))
 		if (capture_items(func, is_exit))
 			return 0;
+	if (agg_mode != KSNOOP_AGG_STATS)
+		return agg_value(func, is_exit, hdr);
 	if (!is_exit) {
 		if (hdr & KSNOOP_R_NOEXIT)
 			agg_count(func, ~0ULL, false);
 		return 1;
 	}
-	ts = bpf_map_lookup_elem(&threads, &tid);
-	/* The mask, not the comparison, is what the verifier sees through. */
-	if (ts && depth < KSNOOP_MAX_DEPTH)
-		lat = bpf_ktime_get_ns() - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
-	agg_count(func, lat, agg_ret_is_error(plan->flags, sc->r.ret));
+	agg_count(func, agg_latency(hdr), agg_ret_is_error(plan->flags, sc->r.ret));
 	return 1;
 }
 #endif /* __KSNOOP_BPF_AGG_H */

@@ -396,6 +396,8 @@ static __always_inline int capture_items(__u32 func, __u32 is_exit)
 	return sc->failed;
 }
 
+#include "agg_value.h"
+
 /*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high

@@ -68,11 +68,12 @@ struct ksnoop_item {
 
 /* Per-function facts the aggregation needs (struct ksnoop_plan.flags). */
 enum ksnoop_plan_flags {
-	KSNOOP_P_ERR_S32 = 1 << 0,    /* returns a signed 32-bit int: < 0 is an error (-errno) */
-	KSNOOP_P_ERR_S64 = 1 << 1,    /* returns a signed 64-bit long: < 0 is an error */
-	KSNOOP_P_ERR_PTR = 1 << 2,    /* returns a pointer: NULL or ERR_PTR(-errno) is an error */
-	KSNOOP_P_ENTRY_PRED = 1 << 3, /* an entry item has a predicate: evaluate at entry */
-	KSNOOP_P_EXIT_PRED = 1 << 4,  /* a return item has a predicate: evaluate at return */
+	KSNOOP_P_ERR_S32 = 1 << 0, /* returns a signed 32-bit int: < 0 is an error (-errno) */
+	KSNOOP_P_ERR_S64 = 1 << 1, /* returns a signed 64-bit long: < 0 is an error */
+	KSNOOP_P_ERR_PTR = 1 << 2, /* returns a pointer: NULL or ERR_PTR(-errno) is an error */
+	/* capture the entry items: one has a predicate, or is the --hist/--count-by value */
+	KSNOOP_P_ENTRY_PRED = 1 << 3,
+	KSNOOP_P_EXIT_PRED = 1 << 4, /* the same for the return items */
 };
 
 struct ksnoop_plan {
@@ -151,10 +152,11 @@ struct ksnoop_thread_state {
 
 /* Per-CPU counters in the "stats" map. */
 enum ksnoop_stat {
-	KSNOOP_STAT_LOST,   /* ring buffer full: record dropped */
-	KSNOOP_STAT_DEEP,   /* nesting deeper than KSNOOP_MAX_DEPTH */
-	KSNOOP_STAT_NOPLAN, /* fired for a function with no plan (should not happen) */
-	KSNOOP_STAT_NESTED, /* run nested in another on the same CPU: records dropped */
+	KSNOOP_STAT_LOST,      /* ring buffer full: record dropped */
+	KSNOOP_STAT_DEEP,      /* nesting deeper than KSNOOP_MAX_DEPTH */
+	KSNOOP_STAT_NOPLAN,    /* fired for a function with no plan (should not happen) */
+	KSNOOP_STAT_NESTED,    /* run nested in another on the same CPU: records dropped */
+	KSNOOP_STAT_KEYS_FULL, /* --count-by: a call not counted, the key map was full */
 	KSNOOP_STAT_MAX,
 };
 
@@ -177,6 +179,8 @@ enum ksnoop_lost_reason {
 enum ksnoop_agg_mode {
 	KSNOOP_AGG_NONE = 0,  /* records through the ring buffer */
 	KSNOOP_AGG_STATS = 1, /* --stats: struct ksnoop_agg per function in "aggs" */
+	KSNOOP_AGG_HIST = 2,  /* --hist: a histogram per function in "hist" */
+	KSNOOP_AGG_COUNT = 3, /* --count-by: a count per (function, key) in "counts" */
 };
 
 /* Latency histogram layout of struct ksnoop_agg: log2-linear (include/bucket.h). */
@@ -203,6 +207,41 @@ struct ksnoop_agg {
 	__u64 imax_epoch;
 	__u64 buckets[KSNOOP_AGG_BUCKETS]; /* latency ns, ksnoop_bucket_log2lin() */
 };
+
+/*
+ * --hist and --count-by count a value per call: the plan's item 0 (captured
+ * in its phase: the plan's KSNOOP_P_ENTRY_PRED or KSNOOP_P_EXIT_PRED says to
+ * capture it), the call's duration or the task's comm; the other items are
+ * predicates. --hist counts into the "hist" per-CPU array (key = function id
+ * * nslots + slot, the slots of include/ksnoop_hist.h), --count-by into the
+ * "counts" per-CPU hash (struct ksnoop_count_key).
+ */
+enum ksnoop_agg_src {
+	KSNOOP_SRC_ITEM,     /* the value of the plan's item 0 */
+	KSNOOP_SRC_DURATION, /* the call's duration in ns (counted at the return) */
+	KSNOOP_SRC_COMM,     /* the task's comm */
+};
+
+/* The "agg_conf" of the BPF program's .bss, set before load. */
+struct ksnoop_agg_conf {
+	__u8 src;    /* enum ksnoop_agg_src */
+	__u8 linear; /* --hist: linear buckets of @step from @min, else log2 */
+	__u16 pad;
+	__u32 nslots;	/* --hist: slots per function, the last one for unreadable values */
+	__s64 min;	/* linear: lower bound of the first bucket */
+	__u64 step;	/* linear: bucket width (> 0) */
+	__u64 nbuckets; /* linear: buckets between MIN and MAX */
+};
+
+#define KSNOOP_KEY_MAX 64 /* bytes of a --count-by key value */
+
+struct ksnoop_count_key {
+	__u32 func;
+	__u16 len;  /* bytes of data used */
+	__u8 flags; /* KSNOOP_V_UNREADABLE: the value could not be read */
+	__u8 pad;
+	__u8 data[KSNOOP_KEY_MAX];
+} __attribute__((aligned(8)));
 
 /* Scratch space per CPU where a record is built before ring buffer output. */
 #define KSNOOP_SCRATCH (1 << 16)

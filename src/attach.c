@@ -248,6 +248,11 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
 	skel->bss->agg_mode = o->agg_mode;
 	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
+	skel->bss->agg_conf = o->agg_conf;
+	bpf_map__set_max_entries(skel->maps.hist,
+				 o->agg_mode == KSNOOP_AGG_HIST ? nfuncs * o->agg_conf.nslots : 1);
+	bpf_map__set_max_entries(skel->maps.counts,
+				 o->agg_mode == KSNOOP_AGG_COUNT ? o->max_keys : 1);
 
 	/* Only the chosen backend's programs are loaded; it may also retype them. */
 	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);

@@ -73,6 +73,15 @@ static const char usage_text[] =
 	"  -i, --interval SECS    seconds between --stats tables (default 1)\n"
 	"      --sort KEY         --stats row order: calls (default), time, errors or p99\n"
 	"  -s, --stack            reserved for the call-chain mode (not available yet)\n"
+	"      --hist [MODE]      count calls in the kernel into a histogram per function of\n"
+	"                         the SPEC's first item (an integer), printed at the end;\n"
+	"                         MODE: log2 (default), linear:MIN:MAX:STEP, duration (the\n"
+	"                         call's duration in ns), comma-separated\n"
+	"      --count-by [comm]  count calls in the kernel per value of the SPEC's first\n"
+	"                         item (integer, enum, string), or per comm\n"
+	"      --top N            --count-by: show the N biggest counts, sum the rest\n"
+	"      --max-keys N       --count-by: keys the kernel map holds (default 10240);\n"
+	"                         calls past it are reported as not counted\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
 	"  -V, --version          print the version\n"
@@ -85,6 +94,8 @@ static const char usage_text[] =
 	"  ksnoop -p 1234 --entry \"tcp_sendmsg(size)\"\n"
 	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
 	"  ksnoop --stats 'tcp_*'\n"
+	"  ksnoop --hist \"ip_send_skb(skb->len)\"\n"
+	"  ksnoop --count-by comm 'vfs_*'\n"
 	"  ksnoop -j \"ip_send_skb(skb)\" | jq 'select(.type == \"call\") | .args.skb.len'\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
@@ -104,6 +115,10 @@ enum {
 	OPT_COLOR,
 	OPT_STATS,
 	OPT_SORT,
+	OPT_HIST,
+	OPT_COUNT_BY,
+	OPT_TOP,
+	OPT_MAX_KEYS,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -126,6 +141,10 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"interval", required_argument, NULL, 'i'},
 					  {"sort", required_argument, NULL, OPT_SORT},
 					  {"stack", no_argument, NULL, 's'},
+					  {"hist", optional_argument, NULL, OPT_HIST},
+					  {"count-by", optional_argument, NULL, OPT_COUNT_BY},
+					  {"top", required_argument, NULL, OPT_TOP},
+					  {"max-keys", required_argument, NULL, OPT_MAX_KEYS},
 					  {"verbose", no_argument, NULL, 'v'},
 					  {"debug", no_argument, NULL, 'd'},
 					  {"version", no_argument, NULL, 'V'},
@@ -299,6 +318,53 @@ static int merge_same(struct spec *specs, int *nspecs)
 			i--;
 			break;
 		}
+	}
+	return 0;
+}
+
+/* --hist, --count-by and what they do not go with. Returns 0 or -EINVAL (reported). */
+static int check_hist(struct trace_opts *o)
+{
+	struct hist_opts *a = &o->hist;
+	const char *mode = a->mode == KSNOOP_AGG_HIST ? "--hist" : "--count-by", *bad = NULL;
+
+	if (!a->mode) {
+		if (a->top || a->max_keys) {
+			pr_error_hint("e.g. ksnoop --count-by comm --top 5 'vfs_*'",
+				      "%s counts keys: it needs --count-by",
+				      a->top ? "--top" : "--max-keys");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (a->mode == KSNOOP_AGG_HIST && (a->top || a->max_keys)) {
+		pr_error_hint("drop it, or count with --count-by",
+			      "%s goes with --count-by, not --hist",
+			      a->top ? "--top" : "--max-keys");
+		return -EINVAL;
+	}
+	if (o->t.agg_mode)
+		bad = "--stats";
+	else if (o->max_events)
+		bad = "-n/--count (no call is shown; stop with --duration or Ctrl-C)";
+	else if (o->t.kernel_format || o->t.format_check)
+		bad = o->t.format_check ? "--format-check" : "--kernel-format";
+	if (bad) {
+		pr_error_hint("drop one of them", "%s does not go with %s", mode, bad);
+		return -EINVAL;
+	}
+	if (a->mode == KSNOOP_AGG_COUNT) {
+		/* a string key is read up to the key's size */
+		if (o->string_size > KSNOOP_KEY_MAX) {
+			pr_error_hint("--count-by keys a string by its first bytes",
+				      "--string-size %u is over %d, the size of a --count-by key",
+				      o->string_size, KSNOOP_KEY_MAX);
+			return -EINVAL;
+		}
+		if (!o->string_size)
+			o->string_size = KSNOOP_KEY_MAX;
+		if (!a->max_keys)
+			a->max_keys = HIST_DEFAULT_MAX_KEYS;
 	}
 	return 0;
 }
@@ -480,6 +546,33 @@ static int run(int argc, char **argv)
 				"trace without -s; the call-chain mode is planned",
 				"-s/--stack is reserved for the call-chain mode, which is not available yet");
 			return EXIT_USAGE;
+		case OPT_HIST:
+		case OPT_COUNT_BY: {
+			bool hist = c == OPT_HIST;
+			const char *arg = optarg;
+
+			/*
+			 * "--hist duration", "--count-by comm": a value in the next
+			 * word when it is one of the option's words, else that word
+			 * is a SPEC ("--hist 'tcp_sendmsg(size)'").
+			 */
+			if (!arg && optind < argc &&
+			    (hist ? hist_opt_word(argv[optind]) : count_opt_word(argv[optind])))
+				arg = argv[optind++];
+			if ((hist ? hist_parse_opt : count_parse_opt)(arg, &o.hist))
+				return EXIT_USAGE;
+			break;
+		}
+		case OPT_TOP:
+			if (parse_num("--top", optarg, 1, INT_MAX, &v))
+				return EXIT_USAGE;
+			o.hist.top = v;
+			break;
+		case OPT_MAX_KEYS:
+			if (parse_num("--max-keys", optarg, 1, HIST_MAX_KEYS, &v))
+				return EXIT_USAGE;
+			o.hist.max_keys = v;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -535,6 +628,8 @@ static int run(int argc, char **argv)
 						  "--format-check");
 		return EXIT_USAGE;
 	}
+	if (check_hist(&o))
+		return EXIT_USAGE;
 	first = optind;
 	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];

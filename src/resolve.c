@@ -1008,7 +1008,7 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 					   spec->items[i].as_str ? spec->items[i].text :
 								   spec->items[i].expr_text,
 					   false, opts, err);
-	} else {
+	} else if (!opts->no_default_items) {
 		/* No items: every argument, then the return value. */
 		for (i = 0; i < out->nargs && !ret; i++) {
 			const char *name = btf__name_by_offset(kb, p[i].name_off);

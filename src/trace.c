@@ -179,6 +179,7 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 		.kernel_format = s->o->t.kernel_format || s->o->t.format_check,
 		.string_size = s->o->string_size,
 		.entry_only = s->o->t.entry_only,
+		.no_default_items = s->o->hist.mode != KSNOOP_AGG_NONE,
 	};
 	int i = s->slot[kf - s->k->funcs] - 1, err;
 	const struct spec *spec = s->spec;
@@ -764,10 +765,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	const struct backend *be;
 	struct backend_want w;
 	struct sigaction sa = {};
+	struct tracer_opts topts = o->t;
 	struct selection s;
 	double start, last_lost;
 	struct run *r;
-	__u64 lost;
+	__u64 lost, not_counted = 0;
 	int err, i;
 
 	if (k->from_file) {
@@ -782,6 +784,10 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	r->o = o;
 	backend_want(specs, nspecs, o, &w);
 	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
+	if (!err && o->hist.mode) {
+		err = hist_setup(&o->hist, s.funcs, s.n, &topts);
+		w.need_exit = !topts.entry_only;
+	}
 	if (err)
 		goto out_sel;
 	/* The same backend (the probes are cached), now with the error if there is none. */
@@ -815,10 +821,12 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (o->t.agg_mode)
+	if (o->t.agg_mode || o->hist.mode)
 		agg_prepare_funcs(s.funcs, s.n);
+	if (o->hist.mode)
+		hist_plans(&o->hist, s.funcs, s.n);
 	start = now_s();
-	err = tracer_load(&r->t, be, s.funcs, s.n, &o->t);
+	err = tracer_load(&r->t, be, s.funcs, s.n, &topts);
 	if (!err)
 		err = tracer_attach(&r->t);
 	if (err)
@@ -848,14 +856,14 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			goto out;
 	}
 	/* Aggregation: no records, its own loop of tables. */
-	if (o->t.agg_mode) {
+	if (o->t.agg_mode == KSNOOP_AGG_STATS) {
 		err = stats_run(&r->t, o, &stop_signal);
 		goto out;
 	}
 	output_init(&r->out, stdout, o->json);
 	r->out.name = o->output;
 	r->out.color = !o->json && output_want_color(o->color);
-	if (output_header(&r->out))
+	if (!o->hist.mode && output_header(&r->out))
 		r->done = true;
 	start = last_lost = now_s();
 	while (!stop_signal && !r->done && !output_gone(&r->out)) {
@@ -899,6 +907,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			(unsigned long long)r->unread);
 	}
 	report_lost(r);
+	if (o->hist.mode)
+		out_ok(r, hist_report(&r->t, &o->hist, &r->out, &r->shown, &not_counted));
 	{
 		__u64 st[KSNOOP_STAT_MAX];
 
@@ -953,8 +963,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	}
 	if (o->quiet)
 		goto summary_done;
-	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost", (unsigned long long)r->shown,
-		(unsigned long long)lost);
+	fprintf(stderr, "ksnoop: %llu calls %s, %llu records lost", (unsigned long long)r->shown,
+		o->hist.mode ? "counted" : "shown", (unsigned long long)lost);
 	if (lost)
 		fprintf(stderr, " (%llu ring buffer full, %llu nested, %llu recursion)",
 			(unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
@@ -967,6 +977,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
 	if (r->deep)
 		fprintf(stderr, ", %llu nested too deep to pair", (unsigned long long)r->deep);
+	if (not_counted)
+		fprintf(stderr, ", %llu not counted (key map full)",
+			(unsigned long long)not_counted);
 	if (r->unread)
 		fprintf(stderr, ", %llu records queued at the stop not shown",
 			(unsigned long long)r->unread);

@@ -19,14 +19,15 @@ struct ksnoop_bpf;
 struct bpf_link;
 
 struct tracer_opts {
-	bool entry_only;		 /* --entry: no fexit */
-	bool kernel_format;		 /* --kernel-format */
-	bool format_check;		 /* --format-check: kernel text and bytes both */
-	__u32 tgid, tid;		 /* -p, --tid */
-	__u32 pages;			 /* -P: ring buffer pages (power of 2) */
-	__u32 agg_mode;			 /* enum ksnoop_agg_mode: count in the kernel, no records */
-	struct ksnoop_agg_conf agg_conf; /* --hist, --count-by: what is counted */
-	__u32 max_keys;			 /* --count-by: entries of the key map */
+	bool entry_only;    /* --entry: no fexit */
+	bool kernel_format; /* --kernel-format */
+	bool format_check;  /* --format-check: kernel text and bytes both */
+	__u32 tgid, tid;    /* -p, --tid */
+	__u32 pages;	    /* -P: ring buffer pages (power of 2) */
+	__u32 agg_mode;	    /* enum ksnoop_agg_mode: count in the kernel, no records */
+	/* --hist, --count-by: what is counted, and the entries of the key map */
+	struct ksnoop_agg_conf agg_conf;
+	__u32 max_keys;
 };
 
 struct func_info {

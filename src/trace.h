@@ -24,13 +24,14 @@ struct trace_opts {
 	char **excludes;  /* -x globs */
 	int nexcludes;
 	__u32 string_size;
-	bool info;	       /* the info command: report glob skips */
-	bool quiet;	       /* -q: no attach and summary lines on stderr */
-	int color;	       /* --color: -1 auto (the default), 0 never, 1 always */
-	const char *output;    /* -o FILE (already standard output), NULL: standard output */
-	const char *backend;   /* --backend NAME, NULL for auto */
-	struct agg_opts agg;   /* --stats (t.agg_mode): interval, sort */
-	struct hist_opts hist; /* --hist, --count-by */
+	bool info;	     /* the info command: report glob skips */
+	bool quiet;	     /* -q: no attach and summary lines on stderr */
+	int color;	     /* --color: -1 auto (the default), 0 never, 1 always */
+	const char *output;  /* -o FILE (already standard output), NULL: standard output */
+	const char *backend; /* --backend NAME, NULL for auto */
+	struct agg_opts agg; /* --stats (t.agg_mode): interval, sort */
+	/* --hist, --count-by */
+	struct hist_opts hist;
 };
 
 /* Exit codes, documented in man/ksnoop.8. */

@@ -51,9 +51,13 @@ static __always_inline __u64 agg_latency(__u32 hdr)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth = hdr >> 16;
 	struct ksnoop_thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
 
-	/* The mask, not the comparison, is what the verifier sees through. */
 	if (!ts || depth >= KSNOOP_MAX_DEPTH)
 		return ~0ULL;
+	/*
+	 * The mask, not the comparison, is what the verifier sees through;
+	 * the barrier keeps clang from dropping it as redundant.
+	 */
+	barrier_var(depth);
 	return bpf_ktime_get_ns() - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
 }
 

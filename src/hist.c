@@ -775,7 +775,8 @@ int hist_report(struct tracer *t, const struct hist_opts *a, struct output *out,
 	else if (*not_counted)
 		sb_printf(
 			&out->sb,
-			"--- %llu calls not counted (the key map is full: %u keys; raise --max-keys)\n",
-			(unsigned long long)*not_counted, a->max_keys);
+			"--- %llu call%s not counted (the key map is full: %u keys; raise --max-keys)\n",
+			(unsigned long long)*not_counted, *not_counted == 1 ? "" : "s",
+			a->max_keys);
 	return output_flush(out);
 }

@@ -20,7 +20,10 @@ static void log2_conf(struct ksnoop_agg_conf *c)
 static void linear_conf(struct ksnoop_agg_conf *c, long long min, long long max,
 			unsigned long long step)
 {
-	struct hist_opts a = {.mode = KSNOOP_AGG_HIST, .linear = true, .min = min, .max = max,
+	struct hist_opts a = {.mode = KSNOOP_AGG_HIST,
+			      .linear = true,
+			      .min = min,
+			      .max = max,
 			      .step = step};
 
 	hist_conf(&a, c);
@@ -93,19 +96,21 @@ TEST(hist_render_text_bpftrace_layout)
 	counts[ksnoop_hist_slot(&c, 228, 0)] = 2;
 	sb_init(&sb);
 	hist_render(&sb, false, &c, "ip_send_skb", "skb->len", NULL, counts);
-	ASSERT_STREQ(sb_str(&sb),
-		     "ip_send_skb skb->len: 5 calls\n"
-		     "[32, 64)               3 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
-		     "[64, 128)              0 |                                                    |\n"
-		     "[128, 256)             2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                 |\n",
-		     "text");
+	ASSERT_STREQ(
+		sb_str(&sb),
+		"ip_send_skb skb->len: 5 calls\n"
+		"[32, 64)               3 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
+		"[64, 128)              0 |                                                    |\n"
+		"[128, 256)             2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                 |\n",
+		"text");
 	sb_reset(&sb);
 	hist_render(&sb, true, &c, "ip_send_skb", "skb->len", NULL, counts);
-	ASSERT_STREQ(sb_str(&sb),
-		     "{\"type\":\"hist\",\"func\":\"ip_send_skb\",\"value\":\"skb->len\",\"scale\":\"log2\","
-		     "\"calls\":5,\"unreadable\":0,\"buckets\":[{\"lo\":32,\"hi\":64,\"count\":3},"
-		     "{\"lo\":64,\"hi\":128,\"count\":0},{\"lo\":128,\"hi\":256,\"count\":2}]}\n",
-		     "json");
+	ASSERT_STREQ(
+		sb_str(&sb),
+		"{\"type\":\"hist\",\"func\":\"ip_send_skb\",\"value\":\"skb->len\",\"scale\":\"log2\","
+		"\"calls\":5,\"unreadable\":0,\"buckets\":[{\"lo\":32,\"hi\":64,\"count\":3},"
+		"{\"lo\":64,\"hi\":128,\"count\":0},{\"lo\":128,\"hi\":256,\"count\":2}]}\n",
+		"json");
 	sb_free(&sb);
 }
 
@@ -133,7 +138,8 @@ TEST(hist_render_labels)
 	sb_reset(&sb);
 	hist_render(&sb, true, &c, "f", "duration", "ns", counts);
 	ASSERT_HAS(sb_str(&sb), "{\"lo\":null,\"hi\":0,\"count\":1}", "negative bucket");
-	ASSERT_HAS(sb_str(&sb), "{\"lo\":\"9223372036854775808\",", "2^63 exact, a string past 2^53");
+	ASSERT_HAS(sb_str(&sb), "{\"lo\":\"9223372036854775808\",",
+		   "2^63 exact, a string past 2^53");
 	ASSERT_HAS(sb_str(&sb), "\"hi\":\"18446744073709551616\",\"count\":1}", "2^64 as a string");
 	ASSERT_HAS(sb_str(&sb), "\"unit\":\"ns\"", "unit");
 	sb_free(&sb);

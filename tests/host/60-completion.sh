@@ -70,7 +70,8 @@ test_options()
 	t_expect_eq "--json" "$T_OUT"
 	comp "ksnoop --co"
 	t_expect_eq "--count
---color" "$T_OUT"
+--color
+--count-by" "$T_OUT"
 	# hidden: never offered
 	comp "ksnoop --"
 	t_expect_match '^--output$'

@@ -155,6 +155,13 @@ report()
 			printf "   --stats cheaper than %s: %s (%s)\n", label,
 			       (r == "-" ? "no result" : meets(r, 0.9999)), r
 		}
+		r = aratio("hist", "floor")
+		printf "   --hist ip_send_skb(skb->len) <= 2x the floor (issue 13): %s (%s)\n",
+		       meets(r, 2), r
+		r = aratio("hist", "bt-hist")
+		label = ("bt-hist" in acmd) ? acmd["bt-hist"] : "bpftrace hist()"
+		printf "   --hist cheaper than %s: %s (%s)\n", label,
+		       (r == "-" ? "no result" : meets(r, 0.9999)), r
 		split("a b two", texts, " ")
 		for (i = 1; i <= 3; i++) {
 			id = texts[i]

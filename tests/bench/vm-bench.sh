@@ -549,6 +549,14 @@ allin_round()
 	fi
 	command -v funclatency >/dev/null &&
 		allin funclatency $n '^Tracing' sh -c 'exec funclatency ip_send_skb 1>&2'
+	# --hist of an item and --count-by comm (issue 13), next to bpftrace's hist() of the
+	# same member.
+	allin hist $n "$k" ksnoop --hist 'ip_send_skb(skb->len)'
+	allin countby $n "$k" ksnoop --count-by comm ip_send_skb
+	if [ "$BPFTRACE" = 1 ]; then
+		allin bt-hist $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
+			{ @h = hist(args->skb->len); } BEGIN { printf(\"ready\\n\"); }" 1>&2'
+	fi
 }
 
 if part allin; then

@@ -123,25 +123,30 @@ static int hist_parse_word(const char *w, size_t n, void *ctx)
 	return 0;
 }
 
-static int twice(const struct hist_opts *a, enum ksnoop_agg_mode mode)
+/* The mode of --hist or --count-by, given once, and only one of them. */
+static int set_mode(struct hist_opts *a, enum ksnoop_agg_mode mode)
 {
-	if (a->mode == mode)
+	if (a->mode == mode) {
 		pr_error_hint("give it once", "%s given twice",
 			      mode == KSNOOP_AGG_HIST ? "--hist" : "--count-by");
-	else
+		return -EINVAL;
+	}
+	if (a->mode) {
 		pr_error_hint("run one ksnoop for each",
 			      "--hist and --count-by do not go together");
-	return -EINVAL;
+		return -EINVAL;
+	}
+	a->mode = mode;
+	a->src = KSNOOP_SRC_ITEM;
+	return 0;
 }
 
 int hist_parse_opt(const char *arg, struct hist_opts *a)
 {
 	struct hist_parse hp = {.arg = arg, .a = a};
 
-	if (a->mode)
-		return twice(a, KSNOOP_AGG_HIST);
-	a->mode = KSNOOP_AGG_HIST;
-	a->src = KSNOOP_SRC_ITEM;
+	if (set_mode(a, KSNOOP_AGG_HIST))
+		return -EINVAL;
 	if (!arg)
 		return 0;
 	if (!*arg)
@@ -151,10 +156,8 @@ int hist_parse_opt(const char *arg, struct hist_opts *a)
 
 int count_parse_opt(const char *arg, struct hist_opts *a)
 {
-	if (a->mode)
-		return twice(a, KSNOOP_AGG_COUNT);
-	a->mode = KSNOOP_AGG_COUNT;
-	a->src = KSNOOP_SRC_ITEM;
+	if (set_mode(a, KSNOOP_AGG_COUNT))
+		return -EINVAL;
 	if (!arg)
 		return 0;
 	if (!count_opt_word(arg)) {

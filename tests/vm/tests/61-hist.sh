@@ -121,6 +121,29 @@ test_count_item()
 }
 t_run count-item test_count_item
 
+# The same counts with each attach backend this kernel has (5.10: kprobe only): a value
+# read at entry (traced at entry only), and one read at the return (the exit path).
+test_hist_backends()
+{
+	local be n=0
+	need_kernel_ge $NEED_KVER
+	need_cmd jq
+	for be in fentry fentry-multi kprobe-multi kprobe; do
+		ksnoop features 2>/dev/null | grep -q "^backend $be: yes" || continue
+		n=$((n + 1))
+		t_trace 120 "$UDP_MIX" ksnoop -j --backend "$be" --hist 'ip_send_skb(skb->len)'
+		t_expect_rc 0
+		expect_jq "$(bucket ip_send_skb 32 64) == 3 and $(bucket ip_send_skb 128 256) == 2" \
+			"backend $be: [32, 64) = 3, [128, 256) = 2"
+		t_trace 120 "$UDP_MIX" ksnoop -j --backend "$be" --count-by 'ip_send_skb(return)'
+		t_expect_rc 0
+		expect_jq '[.[] | select(.type == "count")] | .[0].counts == [{"key":0,"count":5}]' \
+			"backend $be: return 0, 5 calls"
+	done
+	[ "$n" -gt 0 ] || t_fail "no backend available"
+}
+t_run backends test_hist_backends
+
 # A key map too small for the keys: the calls it cannot count are reported, never dropped
 # silently (4 sizes, room for 2).
 test_count_overflow()

@@ -95,7 +95,9 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr)
 		return 0;
 	val = (const void *)(sc->buf + sizeof(struct ksnoop_rec));
 	if (agg_conf.src == KSNOOP_SRC_ITEM) {
-		if (!sc->nvals || val->item != 0)
+		/* the record holds this phase's items only if they were captured */
+		if (!(plan->flags & (is_exit ? KSNOOP_P_EXIT_PRED : KSNOOP_P_ENTRY_PRED)) ||
+		    !sc->nvals || val->item != 0)
 			return 0;
 		unreadable = val->flags & KSNOOP_V_UNREADABLE;
 	}

@@ -249,6 +249,7 @@ static int check_func(const struct hist_opts *a, struct tfunc *tf, bool entry_on
 int hist_check(const struct hist_opts *a, struct tfunc *funcs, int n, bool entry_only,
 	       bool *need_exit)
 {
+	const struct tfunc *entry_fn = NULL, *exit_fn = NULL;
 	int i, err;
 
 	*need_exit = false;
@@ -259,6 +260,21 @@ int hist_check(const struct hist_opts *a, struct tfunc *funcs, int n, bool entry
 		if (err)
 			return err;
 		*need_exit |= at_exit;
+		if (!at_exit)
+			entry_fn = &funcs[i];
+		else if (a->src == KSNOOP_SRC_ITEM)
+			exit_fn = &funcs[i];
+	}
+	/*
+	 * A value read at entry is counted at entry, with no return traced; with
+	 * returns traced for another function it would wait for a return that
+	 * does not read it.
+	 */
+	if (entry_fn && exit_fn) {
+		pr_error_hint("run one ksnoop for the values read at entry, one for the returns",
+			      "%s: '%s' reads its value at entry, '%s' at the return: not together",
+			      mode_name(a), entry_fn->kf->name, exit_fn->kf->name);
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -170,6 +170,9 @@ err hist_duration_entry 3 \
 err hist_entry_value_return_pred 3 \
 	"^ksnoop: --hist: 'tcp_sendmsg' reads 'size' at entry and a predicate at the return: not supported$" \
 	"count the return value itself" --hist 'tcp_sendmsg(size, return < 0)'
+err hist_entry_and_return_values 3 \
+	"^ksnoop: --hist: 'ip_send_skb' reads its value at entry, 'tcp_sendmsg' at the return: not together$" \
+	"run one ksnoop for the values read at entry" --hist 'ip_send_skb(skb->len)' 'tcp_sendmsg(return)'
 err hist_linear_short 2 \
 	"^ksnoop: invalid value 'linear:0:10' for --hist: expected linear:MIN:MAX:STEP with three integers$" \
 	"--hist=linear:0:1000:100" --hist=linear:0:10 'tcp_sendmsg(size)'

@@ -105,13 +105,14 @@ test_count_item()
 	t_expect_rc 0
 	expect_jq '[.[] | select(.type == "count")] | .[0].counts == [{"key":"lo","count":3}]' \
 		"lo 3"
-	# An enum key: by name in text, {name, value} in JSON (a connected UDP socket).
+	# An enum key: by name in text, {name, value} in JSON (socket_state: a UDP socket
+	# stays SS_UNCONNECTED even once connect()ed).
 	t_trace 60 'udpconn 2 5' ksnoop --count-by 'ip_send_skb(skb->sk->sk_socket->state)'
 	t_expect_rc 0
-	t_expect_match '^         2  SS_CONNECTED$'
+	t_expect_match '^         2  SS_UNCONNECTED$'
 	t_trace 60 'udpconn 2 5' ksnoop -j --count-by 'ip_send_skb(skb->sk->sk_socket->state)'
 	expect_jq '[.[] | select(.type == "count")] | .[0].counts ==
-		[{"key":{"name":"SS_CONNECTED","value":3},"count":2}]' "SS_CONNECTED 2"
+		[{"key":{"name":"SS_UNCONNECTED","value":1},"count":2}]' "SS_UNCONNECTED 2"
 	# An integer key, the biggest kept by --top, the rest summed.
 	t_trace 60 "$UDP_MIX" ksnoop --count-by 'ip_send_skb(skb->len)' --top 1
 	t_expect_rc 0

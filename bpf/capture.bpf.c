@@ -147,6 +147,8 @@ struct {
 	__type(value, __u32);
 } busy SEC(".maps");
 
+#include "agg.h"
+
 static __always_inline void count_n(__u32 stat, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
@@ -481,6 +483,32 @@ static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan
 }
 
 /*
+ * Capture this phase's items of function @func into this CPU's record, after
+ * the record header. Returns non-zero if a predicate failed.
+ */
+static __always_inline int capture_items(__u32 func, __u32 is_exit)
+{
+	struct scratch *sc = ksnoop_scratch();
+	__u32 i;
+
+	if (!sc)
+		return 1;
+	sc->off = sizeof(struct ksnoop_rec);
+	sc->nvals = 0;
+	sc->failed = 0;
+	/*
+	 * A plain bounded loop, not bpf_loop() (Linux 5.17+): capture_item() is
+	 * a global function, so each iteration costs the verifier one call.
+	 */
+	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
+		if (capture_item(func, i, is_exit))
+			break;
+	return sc->failed;
+}
+
+#include "agg_value.h"
+
+/*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
  * 16). Returns 1 if a record was built (sent, or counted lost).
@@ -490,7 +518,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 size, nvals, flags = hdr & 0xffff, i;
+	__u32 size, nvals, flags = hdr & 0xffff;
 	struct ksnoop_rec *rec;
 	__u64 now = bpf_ktime_get_ns();
 	bool wake, drop;
@@ -501,19 +529,9 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	}
 	if (!sc)
 		return 0;
-	sc->off = sizeof(*rec);
-	sc->nvals = 0;
-	sc->failed = 0;
 	drop = is_exit && (errors_only || slower_than_ns) &&
 	       call_filtered_at_exit(plan, hdr >> 16, sc->r.ret, now);
-	/*
-	 * A plain bounded loop, not bpf_loop() (Linux 5.17+): capture_item() is
-	 * a global function, so each iteration costs the verifier one call.
-	 */
-	for (i = 0; i < KSNOOP_MAX_ITEMS && !drop; i++)
-		if (capture_item(func, i, is_exit))
-			break;
-	size = sc->failed || drop ? 0 : sc->off;
+	size = drop || capture_items(func, is_exit) ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
 		if (!is_exit)
@@ -618,7 +636,8 @@ __noinline int ksnoop_nested(__u32 func, int hdr)
 	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
 		if (nested_item_fails(func, i))
 			return 0;
-	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT ? 1 : 2);
+	/* Aggregation counts calls: a lost call is one loss, not two records. */
+	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT || agg_mode ? 1 : 2);
 	return 0;
 }
 
@@ -820,7 +839,7 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 
 	if (hdr < 0)
 		return 0;
-	sent = emit(func, is_exit, hdr);
+	sent = agg_mode ? agg_call(func, is_exit, hdr) : emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (ts) {

@@ -10,6 +10,8 @@
 #ifndef __KSNOOP_H
 #define __KSNOOP_H
 
+#include "bucket.h"
+
 #define KSNOOP_MAX_ITEMS     8	   /* items per function spec */
 #define KSNOOP_MAX_STEPS     8	   /* pointer dereferences per item */
 #define KSNOOP_MAX_ARGS	     12	   /* register slots read by bpf_get_func_arg */
@@ -87,11 +89,6 @@ enum ksnoop_ret_kind {
 #define KSNOOP_ERR_NULL	 (KSNOOP_MAX_ERRNO + 1)
 
 /*
- * Is return value @ret of a function of @kind (@size bytes if signed) a
- * failure, as --errors decides (shared by the BPF program and the output)?
- * Returns the errno (1..4095), KSNOOP_ERR_NULL for a NULL pointer, 0 if not.
- */
-/*
  * The return register @ret of a function returning a signed integer of @size
  * bytes, as that integer: the upper bytes of a narrower return are not defined.
  */
@@ -106,6 +103,12 @@ static inline __s64 ksnoop_ret_signed(__u8 size, __u64 ret)
 	return ret;
 }
 
+/*
+ * Is return value @ret of a function of @kind (@size bytes if signed) a
+ * failure, as --errors and --stats decide (shared by the BPF program and the
+ * output)? Returns the errno (1..4095), KSNOOP_ERR_NULL for a NULL pointer, 0
+ * if not.
+ */
 static inline int ksnoop_ret_errno(__u8 kind, __u8 size, __u64 ret)
 {
 	__s64 v = kind == KSNOOP_RET_SIGNED ? ksnoop_ret_signed(size, ret) : (__s64)ret;
@@ -149,11 +152,20 @@ struct ksnoop_item {
 	__u64 value; /* predicate operand */
 } __attribute__((aligned(8)));
 
+/* Per-function facts the aggregation needs (struct ksnoop_plan.flags). */
+enum ksnoop_plan_flags {
+	/* capture the entry items: one has a predicate, or is the --hist/--count-by value */
+	KSNOOP_P_ENTRY_PRED = 1 << 0,
+	KSNOOP_P_EXIT_PRED = 1 << 1, /* the same for the return items */
+};
+
 struct ksnoop_plan {
 	__u32 nitems;
 	__u8 ret_kind; /* enum ksnoop_ret_kind */
 	__u8 ret_size; /* KSNOOP_RET_SIGNED: bytes of the return type */
 	__u16 chain;   /* -s: the function's level in the call chain + 1; 0 otherwise */
+	__u32 flags;   /* enum ksnoop_plan_flags (read in aggregation modes only) */
+	__u32 pad;
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 
@@ -231,10 +243,11 @@ struct ksnoop_thread_state {
 
 /* Per-CPU counters in the "stats" map. */
 enum ksnoop_stat {
-	KSNOOP_STAT_LOST,   /* ring buffer full: record dropped */
-	KSNOOP_STAT_DEEP,   /* nesting deeper than KSNOOP_MAX_DEPTH */
-	KSNOOP_STAT_NOPLAN, /* fired for a function with no plan (should not happen) */
-	KSNOOP_STAT_NESTED, /* run nested in another on the same CPU: records dropped */
+	KSNOOP_STAT_LOST,      /* ring buffer full: record dropped */
+	KSNOOP_STAT_DEEP,      /* nesting deeper than KSNOOP_MAX_DEPTH */
+	KSNOOP_STAT_NOPLAN,    /* fired for a function with no plan (should not happen) */
+	KSNOOP_STAT_NESTED,    /* run nested in another on the same CPU: records dropped */
+	KSNOOP_STAT_KEYS_FULL, /* --count-by: a call not counted, the key map was full */
 	KSNOOP_STAT_MAX,
 };
 
@@ -248,6 +261,78 @@ enum ksnoop_lost_reason {
 	KSNOOP_LOST_NESTED,  /* this CPU's scratch record was in use by the run we interrupted */
 	KSNOOP_LOST_REASONS,
 };
+
+/*
+ * Aggregation: with agg_mode set (rodata), the BPF program counts each call
+ * into per-CPU maps instead of sending records (no ring-buffer record per
+ * call); userspace sums the CPUs (src/agg.c).
+ */
+enum ksnoop_agg_mode {
+	KSNOOP_AGG_NONE = 0,  /* records through the ring buffer */
+	KSNOOP_AGG_STATS = 1, /* --stats: struct ksnoop_agg per function in "aggs" */
+	KSNOOP_AGG_HIST = 2,  /* --hist: a histogram per function in "hist" */
+	KSNOOP_AGG_COUNT = 3, /* --count-by: a count per (function, key) in "counts" */
+};
+
+/* Latency histogram layout of struct ksnoop_agg: log2-linear (include/bucket.h). */
+#define KSNOOP_AGG_BUCKETS KSNOOP_LOG2LIN_BUCKETS
+
+/*
+ * Value of the per-CPU "aggs" array (key: function id). A call is counted
+ * once: at its return, or at entry when no return is traced (--entry, nested
+ * deeper than KSNOOP_MAX_DEPTH). Calls that predicates reject are not
+ * counted. Counters are added atomically, so a run nested on the same CPU
+ * (an interrupt) loses nothing.
+ */
+struct ksnoop_agg {
+	__u64 calls;
+	__u64 errors;	 /* returns that are errors per the plan's KSNOOP_P_ERR_* */
+	__u64 lat_count; /* calls with a latency (returned calls) */
+	__u64 lat_sum;	 /* ns */
+	__u64 lat_max;	 /* ns, over the whole run */
+	/*
+	 * Largest latency of the calls counted while the .bss agg_epoch was
+	 * imax_epoch: the maximum of an interval (userspace bumps the epoch).
+	 */
+	__u64 imax;
+	__u64 imax_epoch;
+	__u64 buckets[KSNOOP_AGG_BUCKETS]; /* latency ns, ksnoop_bucket_log2lin() */
+};
+
+/*
+ * --hist and --count-by count a value per call: the plan's item 0 (captured
+ * in its phase: the plan's KSNOOP_P_ENTRY_PRED or KSNOOP_P_EXIT_PRED says to
+ * capture it), the call's duration or the task's comm; the other items are
+ * predicates. --hist counts into the "hist" per-CPU array (key = function id
+ * * nslots + slot, the slots of include/ksnoop_hist.h), --count-by into the
+ * "counts" per-CPU hash (struct ksnoop_count_key).
+ */
+enum ksnoop_agg_src {
+	KSNOOP_SRC_ITEM,     /* the value of the plan's item 0 */
+	KSNOOP_SRC_DURATION, /* the call's duration in ns (counted at the return) */
+	KSNOOP_SRC_COMM,     /* the task's comm */
+};
+
+/* The "agg_conf" of the BPF program's .bss, set before load. */
+struct ksnoop_agg_conf {
+	__u8 src;    /* enum ksnoop_agg_src */
+	__u8 linear; /* --hist: linear buckets of @step from @min, else log2 */
+	__u16 pad;
+	__u32 nslots;	/* --hist: slots per function, the last one for unreadable values */
+	__s64 min;	/* linear: lower bound of the first bucket */
+	__u64 step;	/* linear: bucket width (> 0) */
+	__u64 nbuckets; /* linear: buckets between MIN and MAX */
+};
+
+#define KSNOOP_KEY_MAX 64 /* bytes of a --count-by key value */
+
+struct ksnoop_count_key {
+	__u32 func;
+	__u16 len;  /* bytes of data used */
+	__u8 flags; /* KSNOOP_V_UNREADABLE: the value could not be read */
+	__u8 pad;
+	__u8 data[KSNOOP_KEY_MAX];
+} __attribute__((aligned(8)));
 
 /* Scratch space per CPU where a record is built before ring buffer output. */
 #define KSNOOP_SCRATCH (1 << 16)

@@ -255,7 +255,8 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 1)
 		ncpus = 1;
-	pages = o->pages ? o->pages : 256;
+	/* Aggregation sends no records: the smallest ring buffer. */
+	pages = o->pages ? o->pages : o->agg_mode ? 1 : 256;
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
 	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
@@ -264,6 +265,14 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	if (o->entry_only)
 		bpf_map__set_max_entries(skel->maps.threads, 1);
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
+	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
+	skel->bss->agg_mode = o->agg_mode;
+	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
+	skel->bss->agg_conf = o->agg_conf;
+	bpf_map__set_max_entries(skel->maps.hist,
+				 o->agg_mode == KSNOOP_AGG_HIST ? nfuncs * o->agg_conf.nslots : 1);
+	bpf_map__set_max_entries(skel->maps.counts,
+				 o->agg_mode == KSNOOP_AGG_COUNT ? o->max_keys : 1);
 
 	/* Only the chosen backend's programs are loaded; it may also retype them. */
 	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);

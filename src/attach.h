@@ -29,6 +29,10 @@ struct tracer_opts {
 	__u32 tgid, tid;	   /* -p, --tid */
 	__u32 pages;		   /* -P: ring buffer pages (power of 2) */
 	struct filter_opts filter; /* -c, --cgroup, --slower-than, --errors */
+	__u32 agg_mode;		   /* enum ksnoop_agg_mode: count in the kernel, no records */
+	/* --hist, --count-by: what is counted, and the entries of the key map */
+	struct ksnoop_agg_conf agg_conf;
+	__u32 max_keys;
 };
 
 struct func_info {

@@ -82,6 +82,20 @@ static const char usage_text[] =
 	"                         (default 32, max 127), symbolized from /proc/kallsyms\n"
 	"      --changes          read member items again at return and show OLD -> NEW\n"
 	"                         where the bytes changed (fentry backends)\n"
+	"      --stats            count calls in the kernel instead of printing them: per\n"
+	"                         function calls, calls/s, errors and latency (mean, p50,\n"
+	"                         p90, p99, max), a table every interval and at exit\n"
+	"  -i, --interval SECS    seconds between --stats tables (default 1)\n"
+	"      --sort KEY         --stats row order: calls (default), time, errors or p99\n"
+	"      --hist [MODE]      count calls in the kernel into a histogram per function of\n"
+	"                         the SPEC's first item (an integer), printed at the end;\n"
+	"                         MODE: log2 (default), linear:MIN:MAX:STEP, duration (the\n"
+	"                         call's duration in ns), comma-separated\n"
+	"      --count-by [comm]  count calls in the kernel per value of the SPEC's first\n"
+	"                         item (integer, enum, string), or per comm\n"
+	"      --top N            --count-by: show the N biggest counts, sum the rest\n"
+	"      --max-keys N       --count-by: keys the kernel map holds (default 10240);\n"
+	"                         calls past it are reported as not counted\n"
 	"  -v, --verbose          more detail (-v skipped functions, types; -vv resolved plans)\n"
 	"  -d, --debug            libbpf and verifier logs\n"
 	"  -V, --version          print the version\n"
@@ -95,6 +109,9 @@ static const char usage_text[] =
 	"  ksnoop 'do_sys_openat2(filename ~ \"/etc/*\", return)'\n"
 	"  ksnoop -c nginx --errors --slower-than 2ms 'vfs_*'\n"
 	"  ksnoop 'tcp_*' -x 'tcp_v6_*'\n"
+	"  ksnoop --stats 'tcp_*'\n"
+	"  ksnoop --hist \"ip_send_skb(skb->len)\"\n"
+	"  ksnoop --count-by comm 'vfs_*'\n"
 	"  ksnoop -j \"ip_send_skb(skb)\" | jq 'select(.type == \"call\") | .args.skb.len'\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
@@ -103,7 +120,7 @@ static const char usage_text[] =
 /* --kstack without =N: frames shown. */
 #define KSTACK_DEFAULT 32
 
-static const char short_opts[] = ":p:c:n:P:jo:qx:svdVh";
+static const char short_opts[] = ":p:c:n:P:jo:qx:i:svdVh";
 
 enum {
 	OPT_TID = 256,
@@ -120,6 +137,12 @@ enum {
 	OPT_ERRORS,
 	OPT_KSTACK,
 	OPT_CHANGES,
+	OPT_STATS,
+	OPT_SORT,
+	OPT_HIST,
+	OPT_COUNT_BY,
+	OPT_TOP,
+	OPT_MAX_KEYS,
 };
 
 static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
@@ -142,9 +165,16 @@ static const struct option long_opts[] = {{"pid", required_argument, NULL, 'p'},
 					  {"string-size", required_argument, NULL, OPT_STRSIZE},
 					  {"btf", required_argument, NULL, OPT_BTF},
 					  {"backend", required_argument, NULL, OPT_BACKEND},
+					  {"stats", no_argument, NULL, OPT_STATS},
+					  {"interval", required_argument, NULL, 'i'},
+					  {"sort", required_argument, NULL, OPT_SORT},
 					  {"stack", no_argument, NULL, 's'},
 					  {"kstack", optional_argument, NULL, OPT_KSTACK},
 					  {"changes", no_argument, NULL, OPT_CHANGES},
+					  {"hist", optional_argument, NULL, OPT_HIST},
+					  {"count-by", optional_argument, NULL, OPT_COUNT_BY},
+					  {"top", required_argument, NULL, OPT_TOP},
+					  {"max-keys", required_argument, NULL, OPT_MAX_KEYS},
 					  {"verbose", no_argument, NULL, 'v'},
 					  {"debug", no_argument, NULL, 'd'},
 					  {"version", no_argument, NULL, 'V'},
@@ -361,9 +391,57 @@ static int merge_same(struct spec *specs, int *nspecs)
 	return 0;
 }
 
+/* --hist, --count-by and what they do not go with. Returns 0 or -EINVAL (reported). */
+static int check_hist(struct trace_opts *o)
+{
+	struct hist_opts *a = &o->hist;
+	const char *mode = a->mode == KSNOOP_AGG_HIST ? "--hist" : "--count-by", *bad = NULL;
+
+	if (!a->mode) {
+		if (a->top || a->max_keys) {
+			pr_error_hint("e.g. ksnoop --count-by comm --top 5 'vfs_*'",
+				      "%s counts keys: it needs --count-by",
+				      a->top ? "--top" : "--max-keys");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (a->mode == KSNOOP_AGG_HIST && (a->top || a->max_keys)) {
+		pr_error_hint("drop it, or count with --count-by",
+			      "%s goes with --count-by, not --hist",
+			      a->top ? "--top" : "--max-keys");
+		return -EINVAL;
+	}
+	if (o->t.agg_mode)
+		bad = "--stats";
+	else if (o->max_events)
+		bad = "-n/--count (no call is shown; stop with --duration or Ctrl-C)";
+	else if (o->t.kernel_format || o->t.format_check)
+		bad = o->t.format_check ? "--format-check" : "--kernel-format";
+	if (bad) {
+		pr_error_hint("drop one of them", "%s does not go with %s", mode, bad);
+		return -EINVAL;
+	}
+	if (a->mode == KSNOOP_AGG_COUNT) {
+		/* a string key is read up to the key's size */
+		if (o->string_size > KSNOOP_KEY_MAX) {
+			pr_error_hint("--count-by keys a string by its first bytes",
+				      "--string-size %u is over %d, the size of a --count-by key",
+				      o->string_size, KSNOOP_KEY_MAX);
+			return -EINVAL;
+		}
+		if (!o->string_size)
+			o->string_size = KSNOOP_KEY_MAX;
+		if (!a->max_keys)
+			a->max_keys = HIST_DEFAULT_MAX_KEYS;
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	struct trace_opts o = {.color = -1};
+	bool sort_given = false;
 	const char *btf_path = NULL, *cmd = "trace";
 	unsigned long long v;
 	struct spec *specs = NULL;
@@ -523,6 +601,32 @@ static int run(int argc, char **argv)
 			}
 			o.backend = optarg;
 			break;
+		case OPT_STATS:
+			o.t.agg_mode = KSNOOP_AGG_STATS;
+			break;
+		case 'i': {
+			char *end;
+
+			errno = 0;
+			o.agg.interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o.agg.interval >= 0.01) ||
+			    o.agg.interval > 86400) {
+				pr_error_hint(
+					"e.g. -i 1 or -i 0.5",
+					"invalid value '%s' for --interval (expected seconds, 0.01..86400)",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case OPT_SORT:
+			if (agg_sort_parse(optarg, &o.agg.sort)) {
+				pr_error_hint("choose calls, time, errors or p99",
+					      "invalid value '%s' for --sort", optarg);
+				return EXIT_USAGE;
+			}
+			sort_given = true;
+			break;
 		case 's':
 			o.t.chain = true;
 			break;
@@ -534,6 +638,33 @@ static int run(int argc, char **argv)
 			break;
 		case OPT_CHANGES:
 			o.t.changes = true;
+			break;
+		case OPT_HIST:
+		case OPT_COUNT_BY: {
+			bool hist = c == OPT_HIST;
+			const char *arg = optarg;
+
+			/*
+			 * "--hist duration", "--count-by comm": a value in the next
+			 * word when it is one of the option's words, else that word
+			 * is a SPEC ("--hist 'tcp_sendmsg(size)'").
+			 */
+			if (!arg && optind < argc &&
+			    (hist ? hist_opt_word(argv[optind]) : count_opt_word(argv[optind])))
+				arg = argv[optind++];
+			if ((hist ? hist_parse_opt : count_parse_opt)(arg, &o.hist))
+				return EXIT_USAGE;
+			break;
+		}
+		case OPT_TOP:
+			if (parse_num("--top", optarg, 1, INT_MAX, &v))
+				return EXIT_USAGE;
+			o.hist.top = v;
+			break;
+		case OPT_MAX_KEYS:
+			if (parse_num("--max-keys", optarg, 1, HIST_MAX_KEYS, &v))
+				return EXIT_USAGE;
+			o.hist.max_keys = v;
 			break;
 		case 'v':
 			verbosity++;
@@ -592,6 +723,21 @@ static int run(int argc, char **argv)
 						  "--format-check");
 		return EXIT_USAGE;
 	}
+	if (!o.t.agg_mode && (o.agg.interval > 0 || sort_given)) {
+		pr_error_hint("add --stats, e.g. ksnoop --stats -i 5 'tcp_*'",
+			      "%s applies to --stats only", sort_given ? "--sort" : "--interval");
+		return EXIT_USAGE;
+	}
+	if (o.t.agg_mode && (o.max_events || o.t.kernel_format || o.t.format_check)) {
+		pr_error_hint("--stats shows no calls: stop it with --duration SECS or Ctrl-C",
+			      "--stats cannot be combined with %s",
+			      o.max_events	? "-n/--count" :
+			      o.t.kernel_format ? "--kernel-format" :
+						  "--format-check");
+		return EXIT_USAGE;
+	}
+	if (check_hist(&o))
+		return EXIT_USAGE;
 	first = optind;
 	if (first < argc && find_command(argv[first]))
 		cmd = argv[first++];
@@ -645,6 +791,10 @@ static int run(int argc, char **argv)
 	err = merge_same(specs, &nspecs);
 	if (err)
 		goto out;
+	if (o.t.agg_mode && agg_check_specs(specs, nspecs, "--stats")) {
+		err = EXIT_USAGE;
+		goto out;
+	}
 
 	err = kbtf_load(&k, btf_path);
 	if (err) {

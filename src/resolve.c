@@ -1106,7 +1106,7 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 					   err);
 			free(label);
 		}
-	} else {
+	} else if (!opts->no_default_items) {
 		/* No items: every argument, then the return value. */
 		for (i = 0; i < out->nargs && !ret; i++) {
 			const char *name = btf__name_by_offset(kb, p[i].name_off);

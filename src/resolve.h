@@ -63,6 +63,8 @@ struct resolve_opts {
 	bool kernel_format; /* mark items the kernel may format with bpf_snprintf_btf */
 	__u32 string_size;  /* bytes to copy for char * strings */
 	bool entry_only;    /* --entry: no exit, so no return value */
+	/* a SPEC without items gets none, not every argument (--hist, --count-by) */
+	bool no_default_items;
 };
 
 /* Resolve @spec for function @kf. Returns 0 or negative errno with @err set. */

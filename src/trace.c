@@ -15,6 +15,7 @@
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "output.h"
+#include "stats.h"
 #include "trace.h"
 
 int exit_code(int err)
@@ -179,6 +180,7 @@ static int add_func(struct selection *s, const struct kfunc *kf, struct resolve_
 		.kernel_format = s->o->t.kernel_format || s->o->t.format_check,
 		.string_size = s->o->string_size,
 		.entry_only = s->o->t.entry_only,
+		.no_default_items = s->o->hist.mode != KSNOOP_AGG_NONE,
 	};
 	int i = s->slot[kf - s->k->funcs] - 1, err;
 	const struct spec *spec = s->spec;
@@ -809,10 +811,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	const struct backend *be;
 	struct backend_want w;
 	struct sigaction sa = {};
+	struct tracer_opts topts = o->t;
 	struct selection s;
 	double start, last_lost;
 	struct run *r;
-	__u64 lost;
+	__u64 lost, not_counted = 0;
 	int err, i;
 
 	if (k->from_file) {
@@ -827,6 +830,10 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	r->o = o;
 	backend_want(specs, nspecs, o, &w);
 	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
+	if (!err && o->hist.mode) {
+		err = hist_setup(&o->hist, s.funcs, s.n, &topts);
+		w.need_exit = !topts.entry_only;
+	}
 	if (err)
 		goto out_sel;
 	if (o->t.chain) {
@@ -865,8 +872,12 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o->t.agg_mode || o->hist.mode)
+		agg_prepare_funcs(s.funcs, s.n);
+	if (o->hist.mode)
+		hist_plans(&o->hist, s.funcs, s.n);
 	start = now_s();
-	err = tracer_load(&r->t, be, s.funcs, s.n, &o->t);
+	err = tracer_load(&r->t, be, s.funcs, s.n, &topts);
 	if (!err)
 		err = tracer_attach(&r->t);
 	/* -s: a level the kernel refused would hide every chain. */
@@ -902,6 +913,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		if (err)
 			goto out;
 	}
+	/* Aggregation: no records, its own loop of tables. */
+	if (o->t.agg_mode == KSNOOP_AGG_STATS) {
+		err = stats_run(&r->t, o, &stop_signal);
+		goto out;
+	}
 	output_init(&r->out, stdout, o->json);
 	r->out.name = o->output;
 	r->out.color = !o->json && output_want_color(o->color);
@@ -909,7 +925,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	r->out.kstack = o->t.kstack;
 	r->out.changes = o->t.changes;
 	r->out.stack_fd = bpf_map__fd(r->t.skel->maps.stacks);
-	if (output_header(&r->out))
+	if (!o->hist.mode && output_header(&r->out))
 		r->done = true;
 	start = last_lost = now_s();
 	while (!stop_signal && !r->done && !output_gone(&r->out)) {
@@ -953,6 +969,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			(unsigned long long)r->unread);
 	}
 	report_lost(r);
+	if (o->hist.mode)
+		out_ok(r, hist_report(&r->t, &o->hist, &r->out, &r->shown, &not_counted));
 	{
 		__u64 st[KSNOOP_STAT_MAX];
 
@@ -1007,8 +1025,8 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	}
 	if (o->quiet)
 		goto summary_done;
-	fprintf(stderr, "ksnoop: %llu calls shown, %llu records lost", (unsigned long long)r->shown,
-		(unsigned long long)lost);
+	fprintf(stderr, "ksnoop: %llu calls %s, %llu records lost", (unsigned long long)r->shown,
+		o->hist.mode ? "counted" : "shown", (unsigned long long)lost);
 	if (lost)
 		fprintf(stderr, " (%llu ring buffer full, %llu nested, %llu recursion)",
 			(unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
@@ -1025,6 +1043,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		fprintf(stderr, ", %llu chains (%llu calls on incomplete chains not shown)",
 			(unsigned long long)chains_shown(r->chains),
 			(unsigned long long)chains_dropped(r->chains));
+	if (not_counted)
+		fprintf(stderr, ", %llu not counted (key map full)",
+			(unsigned long long)not_counted);
 	if (r->unread)
 		fprintf(stderr, ", %llu records queued at the stop not shown",
 			(unsigned long long)r->unread);

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "agg.h"
 #include "attach.h"
+#include "hist.h"
 #include "kbtf.h"
 #include "parse.h"
 
@@ -27,6 +29,9 @@ struct trace_opts {
 	int color;	     /* --color: -1 auto (the default), 0 never, 1 always */
 	const char *output;  /* -o FILE (already standard output), NULL: standard output */
 	const char *backend; /* --backend NAME, NULL for auto */
+	struct agg_opts agg; /* --stats (t.agg_mode): interval, sort */
+	/* --hist, --count-by */
+	struct hist_opts hist;
 };
 
 /* Exit codes, documented in man/ksnoop.8. */

@@ -12,7 +12,8 @@
 #        BENCH_PARTS (in-VM parts, default "startup cost rss tput stopflood attach allin"),
 #        BENCH_ALLIN_N (calls per all-in run, default 20000), BENCH_ALLIN_ROUNDS (3),
 #        BENCH_ALLIN_ICOUNT=0 times the all-in part in real time (host load skews it),
-#        BENCH_BACKENDS (backends for the all-in per-backend rows; default: every name
+#        BENCH_ALLIN_ONLY (all-in configuration ids to run, e.g. "floor stats bt-count";
+#        default all), BENCH_BACKENDS (backends for the all-in per-backend rows; default: every name
 #        ksnoop --backend accepts, each kept if it attaches on that kernel),
 #        BENCH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run
 # Output: the report on stdout and in $OUT/bench/report.txt; each VM's raw result lines
@@ -33,6 +34,7 @@ PARTS=${BENCH_PARTS:-startup cost rss tput stopflood attach allin}
 ALLIN_N=${BENCH_ALLIN_N:-20000}
 ALLIN_ROUNDS=${BENCH_ALLIN_ROUNDS:-3}
 BACKENDS=${BENCH_BACKENDS:-}
+ALLIN_ONLY=${BENCH_ALLIN_ONLY:-}
 # -icount shift=0: the guest clock advances 1 ns per guest instruction, whatever the
 # host does; sleep=off: an idle guest jumps to its next timer instead of waiting.
 ICOUNT=${BENCH_ALLIN_ICOUNT:-1}
@@ -57,6 +59,7 @@ run_vm()
 		KSNOOP_VM_QEMU_ARGS=${4:-} tests/vm/vm.sh --peers --timeout 1800 --log "$log" \
 			--run "$ver" "N=$N; REPS=$REPS; PEERS=$peers; BPFTRACE=1; PARTS='$parts'
 ALLIN_N=$ALLIN_N; ALLIN_ROUNDS=$ALLIN_ROUNDS; BACKENDS='$BACKENDS'; ICOUNT=$ICOUNT
+ALLIN_ONLY='$ALLIN_ONLY'
 $(cat tests/bench/vm-lib.sh tests/bench/vm-bench.sh)" >"$BENCH/${pre}raw-$ver.txt" || rc=$?
 		[ $rc = 0 ] && return 0
 		# Retry only a VM that died before userspace came up (the lab's boot-time
@@ -146,6 +149,22 @@ report()
 		r = aratio("s-out", "floor")
 		printf "   -s, ip_send_skb outside the chain (no record) <= 1.5x the floor: %s (%s)\n",
 		       meets(r, 1.5), r
+		r = aratio("stats", "floor")
+		printf "   --stats ip_send_skb <= 2x the floor (issue 13): %s (%s)\n", meets(r, 2), r
+		split("bt-count bt-lat funclatency", peers, " ")
+		for (i = 1; i <= 3; i++) {
+			r = aratio("stats", peers[i])
+			label = (peers[i] in acmd) ? acmd[peers[i]] : peers[i]
+			printf "   --stats cheaper than %s: %s (%s)\n", label,
+			       (r == "-" ? "no result" : meets(r, 0.9999)), r
+		}
+		r = aratio("hist", "floor")
+		printf "   --hist ip_send_skb(skb->len) <= 2x the floor (issue 13): %s (%s)\n",
+		       meets(r, 2), r
+		r = aratio("hist", "bt-hist")
+		label = ("bt-hist" in acmd) ? acmd["bt-hist"] : "bpftrace hist()"
+		printf "   --hist cheaper than %s: %s (%s)\n", label,
+		       (r == "-" ? "no result" : meets(r, 0.9999)), r
 		split("a b two", texts, " ")
 		for (i = 1; i <= 3; i++) {
 			id = texts[i]

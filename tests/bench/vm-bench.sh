@@ -19,7 +19,8 @@
 # parts run: startup cost rss tput attach allin), ALLIN_N and ALLIN_ROUNDS (calls per
 # run and rounds of the all-in cost), BACKENDS (backends the all-in cost runs
 # ip_send_skb(skb->len) on; empty: every one ksnoop accepts and can attach here),
-# ICOUNT (1: qemu runs this VM with -icount, for the report to say so).
+# ICOUNT (1: qemu runs this VM with -icount, for the report to say so), ALLIN_ONLY (all-in
+# configuration ids to run, e.g. "floor stats bt-count"; empty: all).
 
 N=${N:-2000}
 REPS=${REPS:-3}
@@ -502,6 +503,7 @@ allin()
 {
 	local id=$1 calls=$2 ready=$3
 	case " $ALLIN_SKIP " in *" $id "*) return ;; esac
+	case " ${ALLIN_ONLY:-$id} " in *" $id "*) ;; *) return ;; esac
 	shift 3
 	[ "$ALLIN_ROUND" = 1 ] && echo "R allin-cfg $id $(echo "$*" | sed "s/ -P $PAGES//")"
 	allin_run "$id" "$calls" "$ready" "$@" || ALLIN_SKIP="$ALLIN_SKIP $id"
@@ -535,6 +537,29 @@ allin_round()
 	# -s with ip_send_skb outside the chain (the workload never calls tcp_sendmsg):
 	# every call is dropped by the BPF program, no record.
 	allin s-out $n "$k" ksnoop -P $PAGES -s tcp_sendmsg 'ip_send_skb(skb->len)'
+	# Counting in the kernel (issue 13): --stats (calls, errors, latency histogram) next
+	# to bpftrace's count() and a funclatency-style hist() of entry-to-return time, and
+	# libbpf-tools' funclatency where it is packed. Their stdout goes to the stderr file,
+	# where READY is looked for (bpftrace's BEGIN runs once its probes are attached).
+	allin stats $n "$k" ksnoop --stats ip_send_skb
+	if [ "$BPFTRACE" = 1 ]; then
+		allin bt-count $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
+			{ @c = count(); } BEGIN { printf(\"ready\\n\"); }" 1>&2'
+		allin bt-lat $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
+			{ @s[tid] = nsecs; } kretfunc:ip_send_skb /@s[tid]/ { @c = count();
+			@h = hist(nsecs - @s[tid]); delete(@s[tid]); }
+			BEGIN { printf(\"ready\\n\"); }" 1>&2'
+	fi
+	command -v funclatency >/dev/null &&
+		allin funclatency $n '^Tracing' sh -c 'exec funclatency ip_send_skb 1>&2'
+	# --hist of an item and --count-by comm (issue 13), next to bpftrace's hist() of the
+	# same member.
+	allin hist $n "$k" ksnoop --hist 'ip_send_skb(skb->len)'
+	allin countby $n "$k" ksnoop --count-by comm ip_send_skb
+	if [ "$BPFTRACE" = 1 ]; then
+		allin bt-hist $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
+			{ @h = hist(args->skb->len); } BEGIN { printf(\"ready\\n\"); }" 1>&2'
+	fi
 }
 
 if part allin; then

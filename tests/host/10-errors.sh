@@ -159,6 +159,76 @@ err changes_entry 2 "^ksnoop: --changes cannot be used with --entry$" \
 	"compares the bytes read at entry and at return$" --changes --entry 'vfs_write(*pos)'
 err changes_kernel_format 2 "^ksnoop: --changes cannot be used with --kernel-format$" \
 	"compares the bytes read at entry and at return$" --changes --kernel-format 'vfs_write(*pos)'
+# --stats and its options
+err stats_item_not_predicate 2 \
+	"^ksnoop: --stats counts calls and shows no values: item 'skb->len' of 'ip_send_skb\(skb->len\)' is not a predicate$" \
+	"filter what is counted" --stats 'ip_send_skb(skb->len)'
+err stats_with_count 2 "^ksnoop: --stats cannot be combined with -n/--count$" "--duration SECS" \
+	--stats -n 5 ip_send_skb
+err stats_kernel_format 2 "^ksnoop: --stats cannot be combined with --kernel-format$" \
+	"--duration SECS" --stats --kernel-format ip_send_skb
+err sort_without_stats 2 "^ksnoop: --sort applies to --stats only$" "add --stats" \
+	--sort calls ip_send_skb
+err interval_without_stats 2 "^ksnoop: --interval applies to --stats only$" "add --stats" \
+	-i 2 ip_send_skb
+err sort_unknown 2 "^ksnoop: invalid value 'speed' for --sort$" "calls, time, errors or p99$" \
+	--stats --sort speed ip_send_skb
+err interval_zero 2 "^ksnoop: invalid value '0' for --interval \(expected seconds, 0\.01\.\.86400\)$" \
+	"-i 1 or -i 0\.5" --stats -i 0 ip_send_skb
+err interval_not_a_number 2 "^ksnoop: invalid value '1s' for --interval " "-i 1" \
+	--stats -i 1s ip_send_skb
+# --hist, --count-by and their options; SPEC checks come before the kernel's refusal
+err hist_no_item 3 "^ksnoop: --hist needs a value to count: 'tcp_sendmsg' has no item$" \
+	"e\.g\. --hist 'tcp_sendmsg\(size\)'" --hist tcp_sendmsg
+err hist_not_integer 3 "^ksnoop: --hist counts integers: 'sk' of 'tcp_sendmsg' is 'struct sock \*'$" \
+	"or count values with --count-by" --hist 'tcp_sendmsg(sk)'
+err hist_second_value 3 "^ksnoop: --hist: item 'msg' of 'tcp_sendmsg' is not a predicate$" \
+	"the first item is the value; the others filter" --hist 'tcp_sendmsg(size, msg)'
+err hist_duration_value 3 \
+	"^ksnoop: --hist duration: item 'size' of 'tcp_sendmsg' is not a predicate$" \
+	"give predicates only" --hist duration 'tcp_sendmsg(size)'
+err hist_duration_entry 3 \
+	"^ksnoop: --hist duration needs the return of 'tcp_sendmsg', which --entry leaves out$" \
+	"drop --entry" --hist duration --entry tcp_sendmsg
+err hist_entry_value_return_pred 3 \
+	"^ksnoop: --hist: 'tcp_sendmsg' reads 'size' at entry and a predicate at the return: not supported$" \
+	"count the return value itself" --hist 'tcp_sendmsg(size, return < 0)'
+err hist_entry_and_return_values 3 \
+	"^ksnoop: --hist: 'ip_send_skb' reads its value at entry, 'tcp_sendmsg' at the return: not together$" \
+	"run one ksnoop for the values read at entry" --hist 'ip_send_skb(skb->len)' 'tcp_sendmsg(return)'
+err hist_linear_short 2 \
+	"^ksnoop: invalid value 'linear:0:10' for --hist: expected linear:MIN:MAX:STEP with three integers$" \
+	"--hist=linear:0:1000:100" --hist=linear:0:10 'tcp_sendmsg(size)'
+err hist_linear_max_below_min 2 "^ksnoop: invalid value 'linear:10:0:1' for --hist: MAX must be above MIN$" \
+	"--hist duration" --hist=linear:10:0:1 'tcp_sendmsg(size)'
+err hist_linear_step_zero 2 "^ksnoop: invalid value 'linear:0:10:0' for --hist: STEP must be above 0$" \
+	"--hist duration" --hist=linear:0:10:0 'tcp_sendmsg(size)'
+err hist_linear_too_many 2 \
+	"^ksnoop: invalid value 'linear:0:100000:1' for --hist: more than 1000 buckets; raise STEP$" \
+	"--hist duration" --hist linear:0:100000:1 'tcp_sendmsg(size)'
+err hist_bad_mode 2 \
+	"^ksnoop: invalid value 'bogus' for --hist: expected log2, linear:MIN:MAX:STEP or duration$" \
+	"--hist duration" --hist=bogus 'tcp_sendmsg(size)'
+err hist_twice 2 "^ksnoop: --hist given twice$" "give it once" --hist --hist 'tcp_sendmsg(size)'
+err hist_and_count_by 2 "^ksnoop: --hist and --count-by do not go together$" "one ksnoop for each" \
+	--hist --count-by 'tcp_sendmsg(size)'
+err hist_with_stats 2 "^ksnoop: --hist does not go with --stats$" "drop one of them" \
+	--stats --hist 'tcp_sendmsg(size)'
+err hist_with_count 2 "^ksnoop: --count-by does not go with -n/--count " "drop one of them" \
+	--count-by comm -n 5 tcp_sendmsg
+err count_by_bad_value 2 "^ksnoop: invalid value 'pid' for --count-by$" "--count-by comm" \
+	--count-by=pid tcp_sendmsg
+err count_by_key_too_big 3 \
+	"^ksnoop: --count-by keys are at most 64 bytes: 'skb' of 'ip_send_skb' has [0-9]+$" \
+	"count by a smaller member" --count-by 'ip_send_skb(skb)'
+err count_by_string_size 2 "^ksnoop: --string-size 100 is over 64, the size of a --count-by key$" \
+	"first bytes" --count-by comm --string-size 100 tcp_sendmsg
+err top_without_count_by 2 "^ksnoop: --top counts keys: it needs --count-by$" "--count-by comm --top 5" \
+	--top 3 tcp_sendmsg
+err top_with_hist 2 "^ksnoop: --top goes with --count-by, not --hist$" "count with --count-by" \
+	--hist --top 3 'tcp_sendmsg(size)'
+err max_keys_zero 2 "^ksnoop: invalid value '0' for --max-keys \(expected 1\.\.1048576\)$" \
+	"ksnoop --help" --count-by comm --max-keys 0 tcp_sendmsg
 err btf_file_missing 2 "^ksnoop: cannot read BTF from '/nonexistent': No such file or directory$" \
 	"raw BTF" --btf /nonexistent info ip_send_skb
 # the first line is ours: libbpf's own messages only with -v

@@ -28,6 +28,12 @@ R allin-cfg b-e ksnoop --entry ip_send_skb(skb->len)
 R allin b-e 1 1000 0.1000 0.1150 0.00 0 fentry
 R allin-cfg be-fentry-multi ksnoop --backend fentry-multi ip_send_skb(skb->len)
 R note all-in be-fentry-multi: never attached: ksnoop: no multi links here
+R allin-cfg stats ksnoop --stats ip_send_skb
+R allin stats 1 1000 0.1000 0.1120 0.00 0 fentry
+R allin-cfg bt-count bpftrace count
+R allin bt-count 1 1000 0.1000 0.1150 0.00 0 -
+R allin-cfg bt-lat bpftrace lat
+R allin bt-lat 1 1000 0.1000 0.1300 0.00 0 -
 RAW
 }
 
@@ -57,6 +63,12 @@ test_allin_report()
 	t_expect_match '--entry ip_send_skb\(skb->len\) <= 2x the floor: meets \(1\.50x\)'
 	t_expect_match 'JSON within 10% of text, ksnoop ip_send_skb: meets \(0\.77x\)'
 	t_expect_match 'JSON within 10% of text, two: no result'
+	# --stats against the floor and each peer; a peer that did not run has no result
+	t_expect_match '^ksnoop --stats ip_send_skb +1000 +100\.0 +\+12\.00 .* 1\.20x +0 fentry$'
+	t_expect_match '--stats ip_send_skb <= 2x the floor \(issue 13\): meets \(1\.20x\)'
+	t_expect_match '--stats cheaper than bpftrace count: meets \(0\.80x\)'
+	t_expect_match '--stats cheaper than bpftrace lat: meets \(0\.40x\)'
+	t_expect_match '--stats cheaper than funclatency: no result'
 	t_expect_match 'note: all-in be-fentry-multi: never attached'
 }
 t_run allin-report test_allin_report

@@ -71,7 +71,8 @@ test_options()
 	comp "ksnoop --co"
 	t_expect_eq "--comm
 --count
---color" "$T_OUT"
+--color
+--count-by" "$T_OUT"
 	# hidden: never offered
 	comp "ksnoop --"
 	t_expect_match '^--output$'

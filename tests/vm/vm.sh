@@ -9,7 +9,8 @@
 #                                           print its output, exit with its status
 #        vm.sh [OPTIONS] --suite VER        run every tests/vm/tests/*.sh (tests/vm/suite.sh);
 #                                           raw console goes to --log; for run-tests.sh
-# Options: --peers        also pack bpftrace and bcc's ksnoop (as bcc-ksnoop); implies -m 3G
+# Options: --peers        also pack bpftrace, bcc's ksnoop (as bcc-ksnoop) and libbpf-tools'
+#                         funclatency; implies -m 3G
 #          --mem SIZE     guest memory (default 1G)
 #          --timeout S    kill qemu after S seconds (default $KSNOOP_VM_TIMEOUT or 600;
 #                         0 = never; --shell never times out)
@@ -78,7 +79,7 @@ base_archive() {
 	local name=base bins=(/usr/bin/jq /usr/sbin/bpftool) b
 	if [ $peers = 1 ]; then
 		name='base-peers'
-		bins+=(/usr/bin/bpftrace /usr/sbin/ksnoop)
+		bins+=(/usr/bin/bpftrace /usr/sbin/ksnoop /usr/sbin/funclatency)
 	fi
 	local out=$VMDIR/$name.cpio.gz stale=0 lock
 	# Parallel VMs (run-tests.sh) share the cache: one builds it, the others wait.

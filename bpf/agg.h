@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Aggregation in the kernel (--stats): instead of a record per call, count
+ * each call into per-CPU maps that userspace reads and sums (src/agg.c).
+ * Included by capture.bpf.c after its maps: the call
+ * bookkeeping (thread depth, entry time per depth, the CPU's scratch lock,
+ * predicates) is the record path's, only the last step differs:
+ *
+ *	ksnoop_begin()	push the depth and entry time / pop them (unchanged)
+ *	stub		save registers and return value (unchanged)
+ *	ksnoop_finish()	agg_call() instead of emit()
+ *
+ * An entry whose predicates fail is "not emitted": ksnoop_finish() clears its
+ * mark and ksnoop_begin() skips its return, so it is not counted.
+ */
+#ifndef __KSNOOP_BPF_AGG_H
+#define __KSNOOP_BPF_AGG_H
+
+/*
+ * enum ksnoop_agg_mode, set by userspace before load. In .bss, not rodata: a
+ * constant would let the verifier remove emit() or agg_call() as dead code,
+ * and a removed subprogram leaves the BTF func_info that the fentry backend
+ * copies per function one short.
+ */
+volatile __u32 agg_mode;
+
+/*
+ * Bumped by userspace at each interval through the mmap'ed .bss: calls
+ * counted since then keep their own maximum latency (struct ksnoop_agg.imax).
+ */
+volatile __u64 agg_epoch;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of functions in agg_mode */
+	__type(key, __u32);
+	__type(value, struct ksnoop_agg);
+} aggs SEC(".maps");
+
+/* Defined in capture.bpf.c, after this file's place. */
+static __always_inline int capture_items(__u32 func, __u32 is_exit);
+/* --hist, --count-by (bpf/agg_value.h, included after capture_items()). */
+__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr);
+
+/*
+ * The duration of the call returning now, from the entry time ksnoop_begin()
+ * kept at its depth (@hdr >> 16), or ~0ULL when unknown.
+ */
+static __always_inline __u64 agg_latency(__u32 hdr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth = hdr >> 16;
+	struct ksnoop_thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!ts || depth >= KSNOOP_MAX_DEPTH)
+		return ~0ULL;
+	/*
+	 * The mask, not the comparison, is what the verifier sees through;
+	 * the barrier keeps clang from dropping it as redundant.
+	 */
+	barrier_var(depth);
+	return bpf_ktime_get_ns() - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
+}
+
+/*
+ * Count one call of @func: @lat_ns its latency, or ~0ULL when unknown (not
+ * returned yet). Atomic adds: a traced call in an interrupt may count on this
+ * CPU between our read and write. The maxima are not atomic: a nested run can
+ * at worst lose a maximum it races with.
+ */
+static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
+{
+	struct ksnoop_agg *a = bpf_map_lookup_elem(&aggs, &func);
+	__u64 epoch = agg_epoch, b;
+
+	if (!a)
+		return;
+	__sync_fetch_and_add(&a->calls, 1);
+	if (error)
+		__sync_fetch_and_add(&a->errors, 1);
+	if (lat_ns == ~0ULL)
+		return;
+	__sync_fetch_and_add(&a->lat_count, 1);
+	__sync_fetch_and_add(&a->lat_sum, lat_ns);
+	if (lat_ns > a->lat_max)
+		a->lat_max = lat_ns;
+	if (a->imax_epoch != epoch) {
+		a->imax_epoch = epoch;
+		a->imax = lat_ns;
+	} else if (lat_ns > a->imax) {
+		a->imax = lat_ns;
+	}
+	b = ksnoop_bucket_log2lin(lat_ns);
+	/*
+	 * The bucket made opaque before the check: else clang checks one
+	 * zero-extended copy and indexes with another, whose bound 6.1's
+	 * verifier does not know.
+	 */
+	barrier_var(b);
+	if (b >= KSNOOP_AGG_BUCKETS)
+		return;
+	__sync_fetch_and_add(&a->buckets[b], 1);
+}
+
+/*
+ * agg_mode's ksnoop_finish(): evaluate this phase's predicates if the plan
+ * has any, then count the call at its return (latency from the entry time
+ * ksnoop_begin() kept at its depth), or at entry when no return will come.
+ * @hdr as ksnoop_begin() returned it. Returns 1 if the call goes on (entry
+ * accepted, or counted), 0 if a predicate rejected it.
+ */
+__noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = ksnoop_scratch();
+
+	if (!plan || !sc)
+		return 0;
+	if (plan->flags & (is_exit ? KSNOOP_P_EXIT_PRED : KSNOOP_P_ENTRY_PRED))
+		if (capture_items(func, is_exit))
+			return 0;
+	if (agg_mode != KSNOOP_AGG_STATS)
+		return agg_value(func, is_exit, hdr);
+	if (!is_exit) {
+		if (hdr & KSNOOP_R_NOEXIT)
+			agg_count(func, ~0ULL, false);
+		return 1;
+	}
+	agg_count(func, agg_latency(hdr),
+		  ksnoop_ret_errno(plan->ret_kind, plan->ret_size, sc->r.ret) != 0);
+	return 1;
+}
+#endif /* __KSNOOP_BPF_AGG_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Histogram buckets of a u64 value, shared by the BPF program (which counts
+ * into buckets) and userspace (which names their bounds and computes
+ * percentiles): one definition, so both sides always agree.
+ *
+ * Two layouts:
+ * - log2: bucket 0 holds 0, bucket b >= 1 holds [2^(b-1), 2^b), like
+ *   bpftrace's hist(); KSNOOP_LOG2_BUCKETS (65) buckets cover every u64.
+ * - log2-linear: each power of two [2^e, 2^(e+1)) split into
+ *   KSNOOP_LOG2LIN_SUB equal sub-buckets, values below KSNOOP_LOG2LIN_SUB
+ *   exact. A bucket is at most 1/KSNOOP_LOG2LIN_SUB (12.5%) of its lower
+ *   bound wide, so a percentile read from it is within that of the truth, at
+ *   any scale (latencies from nanoseconds to hours). KSNOOP_LOG2LIN_BUCKETS
+ *   (496) buckets cover every u64.
+ *
+ * Both are branch-light and loop-free, for the verifier and for cost.
+ */
+#ifndef __KSNOOP_BUCKET_H
+#define __KSNOOP_BUCKET_H
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define KSNOOP_LOG2_BUCKETS	65
+#define KSNOOP_LOG2LIN_SUB_BITS 3
+#define KSNOOP_LOG2LIN_SUB	(1 << KSNOOP_LOG2LIN_SUB_BITS)
+#define KSNOOP_LOG2LIN_BUCKETS	((65 - KSNOOP_LOG2LIN_SUB_BITS) << KSNOOP_LOG2LIN_SUB_BITS)
+
+/* floor(log2(v)) for v > 0; 0 for v == 0. */
+static __always_inline __u32 ksnoop_ilog2(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xffffffffULL) << 5;
+	v >>= s;
+	r |= s;
+	s = (v > 0xffff) << 4;
+	v >>= s;
+	r |= s;
+	s = (v > 0xff) << 3;
+	v >>= s;
+	r |= s;
+	s = (v > 0xf) << 2;
+	v >>= s;
+	r |= s;
+	s = (v > 0x3) << 1;
+	v >>= s;
+	r |= s;
+	return r | (__u32)(v >> 1);
+}
+
+/* The log2 bucket of @v: 0 for 0, else floor(log2(v)) + 1. */
+static __always_inline __u32 ksnoop_bucket_log2(__u64 v)
+{
+	return v ? ksnoop_ilog2(v) + 1 : 0;
+}
+
+/* The log2-linear bucket of @v, 0 .. KSNOOP_LOG2LIN_BUCKETS - 1. */
+static __always_inline __u32 ksnoop_bucket_log2lin(__u64 v)
+{
+	__u32 e;
+
+	if (v < KSNOOP_LOG2LIN_SUB)
+		return v;
+	e = ksnoop_ilog2(v);
+	return ((e - KSNOOP_LOG2LIN_SUB_BITS + 1) << KSNOOP_LOG2LIN_SUB_BITS) +
+	       ((v >> (e - KSNOOP_LOG2LIN_SUB_BITS)) & (KSNOOP_LOG2LIN_SUB - 1));
+}
+
+/*
+ * Bounds of a bucket, [lo, hi): hi saturates at ~0ULL for the last bucket
+ * (its true bound, 2^64, does not fit). For userspace, which prints them.
+ */
+static inline __u64 ksnoop_log2_lo(__u32 b)
+{
+	return b ? 1ULL << (b - 1) : 0;
+}
+
+static inline __u64 ksnoop_log2_hi(__u32 b)
+{
+	return b >= 64 ? ~0ULL : 1ULL << b;
+}
+
+static inline __u64 ksnoop_log2lin_lo(__u32 b)
+{
+	__u32 g = b >> KSNOOP_LOG2LIN_SUB_BITS;
+
+	if (!g)
+		return b;
+	return (__u64)(KSNOOP_LOG2LIN_SUB + (b & (KSNOOP_LOG2LIN_SUB - 1))) << (g - 1);
+}
+
+static inline __u64 ksnoop_log2lin_hi(__u32 b)
+{
+	__u32 g = b >> KSNOOP_LOG2LIN_SUB_BITS;
+
+	if (b + 1 >= KSNOOP_LOG2LIN_BUCKETS)
+		return ~0ULL;
+	return g ? ksnoop_log2lin_lo(b) + (1ULL << (g - 1)) : b + 1ULL;
+}
+
+#endif /* __KSNOOP_BUCKET_H */

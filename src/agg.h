@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-kernel aggregation, the userspace half: what the aggregation modes
+ * (--stats; --hist and --count-by build on it) need before load (plan flags)
+ * and after (reading the per-CPU "aggs" map, summing CPUs, deltas per
+ * interval, percentiles from the log2-linear latency histogram). The BPF half
+ * is bpf/agg.h; the map value is struct ksnoop_agg (include/ksnoop.h).
+ */
+#ifndef __KSNOOP_AGG_H
+#define __KSNOOP_AGG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "ksnoop.h"
+#include "parse.h"
+#include "resolve.h"
+
+/* How rows of an aggregation table are ordered (--sort). */
+enum agg_sort {
+	AGG_SORT_CALLS,	 /* most calls first (the default) */
+	AGG_SORT_TIME,	 /* most total time in the function (latency sum) first */
+	AGG_SORT_ERRORS, /* most errors first */
+	AGG_SORT_P99,	 /* slowest 99th percentile first */
+};
+
+/*
+ * The aggregation options of `ksnoop trace`; the mode itself is
+ * trace_opts.t.agg_mode (the tracer loads the program with it).
+ */
+struct agg_opts {
+	double interval; /* -i: seconds between tables (0: the default, 1 s) */
+	enum agg_sort sort;
+};
+
+/* "calls" -> AGG_SORT_CALLS, ...; -EINVAL for an unknown name. */
+int agg_sort_parse(const char *name, enum agg_sort *out);
+
+/*
+ * Aggregation counts calls and shows no values: every item of @specs must be
+ * a predicate (a filter). Prints the error naming the item, for mode @what
+ * ("--stats"); -EINVAL.
+ */
+int agg_check_specs(const struct spec *specs, int nspecs, const char *what);
+
+/*
+ * Before load: set each plan's KSNOOP_P_* flags (which phase has predicates)
+ * and hide every item (evaluated, never copied out). What an error return is
+ * comes from the plan's ret_kind (resolve.c), as for --errors.
+ */
+void agg_prepare_funcs(struct tfunc *funcs, int nfuncs);
+
+/* Sum @ncpus per-CPU values into @out; imax only from CPUs that counted in @epoch. */
+void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out);
+/* @out = @cur - @prev (counters and buckets); maxima are @cur's (interval max: imax). */
+void agg_delta(const struct ksnoop_agg *cur, const struct ksnoop_agg *prev, struct ksnoop_agg *out);
+/*
+ * The @q quantile (0 < q <= 1) of @s's latency histogram: the middle of the
+ * bucket holding the ceil(q * lat_count)-th smallest latency, never more than
+ * @max (the exact maximum, when known; 0: unknown). 0 if there is none.
+ */
+__u64 agg_percentile(const struct ksnoop_agg *s, double q, __u64 max);
+
+/* The reader of the "aggs" map. */
+struct agg {
+	int map_fd;
+	int nfuncs, ncpus;
+	volatile __u64 *epoch;	   /* the BPF program's agg_epoch (mmap'ed .bss) */
+	struct ksnoop_agg *percpu; /* one lookup's per-CPU values */
+	struct ksnoop_agg *cur;	   /* per function: sums at the last read */
+	struct ksnoop_agg *prev;   /* per function: sums at the read before */
+};
+
+/* Negative errno. */
+int agg_init(struct agg *a, int map_fd, int nfuncs, volatile __u64 *epoch);
+/*
+ * End the interval: start a new epoch, then read every function's sums into
+ * a->cur (the previous ones move to a->prev); cur[i].imax is the maximum
+ * latency within the interval that ended. Negative errno.
+ */
+int agg_read(struct agg *a);
+void agg_free(struct agg *a);
+
+#endif /* __KSNOOP_AGG_H */

@@ -1,0 +1,91 @@
+# --stats: calls counted in the kernel, exact, with errors and latency, as tables or JSON
+# (one object per interval and a final one with the totals), with every backend the
+# kernel has. Workloads fix the numbers. Sourced by suite.sh with lib.sh loaded.
+
+# The final object's row of FUNC, as a jq expression over the -s array.
+final_row()
+{
+	echo "(.[-1] | select(.type == \"stats\" and .final) | .functions[] | select(.func == \"$1\"))"
+}
+
+# 100 datagrams: ip_send_skb counted 100 times, in the totals and over the intervals
+# (-i 0.5: the workload ends a second before the stop, so an interval ends in between),
+# no errors (it returned 0), a latency for each call.
+test_stats_calls()
+{
+	t_trace 120 'udpsend 100 5' ksnoop --stats -j -i 0.5 ip_send_skb
+	t_expect_rc 0
+	expect_jq "all(.type == \"stats\") and ([.[] | select(.final)] | length == 1)" \
+		"stats objects, one final"
+	expect_jq "$(final_row ip_send_skb) | .calls == 100 and .errors == 0" "100 calls"
+	expect_jq "$(final_row ip_send_skb) | .latency_ns | .count == 100 and .p50 > 0 and
+		.p50 <= .p90 and .p90 <= .p99 and .p99 <= .max and .mean <= .max" "latencies"
+	expect_jq "[.[] | select(.final | not) | .functions[] | select(.func == \"ip_send_skb\") |
+		.calls] | add == 100" "the intervals add up to the totals"
+	expect_jq ".[-1].not_counted == {\"nested\": 0, \"recursion\": 0}" "nothing lost"
+}
+t_run calls test_stats_calls
+
+# The same count with each attach backend this kernel has (5.10: kprobe only).
+test_stats_backends()
+{
+	local be n=0
+	for be in fentry fentry-multi kprobe-multi kprobe; do
+		ksnoop features 2>/dev/null | grep -q "^backend $be: yes" || continue
+		n=$((n + 1))
+		t_trace 120 'udpsend 20 5' ksnoop --stats -j --backend "$be" ip_send_skb
+		t_expect_rc 0
+		expect_jq "$(final_row ip_send_skb) | .calls == 20 and .latency_ns.count == 20" \
+			"backend $be: 20 calls"
+	done
+	[ "$n" -gt 0 ] || t_fail "no backend available"
+}
+t_run backends test_stats_backends
+
+# Seven failing opens: do_sys_openat2 returns -ENOENT (int on 6.x, long on 5.10), so 7
+# errors (other opens in the VM may add calls, not errors). A return predicate filters
+# what is counted: only the failing calls.
+test_stats_errors()
+{
+	local load='for i in 1 2 3 4 5 6 7; do openfiles 1 /nonexistent; done'
+	t_trace 120 "$load" ksnoop --stats -j do_sys_openat2
+	t_expect_rc 0
+	expect_jq "$(final_row do_sys_openat2) | .errors == 7 and .calls >= 7" "7 errors"
+	t_trace 120 "$load" ksnoop --stats -j 'do_sys_openat2(return < 0)'
+	t_expect_rc 0
+	expect_jq "$(final_row do_sys_openat2) | .errors == 7 and .calls == 7" \
+		"return < 0: only the 7 failing calls"
+}
+t_run errors test_stats_errors
+
+# Three 300 ms sleeps (an entry predicate on the requested time keeps other sleepers
+# out): 3 calls whose latency lands at 300 ms, i.e. in a bucket from 300 ms (TCG and timer
+# slack only add) up to 1.5x; the text table shows them in milliseconds.
+test_stats_latency()
+{
+	t_trace 120 'sleepfor 300; sleepfor 300; sleepfor 300' ksnoop --stats -j \
+		'hrtimer_nanosleep(rqtp == 300000000)'
+	t_expect_rc 0
+	expect_jq "$(final_row hrtimer_nanosleep) | .calls == 3 and .latency_ns.count == 3" \
+		"3 sleeps"
+	expect_jq "$(final_row hrtimer_nanosleep) | .latency_ns | .max >= 300000000 and
+		.p50 >= 300000000 * 7 / 8 and .p99 <= 450000000 and .mean >= 300000000" \
+		"latency about 300 ms"
+	t_trace 120 'sleepfor 300' ksnoop --stats --sort p99 'hrtimer_nanosleep(rqtp == 300000000)'
+	t_expect_rc 0
+	t_expect_match '^ksnoop --stats: total, [0-9.]+ s$'
+	t_expect_match '^FUNCTION +CALLS +CALLS/S +ERRORS +MEAN +P50 +P90 +P99 +MAX$'
+	# (a percentile is its bucket's middle: 300-302 ms is in [268, 302) ms, so 285.21ms)
+	t_expect_match '^hrtimer_nanosleep +1 +[0-9.]+ +0( +[23][0-9][0-9]\.[0-9][0-9]ms){5}$'
+}
+t_run latency test_stats_latency
+
+# --entry counts at entry: no latency, and a bad option value is one line, exit 2.
+test_stats_entry()
+{
+	t_trace 120 'udpsend 10 5' ksnoop --stats -j --entry ip_send_skb
+	t_expect_rc 0
+	expect_jq "$(final_row ip_send_skb) | .calls == 10 and .latency_ns == {\"count\": 0}" \
+		"10 calls, no latency"
+}
+t_run entry test_stats_entry

@@ -539,8 +539,9 @@ allin_round()
 	allin s-out $n "$k" ksnoop -P $PAGES -s tcp_sendmsg 'ip_send_skb(skb->len)'
 	# Counting in the kernel (issue 13): --stats (calls, errors, latency histogram) next
 	# to bpftrace's count() and a funclatency-style hist() of entry-to-return time, and
-	# libbpf-tools' funclatency where it is packed. Their stdout goes to the stderr file,
-	# where READY is looked for (bpftrace's BEGIN runs once its probes are attached).
+	# libbpf-tools' funclatency where it is packed (its "Tracing" line stays in a stdio
+	# buffer: wait for its programs, dummy_*, to run). bpftrace's stdout goes to the stderr
+	# file, where READY is looked for (its BEGIN runs once its probes are attached).
 	allin stats $n "$k" ksnoop --stats ip_send_skb
 	if [ "$BPFTRACE" = 1 ]; then
 		allin bt-count $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
@@ -551,7 +552,7 @@ allin_round()
 			BEGIN { printf(\"ready\\n\"); }" 1>&2'
 	fi
 	command -v funclatency >/dev/null &&
-		allin funclatency $n '^Tracing' sh -c 'exec funclatency ip_send_skb 1>&2'
+		allin funclatency $n @dummy_ funclatency ip_send_skb
 	# --hist of an item and --count-by comm (issue 13), next to bpftrace's hist() of the
 	# same member.
 	allin hist $n "$k" ksnoop --hist 'ip_send_skb(skb->len)'

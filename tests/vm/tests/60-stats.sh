@@ -63,6 +63,11 @@ t_run errors test_stats_errors
 # slack only add) up to 1.5x; the text table shows them in milliseconds.
 test_stats_latency()
 {
+	# Before 5.17 ksnoop traces with kretprobes, which have as many instances as CPUs
+	# on kernels without CONFIG_PREEMPTION (5.10 here: one): busybox timeout's own 1 s
+	# sleeps hold it, and the kernel misses the other sleepers' returns (a kprobe
+	# backend limit, seen in trace mode too).
+	kver_ge 5.17 || t_skip "kretprobes on $(kver) have one instance: concurrent sleeps are missed"
 	t_trace 120 'sleepfor 300; sleepfor 300; sleepfor 300' ksnoop --stats -j \
 		'hrtimer_nanosleep(rqtp == 300000000)'
 	t_expect_rc 0

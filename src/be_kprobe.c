@@ -12,9 +12,10 @@
  * elsewhere the stubs find them by address and from a per-thread stack.
  *
  * Limit: the kernel gives each kretprobe a fixed number of instances
- * (maxactive: max(10, 2 * CPUs) by default, and perf kprobes cannot raise
- * it). When more calls of one function are in progress at once, their returns
- * are not seen, and those calls end as unpaired or in flight.
+ * (maxactive: max(10, 2 * CPUs) by default on preemptible kernels, the number
+ * of CPUs otherwise, and perf kprobes cannot raise it). When more calls of one
+ * function are in progress at once, in any process (our filters run later),
+ * their returns are not seen, and those calls end as unpaired or in flight.
  */
 #include <errno.h>
 #include <stdlib.h>

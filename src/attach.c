@@ -219,6 +219,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	for (i = 0; i < FD_PER_FUNC * nfuncs; i++)
 		t->fds[i] = -1;
 
+	timing_mark("before the BPF object");
 	skel = ksnoop_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -272,8 +273,10 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 			bpf_program__set_log_buf(prog, vlogs[k++], VLOG_SIZE);
 		}
 	}
+	timing_mark("BPF object opened, backend prepared");
 	t0 = mono_s();
 	err = ksnoop_bpf__load(skel);
+	timing_mark("BPF object loaded (maps, verifier)");
 	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
 	if (vlog_level) {
 		int k = 0;
@@ -315,6 +318,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 		}
 	}
 	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
+	timing_mark("plans stored");
 	if (be->loaded) {
 		err = be->loaded(t);
 		if (err)
@@ -339,6 +343,7 @@ int tracer_attach(struct tracer *t)
 	int err;
 
 	err = t->be->attach(t);
+	timing_mark("links created");
 	pr_info(2, "attach timing: %s attached %d functions in %.3f s\n", t->be->name, t->nattached,
 		mono_s() - t0);
 	return err;

@@ -310,6 +310,7 @@ static int run(int argc, char **argv)
 			names[n] = commands[n].name;
 		return cmd_complete(argc - 2, argv + 2, long_opts, short_opts, names);
 	}
+	timing_mark("exec, dynamic loader");
 	libbpf_set_print(libbpf_print);
 	/*
 	 * A reader that goes away (ksnoop ... | head) is seen as EPIPE where the
@@ -532,7 +533,9 @@ static int run(int argc, char **argv)
 	if (err)
 		goto out;
 
+	timing_mark("options, SPECs parsed");
 	err = kbtf_load(&k, btf_path);
+	timing_mark("vmlinux BTF loaded and indexed");
 	if (err) {
 		if (btf_path) {
 			char why[128];

@@ -402,6 +402,8 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 		if (specs[i].module ||
 		    (!specs[i].is_glob && !kbtf_find_func(k, NULL, specs[i].func)))
 			kbtf_load_modules(k);
+	if (k->mods_loaded)
+		timing_mark("module BTF loaded");
 	for (i = 0; i < nspecs; i++) {
 		err = check_module(k, &specs[i]);
 		if (err)
@@ -411,10 +413,13 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 	if (!s->slot)
 		return -ENOMEM;
 	s->be = be;
-	if (!k->from_file)
+	if (!k->from_file) {
 		traceable_load(&s->tr);
+		timing_mark("available_filter_functions read");
+	}
 	for (i = 0; i < nspecs && !err; i++)
 		err = select_spec(s, k, &specs[i]);
+	timing_mark("functions selected and resolved");
 	return err;
 }
 
@@ -780,7 +785,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		return -ENOMEM;
 	r->o = o;
 	backend_want(specs, nspecs, o, &w);
-	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
+	be = selection_backend(k, &w);
+	timing_mark("backends probed");
+	err = select_all(k, specs, nspecs, o, be, &s);
 	if (err)
 		goto out_sel;
 	/* The same backend (the probes are cached), now with the error if there is none. */
@@ -827,6 +834,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		pr_error("cannot open the ring buffer: %s", strerror(-err));
 		goto out;
 	}
+	timing_mark("ring buffer opened");
 	if (!o->quiet) {
 		int skipped = s.tot_untraceable + s.tot_arg + s.tot_other + r->t.nskipped;
 

@@ -239,7 +239,6 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	pages = o->pages ? o->pages : 256;
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
-	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
 	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
 	if (o->entry_only)
@@ -253,6 +252,8 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	if (err)
 		return err;
 	skel->rodata->use_cookie = t->use_cookie;
+	/* Known only now: with cookies the address-to-id map is not used. */
+	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 
 	/*
 	 * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every

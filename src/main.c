@@ -536,6 +536,8 @@ static int run(int argc, char **argv)
 	timing_mark("options, SPECs parsed");
 	err = kbtf_load(&k, btf_path);
 	timing_mark("vmlinux BTF loaded and indexed");
+	if (!err && !btf_path)
+		feature_use_kbtf(&k);
 	if (err) {
 		if (btf_path) {
 			char why[128];
@@ -580,6 +582,7 @@ out:
 		spec_free(&specs[i]);
 	free(specs);
 	free(o.excludes);
+	feature_use_kbtf(NULL);
 	kbtf_free(&k);
 	return err;
 }

@@ -8,6 +8,10 @@
 # Env: OUT (default build), ATTACH_KERNELS (default "6.1 6.12 7.2"),
 #      ATTACH_BIG_BPFTRACE=1 also runs bpftrace on the 2,000-function set (minutes),
 #      ATTACH_KFUNC=0 leaves bpftrace kfunc: out (kprobe: stays on kprobe.multi kernels),
+#      ATTACH_SETS (default "tcp big" on multi-link kernels, "tcp" on the others),
+#      ATTACH_ICOUNT=1 runs the VM with qemu -icount shift=0,sleep=off: its clock counts
+#      guest instructions (1 ns each), so other VMs on the host cannot skew the times
+#      (a cost model, like the all-in part of tests/bench/run.sh; slower in real time),
 #      ATTACH_ROUNDS (default 5) rounds on multi-link kernels (the report takes medians),
 #      ATTACH_REPORT_ONLY=1 rebuilds the report from the raw files of an earlier run,
 #      ATTACH_BEFORE=BINARY an earlier ksnoop build, run in the same rounds on kprobe.multi
@@ -36,15 +40,17 @@ fi
 
 run_vm()
 {
-	local ver=$1 sets=tcp btsets=tcp try rc
+	local ver=$1 sets=tcp btsets=tcp try rc qemu=
+	[ "${ATTACH_ICOUNT:-0}" = 0 ] || qemu="-icount shift=0,sleep=off"
 	# 7.x (fentry-multi) and 6.12 (kprobe-multi) attach thousands in seconds.
 	case $ver in 7.* | 6.12) sets="tcp big" ;; esac
+	sets=${ATTACH_SETS:-$sets}
 	[ "${ATTACH_BIG_BPFTRACE:-0}" = 0 ] || btsets=$sets
 	[ "${ATTACH_KFUNC:-1}" = 1 ] || btsets=
 	for try in 1 2; do
 		rc=0
 		echo "bench-attach: kernel $ver: sets '$sets', bpftrace on '$btsets'..." >&2
-		tests/vm/vm.sh --peers --timeout 1800 --log "$BENCH/attach-console-$ver.log" \
+		KSNOOP_VM_QEMU_ARGS=$qemu tests/vm/vm.sh --peers --timeout 1800 --log "$BENCH/attach-console-$ver.log" \
 			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000; ROUNDS=${ATTACH_ROUNDS:-5}
 $(cat tests/bench/vm-lib.sh tests/bench/vm-bench-attach.sh)" >"$BENCH/attach-raw-$ver.txt" || rc=$?
 		[ $rc = 0 ] && return 0
@@ -200,9 +206,9 @@ report()
 			if (s "/kmulti+cookies" in xn) {
 				printf "        kprobe-multi: ksnoop time / bare kprobe.multi with cookies: --entry %s, default %s\n",
 				       r(ka[ke], xt[s "/kmulti+cookies"]), r(ka[kd_], xt[s "/kmulti-both+cookies"])
-				if (s in gn)
-					glob_report(s, kd_)
 			}
+			if (s in gn)
+				glob_report(s, kd_)
 			if (multi && (s "/multi+cookies" in xn))
 				printf "        ksnoop time / bare with cookies: --entry %s, default %s\n",
 				       r(ka[ke], xt[s "/multi+cookies"]), r(ka[kd_], xt[s "/multi-both+cookies"])

@@ -57,22 +57,29 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int prog_load_insns(int type, int attach_type, __u32 btf_id, const struct bpf_insn *insns,
+			   int cnt)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insns = (unsigned long)insns;
+	a.insn_cnt = cnt;
+	a.license = (unsigned long)"GPL";
+	a.expected_attach_type = attach_type;
+	a.attach_btf_id = btf_id;
+	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
 static int prog_load_type(int type, int attach_type, __u32 btf_id)
 {
 	static const struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = type;
-	a.insns = (unsigned long)insns;
-	a.insn_cnt = 2;
-	a.license = (unsigned long)"GPL";
-	a.expected_attach_type = attach_type;
-	a.attach_btf_id = btf_id;
-	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	return prog_load_insns(type, attach_type, btf_id, insns, ARRAY_SIZE(insns));
 }
 
 static int prog_load(int attach_type, __u32 btf_id)
@@ -146,15 +153,9 @@ static int prog_load_cookie_lookup(int map_fd)
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_KPROBE;
-	a.insns = (unsigned long)insns;
-	a.insn_cnt = ARRAY_SIZE(insns);
-	a.license = (unsigned long)"GPL";
-	a.expected_attach_type = BPF_TRACE_KPROBE_MULTI;
-	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	return prog_load_insns(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0, insns,
+			       ARRAY_SIZE(insns));
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -53,27 +53,41 @@ stop()
 	sub "$t0" "$(up)"
 }
 
+# launch NAME OUTFILE ERRFILE ERE CMD...: start CMD in the background (stdout to
+# OUTFILE, stderr to ERRFILE) and wait for a line matching ERE on its stderr; sets PID
+# and LINE (seconds from launch to that line). If CMD ended first: an "R note" line,
+# status 1 (CMD waited for).
+launch()
+{
+	local name=$1 out=$2 err=$3 ere=$4 t0
+	shift 4
+	# Emptied here: the background shell's redirection may truncate it only after
+	# wait_line has read the previous run's line.
+	: >"$err"
+	t0=$(up)
+	"$@" >"$out" 2>"$err" &
+	PID=$!
+	if ! wait_line "$err" "$ere" $PID; then
+		echo "R note $1 $name failed: $(head -3 "$err" | tr '\n' ' ')"
+		wait $PID
+		return 1
+	fi
+	LINE=$(sub "$t0" "$(up)")
+}
+
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 
 # run_ksnoop NAME MODE SPEC...: ksnoop, or $KS_BIN (labelled "before") when set.
 run_ksnoop()
 {
-	local name=$1 mode=$2 t0 pid line att n be det h st gone label=${2:-default}
+	local name=$1 mode=$2 pid line att n be det h st gone label=${2:-default}
 	shift 2
 	[ -z "$KS_BIN" ] || label=before
-	# Emptied here: the background shell's redirection may truncate it only after
-	# wait_line has read the previous run's "attached" line.
-	: >$T/k.err
-	t0=$(up)
 	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
-	${KS_BIN:-ksnoop} -v${VV:+v} $mode "$@" >/dev/null 2>$T/k.err &
-	pid=$!
-	if ! wait_line $T/k.err 'attached [0-9]+ function' $pid; then
-		echo "R note ksnoop $name $mode failed: $(head -3 $T/k.err | tr '\n' ' ')"
-		wait $pid
-		return
-	fi
-	line=$(sub "$t0" "$(up)")
+	# shellcheck disable=SC2086
+	launch "$name $label" /dev/null $T/k.err 'attached [0-9]+ function' \
+		${KS_BIN:-ksnoop} -v${VV:+v} $mode "$@" || return
+	pid=$PID line=$LINE
 	sleep 1
 	h=$(hwm $pid)
 	det=$(stop $pid)
@@ -164,18 +178,11 @@ run_bpftrace_kprobe()
 # its "attached" line, a second, then SIGINT to exit.
 run_bare_glob()
 {
-	local name=$1 mode=$2 t0 pid line det r
+	local name=$1 mode=$2 pid line det r
 	shift 2
-	: >$T/bg.err
-	t0=$(up)
-	bare-attach "$mode" "$@" >$T/bg.out 2>$T/bg.err &
-	pid=$!
-	if ! wait_line $T/bg.err '^bare: attached' $pid; then
-		echo "R note bare $name $mode failed: $(head -3 $T/bg.err | tr '\n' ' ')"
-		wait $pid
+	launch "$name $mode" $T/bg.out $T/bg.err '^bare: attached' bare-attach "$mode" "$@" ||
 		return
-	fi
-	line=$(sub "$t0" "$(up)")
+	pid=$PID line=$LINE
 	sleep 1
 	det=$(stop $pid)
 	wait $pid

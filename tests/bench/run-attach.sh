@@ -51,7 +51,7 @@ run_vm()
 		rc=0
 		echo "bench-attach: kernel $ver: sets '$sets', bpftrace on '$btsets'..." >&2
 		KSNOOP_VM_QEMU_ARGS=$qemu tests/vm/vm.sh --peers --timeout 1800 --log "$BENCH/attach-console-$ver.log" \
-			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000; ROUNDS=${ATTACH_ROUNDS:-5}
+			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000; ROUNDS=${ATTACH_ROUNDS:-5}; ICOUNT=${ATTACH_ICOUNT:-0}
 $(cat tests/bench/vm-lib.sh tests/bench/vm-bench-attach.sh)" >"$BENCH/attach-raw-$ver.txt" || rc=$?
 		[ $rc = 0 ] && return 0
 		if [ $try = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$BENCH/attach-console-$ver.log"; then

@@ -18,15 +18,20 @@
 #                                               (kprobe.multi kernels: the fair floor of a
 #                                               glob's whole start-up, see bare-attach.c)
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
-# ticks, polled every 50 ms); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
+# ticks, polled every $POLL s, 0.01 by default); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
 # GONE_S = SIGINT to the last link removed (a child of ksnoop removes many links after
 # it exited, "ksnoop: detaching N functions" in ps; the next run waits for it).
 
 T=/tmp/ba
 KS_BIN=
+# Launch times are polled: every 10 ms, so that a 0.5 s start is not rounded by a tenth.
+# The polling costs the one vCPU a little, the same for every tool.
+POLL=${POLL:-0.01}
 mkdir -p $T
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null
 echo "bench-attach: kernel $(uname -r), SETS=$SETS BPFTRACE_SETS=$BPFTRACE_SETS, ulimit -n $(ulimit -n)"
+[ "${ICOUNT:-0}" = 0 ] ||
+	echo "R note clock: qemu -icount shift=0 (1 ns per guest instruction): seconds here are a cost model the host's load cannot skew"
 
 up() { cut -d' ' -f1 /proc/uptime; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }

@@ -183,6 +183,38 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad)
 	return 0;
 }
 
+/*
+ * Store each function's plan at its index in the plans map: one batch update
+ * (array maps, Linux 5.6+) rather than a syscall per function; one by one
+ * where the kernel has no batch for arrays (EINVAL, ENOTSUPP) or memory is short.
+ */
+static int store_plans(int fd, const struct tfunc *funcs, int nfuncs)
+{
+	struct ksnoop_plan *plans = malloc(sizeof(*plans) * (nfuncs ? nfuncs : 1));
+	__u32 *keys = malloc(sizeof(*keys) * (nfuncs ? nfuncs : 1));
+	__u32 count = nfuncs, i;
+	int err = -ENOMEM;
+
+	if (plans && keys) {
+		for (i = 0; i < (__u32)nfuncs; i++) {
+			keys[i] = i;
+			plans[i] = funcs[i].plan;
+		}
+		err = bpf_map_update_batch(fd, keys, plans, &count, NULL);
+		err = err ? -errno : (count == (__u32)nfuncs ? 0 : -EIO);
+	}
+	free(plans);
+	free(keys);
+	for (i = 0; err && i < (__u32)nfuncs; i++) {
+		if (!bpf_map_update_elem(fd, &i, &funcs[i].plan, 0))
+			continue;
+		err = -errno;
+		pr_error("cannot store the plan for '%s': %s", funcs[i].kf->name, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
 		const struct tracer_opts *o)
 {
@@ -307,17 +339,9 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 				      funcs[0].kf->name, strerror(-err));
 		return err;
 	}
-	for (i = 0; i < nfuncs; i++) {
-		__u32 key = i;
-
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.plans), &key, &funcs[i].plan, 0);
-		if (err) {
-			err = -errno;
-			pr_error("cannot store the plan for '%s': %s", funcs[i].kf->name,
-				 strerror(-err));
-			return err;
-		}
-	}
+	err = store_plans(bpf_map__fd(skel->maps.plans), funcs, nfuncs);
+	if (err)
+		return err;
 	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
 	timing_mark("plans stored");
 	if (be->loaded) {

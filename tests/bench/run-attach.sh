@@ -121,8 +121,9 @@ report()
 	}
 	# Issue 10 side by side on a kprobe.multi kernel: launch to attached and Ctrl-C to
 	# exit of ksnoop (default: entries and returns), the bare glob pair and bpftrace.
-	function glob_report(s, kd_,    lr, dr, br) {
-		printf "\n  %s side by side, seconds, median (min..max) of %d rounds, one tool after\n", s, rounds
+	function glob_report(s, kd_,    lr, dr, br, tmp) {
+		printf "\n  %s side by side, seconds, median (min..max) of %d rounds, one tool after\n", s,
+		       split(gl[s], tmp, " ")
 		printf "  another in each round (same load). launch = exec to \"attached\" (bpftrace: to its\n"
 		printf "  BEGIN probe); Ctrl-C = SIGINT to exit. own = the tool'"'"'s figure for its BPF\n"
 		printf "  work (ksnoop: object load, plans, links; bare: map, program, links).\n"

@@ -193,6 +193,38 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad)
 	return 0;
 }
 
+/*
+ * Store each function's plan at its index in the plans map: one batch update
+ * (array maps, Linux 5.6+) rather than a syscall per function; one by one
+ * where the kernel has no batch for arrays (EINVAL, ENOTSUPP) or memory is short.
+ */
+static int store_plans(int fd, const struct tfunc *funcs, int nfuncs)
+{
+	struct ksnoop_plan *plans = malloc(sizeof(*plans) * (nfuncs ? nfuncs : 1));
+	__u32 *keys = malloc(sizeof(*keys) * (nfuncs ? nfuncs : 1));
+	__u32 count = nfuncs, i;
+	int err = -ENOMEM;
+
+	if (plans && keys) {
+		for (i = 0; i < (__u32)nfuncs; i++) {
+			keys[i] = i;
+			plans[i] = funcs[i].plan;
+		}
+		err = bpf_map_update_batch(fd, keys, plans, &count, NULL);
+		err = err ? -errno : (count == (__u32)nfuncs ? 0 : -EIO);
+	}
+	free(plans);
+	free(keys);
+	for (i = 0; err && i < (__u32)nfuncs; i++) {
+		if (!bpf_map_update_elem(fd, &i, &funcs[i].plan, 0))
+			continue;
+		err = -errno;
+		pr_error("cannot store the plan for '%s': %s", funcs[i].kf->name, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
 		const struct tracer_opts *o)
 {
@@ -229,6 +261,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	for (i = 0; i < FD_PER_FUNC * nfuncs; i++)
 		t->fds[i] = -1;
 
+	timing_mark("before the BPF object");
 	skel = ksnoop_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -259,7 +292,6 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	pages = o->pages ? o->pages : o->agg_mode ? 1 : 256;
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
-	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
 	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
 	if (o->entry_only)
@@ -281,6 +313,8 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	if (err)
 		return err;
 	skel->rodata->use_cookie = t->use_cookie;
+	/* Known only now: with cookies the address-to-id map is not used. */
+	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 
 	/*
 	 * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every
@@ -301,8 +335,10 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 			bpf_program__set_log_buf(prog, vlogs[k++], VLOG_SIZE);
 		}
 	}
+	timing_mark("BPF object opened, backend prepared");
 	t0 = mono_s();
 	err = ksnoop_bpf__load(skel);
+	timing_mark("BPF object loaded (maps, verifier)");
 	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
 	if (vlog_level) {
 		int k = 0;
@@ -332,21 +368,14 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 				      funcs[0].kf->name, strerror(-err));
 		return err;
 	}
-	for (i = 0; i < nfuncs; i++) {
-		__u32 key = i;
-
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.plans), &key, &funcs[i].plan, 0);
-		if (err) {
-			err = -errno;
-			pr_error("cannot store the plan for '%s': %s", funcs[i].kf->name,
-				 strerror(-err));
-			return err;
-		}
-	}
+	err = store_plans(bpf_map__fd(skel->maps.plans), funcs, nfuncs);
+	if (err)
+		return err;
 	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
 	err = filter_loaded(t);
 	if (err)
 		return err;
+	timing_mark("plans stored");
 	if (be->loaded) {
 		err = be->loaded(t);
 		if (err)
@@ -371,6 +400,7 @@ int tracer_attach(struct tracer *t)
 	int err;
 
 	err = t->be->attach(t);
+	timing_mark("links created");
 	pr_info(2, "attach timing: %s attached %d functions in %.3f s\n", t->be->name, t->nattached,
 		mono_s() - t0);
 	return err;

@@ -32,35 +32,42 @@ int backend_status(const struct backend *be, bool need_exit, struct backend_stat
 	return be->probe(need_exit, st);
 }
 
-/* The available backend (@sts) with the lowest rank for @w, or NULL. */
-static const struct backend *best(const struct backend_want *w, struct backend_status *sts)
+static int rank(const struct backend_want *w, const struct backend *be)
 {
-	const struct backend *pick = NULL;
-	int i;
-
-	for (i = 0; backends[i]; i++) {
-		const struct backend *be = backends[i];
-
-		if (sts[i].why != BK_OK)
-			continue;
-		if (w->modules && (be->flags & BK_NO_MODULES))
-			continue;
-		if (w->exit_args && !(be->flags & BK_EXIT_ARGS))
-			continue;
-		if (!pick || (w->many ? be->attach_rank < pick->attach_rank :
-					be->call_rank < pick->call_rank))
-			pick = be;
-	}
-	return pick;
+	return w->many ? be->attach_rank : be->call_rank;
 }
 
-/* Probe every backend into @sts (at least as many entries as backends). */
-static void probe_all(bool need_exit, struct backend_status *sts)
+/*
+ * The available backend with the lowest rank for @w, or NULL. Probes in rank
+ * order into @sts (zeroed, one entry per backend) and stops at the first
+ * available one: a probe may cost a link (kprobe.multi: a third of a second
+ * under TCG), and what ranks after the pick does not matter. With no pick,
+ * every backend has been probed, so @sts says why each is missing.
+ */
+static const struct backend *probe_best(const struct backend_want *w, struct backend_status *sts)
 {
-	int i;
+	bool probed[BK_MAX] = {};
+	int i, next;
 
+	for (;;) {
+		next = -1;
+		for (i = 0; backends[i]; i++) {
+			if (probed[i] || (w->modules && (backends[i]->flags & BK_NO_MODULES)) ||
+			    (w->exit_args && !(backends[i]->flags & BK_EXIT_ARGS)))
+				continue;
+			if (next < 0 || rank(w, backends[i]) < rank(w, backends[next]))
+				next = i;
+		}
+		if (next < 0)
+			break;
+		probed[next] = true;
+		if (!backend_status(backends[next], w->need_exit, &sts[next]))
+			return backends[next];
+	}
 	for (i = 0; backends[i]; i++)
-		backend_status(backends[i], need_exit, &sts[i]);
+		if (!probed[i])
+			backend_status(backends[i], w->need_exit, &sts[i]);
+	return NULL;
 }
 
 const struct backend *backend_pick(const struct backend_want *w)
@@ -69,8 +76,7 @@ const struct backend *backend_pick(const struct backend_want *w)
 
 	if (w->name && strcmp(w->name, "auto"))
 		return backend_find(w->name);
-	probe_all(w->need_exit, sts);
-	return best(w, sts);
+	return probe_best(w, sts);
 }
 
 const struct backend *backend_choose(const struct backend_want *w)
@@ -111,7 +117,8 @@ const struct backend *backend_choose(const struct backend_want *w)
 		pr_info(1, "backend %s: chosen with --backend\n", be->name);
 		return be;
 	}
-	probe_all(w->need_exit, sts);
+	be = probe_best(w, sts);
+	/* Those ranked before the pick (or all, without one); the others were not probed. */
 	for (i = 0; backends[i]; i++) {
 		if (sts[i].why == BK_NOT_PERMITTED)
 			permitted = true;
@@ -119,7 +126,6 @@ const struct backend *backend_choose(const struct backend_want *w)
 			pr_info(1, "backend %s: not available (%s)\n", backends[i]->name,
 				sts[i].reason);
 	}
-	be = best(w, sts);
 	if (be) {
 		pr_info(1, "backend %s: %s, and the %s backend this kernel has%s\n", be->name,
 			w->many ? "a glob or many functions: attach and detach time matter most" :

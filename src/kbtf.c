@@ -66,6 +66,18 @@ struct btf_dump *kbtf_dumper(const struct btf *btf, struct strbuf ***sink)
 	return NULL;
 }
 
+static __u64 name_key(const char *name)
+{
+	__u64 key = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		key = key << 8 | (unsigned char)*name;
+		name += *name != '\0';
+	}
+	return key;
+}
+
 static int index_funcs(struct kbtf *k, struct btf *btf, const char *module)
 {
 	__u32 start = module ? btf__type_cnt(k->vmlinux) : 1;
@@ -83,6 +95,7 @@ static int index_funcs(struct kbtf *k, struct btf *btf, const char *module)
 			continue;
 		f = &k->funcs[k->nfuncs++];
 		f->name = btf__name_by_offset(btf, t->name_off);
+		f->key = name_key(f->name);
 		f->btf = btf;
 		f->module = module;
 		f->id = id;
@@ -93,8 +106,15 @@ static int index_funcs(struct kbtf *k, struct btf *btf, const char *module)
 static int cmp_kfunc(const void *a, const void *b)
 {
 	const struct kfunc *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	int c;
 
+	/*
+	 * Sorting 60,000 names is a good part of ksnoop's start-up under TCG:
+	 * most pairs differ in their first 8 bytes, compared as one number.
+	 */
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	c = strcmp(x->name, y->name);
 	if (c)
 		return c;
 	/* vmlinux first, then modules by name */

@@ -17,6 +17,7 @@ struct kfunc {
 	struct btf *btf;    /* vmlinux or module BTF holding the FUNC */
 	const char *module; /* NULL for vmlinux */
 	__u32 id;	    /* BTF_KIND_FUNC id */
+	__u64 key;	    /* the name's first 8 bytes, big-endian: sorts as strcmp() does */
 };
 
 struct kbtf {

@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "json.h"
+#include "kbtf.h"
 #include "kfeatures.h"
 #include "util.h"
 
@@ -37,20 +38,36 @@ const struct feature_info feature_info[FEAT_CNT] = {
 #define CALL(h)		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
 #define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
+static const struct kbtf *kernel_btf;
+
+void feature_use_kbtf(const struct kbtf *k)
+{
+	kernel_btf = k;
+}
+
 /* A function every x86-64 kernel has, to attach probe programs to. */
 static int probe_target(void)
 {
+	static const char *const names[] = {"bpf_fentry_test1", "vfs_read"};
 	static int id = -1;
+	const struct kfunc *kf;
 	struct btf *btf;
+	size_t i;
 
 	if (id >= 0)
+		return id;
+	/* Parsing vmlinux BTF takes a tenth of a second or more under TCG: once is enough. */
+	for (i = 0; kernel_btf && i < ARRAY_SIZE(names) && id < 0; i++) {
+		kf = kbtf_find_func(kernel_btf, NULL, names[i]);
+		id = kf ? (int)kf->id : -ENOENT;
+	}
+	if (kernel_btf)
 		return id;
 	btf = btf__load_vmlinux_btf();
 	if (!btf)
 		return -errno;
-	id = btf__find_by_name_kind(btf, "bpf_fentry_test1", BTF_KIND_FUNC);
-	if (id < 0)
-		id = btf__find_by_name_kind(btf, "vfs_read", BTF_KIND_FUNC);
+	for (i = 0; i < ARRAY_SIZE(names) && id < 0; i++)
+		id = btf__find_by_name_kind(btf, names[i], BTF_KIND_FUNC);
 	btf__free(btf);
 	return id;
 }
@@ -87,7 +104,12 @@ static int load(enum bpf_prog_type type, int attach_type, bool need_target,
 /*
  * kprobe.multi: the program type loads on 5.18+ whatever the configuration,
  * but only a link tells whether the kernel has CONFIG_FPROBE (EOPNOTSUPP
- * without). The link goes on the probe target for an instant.
+ * without). The link goes on the probe target for an instant: a walk of
+ * kallsyms and an ftrace update, a third of a second under TCG. When the
+ * caller gave the kernel's BTF, it says the same for free: fprobe's
+ * register_fprobe_ips() is only built with CONFIG_FPROBE (without, an inline
+ * stub, absent from BTF; bpf_kprobe_multi_link_attach() exists either way).
+ * Then the program load alone is probed. Without it in BTF, the link decides.
  */
 static int probe_kprobe_multi(const struct bpf_insn *insns, size_t cnt)
 {
@@ -98,6 +120,10 @@ static int probe_kprobe_multi(const struct bpf_insn *insns, size_t cnt)
 	fd = load_prog(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, false, insns, cnt, true);
 	if (fd < 0)
 		return fd;
+	if (kernel_btf && kbtf_find_func(kernel_btf, NULL, "register_fprobe_ips")) {
+		close(fd);
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(syms) && lfd < 0; i++) {
 		LIBBPF_OPTS(bpf_link_create_opts, lo);
 

@@ -34,6 +34,14 @@ struct feature_info {
 
 extern const struct feature_info feature_info[FEAT_CNT];
 
+struct kbtf;
+
+/*
+ * The running kernel's BTF, already loaded by the caller, for the probes:
+ * spares them parsing it again, and a kprobe.multi link (see
+ * probe_kprobe_multi()). Must outlive the probes; NULL: none.
+ */
+void feature_use_kbtf(const struct kbtf *k);
 /* 1: present, 0: absent; *err gets the negative errno of the failed probe. */
 int feature_probe(enum feature f, int *err);
 /* Whether we hold what loading tracing programs needs (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN). */

@@ -457,6 +457,7 @@ static int run(int argc, char **argv)
 			names[n] = commands[n].name;
 		return cmd_complete(argc - 2, argv + 2, long_opts, short_opts, names);
 	}
+	timing_mark("exec, dynamic loader");
 	libbpf_set_print(libbpf_print);
 	/*
 	 * A reader that goes away (ksnoop ... | head) is seen as EPIPE where the
@@ -796,7 +797,11 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 
+	timing_mark("options, SPECs parsed");
 	err = kbtf_load(&k, btf_path);
+	timing_mark("vmlinux BTF loaded and indexed");
+	if (!err && !btf_path)
+		feature_use_kbtf(&k);
 	if (err) {
 		if (btf_path) {
 			char why[128];
@@ -841,6 +846,7 @@ out:
 	free(specs);
 	free(o.excludes);
 	filter_close(&o.t.filter);
+	feature_use_kbtf(NULL);
 	kbtf_free(&k);
 	return err;
 }

@@ -42,16 +42,52 @@ int exit_code(int err)
 
 /* ---- selecting functions ---- */
 
-/* ftrace's list of traceable functions, when the kernel lets us read it. */
+/*
+ * ftrace's list of traceable functions, when the kernel lets us read it: a
+ * hash set of the names (open addressing, linear probing) pointing into the
+ * file's text. Only the selected functions are looked up, so hashing the
+ * 40,000-odd lines once beats sorting them (a third of a second under TCG).
+ */
 struct traceable {
-	char **names;
-	int n;
+	char *text;   /* the file, each name NUL-terminated in place */
+	char **slots; /* a power of two of them; NULL: empty */
+	size_t mask;  /* slots - 1 */
 	bool known;
 };
 
-static int cmp_str(const void *a, const void *b)
+static size_t name_hash(const char *s)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The whole of @f, NUL-terminated, or NULL. */
+static char *read_all(FILE *f)
+{
+	size_t len = 0, cap = 1 << 20, n;
+	char *buf = malloc(cap), *p;
+
+	while (buf) {
+		/* ftrace's seq_file hands out a page per read whatever we ask. */
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (len < cap - 1)
+			break;
+		p = realloc(buf, cap *= 2);
+		if (!p)
+			free(buf);
+		buf = p;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[len] = '\0';
+	return buf;
 }
 
 static void traceable_load(struct traceable *tr)
@@ -60,51 +96,63 @@ static void traceable_load(struct traceable *tr)
 		"/sys/kernel/tracing/available_filter_functions",
 		"/sys/kernel/debug/tracing/available_filter_functions",
 	};
-	char line[512];
-	size_t i;
+	size_t i, lines = 0, nslots = 1;
+	char *p, *end, *next;
 	FILE *f = NULL;
-	int cap = 0;
 
 	for (i = 0; i < ARRAY_SIZE(paths) && !f; i++)
 		f = fopen(paths[i], "r");
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *sp = strpbrk(line, " \t\n");
-
-		if (sp)
-			*sp = '\0';
-		if (tr->n == cap) {
-			char **p = realloc(tr->names, (cap = cap ? cap * 2 : 4096) * sizeof(*p));
-
-			if (!p)
-				break;
-			tr->names = p;
-		}
-		tr->names[tr->n] = strdup(line);
-		if (tr->names[tr->n])
-			tr->n++;
-	}
+	tr->text = read_all(f);
 	fclose(f);
-	qsort(tr->names, tr->n, sizeof(*tr->names), cmp_str);
-	tr->known = tr->n > 0;
+	if (!tr->text)
+		return;
+	for (p = tr->text; (p = strchr(p, '\n')); p++)
+		lines++;
+	while (nslots < 2 * lines + 2)
+		nslots *= 2;
+	tr->slots = calloc(nslots, sizeof(*tr->slots));
+	if (!tr->slots)
+		return;
+	tr->mask = nslots - 1;
+	/* "name", or "name [module]": the name ends at the first blank. */
+	for (p = tr->text; p && *p; p = next) {
+		end = p + strcspn(p, "\n");
+		next = *end ? end + 1 : NULL;
+		*end = '\0';
+		p[strcspn(p, " \t")] = '\0';
+		if (!*p)
+			continue;
+		for (i = name_hash(p) & tr->mask; tr->slots[i]; i = (i + 1) & tr->mask)
+			if (!strcmp(tr->slots[i], p))
+				break;
+		tr->slots[i] = p;
+		tr->known = true;
+	}
+}
+
+static bool traceable_has(const struct traceable *tr, const char *name)
+{
+	size_t i;
+
+	for (i = name_hash(name) & tr->mask; tr->slots[i]; i = (i + 1) & tr->mask)
+		if (!strcmp(tr->slots[i], name))
+			return true;
+	return false;
 }
 
 static void traceable_free(struct traceable *tr)
 {
-	int i;
-
-	for (i = 0; i < tr->n; i++)
-		free(tr->names[i]);
-	free(tr->names);
+	free(tr->slots);
+	free(tr->text);
 }
 
 /* Why backend @be cannot trace @kf, or NULL. */
 static const char *untraceable(const struct backend *be, const struct kfunc *kf,
 			       const struct traceable *tr, char *buf, size_t n)
 {
-	if ((be->flags & BK_FTRACE) && tr->known &&
-	    !bsearch(&kf->name, tr->names, tr->n, sizeof(char *), cmp_str))
+	if ((be->flags & BK_FTRACE) && tr->known && !traceable_has(tr, kf->name))
 		return "not in available_filter_functions (inlined, notrace or not a real symbol)";
 	return be->untraceable(kf, buf, n);
 }
@@ -405,6 +453,8 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 		if (specs[i].module ||
 		    (!specs[i].is_glob && !kbtf_find_func(k, NULL, specs[i].func)))
 			kbtf_load_modules(k);
+	if (k->mods_loaded)
+		timing_mark("module BTF loaded");
 	for (i = 0; i < nspecs; i++) {
 		err = check_module(k, &specs[i]);
 		if (err)
@@ -414,10 +464,13 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 	if (!s->slot)
 		return -ENOMEM;
 	s->be = be;
-	if (!k->from_file)
+	if (!k->from_file) {
 		traceable_load(&s->tr);
+		timing_mark("available_filter_functions read");
+	}
 	for (i = 0; i < nspecs && !err; i++)
 		err = select_spec(s, k, &specs[i]);
+	timing_mark("functions selected and resolved");
 	return err;
 }
 
@@ -829,7 +882,9 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		return -ENOMEM;
 	r->o = o;
 	backend_want(specs, nspecs, o, &w);
-	err = select_all(k, specs, nspecs, o, selection_backend(k, &w), &s);
+	be = selection_backend(k, &w);
+	timing_mark("backends probed");
+	err = select_all(k, specs, nspecs, o, be, &s);
 	if (!err && o->hist.mode) {
 		err = hist_setup(&o->hist, s.funcs, s.n, &topts);
 		w.need_exit = !topts.entry_only;
@@ -896,6 +951,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		pr_error("cannot open the ring buffer: %s", strerror(-err));
 		goto out;
 	}
+	timing_mark("ring buffer opened");
 	if (!o->quiet) {
 		int skipped = s.tot_untraceable + s.tot_arg + s.tot_other + r->t.nskipped;
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "json.h"
@@ -360,4 +362,57 @@ void sb_put_spaces(struct strbuf *sb, size_t n)
 		n -= sizeof(spaces) - 1;
 	}
 	sb_add(sb, spaces, n);
+}
+
+/*
+ * The clock of /proc/self/stat's starttime (boot time, in clock ticks), so the
+ * first mark can say how long exec and the dynamic loader took.
+ */
+static double boottime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* When this process was started, on boottime_s()'s clock; 0 if unknown. */
+static double exec_time_s(void)
+{
+	unsigned long long start;
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	int i;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	/* Field 22; the command name (field 2) may hold spaces, so count after its ')'. */
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &start) != 1)
+		return 0;
+	return (double)start / sysconf(_SC_CLK_TCK);
+}
+
+void timing_mark(const char *phase)
+{
+	static int on = -1;
+	static double last;
+	double now;
+
+	if (on < 0) {
+		on = getenv("KSNOOP_TIMINGS") && *getenv("KSNOOP_TIMINGS") != '0';
+		if (!on)
+			return;
+		last = exec_time_s();
+	}
+	if (!on)
+		return;
+	now = boottime_s();
+	if (last > 0)
+		fprintf(stderr, "ksnoop: timing: %-36s %7.3f s\n", phase, now - last);
+	last = now;
 }

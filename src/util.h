@@ -28,6 +28,13 @@ void pr_errors_flush(int status);
 void pr_warn(const char *fmt, ...) __printf(1, 2);
 void pr_info(int level, const char *fmt, ...) __printf(2, 3);
 
+/*
+ * KSNOOP_TIMINGS=1 (developers, tests/bench): where start-up time goes. Each
+ * call prints "ksnoop: timing: PHASE S s" on stderr, S the seconds since the
+ * previous mark (the first: since exec, 10 ms ticks). Nothing without it.
+ */
+void timing_mark(const char *phase);
+
 struct strbuf {
 	char *buf;
 	size_t len;

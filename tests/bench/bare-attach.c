@@ -13,6 +13,16 @@
  *   bare-attach kmulti FILE        one kprobe.multi link over the function NAMES in FILE
  *   bare-attach kmulti-both FILE   kretprobe.multi then kprobe.multi (ksnoop's kprobe-multi
  *                                  default); +cookies as above
+ *   bare-attach kglob[-both] GLOB...
+ *                                  the fair floor for ksnoop's kprobe-multi start-up: all
+ *                                  of the work a tool must do for a glob and nothing else:
+ *                                  read ftrace's available_filter_functions, keep the
+ *                                  vmlinux names matching a GLOB (fnmatch, duplicates
+ *                                  once), create an array map of one 8-byte value per
+ *                                  function, load a program that looks its attach cookie
+ *                                  up in that map, attach kretprobe.multi (with -both)
+ *                                  and kprobe.multi links by name with one cookie per
+ *                                  function (its index). Always +hold (below); no BTF.
  *   MODE+hold                      once attached, print "bare: attached N" on stderr and
  *                                  keep the links until SIGINT or SIGTERM: the floor of
  *                                  the all-in cost per call (an empty program, nothing
@@ -23,6 +33,7 @@
  * multi-link layout is the 7.x one (see docs/LAB.md).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,8 +45,9 @@
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 
-#define FENTRY_MULTI 59
-#define FEXIT_MULTI  60
+#define FENTRY_MULTI  59
+#define FEXIT_MULTI   60
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static double now(void)
 {
@@ -45,22 +57,29 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int prog_load_insns(int type, int attach_type, __u32 btf_id, const struct bpf_insn *insns,
+			   int cnt)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = type;
+	a.insns = (unsigned long)insns;
+	a.insn_cnt = cnt;
+	a.license = (unsigned long)"GPL";
+	a.expected_attach_type = attach_type;
+	a.attach_btf_id = btf_id;
+	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+}
+
 static int prog_load_type(int type, int attach_type, __u32 btf_id)
 {
 	static const struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	union bpf_attr a;
 
-	memset(&a, 0, sizeof(a));
-	a.prog_type = type;
-	a.insns = (unsigned long)insns;
-	a.insn_cnt = 2;
-	a.license = (unsigned long)"GPL";
-	a.expected_attach_type = attach_type;
-	a.attach_btf_id = btf_id;
-	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	return prog_load_insns(type, attach_type, btf_id, insns, ARRAY_SIZE(insns));
 }
 
 static int prog_load(int attach_type, __u32 btf_id)
@@ -112,6 +131,135 @@ static int link_multi(int prog_fd, int attach_type, __u32 *ids, __u64 *cookies, 
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 }
 
+/* A kprobe program that looks its attach cookie up in array map @map_fd: r0 = 0. */
+static int prog_load_cookie_lookup(int map_fd)
+{
+	const struct bpf_insn insns[] = {
+		/* r0 = bpf_get_attach_cookie(ctx); *(u32 *)(r10 - 4) = r0 */
+		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_attach_cookie},
+		{.code = BPF_STX | BPF_MEM | BPF_W,
+		 .dst_reg = BPF_REG_10,
+		 .src_reg = BPF_REG_0,
+		 .off = -4},
+		/* r0 = bpf_map_lookup_elem(map, r10 - 4) */
+		{.code = BPF_LD | BPF_DW | BPF_IMM,
+		 .dst_reg = BPF_REG_1,
+		 .src_reg = BPF_PSEUDO_MAP_FD,
+		 .imm = map_fd},
+		{},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10},
+		{.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4},
+		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+
+	return prog_load_insns(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0, insns,
+			       ARRAY_SIZE(insns));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The vmlinux functions in ftrace's list whose names match one of @globs, sorted,
+ * each once, into *@out; their number, or -1.
+ */
+static int glob_names(char **globs, int nglobs, char ***out)
+{
+	static const char path[] = "/sys/kernel/tracing/available_filter_functions";
+	int n = 0, cap = 1024, i, k;
+	char line[512], **names = malloc(cap * sizeof(*names));
+	FILE *f = fopen(path, "r");
+
+	if (!f || !names) {
+		fprintf(stderr, "bare: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* "name" (vmlinux) or "name [module]" (left out: ksnoop's globs are vmlinux) */
+		line[strcspn(line, "\n")] = '\0';
+		if (strchr(line, ' '))
+			continue;
+		for (i = 0; i < nglobs && fnmatch(globs[i], line, 0); i++)
+			;
+		if (i == nglobs)
+			continue;
+		if (n == cap)
+			names = realloc(names, (cap *= 2) * sizeof(*names));
+		names[n++] = strdup(line);
+	}
+	fclose(f);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = k = 0; i < n; i++)
+		if (!k || strcmp(names[k - 1], names[i]))
+			names[k++] = names[i];
+	*out = names;
+	return k;
+}
+
+/* The kglob modes (see the top): prints the usual line; 0 or 1. */
+static int kglob(const char *mode, char **globs, int nglobs)
+{
+	double t0 = now(), tl, tk, total;
+	int n, k, map_fd, fd, lfd[2] = {-1, -1};
+	char **syms;
+	__u64 *cookies;
+	sigset_t set;
+	union bpf_attr a;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	n = glob_names(globs, nglobs, &syms);
+	if (n <= 0) {
+		fprintf(stderr, "bare: no traceable function matches\n");
+		return 1;
+	}
+	cookies = malloc(n * sizeof(*cookies));
+	for (k = 0; k < n; k++)
+		cookies[k] = k;
+	tl = now();
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = n;
+	map_fd = syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	fd = map_fd < 0 ? -1 : prog_load_cookie_lookup(map_fd);
+	if (fd < 0) {
+		fprintf(stderr, "bare: map or program: %s\n", strerror(errno));
+		return 1;
+	}
+	tk = now();
+	tl = tk - tl;
+	/* Returns first, as ksnoop does: every traced entry gets its return. */
+	for (k = strncmp(mode, "kglob-both", 10) ? 1 : 0; k < 2; k++) {
+		lfd[k] = link_kmulti(fd, k == 0, syms, cookies, n);
+		if (lfd[k] < 0) {
+			fprintf(stderr, "bare: kprobe.multi link over %d functions: %s\n", n,
+				strerror(errno));
+			return 1;
+		}
+	}
+	tk = now() - tk;
+	total = now() - t0;
+	fprintf(stderr, "bare: attached %d\n", n);
+	sigwait(&set, &k);
+	t0 = now();
+	for (k = 1; k >= 0; k--)
+		if (lfd[k] >= 0)
+			close(lfd[k]);
+	close(fd);
+	close(map_fd);
+	printf("bare %s n=%d failed=0 load=%.3f link=%.3f total=%.3f detach=%.3f\n", mode, n, tl,
+	       tk, total, now() - t0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double t0, tl = 0, tk = 0, t, total;
@@ -126,9 +274,12 @@ int main(int argc, char **argv)
 	unsigned int id;
 	FILE *f;
 
+	if (argc >= 3 && !strncmp(argv[1], "kglob", 5))
+		return kglob(argv[1], argv + 2, argc - 2);
 	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
 		fprintf(stderr,
-			"usage: bare-attach fentry|both|[k]multi[-both][+cookies][+hold] FILE\n");
+			"usage: bare-attach fentry|both|[k]multi[-both][+cookies][+hold] FILE\n"
+			"       bare-attach kglob[-both] GLOB...\n");
 		return 2;
 	}
 	mode = argv[1];

@@ -14,15 +14,26 @@
 #   R bpftrace-kprobe NAME N ATTACH_S DETACH_S HWM_KB STATUS   bpftrace kprobe:GLOB,...
 #                                               (one kprobe.multi link per glob; without
 #                                               kprobe.multi, per-function perf kprobes)
+#   R bareglob NAME MODE N LINE_S DETACH_S TOTAL_S LINK_S   bare-attach kglob-both GLOB...
+#                                               (kprobe.multi kernels: the fair floor of a
+#                                               glob's whole start-up, see bare-attach.c)
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
-# ticks, polled every 50 ms); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
+# ticks, polled every $POLL s, 0.05 by default); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
 # GONE_S = SIGINT to the last link removed (a child of ksnoop removes many links after
 # it exited, "ksnoop: detaching N functions" in ps; the next run waits for it).
 
 T=/tmp/ba
+KS_BIN=
+# Launch times are polled every $POLL s (default 0.05): each poll forks grep and sed on
+# the one vCPU the tool runs on. Measured on 6.12 with -icount: polling every 10 ms made
+# ksnoop's 0.63 s start 0.73 s and the bare pair's 0.52 s 0.57 s; every 50 ms rounds by up
+# to 50 ms instead. (A blocking reader on a fifo would avoid both.)
+POLL=${POLL:-0.05}
 mkdir -p $T
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null
 echo "bench-attach: kernel $(uname -r), SETS=$SETS BPFTRACE_SETS=$BPFTRACE_SETS, ulimit -n $(ulimit -n)"
+[ "${ICOUNT:-0}" = 0 ] ||
+	echo "R note clock: qemu -icount shift=0 (1 ns per guest instruction): seconds here are a cost model the host's load cannot skew"
 
 up() { cut -d' ' -f1 /proc/uptime; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -49,25 +60,41 @@ stop()
 	sub "$t0" "$(up)"
 }
 
+# launch NAME OUTFILE ERRFILE ERE CMD...: start CMD in the background (stdout to
+# OUTFILE, stderr to ERRFILE) and wait for a line matching ERE on its stderr; sets PID
+# and LINE (seconds from launch to that line). If CMD ended first: an "R note" line,
+# status 1 (CMD waited for).
+launch()
+{
+	local name=$1 out=$2 err=$3 ere=$4 t0
+	shift 4
+	# Emptied here: the background shell's redirection may truncate it only after
+	# wait_line has read the previous run's line.
+	: >"$err"
+	t0=$(up)
+	"$@" >"$out" 2>"$err" &
+	PID=$!
+	if ! wait_line "$err" "$ere" $PID; then
+		echo "R note $1 $name failed: $(head -3 "$err" | tr '\n' ' ')"
+		wait $PID
+		return 1
+	fi
+	LINE=$(sub "$t0" "$(up)")
+}
+
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 
+# run_ksnoop NAME MODE SPEC...: ksnoop, or $KS_BIN (labelled "before") when set.
 run_ksnoop()
 {
-	local name=$1 mode=$2 t0 pid line att n be det h st gone
+	local name=$1 mode=$2 pid line att n be det h st gone label=${2:-default}
 	shift 2
-	# Emptied here: the background shell's redirection may truncate it only after
-	# wait_line has read the previous run's "attached" line.
-	: >$T/k.err
-	t0=$(up)
+	[ -z "$KS_BIN" ] || label=before
 	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
-	ksnoop -v${VV:+v} $mode "$@" >/dev/null 2>$T/k.err &
-	pid=$!
-	if ! wait_line $T/k.err 'attached [0-9]+ function' $pid; then
-		echo "R note ksnoop $name $mode failed: $(head -3 $T/k.err | tr '\n' ' ')"
-		wait $pid
-		return
-	fi
-	line=$(sub "$t0" "$(up)")
+	# shellcheck disable=SC2086
+	launch "$name $label" /dev/null $T/k.err 'attached [0-9]+ function' \
+		${KS_BIN:-ksnoop} -v${VV:+v} $mode "$@" || return
+	pid=$PID line=$LINE
 	sleep 1
 	h=$(hwm $pid)
 	det=$(stop $pid)
@@ -84,7 +111,7 @@ run_ksnoop()
 	att=$(sed -n 's/.*attached [0-9]* functions* in \([0-9.]*\) s.*/\1/p' $T/k.err)
 	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' $T/k.err)
 	grep 'attach timing\|detached in\|load timing\|multi link' $T/k.err | sed 's/^/  /'
-	echo "R ksnoop $name ${mode:-default} $n $be $att $line $det ${h:-0} $gone"
+	echo "R ksnoop $name $label $n $be $att $line $det ${h:-0} $gone"
 }
 
 run_bpftrace()
@@ -154,6 +181,25 @@ run_bpftrace_kprobe()
 	echo "R bpftrace-kprobe $name $(wc -l <$T/names.$name) $r ok"
 }
 
+# run_bare_glob NAME MODE GLOB...: bare-attach's kglob mode timed as ksnoop is: launch to
+# its "attached" line, a second, then SIGINT to exit.
+run_bare_glob()
+{
+	local name=$1 mode=$2 pid line det r
+	shift 2
+	launch "$name $mode" $T/bg.out $T/bg.err '^bare: attached' bare-attach "$mode" "$@" ||
+		return
+	pid=$PID line=$LINE
+	sleep 1
+	det=$(stop $pid)
+	wait $pid
+	r=$(cat $T/bg.out)
+	echo "  $r"
+	echo "$r" | awk -v s="$name" -v m="$mode" -v l="$line" -v d="$det" '/^bare / {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print "R bareglob", s, m, v["n"], l, d, v["total"], v["link"] }'
+}
+
 run_bare()
 {
 	local name=$1 mode=$2 r
@@ -197,9 +243,10 @@ for set in $SETS; do
 	# shellcheck disable=SC2086
 	names $specs >$T/names.$set
 	echo "R set $set $(wc -l <$T/names.$set) $specs"
-	# Multi-link runs take seconds but vary by 2x from one to the next under TCG: three
-	# rounds, each tool in turn, and the report takes medians. Per-function kernels
-	# (minutes a run, mostly detaching) get one round.
+	# Multi-link runs take seconds but vary by 2x from one to the next under TCG (other
+	# VMs share the host): ROUNDS rounds, each tool in turn, so that every tool meets the
+	# same load, and the report takes medians and ratios. Per-function kernels (minutes a
+	# run, mostly detaching) get one round.
 	rounds=1
 	[ $multi = 1 ] || [ $kmulti = 1 ] && rounds=${ROUNDS:-3}
 	round=0
@@ -228,14 +275,30 @@ for set in $SETS; do
 		elif [ $kmulti = 1 ]; then
 			run_bare $set kmulti-both+cookies
 			run_bare $set kmulti+cookies
+			set -f
+			# ATTACH_BEFORE (run-attach.sh): an earlier ksnoop, in the same rounds.
+			if command -v ksnoop-before >/dev/null; then
+				KS_BIN=ksnoop-before
+				# shellcheck disable=SC2086
+				run_ksnoop $set "" $specs
+				KS_BIN=
+			fi
+			# shellcheck disable=SC2086
+			run_bare_glob $set kglob-both $specs
+			# bpftrace kprobe:GLOB (one kprobe.multi link per glob): the fair anchor.
+			# shellcheck disable=SC2086
+			run_bpftrace_kprobe $set $specs
+			set +f
 		else
 			run_bare $set both
 			run_bare $set fentry
 		fi
 	done
 	case " $BPFTRACE_SETS " in *" $set "*) run_bpftrace $set ;; esac
-	# kprobe.multi: every set; per-function perf kprobes (minutes per thousand): tcp alone.
-	if [ $kmulti = 1 ] || { [ "$set" = tcp ] && [ $multi = 0 ]; }; then
+	# kprobe.multi: every set, in each round above; per-function perf kprobes (minutes
+	# per thousand): tcp alone, once.
+	if { [ $kmulti = 1 ] && [ $multi = 1 ]; } ||
+		{ [ $kmulti = 0 ] && [ $multi = 0 ] && [ "$set" = tcp ]; }; then
 		set -f
 		# shellcheck disable=SC2086
 		run_bpftrace_kprobe $set $specs

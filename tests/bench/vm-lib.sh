@@ -11,11 +11,12 @@ alive()
 }
 
 # wait_line FILE ERE PID: until FILE has a line matching ERE or PID ended; 0 if seen.
+# Polls every $POLL seconds (default 0.05): what a time measured with it is rounded to.
 wait_line()
 {
 	while ! grep -Eq "$2" "$1" 2>/dev/null; do
 		alive "$3" || return 1
-		sleep 0.05
+		sleep "${POLL:-0.05}"
 	done
 }
 

@@ -87,3 +87,43 @@ test_backend_names()
 	done
 }
 t_run backend-names test_backend_names
+
+# Canned vm-bench-attach.sh output on a kprobe.multi kernel, 3 rounds: ksnoop launch 1.5,
+# 1.8, 1.2 s against the bare glob pair's 1.0, 1.5, 1.0 (per-round ratios 1.5, 1.2, 1.2);
+# Ctrl-C 0.4, 0.5, 0.3 against 0.2, 0.25, 0.3; bpftrace kprobe: 5, 6, 4 s.
+attach_raw()
+{
+	local r l d bl bd bt
+	echo "bench-attach: kernel 6.12.0-test, SETS=tcp BPFTRACE_SETS=, ulimit -n 65536"
+	echo "R set tcp 380 tcp_*"
+	for r in "1.50 0.40 1.00 0.20 5.00" "1.80 0.50 1.50 0.25 6.00" "1.20 0.30 1.00 0.30 4.00"; do
+		read -r l d bl bd bt <<<"$r"
+		echo "R ksnoop tcp default 374 kprobe-multi 0.50 $l $d 9000 $d"
+		echo "R ksnoop tcp before 374 kprobe-multi 0.90 3.00 0.60 9000 0.60"
+		echo "R bare tcp kmulti-both+cookies 374 0 0.010 0.300 0.310 0.100"
+		echo "R bareglob tcp kglob-both 380 $bl $bd 0.70 0.30"
+		echo "R bpftrace-kprobe tcp 380 $bt 0.50 60000 ok"
+	done
+}
+
+test_attach_report()
+{
+	local dir
+	dir=$(mktemp -d)
+	mkdir -p "$dir/bench"
+	attach_raw >"$dir/bench/attach-raw-6.12.txt"
+	t_cmd env OUT="$dir" ATTACH_KERNELS=6.12 ATTACH_REPORT_ONLY=1 tests/bench/run-attach.sh
+	rm -rf "$dir"
+	t_expect_rc 0
+	t_expect_match '^  tcp side by side, seconds, median \(min\.\.max\) of 3 rounds'
+	t_expect_match '^  ksnoop \(kprobe-multi, entry\+return\) +374 +1\.50 \(1\.20\.\.1\.80\) +0\.40 \(0\.30\.\.0\.50\) +0\.50 \(0\.50\.\.0\.50\)$'
+	t_expect_match '^  ksnoop before \(ATTACH_BEFORE\) +374 +3\.00 \(3\.00\.\.3\.00\) +0\.60 '
+	t_expect_match '^  bare kprobe\.multi glob pair +380 +1\.00 \(1\.00\.\.1\.50\) +0\.25 \(0\.20\.\.0\.30\) +0\.70 '
+	t_expect_match '^  bpftrace kprobe:GLOB \(entry only\) +380 +5\.00 \(4\.00\.\.6\.00\) '
+	t_expect_match '^  ksnoop / bare, per round: launch 1\.20x \(1\.20\.\.1\.50\), Ctrl-C 2\.00x \(1\.00\.\.2\.00\)'
+	t_expect_match '^  ksnoop / bare, of the medians: launch 1\.50x, Ctrl-C 1\.60x$'
+	t_expect_match '^  target within 1\.3x of the bare link \(launch, median per-round ratio\): meets$'
+	t_expect_match '^  ksnoop before / bare, per round: launch 3\.00x '
+	t_expect_match '^  ksnoop / bpftrace kprobe:, per round: launch 0\.30x .*at least as fast: meets$'
+}
+t_run attach-report test_attach_report

@@ -15,6 +15,7 @@
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "output.h"
+#include "pair.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -554,25 +555,12 @@ void tfuncs_free(struct tfunc *funcs, int n)
 
 /* ---- trace ---- */
 
-struct pending {
-	struct ksnoop_rec *rec;
-};
-
-struct thread {
-	__u32 tid;
-	int n;
-	struct pending stack[KSNOOP_MAX_DEPTH];
-	struct thread *next;
-};
-
-#define THREAD_BUCKETS 1024
-
 struct run {
 	struct tracer t;
 	struct output out;
 	const struct trace_opts *o;
-	struct thread *threads[THREAD_BUCKETS];
-	__u64 shown, unpaired, in_flight, return_lost, misses_reported;
+	struct pairer pair;
+	__u64 shown, misses_reported;
 	__u64 lost_reported[KSNOOP_LOST_REASONS]; /* per enum ksnoop_lost_reason */
 	__u64 *lost_per_func;			  /* reported so far, per function and reason */
 	__u64 deep;				  /* calls nested deeper than KSNOOP_MAX_DEPTH */
@@ -602,24 +590,6 @@ static bool out_ok(struct run *r, int err)
 	if (err)
 		r->done = true;
 	return !err;
-}
-
-static struct thread *thread_get(struct run *r, __u32 tid, bool create)
-{
-	struct thread **pp = &r->threads[tid % THREAD_BUCKETS], *th;
-
-	for (th = *pp; th; th = th->next)
-		if (th->tid == tid)
-			return th;
-	if (!create)
-		return NULL;
-	th = calloc(1, sizeof(*th));
-	if (!th)
-		return NULL;
-	th->tid = tid;
-	th->next = *pp;
-	*pp = th;
-	return th;
 }
 
 static int show_call(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
@@ -652,19 +622,24 @@ static int show_chained(void *ctx, __u64 group, const struct chain_call *c)
 	return err;
 }
 
-/* A call ended: show it, or with -s hand it to the grouper (function id = chain level). */
-static int show(struct run *r, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
-		enum call_end end)
+/*
+ * The pairer's callback, a call ended: show it, or with -s hand it to the
+ * grouper (function id = chain level).
+ */
+static void show(void *ctx, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		 enum call_end end)
 {
 	const struct ksnoop_rec *rec = entry ? entry : exit;
+	struct run *r = ctx;
 
+	/* A grouper that cannot keep the call (ENOMEM) stops the trace, as output errors do. */
 	if (r->chains && !r->done && entry)
-		return chains_add(r->chains, rec->func, entry, exit, end);
-	return show_call(r, entry, exit, end);
+		out_ok(r, chains_add(r->chains, rec->func, entry, exit, end));
+	else
+		show_call(r, entry, exit, end);
 }
 
 static double now_s(void);
-static int handle_record(struct run *r, const struct ksnoop_rec *rec);
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -679,11 +654,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	/* Under a flood the ring never empties: stop now and then (the record is consumed). */
 	if (r->deadline && (++r->nrec & 255) == 0 && now_s() > r->deadline) {
-		int err = handle_record(r, rec);
+		int err = pairer_feed(&r->pair, rec, size);
 
 		return err < 0 ? err : -EAGAIN;
 	}
-	return handle_record(r, rec);
+	return pairer_feed(&r->pair, rec, size);
 }
 
 /*
@@ -714,60 +689,12 @@ static bool thread_gone(const struct ksnoop_rec *rec)
 	return access(path, F_OK) != 0 && errno == ENOENT;
 }
 
-/*
- * The pending entry on top of @th's stack belongs to a call the thread has
- * returned from (a later record came at its depth or above), so its return
- * record was lost: show the call as such.
- */
-static void return_lost(struct run *r, struct thread *th)
+/* The pairer's view of a thread at the stop: the BPF program's depth, 0 if it exited. */
+static int stop_depth(void *ctx, const struct ksnoop_rec *oldest)
 {
-	struct ksnoop_rec *e = th->stack[--th->n].rec;
+	struct run *r = ctx;
 
-	show(r, e, NULL, CALL_RETURN_LOST);
-	r->return_lost++;
-	free(e);
-}
-
-static int handle_record(struct run *r, const struct ksnoop_rec *rec)
-{
-	struct thread *th;
-
-	if (rec->type == KSNOOP_REC_ENTRY) {
-		if (rec->flags & KSNOOP_R_NOEXIT)
-			return show(r, rec, NULL, CALL_SEEN);
-		th = thread_get(r, rec->tid, true);
-		if (!th)
-			return -ENOMEM;
-		while (th->n > 0 && th->stack[th->n - 1].rec->depth >= rec->depth)
-			return_lost(r, th);
-		if (th->n >= KSNOOP_MAX_DEPTH)
-			return show(r, rec, NULL, CALL_SEEN);
-		th->stack[th->n].rec = malloc(rec->size);
-		if (!th->stack[th->n].rec)
-			return -ENOMEM;
-		memcpy(th->stack[th->n].rec, rec, rec->size);
-		th->n++;
-		return 0;
-	}
-	th = thread_get(r, rec->tid, false);
-	while (th && th->n > 0) {
-		struct ksnoop_rec *e = th->stack[th->n - 1].rec;
-
-		if (e->depth > rec->depth) {
-			return_lost(r, th);
-			continue;
-		}
-		if (e->depth == rec->depth && e->func == rec->func) {
-			th->n--;
-			if (!(rec->flags & KSNOOP_R_DROP))
-				show(r, e, rec, CALL_SEEN);
-			free(e);
-			return 0;
-		}
-		break;
-	}
-	r->unpaired++;
-	return 0;
+	return thread_gone(oldest) ? 0 : tracer_thread_depth(&r->t, oldest->tid);
 }
 
 static double now_s(void)
@@ -881,6 +808,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	if (!r)
 		return -ENOMEM;
 	r->o = o;
+	pairer_init(&r->pair, show, r);
 	backend_want(specs, nspecs, o, &w);
 	be = selection_backend(k, &w);
 	timing_mark("backends probed");
@@ -1034,31 +962,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			r->deep = st[KSNOOP_STAT_DEEP];
 	}
 	/*
-	 * Entries still held: the BPF program's depth for the thread says whether
-	 * the call is still running (in flight) or returned with its return
-	 * record lost. Neither is dropped silently.
+	 * Entries still waiting: the BPF program's depth for the thread says
+	 * whether the call is still running (in flight) or returned with its
+	 * return record lost. Neither is dropped silently.
 	 */
-	for (i = 0; i < THREAD_BUCKETS; i++) {
-		struct thread *th;
-
-		for (th = r->threads[i]; th; th = th->next) {
-			int depth = tracer_thread_depth(&r->t, th->tid);
-			bool gone = th->n > 0 && thread_gone(th->stack[0].rec);
-
-			while (th->n > 0) {
-				struct ksnoop_rec *e = th->stack[th->n - 1].rec;
-
-				if (gone || (depth >= 0 && depth <= e->depth)) {
-					return_lost(r, th);
-					continue;
-				}
-				th->n--;
-				show(r, e, NULL, CALL_IN_FLIGHT);
-				r->in_flight++;
-				free(e);
-			}
-		}
-	}
+	pairer_stop(&r->pair, stop_depth, r);
 	out_ok(r, output_flush(&r->out));
 	lost = r->lost_reported[KSNOOP_LOST_RINGBUF] + r->lost_reported[KSNOOP_LOST_NESTED] +
 	       r->misses_reported;
@@ -1068,10 +976,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 		       (unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
 		       (unsigned long long)r->lost_reported[KSNOOP_LOST_NESTED],
 		       (unsigned long long)r->misses_reported,
-		       (unsigned long long)r->misses_reported, (unsigned long long)r->in_flight,
-		       (unsigned long long)r->return_lost, (unsigned long long)r->unpaired,
-		       (unsigned long long)r->deep, (unsigned long long)r->unread,
-		       (unsigned long long)r->out.format_mismatches);
+		       (unsigned long long)r->misses_reported,
+		       (unsigned long long)r->pair.in_flight,
+		       (unsigned long long)r->pair.return_lost,
+		       (unsigned long long)r->pair.unpaired, (unsigned long long)r->deep,
+		       (unsigned long long)r->unread, (unsigned long long)r->out.format_mismatches);
 	if (fflush(stdout) && !r->out.err)
 		r->out.err = errno ? -errno : -EIO;
 	/* A write error ends the run: say why, or nothing if the reader left (| head). */
@@ -1088,11 +997,11 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 			(unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
 			(unsigned long long)r->lost_reported[KSNOOP_LOST_NESTED],
 			(unsigned long long)r->misses_reported);
-	fprintf(stderr, ", %llu in flight at exit", (unsigned long long)r->in_flight);
-	if (r->return_lost)
-		fprintf(stderr, ", %llu return lost", (unsigned long long)r->return_lost);
-	if (r->unpaired)
-		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->unpaired);
+	fprintf(stderr, ", %llu in flight at exit", (unsigned long long)r->pair.in_flight);
+	if (r->pair.return_lost)
+		fprintf(stderr, ", %llu return lost", (unsigned long long)r->pair.return_lost);
+	if (r->pair.unpaired)
+		fprintf(stderr, ", %llu unpaired", (unsigned long long)r->pair.unpaired);
 	if (r->deep)
 		fprintf(stderr, ", %llu nested too deep to pair", (unsigned long long)r->deep);
 	if (r->chains)
@@ -1120,15 +1029,7 @@ out:
 	free(r->lost_per_func);
 	chains_free(r->chains);
 	output_free(&r->out);
-	for (i = 0; i < THREAD_BUCKETS; i++)
-		while (r->threads[i]) {
-			struct thread *th = r->threads[i];
-
-			r->threads[i] = th->next;
-			while (th->n > 0)
-				free(th->stack[--th->n].rec);
-			free(th);
-		}
+	pairer_free(&r->pair);
 out_sel:
 	selection_free(&s);
 	free(r);

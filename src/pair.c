@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pair.h"
+
+/* The entries waiting for their return on one thread, oldest (shallowest) first. */
+struct pair_thread {
+	__u32 tid;
+	int n;
+	struct ksnoop_rec *stack[KSNOOP_MAX_DEPTH];
+	struct pair_thread *next;
+};
+
+void pairer_init(struct pairer *p, pair_call_fn call, void *ctx)
+{
+	memset(p, 0, sizeof(*p));
+	p->call = call;
+	p->ctx = ctx;
+}
+
+static struct pair_thread *thread_get(struct pairer *p, __u32 tid, bool create)
+{
+	struct pair_thread **pp = &p->threads[tid % PAIR_BUCKETS], *th;
+
+	for (th = *pp; th; th = th->next)
+		if (th->tid == tid)
+			return th;
+	if (!create)
+		return NULL;
+	th = calloc(1, sizeof(*th));
+	if (!th)
+		return NULL;
+	th->tid = tid;
+	th->next = *pp;
+	*pp = th;
+	return th;
+}
+
+/* Show waiting entry @e, whose call ended as @end, and free it. */
+static void finish(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
+{
+	if (end == CALL_RETURN_LOST)
+		p->return_lost++;
+	else if (end == CALL_IN_FLIGHT)
+		p->in_flight++;
+	p->call(p->ctx, e, NULL, end);
+	free(e);
+}
+
+/*
+ * Entry @rec, at its place by time: the waiting entries before it at its
+ * depth or deeper belong to calls the thread has returned from (it came back
+ * to this depth), so their return records were lost; a waiting entry after
+ * it at its depth or shallower means the same of @rec itself (only an entry
+ * handed over late, at the stop, can have newer ones waiting).
+ */
+static int entry(struct pairer *p, const struct ksnoop_rec *rec)
+{
+	struct pair_thread *th = thread_get(p, rec->tid, true);
+	struct ksnoop_rec *copy;
+	int i, j, k;
+
+	if (!th)
+		return -ENOMEM;
+	for (i = th->n; i > 0 && th->stack[i - 1]->ts > rec->ts; i--)
+		;
+	if (i < th->n && th->stack[i]->depth <= rec->depth) {
+		p->return_lost++;
+		p->call(p->ctx, rec, NULL, CALL_RETURN_LOST);
+		return 0;
+	}
+	for (j = i; j > 0 && th->stack[j - 1]->depth >= rec->depth; j--)
+		;
+	/* Deepest first, as the returns would have come. */
+	for (k = i; k > j; k--)
+		finish(p, th->stack[k - 1], CALL_RETURN_LOST);
+	memmove(&th->stack[j], &th->stack[i], (th->n - i) * sizeof(th->stack[0]));
+	th->n -= i - j;
+	if (th->n >= KSNOOP_MAX_DEPTH) {
+		p->call(p->ctx, rec, NULL, CALL_SEEN);
+		return 0;
+	}
+	copy = malloc(rec->size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rec, rec->size);
+	memmove(&th->stack[j + 1], &th->stack[j], (th->n - j) * sizeof(th->stack[0]));
+	th->stack[j] = copy;
+	th->n++;
+	return 0;
+}
+
+/*
+ * Exit @rec pairs with the waiting entry of its depth and function; deeper
+ * ones waiting returned without their return records.
+ */
+static void exit_rec(struct pairer *p, const struct ksnoop_rec *rec)
+{
+	struct pair_thread *th = thread_get(p, rec->tid, false);
+
+	while (th && th->n > 0) {
+		struct ksnoop_rec *e = th->stack[th->n - 1];
+
+		if (e->depth > rec->depth) {
+			th->n--;
+			finish(p, e, CALL_RETURN_LOST);
+			continue;
+		}
+		if (e->depth == rec->depth && e->func == rec->func) {
+			th->n--;
+			if (!(rec->flags & KSNOOP_R_DROP))
+				p->call(p->ctx, e, rec, CALL_SEEN);
+			free(e);
+			return;
+		}
+		break;
+	}
+	p->unpaired++;
+}
+
+int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
+{
+	if (size < sizeof(*rec) || rec->size < sizeof(*rec) || rec->size > size)
+		return 0;
+	switch (rec->type) {
+	case KSNOOP_REC_ENTRY:
+		if (rec->flags & KSNOOP_R_NOEXIT) {
+			p->call(p->ctx, rec, NULL, CALL_SEEN);
+			return 0;
+		}
+		return entry(p, rec);
+	case KSNOOP_REC_EXIT:
+		exit_rec(p, rec);
+		return 0;
+	}
+	return 0;
+}
+
+void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
+{
+	struct pair_thread *th;
+	int i, depth;
+
+	for (i = 0; i < PAIR_BUCKETS; i++) {
+		for (th = p->threads[i]; th; th = th->next) {
+			if (!th->n)
+				continue;
+			depth = depth_of(ctx, th->stack[0]);
+			while (th->n > 0) {
+				struct ksnoop_rec *e = th->stack[--th->n];
+
+				finish(p, e,
+				       depth >= 0 && depth <= e->depth ? CALL_RETURN_LOST :
+									 CALL_IN_FLIGHT);
+			}
+		}
+	}
+}
+
+void pairer_free(struct pairer *p)
+{
+	int i;
+
+	for (i = 0; i < PAIR_BUCKETS; i++)
+		while (p->threads[i]) {
+			struct pair_thread *th = p->threads[i];
+
+			p->threads[i] = th->next;
+			while (th->n > 0)
+				free(th->stack[--th->n]);
+			free(th);
+		}
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Stage 5: turn the ring buffer's records into calls. A call comes as one
+ * record (KSNOOP_REC_CALL: its entry and its return, paired in the kernel), or
+ * as an entry record and an exit record paired here, per thread by depth: the
+ * entries of calls not yet returned wait on a stack per thread. What cannot
+ * be paired is said, never dropped silently: an exit without its entry is
+ * counted (unpaired), an entry whose return record was lost is shown as such,
+ * and at the stop every entry still waiting is shown in flight or return lost.
+ */
+#ifndef __KSNOOP_PAIR_H
+#define __KSNOOP_PAIR_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "ksnoop.h"
+#include "output.h"
+
+/*
+ * One call for the output stage: @entry and @exit as output_call() takes
+ * them. The records are only valid during the call.
+ */
+typedef void (*pair_call_fn)(void *ctx, const struct ksnoop_rec *entry,
+			     const struct ksnoop_rec *exit, enum call_end end);
+
+/*
+ * The thread's depth at the stop as the BPF program counts it (traced calls in
+ * progress), 0 if the thread is gone, or negative if unknown; @oldest is the
+ * oldest entry still waiting on the thread.
+ */
+typedef int (*pair_depth_fn)(void *ctx, const struct ksnoop_rec *oldest);
+
+struct pair_thread;
+
+#define PAIR_BUCKETS 1024
+
+struct pairer {
+	pair_call_fn call;
+	void *ctx;
+	struct pair_thread *threads[PAIR_BUCKETS];
+	__u64 unpaired;	   /* exit records whose entry was not waiting */
+	__u64 return_lost; /* calls shown without their lost return */
+	__u64 in_flight;   /* calls still running at the stop */
+};
+
+void pairer_init(struct pairer *p, pair_call_fn call, void *ctx);
+
+/*
+ * Feed the record @rec of @size bytes (a ring buffer sample): calls @p->call
+ * for each call it completes. Entries are placed by time among those waiting,
+ * so an entry the kernel held and hands over only at the stop (read back from
+ * its storage) pairs like one that came in order. Returns 0, or -ENOMEM.
+ */
+int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size);
+
+/*
+ * At the stop, after the last record: show every entry still waiting, in
+ * flight if its thread's depth (@depth) is above it, else with its return
+ * lost.
+ */
+void pairer_stop(struct pairer *p, pair_depth_fn depth, void *ctx);
+
+void pairer_free(struct pairer *p);
+
+#endif /* __KSNOOP_PAIR_H */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pairer (src/pair.c) on the host: records as the BPF program sends them,
+ * in the orders the VM tests provoke (nesting, recursion, lost entries and
+ * returns, calls in flight at the stop, --entry, too deep, return predicates),
+ * and the calls it hands on, written as one line each:
+ *	"FUNC@DEPTH:TID END" with END "e+x" (paired), "e" (entry only: --entry,
+ *	too deep), "x" (exit only), "in-flight" or "return-lost".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pair.h"
+#include "test.h"
+
+struct log {
+	char text[4096];
+	size_t len;
+};
+
+static void log_call(void *ctx, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		     enum call_end end)
+{
+	const struct ksnoop_rec *rec = entry ? entry : exit;
+	static const char *const ends[] = {
+		[CALL_SEEN] = "seen",
+		[CALL_IN_FLIGHT] = "in-flight",
+		[CALL_RETURN_LOST] = "return-lost",
+	};
+	struct log *l = ctx;
+	const char *what = end != CALL_SEEN ? ends[end] : entry && exit ? "e+x" : entry ? "e" : "x";
+
+	/* A paired call's records: the same call, the exit after the entry. */
+	if (entry && exit &&
+	    (entry->func != exit->func || entry->depth != exit->depth || entry->tid != exit->tid ||
+	     exit->ts < entry->ts))
+		what = "MISMATCH";
+	l->len += snprintf(l->text + l->len, sizeof(l->text) - l->len, "f%u@%u:%u %s\n", rec->func,
+			   rec->depth, rec->tid, what);
+}
+
+static struct ksnoop_rec mk(__u16 type, __u32 func, __u16 depth, __u32 tid, __u64 ts)
+{
+	struct ksnoop_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.func = func;
+	r.depth = depth;
+	r.tid = r.tgid = tid;
+	r.ts = ts;
+	r.size = sizeof(r);
+	return r;
+}
+
+static int feed(struct pairer *p, struct ksnoop_rec r)
+{
+	return pairer_feed(p, &r, sizeof(r));
+}
+
+#define E(func, depth, tid, ts) feed(&p, mk(KSNOOP_REC_ENTRY, func, depth, tid, ts))
+#define X(func, depth, tid, ts) feed(&p, mk(KSNOOP_REC_EXIT, func, depth, tid, ts))
+
+static int depth_of_stop;
+static int stop_depth(void *ctx, const struct ksnoop_rec *oldest)
+{
+	return depth_of_stop;
+}
+
+TEST(pair_simple_and_nested)
+{
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	E(2, 1, 100, 20);
+	X(2, 1, 100, 30);
+	X(1, 0, 100, 40);
+	pairer_stop(&p, stop_depth, NULL);
+	ASSERT_STREQ(l.text, "f2@1:100 e+x\nf1@0:100 e+x\n", "calls");
+	ASSERT_EQ(p.unpaired + p.return_lost + p.in_flight, 0, "nothing unpaired");
+	pairer_free(&p);
+}
+
+TEST(pair_threads_interleaved)
+{
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	E(1, 0, 200, 11);
+	/* Same bucket as 100 (PAIR_BUCKETS apart): must not be confused with it. */
+	E(1, 0, 100 + PAIR_BUCKETS, 12);
+	X(1, 0, 200, 13);
+	X(1, 0, 100, 14);
+	X(1, 0, 100 + PAIR_BUCKETS, 15);
+	ASSERT_STREQ(l.text, "f1@0:200 e+x\nf1@0:100 e+x\nf1@0:1124 e+x\n", "calls");
+	pairer_free(&p);
+}
+
+/* Recursion: the same function nested in itself pairs by depth. */
+TEST(pair_recursion)
+{
+	struct log l = {};
+	struct pairer p;
+	int d;
+
+	pairer_init(&p, log_call, &l);
+	for (d = 0; d < 3; d++)
+		E(7, d, 100, 10 + d);
+	for (d = 2; d >= 0; d--)
+		X(7, d, 100, 20 + d);
+	ASSERT_STREQ(l.text, "f7@2:100 e+x\nf7@1:100 e+x\nf7@0:100 e+x\n", "calls");
+	ASSERT_EQ(p.unpaired, 0, "unpaired");
+	pairer_free(&p);
+}
+
+/* An entry record lost (ring buffer full): its exit is counted, not shown. */
+TEST(pair_lost_entry)
+{
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	X(2, 1, 100, 20); /* entry of f2 lost */
+	X(1, 0, 100, 30);
+	X(3, 0, 100, 40); /* nothing waiting at all */
+	ASSERT_STREQ(l.text, "f1@0:100 e+x\n", "calls");
+	ASSERT_EQ(p.unpaired, 2, "unpaired");
+	pairer_free(&p);
+}
+
+/* A return record lost: a later record at that depth or above says the call returned. */
+TEST(pair_lost_return)
+{
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	E(2, 1, 100, 20);
+	E(3, 2, 100, 30);
+	X(1, 0, 100, 40); /* f3's and f2's returns lost */
+	E(1, 0, 100, 50);
+	E(1, 0, 100, 60); /* the previous f1's return lost */
+	X(1, 0, 100, 70);
+	ASSERT_STREQ(l.text,
+		     "f3@2:100 return-lost\nf2@1:100 return-lost\nf1@0:100 e+x\n"
+		     "f1@0:100 return-lost\nf1@0:100 e+x\n",
+		     "calls");
+	ASSERT_EQ(p.return_lost, 3, "return lost");
+	ASSERT_EQ(p.unpaired, 0, "unpaired");
+	pairer_free(&p);
+}
+
+/* A return predicate failed: the kernel says drop the call. */
+TEST(pair_drop)
+{
+	struct ksnoop_rec x;
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	x = mk(KSNOOP_REC_EXIT, 1, 0, 100, 20);
+	x.flags = KSNOOP_R_DROP;
+	pairer_feed(&p, &x, sizeof(x));
+	E(1, 0, 100, 30);
+	X(1, 0, 100, 40);
+	ASSERT_STREQ(l.text, "f1@0:100 e+x\n", "calls");
+	ASSERT_EQ(p.unpaired + p.return_lost, 0, "nothing unpaired or lost");
+	pairer_free(&p);
+}
+
+/* --entry and entries nested too deep: no return follows, shown at once. */
+TEST(pair_noexit_and_deep)
+{
+	struct ksnoop_rec e;
+	struct log l = {};
+	struct pairer p;
+	int d;
+
+	pairer_init(&p, log_call, &l);
+	e = mk(KSNOOP_REC_ENTRY, 1, 0, 100, 10);
+	e.flags = KSNOOP_R_NOEXIT;
+	pairer_feed(&p, &e, sizeof(e));
+	ASSERT_STREQ(l.text, "f1@0:100 e\n", "--entry");
+
+	l.len = 0;
+	l.text[0] = '\0';
+	for (d = 0; d < KSNOOP_MAX_DEPTH; d++)
+		E(2, d, 200, 100 + d);
+	e = mk(KSNOOP_REC_ENTRY, 3, KSNOOP_MAX_DEPTH, 200, 500);
+	e.flags = KSNOOP_R_NOEXIT | KSNOOP_R_DEEP;
+	pairer_feed(&p, &e, sizeof(e));
+	ASSERT_STREQ(l.text, "f3@64:200 e\n", "too deep");
+	for (d = KSNOOP_MAX_DEPTH - 1; d >= 0; d--)
+		X(2, d, 200, 1000 + d);
+	ASSERT_EQ(p.unpaired + p.return_lost, 0, "all 64 depths paired");
+	ASSERT_TRUE(strstr(l.text, "f2@63:200 e+x\n") && strstr(l.text, "f2@0:200 e+x\n"),
+		    "deepest and outermost paired");
+	pairer_free(&p);
+}
+
+/*
+ * At the stop: the thread's depth in the kernel says in flight (still above
+ * the entry) or return lost (at or below it); a gone thread is depth 0.
+ */
+TEST(pair_stop_in_flight)
+{
+	static const struct {
+		int depth;
+		const char *want;
+	} cases[] = {
+		{-1, "f2@1:100 in-flight\nf1@0:100 in-flight\n"},
+		{2, "f2@1:100 in-flight\nf1@0:100 in-flight\n"},
+		{1, "f2@1:100 return-lost\nf1@0:100 in-flight\n"},
+		{0, "f2@1:100 return-lost\nf1@0:100 return-lost\n"},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct log l = {};
+		struct pairer p;
+
+		pairer_init(&p, log_call, &l);
+		E(1, 0, 100, 10);
+		E(2, 1, 100, 20);
+		depth_of_stop = cases[i].depth;
+		pairer_stop(&p, stop_depth, NULL);
+		ASSERT_STREQ(l.text, cases[i].want, "stop");
+		ASSERT_EQ(p.in_flight + p.return_lost, 2, "both counted");
+		pairer_free(&p);
+	}
+}
+
+/* Short or inconsistent samples are ignored, never read past. */
+TEST(pair_bad_size)
+{
+	struct ksnoop_rec e = mk(KSNOOP_REC_ENTRY, 1, 0, 100, 10);
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e) - 1), "short sample");
+	e.size = sizeof(e) + 8;
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e)), "record longer than the sample");
+	e.flags = KSNOOP_R_NOEXIT;
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e)), "record longer than the sample (--entry)");
+	depth_of_stop = -1;
+	pairer_stop(&p, stop_depth, NULL);
+	ASSERT_STREQ(l.text, "", "nothing shown");
+	pairer_free(&p);
+}

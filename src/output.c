@@ -497,18 +497,6 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	}
 }
 
-/*
- * json_put_string() of the strings that repeat from one event to the next
- * (comm, function name, item labels): the last encoding of each slot is
- * kept with the bytes it encoded, and reused when the bytes are the same.
- */
-struct jstr_memo {
-	bool valid;
-	size_t len, elen;
-	char raw[64];
-	char esc[64 * 6 + 2];
-};
-
 static void json_put_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
 {
 	size_t start = sb->len;
@@ -533,9 +521,6 @@ static inline bool is_return(const char *l)
 	return l[0] == 'r' && l[1] == 'e' && l[2] == 't' && l[3] == 'u' && l[4] == 'r' &&
 	       l[5] == 'n' && !l[6];
 }
-
-/* One event printer at a time (ksnoop's output thread). */
-static struct jstr_memo memo_comm, memo_func, memo_label[8];
 
 static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
 		      const struct ksnoop_rec *exit, enum call_end end)
@@ -564,9 +549,9 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 	p = PUT(p, ",\"comm\":");
 #undef PUT
 	sb_commit(sb, p);
-	json_put_memo(sb, &memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
+	json_put_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
 	sb_adds(sb, ",\"func\":");
-	json_put_memo(sb, &memo_func, tf->kf->name, strlen(tf->kf->name));
+	json_put_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
 	sb_adds(sb, ",\"args\":{");
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
@@ -589,8 +574,8 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			if (any)
 				sb_addc(sb, ',');
 			any = true;
-			json_put_memo(sb, &memo_label[v->item % ARRAY_SIZE(memo_label)], ti->label,
-				      strlen(ti->label));
+			json_put_memo(sb, &o->memo_label[v->item % ARRAY_SIZE(o->memo_label)],
+				      ti->label, strlen(ti->label));
 			sb_addc(sb, ':');
 			/* --changes: both captures, changed or not, so that jq sees one shape. */
 			if (nv) {

@@ -44,6 +44,18 @@ struct sec_text {
 struct fmt_cache;
 
 /*
+ * json_put_string() of the strings that repeat from one event to the next
+ * (comm, function name, item labels): the last encoding of each slot is
+ * kept with the bytes it encoded, and reused when the bytes are the same.
+ */
+struct jstr_memo {
+	bool valid;
+	size_t len, elen;
+	char raw[64];
+	char esc[64 * 6 + 2];
+};
+
+/*
  * One output stream. All its state is here (none at file level), so that two
  * outputs (text to the terminal, JSON to a file) can coexist.
  */
@@ -77,6 +89,8 @@ struct output {
 	 */
 	struct fmt_cache *types;
 	struct sec_text wall[2]; /* wall_time(): local, RFC 3339 */
+	/* JSON: comm, function name, item labels (by item index modulo 8) */
+	struct jstr_memo memo_comm, memo_func, memo_label[8];
 };
 
 void output_init(struct output *o, FILE *f, bool json);

@@ -225,6 +225,32 @@ static int store_plans(int fd, const struct tfunc *funcs, int nfuncs)
 	return 0;
 }
 
+/*
+ * Entries of the "threads" map: one per thread with a traced call in
+ * progress. An LRU hash is preallocated whole at load, and under TCG 16,384
+ * thread states (11 MB) took as long to set up as attaching a thousand
+ * functions. So: four times the threads running now (the total in
+ * /proc/loadavg), at least 1,024 and at most 16,384; past that the LRU
+ * recycles the threads idle longest, as it always did.
+ */
+static __u32 threads_entries(void)
+{
+	unsigned long running, total = 0;
+	__u32 n = 1024;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%*s %*s %*s %lu/%lu", &running, &total) != 2)
+			total = 0;
+		fclose(f);
+	}
+	if (!total)
+		return 16384;
+	while (n < 4 * total && n < 16384)
+		n *= 2;
+	return n;
+}
+
 int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
 		const struct tracer_opts *o)
 {
@@ -294,8 +320,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
 	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
-	if (o->entry_only)
-		bpf_map__set_max_entries(skel->maps.threads, 1);
+	bpf_map__set_max_entries(skel->maps.threads, o->entry_only ? 1 : threads_entries());
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
 	skel->bss->agg_mode = o->agg_mode;

@@ -25,7 +25,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_H ?= $(OUT)/vmlinux.h
-KERNELS ?= 6.1 6.12 7.2 5.10
+KERNELS ?= 7.2 6.12 6.1 5.10
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 

@@ -9,8 +9,8 @@
 # instead) and later stages still run where they can: no ksnoop binary means no host
 # shell or VM tests, no kernels means no VM tests; the stages skipped are counted failed.
 # The last line is exactly "N passed, M failed, K skipped"; exit 1 if M > 0.
-# Env: KERNELS (default "6.1 6.12 7.2 5.10"), OUT (default build), KSNOOP (binary under
-#      test, default $OUT/ksnoop), FUZZ_SECONDS (default 20), and what the stages read.
+# Env: KERNELS (default "7.2 6.12 6.1 5.10": longest suites first, for the two VM slots), OUT (default build), KSNOOP (binary under
+#      test, default $OUT/ksnoop), FUZZ_SECONDS (default 10), and what the stages read.
 #      make check SANITIZE=1 passes SANITIZE to every make below (MAKEFLAGS) and OUT=
 #      build-asan; leaks are then failures (ASAN_OPTIONS detect_leaks=1).
 set -euo pipefail
@@ -19,8 +19,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 OUT=${OUT:-build}
 export OUT
-KERNELS=${KERNELS:-6.1 6.12 7.2 5.10}
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+KERNELS=${KERNELS:-7.2 6.12 6.1 5.10}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 start=$SECONDS

@@ -326,3 +326,23 @@ expect_no_leftovers()
 		while read -r id; do bpftool -j prog show id "$id" | jq -r .name; done)
 	t_expect_no_match '^ksnoop' "$out" || t_detail "  ($1: links left behind)"
 }
+
+# The backends this kernel has (ksnoop features), one per line.
+backends_here()
+{
+	ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'
+}
+
+# The backends this kernel has for per-backend loops, besides fentry when there are
+# others: the auto choice for a few functions, which the rest of a test file already
+# runs (the suite must fit its time budget). All of them on a one-backend kernel.
+loop_backends()
+{
+	local all
+	all=$(backends_here)
+	if [ "$(echo "$all" | wc -w)" -gt 1 ]; then
+		echo "$all" | grep -vx fentry
+	else
+		echo "$all"
+	fi
+}

@@ -7,12 +7,6 @@
 
 TW_WAIT=1200
 
-# Backends `ksnoop features` reports available, one a line, in its order.
-backends_here()
-{
-	ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'
-}
-
 # The summary line names BACKEND and N attached functions (N may be a regex).
 bk_attached()
 {

@@ -94,7 +94,7 @@ t_run chain-8 test_chain_8
 test_chain_backends()
 {
 	local b
-	for b in $(ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'); do
+	for b in $(loop_backends); do
 		trace_wl 120 'udpsend 3 100' \
 			ksnoop -j --backend "$b" -s 'udp_sendmsg(len)' 'ip_send_skb(skb->len, return)'
 		t_expect_rc 0
@@ -137,7 +137,7 @@ test_kstack()
 	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep -c '^    kstack:$')" "kstack blocks"
 	t_expect_eq 3 "$(printf '%s\n' "$T_OUT" | grep -cE '^        udp_sendmsg\+0x[0-9a-f]+$')" \
 		"udp_sendmsg+0xOFF frames"
-	for b in $(ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'); do
+	for b in $(loop_backends); do
 		trace_wl 120 'udpsend 2 100' \
 			ksnoop -j --backend "$b" --kstack=6 'ip_send_skb(skb->len)'
 		t_expect_rc 0

@@ -30,8 +30,7 @@ t_run calls test_stats_calls
 test_stats_backends()
 {
 	local be n=0
-	for be in fentry fentry-multi kprobe-multi kprobe; do
-		ksnoop features 2>/dev/null | grep -q "^backend $be: yes" || continue
+	for be in $(loop_backends); do
 		n=$((n + 1))
 		t_trace 120 'udpsend 20 5' ksnoop --stats -j --backend "$be" ip_send_skb
 		t_expect_rc 0

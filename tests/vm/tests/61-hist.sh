@@ -129,8 +129,7 @@ test_hist_backends()
 	local be n=0
 	need_kernel_ge $NEED_KVER
 	need_cmd jq
-	for be in fentry fentry-multi kprobe-multi kprobe; do
-		ksnoop features 2>/dev/null | grep -q "^backend $be: yes" || continue
+	for be in $(loop_backends); do
 		n=$((n + 1))
 		t_trace 120 "$UDP_MIX" ksnoop -j --backend "$be" --hist 'ip_send_skb(skb->len)'
 		t_expect_rc 0

@@ -145,10 +145,15 @@ test_return_lost()
 	need_cmd jq
 	rm -f "$out"
 	load='flood 3 & i=0; while [ $i -lt 20 ]; do sleepfor 5; i=$((i + 1)); done; wait'
-	trace_wl 60 "$load" sh -c "exec ksnoop -j -P 1 'do_nanosleep(mode, return)' \
-		'ip_send_skb(skb)' >$out"
-	t_expect_rc 0
-	rl=$(grep '"func":"do_nanosleep"' "$out" | grep -c '"return_lost":true')
+	# Whether a return record meets a full ring is up to timing: up to three runs.
+	for i in 1 2 3; do
+		trace_wl 60 "$load" sh -c "exec ksnoop -j -P 1 'do_nanosleep(mode, return)' \
+			'ip_send_skb(skb)' >$out"
+		t_expect_rc 0
+		rl=$(grep '"func":"do_nanosleep"' "$out" | grep -c '"return_lost":true')
+		[ "$rl" -gt 0 ] && break
+		t_detail "  JSON run $i: no return lost this time"
+	done
 	[ "$rl" -gt 0 ] || t_fail "no do_nanosleep call shown with \"return_lost\":true"
 	t_expect_eq "$(grep -c '"return_lost":true' "$out")" "$(summary_of .return_lost "$out")" \
 		"calls shown with return_lost vs summary return_lost"

@@ -357,19 +357,3 @@ int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int m
 	}
 	return n;
 }
-
-__u32 kbtf_skip_mods(const struct btf *btf, __u32 id, bool skip_typedef)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	int guard = 32;
-
-	while (t && guard--) {
-		if (btf_is_mod(t) || btf_is_type_tag(t) || (skip_typedef && btf_is_typedef(t))) {
-			id = t->type;
-			t = btf__type_by_id(btf, id);
-			continue;
-		}
-		break;
-	}
-	return id;
-}

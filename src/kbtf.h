@@ -73,7 +73,4 @@ struct strbuf;
  */
 struct btf_dump *kbtf_dumper(const struct btf *btf, struct strbuf ***sink);
 
-/* Skip typedefs and modifiers (const, volatile, restrict, type tags). */
-__u32 kbtf_skip_mods(const struct btf *btf, __u32 id, bool skip_typedef);
-
 #endif /* __KSNOOP_KBTF_H */

@@ -110,8 +110,8 @@ static void for_each_member(const struct btf *btf, __u32 id, int depth,
 	}
 }
 
-void btfx_for_each_member(const struct btf *btf, __u32 id,
-			  void (*cb)(const char *name, void *ctx), void *ctx)
+void btfx_for_each_member(const struct btf *btf, __u32 id, void (*cb)(const char *name, void *ctx),
+			  void *ctx)
 {
 	for_each_member(btf, id, 0, cb, ctx);
 }
@@ -153,8 +153,7 @@ void btfx_param_names(const struct btf *btf, const struct btf_type *proto, struc
 		sb_puts(out, "none");
 }
 
-__u64 btfx_enum_const(const struct btf *btf, const struct btf_type *t, __u32 i,
-		      const char **name)
+__u64 btfx_enum_const(const struct btf *btf, const struct btf_type *t, __u32 i, const char **name)
 {
 	if (btf_is_enum(t)) {
 		*name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);

@@ -62,8 +62,8 @@ bool btfx_find_member(const struct btf *btf, __u32 id, const char *name, struct 
  * typedefs skipped), through anonymous members as C sees them, in declaration
  * order. Nothing for any other type.
  */
-void btfx_for_each_member(const struct btf *btf, __u32 id,
-			  void (*cb)(const char *name, void *ctx), void *ctx);
+void btfx_for_each_member(const struct btf *btf, __u32 id, void (*cb)(const char *name, void *ctx),
+			  void *ctx);
 
 /* The FUNC_PROTO of FUNC @func_id; NULL if @func_id is no FUNC with one. */
 const struct btf_type *btfx_func_proto(const struct btf *btf, __u32 func_id);
@@ -84,8 +84,7 @@ void btfx_param_names(const struct btf *btf, const struct btf_type *proto, struc
  * Name and value of constant @i of enum or enum64 @t; a 32-bit enum's value is
  * sign-extended, as resolve and the kernel's printing read it.
  */
-__u64 btfx_enum_const(const struct btf *btf, const struct btf_type *t, __u32 i,
-		      const char **name);
+__u64 btfx_enum_const(const struct btf *btf, const struct btf_type *t, __u32 i, const char **name);
 
 /*
  * Find enum constant @name in enum @id, or with @id 0 in every enum of @btf

@@ -249,8 +249,8 @@ static int start_arg(const struct btf *kb, const struct tfunc *tf, const char *f
 		if (slot >= KSNOOP_MAX_ARGS)
 			return res_err(
 				err, -E2BIG, NULL,
-				"argument '%s' of '%s' is past the %d register slots BPF can read", name,
-				fname, KSNOOP_MAX_ARGS);
+				"argument '%s' of '%s' is past the %d register slots BPF can read",
+				name, fname, KSNOOP_MAX_ARGS);
 		*base = slot;
 		l->type = p[i].type;
 		return 0;

@@ -206,7 +206,6 @@ static void expr_prefix(const struct expr *e, int n, struct strbuf *sb)
 	}
 }
 
-
 /* One access being matched: the local type expected, the kernel type found. */
 struct access {
 	const struct btf *kb, *local;
@@ -376,7 +375,8 @@ static int match_stars(struct access *a, const struct expr *e)
 		sb_reset(&a->hint);
 		if (!btf_is_ptr(kt) && i) {
 			/* "**skb": the struct itself is one '*' away */
-			sb_printf(&a->hint, "'%s' is the %s; one '*' reads what a pointer points to",
+			sb_printf(&a->hint,
+				  "'%s' is the %s; one '*' reads what a pointer points to",
 				  sb_str(&a->what), res_type_str(a->kb, l->type, &a->tn));
 			return res_err(a->err, -EINVAL, sb_str(&a->hint),
 				       "'%s' is '%s', not a pointer: cannot use '*' again",
@@ -384,8 +384,8 @@ static int match_stars(struct access *a, const struct expr *e)
 		}
 		if (!btf_is_ptr(kt))
 			return res_err(a->err, -EINVAL, NULL,
-				       "'%s' is '%s', not a pointer: cannot use '*'", sb_str(&a->what),
-				       res_type_str(a->kb, l->type, &a->tn));
+				       "'%s' is '%s', not a pointer: cannot use '*'",
+				       sb_str(&a->what), res_type_str(a->kb, l->type, &a->tn));
 		if (!btfx_skip_id(a->kb, kt->type, true))
 			return res_err(a->err, -EINVAL, NULL,
 				       "'%s' is a void pointer: cannot use '*'", sb_str(&a->what));
@@ -399,8 +399,8 @@ static int match_stars(struct access *a, const struct expr *e)
  * This is CO-RE's field relocation done by hand, because the result feeds our
  * plan rather than instructions.
  */
-int res_match_access(const struct btf *kb, const struct btf *local, __u32 lid,
-		     const struct expr *e, struct loc *l, struct resolve_err *err)
+int res_match_access(const struct btf *kb, const struct btf *local, __u32 lid, const struct expr *e,
+		     struct loc *l, struct resolve_err *err)
 {
 	struct access a = {.kb = kb, .local = local, .l = l, .err = err, .lid = lid};
 	int i, ret = 0;

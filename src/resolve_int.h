@@ -40,8 +40,8 @@ int res_synth_local(struct btf *local, const struct expr *e, const char *label, 
  * Walk local type @lid (from res_synth_local) against kernel type l->type, one
  * access at a time, updating the location.
  */
-int res_match_access(const struct btf *kb, const struct btf *local, __u32 lid,
-		     const struct expr *e, struct loc *l, struct resolve_err *err);
+int res_match_access(const struct btf *kb, const struct btf *local, __u32 lid, const struct expr *e,
+		     struct loc *l, struct resolve_err *err);
 
 /* resolve_pred.c */
 

@@ -41,7 +41,8 @@ static bool bx_build(struct bx *x)
 	x->loop = btf__add_const(b, x->t_int);
 	((struct btf_type *)btf__type_by_id(b, x->loop))->type = x->loop;
 
-	/* struct outer { int a; union { struct { short x; char y___2; }; long z; }; unsigned bf:3; } */
+	/* struct outer { int a; union { struct { short x; char y___2; }; long z; }; unsigned bf:3;
+	 * } */
 	anon_s = btf__add_struct(b, NULL, 4);
 	btf__add_field(b, "x", x->t_int, 0, 0);
 	btf__add_field(b, "y___2", x->t_char, 16, 0);

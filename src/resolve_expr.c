@@ -14,15 +14,10 @@
 
 #define MAX_SUGGEST 5
 
-struct near_name {
-	const char *name;
-	int dist;
-};
-
 struct suggest {
 	const char *name;
 	int limit;
-	struct near_name *best; /* sorted, *n of MAX_SUGGEST */
+	struct kbtf_near *best; /* sorted, n of MAX_SUGGEST */
 	int n;
 };
 
@@ -34,20 +29,11 @@ struct suggest {
 static void suggest_member(const char *mname, void *ctx)
 {
 	struct suggest *s = ctx;
-	int j, d;
+	int d = kbtf_edit_distance(s->name, mname, s->limit);
 
-	d = kbtf_edit_distance(s->name, mname, s->limit);
-	if (d > s->limit && !(strlen(s->name) >= 3 && strstr(mname, s->name)))
-		return;
-	/* insert after equals, so that ties keep the struct's order */
-	for (j = s->n; j > 0 && s->best[j - 1].dist > d; j--)
-		if (j < MAX_SUGGEST)
-			s->best[j] = s->best[j - 1];
-	if (j < MAX_SUGGEST) {
-		s->best[j] = (struct near_name){mname, d};
-		if (s->n < MAX_SUGGEST)
-			s->n++;
-	}
+	/* ties keep the struct's order */
+	if (d <= s->limit || (strlen(s->name) >= 3 && strstr(mname, s->name)))
+		s->n = kbtf_near_add(s->best, s->n, MAX_SUGGEST, mname, d);
 }
 
 /* "sk_state" and "skc_state" name the same thing in different structs. */
@@ -114,7 +100,7 @@ static bool find_nested(const struct btf *btf, __u32 id, const char *name, bool 
 static void member_hint(const struct btf *btf, __u32 id, const char *what, const char *op,
 			const char *name, struct strbuf *sb)
 {
-	struct near_name best[MAX_SUGGEST];
+	struct kbtf_near best[MAX_SUGGEST];
 	struct suggest sg = {.name = name, .limit = strlen(name) / 3 + 1, .best = best};
 	struct strbuf path;
 	int i;

@@ -858,9 +858,10 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	if (o->t.agg_mode || o->hist.mode)
 		agg_prepare_funcs(s.funcs, s.n);
 	if (o->hist.mode)
-		hist_plans(&o->hist, s.funcs, s.n);
+		err = hist_plans(&o->hist, s.funcs, s.n);
 	start = now_s();
-	err = tracer_load(&r->t, be, s.funcs, s.n, &topts);
+	if (!err)
+		err = tracer_load(&r->t, be, s.funcs, s.n, &topts);
 	if (!err)
 		err = tracer_attach(&r->t);
 	/* -s: a level the kernel refused would hide every chain. */

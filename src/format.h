@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 struct btf;
 struct btf_type;

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "hist.h"
 #include "json.h"
+#include "log.h"
 #include "ksnoop.skel.h"
 #include "ksnoop_hist.h"
 #include "output.h"

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 
 #include "json.h"
+#include "log.h"
 #include "output.h"
 #include "trace.h"
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /*
  * Append @s (@len bytes, may hold NULs or invalid UTF-8) as a JSON string:

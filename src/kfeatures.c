@@ -13,7 +13,6 @@
 #include "json.h"
 #include "kbtf.h"
 #include "kfeatures.h"
-#include "util.h"
 
 const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_FENTRY] = {"fentry", "fentry programs", "5.5"},

@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "format.h"
 #include "json.h"
+#include "log.h"
 #include "output.h"
 
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "log.h"
 #include "pattern.h"
 #include "resolve.h"
 

@@ -11,6 +11,7 @@
 
 #include "attach.h"
 #include "json.h"
+#include "log.h"
 #include "ksnoop.skel.h"
 #include "output.h"
 #include "stats.h"

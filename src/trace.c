@@ -13,6 +13,7 @@
 #include "chain.h"
 #include "detach.h"
 #include "kfeatures.h"
+#include "log.h"
 #include "ksnoop.skel.h"
 #include "output.h"
 #include "pair.h"

@@ -18,7 +18,7 @@
 #include "kbtf.h"
 #include "parse.h"
 #include "resolve.h"
-#include "util.h"
+#include "strbuf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

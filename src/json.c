@@ -5,6 +5,7 @@
  * as \u00XX (the byte's value), so the output is always valid JSON and valid
  * UTF-8, and a reader can still tell which byte was there.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -203,4 +204,92 @@ void json_put_s64(struct strbuf *sb, int64_t v)
 
 	if (p)
 		sb_commit(sb, json_str_s64(p, v));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The writer                                                               */
+
+void jw_key(struct jw *w, const char *s, size_t len)
+{
+	if (!jw_key_first(w))
+		sb_addc(w->sb, ',');
+	json_put_string(w->sb, s, len);
+	sb_addc(w->sb, ':');
+}
+
+void jw_str(struct jw *w, const char *s, size_t len)
+{
+	if (!jw_value_first(w))
+		sb_addc(w->sb, ',');
+	json_put_string(w->sb, s, len);
+}
+
+void jw_strz(struct jw *w, const char *s)
+{
+	jw_str(w, s, strlen(s));
+}
+
+/* A number of at most JSON_NUM_MAX bytes, written by @put at the value's place. */
+static void jw_num(struct jw *w, char *(*put)(char *p, uint64_t v), uint64_t v)
+{
+	size_t first = jw_value_first(w);
+	char *p = sb_reserve(w->sb, JSON_NUM_MAX + 1);
+
+	if (!p)
+		return;
+	if (!first)
+		*p++ = ',';
+	sb_commit(w->sb, put(p, v));
+}
+
+static char *put_s64(char *p, uint64_t v)
+{
+	return json_str_s64(p, (int64_t)v);
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	memcpy(p, "\"0x", 3);
+	p = str_hex(p + 3, v, 0);
+	*p++ = '"';
+	return p;
+}
+
+void jw_u64(struct jw *w, uint64_t v)
+{
+	jw_num(w, json_str_u64, v);
+}
+
+void jw_s64(struct jw *w, int64_t v)
+{
+	jw_num(w, put_s64, (uint64_t)v);
+}
+
+void jw_hex(struct jw *w, uint64_t v)
+{
+	jw_num(w, put_hex, v);
+}
+
+void jw_fixed(struct jw *w, double v, int decimals)
+{
+	if (!jw_value_first(w))
+		sb_addc(w->sb, ',');
+	sb_printf(w->sb, "%.*f", decimals, v);
+}
+
+int jw_check(const struct jw *w)
+{
+	if (w->err)
+		return w->err;
+	return w->depth || w->want ? -EINVAL : 0;
+}
+
+void jw_line_end(struct jw *w)
+{
+	int err = jw_check(w);
+
+	assert(!err);
+	(void)err; /* NDEBUG */
+	sb_addc(w->sb, '\n');
+	jw_init(w, w->sb);
 }

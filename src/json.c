@@ -5,7 +5,6 @@
  * as \u00XX (the byte's value), so the output is always valid JSON and valid
  * UTF-8, and a reader can still tell which byte was there.
  */
-#include <assert.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -275,21 +274,4 @@ void jw_fixed(struct jw *w, double v, int decimals)
 	if (!jw_value_first(w))
 		sb_addc(w->sb, ',');
 	sb_printf(w->sb, "%.*f", decimals, v);
-}
-
-int jw_check(const struct jw *w)
-{
-	if (w->err)
-		return w->err;
-	return w->depth || w->want ? -EINVAL : 0;
-}
-
-void jw_line_end(struct jw *w)
-{
-	int err = jw_check(w);
-
-	assert(!err);
-	(void)err; /* NDEBUG */
-	sb_addc(w->sb, '\n');
-	jw_init(w, w->sb);
 }

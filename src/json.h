@@ -7,6 +7,7 @@
 #ifndef __KSNOOP_JSON_H
 #define __KSNOOP_JSON_H
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -143,9 +144,14 @@ static inline size_t jw_key_first(struct jw *w)
  */
 static inline void jw_key_raw(struct jw *w, const char *key, size_t len)
 {
+	char *p = sb_reserve(w->sb, len + 1);
+
+	if (!p)
+		return;
 	if (!jw_key_first(w))
-		sb_addc(w->sb, ',');
-	sb_add(w->sb, key, len);
+		*p++ = ',';
+	memcpy(p, key, len);
+	sb_commit(w->sb, p + len);
 }
 
 #define JW_KEY(w, lit) jw_key_raw(w, "\"" lit "\":", sizeof("\"" lit "\":") - 1)
@@ -165,14 +171,27 @@ static inline char *jw_member_at(struct jw *w, char *p, const char *key, size_t 
 
 #define JW_MEMBER_AT(w, p, lit) jw_member_at(w, p, "\"" lit "\":", sizeof("\"" lit "\":") - 1)
 
+/*
+ * In place, right after a member written with JW_MEMBER_AT() and its value in
+ * the same stretch: the next member's ',' and key (the object is not empty, so
+ * the writer has nothing to decide). For the members every event has.
+ */
+#define JW_NEXT_MEMBER_AT(p, lit)                                                                  \
+	(memcpy(p, ",\"" lit "\":", sizeof(",\"" lit "\":") - 1), (p) + sizeof(",\"" lit "\":") - 1)
+
 /* A key to escape: any bytes. */
 void jw_key(struct jw *w, const char *s, size_t len);
 
 static inline void jw_push(struct jw *w, uint8_t kind, char c)
 {
-	if (!jw_value_first(w))
-		sb_addc(w->sb, ',');
-	sb_addc(w->sb, c);
+	char *p = sb_reserve(w->sb, 2);
+
+	if (p) {
+		if (!jw_value_first(w))
+			*p++ = ',';
+		*p++ = c;
+		sb_commit(w->sb, p);
+	}
 	if (w->depth >= JW_MAX_DEPTH) {
 		jw_misuse(w, -E2BIG);
 		return;
@@ -247,12 +266,22 @@ void jw_fixed(struct jw *w, double v, int decimals);
  * -EINVAL when the text is not complete (a container open, a key waiting) or
  * the writer was misused on the way, -E2BIG when it nested too deep, else 0.
  */
-int jw_check(const struct jw *w);
+static inline int jw_check(const struct jw *w)
+{
+	if (w->err)
+		return w->err;
+	return w->depth || w->want ? -EINVAL : 0;
+}
 
 /*
  * End a line of JSON Lines: '\n' after a complete text, asserting jw_check()
- * (see above); the next value starts a new text.
+ * (see above); the next value starts a new text. Inline: once per event.
  */
-void jw_line_end(struct jw *w);
+static inline void jw_line_end(struct jw *w)
+{
+	assert(!jw_check(w));
+	sb_addc(w->sb, '\n');
+	jw_init(w, w->sb);
+}
 
 #endif /* __KSNOOP_JSON_H */

@@ -41,16 +41,25 @@ static __u64 clock_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* fmt_text() or fmt_json() through the output's long-lived type cache. */
+/*
+ * The value as text into @sb, or as JSON through @w when not NULL, with the
+ * output's long-lived type cache.
+ */
 static int fmt_value(struct output *o, const struct btf *btf, __u32 id, const void *data,
-		     size_t len, bool json, struct strbuf *sb)
+		     size_t len, struct jw *w, struct strbuf *sb)
 {
+	struct fmt_cache *c;
+	int err;
+
 	if (!o->types)
 		o->types = fmt_cache_new();
-	if (!o->types)
-		return json ? fmt_json(btf, id, data, len, sb) : fmt_text(btf, id, data, len, sb);
-	return json ? fmt_json_c(o->types, btf, id, data, len, sb) :
-		      fmt_text_c(o->types, btf, id, data, len, sb);
+	c = o->types ? o->types : fmt_cache_new();
+	if (!c)
+		return -ENOMEM;
+	err = w ? fmt_json_w(c, w, btf, id, data, len) : fmt_text_c(c, btf, id, data, len, sb);
+	if (c != o->types)
+		fmt_cache_free(c);
+	return err;
 }
 
 void output_init(struct output *o, FILE *f, bool json)
@@ -174,9 +183,34 @@ static void put_deref(struct strbuf *sb, __u64 addr)
 	sb_add(sb, ") ", 2);
 }
 
-/* Userspace rendering of one captured value (text or JSON). */
+/* An unreadable value: NULL for a NULL pointer, else where it failed. */
+static void render_unreadable(struct output *o, const struct titem *ti, const struct ksnoop_val *v,
+			      struct jw *w, struct strbuf *sb)
+{
+	bool null = ti->kind == VAL_PTR_DEREF && !v->addr;
+
+	if (w && null) {
+		jw_null(w);
+	} else if (w) {
+		jw_obj_begin(w);
+		JW_KEY(w, "unreadable");
+		jw_bool(w, true);
+		JW_KEY(w, "addr");
+		jw_hex(w, v->addr);
+		jw_obj_end(w);
+	} else {
+		sb_color(sb, o->color, COL_BAD);
+		if (null)
+			sb_puts(sb, "NULL");
+		else
+			sb_printf(sb, "<unreadable at 0x%llx>", (unsigned long long)v->addr);
+		sb_color(sb, o->color, COL_OFF);
+	}
+}
+
+/* Userspace rendering of one captured value: JSON through @w, or text into @sb (@w NULL). */
 static void render_value(struct output *o, const struct tfunc *tf, const struct ksnoop_val *v,
-			 bool json, struct strbuf *sb)
+			 struct jw *w, struct strbuf *sb)
 {
 	const struct ksnoop_item *it = &tf->plan.items[v->item];
 	const struct titem *ti = &tf->items[v->item];
@@ -184,23 +218,13 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 	int err = 0;
 
 	if (v->flags & KSNOOP_V_UNREADABLE) {
-		bool color = o->color && !json;
-
-		sb_color(sb, color, COL_BAD);
-		if (ti->kind == VAL_PTR_DEREF && !v->addr)
-			sb_puts(sb, json ? "null" : "NULL");
-		else if (json)
-			sb_printf(sb, "{\"unreadable\":true,\"addr\":\"0x%llx\"}",
-				  (unsigned long long)v->addr);
-		else
-			sb_printf(sb, "<unreadable at 0x%llx>", (unsigned long long)v->addr);
-		sb_color(sb, color, COL_OFF);
+		render_unreadable(o, ti, v, w, sb);
 		return;
 	}
 	switch (ti->kind) {
 	case VAL_STR:
-		if (json)
-			fmt_cstring_json(sb, v->data, v->len);
+		if (w)
+			fmt_cstring_json(w, v->data, v->len);
 		else
 			fmt_cstring_text(sb, v->data, v->len);
 		return;
@@ -208,18 +232,20 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 		__u8 bytes[8];
 
 		bitfield_bytes(it, v, it->flags & KSNOOP_I_SIGNED, bytes);
-		err = fmt_value(o, btf, ti->type_id, bytes, 8, json, sb);
+		err = fmt_value(o, btf, ti->type_id, bytes, 8, w, sb);
 		break;
 	}
 	case VAL_PTR_DEREF:
-		if (!json)
+		if (!w)
 			put_deref(sb, v->addr);
 		/* fall through */
 	default:
-		err = fmt_value(o, btf, ti->type_id, v->data, v->len, json, sb);
+		err = fmt_value(o, btf, ti->type_id, v->data, v->len, w, sb);
 	}
-	if (err)
-		sb_printf(sb, json ? "null" : "<cannot format: %s>", strerror(-err));
+	if (err && w)
+		jw_null(w);
+	else if (err)
+		sb_printf(sb, "<cannot format: %s>", strerror(-err));
 }
 
 /* Text of a value: the kernel's text when it formatted it, else ours. */
@@ -229,7 +255,7 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 	const struct titem *ti = &tf->items[v->item];
 
 	if (!(v->flags & KSNOOP_V_TEXT)) {
-		render_value(o, tf, v, false, sb);
+		render_value(o, tf, v, NULL, sb);
 	} else {
 		size_t tlen = strnlen((const char *)v->data, v->len);
 
@@ -248,7 +274,7 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 			 * the record, and the text need not be NUL-terminated within it.
 			 */
 			err = fmt_value(o, tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
-					false, &mine);
+					NULL, &mine);
 			/* The kernel's text stops at its buffer; compare what both have. */
 			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ?
 					    strlen(sb_str(&mine)) != tlen ||
@@ -336,22 +362,22 @@ static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struc
 
 /*
  * --errors: how return value @ret failed, strace-like in text (" = -2 ENOENT",
- * " = NULL"), as ',"errno":"ENOENT"' in JSON (a NULL pointer adds nothing:
- * "ret" is 0).
+ * " = NULL"), as a member "errno":"ENOENT" in JSON through @w (a NULL
+ * pointer adds nothing: "ret" is 0).
  */
-static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, bool json)
+static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, struct jw *w)
 {
 	int e = ksnoop_ret_errno(tf->plan.ret_kind, tf->plan.ret_size, ret);
 	const char *name = e && e != KSNOOP_ERR_NULL ? errno_name(e) : NULL;
 
-	if (!e || (json && e == KSNOOP_ERR_NULL))
+	if (!e || (w && e == KSNOOP_ERR_NULL))
 		return;
-	if (json) {
-		sb_adds(sb, ",\"errno\":");
+	if (w) {
+		JW_KEY(w, "errno");
 		if (name)
-			json_put_string(sb, name, strlen(name));
+			jw_strz(w, name);
 		else
-			sb_printf(sb, "%d", e);
+			jw_s64(w, e);
 	} else if (e == KSNOOP_ERR_NULL) {
 		sb_adds(sb, " = NULL");
 	} else {
@@ -447,7 +473,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
 		sb_adds(sb, " (nested too deep to pair with its return)");
 	if (o->show_errno && exit)
-		put_failure(sb, tf, exit->ret, false);
+		put_failure(sb, tf, exit->ret, NULL);
 	sb_addc(sb, '\n');
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
@@ -498,7 +524,12 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	}
 }
 
-static void json_put_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
+/*
+ * A string that repeats from one event to the next (comm, function name, item
+ * labels), appended to @sb as a JSON string: the last encoding of @m is
+ * reused when the bytes are the same.
+ */
+static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
 {
 	size_t start = sb->len;
 
@@ -516,6 +547,15 @@ static void json_put_memo(struct strbuf *sb, struct jstr_memo *m, const char *s,
 	m->valid = true;
 }
 
+/* json_memo() as a key of the object @w has open. */
+static void jw_memo_key(struct jw *w, struct jstr_memo *m, const char *s, size_t len)
+{
+	if (!jw_key_first(w))
+		sb_addc(w->sb, ',');
+	json_memo(w->sb, m, s, len);
+	sb_addc(w->sb, ':');
+}
+
 /* !strcmp(@label, "return"), inline: checked for every value of every event. */
 static inline bool is_return(const char *l)
 {
@@ -523,37 +563,14 @@ static inline bool is_return(const char *l)
 	       l[5] == 'n' && !l[6];
 }
 
-static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		      const struct ksnoop_rec *exit, enum call_end end)
+/* The "args" object: every item but the top-level "return", in record order. */
+static void json_args(struct output *o, struct jw *w, const struct tfunc *tf,
+		      const struct ksnoop_rec *entry, const struct ksnoop_rec *exit)
 {
-	const struct ksnoop_rec *first = entry ? entry : exit;
 	const struct ksnoop_rec *recs[2] = {entry, exit};
-	struct strbuf *sb = &o->sb;
-	bool any = false;
-	char *p;
 	int r;
 
-#define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), (p) + sizeof(lit) - 1)
-	p = sb_reserve(sb, 128 + WALL_TIME_MAX);
-	if (!p)
-		return;
-	p = PUT(p, "{\"type\":\"call\",\"time_ns\":");
-	p = str_u64(p, first->ts);
-	p = PUT(p, ",\"time\":\"");
-	p = wall_time(o, first->ts, p, true);
-	p = PUT(p, "\",\"cpu\":");
-	p = str_u64(p, first->cpu);
-	p = PUT(p, ",\"pid\":");
-	p = str_u64(p, first->tgid);
-	p = PUT(p, ",\"tid\":");
-	p = str_u64(p, first->tid);
-	p = PUT(p, ",\"comm\":");
-#undef PUT
-	sb_commit(sb, p);
-	json_put_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
-	sb_adds(sb, ",\"func\":");
-	json_put_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
-	sb_adds(sb, ",\"args\":{");
+	jw_obj_begin(w);
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
 
@@ -572,58 +589,99 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			nv = changed_val(o, entry, exit, v, &dup);
 			if (dup)
 				continue;
-			if (any)
-				sb_addc(sb, ',');
-			any = true;
-			json_put_memo(sb, &o->memo_label[v->item % ARRAY_SIZE(o->memo_label)],
-				      ti->label, strlen(ti->label));
-			sb_addc(sb, ':');
+			jw_memo_key(w, &o->memo_label[v->item % ARRAY_SIZE(o->memo_label)],
+				    ti->label, strlen(ti->label));
 			/* --changes: both captures, changed or not, so that jq sees one shape. */
 			if (nv) {
-				sb_adds(sb, "{\"entry\":");
-				render_value(o, tf, v, true, sb);
-				sb_adds(sb, ",\"exit\":");
-				render_value(o, tf, nv, true, sb);
-				sb_addc(sb, '}');
+				jw_obj_begin(w);
+				JW_KEY(w, "entry");
+				render_value(o, tf, v, w, NULL);
+				JW_KEY(w, "exit");
+				render_value(o, tf, nv, w, NULL);
+				jw_obj_end(w);
 				continue;
 			}
-			render_value(o, tf, v, true, sb);
+			render_value(o, tf, v, w, NULL);
 		}
 	}
-	sb_addc(sb, '}');
-	if (exit) {
-		const struct ksnoop_val *v = NULL;
-		bool done = false;
+	jw_obj_end(w);
+}
 
-		while ((v = next_val(exit, v))) {
-			const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
+/* "ret", "errno", "duration_ns" of a call that returned. */
+static void json_return(struct output *o, struct jw *w, const struct tfunc *tf,
+			const struct ksnoop_rec *entry, const struct ksnoop_rec *exit)
+{
+	const struct ksnoop_val *v = NULL;
+	bool done = false;
 
-			if (ti && ti->is_ret && is_return(ti->label)) {
-				sb_adds(sb, ",\"ret\":");
-				render_value(o, tf, v, true, sb);
-				done = true;
-			}
-		}
-		if (!done && !tf->returns_void) {
-			sb_adds(sb, ",\"ret\":");
-			/* The ABI leaves the bytes above a narrower int undefined (-2 read as
-			 * 4294967294). */
-			json_put_s64(sb, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
-						 ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
-						 (__s64)exit->ret);
-		}
-		if (o->show_errno)
-			put_failure(sb, tf, exit->ret, true);
-		if (entry) {
-			sb_adds(sb, ",\"duration_ns\":");
-			sb_put_u64(sb, exit->ts - entry->ts);
+	while ((v = next_val(exit, v))) {
+		const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
+
+		if (ti && ti->is_ret && is_return(ti->label)) {
+			JW_KEY(w, "ret");
+			render_value(o, tf, v, w, NULL);
+			done = true;
 		}
 	}
-	if (end == CALL_IN_FLIGHT)
-		sb_adds(sb, ",\"in_flight\":true");
-	else if (end == CALL_RETURN_LOST)
-		sb_adds(sb, ",\"return_lost\":true");
-	sb_adds(sb, "}\n");
+	if (!done && !tf->returns_void) {
+		JW_KEY(w, "ret");
+		/* The ABI leaves the bytes above a narrower int undefined (-2 read as 4294967294). */
+		jw_s64(w, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
+				  ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
+				  (__s64)exit->ret);
+	}
+	if (o->show_errno)
+		put_failure(NULL, tf, exit->ret, w);
+	if (entry) {
+		JW_KEY(w, "duration_ns");
+		jw_u64(w, exit->ts - entry->ts);
+	}
+}
+
+/* One call as a JSON object, left open for output_call()'s members. */
+static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
+		      const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		      enum call_end end)
+{
+	const struct ksnoop_rec *first = entry ? entry : exit;
+	struct strbuf *sb = w->sb;
+	char *p;
+
+	jw_obj_begin(w);
+	/* The members every call has, in one reserved stretch. */
+	p = sb_reserve(sb, 128 + WALL_TIME_MAX);
+	if (!p)
+		return;
+	p = JW_MEMBER_AT(w, p, "type");
+	p = mempcpy(p, "\"call\"", 6);
+	p = JW_NEXT_MEMBER_AT(p, "time_ns");
+	p = str_u64(p, first->ts);
+	p = JW_NEXT_MEMBER_AT(p, "time");
+	*p++ = '"';
+	p = wall_time(o, first->ts, p, true);
+	*p++ = '"';
+	p = JW_NEXT_MEMBER_AT(p, "cpu");
+	p = str_u64(p, first->cpu);
+	p = JW_NEXT_MEMBER_AT(p, "pid");
+	p = str_u64(p, first->tgid);
+	p = JW_NEXT_MEMBER_AT(p, "tid");
+	p = str_u64(p, first->tid);
+	p = JW_NEXT_MEMBER_AT(p, "comm");
+	sb_commit(sb, p);
+	json_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
+	sb_adds(sb, ",\"func\":"); /* as JW_NEXT_MEMBER_AT(): "comm" was placed */
+	json_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
+	JW_KEY(w, "args");
+	json_args(o, w, tf, entry, exit);
+	if (exit)
+		json_return(o, w, tf, entry, exit);
+	if (end == CALL_IN_FLIGHT) {
+		JW_KEY(w, "in_flight");
+		jw_bool(w, true);
+	} else if (end == CALL_RETURN_LOST) {
+		JW_KEY(w, "return_lost");
+		jw_bool(w, true);
+	}
 }
 
 /*
@@ -763,18 +821,17 @@ int output_write_error(const char *name, int err)
 }
 
 /*
- * --kstack: the kernel stack of @entry, symbolized, added to the call written
- * to o->sb since @start: text lines "    kstack:" then a frame a line,
- * innermost first; JSON a "kstack" array (null when it was not captured).
+ * --kstack: the kernel stack of @entry, symbolized, added to the call being
+ * written: text lines "    kstack:" then a frame a line, innermost first,
+ * into @o->sb; JSON a "kstack" array through @w (null when it was not
+ * captured).
  */
-static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t start)
+static void kstack_put(struct output *o, const struct ksnoop_rec *entry, struct jw *w)
 {
 	struct strbuf *sb = &o->sb, frame;
 	__u64 *ips = NULL;
 	__u32 id, i;
 
-	if (sb->oom || sb->len < start + 2)
-		return;
 	if (entry->stack_id) {
 		ips = calloc(o->kstack, sizeof(*ips));
 		id = entry->stack_id - 1;
@@ -785,24 +842,20 @@ static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t 
 	}
 	if (ips && !o->ksyms)
 		o->ksyms = ksyms_load(); /* NULL: addresses shown as numbers */
-	if (o->json) {
-		/* Before the closing "}\n" of the call's object. */
-		sb->len -= 2;
-		sb_adds(sb, ",\"kstack\":");
+	if (w) {
+		JW_KEY(w, "kstack");
 		if (!ips) {
-			sb_adds(sb, "null}\n");
+			jw_null(w);
 			return;
 		}
 		sb_init(&frame);
-		sb_addc(sb, '[');
+		jw_arr_begin(w);
 		for (i = 0; i < o->kstack && ips[i]; i++) {
 			sb_reset(&frame);
 			ksyms_put(o->ksyms, ips[i], &frame);
-			if (i)
-				sb_addc(sb, ',');
-			json_put_string(sb, sb_str(&frame), frame.len);
+			jw_str(w, sb_str(&frame), frame.len);
 		}
-		sb_adds(sb, "]}\n");
+		jw_arr_end(w);
 		sb_free(&frame);
 	} else if (!ips) {
 		sb_adds(sb, "    kstack: <not captured: the stack map is full>\n");
@@ -818,27 +871,27 @@ static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t 
 }
 
 /*
- * -s: mark the call written to o->sb since @start with its chain: indented
- * by 4 per level in text, "chain" and "level" members in JSON.
+ * One call: a JSON Lines object, with "kstack" (--kstack) and -s's "chain"
+ * and "level" members.
  */
-static void chain_mark(struct output *o, size_t start)
+static void json_call_line(struct output *o, const struct tfunc *tf,
+			   const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+			   enum call_end end)
 {
-	struct strbuf *sb = &o->sb;
+	struct jw w;
 
-	if (sb->oom || sb->len < start + 2)
-		return;
-	if (!o->json) {
-		if (o->chain_level)
-			indent_tail(sb, start, 4 * o->chain_level);
-		return;
+	jw_init(&w, &o->sb);
+	json_call(o, &w, tf, entry, exit, end);
+	if (o->kstack && entry)
+		kstack_put(o, entry, &w);
+	if (o->chain_group) {
+		JW_KEY(&w, "chain");
+		jw_u64(&w, o->chain_group);
+		JW_KEY(&w, "level");
+		jw_u64(&w, o->chain_level);
 	}
-	/* Before the closing "}\n" of the call's object. */
-	sb->len -= 2;
-	sb_adds(sb, ",\"chain\":");
-	sb_put_u64(sb, o->chain_group);
-	sb_adds(sb, ",\"level\":");
-	sb_put_u64(sb, o->chain_level);
-	sb_adds(sb, "}\n");
+	jw_obj_end(&w);
+	jw_line_end(&w);
 }
 
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
@@ -848,14 +901,16 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
 
 	if (o->err)
 		return o->err;
-	if (o->json)
-		json_call(o, tf, entry, exit, end);
-	else
-		text_call(o, tf, entry, exit, end);
+	if (o->json) {
+		json_call_line(o, tf, entry, exit, end);
+		return written(o);
+	}
+	text_call(o, tf, entry, exit, end);
 	if (o->kstack && entry)
-		kstack_put(o, entry, start);
-	if (o->chain_group)
-		chain_mark(o, start);
+		kstack_put(o, entry, NULL);
+	/* -s: the call indented by 4 per level of its chain. */
+	if (o->chain_group && o->chain_level)
+		indent_tail(&o->sb, start, 4 * o->chain_level);
 	return written(o);
 }
 
@@ -872,28 +927,36 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 		{"recursion", "the kernel skipped the program: recursion; -P cannot help"},
 	};
 	const char *text = reason;
-	size_t w;
+	size_t k;
 	int i;
 
 	if (o->err)
 		return o->err;
-	for (w = 0; w < ARRAY_SIZE(why); w++)
-		if (!strcmp(reason, why[w].reason))
-			text = why[w].text;
+	for (k = 0; k < ARRAY_SIZE(why); k++)
+		if (!strcmp(reason, why[k].reason))
+			text = why[k].text;
 	if (o->json) {
-		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"",
-			  (unsigned long long)n, reason);
+		struct jw w;
+
+		jw_init(&w, &o->sb);
+		jw_obj_begin(&w);
+		JW_KEY(&w, "type");
+		JW_RAW(&w, "\"lost\"");
+		JW_KEY(&w, "count");
+		jw_u64(&w, n);
+		JW_KEY(&w, "reason");
+		jw_strz(&w, reason);
 		if (nf) {
-			sb_puts(&o->sb, ",\"funcs\":{");
+			JW_KEY(&w, "funcs");
+			jw_obj_begin(&w);
 			for (i = 0; i < nf; i++) {
-				if (i)
-					sb_putc(&o->sb, ',');
-				json_put_string(&o->sb, names[i], strlen(names[i]));
-				sb_printf(&o->sb, ":%llu", (unsigned long long)counts[i]);
+				jw_key(&w, names[i], strlen(names[i]));
+				jw_u64(&w, counts[i]);
 			}
-			sb_putc(&o->sb, '}');
+			jw_obj_end(&w);
 		}
-		sb_puts(&o->sb, "}\n");
+		jw_obj_end(&w);
+		jw_line_end(&w);
 	} else {
 		sb_color(&o->sb, o->color, COL_LOST);
 		sb_printf(&o->sb, "--- lost %llu records (%s)", (unsigned long long)n, text);

@@ -15,10 +15,47 @@ bool json_errors;
 /*
  * JSON errors wait for the exit status (pr_errors_flush()): each is one
  * object on stderr, {"type":"error","error":MSG[,"hint":H][,"spec":S,
- * "position":N],"exit":STATUS}, without its "exit" and closing brace here.
+ * "position":N],"exit":STATUS}.
  */
-static char **pending;
+struct pending_error {
+	char *msg, *hint, *input; /* hint and input may be NULL */
+	int pos;
+};
+static struct pending_error *pending;
 static int npending;
+
+/* One error as a line of JSON on stderr; @status < 0: unknown, no "exit". */
+static void error_json(const char *msg, const char *hint, const char *input, int pos, int status)
+{
+	struct strbuf out;
+	struct jw w;
+
+	sb_init(&out);
+	jw_init(&w, &out);
+	jw_obj_begin(&w);
+	JW_KEY(&w, "type");
+	JW_RAW(&w, "\"error\"");
+	JW_KEY(&w, "error");
+	jw_strz(&w, msg);
+	if (hint) {
+		JW_KEY(&w, "hint");
+		jw_strz(&w, hint);
+	}
+	if (input) {
+		JW_KEY(&w, "spec");
+		jw_strz(&w, input);
+		JW_KEY(&w, "position");
+		jw_s64(&w, pos);
+	}
+	if (status >= 0) {
+		JW_KEY(&w, "exit");
+		jw_s64(&w, status);
+	}
+	jw_obj_end(&w);
+	jw_line_end(&w);
+	fputs(sb_str(&out), stderr);
+	sb_free(&out);
+}
 
 static void pr_error_v(const char *input, int pos, const char *hint, const char *fmt, va_list ap)
 {
@@ -30,29 +67,24 @@ static void pr_error_v(const char *input, int pos, const char *hint, const char 
 	if (sb.len && sb.buf[sb.len - 1] == '\n')
 		sb.buf[--sb.len] = '\0';
 	if (json_errors) {
-		struct strbuf out;
-		char **p = realloc(pending, (npending + 1) * sizeof(*p));
+		struct pending_error *p = realloc(pending, (npending + 1) * sizeof(*p));
+		struct pending_error e = {
+			.msg = strdup(sb_str(&sb)),
+			.hint = hint ? strdup(hint) : NULL,
+			.input = input ? strdup(input) : NULL,
+			.pos = pos,
+		};
 
-		sb_init(&out);
-		sb_puts(&out, "{\"type\":\"error\",\"error\":");
-		json_put_string(&out, sb_str(&sb), sb.len);
-		if (hint) {
-			sb_puts(&out, ",\"hint\":");
-			json_put_string(&out, hint, strlen(hint));
-		}
-		if (input) {
-			sb_puts(&out, ",\"spec\":");
-			json_put_string(&out, input, strlen(input));
-			sb_printf(&out, ",\"position\":%d", pos);
-		}
-		if (p && !out.oom) {
+		if (p)
 			pending = p;
-			pending[npending++] = out.buf;
+		if (p && e.msg && (!hint || e.hint) && (!input || e.input)) {
+			pending[npending++] = e;
 		} else {
 			/* out of memory: the message still goes out, without the status */
-			pending = p ? p : pending;
-			fprintf(stderr, "%s}\n", sb_str(&out));
-			sb_free(&out);
+			error_json(sb_str(&sb), hint, input, pos, -1);
+			free(e.msg);
+			free(e.hint);
+			free(e.input);
 		}
 	} else {
 		fprintf(stderr, "ksnoop: %s\n", sb_str(&sb));
@@ -85,8 +117,10 @@ void pr_errors_flush(int status)
 	int i;
 
 	for (i = 0; i < npending; i++) {
-		fprintf(stderr, "%s,\"exit\":%d}\n", pending[i], status);
-		free(pending[i]);
+		error_json(pending[i].msg, pending[i].hint, pending[i].input, pending[i].pos, status);
+		free(pending[i].msg);
+		free(pending[i].hint);
+		free(pending[i].input);
 	}
 	free(pending);
 	pending = NULL;

@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
-#include <stdio_ext.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,18 +44,10 @@ static __u64 clock_ns(clockid_t c)
 static int fmt_value(struct output *o, const struct btf *btf, __u32 id, const void *data,
 		     size_t len, struct jw *w, struct strbuf *sb)
 {
-	struct fmt_cache *c;
-	int err;
-
-	if (!o->types)
-		o->types = fmt_cache_new();
-	c = o->types ? o->types : fmt_cache_new();
-	if (!c)
+	if (!o->types && !(o->types = fmt_cache_new()))
 		return -ENOMEM;
-	err = w ? fmt_json_w(c, w, btf, id, data, len) : fmt_text_c(c, btf, id, data, len, sb);
-	if (c != o->types)
-		fmt_cache_free(c);
-	return err;
+	return w ? fmt_json_w(o->types, w, btf, id, data, len) :
+		   fmt_text_c(o->types, btf, id, data, len, sb);
 }
 
 void output_init(struct output *o, FILE *f, bool json)
@@ -82,8 +70,6 @@ void output_free(struct output *o)
 	o->types = NULL;
 }
 
-static int flush(struct output *o);
-
 int output_header(struct output *o)
 {
 	if (o->json)
@@ -91,7 +77,7 @@ int output_header(struct output *o)
 	sb_reset(&o->sb);
 	sb_printf(&o->sb, "%-15s %3s %-7s %-7s %-16s %s\n", "TIME", "CPU", "PID", "TID", "COMM",
 		  "FUNCTION");
-	return flush(o);
+	return output_flush(o);
 }
 
 /*
@@ -529,11 +515,16 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
  * labels), appended to @sb as a JSON string: the last encoding of @m is
  * reused when the bytes are the same.
  */
+static inline bool memo_hit(const struct jstr_memo *m, const char *s, size_t len)
+{
+	return m->valid && m->len == len && !memcmp(m->raw, s, len);
+}
+
 static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
 {
 	size_t start = sb->len;
 
-	if (m->valid && m->len == len && !memcmp(m->raw, s, len)) {
+	if (memo_hit(m, s, len)) {
 		sb_add(sb, m->esc, m->elen);
 		return;
 	}
@@ -550,7 +541,22 @@ static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, siz
 /* json_memo() as a key of the object @w has open. */
 static void jw_memo_key(struct jw *w, struct jstr_memo *m, const char *s, size_t len)
 {
-	if (!jw_key_first(w))
+	size_t first = jw_key_first(w);
+	char *p;
+
+	/* The common case in one stretch: the key seen last time. */
+	if (memo_hit(m, s, len)) {
+		p = sb_reserve(w->sb, m->elen + 2);
+		if (!p)
+			return;
+		if (!first)
+			*p++ = ',';
+		memcpy(p, m->esc, m->elen);
+		p[m->elen] = ':';
+		sb_commit(w->sb, p + m->elen + 1);
+		return;
+	}
+	if (!first)
 		sb_addc(w->sb, ',');
 	json_memo(w->sb, m, s, len);
 	sb_addc(w->sb, ':');
@@ -684,140 +690,12 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	}
 }
 
-/*
- * A write cut short by an error (a full disk) is taken back out of a regular
- * file, so that the file holds complete records only: ksnoop's own failure
- * leaves no half line, as a crash cannot (a batch of whole records is one
- * write()).
- */
-static void unwrite(int fd, size_t written)
-{
-	off_t end;
-
-	if (!written)
-		return;
-	end = lseek(fd, 0, SEEK_CUR);
-	if (end >= (off_t)written && ftruncate(fd, end - written) == 0)
-		lseek(fd, end - written, SEEK_SET);
-}
-
-/*
- * Write out what @o->sb holds: the one place output reaches the file, so the
- * first write error (EPIPE: the reader went away, ENOSPC, ...) is kept in
- * @o->err and every later call returns it without writing.
- */
-static int flush(struct output *o)
-{
-	size_t len = o->sb.len, n, done = 0;
-	const char *p = sb_str(&o->sb);
-	int fd = fileno(o->f), err = 0;
-
-	if (o->err || !len) {
-		sb_reset(&o->sb);
-		return o->err;
-	}
-	/*
-	 * What @o->sb holds (one event on a terminal, a batch of whole events
-	 * otherwise) goes out in one write(2) when the kernel takes it whole
-	 * (always for a regular file): a crash leaves complete records. When
-	 * stdio holds nothing for the stream, write(2) it directly: the same
-	 * bytes in the same order, without stdio copying them into its buffer.
-	 */
-	if (fd >= 0 && !__fpending(o->f)) {
-		while (done < len) {
-			ssize_t w = write(fd, p + done, len - done);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				err = w < 0 ? -errno : -EIO;
-				unwrite(fd, done);
-				break;
-			}
-			done += w;
-		}
-	} else {
-		errno = 0;
-		n = fwrite(p, 1, len, o->f);
-		if (n != len || fflush(o->f))
-			err = errno ? -errno : -EIO;
-	}
-	sb_reset(&o->sb);
-	o->err = err;
-	return err;
-}
-
-bool output_want_color(int mode)
-{
-	const char *no = getenv("NO_COLOR");
-
-	/* NO_COLOR (no-color.org): set and not empty turns auto off, not "always". */
-	if (mode >= 0)
-		return mode;
-	return isatty(STDOUT_FILENO) && !(no && *no);
-}
-
-int output_open(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		pr_error_hint("check the path and the permissions of its directory",
-			      "cannot open output file '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -EBADF;
-	}
-	close(fd);
-	return 0;
-}
-
-int output_flush(struct output *o)
-{
-	return flush(o);
-}
-
 /* Batched: write once a buffer's worth is pending, else at output_flush(). */
 static int written(struct output *o)
 {
 	if (o->batch && o->sb.len < OUTPUT_BATCH)
 		return o->err;
-	return flush(o);
-}
-
-bool output_gone(struct output *o)
-{
-	struct pollfd pfd = {.fd = fileno(o->f)};
-
-	/* POLLERR on the write end of a pipe whose reader closed it */
-	if (o->err || pfd.fd < 0 || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLERR))
-		return o->err != 0;
-	o->err = -EPIPE;
-	return true;
-}
-
-int output_write_error(const char *name, int err)
-{
-	char buf[PATH_MAX + 32] = "standard output";
-	char link[PATH_MAX];
-	ssize_t n;
-
-	if (!err || err == -EPIPE)
-		return err;
-	if (!name) {
-		/* "standard output (/dev/full)": what the shell redirected it to */
-		n = readlink("/proc/self/fd/1", link, sizeof(link) - 1);
-		if (n > 0 && link[0] == '/') {
-			link[n] = '\0';
-			snprintf(buf, sizeof(buf), "standard output (%s)", link);
-		}
-		name = buf;
-	}
-	pr_error_hint(err == -ENOSPC || err == -EDQUOT ?
-			      "free some space, or write elsewhere with -o FILE" :
-			      "check the output file or device, or write elsewhere with -o FILE",
-		      "cannot write to %s: %s", name, strerror(-err));
-	return err;
+	return output_flush(o);
 }
 
 /*

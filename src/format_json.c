@@ -81,7 +81,7 @@ static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){",\"\":"},
 /* Whether @n is a member of the object the writer has open (its key not written). */
 static inline bool jin_object(const struct jtext *j)
 {
-	return !j->w->want && (j->w->st[j->w->depth] & JW_OBJ);
+	return jw_in_object(j->w);
 }
 
 /* The cached key of @n, a member; NULL when out of memory. */
@@ -160,18 +160,29 @@ static inline __attribute__((always_inline)) char *jword_at(char *p, const struc
 	return p;
 }
 
-/* The key of @n if it is a member; its value then comes through the writer. */
-static void jkey(struct jtext *j, const struct fmt_node *n)
+/*
+ * In place, the key of @n if it is a member, its value to come through the
+ * writer: returns where the value goes, with @room bytes free there, or NULL
+ * when out of memory.
+ */
+static char *jkey_room(struct jtext *j, const struct fmt_node *n, size_t room)
 {
 	const struct fmt_label *l;
 	char *p;
 
 	if (!jin_object(j))
-		return;
+		return sb_reserve(j->out, room);
 	l = jlabel(j, n);
-	p = l ? sb_reserve(j->out, l->len + FMT_LABEL_PAD) : NULL;
+	p = l ? sb_reserve(j->out, room + l->len + FMT_LABEL_PAD) : NULL;
+	return p ? jput_label(p, l, jw_key_first(j->w)) : NULL;
+}
+
+static void jkey(struct jtext *j, const struct fmt_node *n)
+{
+	char *p = jkey_room(j, n, 0);
+
 	if (p)
-		sb_commit(j->out, jput_label(p, l, jw_key_first(j->w)));
+		sb_commit(j->out, p);
 }
 
 /* Before a value written here without the writer: its ',' if one is due. */
@@ -185,6 +196,8 @@ static int jbegin(void *ctx, const struct fmt_node *n)
 {
 	struct jtext *j = ctx;
 	bool anon = n->name && !*n->name;
+	__u8 kind;
+	char *p;
 
 	j->flat &= ~(1ULL << n->depth);
 	if (anon && btf_is_composite(n->t) && n->depth) {
@@ -205,11 +218,13 @@ static int jbegin(void *ctx, const struct fmt_node *n)
 	}
 	if (j->w->depth >= JW_MAX_DEPTH)
 		return -E2BIG;
-	jkey(j, n);
-	if (btf_is_array(n->t))
-		jw_arr_begin(j->w);
+	/* Key and '{' or '[' in one stretch. */
+	p = jkey_room(j, n, 2);
+	kind = btf_is_array(n->t) ? 0 : JW_OBJ;
+	if (p)
+		sb_commit(j->out, jw_begin_at(j->w, p, kind));
 	else
-		jw_obj_begin(j->w);
+		jw_push(j->w, kind); /* out of memory: the nesting is still kept */
 	return 0;
 }
 
@@ -470,7 +485,6 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	/* What the writer was before the value: an error takes its text back out. */
 	unsigned int depth = w->depth;
 	__u8 st = w->st[depth];
-	bool want = w->want;
 	struct jtext j;
 	int err;
 
@@ -485,7 +499,6 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	if (err < 0) {
 		w->depth = depth;
 		w->st[depth] = st;
-		w->want = want;
 	}
 	return err;
 }

@@ -228,45 +228,19 @@ void jw_strz(struct jw *w, const char *s)
 	jw_str(w, s, strlen(s));
 }
 
-/* A number of at most JSON_NUM_MAX bytes, written by @put at the value's place. */
-static void jw_num(struct jw *w, char *(*put)(char *p, uint64_t v), uint64_t v)
+void jw_hex(struct jw *w, uint64_t v)
 {
 	size_t first = jw_value_first(w);
-	char *p = sb_reserve(w->sb, JSON_NUM_MAX + 1);
+	char *p = sb_reserve(w->sb, 20);
 
 	if (!p)
 		return;
 	if (!first)
 		*p++ = ',';
-	sb_commit(w->sb, put(p, v));
-}
-
-static char *put_s64(char *p, uint64_t v)
-{
-	return json_str_s64(p, (int64_t)v);
-}
-
-static char *put_hex(char *p, uint64_t v)
-{
 	memcpy(p, "\"0x", 3);
 	p = str_hex(p + 3, v, 0);
 	*p++ = '"';
-	return p;
-}
-
-void jw_u64(struct jw *w, uint64_t v)
-{
-	jw_num(w, json_str_u64, v);
-}
-
-void jw_s64(struct jw *w, int64_t v)
-{
-	jw_num(w, put_s64, (uint64_t)v);
-}
-
-void jw_hex(struct jw *w, uint64_t v)
-{
-	jw_num(w, put_hex, v);
+	sb_commit(w->sb, p);
 }
 
 void jw_fixed(struct jw *w, double v, int decimals)

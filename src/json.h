@@ -55,7 +55,7 @@ char *json_str_s64(char *p, int64_t v);
  * end that does not match its begin, a line ended with a container open or a
  * key waiting for its value, nesting beyond JW_MAX_DEPTH) is a bug in ksnoop:
  * it is kept in @err (the first one) and jw_check() returns it; jw_line_end()
- * asserts that there was none (assert(): every build without NDEBUG, the unit
+ * asserts that there was none unless @sb ran out of memory (assert(): every build without NDEBUG, the unit
  * tests included). The output may still be written after a misuse: the
  * writer never stops on it, so that the check costs nothing on the way.
  *
@@ -65,23 +65,23 @@ char *json_str_s64(char *p, int64_t v);
 #define JW_MAX_DEPTH 48
 
 enum {
-	JW_OBJ = 1, /* the container is an object (else an array, or the top level) */
-	JW_ANY = 2, /* it holds a member or element already: the next needs a ',' */
+	JW_OBJ = 1,  /* the container is an object (else an array, or the top level) */
+	JW_ANY = 2,  /* it holds a member or element already: the next needs a ',' */
+	JW_WANT = 4, /* a key is written: its value comes next */
 };
 
 struct jw {
 	struct strbuf *sb;
 	unsigned int depth; /* open containers */
-	bool want;	    /* a key is written: its value comes next */
 	int err;	    /* the first misuse: -EINVAL, or -E2BIG past JW_MAX_DEPTH */
-	uint8_t st[JW_MAX_DEPTH + 1]; /* st[d]: the container at depth d (st[0]: top level) */
+	/* st[d]: the container at depth d (st[0]: the top level), JW_* bits */
+	uint8_t st[JW_MAX_DEPTH + 1];
 };
 
 static inline void jw_init(struct jw *w, struct strbuf *sb)
 {
 	w->sb = sb;
 	w->depth = 0;
-	w->want = false;
 	w->err = 0;
 	w->st[0] = 0;
 }
@@ -92,6 +92,12 @@ static inline void jw_misuse(struct jw *w, int err)
 		w->err = err;
 }
 
+/* Whether the next thing written is a member of an object (a key is due). */
+static inline bool jw_in_object(const struct jw *w)
+{
+	return (w->st[w->depth] & (JW_OBJ | JW_WANT)) == JW_OBJ;
+}
+
 /*
  * The step before a value: none after a key; else, in an array, a ',' after
  * the first element (a value in an object without a key is misuse). Returns
@@ -99,18 +105,16 @@ static inline void jw_misuse(struct jw *w, int err)
  */
 static inline size_t jw_value_first(struct jw *w)
 {
-	uint8_t *st = &w->st[w->depth];
-	size_t first;
+	uint8_t *st = &w->st[w->depth], v = *st;
 
-	if (w->want) {
-		w->want = false;
+	if (v & JW_WANT) {
+		*st = v & ~JW_WANT;
 		return 1;
 	}
-	if (*st & JW_OBJ)
+	if (v & JW_OBJ)
 		jw_misuse(w, -EINVAL);
-	first = !(*st & JW_ANY) || !w->depth;
-	*st |= JW_ANY;
-	return first;
+	*st = v | JW_ANY;
+	return !(v & JW_ANY) || !w->depth;
 }
 
 /*
@@ -121,21 +125,22 @@ static inline size_t jw_value_first(struct jw *w)
  */
 static inline size_t jw_member_first(struct jw *w)
 {
-	uint8_t *st = &w->st[w->depth];
-	size_t first = !(*st & JW_ANY);
+	uint8_t *st = &w->st[w->depth], v = *st;
 
-	if (w->want || !(*st & JW_OBJ))
+	if ((v & (JW_OBJ | JW_WANT)) != JW_OBJ)
 		jw_misuse(w, -EINVAL);
-	*st |= JW_ANY;
-	return first;
+	*st = v | JW_ANY;
+	return !(v & JW_ANY);
 }
 
 static inline size_t jw_key_first(struct jw *w)
 {
-	size_t first = jw_member_first(w);
+	uint8_t *st = &w->st[w->depth], v = *st;
 
-	w->want = true;
-	return first;
+	if ((v & (JW_OBJ | JW_WANT)) != JW_OBJ)
+		jw_misuse(w, -EINVAL);
+	*st = v | JW_ANY | JW_WANT;
+	return !(v & JW_ANY);
 }
 
 /*
@@ -145,10 +150,11 @@ static inline size_t jw_key_first(struct jw *w)
 static inline void jw_key_raw(struct jw *w, const char *key, size_t len)
 {
 	char *p = sb_reserve(w->sb, len + 1);
+	size_t first = jw_key_first(w);
 
 	if (!p)
 		return;
-	if (!jw_key_first(w))
+	if (!first)
 		*p++ = ',';
 	memcpy(p, key, len);
 	sb_commit(w->sb, p + len);
@@ -179,29 +185,50 @@ static inline char *jw_member_at(struct jw *w, char *p, const char *key, size_t 
 #define JW_NEXT_MEMBER_AT(p, lit)                                                                  \
 	(memcpy(p, ",\"" lit "\":", sizeof(",\"" lit "\":") - 1), (p) + sizeof(",\"" lit "\":") - 1)
 
+/* In place, a key whose value comes through the writer (jw_begin_at(), jw_*()). */
+static inline char *jw_key_at(struct jw *w, char *p, const char *key, size_t len)
+{
+	if (!jw_key_first(w))
+		*p++ = ',';
+	memcpy(p, key, len);
+	return p + len;
+}
+
+#define JW_KEY_AT(w, p, lit) jw_key_at(w, p, "\"" lit "\":", sizeof("\"" lit "\":") - 1)
+
 /* A key to escape: any bytes. */
 void jw_key(struct jw *w, const char *s, size_t len);
 
-static inline void jw_push(struct jw *w, uint8_t kind, char c)
+/*
+ * In place: an object (@kind JW_OBJ, '{') or array (0, '[') begins at @p,
+ * after its ',' if one is due (2 bytes at most). Returns the end.
+ */
+static inline char *jw_begin_at(struct jw *w, char *p, uint8_t kind)
 {
-	char *p = sb_reserve(w->sb, 2);
-
-	if (p) {
-		if (!jw_value_first(w))
-			*p++ = ',';
-		*p++ = c;
-		sb_commit(w->sb, p);
-	}
-	if (w->depth >= JW_MAX_DEPTH) {
+	if (!jw_value_first(w))
+		*p++ = ',';
+	*p++ = kind ? '{' : '[';
+	if (w->depth >= JW_MAX_DEPTH)
 		jw_misuse(w, -E2BIG);
-		return;
-	}
-	w->st[++w->depth] = kind;
+	else
+		w->st[++w->depth] = kind;
+	return p;
+}
+
+static inline void jw_push(struct jw *w, uint8_t kind)
+{
+	char *p = sb_reserve(w->sb, 2), none[2];
+
+	/* Out of memory: nothing is written, but the nesting is still kept. */
+	if (p)
+		sb_commit(w->sb, jw_begin_at(w, p, kind));
+	else
+		jw_begin_at(w, none, kind);
 }
 
 static inline void jw_pop(struct jw *w, uint8_t kind, char c)
 {
-	if (!w->depth || w->want || (w->st[w->depth] & JW_OBJ) != kind)
+	if (!w->depth || (w->st[w->depth] & (JW_OBJ | JW_WANT)) != kind)
 		jw_misuse(w, -EINVAL);
 	else
 		w->depth--;
@@ -210,7 +237,7 @@ static inline void jw_pop(struct jw *w, uint8_t kind, char c)
 
 static inline void jw_obj_begin(struct jw *w)
 {
-	jw_push(w, JW_OBJ, '{');
+	jw_push(w, JW_OBJ);
 }
 
 static inline void jw_obj_end(struct jw *w)
@@ -220,7 +247,7 @@ static inline void jw_obj_end(struct jw *w)
 
 static inline void jw_arr_begin(struct jw *w)
 {
-	jw_push(w, 0, '[');
+	jw_push(w, 0);
 }
 
 static inline void jw_arr_end(struct jw *w)
@@ -255,8 +282,29 @@ static inline void jw_bool(struct jw *w, bool v)
 void jw_str(struct jw *w, const char *s, size_t len);
 void jw_strz(struct jw *w, const char *s);
 /* json_put_u64(), json_put_s64(): exact numbers, decimal strings past 2^53. */
-void jw_u64(struct jw *w, uint64_t v);
-void jw_s64(struct jw *w, int64_t v);
+static inline void jw_u64(struct jw *w, uint64_t v)
+{
+	size_t first = jw_value_first(w);
+	char *p = sb_reserve(w->sb, JSON_NUM_MAX + 1);
+
+	if (!p)
+		return;
+	if (!first)
+		*p++ = ',';
+	sb_commit(w->sb, json_str_u64(p, v));
+}
+
+static inline void jw_s64(struct jw *w, int64_t v)
+{
+	size_t first = jw_value_first(w);
+	char *p = sb_reserve(w->sb, JSON_NUM_MAX + 1);
+
+	if (!p)
+		return;
+	if (!first)
+		*p++ = ',';
+	sb_commit(w->sb, json_str_s64(p, v));
+}
 /* "0x%llx" as a string (addresses, pointers). */
 void jw_hex(struct jw *w, uint64_t v);
 /* A number printed with printf's "%.*f" (rates, seconds). */
@@ -270,7 +318,7 @@ static inline int jw_check(const struct jw *w)
 {
 	if (w->err)
 		return w->err;
-	return w->depth || w->want ? -EINVAL : 0;
+	return w->depth || (w->st[0] & JW_WANT) ? -EINVAL : 0;
 }
 
 /*
@@ -279,7 +327,8 @@ static inline int jw_check(const struct jw *w)
  */
 static inline void jw_line_end(struct jw *w)
 {
-	assert(!jw_check(w));
+	/* Out of memory, the text is cut anyway (and in-place writers skip their steps). */
+	assert(!jw_check(w) || w->sb->oom);
 	sb_addc(w->sb, '\n');
 	jw_init(w, w->sb);
 }

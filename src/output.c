@@ -569,14 +569,18 @@ static inline bool is_return(const char *l)
 	       l[5] == 'n' && !l[6];
 }
 
-/* The "args" object: every item but the top-level "return", in record order. */
+/* "args": every item but the top-level "return", in record order. */
 static void json_args(struct output *o, struct jw *w, const struct tfunc *tf,
 		      const struct ksnoop_rec *entry, const struct ksnoop_rec *exit)
 {
 	const struct ksnoop_rec *recs[2] = {entry, exit};
+	char *p = sb_reserve(w->sb, 16);
 	int r;
 
-	jw_obj_begin(w);
+	if (!p)
+		return;
+	p = JW_KEY_AT(w, p, "args");
+	sb_commit(w->sb, jw_begin_at(w, p, JW_OBJ));
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
 
@@ -639,8 +643,12 @@ static void json_return(struct output *o, struct jw *w, const struct tfunc *tf,
 	if (o->show_errno)
 		put_failure(NULL, tf, exit->ret, w);
 	if (entry) {
-		JW_KEY(w, "duration_ns");
-		jw_u64(w, exit->ts - entry->ts);
+		char *p = sb_reserve(w->sb, 16 + JSON_NUM_MAX);
+
+		if (!p)
+			return;
+		p = JW_MEMBER_AT(w, p, "duration_ns");
+		sb_commit(w->sb, json_str_u64(p, exit->ts - entry->ts));
 	}
 }
 
@@ -653,11 +661,11 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	struct strbuf *sb = w->sb;
 	char *p;
 
-	jw_obj_begin(w);
 	/* The members every call has, in one reserved stretch. */
 	p = sb_reserve(sb, 128 + WALL_TIME_MAX);
 	if (!p)
 		return;
+	p = jw_begin_at(w, p, JW_OBJ);
 	p = JW_MEMBER_AT(w, p, "type");
 	p = mempcpy(p, "\"call\"", 6);
 	p = JW_NEXT_MEMBER_AT(p, "time_ns");
@@ -677,7 +685,6 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	json_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
 	sb_adds(sb, ",\"func\":"); /* as JW_NEXT_MEMBER_AT(): "comm" was placed */
 	json_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
-	JW_KEY(w, "args");
 	json_args(o, w, tf, entry, exit);
 	if (exit)
 		json_return(o, w, tf, entry, exit);

@@ -683,7 +683,10 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	p = JW_NEXT_MEMBER_AT(p, "comm");
 	sb_commit(sb, p);
 	json_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
-	sb_adds(sb, ",\"func\":"); /* as JW_NEXT_MEMBER_AT(): "comm" was placed */
+	p = sb_reserve(sb, 16);
+	if (!p)
+		return;
+	sb_commit(sb, JW_NEXT_MEMBER_AT(p, "func"));
 	json_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
 	json_args(o, w, tf, entry, exit);
 	if (exit)

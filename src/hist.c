@@ -432,10 +432,7 @@ void hist_render(struct strbuf *sb, bool json, const struct ksnoop_agg_conf *c, 
 	if (json) {
 		struct jw w;
 
-		jw_init(&w, sb);
-		jw_obj_begin(&w);
-		JW_KEY(&w, "type");
-		JW_RAW(&w, "\"hist\"");
+		jw_record(&w, sb, "hist");
 		JW_KEY(&w, "func");
 		jw_strz(&w, func);
 		JW_KEY(&w, "value");
@@ -476,8 +473,7 @@ void hist_render(struct strbuf *sb, bool json, const struct ksnoop_agg_conf *c, 
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
-		jw_obj_end(&w);
-		jw_line_end(&w);
+		jw_record_end(&w);
 		return;
 	}
 	sb_printf(sb, "%s %s%s%s%s: %llu call%s", func, value, unit ? " (" : "", unit ? unit : "",
@@ -554,10 +550,7 @@ int count_render(struct strbuf *sb, bool json, const char *func, const char *key
 	if (json) {
 		struct jw w;
 
-		jw_init(&w, sb);
-		jw_obj_begin(&w);
-		JW_KEY(&w, "type");
-		JW_RAW(&w, "\"count\"");
+		jw_record(&w, sb, "count");
 		JW_KEY(&w, "func");
 		jw_strz(&w, func);
 		JW_KEY(&w, "key");
@@ -584,8 +577,7 @@ int count_render(struct strbuf *sb, bool json, const char *func, const char *key
 		JW_KEY(&w, "count");
 		jw_u64(&w, other);
 		jw_obj_end(&w);
-		jw_obj_end(&w);
-		jw_line_end(&w);
+		jw_record_end(&w);
 		return nrows;
 	}
 	sb_printf(sb, "%s by %s: %llu call%s, %d key%s\n", func, key, (unsigned long long)total,
@@ -680,18 +672,14 @@ static void keys_full_json(struct strbuf *sb, __u64 n, __u32 max_keys)
 {
 	struct jw w;
 
-	jw_init(&w, sb);
-	jw_obj_begin(&w);
-	JW_KEY(&w, "type");
-	JW_RAW(&w, "\"lost\"");
+	jw_record(&w, sb, "lost");
 	JW_KEY(&w, "count");
 	jw_u64(&w, n);
 	JW_KEY(&w, "reason");
 	JW_RAW(&w, "\"keys_full\"");
 	JW_KEY(&w, "max_keys");
 	jw_u64(&w, max_keys);
-	jw_obj_end(&w);
-	jw_line_end(&w);
+	jw_record_end(&w);
 }
 
 /* Per function: the rows collected from the key map. */

@@ -232,9 +232,7 @@ static int dump_layout(struct info *in, const struct btf *btf, __u32 via, __u32 
 			return 0;
 		sb_reset(&in->tmp);
 		composite_name(btf, via, id, true, &in->tmp);
-		jw_obj_begin(&in->w);
-		JW_KEY(&in->w, "type");
-		JW_RAW(&in->w, "\"layout\"");
+		jw_record(&in->w, &in->sb, "layout");
 		JW_KEY(&in->w, "name");
 		jw_str(&in->w, sb_str(&in->tmp), in->tmp.len);
 		JW_KEY(&in->w, "size");
@@ -243,8 +241,7 @@ static int dump_layout(struct info *in, const struct btf *btf, __u32 via, __u32 
 		jw_arr_begin(&in->w);
 		dump_members(in, btf, id, 0, 0);
 		jw_arr_end(&in->w);
-		jw_obj_end(&in->w);
-		jw_line_end(&in->w);
+		jw_record_end(&in->w);
 		return 0;
 	}
 	composite_name(btf, via, id, false, sb);
@@ -287,9 +284,7 @@ static void json_function(struct info *in, const struct tfunc *tf)
 	__u32 via, id;
 	int a;
 
-	jw_obj_begin(w);
-	JW_KEY(w, "type");
-	JW_RAW(w, "\"function\"");
+	jw_record(w, &in->sb, "function");
 	JW_KEY(w, "name");
 	jw_strz(w, tf->kf->name);
 	if (tf->kf->module) {
@@ -337,8 +332,7 @@ static void json_function(struct info *in, const struct tfunc *tf)
 		JW_KEY(w, "plan");
 		jw_str(w, sb_str(&in->tmp), in->tmp.len);
 	}
-	jw_obj_end(w);
-	jw_line_end(w);
+	jw_record_end(w);
 }
 
 /* The prototype of @tf and, with -v, the layouts it uses; -vv its plan. */

@@ -230,13 +230,10 @@ void jw_strz(struct jw *w, const char *s)
 
 void jw_hex(struct jw *w, uint64_t v)
 {
-	size_t first = jw_value_first(w);
-	char *p = sb_reserve(w->sb, 20);
+	char *p = jw_value_at(w, 20);
 
 	if (!p)
 		return;
-	if (!first)
-		*p++ = ',';
 	memcpy(p, "\"0x", 3);
 	p = str_hex(p + 3, v, 0);
 	*p++ = '"';
@@ -248,4 +245,18 @@ void jw_fixed(struct jw *w, double v, int decimals)
 	if (!jw_value_first(w))
 		sb_addc(w->sb, ',');
 	sb_printf(w->sb, "%.*f", decimals, v);
+}
+
+void jw_record(struct jw *w, struct strbuf *sb, const char *type)
+{
+	jw_init(w, sb);
+	jw_obj_begin(w);
+	JW_KEY(w, "type");
+	jw_strz(w, type);
+}
+
+void jw_record_end(struct jw *w)
+{
+	jw_obj_end(w);
+	jw_line_end(w);
 }

@@ -281,29 +281,35 @@ static inline void jw_bool(struct jw *w, bool v)
 /* @len bytes of any content, escaped (json_put_string()). */
 void jw_str(struct jw *w, const char *s, size_t len);
 void jw_strz(struct jw *w, const char *s);
+/*
+ * In place, a value: its ',' if one is due, then @room bytes free for it at
+ * the pointer returned (for sb_commit()); NULL when out of memory.
+ */
+static inline char *jw_value_at(struct jw *w, size_t room)
+{
+	size_t first = jw_value_first(w);
+	char *p = sb_reserve(w->sb, room + 1);
+
+	if (p && !first)
+		*p++ = ',';
+	return p;
+}
+
 /* json_put_u64(), json_put_s64(): exact numbers, decimal strings past 2^53. */
 static inline void jw_u64(struct jw *w, uint64_t v)
 {
-	size_t first = jw_value_first(w);
-	char *p = sb_reserve(w->sb, JSON_NUM_MAX + 1);
+	char *p = jw_value_at(w, JSON_NUM_MAX);
 
-	if (!p)
-		return;
-	if (!first)
-		*p++ = ',';
-	sb_commit(w->sb, json_str_u64(p, v));
+	if (p)
+		sb_commit(w->sb, json_str_u64(p, v));
 }
 
 static inline void jw_s64(struct jw *w, int64_t v)
 {
-	size_t first = jw_value_first(w);
-	char *p = sb_reserve(w->sb, JSON_NUM_MAX + 1);
+	char *p = jw_value_at(w, JSON_NUM_MAX);
 
-	if (!p)
-		return;
-	if (!first)
-		*p++ = ',';
-	sb_commit(w->sb, json_str_s64(p, v));
+	if (p)
+		sb_commit(w->sb, json_str_s64(p, v));
 }
 /* "0x%llx" as a string (addresses, pointers). */
 void jw_hex(struct jw *w, uint64_t v);
@@ -320,6 +326,14 @@ static inline int jw_check(const struct jw *w)
 		return w->err;
 	return w->depth || (w->st[0] & JW_WANT) ? -EINVAL : 0;
 }
+
+/*
+ * A line of JSON Lines, one record: jw_record() begins its object with
+ * "type":@type (a name that needs no escaping) at the end of @sb;
+ * jw_record_end() closes it and ends the line (jw_line_end()).
+ */
+void jw_record(struct jw *w, struct strbuf *sb, const char *type);
+void jw_record_end(struct jw *w);
 
 /*
  * End a line of JSON Lines: '\n' after a complete text, asserting jw_check()

@@ -31,10 +31,7 @@ static void error_json(const char *msg, const char *hint, const char *input, int
 	struct jw w;
 
 	sb_init(&out);
-	jw_init(&w, &out);
-	jw_obj_begin(&w);
-	JW_KEY(&w, "type");
-	JW_RAW(&w, "\"error\"");
+	jw_record(&w, &out, "error");
 	JW_KEY(&w, "error");
 	jw_strz(&w, msg);
 	if (hint) {
@@ -51,8 +48,7 @@ static void error_json(const char *msg, const char *hint, const char *input, int
 		JW_KEY(&w, "exit");
 		jw_s64(&w, status);
 	}
-	jw_obj_end(&w);
-	jw_line_end(&w);
+	jw_record_end(&w);
 	fputs(sb_str(&out), stderr);
 	sb_free(&out);
 }

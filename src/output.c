@@ -778,6 +778,7 @@ static void json_call_line(struct output *o, const struct tfunc *tf,
 		JW_KEY(&w, "level");
 		jw_u64(&w, o->chain_level);
 	}
+	/* jw_record_end(), inline: once per event */
 	jw_obj_end(&w);
 	jw_line_end(&w);
 }
@@ -826,10 +827,7 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 	if (o->json) {
 		struct jw w;
 
-		jw_init(&w, &o->sb);
-		jw_obj_begin(&w);
-		JW_KEY(&w, "type");
-		JW_RAW(&w, "\"lost\"");
+		jw_record(&w, &o->sb, "lost");
 		JW_KEY(&w, "count");
 		jw_u64(&w, n);
 		JW_KEY(&w, "reason");
@@ -843,8 +841,7 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 			}
 			jw_obj_end(&w);
 		}
-		jw_obj_end(&w);
-		jw_line_end(&w);
+		jw_record_end(&w);
 	} else {
 		sb_color(&o->sb, o->color, COL_LOST);
 		sb_printf(&o->sb, "--- lost %llu records (%s)", (unsigned long long)n, text);

@@ -137,10 +137,7 @@ void stats_json(struct strbuf *sb, int interval, double secs, const struct stats
 	struct jw w;
 	int i;
 
-	jw_init(&w, sb);
-	jw_obj_begin(&w);
-	JW_KEY(&w, "type");
-	JW_RAW(&w, "\"stats\"");
+	jw_record(&w, sb, "stats");
 	JW_KEY(&w, "final");
 	jw_bool(&w, !interval);
 	JW_KEY(&w, "interval");
@@ -175,8 +172,7 @@ void stats_json(struct strbuf *sb, int interval, double secs, const struct stats
 	JW_KEY(&w, "recursion");
 	jw_u64(&w, misses);
 	jw_obj_end(&w);
-	jw_obj_end(&w);
-	jw_line_end(&w);
+	jw_record_end(&w);
 }
 
 /* ---- the loop ---- */

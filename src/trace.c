@@ -796,10 +796,7 @@ static void summary_json(const struct run *r, __u64 lost)
 	size_t i;
 
 	sb_init(&sb);
-	jw_init(&w, &sb);
-	jw_obj_begin(&w);
-	JW_KEY(&w, "type");
-	JW_RAW(&w, "\"summary\"");
+	jw_record(&w, &sb, "summary");
 	JW_KEY(&w, "calls");
 	jw_u64(&w, r->shown);
 	JW_KEY(&w, "lost");
@@ -815,8 +812,7 @@ static void summary_json(const struct run *r, __u64 lost)
 		jw_key(&w, after[i].key, strlen(after[i].key));
 		jw_u64(&w, after[i].v);
 	}
-	jw_obj_end(&w);
-	jw_line_end(&w);
+	jw_record_end(&w);
 	fputs(sb_str(&sb), stdout);
 	sb_free(&sb);
 }

@@ -538,6 +538,23 @@ static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, siz
 	m->valid = true;
 }
 
+/*
+ * json_memo() in place at @p, in room reserved for the longest encoding: the
+ * end, with @room bytes still free after it (a miss may move the buffer), or
+ * NULL when out of memory.
+ */
+static char *memo_at(struct strbuf *sb, char *p, struct jstr_memo *m, const char *s, size_t len,
+		     size_t room)
+{
+	if (memo_hit(m, s, len)) {
+		memcpy(p, m->esc, m->elen);
+		return p + m->elen;
+	}
+	sb_commit(sb, p);
+	json_memo(sb, m, s, len);
+	return sb_reserve(sb, room);
+}
+
 /* json_memo() as a key of the object @w has open. */
 static void jw_memo_key(struct jw *w, struct jstr_memo *m, const char *s, size_t len)
 {
@@ -662,7 +679,8 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	char *p;
 
 	/* The members every call has, in one reserved stretch. */
-	p = sb_reserve(sb, 128 + WALL_TIME_MAX);
+	/* Up to "comm", then both remembered strings and the "func" key. */
+	p = sb_reserve(sb, 128 + WALL_TIME_MAX + 16 + 2 * sizeof(o->memo_comm.esc));
 	if (!p)
 		return;
 	p = jw_begin_at(w, p, JW_OBJ);
@@ -681,13 +699,15 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	p = JW_NEXT_MEMBER_AT(p, "tid");
 	p = str_u64(p, first->tid);
 	p = JW_NEXT_MEMBER_AT(p, "comm");
-	sb_commit(sb, p);
-	json_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
-	p = sb_reserve(sb, 16);
+	p = memo_at(sb, p, &o->memo_comm, first->comm,
+		    strnlen(first->comm, sizeof(first->comm)), 16 + sizeof(o->memo_func.esc));
 	if (!p)
 		return;
-	sb_commit(sb, JW_NEXT_MEMBER_AT(p, "func"));
-	json_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
+	p = JW_NEXT_MEMBER_AT(p, "func");
+	p = memo_at(sb, p, &o->memo_func, tf->kf->name, strlen(tf->kf->name), 0);
+	if (!p)
+		return;
+	sb_commit(sb, p);
 	json_args(o, w, tf, entry, exit);
 	if (exit)
 		json_return(o, w, tf, entry, exit);

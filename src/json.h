@@ -55,9 +55,10 @@ char *json_str_s64(char *p, int64_t v);
  * end that does not match its begin, a line ended with a container open or a
  * key waiting for its value, nesting beyond JW_MAX_DEPTH) is a bug in ksnoop:
  * it is kept in @err (the first one) and jw_check() returns it; jw_line_end()
- * asserts that there was none unless @sb ran out of memory (assert(): every build without NDEBUG, the unit
- * tests included). The output may still be written after a misuse: the
- * writer never stops on it, so that the check costs nothing on the way.
+ * asserts that there was none unless @sb ran out of memory (assert():
+ * every build without NDEBUG, the unit tests included). The output may still
+ * be written after a misuse: the writer never stops on it, so that the check
+ * costs nothing on the way.
  *
  * Hot paths write members in place (jw_member_at(), jw_member_first()): the
  * writer still places the ',' and checks that an object is open.

@@ -113,7 +113,8 @@ void pr_errors_flush(int status)
 	int i;
 
 	for (i = 0; i < npending; i++) {
-		error_json(pending[i].msg, pending[i].hint, pending[i].input, pending[i].pos, status);
+		error_json(pending[i].msg, pending[i].hint, pending[i].input, pending[i].pos,
+			   status);
 		free(pending[i].msg);
 		free(pending[i].hint);
 		free(pending[i].input);

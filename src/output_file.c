@@ -138,4 +138,3 @@ int output_write_error(const char *name, int err)
 		      "cannot write to %s: %s", name, strerror(-err));
 	return err;
 }
-

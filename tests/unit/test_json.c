@@ -116,9 +116,10 @@ TEST(json_writer_commas_and_nesting)
 	jw_obj_end(&w);
 	ASSERT_OK(jw_check(&w), "balanced");
 	jw_line_end(&w);
-	ASSERT_STREQ(sb_str(&sb),
-		     "{\"a\":1,\"b\\\"\":[-2,\"0xff\",{},[],null,false,\"s\\n\",1.500],\"c\":{\"x\":0}}\n",
-		     "document");
+	ASSERT_STREQ(
+		sb_str(&sb),
+		"{\"a\":1,\"b\\\"\":[-2,\"0xff\",{},[],null,false,\"s\\n\",1.500],\"c\":{\"x\":0}}\n",
+		"document");
 	/* In place: the writer still places the ','. */
 	sb_reset(&sb);
 	jw_obj_begin(&w);

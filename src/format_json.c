@@ -54,7 +54,7 @@ struct jtext {
 	struct strbuf *out;
 	struct jw *w; /* places the commas and keeps the nesting */
 	struct jdata *d;
-	bool oom; /* a key could not be made */
+	bool oom;   /* a key could not be made */
 	__u64 flat; /* bit d: the struct/union at depth d is flattened into its parent */
 };
 

@@ -320,7 +320,8 @@ int cmd_features(bool json)
 			jw_bool(&w, ok);
 			if (!ok) {
 				JW_KEY(&w, "why");
-				jw_strz(&w, st.why == BK_NOT_PERMITTED ? "not permitted" : "absent");
+				jw_strz(&w,
+					st.why == BK_NOT_PERMITTED ? "not permitted" : "absent");
 				JW_KEY(&w, "reason");
 				jw_strz(&w, st.reason);
 			}

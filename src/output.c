@@ -652,7 +652,7 @@ static void json_return(struct output *o, struct jw *w, const struct tfunc *tf,
 	}
 	if (!done && !tf->returns_void) {
 		JW_KEY(w, "ret");
-		/* The ABI leaves the bytes above a narrower int undefined (-2 read as 4294967294). */
+		/* The ABI leaves the bytes above a narrower int undefined (-2: 4294967294). */
 		jw_s64(w, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
 				  ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
 				  (__s64)exit->ret);
@@ -699,8 +699,8 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	p = JW_NEXT_MEMBER_AT(p, "tid");
 	p = str_u64(p, first->tid);
 	p = JW_NEXT_MEMBER_AT(p, "comm");
-	p = memo_at(sb, p, &o->memo_comm, first->comm,
-		    strnlen(first->comm, sizeof(first->comm)), 16 + sizeof(o->memo_func.esc));
+	p = memo_at(sb, p, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)),
+		    16 + sizeof(o->memo_func.esc));
 	if (!p)
 		return;
 	p = JW_NEXT_MEMBER_AT(p, "func");
@@ -782,9 +782,8 @@ static void kstack_put(struct output *o, const struct ksnoop_rec *entry, struct 
  * One call: a JSON Lines object, with "kstack" (--kstack) and -s's "chain"
  * and "level" members.
  */
-static void json_call_line(struct output *o, const struct tfunc *tf,
-			   const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
-			   enum call_end end)
+static void json_call_line(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
+			   const struct ksnoop_rec *exit, enum call_end end)
 {
 	struct jw w;
 

@@ -778,19 +778,21 @@ static void summary_json(const struct run *r, __u64 lost)
 	const struct {
 		const char *key;
 		__u64 v;
-	} by_reason[] = {
-		{"ringbuf", r->lost_reported[KSNOOP_LOST_RINGBUF]},
-		{"nested", r->lost_reported[KSNOOP_LOST_NESTED]},
-		{"recursion", r->misses_reported},
-	}, after[] = {
-		{"recursion_misses", r->misses_reported},
-		{"in_flight", r->pair.in_flight},
-		{"return_lost", r->pair.return_lost},
-		{"unpaired", r->pair.unpaired},
-		{"too_deep", r->deep},
-		{"unread", r->unread},
-		{"format_mismatches", r->out.format_mismatches},
-	};
+	} by_reason[] =
+		{
+			{"ringbuf", r->lost_reported[KSNOOP_LOST_RINGBUF]},
+			{"nested", r->lost_reported[KSNOOP_LOST_NESTED]},
+			{"recursion", r->misses_reported},
+		},
+	  after[] = {
+		  {"recursion_misses", r->misses_reported},
+		  {"in_flight", r->pair.in_flight},
+		  {"return_lost", r->pair.return_lost},
+		  {"unpaired", r->pair.unpaired},
+		  {"too_deep", r->deep},
+		  {"unread", r->unread},
+		  {"format_mismatches", r->out.format_mismatches},
+	  };
 	struct strbuf sb;
 	struct jw w;
 	size_t i;

@@ -365,7 +365,8 @@ TEST(output_json_remembered_strings)
 		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
 			break;
 		*nl = '\0';
-		snprintf(buf, sizeof(buf), "\"comm\":%s,\"func\":\"ip_send_skb\",\"args\":{", want[i]);
+		snprintf(buf, sizeof(buf), "\"comm\":%s,\"func\":\"ip_send_skb\",\"args\":{",
+			 want[i]);
 		ASSERT_HAS(line, buf, "comm and func");
 		line = nl + 1;
 	}

@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "agg.h"
-#include "util.h"
+#include "log.h"
 
 static const char *const sort_names[] = {
 	[AGG_SORT_CALLS] = "calls",

@@ -17,7 +17,7 @@
 #include "ksyms.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
-#include "util.h"
+#include "log.h"
 
 /*
  * --kstack: distinct stacks kept (the kernel deduplicates them; a stack

@@ -9,7 +9,7 @@
 #include "kbtf.h"
 #include "kfeatures.h"
 #include "ksnoop.h"
-#include "util.h"
+#include "log.h"
 
 extern const struct backend backend_fentry, backend_fentry_multi, backend_kprobe_multi,
 	backend_kprobe;

@@ -21,7 +21,7 @@
 #include "attach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
-#include "util.h"
+#include "log.h"
 
 /*
  * Where per-function attach time goes (-vv): program loads (the verifier) and

@@ -17,7 +17,7 @@
 #include "attach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
-#include "util.h"
+#include "log.h"
 
 /*
  * Functions that never return: the verifier refuses fexit on them (noreturn_deny in

@@ -25,7 +25,7 @@
 #include "attach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
-#include "util.h"
+#include "log.h"
 
 static struct bpf_link **link_of(struct tracer *t, int i, int which)
 {

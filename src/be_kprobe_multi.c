@@ -16,7 +16,7 @@
 #include "attach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
-#include "util.h"
+#include "compiler.h"
 
 /*
  * A link over @funcs by name. The kernel resolves the names with kallsyms

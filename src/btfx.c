@@ -3,7 +3,7 @@
 #include <bpf/btf.h>
 
 #include "btfx.h"
-#include "util.h"
+#include "strbuf.h"
 
 const struct btf_type *btfx_skip(const struct btf *btf, __u32 id, bool typedefs, __u32 *res_id)
 {

@@ -6,7 +6,7 @@
 #include "complete.h"
 #include "kbtf.h"
 #include "resolve.h"
-#include "util.h"
+#include "strbuf.h"
 
 /*
  * The candidates, one per line: each is printed as a whole word, the part of

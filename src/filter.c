@@ -22,7 +22,7 @@
 #include "filter.h"
 #include "ksnoop.skel.h"
 #include "pattern.h"
-#include "util.h"
+#include "log.h"
 
 int filter_add_comm(struct filter_opts *f, const char *name)
 {

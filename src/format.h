@@ -14,12 +14,13 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 struct btf;
 struct btf_type;
 struct fmt_type;
 struct fmt_member;
+struct jw;
 
 /*
  * Append the text of the value of BTF type @type_id held in @data (@len bytes;
@@ -54,6 +55,12 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	       size_t len, struct strbuf *out);
 int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, struct strbuf *out);
+/*
+ * fmt_json_c() as one value of the text @w is writing (after a key, as an
+ * array element); on error nothing is written and @w is as it was.
+ */
+int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 type_id,
+	       const void *data, size_t len);
 
 /*
  * The C type name of @type_id as the kernel prints it between the parentheses
@@ -71,7 +78,7 @@ int fmt_type_name(const struct btf *btf, __u32 type_id, struct strbuf *out);
  * @len bytes (the string was cut). JSON: one string (see json_put_string).
  */
 void fmt_cstring_text(struct strbuf *out, const void *s, size_t len);
-void fmt_cstring_json(struct strbuf *out, const void *s, size_t len);
+void fmt_cstring_json(struct jw *w, const void *s, size_t len);
 
 /*
  * The walker. fmt_walk() visits the value of @type_id in @data depth first and

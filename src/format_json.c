@@ -52,13 +52,9 @@ static void jdata_free(void *p)
 
 struct jtext {
 	struct strbuf *out;
+	struct jw *w; /* places the commas and keeps the nesting */
 	struct jdata *d;
-	bool oom; /* a key could not be made */
-	int top;
-	struct {
-		bool obj;
-		bool any;
-	} st[FMT_MAX_DEPTH + 2];
+	bool oom;   /* a key could not be made */
 	__u64 flat; /* bit d: the struct/union at depth d is flattened into its parent */
 };
 
@@ -82,44 +78,52 @@ static int jkey_label(const struct fmt_node *n, struct strbuf *out)
 /* The key of a member that is not one (never: in an object every node is a member). */
 static const struct fmt_label jkey_none = {.s = (char[FMT_LABEL_PAD]){",\"\":"}, .len = 4};
 
-/*
- * Write the ',' and key @l (NULL: none) that go before a value, and return
- * where the value goes with @room bytes free there (for sb_commit()), or NULL
- * when out of memory.
- */
-static char *jput_key(struct jtext *j, const struct fmt_label *l, size_t room)
+/* Whether @n is a member of the object the writer has open (its key not written). */
+static inline bool jin_object(const struct jtext *j)
 {
-	char *p = sb_reserve(j->out, room + (l ? l->len + FMT_LABEL_PAD : 1));
-	size_t i, first;
+	return jw_in_object(j->w);
+}
 
-	if (!p || !j->top)
-		return p;
-	first = !j->st[j->top - 1].any;
-	j->st[j->top - 1].any = true;
-	if (!l) {
-		if (!first)
-			*p++ = ',';
-		return p;
-	}
-	/* Labels are padded: whole 16-byte copies; the ',' only after a first member. */
+/* The cached key of @n, a member; NULL when out of memory. */
+static const struct fmt_label *jlabel(struct jtext *j, const struct fmt_node *n)
+{
+	const struct fmt_label *l = n->m ? fmt_label(&j->d->keys, n, jkey_label) : &jkey_none;
+
+	if (!l)
+		j->oom = true;
+	return l;
+}
+
+/* Write label @l at @p, without its ',' when @first. Returns the end. */
+static inline char *jput_label(char *p, const struct fmt_label *l, size_t first)
+{
+	size_t i;
+
+	/* Labels are padded: whole 16-byte copies. */
 	for (i = 0; i < l->len; i += FMT_LABEL_PAD)
 		__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
 	return p + l->len - first;
 }
 
-/* jput_key() with the key of @n, if it is in an object. */
+/*
+ * In place, the ',' and key (of a member) that go before the value of @n:
+ * returns where the value goes, with @room bytes free there (for
+ * sb_commit()), or NULL when out of memory.
+ */
 static char *jkey_at(struct jtext *j, const struct fmt_node *n, size_t room)
 {
-	const struct fmt_label *l = NULL;
+	const struct fmt_label *l;
+	char *p;
 
-	if (j->top && j->st[j->top - 1].obj) {
-		l = n->m ? fmt_label(&j->d->keys, n, jkey_label) : &jkey_none;
-		if (!l) {
-			j->oom = true;
-			return NULL;
-		}
+	if (!jin_object(j)) {
+		p = sb_reserve(j->out, room + 1);
+		if (p && !jw_value_first(j->w))
+			*p++ = ',';
+		return p;
 	}
-	return jput_key(j, l, room);
+	l = jlabel(j, n);
+	p = l ? sb_reserve(j->out, room + l->len + FMT_LABEL_PAD) : NULL;
+	return p ? jput_label(p, l, jw_member_first(j->w)) : NULL;
 }
 
 /*
@@ -156,21 +160,47 @@ static inline __attribute__((always_inline)) char *jword_at(char *p, const struc
 	return p;
 }
 
+/*
+ * In place, the key of @n if it is a member, its value to come through the
+ * writer: returns where the value goes, with @room bytes free there, or NULL
+ * when out of memory.
+ */
+static char *jkey_room(struct jtext *j, const struct fmt_node *n, size_t room)
+{
+	const struct fmt_label *l;
+	char *p;
+
+	if (!jin_object(j))
+		return sb_reserve(j->out, room);
+	l = jlabel(j, n);
+	p = l ? sb_reserve(j->out, room + l->len + FMT_LABEL_PAD) : NULL;
+	return p ? jput_label(p, l, jw_key_first(j->w)) : NULL;
+}
+
 static void jkey(struct jtext *j, const struct fmt_node *n)
 {
-	char *p = jkey_at(j, n, 0);
+	char *p = jkey_room(j, n, 0);
 
 	if (p)
 		sb_commit(j->out, p);
+}
+
+/* Before a value written here without the writer: its ',' if one is due. */
+static void jsep(struct jtext *j)
+{
+	if (!jw_value_first(j->w))
+		sb_addc(j->out, ',');
 }
 
 static int jbegin(void *ctx, const struct fmt_node *n)
 {
 	struct jtext *j = ctx;
 	bool anon = n->name && !*n->name;
+	__u8 kind;
+	char *p;
 
 	j->flat &= ~(1ULL << n->depth);
-	if (anon && btf_is_composite(n->t) && j->top) {
+	if (anon && btf_is_composite(n->t) && n->depth) {
 		j->flat |= 1ULL << n->depth;
 		return 0;
 	}
@@ -182,17 +212,19 @@ static int jbegin(void *ctx, const struct fmt_node *n)
 		const void *nul = memchr(n->data, 0, max);
 
 		jkey(j, n);
-		json_put_string(j->out, (const char *)n->data,
-				nul ? (size_t)((const __u8 *)nul - n->data) : max);
+		jw_str(j->w, (const char *)n->data,
+		       nul ? (size_t)((const __u8 *)nul - n->data) : max);
 		return FMT_SKIP;
 	}
-	if (j->top >= (int)(sizeof(j->st) / sizeof(j->st[0])))
+	if (j->w->depth >= JW_MAX_DEPTH)
 		return -E2BIG;
-	jkey(j, n);
-	sb_addc(j->out, btf_is_array(n->t) ? '[' : '{');
-	j->st[j->top].obj = !btf_is_array(n->t);
-	j->st[j->top].any = false;
-	j->top++;
+	/* Key and '{' or '[' in one stretch. */
+	p = jkey_room(j, n, 2);
+	kind = btf_is_array(n->t) ? 0 : JW_OBJ;
+	if (p)
+		sb_commit(j->out, jw_begin_at(j->w, p, kind));
+	else
+		jw_push(j->w, kind); /* out of memory: the nesting is still kept */
 	return 0;
 }
 
@@ -202,8 +234,10 @@ static int jend(void *ctx, const struct fmt_node *n)
 
 	if (j->flat & (1ULL << n->depth))
 		return 0;
-	j->top--;
-	sb_addc(j->out, btf_is_array(n->t) ? ']' : '}');
+	if (btf_is_array(n->t))
+		jw_arr_end(j->w);
+	else
+		jw_obj_end(j->w);
 	return 0;
 }
 
@@ -212,6 +246,7 @@ static void jint(struct jtext *j, u128 v, unsigned int bits, bool sign)
 	if (bits > 64) {
 		__u64 hi = (__u64)(v >> 64), lo = (__u64)v;
 
+		jsep(j);
 		sb_add(j->out, "\"0x", 3);
 		if (hi) {
 			sb_put_hex(j->out, hi, 0);
@@ -221,9 +256,9 @@ static void jint(struct jtext *j, u128 v, unsigned int bits, bool sign)
 		}
 		sb_addc(j->out, '"');
 	} else if (sign) {
-		json_put_s64(j->out, fmt_sign_extend((__u64)v, bits));
+		jw_s64(j->w, fmt_sign_extend((__u64)v, bits));
 	} else {
-		json_put_u64(j->out, (__u64)v);
+		jw_u64(j->w, (__u64)v);
 	}
 }
 
@@ -279,7 +314,10 @@ static void jfloat(struct jtext *j, const struct fmt_node *n)
 		if (isfinite(d))
 			snprintf(buf, sizeof(buf), "%.21Lg", d);
 	}
-	sb_puts(j->out, buf[0] ? buf : "null");
+	if (buf[0])
+		jw_raw(j->w, buf, strlen(buf));
+	else
+		jw_null(j->w);
 }
 
 static void jenum(struct jtext *j, const struct fmt_node *n)
@@ -324,17 +362,18 @@ static void jenum(struct jtext *j, const struct fmt_node *n)
 	 * Name and number both: jq can select on either, and a value with no
 	 * matching constant keeps the same shape (name null).
 	 */
-	sb_puts(j->out, "{\"name\":");
+	jw_obj_begin(j->w);
+	JW_KEY(j->w, "name");
 	if (name)
-		json_put_string(j->out, name, strlen(name));
+		jw_strz(j->w, name);
 	else
-		sb_puts(j->out, "null");
-	sb_puts(j->out, ",\"value\":");
+		jw_null(j->w);
+	JW_KEY(j->w, "value");
 	if (sign)
-		json_put_s64(j->out, (__s64)raw);
+		jw_s64(j->w, (__s64)raw);
 	else
-		json_put_u64(j->out, raw);
-	sb_puts(j->out, "}");
+		jw_u64(j->w, raw);
+	jw_obj_end(j->w);
 }
 
 static int jscalar(void *ctx, const struct fmt_node *n)
@@ -358,9 +397,9 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		u128 v = fmt_read_int(n); /* RD_WORD or RD_BITS */
 
 		if (btf_int_encoding(n->t) & BTF_INT_BOOL)
-			sb_adds(j->out, v ? "true" : "false");
+			jw_bool(j->w, v);
 		else if (!v && n->rbits <= 64)
-			sb_addc(j->out, '0'); /* most of a whole struct */
+			JW_RAW(j->w, "0"); /* most of a whole struct */
 		else
 			jint(j, v, n->rbits, sign);
 		break;
@@ -370,15 +409,13 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		jenum(j, n);
 		break;
 	case BTF_KIND_PTR:
-		sb_add(j->out, "\"0x", 3);
-		sb_put_hex(j->out, fmt_read_u64(n, 8), 0);
-		sb_addc(j->out, '"');
+		jw_hex(j->w, fmt_read_u64(n, 8));
 		break;
 	case BTF_KIND_FLOAT:
 		jfloat(j, n);
 		break;
 	default:
-		sb_adds(j->out, "null");
+		jw_null(j->w);
 		break;
 	}
 	return 0;
@@ -393,8 +430,7 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 {
 	struct jtext *j = ctx;
 	const struct fmt_labels *keys = &j->d->keys;
-	bool *any = j->top ? &j->st[j->top - 1].any : NULL;
-	bool obj = j->top && j->st[j->top - 1].obj;
+	bool obj = jin_object(j), started = false;
 	char *p = NULL, *end = NULL; /* written up to p, room up to end */
 	struct fmt_node c;
 	size_t i, first;
@@ -422,8 +458,9 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 				return 0;
 			end = p + room;
 		}
-		first = !*any;
-		*any = true;
+		/* After the first member written here, the object is known not empty. */
+		first = started ? 0 : jw_member_first(j->w);
+		started = true;
 		/* Labels are padded: whole 16-byte copies. */
 		__builtin_memcpy(p, l->s + first, FMT_LABEL_PAD);
 		for (i = FMT_LABEL_PAD; i < l->len; i += FMT_LABEL_PAD)
@@ -436,33 +473,51 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 	return 0;
 }
 
-int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-	       size_t len, struct strbuf *out)
+int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 type_id,
+	       const void *data, size_t len)
 {
-	struct jtext j;
 	static const struct fmt_sink sink = {
 		.begin = jbegin,
 		.end = jend,
 		.scalar = jscalar,
 		.members = jmembers,
 	};
-	/* st[] is set as it is pushed: not cleared, a top-level scalar never needs it. */
-	j.out = out;
+	/* What the writer was before the value: an error takes its text back out. */
+	unsigned int depth = w->depth;
+	__u8 st = w->st[depth];
+	struct jtext j;
+	int err;
+
+	j.out = w->sb;
+	j.w = w;
 	j.oom = false;
-	j.top = 0;
 	j.flat = 0;
 	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
 	if (!j.d)
 		return -ENOMEM;
-	return fmt_sink_run(c, btf, type_id, data, len, &sink, &j, &j.oom, out);
+	err = fmt_sink_run(c, btf, type_id, data, len, &sink, &j, &j.oom, w->sb);
+	if (err < 0) {
+		w->depth = depth;
+		w->st[depth] = st;
+	}
+	return err;
+}
+
+int fmt_json_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, struct strbuf *out)
+{
+	struct jw w;
+
+	jw_init(&w, out);
+	return fmt_json_w(c, &w, btf, type_id, data, len);
 }
 
 /* ------------------------------------------------------------------------ */
 /* C strings                                                                */
 
-void fmt_cstring_json(struct strbuf *out, const void *s, size_t len)
+void fmt_cstring_json(struct jw *w, const void *s, size_t len)
 {
 	const __u8 *nul = len ? memchr(s, 0, len) : NULL;
 
-	json_put_string(out, s, nul ? (size_t)(nul - (const __u8 *)s) : len);
+	jw_str(w, s, nul ? (size_t)(nul - (const __u8 *)s) : len);
 }

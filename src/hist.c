@@ -13,6 +13,7 @@
 #include "format.h"
 #include "hist.h"
 #include "json.h"
+#include "log.h"
 #include "ksnoop.skel.h"
 #include "ksnoop_hist.h"
 #include "ksyms.h"
@@ -474,40 +475,50 @@ void hist_render(struct strbuf *sb, bool json, const struct ksnoop_agg_conf *c, 
 			max = counts[s];
 	}
 	if (json) {
-		sb_puts(sb, "{\"type\":\"hist\",\"func\":");
-		json_put_string(sb, func, strlen(func));
-		sb_puts(sb, ",\"value\":");
-		json_put_string(sb, value, strlen(value));
-		if (unit)
-			sb_printf(sb, ",\"unit\":\"%s\"", unit);
-		sb_printf(sb, ",\"scale\":\"%s\",\"calls\":", c->linear ? "linear" : "log2");
-		json_put_u64(sb, total + unreadable);
-		sb_puts(sb, ",\"unreadable\":");
-		json_put_u64(sb, unreadable);
-		sb_puts(sb, ",\"buckets\":[");
+		struct jw w;
+
+		jw_record(&w, sb, "hist");
+		JW_KEY(&w, "func");
+		jw_strz(&w, func);
+		JW_KEY(&w, "value");
+		jw_strz(&w, value);
+		if (unit) {
+			JW_KEY(&w, "unit");
+			jw_strz(&w, unit);
+		}
+		JW_KEY(&w, "scale");
+		jw_strz(&w, c->linear ? "linear" : "log2");
+		JW_KEY(&w, "calls");
+		jw_u64(&w, total + unreadable);
+		JW_KEY(&w, "unreadable");
+		jw_u64(&w, unreadable);
+		JW_KEY(&w, "buckets");
+		jw_arr_begin(&w);
 		for (s = first; s <= last && first < n; s++) {
 			hist_slot_bounds(c, s, &b);
-			sb_puts(sb, s > first ? ",{\"lo\":" : "{\"lo\":");
+			jw_obj_begin(&w);
+			JW_KEY(&w, "lo");
 			if (!b.has_lo)
-				sb_puts(sb, "null");
+				jw_null(&w);
 			else if (b.lo_signed)
-				json_put_s64(sb, b.lo);
+				jw_s64(&w, b.lo);
 			else
-				json_put_u64(sb, (__u64)b.lo);
-			sb_puts(sb, ",\"hi\":");
+				jw_u64(&w, (__u64)b.lo);
+			JW_KEY(&w, "hi");
 			if (b.hi_2_64)
-				sb_puts(sb, "\"18446744073709551616\"");
+				JW_RAW(&w, "\"18446744073709551616\"");
 			else if (!b.has_hi)
-				sb_puts(sb, "null");
+				jw_null(&w);
 			else if (c->linear)
-				json_put_s64(sb, (__s64)b.hi);
+				jw_s64(&w, (__s64)b.hi);
 			else
-				json_put_u64(sb, b.hi);
-			sb_puts(sb, ",\"count\":");
-			json_put_u64(sb, counts[s]);
-			sb_putc(sb, '}');
+				jw_u64(&w, b.hi);
+			JW_KEY(&w, "count");
+			jw_u64(&w, counts[s]);
+			jw_obj_end(&w);
 		}
-		sb_puts(sb, "]}\n");
+		jw_arr_end(&w);
+		jw_record_end(&w);
 		return;
 	}
 	sb_printf(sb, "%s %s%s%s%s: %llu call%s", func, value, unit ? " (" : "", unit ? unit : "",
@@ -582,21 +593,36 @@ int count_render(struct strbuf *sb, bool json, const char *func, const char *key
 			other += rows[i].count;
 	}
 	if (json) {
-		sb_puts(sb, "{\"type\":\"count\",\"func\":");
-		json_put_string(sb, func, strlen(func));
-		sb_puts(sb, ",\"key\":");
-		json_put_string(sb, key, strlen(key));
-		sb_puts(sb, ",\"calls\":");
-		json_put_u64(sb, total);
-		sb_printf(sb, ",\"keys\":%d,\"counts\":[", nrows);
+		struct jw w;
+
+		jw_record(&w, sb, "count");
+		JW_KEY(&w, "func");
+		jw_strz(&w, func);
+		JW_KEY(&w, "key");
+		jw_strz(&w, key);
+		JW_KEY(&w, "calls");
+		jw_u64(&w, total);
+		JW_KEY(&w, "keys");
+		jw_s64(&w, nrows);
+		JW_KEY(&w, "counts");
+		jw_arr_begin(&w);
 		for (i = 0; i < shown; i++) {
-			sb_printf(sb, "%s{\"key\":%s,\"count\":", i ? "," : "", rows[i].json);
-			json_put_u64(sb, rows[i].count);
-			sb_putc(sb, '}');
+			jw_obj_begin(&w);
+			JW_KEY(&w, "key");
+			jw_raw(&w, rows[i].json, strlen(rows[i].json));
+			JW_KEY(&w, "count");
+			jw_u64(&w, rows[i].count);
+			jw_obj_end(&w);
 		}
-		sb_printf(sb, "],\"other\":{\"keys\":%d,\"count\":", nrows - shown);
-		json_put_u64(sb, other);
-		sb_puts(sb, "}}\n");
+		jw_arr_end(&w);
+		JW_KEY(&w, "other");
+		jw_obj_begin(&w);
+		JW_KEY(&w, "keys");
+		jw_s64(&w, nrows - shown);
+		JW_KEY(&w, "count");
+		jw_u64(&w, other);
+		jw_obj_end(&w);
+		jw_record_end(&w);
 		return nrows;
 	}
 	sb_printf(sb, "%s by %s: %llu call%s, %d key%s\n", func, key, (unsigned long long)total,
@@ -625,13 +651,19 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a, const 
 	const struct btf *btf = tf->kf->btf;
 	const struct btf_type *t, *el = NULL;
 	unsigned int bits;
+	struct jw w;
 	bool sign;
 	__u64 v = 0;
 	struct strbuf frame;
 
+	/* In JSON, one value alone: the row's key, placed later by count_render(). */
+	jw_init(&w, sb);
 	if (a->src == KSNOOP_SRC_CALLER) {
 		if ((k->flags & KSNOOP_V_UNREADABLE) || k->len != sizeof(v)) {
-			sb_puts(sb, json ? "null" : "<unknown>");
+			if (json)
+				jw_null(&w);
+			else
+				sb_puts(sb, "<unknown>");
 			return;
 		}
 		memcpy(&v, k->data, sizeof(v));
@@ -641,12 +673,15 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a, const 
 		}
 		sb_init(&frame);
 		ksyms_put(ks, v, &frame);
-		json_put_string(sb, sb_str(&frame), frame.len);
+		jw_str(&w, sb_str(&frame), frame.len);
 		sb_free(&frame);
 		return;
 	}
 	if (k->flags & KSNOOP_V_UNREADABLE) {
-		sb_puts(sb, json ? "null" : "<unreadable>");
+		if (json)
+			jw_null(&w);
+		else
+			sb_puts(sb, "<unreadable>");
 		return;
 	}
 	t = btf__type_by_id(btf, btfx_skip_id(btf, ti->type_id, true));
@@ -655,7 +690,7 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a, const 
 	if (a->src == KSNOOP_SRC_COMM || ti->kind == VAL_STR ||
 	    (el && btf_is_int(el) && el->size == 1)) {
 		if (json)
-			fmt_cstring_json(sb, k->data, k->len);
+			fmt_cstring_json(&w, k->data, k->len);
 		else
 			fmt_cstring_text(sb, k->data, k->len);
 		return;
@@ -690,9 +725,9 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a, const 
 			}
 	}
 	if (json && sign)
-		json_put_s64(sb, (__s64)v);
+		jw_s64(&w, (__s64)v);
 	else if (json)
-		json_put_u64(sb, v);
+		jw_u64(&w, v);
 	else if (sign)
 		sb_put_s64(sb, (__s64)v);
 	else
@@ -705,6 +740,21 @@ static const char *count_key_name(const struct hist_opts *a, const struct tfunc 
 	if (a->src == KSNOOP_SRC_COMM)
 		return "comm";
 	return a->src == KSNOOP_SRC_CALLER ? "caller" : tf->items[0].label;
+}
+
+/* {"type":"lost",...} of the calls not counted because the key map was full. */
+static void keys_full_json(struct strbuf *sb, __u64 n, __u32 max_keys)
+{
+	struct jw w;
+
+	jw_record(&w, sb, "lost");
+	JW_KEY(&w, "count");
+	jw_u64(&w, n);
+	JW_KEY(&w, "reason");
+	JW_RAW(&w, "\"keys_full\"");
+	JW_KEY(&w, "max_keys");
+	jw_u64(&w, max_keys);
+	jw_record_end(&w);
 }
 
 /* Per function: the rows collected from the key map. */
@@ -863,10 +913,7 @@ int hist_report(struct tracer *t, const struct hist_opts *a, struct output *out,
 	if (!tracer_stats(t, st, KSNOOP_STAT_MAX))
 		*not_counted = st[KSNOOP_STAT_KEYS_FULL];
 	if (*not_counted && out->json)
-		sb_printf(
-			&out->sb,
-			"{\"type\":\"lost\",\"count\":%llu,\"reason\":\"keys_full\",\"max_keys\":%u}\n",
-			(unsigned long long)*not_counted, a->max_keys);
+		keys_full_json(&out->sb, *not_counted, a->max_keys);
 	else if (*not_counted)
 		sb_printf(
 			&out->sb,

@@ -38,7 +38,7 @@
 
 #include "ksnoop.h"
 #include "resolve.h"
-#include "util.h"
+#include "strbuf.h"
 
 #define HIST_DEFAULT_MAX_KEYS 10240
 #define HIST_MAX_KEYS	      (1 << 20)

@@ -11,6 +11,7 @@
 
 #include "btfx.h"
 #include "json.h"
+#include "log.h"
 #include "output.h"
 #include "trace.h"
 
@@ -27,6 +28,7 @@
 struct info {
 	const struct trace_opts *o;
 	struct strbuf sb, tmp;
+	struct jw w; /* -j: writes into @sb */
 	/* per BTF, a bit per type id: its layout was printed */
 	struct seen {
 		const struct btf *btf;
@@ -66,18 +68,68 @@ static int seen_before(struct info *in, const struct btf *btf, __u32 id, bool *b
 	return 0;
 }
 
-static void put_json_str(struct strbuf *sb, const char *s)
-{
-	json_put_string(sb, s, strlen(s));
-}
+static void composite_name(const struct btf *btf, __u32 via, __u32 id, bool json,
+			   struct strbuf *out);
+static void dump_members(struct info *in, const struct btf *btf, __u32 id, __u32 base_bits,
+			 int depth);
 
-/* ,"type":"DECL" with the C declaration of @id. */
+/* "type":"DECL" with the C declaration of @id. */
 static void put_json_type(struct info *in, const struct btf *btf, __u32 id)
 {
 	sb_reset(&in->tmp);
 	type_decl(btf, id, NULL, &in->tmp);
-	sb_puts(&in->sb, "\"type\":");
-	put_json_str(&in->sb, sb_str(&in->tmp));
+	JW_KEY(&in->w, "type");
+	jw_str(&in->w, sb_str(&in->tmp), in->tmp.len);
+}
+
+/* "layout":"NAME" of composite @id reached from @via (composite_name()). */
+static void put_json_layout(struct info *in, const struct btf *btf, __u32 via, __u32 id)
+{
+	sb_reset(&in->tmp);
+	composite_name(btf, via, id, true, &in->tmp);
+	JW_KEY(&in->w, "layout");
+	jw_str(&in->w, sb_str(&in->tmp), in->tmp.len);
+}
+
+/* One member of a struct's layout in JSON, its members too if it is anonymous. */
+static void json_member(struct info *in, const struct btf *btf, const struct btf_member *m,
+			__u32 bits, __u32 off, int depth)
+{
+	const char *name = btf__name_by_offset(btf, m->name_off);
+	__u32 mid = btfx_skip_id(btf, m->type, true);
+	const struct btf_type *mt = btf__type_by_id(btf, mid);
+	bool anon = (!name || !*name) && mt && btf_is_composite(mt);
+	struct jw *w = &in->w;
+
+	jw_obj_begin(w);
+	JW_KEY(w, "name");
+	if (name && *name)
+		jw_strz(w, name);
+	else
+		jw_null(w);
+	if (anon) {
+		JW_KEY(w, "type");
+		jw_strz(w, btf_is_union(mt) ? "union" : "struct");
+	} else {
+		put_json_type(in, btf, m->type);
+	}
+	JW_KEY(w, "offset");
+	jw_u64(w, off / 8);
+	if (bits || off % 8) {
+		JW_KEY(w, "bit_offset");
+		jw_u64(w, off % 8);
+	}
+	if (bits) {
+		JW_KEY(w, "bits");
+		jw_u64(w, bits);
+	}
+	if (anon) {
+		JW_KEY(w, "members");
+		jw_arr_begin(w);
+		dump_members(in, btf, mid, off, depth + 1);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
 }
 
 /* A struct's members with offsets; anonymous members' members inline, indented. */
@@ -99,28 +151,7 @@ static void dump_members(struct info *in, const struct btf *btf, __u32 id, __u32
 		bool anon = (!name || !*name) && mt && btf_is_composite(mt);
 
 		if (json) {
-			sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
-			if (name && *name)
-				put_json_str(sb, name);
-			else
-				sb_puts(sb, "null");
-			sb_putc(sb, ',');
-			if (anon)
-				sb_printf(sb, "\"type\":\"%s\"",
-					  btf_is_union(mt) ? "union" : "struct");
-			else
-				put_json_type(in, btf, m->type);
-			sb_printf(sb, ",\"offset\":%u", off / 8);
-			if (bits || off % 8)
-				sb_printf(sb, ",\"bit_offset\":%u", off % 8);
-			if (bits)
-				sb_printf(sb, ",\"bits\":%u", bits);
-			if (anon) {
-				sb_puts(sb, ",\"members\":[");
-				dump_members(in, btf, mid, off, depth + 1);
-				sb_putc(sb, ']');
-			}
-			sb_putc(sb, '}');
+			json_member(in, btf, m, bits, off, depth);
 			continue;
 		}
 		sb_printf(sb, "%*s", 8 * (depth + 1), "");
@@ -202,11 +233,16 @@ static int dump_layout(struct info *in, const struct btf *btf, __u32 via, __u32 
 			return 0;
 		sb_reset(&in->tmp);
 		composite_name(btf, via, id, true, &in->tmp);
-		sb_puts(sb, "{\"type\":\"layout\",\"name\":");
-		put_json_str(sb, sb_str(&in->tmp));
-		sb_printf(sb, ",\"size\":%u,\"members\":[", t->size);
+		jw_record(&in->w, &in->sb, "layout");
+		JW_KEY(&in->w, "name");
+		jw_str(&in->w, sb_str(&in->tmp), in->tmp.len);
+		JW_KEY(&in->w, "size");
+		jw_u64(&in->w, t->size);
+		JW_KEY(&in->w, "members");
+		jw_arr_begin(&in->w);
 		dump_members(in, btf, id, 0, 0);
-		sb_puts(sb, "]}\n");
+		jw_arr_end(&in->w);
+		jw_record_end(&in->w);
 		return 0;
 	}
 	composite_name(btf, via, id, false, sb);
@@ -245,60 +281,59 @@ static void json_function(struct info *in, const struct tfunc *tf)
 	const struct btf *btf = tf->kf->btf;
 	const struct btf_type *proto = btf__type_by_id(btf, tf->proto_id);
 	const struct btf_param *p = btf_params(proto);
-	struct strbuf *sb = &in->sb;
-	__u32 via;
+	struct jw *w = &in->w;
+	__u32 via, id;
 	int a;
 
-	sb_puts(sb, "{\"type\":\"function\",\"name\":");
-	put_json_str(sb, tf->kf->name);
+	jw_record(w, &in->sb, "function");
+	JW_KEY(w, "name");
+	jw_strz(w, tf->kf->name);
 	if (tf->kf->module) {
-		sb_puts(sb, ",\"module\":");
-		put_json_str(sb, tf->kf->module);
+		JW_KEY(w, "module");
+		jw_strz(w, tf->kf->module);
 	}
 	sb_reset(&in->tmp);
 	func_prototype(btf, tf->kf->id, &in->tmp);
-	sb_puts(sb, ",\"prototype\":");
-	put_json_str(sb, sb_str(&in->tmp));
-	sb_puts(sb, ",\"return\":{");
+	JW_KEY(w, "prototype");
+	jw_str(w, sb_str(&in->tmp), in->tmp.len);
+	JW_KEY(w, "return");
+	jw_obj_begin(w);
 	put_json_type(in, btf, proto->type);
 	via = proto->type;
-	if (verbosity >= 1 && layout_of(btf, &via)) {
-		sb_reset(&in->tmp);
-		composite_name(btf, via, layout_of(btf, &via), true, &in->tmp);
-		sb_puts(sb, ",\"layout\":");
-		put_json_str(sb, sb_str(&in->tmp));
-	}
-	sb_puts(sb, "},\"args\":[");
+	id = verbosity >= 1 ? layout_of(btf, &via) : 0;
+	if (id)
+		put_json_layout(in, btf, via, id);
+	jw_obj_end(w);
+	JW_KEY(w, "args");
+	jw_arr_begin(w);
 	for (a = 0; a < btf_vlen(proto); a++) {
 		const char *name = btf__name_by_offset(btf, p[a].name_off);
-		__u32 id;
 
-		sb_puts(sb, a ? ",{\"name\":" : "{\"name\":");
+		jw_obj_begin(w);
+		JW_KEY(w, "name");
 		if (!p[a].type) {
-			sb_puts(sb, "\"...\",\"type\":\"...\"}");
+			JW_RAW(w, "\"...\"");
+			JW_KEY(w, "type");
+			JW_RAW(w, "\"...\"");
+			jw_obj_end(w);
 			continue;
 		}
-		put_json_str(sb, name ? name : "");
-		sb_putc(sb, ',');
+		jw_strz(w, name ? name : "");
 		put_json_type(in, btf, p[a].type);
 		via = p[a].type;
 		id = verbosity >= 1 ? layout_of(btf, &via) : 0;
-		if (id) {
-			sb_reset(&in->tmp);
-			composite_name(btf, via, id, true, &in->tmp);
-			sb_puts(sb, ",\"layout\":");
-			put_json_str(sb, sb_str(&in->tmp));
-		}
-		sb_putc(sb, '}');
+		if (id)
+			put_json_layout(in, btf, via, id);
+		jw_obj_end(w);
 	}
-	sb_putc(sb, ']');
+	jw_arr_end(w);
 	if (verbosity >= 2) {
 		sb_reset(&in->tmp);
 		tfunc_dump(tf, &in->tmp);
-		sb_puts(sb, ",\"plan\":");
-		put_json_str(sb, sb_str(&in->tmp));
+		JW_KEY(w, "plan");
+		jw_str(w, sb_str(&in->tmp), in->tmp.len);
 	}
-	sb_puts(sb, "}\n");
+	jw_record_end(w);
 }
 
 /* The prototype of @tf and, with -v, the layouts it uses; -vv its plan. */
@@ -311,6 +346,7 @@ static int info_func(struct info *in, const struct tfunc *tf, bool plans)
 	int n = 0, a, err = 0;
 
 	sb_reset(&in->sb);
+	jw_init(&in->w, &in->sb);
 	if (verbosity >= 1) {
 		ids[n++] = proto->type;
 		for (a = 0; a < btf_vlen(proto) && n < (int)ARRAY_SIZE(ids); a++)

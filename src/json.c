@@ -204,3 +204,59 @@ void json_put_s64(struct strbuf *sb, int64_t v)
 	if (p)
 		sb_commit(sb, json_str_s64(p, v));
 }
+
+/* ------------------------------------------------------------------------ */
+/* The writer                                                               */
+
+void jw_key(struct jw *w, const char *s, size_t len)
+{
+	if (!jw_key_first(w))
+		sb_addc(w->sb, ',');
+	json_put_string(w->sb, s, len);
+	sb_addc(w->sb, ':');
+}
+
+void jw_str(struct jw *w, const char *s, size_t len)
+{
+	if (!jw_value_first(w))
+		sb_addc(w->sb, ',');
+	json_put_string(w->sb, s, len);
+}
+
+void jw_strz(struct jw *w, const char *s)
+{
+	jw_str(w, s, strlen(s));
+}
+
+void jw_hex(struct jw *w, uint64_t v)
+{
+	char *p = jw_value_at(w, 20);
+
+	if (!p)
+		return;
+	memcpy(p, "\"0x", 3);
+	p = str_hex(p + 3, v, 0);
+	*p++ = '"';
+	sb_commit(w->sb, p);
+}
+
+void jw_fixed(struct jw *w, double v, int decimals)
+{
+	if (!jw_value_first(w))
+		sb_addc(w->sb, ',');
+	sb_printf(w->sb, "%.*f", decimals, v);
+}
+
+void jw_record(struct jw *w, struct strbuf *sb, const char *type)
+{
+	jw_init(w, sb);
+	jw_obj_begin(w);
+	JW_KEY(w, "type");
+	jw_strz(w, type);
+}
+
+void jw_record_end(struct jw *w)
+{
+	jw_obj_end(w);
+	jw_line_end(w);
+}

@@ -8,7 +8,7 @@
 #include <bpf/btf.h>
 
 #include "kbtf.h"
-#include "util.h"
+#include "strbuf.h"
 
 /* The BTFs loaded kbtfs hold, each with its btf_dump once one was asked for. */
 static struct dumper {

@@ -13,7 +13,6 @@
 #include "json.h"
 #include "kbtf.h"
 #include "kfeatures.h"
-#include "util.h"
 
 const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_FENTRY] = {"fentry", "fentry programs", "5.5"},
@@ -278,17 +277,22 @@ int cmd_features(bool json)
 	struct strbuf sb, names;
 	bool caps = have_bpf_caps();
 	int f, i, err, n = 0;
+	struct jw w;
 
 	sb_init(&sb);
 	sb_init(&names);
-	if (json)
-		sb_puts(&sb, "{\"features\":{");
+	jw_init(&w, &sb);
+	if (json) {
+		jw_obj_begin(&w);
+		JW_KEY(&w, "features");
+		jw_obj_begin(&w);
+	}
 	for (f = 0; f < FEAT_CNT; f++) {
 		int ok = feature_probe(f, &err);
 
 		if (json) {
-			sb_printf(&sb, "%s\"%s\":%s", f ? "," : "", feature_info[f].name,
-				  ok ? "true" : "false");
+			jw_key(&w, feature_info[f].name, strlen(feature_info[f].name));
+			jw_bool(&w, ok);
 			continue;
 		}
 		sb_printf(&sb, "%s: %s", feature_info[f].name, ok ? "yes" : "no");
@@ -297,8 +301,11 @@ int cmd_features(bool json)
 				  feature_info[f].since);
 		sb_putc(&sb, '\n');
 	}
-	if (json)
-		sb_puts(&sb, "},\"backends\":[");
+	if (json) {
+		jw_obj_end(&w);
+		JW_KEY(&w, "backends");
+		jw_arr_begin(&w);
+	}
 	for (i = 0; backends[i]; i++) {
 		const struct backend *be = backends[i];
 		bool ok = !backend_status(be, true, &st);
@@ -306,14 +313,19 @@ int cmd_features(bool json)
 		if (ok)
 			sb_printf(&names, "%s%s", n++ ? ", " : "", be->name);
 		if (json) {
-			sb_printf(&sb, "%s{\"name\":\"%s\",\"available\":%s", i ? "," : "",
-				  be->name, ok ? "true" : "false");
+			jw_obj_begin(&w);
+			JW_KEY(&w, "name");
+			jw_strz(&w, be->name);
+			JW_KEY(&w, "available");
+			jw_bool(&w, ok);
 			if (!ok) {
-				sb_printf(&sb, ",\"why\":\"%s\",\"reason\":",
-					  st.why == BK_NOT_PERMITTED ? "not permitted" : "absent");
-				json_put_string(&sb, st.reason, strlen(st.reason));
+				JW_KEY(&w, "why");
+				jw_strz(&w,
+					st.why == BK_NOT_PERMITTED ? "not permitted" : "absent");
+				JW_KEY(&w, "reason");
+				jw_strz(&w, st.reason);
 			}
-			sb_putc(&sb, '}');
+			jw_obj_end(&w);
 			continue;
 		}
 		sb_printf(&sb, "backend %s: %s", be->name, ok ? "yes" : "no");
@@ -322,8 +334,13 @@ int cmd_features(bool json)
 		sb_putc(&sb, '\n');
 	}
 	if (json) {
-		sb_printf(&sb, "],\"privileges\":%s,\"can_trace\":%s}\n", caps ? "true" : "false",
-			  n ? "true" : "false");
+		jw_arr_end(&w);
+		JW_KEY(&w, "privileges");
+		jw_bool(&w, caps);
+		JW_KEY(&w, "can_trace");
+		jw_bool(&w, n);
+		jw_obj_end(&w);
+		jw_line_end(&w);
 	} else {
 		sb_printf(&sb, "privileges: %s\n",
 			  caps ? "yes" : "no (need CAP_BPF and CAP_PERFMON)");

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#include "util.h"
+#include "strbuf.h"
 
 /*
  * Call @cb for each text symbol (type t or T) of /proc/kallsyms: its address,

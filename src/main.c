@@ -23,7 +23,7 @@
 #include "kfeatures.h"
 #include "output.h"
 #include "trace.h"
-#include "util.h"
+#include "log.h"
 
 static const char usage_text[] =
 	"Usage: ksnoop [OPTIONS] [trace] SPEC [SPEC...]\n"

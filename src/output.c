@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
-#include <stdio_ext.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +10,7 @@
 #include "filter.h"
 #include "format.h"
 #include "json.h"
+#include "log.h"
 #include "output.h"
 
 /*
@@ -40,16 +37,17 @@ static __u64 clock_ns(clockid_t c)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* fmt_text() or fmt_json() through the output's long-lived type cache. */
+/*
+ * The value as text into @sb, or as JSON through @w when not NULL, with the
+ * output's long-lived type cache.
+ */
 static int fmt_value(struct output *o, const struct btf *btf, __u32 id, const void *data,
-		     size_t len, bool json, struct strbuf *sb)
+		     size_t len, struct jw *w, struct strbuf *sb)
 {
-	if (!o->types)
-		o->types = fmt_cache_new();
-	if (!o->types)
-		return json ? fmt_json(btf, id, data, len, sb) : fmt_text(btf, id, data, len, sb);
-	return json ? fmt_json_c(o->types, btf, id, data, len, sb) :
-		      fmt_text_c(o->types, btf, id, data, len, sb);
+	if (!o->types && !(o->types = fmt_cache_new()))
+		return -ENOMEM;
+	return w ? fmt_json_w(o->types, w, btf, id, data, len) :
+		   fmt_text_c(o->types, btf, id, data, len, sb);
 }
 
 void output_init(struct output *o, FILE *f, bool json)
@@ -72,8 +70,6 @@ void output_free(struct output *o)
 	o->types = NULL;
 }
 
-static int flush(struct output *o);
-
 int output_header(struct output *o)
 {
 	if (o->json)
@@ -81,7 +77,7 @@ int output_header(struct output *o)
 	sb_reset(&o->sb);
 	sb_printf(&o->sb, "%-15s %3s %-7s %-7s %-16s %s\n", "TIME", "CPU", "PID", "TID", "COMM",
 		  "FUNCTION");
-	return flush(o);
+	return output_flush(o);
 }
 
 /*
@@ -173,9 +169,34 @@ static void put_deref(struct strbuf *sb, __u64 addr)
 	sb_add(sb, ") ", 2);
 }
 
-/* Userspace rendering of one captured value (text or JSON). */
+/* An unreadable value: NULL for a NULL pointer, else where it failed. */
+static void render_unreadable(struct output *o, const struct titem *ti, const struct ksnoop_val *v,
+			      struct jw *w, struct strbuf *sb)
+{
+	bool null = ti->kind == VAL_PTR_DEREF && !v->addr;
+
+	if (w && null) {
+		jw_null(w);
+	} else if (w) {
+		jw_obj_begin(w);
+		JW_KEY(w, "unreadable");
+		jw_bool(w, true);
+		JW_KEY(w, "addr");
+		jw_hex(w, v->addr);
+		jw_obj_end(w);
+	} else {
+		sb_color(sb, o->color, COL_BAD);
+		if (null)
+			sb_puts(sb, "NULL");
+		else
+			sb_printf(sb, "<unreadable at 0x%llx>", (unsigned long long)v->addr);
+		sb_color(sb, o->color, COL_OFF);
+	}
+}
+
+/* Userspace rendering of one captured value: JSON through @w, or text into @sb (@w NULL). */
 static void render_value(struct output *o, const struct tfunc *tf, const struct ksnoop_val *v,
-			 bool json, struct strbuf *sb)
+			 struct jw *w, struct strbuf *sb)
 {
 	const struct ksnoop_item *it = &tf->plan.items[v->item];
 	const struct titem *ti = &tf->items[v->item];
@@ -183,23 +204,13 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 	int err = 0;
 
 	if (v->flags & KSNOOP_V_UNREADABLE) {
-		bool color = o->color && !json;
-
-		sb_color(sb, color, COL_BAD);
-		if (ti->kind == VAL_PTR_DEREF && !v->addr)
-			sb_puts(sb, json ? "null" : "NULL");
-		else if (json)
-			sb_printf(sb, "{\"unreadable\":true,\"addr\":\"0x%llx\"}",
-				  (unsigned long long)v->addr);
-		else
-			sb_printf(sb, "<unreadable at 0x%llx>", (unsigned long long)v->addr);
-		sb_color(sb, color, COL_OFF);
+		render_unreadable(o, ti, v, w, sb);
 		return;
 	}
 	switch (ti->kind) {
 	case VAL_STR:
-		if (json)
-			fmt_cstring_json(sb, v->data, v->len);
+		if (w)
+			fmt_cstring_json(w, v->data, v->len);
 		else
 			fmt_cstring_text(sb, v->data, v->len);
 		return;
@@ -207,18 +218,20 @@ static void render_value(struct output *o, const struct tfunc *tf, const struct 
 		__u8 bytes[8];
 
 		bitfield_bytes(it, v, it->flags & KSNOOP_I_SIGNED, bytes);
-		err = fmt_value(o, btf, ti->type_id, bytes, 8, json, sb);
+		err = fmt_value(o, btf, ti->type_id, bytes, 8, w, sb);
 		break;
 	}
 	case VAL_PTR_DEREF:
-		if (!json)
+		if (!w)
 			put_deref(sb, v->addr);
 		/* fall through */
 	default:
-		err = fmt_value(o, btf, ti->type_id, v->data, v->len, json, sb);
+		err = fmt_value(o, btf, ti->type_id, v->data, v->len, w, sb);
 	}
-	if (err)
-		sb_printf(sb, json ? "null" : "<cannot format: %s>", strerror(-err));
+	if (err && w)
+		jw_null(w);
+	else if (err)
+		sb_printf(sb, "<cannot format: %s>", strerror(-err));
 }
 
 /* Text of a value: the kernel's text when it formatted it, else ours. */
@@ -228,7 +241,7 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 	const struct titem *ti = &tf->items[v->item];
 
 	if (!(v->flags & KSNOOP_V_TEXT)) {
-		render_value(o, tf, v, false, sb);
+		render_value(o, tf, v, NULL, sb);
 	} else {
 		size_t tlen = strnlen((const char *)v->data, v->len);
 
@@ -247,7 +260,7 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 			 * the record, and the text need not be NUL-terminated within it.
 			 */
 			err = fmt_value(o, tf->kf->btf, ti->type_id, v->data + v->len, v->raw_len,
-					false, &mine);
+					NULL, &mine);
 			/* The kernel's text stops at its buffer; compare what both have. */
 			if (err || (tlen < KSNOOP_MAX_VALUE - 1 ?
 					    strlen(sb_str(&mine)) != tlen ||
@@ -335,22 +348,22 @@ static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struc
 
 /*
  * --errors: how return value @ret failed, strace-like in text (" = -2 ENOENT",
- * " = NULL"), as ',"errno":"ENOENT"' in JSON (a NULL pointer adds nothing:
- * "ret" is 0).
+ * " = NULL"), as a member "errno":"ENOENT" in JSON through @w (a NULL
+ * pointer adds nothing: "ret" is 0).
  */
-static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, bool json)
+static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, struct jw *w)
 {
 	int e = ksnoop_ret_errno(tf->plan.ret_kind, tf->plan.ret_size, ret);
 	const char *name = e && e != KSNOOP_ERR_NULL ? errno_name(e) : NULL;
 
-	if (!e || (json && e == KSNOOP_ERR_NULL))
+	if (!e || (w && e == KSNOOP_ERR_NULL))
 		return;
-	if (json) {
-		sb_adds(sb, ",\"errno\":");
+	if (w) {
+		JW_KEY(w, "errno");
 		if (name)
-			json_put_string(sb, name, strlen(name));
+			jw_strz(w, name);
 		else
-			sb_printf(sb, "%d", e);
+			jw_s64(w, e);
 	} else if (e == KSNOOP_ERR_NULL) {
 		sb_adds(sb, " = NULL");
 	} else {
@@ -446,7 +459,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	if (entry && (entry->flags & KSNOOP_R_DEEP))
 		sb_adds(sb, " (nested too deep to pair with its return)");
 	if (o->show_errno && exit)
-		put_failure(sb, tf, exit->ret, false);
+		put_failure(sb, tf, exit->ret, NULL);
 	sb_addc(sb, '\n');
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
@@ -497,11 +510,21 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	}
 }
 
-static void json_put_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
+/*
+ * A string that repeats from one event to the next (comm, function name, item
+ * labels), appended to @sb as a JSON string: the last encoding of @m is
+ * reused when the bytes are the same.
+ */
+static inline bool memo_hit(const struct jstr_memo *m, const char *s, size_t len)
+{
+	return m->valid && m->len == len && !memcmp(m->raw, s, len);
+}
+
+static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
 {
 	size_t start = sb->len;
 
-	if (m->valid && m->len == len && !memcmp(m->raw, s, len)) {
+	if (memo_hit(m, s, len)) {
 		sb_add(sb, m->esc, m->elen);
 		return;
 	}
@@ -515,6 +538,47 @@ static void json_put_memo(struct strbuf *sb, struct jstr_memo *m, const char *s,
 	m->valid = true;
 }
 
+/*
+ * json_memo() in place at @p, in room reserved for the longest encoding: the
+ * end, with @room bytes still free after it (a miss may move the buffer), or
+ * NULL when out of memory.
+ */
+static char *memo_at(struct strbuf *sb, char *p, struct jstr_memo *m, const char *s, size_t len,
+		     size_t room)
+{
+	if (memo_hit(m, s, len)) {
+		memcpy(p, m->esc, m->elen);
+		return p + m->elen;
+	}
+	sb_commit(sb, p);
+	json_memo(sb, m, s, len);
+	return sb_reserve(sb, room);
+}
+
+/* json_memo() as a key of the object @w has open. */
+static void jw_memo_key(struct jw *w, struct jstr_memo *m, const char *s, size_t len)
+{
+	size_t first = jw_key_first(w);
+	char *p;
+
+	/* The common case in one stretch: the key seen last time. */
+	if (memo_hit(m, s, len)) {
+		p = sb_reserve(w->sb, m->elen + 2);
+		if (!p)
+			return;
+		if (!first)
+			*p++ = ',';
+		memcpy(p, m->esc, m->elen);
+		p[m->elen] = ':';
+		sb_commit(w->sb, p + m->elen + 1);
+		return;
+	}
+	if (!first)
+		sb_addc(w->sb, ',');
+	json_memo(w->sb, m, s, len);
+	sb_addc(w->sb, ':');
+}
+
 /* !strcmp(@label, "return"), inline: checked for every value of every event. */
 static inline bool is_return(const char *l)
 {
@@ -522,37 +586,18 @@ static inline bool is_return(const char *l)
 	       l[5] == 'n' && !l[6];
 }
 
-static void json_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
-		      const struct ksnoop_rec *exit, enum call_end end)
+/* "args": every item but the top-level "return", in record order. */
+static void json_args(struct output *o, struct jw *w, const struct tfunc *tf,
+		      const struct ksnoop_rec *entry, const struct ksnoop_rec *exit)
 {
-	const struct ksnoop_rec *first = entry ? entry : exit;
 	const struct ksnoop_rec *recs[2] = {entry, exit};
-	struct strbuf *sb = &o->sb;
-	bool any = false;
-	char *p;
+	char *p = sb_reserve(w->sb, 16);
 	int r;
 
-#define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), (p) + sizeof(lit) - 1)
-	p = sb_reserve(sb, 128 + WALL_TIME_MAX);
 	if (!p)
 		return;
-	p = PUT(p, "{\"type\":\"call\",\"time_ns\":");
-	p = str_u64(p, first->ts);
-	p = PUT(p, ",\"time\":\"");
-	p = wall_time(o, first->ts, p, true);
-	p = PUT(p, "\",\"cpu\":");
-	p = str_u64(p, first->cpu);
-	p = PUT(p, ",\"pid\":");
-	p = str_u64(p, first->tgid);
-	p = PUT(p, ",\"tid\":");
-	p = str_u64(p, first->tid);
-	p = PUT(p, ",\"comm\":");
-#undef PUT
-	sb_commit(sb, p);
-	json_put_memo(sb, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)));
-	sb_adds(sb, ",\"func\":");
-	json_put_memo(sb, &o->memo_func, tf->kf->name, strlen(tf->kf->name));
-	sb_adds(sb, ",\"args\":{");
+	p = JW_KEY_AT(w, p, "args");
+	sb_commit(w->sb, jw_begin_at(w, p, JW_OBJ));
 	for (r = 0; r < 2; r++) {
 		const struct ksnoop_val *v = NULL;
 
@@ -571,151 +616,108 @@ static void json_call(struct output *o, const struct tfunc *tf, const struct ksn
 			nv = changed_val(o, entry, exit, v, &dup);
 			if (dup)
 				continue;
-			if (any)
-				sb_addc(sb, ',');
-			any = true;
-			json_put_memo(sb, &o->memo_label[v->item % ARRAY_SIZE(o->memo_label)],
-				      ti->label, strlen(ti->label));
-			sb_addc(sb, ':');
+			jw_memo_key(w, &o->memo_label[v->item % ARRAY_SIZE(o->memo_label)],
+				    ti->label, strlen(ti->label));
 			/* --changes: both captures, changed or not, so that jq sees one shape. */
 			if (nv) {
-				sb_adds(sb, "{\"entry\":");
-				render_value(o, tf, v, true, sb);
-				sb_adds(sb, ",\"exit\":");
-				render_value(o, tf, nv, true, sb);
-				sb_addc(sb, '}');
+				jw_obj_begin(w);
+				JW_KEY(w, "entry");
+				render_value(o, tf, v, w, NULL);
+				JW_KEY(w, "exit");
+				render_value(o, tf, nv, w, NULL);
+				jw_obj_end(w);
 				continue;
 			}
-			render_value(o, tf, v, true, sb);
+			render_value(o, tf, v, w, NULL);
 		}
 	}
-	sb_addc(sb, '}');
-	if (exit) {
-		const struct ksnoop_val *v = NULL;
-		bool done = false;
-
-		while ((v = next_val(exit, v))) {
-			const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
-
-			if (ti && ti->is_ret && is_return(ti->label)) {
-				sb_adds(sb, ",\"ret\":");
-				render_value(o, tf, v, true, sb);
-				done = true;
-			}
-		}
-		if (!done && !tf->returns_void) {
-			sb_adds(sb, ",\"ret\":");
-			/* The ABI leaves the bytes above a narrower int undefined (-2 read as
-			 * 4294967294). */
-			json_put_s64(sb, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
-						 ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
-						 (__s64)exit->ret);
-		}
-		if (o->show_errno)
-			put_failure(sb, tf, exit->ret, true);
-		if (entry) {
-			sb_adds(sb, ",\"duration_ns\":");
-			sb_put_u64(sb, exit->ts - entry->ts);
-		}
-	}
-	if (end == CALL_IN_FLIGHT)
-		sb_adds(sb, ",\"in_flight\":true");
-	else if (end == CALL_RETURN_LOST)
-		sb_adds(sb, ",\"return_lost\":true");
-	sb_adds(sb, "}\n");
+	jw_obj_end(w);
 }
 
-/*
- * A write cut short by an error (a full disk) is taken back out of a regular
- * file, so that the file holds complete records only: ksnoop's own failure
- * leaves no half line, as a crash cannot (a batch of whole records is one
- * write()).
- */
-static void unwrite(int fd, size_t written)
+/* "ret", "errno", "duration_ns" of a call that returned. */
+static void json_return(struct output *o, struct jw *w, const struct tfunc *tf,
+			const struct ksnoop_rec *entry, const struct ksnoop_rec *exit)
 {
-	off_t end;
+	const struct ksnoop_val *v = NULL;
+	bool done = false;
 
-	if (!written)
+	while ((v = next_val(exit, v))) {
+		const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
+
+		if (ti && ti->is_ret && is_return(ti->label)) {
+			JW_KEY(w, "ret");
+			render_value(o, tf, v, w, NULL);
+			done = true;
+		}
+	}
+	if (!done && !tf->returns_void) {
+		JW_KEY(w, "ret");
+		/* The ABI leaves the bytes above a narrower int undefined (-2: 4294967294). */
+		jw_s64(w, tf->plan.ret_kind == KSNOOP_RET_SIGNED ?
+				  ksnoop_ret_signed(tf->plan.ret_size, exit->ret) :
+				  (__s64)exit->ret);
+	}
+	if (o->show_errno)
+		put_failure(NULL, tf, exit->ret, w);
+	if (entry) {
+		char *p = sb_reserve(w->sb, 16 + JSON_NUM_MAX);
+
+		if (!p)
+			return;
+		p = JW_MEMBER_AT(w, p, "duration_ns");
+		sb_commit(w->sb, json_str_u64(p, exit->ts - entry->ts));
+	}
+}
+
+/* One call as a JSON object, left open for output_call()'s members. */
+static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
+		      const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		      enum call_end end)
+{
+	const struct ksnoop_rec *first = entry ? entry : exit;
+	struct strbuf *sb = w->sb;
+	char *p;
+
+	/* The members every call has, in one reserved stretch. */
+	/* Up to "comm", then both remembered strings and the "func" key. */
+	p = sb_reserve(sb, 128 + WALL_TIME_MAX + 16 + 2 * sizeof(o->memo_comm.esc));
+	if (!p)
 		return;
-	end = lseek(fd, 0, SEEK_CUR);
-	if (end >= (off_t)written && ftruncate(fd, end - written) == 0)
-		lseek(fd, end - written, SEEK_SET);
-}
-
-/*
- * Write out what @o->sb holds: the one place output reaches the file, so the
- * first write error (EPIPE: the reader went away, ENOSPC, ...) is kept in
- * @o->err and every later call returns it without writing.
- */
-static int flush(struct output *o)
-{
-	size_t len = o->sb.len, n, done = 0;
-	const char *p = sb_str(&o->sb);
-	int fd = fileno(o->f), err = 0;
-
-	if (o->err || !len) {
-		sb_reset(&o->sb);
-		return o->err;
+	p = jw_begin_at(w, p, JW_OBJ);
+	p = JW_MEMBER_AT(w, p, "type");
+	p = mempcpy(p, "\"call\"", 6);
+	p = JW_NEXT_MEMBER_AT(p, "time_ns");
+	p = str_u64(p, first->ts);
+	p = JW_NEXT_MEMBER_AT(p, "time");
+	*p++ = '"';
+	p = wall_time(o, first->ts, p, true);
+	*p++ = '"';
+	p = JW_NEXT_MEMBER_AT(p, "cpu");
+	p = str_u64(p, first->cpu);
+	p = JW_NEXT_MEMBER_AT(p, "pid");
+	p = str_u64(p, first->tgid);
+	p = JW_NEXT_MEMBER_AT(p, "tid");
+	p = str_u64(p, first->tid);
+	p = JW_NEXT_MEMBER_AT(p, "comm");
+	p = memo_at(sb, p, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)),
+		    16 + sizeof(o->memo_func.esc));
+	if (!p)
+		return;
+	p = JW_NEXT_MEMBER_AT(p, "func");
+	p = memo_at(sb, p, &o->memo_func, tf->kf->name, strlen(tf->kf->name), 0);
+	if (!p)
+		return;
+	sb_commit(sb, p);
+	json_args(o, w, tf, entry, exit);
+	if (exit)
+		json_return(o, w, tf, entry, exit);
+	if (end == CALL_IN_FLIGHT) {
+		JW_KEY(w, "in_flight");
+		jw_bool(w, true);
+	} else if (end == CALL_RETURN_LOST) {
+		JW_KEY(w, "return_lost");
+		jw_bool(w, true);
 	}
-	/*
-	 * What @o->sb holds (one event on a terminal, a batch of whole events
-	 * otherwise) goes out in one write(2) when the kernel takes it whole
-	 * (always for a regular file): a crash leaves complete records. When
-	 * stdio holds nothing for the stream, write(2) it directly: the same
-	 * bytes in the same order, without stdio copying them into its buffer.
-	 */
-	if (fd >= 0 && !__fpending(o->f)) {
-		while (done < len) {
-			ssize_t w = write(fd, p + done, len - done);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				err = w < 0 ? -errno : -EIO;
-				unwrite(fd, done);
-				break;
-			}
-			done += w;
-		}
-	} else {
-		errno = 0;
-		n = fwrite(p, 1, len, o->f);
-		if (n != len || fflush(o->f))
-			err = errno ? -errno : -EIO;
-	}
-	sb_reset(&o->sb);
-	o->err = err;
-	return err;
-}
-
-bool output_want_color(int mode)
-{
-	const char *no = getenv("NO_COLOR");
-
-	/* NO_COLOR (no-color.org): set and not empty turns auto off, not "always". */
-	if (mode >= 0)
-		return mode;
-	return isatty(STDOUT_FILENO) && !(no && *no);
-}
-
-int output_open(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		pr_error_hint("check the path and the permissions of its directory",
-			      "cannot open output file '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -EBADF;
-	}
-	close(fd);
-	return 0;
-}
-
-int output_flush(struct output *o)
-{
-	return flush(o);
 }
 
 /* Batched: write once a buffer's worth is pending, else at output_flush(). */
@@ -723,57 +725,21 @@ static int written(struct output *o)
 {
 	if (o->batch && o->sb.len < OUTPUT_BATCH)
 		return o->err;
-	return flush(o);
-}
-
-bool output_gone(struct output *o)
-{
-	struct pollfd pfd = {.fd = fileno(o->f)};
-
-	/* POLLERR on the write end of a pipe whose reader closed it */
-	if (o->err || pfd.fd < 0 || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLERR))
-		return o->err != 0;
-	o->err = -EPIPE;
-	return true;
-}
-
-int output_write_error(const char *name, int err)
-{
-	char buf[PATH_MAX + 32] = "standard output";
-	char link[PATH_MAX];
-	ssize_t n;
-
-	if (!err || err == -EPIPE)
-		return err;
-	if (!name) {
-		/* "standard output (/dev/full)": what the shell redirected it to */
-		n = readlink("/proc/self/fd/1", link, sizeof(link) - 1);
-		if (n > 0 && link[0] == '/') {
-			link[n] = '\0';
-			snprintf(buf, sizeof(buf), "standard output (%s)", link);
-		}
-		name = buf;
-	}
-	pr_error_hint(err == -ENOSPC || err == -EDQUOT ?
-			      "free some space, or write elsewhere with -o FILE" :
-			      "check the output file or device, or write elsewhere with -o FILE",
-		      "cannot write to %s: %s", name, strerror(-err));
-	return err;
+	return output_flush(o);
 }
 
 /*
- * --kstack: the kernel stack of @entry, symbolized, added to the call written
- * to o->sb since @start: text lines "    kstack:" then a frame a line,
- * innermost first; JSON a "kstack" array (null when it was not captured).
+ * --kstack: the kernel stack of @entry, symbolized, added to the call being
+ * written: text lines "    kstack:" then a frame a line, innermost first,
+ * into @o->sb; JSON a "kstack" array through @w (null when it was not
+ * captured).
  */
-static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t start)
+static void kstack_put(struct output *o, const struct ksnoop_rec *entry, struct jw *w)
 {
 	struct strbuf *sb = &o->sb, frame;
 	__u64 *ips = NULL;
 	__u32 id, i;
 
-	if (sb->oom || sb->len < start + 2)
-		return;
 	if (entry->stack_id) {
 		ips = calloc(o->kstack, sizeof(*ips));
 		id = entry->stack_id - 1;
@@ -784,24 +750,20 @@ static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t 
 	}
 	if (ips && !o->ksyms)
 		o->ksyms = ksyms_load(); /* NULL: addresses shown as numbers */
-	if (o->json) {
-		/* Before the closing "}\n" of the call's object. */
-		sb->len -= 2;
-		sb_adds(sb, ",\"kstack\":");
+	if (w) {
+		JW_KEY(w, "kstack");
 		if (!ips) {
-			sb_adds(sb, "null}\n");
+			jw_null(w);
 			return;
 		}
 		sb_init(&frame);
-		sb_addc(sb, '[');
+		jw_arr_begin(w);
 		for (i = 0; i < o->kstack && ips[i]; i++) {
 			sb_reset(&frame);
 			ksyms_put(o->ksyms, ips[i], &frame);
-			if (i)
-				sb_addc(sb, ',');
-			json_put_string(sb, sb_str(&frame), frame.len);
+			jw_str(w, sb_str(&frame), frame.len);
 		}
-		sb_adds(sb, "]}\n");
+		jw_arr_end(w);
 		sb_free(&frame);
 	} else if (!ips) {
 		sb_adds(sb, "    kstack: <not captured: the stack map is full>\n");
@@ -817,27 +779,27 @@ static void kstack_put(struct output *o, const struct ksnoop_rec *entry, size_t 
 }
 
 /*
- * -s: mark the call written to o->sb since @start with its chain: indented
- * by 4 per level in text, "chain" and "level" members in JSON.
+ * One call: a JSON Lines object, with "kstack" (--kstack) and -s's "chain"
+ * and "level" members.
  */
-static void chain_mark(struct output *o, size_t start)
+static void json_call_line(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
+			   const struct ksnoop_rec *exit, enum call_end end)
 {
-	struct strbuf *sb = &o->sb;
+	struct jw w;
 
-	if (sb->oom || sb->len < start + 2)
-		return;
-	if (!o->json) {
-		if (o->chain_level)
-			indent_tail(sb, start, 4 * o->chain_level);
-		return;
+	jw_init(&w, &o->sb);
+	json_call(o, &w, tf, entry, exit, end);
+	if (o->kstack && entry)
+		kstack_put(o, entry, &w);
+	if (o->chain_group) {
+		JW_KEY(&w, "chain");
+		jw_u64(&w, o->chain_group);
+		JW_KEY(&w, "level");
+		jw_u64(&w, o->chain_level);
 	}
-	/* Before the closing "}\n" of the call's object. */
-	sb->len -= 2;
-	sb_adds(sb, ",\"chain\":");
-	sb_put_u64(sb, o->chain_group);
-	sb_adds(sb, ",\"level\":");
-	sb_put_u64(sb, o->chain_level);
-	sb_adds(sb, "}\n");
+	/* jw_record_end(), inline: once per event */
+	jw_obj_end(&w);
+	jw_line_end(&w);
 }
 
 int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_rec *entry,
@@ -847,14 +809,16 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
 
 	if (o->err)
 		return o->err;
-	if (o->json)
-		json_call(o, tf, entry, exit, end);
-	else
-		text_call(o, tf, entry, exit, end);
+	if (o->json) {
+		json_call_line(o, tf, entry, exit, end);
+		return written(o);
+	}
+	text_call(o, tf, entry, exit, end);
 	if (o->kstack && entry)
-		kstack_put(o, entry, start);
-	if (o->chain_group)
-		chain_mark(o, start);
+		kstack_put(o, entry, NULL);
+	/* -s: the call indented by 4 per level of its chain. */
+	if (o->chain_group && o->chain_level)
+		indent_tail(&o->sb, start, 4 * o->chain_level);
 	return written(o);
 }
 
@@ -871,28 +835,32 @@ int output_lost(struct output *o, __u64 n, const char *reason, const char *const
 		{"recursion", "the kernel skipped the program: recursion; -P cannot help"},
 	};
 	const char *text = reason;
-	size_t w;
+	size_t k;
 	int i;
 
 	if (o->err)
 		return o->err;
-	for (w = 0; w < ARRAY_SIZE(why); w++)
-		if (!strcmp(reason, why[w].reason))
-			text = why[w].text;
+	for (k = 0; k < ARRAY_SIZE(why); k++)
+		if (!strcmp(reason, why[k].reason))
+			text = why[k].text;
 	if (o->json) {
-		sb_printf(&o->sb, "{\"type\":\"lost\",\"count\":%llu,\"reason\":\"%s\"",
-			  (unsigned long long)n, reason);
+		struct jw w;
+
+		jw_record(&w, &o->sb, "lost");
+		JW_KEY(&w, "count");
+		jw_u64(&w, n);
+		JW_KEY(&w, "reason");
+		jw_strz(&w, reason);
 		if (nf) {
-			sb_puts(&o->sb, ",\"funcs\":{");
+			JW_KEY(&w, "funcs");
+			jw_obj_begin(&w);
 			for (i = 0; i < nf; i++) {
-				if (i)
-					sb_putc(&o->sb, ',');
-				json_put_string(&o->sb, names[i], strlen(names[i]));
-				sb_printf(&o->sb, ":%llu", (unsigned long long)counts[i]);
+				jw_key(&w, names[i], strlen(names[i]));
+				jw_u64(&w, counts[i]);
 			}
-			sb_putc(&o->sb, '}');
+			jw_obj_end(&w);
 		}
-		sb_puts(&o->sb, "}\n");
+		jw_record_end(&w);
 	} else {
 		sb_color(&o->sb, o->color, COL_LOST);
 		sb_printf(&o->sb, "--- lost %llu records (%s)", (unsigned long long)n, text);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "log.h"
 #include "resolve_int.h"
 
 static void sb_vprint_cb(void *ctx, const char *fmt, va_list args)

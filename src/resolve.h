@@ -21,7 +21,7 @@
 #include "ksnoop.h"
 #include "kbtf.h"
 #include "parse.h"
-#include "util.h"
+#include "strbuf.h"
 
 enum value_kind {
 	VAL_SCALAR,    /* bytes of the value's own type (ints, enums, pointers, arrays, structs) */

@@ -11,6 +11,7 @@
 
 #include "attach.h"
 #include "json.h"
+#include "log.h"
 #include "ksnoop.skel.h"
 #include "output.h"
 #include "stats.h"
@@ -115,44 +116,63 @@ void stats_table(struct strbuf *sb, const char *title, const struct stats_row *r
 		sb_printf(sb, "(%d more functions)\n", n - shown);
 }
 
+/* The members of a latency summary with a value: count, mean, percentiles, max. */
+static void stats_latency(struct jw *w, const struct stats_row *r)
+{
+	const char *const names[] = {"mean", "p50", "p90", "p99", "max"};
+	const __u64 v[] = {r->mean, r->p50, r->p90, r->p99, r->max};
+	size_t k;
+
+	JW_KEY(w, "count");
+	jw_u64(w, r->lat_count);
+	for (k = 0; r->lat_count && k < ARRAY_SIZE(names); k++) {
+		jw_key(w, names[k], strlen(names[k]));
+		jw_u64(w, v[k]);
+	}
+}
+
 void stats_json(struct strbuf *sb, int interval, double secs, const struct stats_row *rows, int n,
 		__u64 nested, __u64 misses)
 {
+	struct jw w;
 	int i;
 
-	sb_printf(sb, "{\"type\":\"stats\",\"final\":%s,\"interval\":%d,\"seconds\":%.3f,",
-		  interval ? "false" : "true", interval, secs);
-	sb_puts(sb, "\"functions\":[");
+	jw_record(&w, sb, "stats");
+	JW_KEY(&w, "final");
+	jw_bool(&w, !interval);
+	JW_KEY(&w, "interval");
+	jw_s64(&w, interval);
+	JW_KEY(&w, "seconds");
+	jw_fixed(&w, secs, 3);
+	JW_KEY(&w, "functions");
+	jw_arr_begin(&w);
 	for (i = 0; i < n; i++) {
 		const struct stats_row *r = &rows[i];
 
-		sb_puts(sb, i ? ",{\"func\":" : "{\"func\":");
-		json_put_string(sb, r->name, strlen(r->name));
-		sb_puts(sb, ",\"calls\":");
-		json_put_u64(sb, r->calls);
-		sb_printf(sb, ",\"calls_per_s\":%.3f,\"errors\":", r->rate);
-		json_put_u64(sb, r->errors);
-		sb_puts(sb, ",\"latency_ns\":{\"count\":");
-		json_put_u64(sb, r->lat_count);
-		if (r->lat_count) {
-			sb_puts(sb, ",\"mean\":");
-			json_put_u64(sb, r->mean);
-			sb_puts(sb, ",\"p50\":");
-			json_put_u64(sb, r->p50);
-			sb_puts(sb, ",\"p90\":");
-			json_put_u64(sb, r->p90);
-			sb_puts(sb, ",\"p99\":");
-			json_put_u64(sb, r->p99);
-			sb_puts(sb, ",\"max\":");
-			json_put_u64(sb, r->max);
-		}
-		sb_puts(sb, "}}");
+		jw_obj_begin(&w);
+		JW_KEY(&w, "func");
+		jw_strz(&w, r->name);
+		JW_KEY(&w, "calls");
+		jw_u64(&w, r->calls);
+		JW_KEY(&w, "calls_per_s");
+		jw_fixed(&w, r->rate, 3);
+		JW_KEY(&w, "errors");
+		jw_u64(&w, r->errors);
+		JW_KEY(&w, "latency_ns");
+		jw_obj_begin(&w);
+		stats_latency(&w, r);
+		jw_obj_end(&w);
+		jw_obj_end(&w);
 	}
-	sb_puts(sb, "],\"not_counted\":{\"nested\":");
-	json_put_u64(sb, nested);
-	sb_puts(sb, ",\"recursion\":");
-	json_put_u64(sb, misses);
-	sb_puts(sb, "}}\n");
+	jw_arr_end(&w);
+	JW_KEY(&w, "not_counted");
+	jw_obj_begin(&w);
+	JW_KEY(&w, "nested");
+	jw_u64(&w, nested);
+	JW_KEY(&w, "recursion");
+	jw_u64(&w, misses);
+	jw_obj_end(&w);
+	jw_record_end(&w);
 }
 
 /* ---- the loop ---- */

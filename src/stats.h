@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #include "agg.h"
-#include "util.h"
+#include "strbuf.h"
 
 struct stats_row {
 	const char *name;

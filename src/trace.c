@@ -12,7 +12,9 @@
 
 #include "chain.h"
 #include "detach.h"
+#include "json.h"
 #include "kfeatures.h"
+#include "log.h"
 #include "ksnoop.skel.h"
 #include "output.h"
 #include "pair.h"
@@ -770,6 +772,53 @@ static void report_lost(struct run *r)
  * -s: the SPECs, one function each, selected in order, are the chain's
  * levels: function id i is level i, which its plan tells the BPF program.
  */
+/* -j: the {"type":"summary"} line at the end of a trace, @lost records lost in all. */
+static void summary_json(const struct run *r, __u64 lost)
+{
+	const struct {
+		const char *key;
+		__u64 v;
+	} by_reason[] =
+		{
+			{"ringbuf", r->lost_reported[KSNOOP_LOST_RINGBUF]},
+			{"nested", r->lost_reported[KSNOOP_LOST_NESTED]},
+			{"recursion", r->misses_reported},
+		},
+	  after[] = {
+		  {"recursion_misses", r->misses_reported},
+		  {"in_flight", r->pair.in_flight},
+		  {"return_lost", r->pair.return_lost},
+		  {"unpaired", r->pair.unpaired},
+		  {"too_deep", r->deep},
+		  {"unread", r->unread},
+		  {"format_mismatches", r->out.format_mismatches},
+	  };
+	struct strbuf sb;
+	struct jw w;
+	size_t i;
+
+	sb_init(&sb);
+	jw_record(&w, &sb, "summary");
+	JW_KEY(&w, "calls");
+	jw_u64(&w, r->shown);
+	JW_KEY(&w, "lost");
+	jw_u64(&w, lost);
+	JW_KEY(&w, "lost_by_reason");
+	jw_obj_begin(&w);
+	for (i = 0; i < ARRAY_SIZE(by_reason); i++) {
+		jw_key(&w, by_reason[i].key, strlen(by_reason[i].key));
+		jw_u64(&w, by_reason[i].v);
+	}
+	jw_obj_end(&w);
+	for (i = 0; i < ARRAY_SIZE(after); i++) {
+		jw_key(&w, after[i].key, strlen(after[i].key));
+		jw_u64(&w, after[i].v);
+	}
+	jw_record_end(&w);
+	fputs(sb_str(&sb), stdout);
+	sb_free(&sb);
+}
+
 static int chain_setup(struct run *r, struct selection *s, int nspecs)
 {
 	int i;
@@ -972,16 +1021,7 @@ int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace
 	lost = r->lost_reported[KSNOOP_LOST_RINGBUF] + r->lost_reported[KSNOOP_LOST_NESTED] +
 	       r->misses_reported;
 	if (o->json && !r->out.err)
-		printf("{\"type\":\"summary\",\"calls\":%llu,\"lost\":%llu,\"lost_by_reason\":{\"ringbuf\":%llu,\"nested\":%llu,\"recursion\":%llu},\"recursion_misses\":%llu,\"in_flight\":%llu,\"return_lost\":%llu,\"unpaired\":%llu,\"too_deep\":%llu,\"unread\":%llu,\"format_mismatches\":%llu}\n",
-		       (unsigned long long)r->shown, (unsigned long long)lost,
-		       (unsigned long long)r->lost_reported[KSNOOP_LOST_RINGBUF],
-		       (unsigned long long)r->lost_reported[KSNOOP_LOST_NESTED],
-		       (unsigned long long)r->misses_reported,
-		       (unsigned long long)r->misses_reported,
-		       (unsigned long long)r->pair.in_flight,
-		       (unsigned long long)r->pair.return_lost,
-		       (unsigned long long)r->pair.unpaired, (unsigned long long)r->deep,
-		       (unsigned long long)r->unread, (unsigned long long)r->out.format_mismatches);
+		summary_json(r, lost);
 	if (fflush(stdout) && !r->out.err)
 		r->out.err = errno ? -errno : -EIO;
 	/* A write error ends the run: say why, or nothing if the reader left (| head). */

@@ -18,8 +18,8 @@
 #include "kbtf.h"
 #include "parse.h"
 #include "resolve.h"
+#include "strbuf.h"
 #include "tlib.h"
-#include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

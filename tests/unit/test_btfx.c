@@ -9,7 +9,7 @@
 
 #include "btfx.h"
 #include "test.h"
-#include "util.h"
+#include "strbuf.h"
 
 struct bx {
 	struct btf *b;

@@ -15,6 +15,7 @@
 
 #include "btfx.h"
 #include "format.h"
+#include "json.h"
 #include "test.h"
 #include "tlib.h"
 
@@ -655,6 +656,7 @@ TEST(format_type_names)
 TEST(format_cstrings)
 {
 	struct strbuf sb;
+	struct jw w;
 
 	sb_init(&sb);
 	fmt_cstring_text(&sb, "a\"b\\\n\t\x01\xe9\0junk", 12);
@@ -663,7 +665,8 @@ TEST(format_cstrings)
 	fmt_cstring_text(&sb, "abc", 3);
 	ASSERT_STREQ(sb_str(&sb), "\"abc\"...", "no NUL: cut");
 	sb_reset(&sb);
-	fmt_cstring_json(&sb, "a\n\xe9\0junk", 8);
+	jw_init(&w, &sb);
+	fmt_cstring_json(&w, "a\n\xe9\0junk", 8);
 	ASSERT_STREQ(sb_str(&sb), "\"a\\n\\u00e9\"", "json");
 	sb_free(&sb);
 }

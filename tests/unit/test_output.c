@@ -319,3 +319,53 @@ restore:
 out:
 	call_free(&c);
 }
+
+/*
+ * JSON: comm and the function name are remembered encoded from one call to
+ * the next; a new comm (one to escape) is encoded again, and the one before
+ * comes back right after it.
+ */
+TEST(output_json_remembered_strings)
+{
+	static const char *const comms[] = {"udpconn", "a\"b\x01", "a\"b\x01", "udpconn"};
+	static const char *const want[] = {"\"udpconn\"", "\"a\\\"b\\u0001\"", "\"a\\\"b\\u0001\"",
+					   "\"udpconn\""};
+	struct ksnoop_rec *e;
+	struct output o;
+	struct call c;
+	FILE *f;
+	char *s, *line;
+	size_t i;
+
+	if (!call_init(&c))
+		return;
+	f = tmpfile();
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		goto out;
+	output_init(&o, f, true);
+	e = (void *)c.entry;
+	for (i = 0; i < ARRAY_SIZE(comms); i++) {
+		memset(e->comm, 0, sizeof(e->comm));
+		strcpy(e->comm, comms[i]);
+		ASSERT_OK(output_call(&o, &c.tf, e, (void *)c.exit, CALL_SEEN), "output_call");
+	}
+	ASSERT_OK(output_flush(&o), "output_flush");
+	output_free(&o);
+	s = contents(f);
+	fclose(f);
+	line = s;
+	for (i = 0; s && i < ARRAY_SIZE(comms); i++) {
+		char *nl = strchr(line, '\n'), buf[64];
+
+		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+			break;
+		*nl = '\0';
+		snprintf(buf, sizeof(buf), "\"comm\":%s,\"func\":\"ip_send_skb\",\"args\":{",
+			 want[i]);
+		ASSERT_HAS(line, buf, "comm and func");
+		line = nl + 1;
+	}
+	free(s);
+out:
+	call_free(&c);
+}

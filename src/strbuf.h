@@ -1,39 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small shared helpers: logging, a growable string buffer. */
-#ifndef __KSNOOP_UTIL_H
-#define __KSNOOP_UTIL_H
+/*
+ * A growable string buffer and the number writers the formatters use. The
+ * bottom layer of the output path: it includes nothing of ksnoop but
+ * compiler.h (json.h and log.h build on it, never the other way).
+ */
+#ifndef __KSNOOP_STRBUF_H
+#define __KSNOOP_STRBUF_H
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
-#define __printf(a, b) __attribute__((format(printf, a, b)))
-
-/* Verbosity: 0 normal, 1 -v, 2 -vv, 3 -d (libbpf debug and verifier logs). */
-extern int verbosity;
-extern bool json_errors;
-
-/*
- * One-line error for the user, "ksnoop: <msg>", with an optional hint line
- * ("  hint: ..."). In JSON mode (json_errors) one line on stderr,
- * {"type":"error","error":MSG,"hint":HINT,"exit":STATUS}, written by
- * pr_errors_flush(STATUS) when the exit status is known: call it before exit.
- */
-void pr_error_hint(const char *hint, const char *fmt, ...) __printf(2, 3);
-/* The same for an error at byte @pos of @input (JSON adds "spec" and "position"). */
-void pr_error_at(const char *input, int pos, const char *hint, const char *fmt, ...) __printf(4, 5);
-void pr_errors_flush(int status);
-#define pr_error(...) pr_error_hint(NULL, __VA_ARGS__)
-void pr_warn(const char *fmt, ...) __printf(1, 2);
-void pr_info(int level, const char *fmt, ...) __printf(2, 3);
-
-/*
- * KSNOOP_TIMINGS=1 (developers, tests/bench): where start-up time goes. Each
- * call prints "ksnoop: timing: PHASE S s" on stderr, S the seconds since the
- * previous mark (the first: since exec, 10 ms ticks). Nothing without it.
- */
-void timing_mark(const char *phase);
+#include "compiler.h"
 
 struct strbuf {
 	char *buf;
@@ -120,4 +98,4 @@ char *str_hex(char *p, unsigned long long v, int width);
 /* Digits of @v in decimal. */
 unsigned int str_dec_len(unsigned long long v);
 
-#endif /* __KSNOOP_UTIL_H */
+#endif /* __KSNOOP_STRBUF_H */

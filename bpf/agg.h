@@ -107,8 +107,7 @@ __noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 			agg_count(func, ~0ULL, false);
 		return 1;
 	}
-	agg_count(func, lat_ns,
-		  ksnoop_ret_errno(plan->ret_kind, plan->ret_size, sc->r.ret) != 0);
+	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, sc->r.ret) != 0);
 	return 1;
 }
 #endif /* __KSNOOP_BPF_AGG_H */

@@ -71,9 +71,10 @@ static __always_inline void key_add(struct ksnoop_count_key *key)
 
 /*
  * Count the value of this call of @func (@hdr as ksnoop_begin() returned
- * it, @lat_ns as agg_call() has it): at the entry when no return is traced (userspace sets --entry when
- * every value is read at entry), else at the return. Returns 1 if the call
- * goes on (an entry whose return counts, or counted), 0 if not counted.
+ * it, @lat_ns as agg_call() has it): at the entry when no return is traced
+ * (userspace sets --entry when every value is read at entry), else at the
+ * return. Returns 1 if the call goes on (an entry whose return counts, or
+ * counted), 0 if not counted.
  */
 __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 {

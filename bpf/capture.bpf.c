@@ -514,26 +514,30 @@ static __always_inline int capture_items(__u32 func, __u32 is_exit)
 /*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
- * 16); @now and @entry_ns are struct cpu_run's. Returns 1 if a record was
- * built (sent, or counted lost).
+ * 16). The times are this CPU's struct cpu_run's, read here: a fifth
+ * argument of a global function arrives wrong on 5.10. Returns 1 if a record
+ * was built (sent, or counted lost).
  */
-__noinline int emit(__u32 func, __u32 is_exit, __u32 hdr, __u64 now, __u64 entry_ns)
+__noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 size, nvals, flags = hdr & 0xffff;
 	struct ksnoop_rec *rec;
+	struct cpu_run *cr;
+	__u32 key0 = 0;
 	bool wake, drop;
 
 	if (!plan) {
 		count(KSNOOP_STAT_NOPLAN);
 		return 0;
 	}
-	if (!sc)
+	cr = bpf_map_lookup_elem(&busy, &key0);
+	if (!sc || !cr)
 		return 0;
 	drop = is_exit && (errors_only || slower_than_ns) &&
-	       call_filtered_at_exit(plan, sc->r.ret, now - entry_ns);
+	       call_filtered_at_exit(plan, sc->r.ret, cr->now - cr->entry_ns);
 	size = drop || capture_items(func, is_exit) ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
@@ -558,7 +562,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr, __u64 now, __u64 entry
 	rec->tgid = id >> 32;
 	rec->tid = (__u32)id;
 	rec->stack_id = is_exit ? 0 : sc->r.stack_id;
-	rec->ts = now;
+	rec->ts = cr->now;
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -853,6 +857,7 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 	struct ksnoop_thread_state *ts;
 	struct cpu_run *cr;
 	int sent = 0;
+	__u64 dur;
 
 	if (hdr < 0)
 		return 0;
@@ -860,8 +865,8 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 	if (!cr)
 		return 0;
 	/* A duration only at the return; ~0ULL: unknown. */
-	sent = agg_mode ? agg_call(func, is_exit, hdr, is_exit ? cr->now - cr->entry_ns : ~0ULL) :
-			  emit(func, is_exit, hdr, cr->now, cr->entry_ns);
+	dur = is_exit ? cr->now - cr->entry_ns : ~0ULL;
+	sent = agg_mode ? agg_call(func, is_exit, hdr, dur) : emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (ts) {

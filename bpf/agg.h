@@ -40,26 +40,7 @@ struct {
 /* Defined in capture.bpf.c, after this file's place. */
 static __always_inline int capture_items(__u32 func, __u32 is_exit);
 /* --hist, --count-by (bpf/agg_value.h, included after capture_items()). */
-__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr);
-
-/*
- * The duration of the call returning now, from the entry time ksnoop_begin()
- * kept at its depth (@hdr >> 16), or ~0ULL when unknown.
- */
-static __always_inline __u64 agg_latency(__u32 hdr)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth = hdr >> 16;
-	struct ksnoop_thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
-
-	if (!ts || depth >= KSNOOP_MAX_DEPTH)
-		return ~0ULL;
-	/*
-	 * The mask, not the comparison, is what the verifier sees through;
-	 * the barrier keeps clang from dropping it as redundant.
-	 */
-	barrier_var(depth);
-	return bpf_ktime_get_ns() - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
-}
+__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns);
 
 /*
  * Count one call of @func: @lat_ns its latency, or ~0ULL when unknown (not
@@ -103,12 +84,13 @@ static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 
 /*
  * agg_mode's ksnoop_finish(): evaluate this phase's predicates if the plan
- * has any, then count the call at its return (latency from the entry time
- * ksnoop_begin() kept at its depth), or at entry when no return will come.
- * @hdr as ksnoop_begin() returned it. Returns 1 if the call goes on (entry
- * accepted, or counted), 0 if a predicate rejected it.
+ * has any, then count the call at its return, or at entry when no return
+ * will come. @hdr as ksnoop_begin() returned it; @lat_ns the call's duration
+ * at its return (from the entry time ksnoop_begin() kept at its depth), ~0ULL
+ * at entry. Returns 1 if the call goes on (entry accepted, or counted), 0 if a
+ * predicate rejected it.
  */
-__noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr)
+__noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
@@ -119,14 +101,13 @@ __noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr)
 		if (capture_items(func, is_exit))
 			return 0;
 	if (agg_mode != KSNOOP_AGG_STATS)
-		return agg_value(func, is_exit, hdr);
+		return agg_value(func, is_exit, hdr, lat_ns);
 	if (!is_exit) {
 		if (hdr & KSNOOP_R_NOEXIT)
 			agg_count(func, ~0ULL, false);
 		return 1;
 	}
-	agg_count(func, agg_latency(hdr),
-		  ksnoop_ret_errno(plan->ret_kind, plan->ret_size, sc->r.ret) != 0);
+	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, sc->r.ret) != 0);
 	return 1;
 }
 #endif /* __KSNOOP_BPF_AGG_H */

@@ -91,11 +91,12 @@ static __always_inline __u64 caller_of(const struct ksnoop_plan *plan, const str
 
 /*
  * Count the value of this call of @func (@hdr as ksnoop_begin() returned
- * it): at the entry when no return is traced (userspace sets --entry when
- * every value is read at entry), else at the return. Returns 1 if the call
- * goes on (an entry whose return counts, or counted), 0 if not counted.
+ * it, @lat_ns as agg_call() has it): at the entry when no return is traced
+ * (userspace sets --entry when every value is read at entry), else at the
+ * return. Returns 1 if the call goes on (an entry whose return counts, or
+ * counted), 0 if not counted.
  */
-__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr)
+__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	/* item 0 is captured first: its value starts the record's data */
@@ -123,9 +124,8 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr)
 	}
 	if (agg_mode == KSNOOP_AGG_HIST) {
 		if (agg_conf.src == KSNOOP_SRC_DURATION) {
-			v = agg_latency(hdr);
-			if (v != ~0ULL)
-				hist_add(func, v, false, false);
+			if (lat_ns != ~0ULL)
+				hist_add(func, lat_ns, false, false);
 			return 1;
 		}
 		if (!unreadable)

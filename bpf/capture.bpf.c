@@ -133,20 +133,32 @@ struct {
 } lost SEC(".maps");
 
 /*
- * The scratch record of a CPU is in use (1) while a program run builds and
- * outputs it. Another run can start on the same CPU before that one ends: a
- * traced function called from an interrupt or softirq (tcp_v4_rcv under
- * tcp_sendmsg's run), or a traced function this program calls itself
- * (bpf_ringbuf_output). It would overwrite the record being built: such a
- * nested run is dropped and counted lost (reason "nested") instead, unless its
- * entry predicates, decided without the scratch area, reject the call anyway.
- * Nesting on one CPU is LIFO, so a plain flag suffices.
+ * The scratch record of a CPU is in use (inuse = 1) while a program run
+ * builds and outputs it. Another run can start on the same CPU before that
+ * one ends: a traced function called from an interrupt or softirq
+ * (tcp_v4_rcv under tcp_sendmsg's run), or a traced function this program
+ * calls itself (bpf_ringbuf_output). It would overwrite the record being
+ * built: such a nested run is dropped and counted lost (reason "nested")
+ * instead, unless its entry predicates, decided without the scratch area,
+ * reject the call anyway. Nesting on one CPU is LIFO, so a plain flag
+ * suffices.
+ *
+ * The run holding the CPU also keeps its times here: ksnoop_begin() reads
+ * the clock once and has the thread state at hand, ksnoop_finish() needs the
+ * times, and global functions cannot pass a map value to each other.
  */
+struct cpu_run {
+	__u32 inuse;
+	__u32 pad;
+	__u64 now;	/* bpf_ktime_get_ns() at this run: the record's time */
+	__u64 entry_ns; /* the call's entry time: now at an entry, kept in the thread state */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct cpu_run);
 } busy SEC(".maps");
 
 #include "agg.h"
@@ -473,25 +485,16 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 }
 
 /*
- * Is the call returning now at @depth left out by --slower-than or --errors?
- * Decided in the kernel at the return, from the entry time the thread state
- * keeps; the entry record was sent already, the exit then says KSNOOP_R_DROP.
+ * Is the call returning now after @dur_ns left out by --slower-than or
+ * --errors? Decided in the kernel at the return; the entry record was sent
+ * already, the exit then says KSNOOP_R_DROP.
  */
-static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan, __u32 depth,
-						  __u64 ret, __u64 now)
+static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan, __u64 ret,
+						  __u64 dur_ns)
 {
-	struct ksnoop_thread_state *ts;
-	__u32 tid;
-
 	if (errors_only && !ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret))
 		return true;
-	if (slower_than_ns) {
-		tid = (__u32)bpf_get_current_pid_tgid();
-		ts = bpf_map_lookup_elem(&threads, &tid);
-		if (!ts || now - ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)] < slower_than_ns)
-			return true;
-	}
-	return false;
+	return slower_than_ns && dur_ns < slower_than_ns;
 }
 
 /*
@@ -523,7 +526,9 @@ static __always_inline int capture_items(__u32 func, __u32 is_exit)
 /*
  * Build function @func's record from the registers in this CPU's scratch area
  * and send it. @hdr packs the record flags (low 16 bits) and the depth (high
- * 16). Returns 1 if a record was built (sent, or counted lost).
+ * 16). The times are this CPU's struct cpu_run's, read here: a fifth
+ * argument of a global function arrives wrong on 5.10. Returns 1 if a record
+ * was built (sent, or counted lost).
  */
 __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 {
@@ -532,17 +537,19 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 size, nvals, flags = hdr & 0xffff;
 	struct ksnoop_rec *rec;
-	__u64 now = bpf_ktime_get_ns();
+	struct cpu_run *cr;
+	__u32 key0 = 0;
 	bool wake, drop;
 
 	if (!plan) {
 		count(KSNOOP_STAT_NOPLAN);
 		return 0;
 	}
-	if (!sc)
+	cr = bpf_map_lookup_elem(&busy, &key0);
+	if (!sc || !cr)
 		return 0;
 	drop = is_exit && (errors_only || slower_than_ns) &&
-	       call_filtered_at_exit(plan, hdr >> 16, sc->r.ret, now);
+	       call_filtered_at_exit(plan, sc->r.ret, cr->now - cr->entry_ns);
 	size = drop || capture_items(func, is_exit) ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
@@ -567,7 +574,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	rec->tgid = id >> 32;
 	rec->tid = (__u32)id;
 	rec->stack_id = is_exit ? 0 : sc->r.stack_id;
-	rec->ts = now;
+	rec->ts = cr->now;
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -734,14 +741,17 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
  * The per-thread bookkeeping before the registers are saved: filters, the
  * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
  * here already; ksnoop_finish() takes the mark back if no record was built
- * (predicate failed), which costs a second lookup only then.
+ * (predicate failed), which costs a second lookup only then. The clock is read
+ * once per run, here, and kept with the CPU's lock for ksnoop_finish().
  */
 __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
 	struct ksnoop_thread_state *ts, *zero;
-	__u32 depth = 0, key0 = 0, *inuse;
+	__u32 depth = 0, key0 = 0;
+	__u64 now = 0, entry_ns = 0;
+	struct cpu_run *cr;
 	__u16 flags = 0;
 
 	if (stopped)
@@ -757,11 +767,13 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 	if (func >= KSNOOP_MAX_FUNCS)
 		return -1;
 
-	inuse = bpf_map_lookup_elem(&busy, &key0);
-	if (!inuse)
+	cr = bpf_map_lookup_elem(&busy, &key0);
+	if (!cr)
 		return -1;
 	if (entry_only) {
 		flags |= KSNOOP_R_NOEXIT;
+		now = bpf_ktime_get_ns();
+		entry_ns = now;
 	} else {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (!ts) {
@@ -783,16 +795,19 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 				if (chain_mode)
 					return -1;
 				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
+				now = bpf_ktime_get_ns();
 			} else {
 				ts->funcs[depth] = func;
-				ts->entry_ns[depth] = bpf_ktime_get_ns();
 				if (chain_mode && !chain_enter(ts, func, depth)) {
 					ts->emitted &= ~(1ULL << depth);
 					return -1;
 				}
-				if (!*inuse)
+				now = bpf_ktime_get_ns();
+				ts->entry_ns[depth] = now;
+				if (!cr->inuse)
 					ts->emitted |= 1ULL << depth;
 			}
+			entry_ns = now;
 		} else {
 			if (ts->depth == 0)
 				return -1;
@@ -823,9 +838,13 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 			if (!(ts->emitted & (1ULL << depth)))
 				return -1;
 			ts->emitted &= ~(1ULL << depth);
+			now = bpf_ktime_get_ns();
+			/* As in chain_enter(): keep the mask the verifier needs. */
+			barrier_var(depth);
+			entry_ns = ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
 		}
 	}
-	if (*inuse) {
+	if (cr->inuse) {
 		/*
 		 * At return the entry was sent: count the lost return (userspace
 		 * shows the call as "return lost", whatever a return predicate
@@ -838,7 +857,9 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 		}
 		return flags & KSNOOP_R_NOEXIT ? KSNOOP_BEGIN_NESTED_NOEXIT : KSNOOP_BEGIN_NESTED;
 	}
-	*inuse = 1;
+	cr->inuse = 1;
+	cr->now = now;
+	cr->entry_ns = entry_ns;
 	return flags | (depth & 0xffff) << 16;
 }
 
@@ -846,12 +867,18 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), key0 = 0, depth = (__u32)hdr >> 16;
 	struct ksnoop_thread_state *ts;
-	__u32 *inuse;
+	struct cpu_run *cr;
 	int sent = 0;
+	__u64 dur;
 
 	if (hdr < 0)
 		return 0;
-	sent = agg_mode ? agg_call(func, is_exit, hdr) : emit(func, is_exit, hdr);
+	cr = bpf_map_lookup_elem(&busy, &key0);
+	if (!cr)
+		return 0;
+	/* A duration only at the return; ~0ULL: unknown. */
+	dur = is_exit ? cr->now - cr->entry_ns : ~0ULL;
+	sent = agg_mode ? agg_call(func, is_exit, hdr, dur) : emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
 		ts = bpf_map_lookup_elem(&threads, &tid);
 		if (ts) {
@@ -861,8 +888,6 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 				chain_exit(ts, depth);
 		}
 	}
-	inuse = bpf_map_lookup_elem(&busy, &key0);
-	if (inuse)
-		*inuse = 0;
+	cr->inuse = 0;
 	return sent;
 }

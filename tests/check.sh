@@ -29,7 +29,17 @@ failures=()
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 
-stage() { printf '\n==== %s\n' "$*"; }
+# stage TITLE: a stage begins (and the one before ends); the summary lists each
+# stage's wall time, so that where the time goes is visible.
+stage_times=() stage_name='' stage_t0=$SECONDS
+stage_end() {
+	[ -z "$stage_name" ] || stage_times+=("$stage_name $((SECONDS - stage_t0)) s")
+}
+stage() {
+	stage_end
+	stage_name=${1%% *} stage_t0=$SECONDS
+	printf '\n==== %s\n' "$*"
+}
 
 # step NAME CMD...: a stage with no test counts of its own: one pass or one failure.
 step() {
@@ -107,14 +117,21 @@ stage "VM tests (tests/vm/run-tests.sh $KERNELS)"
 if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then
 	# shellcheck disable=SC2086
 	tests vm-tests vm tests/vm/run-tests.sh $KERNELS || true
+	# For the summary: the slowest tests of each kernel (run-tests.sh ranks them).
+	slowest=$(grep -E '^\[[^]]+\] slowest: ' "$LOG" || true)
 else
 	echo "check: VM tests not run (no ksnoop binary or no kernels)"
 	failed=$((failed + 1)); failures+=("VM tests (not run)")
 fi
 
+stage_end
 wall=$((SECONDS - start))
 echo
 echo "==== summary"
+[ -z "${slowest:-}" ] || printf '%s\n' "$slowest"
+printf 'check: stage wall times:'
+printf ' %s;' "${stage_times[@]}"
+echo
 [ ${#failures[@]} = 0 ] || echo "check: failed stages: ${failures[*]}"
 printf 'check: total wall time %dm%02ds\n' $((wall / 60)) $((wall % 60))
 echo "$passed passed, $failed failed, $skipped skipped"

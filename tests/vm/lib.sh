@@ -29,7 +29,9 @@
 #   @@KSNOOP-TEST FAIL <kernel> <name>
 #   @@KSNOOP-TEST SKIP <kernel> <name> <reason>
 #   @@KSNOOP-DETAIL <kernel> <name> | <text>     why a test failed (command, expected, actual)
-# <kernel> is MAJOR.MINOR in a VM, $T_KERNEL (e.g. "host") when set.
+#   @@KSNOOP-TIME <kernel> <name> <seconds>      a test's wall time (after its result)
+# <kernel> is MAJOR.MINOR in a VM, $T_KERNEL (e.g. "host") when set. With $T_TIMES_FILE
+# set, t_run also appends "<seconds> <name>" to it (suite.sh ranks the slowest).
 #
 # Not set -e: a test keeps going after a failed expectation so one run shows every problem.
 
@@ -153,11 +155,24 @@ t_expect_no_match()
 	return 1
 }
 
-# t_run NAME CMD...: run one test and print its report line.
+# Centiseconds since boot (busybox date has no %N; /proc/uptime has 10 ms resolution).
+now_cs()
+{
+	awk '{ split($1, a, "."); printf "%d\n", a[1] * 100 + a[2] }' /proc/uptime
+}
+
+# cs_secs CS: centiseconds as seconds with two decimals (e.g. 1234 -> 12.34).
+cs_secs()
+{
+	printf '%d.%02d\n' $(($1 / 100)) $(($1 % 100))
+}
+
+# t_run NAME CMD...: run one test and print its report line and its wall time.
 t_run()
 {
-	local name="$T_PREFIX$1" rc line
+	local name="$T_PREFIX$1" rc line t0 secs
 	shift
+	t0=$(now_cs)
 	echo "$(($(cat "$T_COUNT_FILE" 2>/dev/null || echo 0) + 1))" >"$T_COUNT_FILE"
 	T_DETAILS=$(mktemp)
 	# Tells the host which test was running if the VM dies.
@@ -184,6 +199,9 @@ t_run()
 		;;
 	esac
 	rm -f "$T_DETAILS"
+	secs=$(cs_secs $(($(now_cs) - t0)))
+	echo "@@KSNOOP-TIME $T_KERNEL $name $secs"
+	[ -z "${T_TIMES_FILE:-}" ] || echo "$secs $name" >>"$T_TIMES_FILE"
 	return 0
 }
 

@@ -6,12 +6,6 @@
 
 NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 
-# Centiseconds since boot (busybox date has no %N; /proc/uptime has 10 ms resolution).
-now_cs()
-{
-	awk '{ split($1, a, "."); printf "%d\n", a[1] * 100 + a[2] }' /proc/uptime
-}
-
 # alive PID: running, not a zombie waiting for the shell to reap it.
 alive()
 {

@@ -10,8 +10,10 @@
 # ("@@KSNOOP-SLOWEST <kernel> <s> <name>"), and the suite's wall time.
 . /ksnoop/lib.sh
 export T_COUNT_FILE=/tmp/ksnoop-tests.count T_TIMES_FILE=/tmp/ksnoop-tests.times
+export T_FEATURES_FILE=/tmp/ksnoop-features.txt
 echo 0 >"$T_COUNT_FILE"
 : >"$T_TIMES_FILE"
+rm -f "$T_FEATURES_FILE"
 echo "@@KSNOOP-SUITE kernel $(uname -r)"
 suite_t0=$(now_cs)
 # The centiseconds of all tests timed so far.

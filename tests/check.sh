@@ -121,6 +121,7 @@ stage "host tests"
 # a missing ksnoop, and still runs what it can.
 make "${MAKE_J[@]}" "$OUT/tests/unit" || echo "check: the unit test runner did not build"
 tests host-tests host tests/run-host.sh "$OUT" || true
+host_slowest=$(grep '^host slowest: ' "$LOG" | sed -n '1,5p' || true)
 
 stage "VM tests (tests/vm/run-tests.sh $KERNELS)"
 if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then
@@ -137,6 +138,7 @@ stage_end
 wall=$((SECONDS - start))
 echo
 echo "==== summary"
+[ -z "${host_slowest:-}" ] || printf '%s\n' "$host_slowest"
 [ -z "${slowest:-}" ] || printf '%s\n' "$slowest"
 printf 'check: stage wall times:'
 printf ' %s;' "${stage_times[@]}"

@@ -214,7 +214,7 @@ t_uptime()
 # t_trace SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
 # start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
 # CMD with SIGINT, as a user would, TW_GRACE seconds (default 0.2) after WORKLOAD ends
-# (TW_STOP=0: let CMD end by itself). No longer is needed: a traced call's records are in
+# (TW_STOP=0: let CMD end by itself). A longer wait is not needed: a call's records are in
 # the ring buffer before the call returns, so before WORKLOAD ends, and ksnoop reads
 # what is there after SIGINT (trace.c); a test that needs the tracer to run on after
 # its workload (an interval to end) sets TW_GRACE.

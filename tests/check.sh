@@ -29,7 +29,17 @@ failures=()
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 
-stage() { printf '\n==== %s\n' "$*"; }
+# stage TITLE: a stage begins (and the one before ends); the summary lists each
+# stage's wall time, so that where the time goes is visible.
+stage_times=() stage_name='' stage_t0=$SECONDS
+stage_end() {
+	[ -z "$stage_name" ] || stage_times+=("$stage_name $((SECONDS - stage_t0)) s")
+}
+stage() {
+	stage_end
+	stage_name=${1%% *} stage_t0=$SECONDS
+	printf '\n==== %s\n' "$*"
+}
 
 # step NAME CMD...: a stage with no test counts of its own: one pass or one failure.
 step() {
@@ -71,21 +81,30 @@ tests() {
 	[ "$f" = 0 ] && [ "$rc" = 0 ] || failures+=("$name")
 }
 
+# The builds below use every core unless the make that runs us was given -j (its
+# MAKEFLAGS): serial, ksnoop, its ASan build, the fuzzers and the unit runner are a
+# minute of compiling on two cores.
+MAKE_J=()
+case " ${MAKEFLAGS:-} " in
+*-j*|*jobserver*) ;;
+*) MAKE_J=(-j"$(nproc)") ;;
+esac
+
 stage "dependencies (scripts/deps.sh)"
 step deps scripts/deps.sh || true
 
 stage "build (make)"
-step build make || true
-step workloads make workloads || true
+step build make "${MAKE_J[@]}" || true
+step workloads make "${MAKE_J[@]}" workloads || true
 # The ASan+UBSan ksnoop that tests/vm/tests/60-asan.sh runs in each VM (vm.sh packs it).
-step ksnoop-asan make "$OUT/ksnoop-asan" || true
+step ksnoop-asan make "${MAKE_J[@]}" "$OUT/ksnoop-asan" || true
 # KSNOOP (a binary to test instead of $OUT/ksnoop) is honoured by every stage below.
 have_ksnoop=1
 [ -x "${KSNOOP:-$OUT/ksnoop}" ] || have_ksnoop=0
 
 stage "fuzz (make fuzz, ${FUZZ_SECONDS}s each)"
 # A crash, leak or sanitizer report in a harness is one failed test (run.sh counts).
-if make fuzz-build; then
+if make "${MAKE_J[@]}" fuzz-build; then
 	tests fuzz fuzz make fuzz FUZZ_SECONDS="$FUZZ_SECONDS" || true
 else
 	echo "check: FAILED: the fuzz harnesses did not build (clang, libclang-rt-14-dev?)"
@@ -100,21 +119,30 @@ step kernels tests/vm/fetch-kernels.sh $KERNELS || have_kernels=0
 stage "host tests"
 # The unit runner may fail to build on its own; run-host.sh then reports it missing, and
 # a missing ksnoop, and still runs what it can.
-make "$OUT/tests/unit" || echo "check: the unit test runner did not build"
+make "${MAKE_J[@]}" "$OUT/tests/unit" || echo "check: the unit test runner did not build"
 tests host-tests host tests/run-host.sh "$OUT" || true
+host_slowest=$(grep '^host slowest: ' "$LOG" | sed -n '1,5p' || true)
 
 stage "VM tests (tests/vm/run-tests.sh $KERNELS)"
 if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then
 	# shellcheck disable=SC2086
 	tests vm-tests vm tests/vm/run-tests.sh $KERNELS || true
+	# For the summary: the slowest tests of each kernel (run-tests.sh ranks them).
+	slowest=$(grep -E '^\[[^]]+\] slowest: ' "$LOG" || true)
 else
 	echo "check: VM tests not run (no ksnoop binary or no kernels)"
 	failed=$((failed + 1)); failures+=("VM tests (not run)")
 fi
 
+stage_end
 wall=$((SECONDS - start))
 echo
 echo "==== summary"
+[ -z "${host_slowest:-}" ] || printf '%s\n' "$host_slowest"
+[ -z "${slowest:-}" ] || printf '%s\n' "$slowest"
+printf 'check: stage wall times:'
+printf ' %s;' "${stage_times[@]}"
+echo
 [ ${#failures[@]} = 0 ] || echo "check: failed stages: ${failures[*]}"
 printf 'check: total wall time %dm%02ds\n' $((wall / 60)) $((wall % 60))
 echo "$passed passed, $failed failed, $skipped skipped"

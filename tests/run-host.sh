@@ -5,8 +5,9 @@
 # Usage: tests/run-host.sh OUTDIR        (make unit: OUTDIR=build)
 # Env:   KSNOOP  the binary under test (default OUTDIR/ksnoop); it is put first on PATH,
 #                ahead of bcc's /usr/sbin/ksnoop
-# Output: test lines, then "host: N passed, M failed, K skipped" as the last line
-#         (tests/check.sh reads it). Exit 1 if anything failed.
+# Output: test lines, the 10 slowest shell tests ("host slowest: S s NAME"), then
+#         "host: N passed, M failed, K skipped" as the last line (tests/check.sh reads
+#         it). Exit 1 if anything failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +48,7 @@ fi
 if [ -x "$KSNOOP" ]; then
 	bindir=$tmp/bin
 	mkdir "$bindir"
+	: >"$tmp/times"
 	ln -s "$KSNOOP" "$bindir/ksnoop"
 	for f in tests/host/*.sh; do
 		[ -e "$f" ] || continue
@@ -70,7 +72,9 @@ if [ -x "$KSNOOP" ]; then
 			fl=$((fl + 1))
 		fi
 		passed=$((passed + p)) failed=$((failed + fl)) skipped=$((skipped + s))
+		sed -n 's/^@@KSNOOP-TIME host \([^ ]*\) \([0-9.]*\)$/\2 \1/p' <<<"$out" >>"$tmp/times"
 	done
+	sort -rn "$tmp/times" | sed -n '1,10s/^\([^ ]*\) /host slowest: \1 s /p'
 else
 	echo "FAIL host: no ksnoop binary at $KSNOOP (run: make)"
 	failed=$((failed + 1))

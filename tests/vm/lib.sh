@@ -9,9 +9,9 @@
 #                          (stdout), $T_ERR (stderr), $T_RC; remembered for failure reports
 #   t_trace SECS WORKLOAD CMD...   run CMD (a tracer, e.g. ksnoop trace SPEC) like t_cmd;
 #                          WORKLOAD (a shell string) starts once CMD has printed its
-#                          "attached" line, and CMD gets SIGINT, as a user would, a
-#                          second after WORKLOAD ends. SECS bounds the whole run; a CMD
-#                          that has not attached by then fails the test. See t_trace.
+#                          "attached" line, and CMD gets SIGINT, as a user would,
+#                          $TW_GRACE s (default 0.2) after WORKLOAD ends. SECS bounds the
+#                          whole run; a CMD that has not attached by then fails the test.
 #   wait_detached [SECS]   wait for ksnoop's detaching children (many links) to finish
 #   t_expect_rc N          the last t_cmd exited N
 #   t_expect_eq EXP ACT [WHAT]
@@ -29,7 +29,9 @@
 #   @@KSNOOP-TEST FAIL <kernel> <name>
 #   @@KSNOOP-TEST SKIP <kernel> <name> <reason>
 #   @@KSNOOP-DETAIL <kernel> <name> | <text>     why a test failed (command, expected, actual)
-# <kernel> is MAJOR.MINOR in a VM, $T_KERNEL (e.g. "host") when set.
+#   @@KSNOOP-TIME <kernel> <name> <seconds>      a test's wall time (after its result)
+# <kernel> is MAJOR.MINOR in a VM, $T_KERNEL (e.g. "host") when set. With $T_TIMES_FILE
+# set, t_run also appends "<seconds> <name>" to it (suite.sh ranks the slowest).
 #
 # Not set -e: a test keeps going after a failed expectation so one run shows every problem.
 
@@ -153,11 +155,24 @@ t_expect_no_match()
 	return 1
 }
 
-# t_run NAME CMD...: run one test and print its report line.
+# Centiseconds since boot (busybox date has no %N; /proc/uptime has 10 ms resolution).
+now_cs()
+{
+	awk '{ split($1, a, "."); printf "%d\n", a[1] * 100 + a[2] }' /proc/uptime
+}
+
+# cs_secs CS: centiseconds as seconds with two decimals (e.g. 1234 -> 12.34).
+cs_secs()
+{
+	printf '%d.%02d\n' $(($1 / 100)) $(($1 % 100))
+}
+
+# t_run NAME CMD...: run one test and print its report line and its wall time.
 t_run()
 {
-	local name="$T_PREFIX$1" rc line
+	local name="$T_PREFIX$1" rc line t0 secs
 	shift
+	t0=$(now_cs)
 	echo "$(($(cat "$T_COUNT_FILE" 2>/dev/null || echo 0) + 1))" >"$T_COUNT_FILE"
 	T_DETAILS=$(mktemp)
 	# Tells the host which test was running if the VM dies.
@@ -184,6 +199,9 @@ t_run()
 		;;
 	esac
 	rm -f "$T_DETAILS"
+	secs=$(cs_secs $(($(now_cs) - t0)))
+	echo "@@KSNOOP-TIME $T_KERNEL $name $secs"
+	[ -z "${T_TIMES_FILE:-}" ] || echo "$secs $name" >>"$T_TIMES_FILE"
 	return 0
 }
 
@@ -195,8 +213,12 @@ t_uptime()
 
 # t_trace SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
 # start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
-# CMD with SIGINT, as a user would, a second after WORKLOAD ends (TW_STOP=0: let CMD end
-# by itself). SECS bounds the whole run, attaching included: attaching takes 1-5 s under
+# CMD with SIGINT, as a user would, TW_GRACE seconds (default 0.2) after WORKLOAD ends
+# (TW_STOP=0: let CMD end by itself). A longer wait is not needed: a call's records are in
+# the ring buffer before the call returns, so before WORKLOAD ends, and ksnoop reads
+# what is there after SIGINT (trace.c); a test that needs the tracer to run on after
+# its workload (an interval to end) sets TW_GRACE.
+# SECS bounds the whole run, attaching included: attaching takes 1-5 s under
 # TCG, minutes for hundreds of functions, more with other VMs on the cores, so a fixed
 # delay before the workload would lose calls (or the workload would end first). A CMD
 # still running without having attached a second before SECS fails the test, saying so.
@@ -222,7 +244,7 @@ t_trace()
 			sleep 0.1
 		done
 		sh -c "$load" >/dev/null 2>&1
-		[ "${TW_STOP:-1}" = 0 ] || { sleep 1; kill -INT "$(cat "$p")" 2>/dev/null; }
+		[ "${TW_STOP:-1}" = 0 ] || { sleep "${TW_GRACE:-0.2}"; kill -INT "$(cat "$p")" 2>/dev/null; }
 	) &
 	w=$!
 	sh -c 'echo $$ >"$0"; exec timeout -s INT "$@"' "$p" "$secs" "$@" >"$o" 2>"$e"
@@ -233,6 +255,20 @@ t_trace()
 	rm -f "$o" "$e" "$p" "$m"
 	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
 	return 0
+}
+
+# alive PID: running, not a zombie waiting for the shell to reap it.
+alive()
+{
+	[ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# until_gone PID: the same test as a command for a t_trace WORKLOAD string (run by sh -c,
+# without lib.sh): wait until PID (a background workload) has ended, however long it
+# took to start, rather than sleep a fixed time for it.
+until_gone()
+{
+	echo "while [ -e /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; do sleep 0.05; done"
 }
 
 # Pids of the children ksnoop leaves to remove many links after it exited; ps shows
@@ -327,10 +363,21 @@ expect_no_leftovers()
 	t_expect_no_match '^ksnoop' "$out" || t_detail "  ($1: links left behind)"
 }
 
+# What `ksnoop features` prints. With T_FEATURES_FILE set (suite.sh does), it runs once
+# and later calls read its output from there: the kernel's features do not change while
+# the suite runs, and each run loads the kernel's BTF (1-2 s under TCG). The smoke tests
+# run the command itself.
+ksnoop_features()
+{
+	[ -n "${T_FEATURES_FILE:-}" ] || { ksnoop features 2>/dev/null; return 0; }
+	[ -s "$T_FEATURES_FILE" ] || ksnoop features >"$T_FEATURES_FILE" 2>/dev/null
+	cat "$T_FEATURES_FILE"
+}
+
 # The backends this kernel has (ksnoop features), one per line.
 backends_here()
 {
-	ksnoop features 2>/dev/null | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'
+	ksnoop_features | sed -n 's/^backend \([a-z-]*\): yes$/\1/p'
 }
 
 # The backends this kernel has for per-backend loops, besides fentry when there are

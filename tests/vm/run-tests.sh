@@ -6,9 +6,11 @@
 # Env:   OUT (default build), KSNOOP_VM_TIMEOUT (per VM, default 1200 s), KSNOOP_VM_LOGS
 #        (console log directory, default $OUT/vm/logs),
 #        KSNOOP_VM_JOBS (VMs at a time, default 2), plus what vm.sh reads.
-# Output: per-kernel progress and results, details of failed tests, and a last line
-#         "vm: N passed, M failed, K skipped" (tests/check.sh reads it).
-#         Full console logs: $OUT/vm/logs/<ver>.log
+# Output: per-kernel progress and results, details of failed tests, the 15 slowest tests
+#         of each kernel ("[VER] slowest: S s NAME", tests/check.sh repeats them in its
+#         summary), and a last line "vm: N passed, M failed, K skipped" (check.sh reads it).
+#         Full console logs: $OUT/vm/logs/<ver>.log; every test's wall time, slowest
+#         first: $OUT/vm/logs/<ver>.times ("S NAME", then each file's "S FILE (file)")
 # Exit:   0 only if every kernel finished its suite with no failed test.
 #
 # A kernel whose VM never prints "@@KSNOOP-DONE" (panic, hang, timeout, qemu killed) is
@@ -80,13 +82,19 @@ run_kernel() {
 		break
 	done
 
-	local results passed failed skipped done_n boot
+	local results passed failed skipped done_n boot suite
 	results=$(grep -o '@@KSNOOP-TEST \(PASS\|FAIL\|SKIP\) .*' "$log" || true)
 	passed=$(grep -c '^@@KSNOOP-TEST PASS' <<<"$results" || true)
 	failed=$(grep -c '^@@KSNOOP-TEST FAIL' <<<"$results" || true)
 	skipped=$(grep -c '^@@KSNOOP-TEST SKIP' <<<"$results" || true)
 	done_n=$(sed -n 's/.*@@KSNOOP-DONE \([0-9]*\).*/\1/p' "$log" | tail -1)
 	boot=$(sed -n 's/.*@@KSNOOP-BOOTED [^ ]* \([0-9.]*\).*/\1/p' "$log" | head -1)
+	suite=$(sed -n 's/.*@@KSNOOP-SUITE-TIME [^ ]* \([0-9.]*\).*/\1/p' "$log" | tail -1)
+	# Every test's and file's wall time, slowest first (also for a suite cut short).
+	{
+		sed -n 's/.*@@KSNOOP-TIME [^ ]* \([^ ]*\) \([0-9.]*\).*/\2 \1/p' "$log"
+		sed -n 's/.*@@KSNOOP-FILE-TIME [^ ]* \([^ ]*\) \([0-9.]*\).*/\2 \1 (file)/p' "$log"
+	} | sort -rn >"$LOGDIR/$ver.times"
 
 	{
 		# Failed tests with the reasons they printed (command, expected, actual).
@@ -116,8 +124,10 @@ run_kernel() {
 			     "reported (garbled console output?); see $log"
 		fi
 		echo "[$ver] $passed passed, $failed failed, $skipped skipped;" \
-		     "boot ${boot:-?} s, VM wall $((SECONDS - t0)) s ($(cut -d' ' -f1 \
+		     "boot ${boot:-?} s, suite ${suite:-?} s, VM wall $((SECONDS - t0)) s ($(cut -d' ' -f1 \
 		     "${KSNOOP_CACHE:-$HOME/.cache/ksnoop}/kernels/$ver/release" 2>/dev/null || echo "$ver"))"
+		sed -n 's/.*@@KSNOOP-SLOWEST [^ ]* \([^ ]*\) \([^ ]*\).*/\1 s \2/p' "$log" |
+			sed "s/^/[$ver] slowest: /"
 		[ $attempt = 1 ] || echo "[$ver] NOTE: retried once after a TCG allocator panic (see $log.attempt1)"
 	} >>"$rep"
 	echo "$passed $failed $skipped" >"$RES/$ver.counts"

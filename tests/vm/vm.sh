@@ -182,7 +182,8 @@ fi
 
 # Non-interactive: no display, no monitor, serial on stdout, stdin from /dev/null, so no
 # terminal is needed (CI) and qemu never stops on SIGTTIN/SIGTTOU in a background job.
-# The console log keeps everything (minus \r); the user sees only the command's output,
+# The console log keeps everything (minus \r), line by line as it comes (sed -u: a
+# suite's progress can be followed in the log); the user sees only the command's output,
 # i.e. the lines between the BOOTED and EXIT markers.
 # --foreground keeps qemu in our process group, so whoever runs us (run-tests.sh) can end
 # the whole tree with one signal to the group.
@@ -192,7 +193,7 @@ show=1
 [ "$mode" != suite ] || show=0
 set +e
 "${tmo[@]}" "${qemu[@]}" -display none -monitor none -serial stdio </dev/null 2>&1 |
-	tr -d '\r' | tee "$log" |
+	sed -u 's/\r//g' | tee "$log" |
 	awk -v show=$show '/@@KSNOOP-EXIT /{ on = 0 } on && show { print; fflush() }
 			   /@@KSNOOP-BOOTED /{ on = 1 }'
 qrc=${PIPESTATUS[0]}

@@ -3,11 +3,15 @@
  * flood SECONDS [PER_SEC]: send 64-byte UDP datagrams to 127.0.0.1:9997 as fast as
  * possible for SECONDS (a receiver in the same process is drained as we go), then print
  * the number sent. With PER_SEC, at most that many a second (paced in batches of 64).
+ * SECONDS 0: until SIGINT or SIGTERM, which also end a timed flood early; either way
+ * the count is printed and the status is 0. Tests that need a flood while something
+ * else happens use 0 and stop it after: a timed flood may end first on a busy machine.
  * Used to overrun the tracer's ring buffer and to measure tracing overhead.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -22,8 +26,18 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static volatile sig_atomic_t stopped;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopped = 1;
+}
+
 int main(int argc, char **argv)
 {
+	/* No SA_RESTART: a send blocked on a full socket returns EINTR and we stop. */
+	struct sigaction sa = {.sa_handler = on_stop};
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	char buf[64] = {0}, rbuf[2048];
 	double secs, end, start, rate = 0;
@@ -57,20 +71,24 @@ int main(int argc, char **argv)
 		perror("flood: socket/bind");
 		return 1;
 	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	start = now();
-	end = start + secs;
+	end = secs > 0 ? start + secs : 0;
 	do {
 		/* Paced: wait until this batch is due. */
 		if (rate > 0) {
 			double due = start + sent / rate;
 
-			while (now() < due)
+			while (now() < due && !stopped)
 				usleep(1000);
 		}
 		/* Check the clock every 64 sends: clock_gettime is not free under TCG. */
-		for (int i = 0; i < 64; i++) {
+		for (int i = 0; i < 64 && !stopped; i++) {
 			if (sendto(tx, buf, sizeof(buf), 0, (struct sockaddr *)&addr,
 				   sizeof(addr)) != sizeof(buf)) {
+				if (errno == EINTR)
+					break;
 				perror("flood: sendto");
 				return 1;
 			}
@@ -78,7 +96,7 @@ int main(int argc, char **argv)
 			while (recv(rx, rbuf, sizeof(rbuf), 0) >= 0)
 				;
 		}
-	} while (now() < end);
+	} while (!stopped && (!end || now() < end));
 	printf("%ld\n", sent);
 	return 0;
 }

@@ -33,7 +33,7 @@ test_json_nested()
 	sh -c "until [ -e /tmp/ksnoop-go ]; do sleep 0.1; done; exec udpconn 3 100 $port" \
 		>/dev/null 2>&1 &
 	pid=$!
-	trace_wl 60 'touch /tmp/ksnoop-go; sleep 2' \
+	trace_wl 60 "touch /tmp/ksnoop-go; $(until_gone "$pid")" \
 		ksnoop -j -p "$pid" \
 		'ip_send_skb(skb->sk, skb->len, skb->next, skb->sk->sk_socket->state, return)'
 	touch /tmp/ksnoop-go	# never leave it waiting

@@ -6,7 +6,8 @@
 
 # ip_send_skb(skb) copies the whole struct sk_buff, so a few records fill one page.
 # The workload (once ksnoop has attached) floods for 3 s, then, with ksnoop still attached and
-# nothing else sending, dumps the BPF "stats" map: the kernel's own drop count.
+# nothing else sending, dumps the BPF "stats" map: the kernel's own drop count (counted
+# as each record is dropped, so final once the flood has ended).
 test_lost_accounting()
 {
 	local out=/tmp/lost.json stats=/tmp/lost.stats sent=/tmp/lost.sent
@@ -20,7 +21,7 @@ test_lost_accounting()
 	wait_detached
 	# ksnoop's stdout is megabytes of JSON: to a file, not a shell variable. exec so that
 	# timeout's SIGINT reaches ksnoop itself.
-	t_trace 60 "flood 3 >$sent; sleep 1; bpftool map dump name stats -j >$stats" \
+	t_trace 60 "flood 3 >$sent; bpftool map dump name stats -j >$stats" \
 		sh -c "exec ksnoop -j -P 1 'ip_send_skb(skb)' >$out"
 	t_expect_rc 0
 	n=$(cat "$sent" 2>/dev/null)
@@ -144,7 +145,9 @@ test_return_lost()
 	local out=/tmp/retlost.json rl load i
 	need_cmd jq
 	rm -f "$out"
-	load='flood 3 & i=0; while [ $i -lt 20 ]; do sleepfor 5; i=$((i + 1)); done; wait'
+	# The flood runs while the sleeps do, however long they take, and ends with them.
+	load='flood 0 & f=$!; i=0; while [ $i -lt 20 ]; do sleepfor 5; i=$((i + 1)); done
+		kill $f; wait'
 	# Whether a return record meets a full ring is up to timing: up to three runs.
 	for i in 1 2 3; do
 		trace_wl 60 "$load" sh -c "exec ksnoop -j -P 1 'do_nanosleep(mode, return)' \

@@ -92,7 +92,7 @@ test_auto_tcp_v4()
 	kver_ge $MULTI_KVER && t_skip "kernel $(kver) uses fentry-multi (see backends-agree)"
 	# For a glob auto takes the fastest to attach and detach: kprobe-multi, else per-function
 	# kprobes (faster than per-function fentry on 6.1: tests/bench/run-attach.sh).
-	ksnoop features | grep -q '^backend kprobe-multi: yes$' && want=kprobe-multi
+	ksnoop_features | grep -q '^backend kprobe-multi: yes$' && want=kprobe-multi
 	trace_wl 120 'tcpconn 3' ksnoop 'tcp_v4_*'
 	check_glob_trace 'tcp_v4_*' $want 4
 }
@@ -260,7 +260,7 @@ test_detach_in_background()
 	need_kernel_ge $NEED_KVER
 	need_cmd bpftool
 	# A per-function backend: fentry, or kprobes where fentry cannot trace (5.10).
-	ksnoop features | grep -q '^backend fentry: yes$' || be=kprobe
+	ksnoop_features | grep -q '^backend fentry: yes$' || be=kprobe
 	wait_detached
 	t_trace 300 'tcpconn 2' ksnoop --backend $be 'tcp_*'
 	t_expect_rc 0

@@ -7,7 +7,7 @@
 
 need_kprobes()
 {
-	ksnoop features 2>/dev/null | grep -q '^kprobe: yes$' || t_skip "no kprobes in $(kver)"
+	ksnoop_features | grep -q '^kprobe: yes$' || t_skip "no kprobes in $(kver)"
 }
 
 # The item values of calls of FUNC (exact) from COMM in $T_OUT, one "label = value" a line.

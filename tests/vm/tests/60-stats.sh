@@ -13,7 +13,7 @@ final_row()
 # no errors (it returned 0), a latency for each call.
 test_stats_calls()
 {
-	t_trace 120 'udpsend 100 5' ksnoop --stats -j -i 0.5 ip_send_skb
+	TW_GRACE=1 t_trace 120 'udpsend 100 5' ksnoop --stats -j -i 0.5 ip_send_skb
 	t_expect_rc 0
 	expect_jq "all(.type == \"stats\") and ([.[] | select(.final)] | length == 1)" \
 		"stats objects, one final"

@@ -117,6 +117,38 @@ static const char usage_text[] =
 	"Exit status: 0 ok, 1 runtime failure, 2 usage or syntax error, 3 SPEC does not fit\n"
 	"the kernel, 4 missing privilege, 5 kernel lacks a needed feature.\n";
 
+/* Exit codes, documented in man/ksnoop.8 and the usage above. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,	  /* runtime failure: load, attach, kernel refused */
+	EXIT_USAGE = 2,	  /* bad command line or SPEC syntax */
+	EXIT_RESOLVE = 3, /* SPEC does not fit the kernel: no such function, argument, member */
+	EXIT_PRIV = 4,	  /* missing privilege */
+	EXIT_NOSUP = 5,	  /* kernel lacks a needed feature */
+};
+
+/* A command's negative errno to the exit status. */
+static int exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case -ENOENT:
+	case -ESRCH:
+	case -ERANGE:
+	case -E2BIG:
+	case -EINVAL:
+		return EXIT_RESOLVE;
+	case -EPERM:
+	case -EACCES:
+		return EXIT_PRIV;
+	case -EOPNOTSUPP:
+		return EXIT_NOSUP;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
 /* --kstack without =N: frames shown. */
 #define KSTACK_DEFAULT 32
 

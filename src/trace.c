@@ -19,6 +19,7 @@
 #include "ksnoop.skel.h"
 #include "output.h"
 #include "pair.h"
+#include "record.h"
 #include "select.h"
 #include "stats.h"
 #include "trace.h"
@@ -118,7 +119,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct ksnoop_rec *rec = data;
 	struct run *r = ctx;
 
-	if (size < sizeof(*rec) || rec->size > size)
+	if (rec_check(rec, size))
 		return 0;
 	if (r->counting) {
 		r->unread++;

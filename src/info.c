@@ -350,7 +350,7 @@ int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_
 	sb_init(&in.tmp);
 	for (i = 0; i < sel.n && !err; i++)
 		err = info_func(&in, &sel.funcs[i],
-				verbosity >= 2 && nspecs && specs[nspecs - 1].nitems);
+				verbosity >= 2 && sel.items_given && sel.items_given[i]);
 	sb_free(&in.sb);
 	sb_free(&in.tmp);
 	for (i = 0; i < in.nseen; i++)

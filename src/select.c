@@ -511,7 +511,7 @@ int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct tr
 {
 	struct backend_want w;
 	struct selection s;
-	int err;
+	int err, i;
 
 	if (!be) {
 		select_want(specs, nspecs, o, &w);
@@ -526,6 +526,10 @@ int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct tr
 		.other = s.tot_other,
 	};
 	s.funcs = NULL;
+	/* Read before the merged SPECs go: 'ksnoop -vv info' shows the plans of these. */
+	sel->items_given = calloc(s.n ? s.n : 1, sizeof(*sel->items_given));
+	for (i = 0; sel->items_given && i < s.n; i++)
+		sel->items_given[i] = (s.merged[i].func ? &s.merged[i] : s.from[i])->nitems > 0;
 	selection_free(&s);
 	return err;
 }
@@ -537,6 +541,8 @@ void selected_free(struct selected *sel)
 	for (i = 0; sel->funcs && i < sel->n; i++)
 		tfunc_free(&sel->funcs[i]);
 	free(sel->funcs);
+	free(sel->items_given);
 	sel->funcs = NULL;
+	sel->items_given = NULL;
 	sel->n = 0;
 }

@@ -20,9 +20,10 @@
 struct selected {
 	struct tfunc *funcs;
 	int n;
-	int untraceable; /* functions the backend or ftrace cannot trace */
-	int no_arg;	 /* functions without an argument the SPEC names */
-	int other;	 /* functions the SPEC's items do not fit otherwise */
+	bool *items_given; /* per function: its SPEC (or one of them) named items; may be NULL */
+	int untraceable;   /* functions the backend or ftrace cannot trace */
+	int no_arg;	   /* functions without an argument the SPEC names */
+	int other;	   /* functions the SPEC's items do not fit otherwise */
 };
 
 /* What the backend choice needs from the SPECs and the options. */

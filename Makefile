@@ -60,6 +60,9 @@ SRCS := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(filter-out src/main.c,$(SRCS)))
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(TEST_SRCS))
+# Setup shared by the unit tests, the decode bench and the fuzzers (tests/lib/tlib.h).
+TLIB_SRCS := $(wildcard tests/lib/*.c)
+TLIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(TLIB_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workload/*.c)
 WORKLOADS := $(patsubst tests/workload/%.c,$(OUT)/workload/%,$(WORKLOAD_SRCS))
 
@@ -113,9 +116,14 @@ $(OUT)/ksnoop: $(OUT)/main.o $(OUT)/libksnoop.a
 $(OUT)/tests/%.o: tests/unit/%.c | $(OUT)/ksnoop.skel.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/lib -c $< -o $@
 
-$(OUT)/tests/unit: $(TEST_OBJS) $(OUT)/libksnoop.a
+$(OUT)/tests/lib/%.o: tests/lib/%.c | $(OUT)/ksnoop.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib -c $< -o $@
+
+$(OUT)/tests/unit: $(TEST_OBJS) $(TLIB_OBJS) $(OUT)/libksnoop.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -152,20 +160,26 @@ $(OUT)/fuzz/obj/%.o: src/%.c | $(OUT)/ksnoop.skel.h
 	$(Q)mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+FUZZ_TLIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/fuzz/tlib/%.o,$(TLIB_SRCS))
+$(OUT)/fuzz/tlib/%.o: tests/lib/%.c | $(OUT)/ksnoop.skel.h
+	$(Q)mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/lib -fsanitize=fuzzer-no-link -c $< -o $@
 $(OUT)/fuzz/libksnoop.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
-$(OUT)/fuzz/%: tests/fuzz/%.c $(OUT)/fuzz/libksnoop.a
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_TLIB_OBJS) $(OUT)/fuzz/libksnoop.a
 	$(call msg,FUZZ-LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(OUT)/fuzz/libksnoop.a $(LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/lib -fsanitize=fuzzer -o $@ $< $(FUZZ_TLIB_OBJS) \
+		$(OUT)/fuzz/libksnoop.a $(LIBS)
 fuzz-build: $(FUZZERS)
 fuzz: $(FUZZERS)
 	$(Q)tests/fuzz/run.sh $(OUT) $(FUZZ_SECONDS) $(FUZZERS)
 
 # Host decode benchmark: output_call() on records built like the BPF program's.
-$(OUT)/decode-bench: tests/bench/decode-bench.c $(OUT)/libksnoop.a | $(OUT)/ksnoop.skel.h
+$(OUT)/decode-bench: tests/bench/decode-bench.c $(TLIB_OBJS) $(OUT)/libksnoop.a | $(OUT)/ksnoop.skel.h
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OUT)/libksnoop.a $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(TLIB_OBJS) $(OUT)/libksnoop.a $(LIBS)
 
 bench-host: $(OUT)/decode-bench $(OUT)/ksnoop
 	$(Q)tests/bench/info-bench.sh $(OUT)/ksnoop
@@ -235,10 +249,11 @@ deb: | $(OUT)/.deps
 	$(Q)test -f $(DEB_DIR)/ksnoop_$(VERSION)_amd64.deb
 
 format:
-	clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workload/*.c tests/bench/*.c tests/fuzz/*.c
+	clang-format -i src/*.c src/*.h include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/lib/*.[ch] tests/workload/*.c tests/bench/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d $(OUT)/asan/*.d $(OUT)/fuzz/*.d $(OUT)/fuzz/obj/*.d \
+-include $(wildcard $(OUT)/*.d $(OUT)/tests/*.d $(OUT)/tests/lib/*.d $(OUT)/asan/*.d $(OUT)/fuzz/*.d \
+			$(OUT)/fuzz/obj/*.d $(OUT)/fuzz/tlib/*.d \
 			$(OUT)/bpf/*.d)

@@ -149,6 +149,16 @@ struct {
 
 #include "agg.h"
 
+/*
+ * The UAPI struct btf_ptr of bpf_snprintf_btf(), without CO-RE: vmlinux.h's
+ * copy would give the object a CO-RE relocation (see struct ksnoop_pt_regs).
+ */
+struct ksnoop_btf_ptr {
+	void *ptr;
+	__u32 type_id;
+	__u32 flags;
+};
+
 static __always_inline void count_n(__u32 stat, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
@@ -385,9 +395,9 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 		addr = v + it->off;
 		if (kfmt && !format_check && !(it->flags & KSNOOP_I_PRED)) {
 			/* The design path: the kernel walks the live value. */
-			struct btf_ptr p = {.ptr = (void *)addr, .type_id = it->btf_id};
+			struct ksnoop_btf_ptr p = {.ptr = (void *)addr, .type_id = it->btf_id};
 
-			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
+			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, (void *)&p, sizeof(p),
 					       BTF_F_PTR_RAW);
 			if (err < 0) {
 				vflags |= KSNOOP_V_UNREADABLE;
@@ -429,10 +439,10 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 	 * bytes we read (and, in check mode, also send).
 	 */
 	if (kfmt && !(vflags & KSNOOP_V_UNREADABLE)) {
-		struct btf_ptr p = {.ptr = raw, .type_id = it->btf_id};
+		struct ksnoop_btf_ptr p = {.ptr = raw, .type_id = it->btf_id};
 		long n;
 
-		n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, &p, sizeof(p),
+		n = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, (void *)&p, sizeof(p),
 				     BTF_F_PTR_RAW);
 		/* The helper returns the length it wanted: say if it was cut. */
 		if (n >= KSNOOP_MAX_VALUE)

@@ -169,7 +169,20 @@ static __always_inline void ksnoop_end(__u32 func, __u32 is_exit, int hdr)
  * checks nargs). One read for the stack slots: past the real arguments it
  * reads the caller's frame, which is harmless.
  */
-static __always_inline void ksnoop_save_pt_regs(struct ksnoop_regs *sc, struct pt_regs *regs)
+/*
+ * x86-64's struct pt_regs without CO-RE. Its layout is the ptrace ABI, the
+ * same on every kernel; read through vmlinux.h's type (preserve_access_index)
+ * it would give the object CO-RE relocations, and libbpf would then parse the
+ * kernel's BTF once more at load only to find these offsets (~45 ms under
+ * TCG, a tenth of a glob's start-up).
+ */
+struct ksnoop_pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+static __always_inline void ksnoop_save_pt_regs(struct ksnoop_regs *sc,
+						const struct ksnoop_pt_regs *regs)
 {
 	/* The registers by name: libbpf 1.1's bpf_tracing.h has no PT_REGS_PARM6. */
 	sc->args[0] = regs->di;
@@ -190,8 +203,8 @@ static __always_inline void ksnoop_save_pt_regs(struct ksnoop_regs *sc, struct p
  * the function: begin, save the arguments at entry or the return register at
  * exit, finish. @ip goes into the record (0 when cookies identify functions).
  */
-static __always_inline int ksnoop_pt_regs_call(struct pt_regs *regs, __u32 func, bool is_exit,
-					       __u64 ip)
+static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs, __u32 func,
+					       bool is_exit, __u64 ip)
 {
 	struct ksnoop_regs *r;
 	int hdr;
@@ -202,7 +215,7 @@ static __always_inline int ksnoop_pt_regs_call(struct pt_regs *regs, __u32 func,
 	r = ksnoop_regs(hdr);
 	if (r) {
 		r->ip = ip;
-		r->stack_id = ksnoop_stack_id(regs, is_exit);
+		r->stack_id = ksnoop_stack_id((void *)regs, is_exit);
 		if (is_exit) {
 			r->nargs = 0;
 			r->ret = regs->ax;

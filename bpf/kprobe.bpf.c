@@ -42,14 +42,14 @@ struct {
 static const struct func_stack empty_stack;
 
 /* The function of this entry, by cookie or address; pushed for the kretprobe. */
-static __always_inline __u32 entry_func(struct pt_regs *regs)
+static __always_inline __u32 entry_func(const struct ksnoop_pt_regs *regs)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct func_stack *fs;
 	int func;
 
 	if (use_cookie)
-		return bpf_get_attach_cookie(regs);
+		return bpf_get_attach_cookie((void *)regs);
 	func = ksnoop_func_of_ip(regs->ip - 1);
 	if (func < 0)
 		func = ksnoop_func_of_ip(regs->ip - 5);
@@ -71,13 +71,13 @@ static __always_inline __u32 entry_func(struct pt_regs *regs)
 }
 
 /* The function of this return, by cookie or from the thread's stack. */
-static __always_inline __u32 exit_func(struct pt_regs *regs)
+static __always_inline __u32 exit_func(const struct ksnoop_pt_regs *regs)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), n;
 	struct func_stack *fs;
 
 	if (use_cookie)
-		return bpf_get_attach_cookie(regs);
+		return bpf_get_attach_cookie((void *)regs);
 	fs = bpf_map_lookup_elem(&func_stacks, &tid);
 	/* Entered before we attached, or the stack was evicted: unknown. */
 	if (!fs || !fs->n)
@@ -93,8 +93,9 @@ static __always_inline __u32 exit_func(struct pt_regs *regs)
 }
 
 SEC("kprobe")
-int ksnoop_kprobe(struct pt_regs *regs)
+int ksnoop_kprobe(struct pt_regs *ctx)
 {
+	const struct ksnoop_pt_regs *regs = (void *)ctx;
 	__u32 func = entry_func(regs);
 
 	if (func == NO_FUNC)
@@ -103,8 +104,9 @@ int ksnoop_kprobe(struct pt_regs *regs)
 }
 
 SEC("kretprobe")
-int ksnoop_kretprobe(struct pt_regs *regs)
+int ksnoop_kretprobe(struct pt_regs *ctx)
 {
+	const struct ksnoop_pt_regs *regs = (void *)ctx;
 	__u32 func = exit_func(regs);
 
 	if (func == NO_FUNC)

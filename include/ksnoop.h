@@ -28,6 +28,11 @@
  */
 #define KSNOOP_PRED_SCAN  256
 #define KSNOOP_MAX_CHAIN  8   /* -s: functions in a call chain (a power of 2) */
+/*
+ * Attach cookie bit of a return link whose program also serves the entry
+ * link (kprobe-multi): the function id is the cookie's low 32 bits.
+ */
+#define KSNOOP_COOKIE_EXIT (1ULL << 32)
 #define KSNOOP_MAX_KSTACK 127 /* --kstack=N: frames kept per stack (PERF_MAX_STACK_DEPTH) */
 
 /* Item base: an argument register slot 0..11, or the return value. */

@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 
 #include "backend.h"
+#include "btfx.h"
 #include "kbtf.h"
 #include "kfeatures.h"
 #include "ksnoop.h"
@@ -166,12 +167,12 @@ const char *backend_check_proto(const struct kfunc *kf, const char *who, bool pt
 				size_t n)
 {
 	const struct btf *btf = kf->btf;
-	const struct btf_type *proto = btf__type_by_id(btf, btf__type_by_id(btf, kf->id)->type);
+	const struct btf_type *proto = btfx_func_proto(btf, kf->id);
 	const struct btf_type *rt;
 	const struct btf_param *p = btf_params(proto);
 	int i, slots = 0;
 
-	rt = btf__type_by_id(btf, kbtf_skip_mods(btf, proto->type, true));
+	rt = btfx_skip(btf, proto->type, true, NULL);
 	if (proto->type && rt && btf_is_composite(rt))
 		return "it returns a struct or union";
 	for (i = 0; i < btf_vlen(proto); i++) {
@@ -192,7 +193,7 @@ const char *backend_check_proto(const struct kfunc *kf, const char *who, bool pt
 				i + 1, (long long)sz, who);
 			return buf;
 		}
-		slots += sz > 8 ? 2 : 1;
+		slots += btfx_param_slots(btf, &p[i]);
 	}
 	if (slots > KSNOOP_MAX_ARGS) {
 		snprintf(buf, n, "its arguments take %d registers (%s reads up to %d)", slots, who,

@@ -21,26 +21,31 @@
 /*
  * A link over @funcs by name. The kernel resolves the names with kallsyms
  * (a name defined twice gets its first address, as fentry's attach by BTF id
- * does) and sorts them with their cookies.
+ * does) and sorts them with their cookies. Both links run the one program:
+ * the return link's cookies say so with KSNOOP_COOKIE_EXIT.
  */
 static int kmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_exit)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
-	struct bpf_program *prog =
-		is_exit ? t->skel->progs.ksnoop_km_exit : t->skel->progs.ksnoop_km_entry;
 	const char **syms = calloc(n, sizeof(*syms));
-	int fd, i;
+	__u64 *cookies = calloc(n, sizeof(*cookies));
+	int fd = -ENOMEM, i;
 
-	if (!syms)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
+	if (!syms || !cookies)
+		goto out;
+	for (i = 0; i < n; i++) {
 		syms[i] = t->funcs[funcs[i]].kf->name;
+		cookies[i] = funcs[i] | (is_exit ? KSNOOP_COOKIE_EXIT : 0);
+	}
 	lo.kprobe_multi.syms = syms;
-	lo.kprobe_multi.cookies = funcs;
+	lo.kprobe_multi.cookies = cookies;
 	lo.kprobe_multi.cnt = n;
 	lo.kprobe_multi.flags = is_exit ? BPF_F_KPROBE_MULTI_RETURN : 0;
-	fd = bpf_link_create(bpf_program__fd(prog), 0, BPF_TRACE_KPROBE_MULTI, &lo);
+	fd = bpf_link_create(bpf_program__fd(t->skel->progs.ksnoop_km), 0,
+			     BPF_TRACE_KPROBE_MULTI, &lo);
 	fd = fd < 0 ? -errno : fd;
+out:
+	free(cookies);
 	free(syms);
 	return fd;
 }
@@ -73,15 +78,13 @@ static int kmulti_prepare(struct tracer *t)
 {
 	/* kprobe.multi has had cookies from the start: no address lookups. */
 	t->use_cookie = true;
-	bpf_program__set_autoload(t->skel->progs.ksnoop_km_entry, true);
-	bpf_program__set_autoload(t->skel->progs.ksnoop_km_exit, !t->opts.entry_only);
+	bpf_program__set_autoload(t->skel->progs.ksnoop_km, true);
 	return 0;
 }
 
 static __u64 kmulti_misses(struct tracer *t)
 {
-	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_km_entry)) +
-	       tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_km_exit));
+	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_km));
 }
 
 const struct backend backend_kprobe_multi = {

@@ -25,36 +25,6 @@
 /* ------------------------------------------------------------------------ */
 /* BTF helpers and reading                                                  */
 
-bool fmt_is_modifier(const struct btf_type *t)
-{
-	switch (btf_kind(t)) {
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_TYPE_TAG:
-		return true;
-	}
-	return false;
-}
-
-/* @id with all modifiers skipped; NULL on a bad id or a modifier loop. */
-static const struct btf_type *skip_mods(const struct btf *btf, __u32 id, __u32 *res_id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	int i;
-
-	for (i = 0; t && fmt_is_modifier(t); i++) {
-		if (i == FMT_MAX_MOD_CHAIN)
-			return NULL;
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	if (res_id)
-		*res_id = id;
-	return t;
-}
-
 bool fmt_has_size(const struct btf_type *t)
 {
 	switch (btf_kind(t)) {
@@ -336,13 +306,10 @@ static struct fmt_type *cache_type_slow(struct fmt_cache *c, const struct btf *b
 		return NULL;
 	ft->id = id;
 	ft->idx = c->ntypes++;
-	ft->t = skip_mods(btf, id, &ft->res_id);
+	ft->t = btfx_skip(btf, id, true, &ft->res_id);
 	ft->size = type_size(btf, id);
 	needs = scalar_layout(ft, 0, 0, &ft->rd, &ft->rbit, &ft->rbits);
-	ft->is_char = ft->t && btf_is_int(ft->t) && ft->t->size == 1 && btf_int_bits(ft->t) == 8 &&
-		      !btf_int_offset(ft->t) &&
-		      ((btf_int_encoding(ft->t) & BTF_INT_CHAR) ||
-		       !strcmp(fmt_str(btf, ft->t->name_off), "char"));
+	ft->is_char = btfx_is_char(btf, ft->t);
 	ft->needs = needs > UINT32_MAX ? UINT32_MAX : needs;
 	j = slot_hash(btf, id, c->nslots - 1);
 	while (c->slots[j].ft)

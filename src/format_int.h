@@ -18,12 +18,10 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "btfx.h"
 #include "format.h"
 
 typedef unsigned __int128 u128;
-
-/* Longest chain of modifiers followed before giving up (loops in bad BTF). */
-#define FMT_MAX_MOD_CHAIN 32
 
 /* How the bits of a scalar are read (fmt_node.rd; see fmt_read_bits()). */
 enum fmt_rd {
@@ -312,8 +310,6 @@ static inline u128 fmt_read_int(const struct fmt_node *n)
 	return 0;
 }
 
-/* typedef, const, volatile, restrict, type tag. */
-bool fmt_is_modifier(const struct btf_type *t);
 __s64 fmt_sign_extend(__u64 v, unsigned int bits);
 const char *fmt_str(const struct btf *btf, __u32 off);
 /* Kernel btf_type_has_size(): kinds whose btf_type.size is meaningful. */

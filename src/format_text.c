@@ -84,20 +84,6 @@ struct kname {
 	const char *prefix, *name, *ptr_suffix, *array_suffix, *parens;
 };
 
-/* Modifiers skipped up to a typedef (kernel btf_type_skip_qualifiers()). */
-static const struct btf_type *skip_qualifiers(const struct btf *btf, __u32 id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	int i;
-
-	for (i = 0; t && fmt_is_modifier(t) && !btf_is_typedef(t); i++) {
-		if (i == FMT_MAX_MOD_CHAIN)
-			return NULL;
-		t = btf__type_by_id(btf, t->type);
-	}
-	return t;
-}
-
 static int kname_parts(const struct btf *btf, __u32 id, struct kname *k)
 {
 	static const char array_suffixes[] = "[][][][][][][][][][]";
@@ -138,7 +124,8 @@ static int kname_parts(const struct btf *btf, __u32 id, struct kname *k)
 		}
 		if (!id)
 			break;
-		t = skip_qualifiers(btf, id);
+		/* Modifiers skipped up to a typedef (kernel btf_type_skip_qualifiers()). */
+		t = btfx_skip(btf, id, false, NULL);
 		if (!t)
 			return -EINVAL;
 	}

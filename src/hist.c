@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "btfx.h"
 #include "format.h"
 #include "hist.h"
 #include "json.h"
@@ -223,7 +224,7 @@ static int check_func(const struct hist_opts *a, struct tfunc *tf, bool entry_on
 		return 0;
 	if (a->mode == KSNOOP_AGG_HIST) {
 		const struct btf_type *t =
-			btf__type_by_id(btf, kbtf_skip_mods(btf, ti0->type_id, true));
+			btf__type_by_id(btf, btfx_skip_id(btf, ti0->type_id, true));
 
 		if ((ti0->kind != VAL_SCALAR && ti0->kind != VAL_BITFIELD) || !t ||
 		    !(btf_is_int(t) || btf_is_any_enum(t)) || it0->size > 8) {
@@ -585,9 +586,9 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a,
 		sb_puts(sb, json ? "null" : "<unreadable>");
 		return;
 	}
-	t = btf__type_by_id(btf, kbtf_skip_mods(btf, ti->type_id, true));
+	t = btf__type_by_id(btf, btfx_skip_id(btf, ti->type_id, true));
 	if (t && btf_is_array(t))
-		el = btf__type_by_id(btf, kbtf_skip_mods(btf, btf_array(t)->type, true));
+		el = btf__type_by_id(btf, btfx_skip_id(btf, btf_array(t)->type, true));
 	if (a->src == KSNOOP_SRC_COMM || ti->kind == VAL_STR ||
 	    (el && btf_is_int(el) && el->size == 1)) {
 		if (json)

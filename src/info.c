@@ -9,6 +9,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "btfx.h"
 #include "json.h"
 #include "output.h"
 #include "select.h"
@@ -94,7 +95,7 @@ static void dump_members(struct info *in, const struct btf *btf, __u32 id, __u32
 		__u32 bits = btf_member_bitfield_size(t, i);
 		__u32 off = base_bits + btf_member_bit_offset(t, i);
 		const char *name = btf__name_by_offset(btf, m->name_off);
-		__u32 mid = kbtf_skip_mods(btf, m->type, true);
+		__u32 mid = btfx_skip_id(btf, m->type, true);
 		const struct btf_type *mt = btf__type_by_id(btf, mid);
 		bool anon = (!name || !*name) && mt && btf_is_composite(mt);
 
@@ -175,12 +176,12 @@ static void composite_name(const struct btf *btf, __u32 via, __u32 id, bool json
  */
 static __u32 layout_of(const struct btf *btf, __u32 *via)
 {
-	__u32 id = kbtf_skip_mods(btf, *via, true);
+	__u32 id = btfx_skip_id(btf, *via, true);
 	const struct btf_type *t = btf__type_by_id(btf, id);
 
 	if (t && btf_is_ptr(t)) {
 		*via = t->type;
-		id = kbtf_skip_mods(btf, *via, true);
+		id = btfx_skip_id(btf, *via, true);
 	}
 	t = btf__type_by_id(btf, id);
 	return t && btf_is_composite(t) && btf_vlen(t) ? id : 0;

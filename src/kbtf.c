@@ -325,9 +325,26 @@ int kbtf_edit_distance(const char *a, const char *b, int limit)
 	return row[lb];
 }
 
+int kbtf_near_add(struct kbtf_near *best, int n, int max, const char *name, int dist)
+{
+	int j;
+
+	/* insert after equals, so that ties keep their order */
+	for (j = n; j > 0 && best[j - 1].dist > dist; j--)
+		if (j < max)
+			best[j] = best[j - 1];
+	if (j < max) {
+		best[j] = (struct kbtf_near){name, dist};
+		if (n < max)
+			n++;
+	}
+	return n;
+}
+
 int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int max)
 {
-	int dist[8], n = 0, i, j, limit = strlen(name) / 3 + 1;
+	int n = 0, i, limit = strlen(name) / 3 + 1;
+	struct kbtf_near best[8];
 
 	if (max > 8)
 		max = 8;
@@ -339,37 +356,10 @@ int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int m
 		if (i > 0 && !strcmp(k->funcs[i - 1].name, k->funcs[i].name))
 			continue;
 		d = kbtf_edit_distance(name, k->funcs[i].name, limit);
-		if (d > limit)
-			continue;
-		/* insertion sort into the best @max */
-		for (j = n; j > 0 && dist[j - 1] > d; j--) {
-			if (j < max) {
-				dist[j] = dist[j - 1];
-				out[j] = out[j - 1];
-			}
-		}
-		if (j < max) {
-			dist[j] = d;
-			out[j] = k->funcs[i].name;
-			if (n < max)
-				n++;
-		}
+		if (d <= limit)
+			n = kbtf_near_add(best, n, max, k->funcs[i].name, d);
 	}
+	for (i = 0; i < n; i++)
+		out[i] = best[i].name;
 	return n;
-}
-
-__u32 kbtf_skip_mods(const struct btf *btf, __u32 id, bool skip_typedef)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	int guard = 32;
-
-	while (t && guard--) {
-		if (btf_is_mod(t) || btf_is_type_tag(t) || (skip_typedef && btf_is_typedef(t))) {
-			id = t->type;
-			t = btf__type_by_id(btf, id);
-			continue;
-		}
-		break;
-	}
-	return id;
 }

@@ -58,6 +58,17 @@ int kbtf_for_each_func(const struct kbtf *k, const char *module, const char *glo
 
 /* Levenshtein distance of @a and @b, or @limit + 1 if it is larger than @limit. */
 int kbtf_edit_distance(const char *a, const char *b, int limit);
+/* A name and its edit distance to the one asked for: a suggestion. */
+struct kbtf_near {
+	const char *name;
+	int dist;
+};
+
+/*
+ * Add @name at @dist to @best, the @n nearest so far (at most @max, sorted by
+ * distance, ties in the order they came). Returns the new count.
+ */
+int kbtf_near_add(struct kbtf_near *best, int n, int max, const char *name, int dist);
 /* Up to @max FUNC names closest to @name (edit distance), for hints. */
 int kbtf_suggest(const struct kbtf *k, const char *name, const char **out, int max);
 
@@ -72,8 +83,5 @@ struct strbuf;
  * minutes.
  */
 struct btf_dump *kbtf_dumper(const struct btf *btf, struct strbuf ***sink);
-
-/* Skip typedefs and modifiers (const, volatile, restrict, type tags). */
-__u32 kbtf_skip_mods(const struct btf *btf, __u32 id, bool skip_typedef);
 
 #endif /* __KSNOOP_KBTF_H */

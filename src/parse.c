@@ -2,7 +2,7 @@
 /*
  * Stage 1: SPEC string -> struct spec. See parse.h for the grammar.
  *
- * A hand-written scanner with recursive descent over bytes: no recursion in
+ * A hand-written scanner (lex.c) and recursive descent over bytes: no recursion in
  * practice (every repetition is a loop), no globals. Everything allocated is
  * hung off @spec as soon as it exists, so any error path is spec_free().
  */
@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "ksnoop.h"
+#include "lex.h"
 #include "parse.h"
 #include "pattern.h"
 
@@ -25,223 +26,6 @@
 #define ERR_WIDE   200
 #define ERR_BEFORE 80
 #define ERR_WINDOW 160
-
-struct parser {
-	const char *s;
-	int len;
-	int i; /* cursor: byte offset in s */
-	struct parse_error *err;
-};
-
-static bool is_ws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static bool is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_ident_start(int c)
-{
-	return is_alpha(c) || c == '_';
-}
-
-static bool is_ident_char(int c)
-{
-	return is_ident_start(c) || is_digit(c);
-}
-
-static bool is_module_char(int c)
-{
-	return is_ident_char(c) || c == '-';
-}
-
-/* Function name bytes outside a '[...]' glob class. */
-static bool is_func_char(int c)
-{
-	return is_ident_char(c) || c == '.' || c == '*' || c == '?';
-}
-
-/* Bytes inside a '[...]' glob class: ranges, negation, name bytes. */
-static bool is_class_char(int c)
-{
-	return is_ident_char(c) || c == '.' || c == '-' || c == '!' || c == '^';
-}
-
-/* Bytes that may appear in a spec at all (printable ASCII or whitespace). */
-static bool is_valid_byte(int c)
-{
-	return (c >= 0x20 && c < 0x7f) || is_ws(c);
-}
-
-static int peek_at(const struct parser *p, int off)
-{
-	int j = p->i + off;
-
-	return j >= 0 && j < p->len ? (unsigned char)p->s[j] : 0;
-}
-
-static int peek(const struct parser *p)
-{
-	return peek_at(p, 0);
-}
-
-static bool at_end(const struct parser *p)
-{
-	return p->i >= p->len;
-}
-
-static void skip_ws(struct parser *p)
-{
-	while (p->i < p->len && is_ws((unsigned char)p->s[p->i]))
-		p->i++;
-}
-
-/* "'x'", "byte 0xc3" or "end of spec", for messages. */
-static const char *describe(const struct parser *p, int pos, char *buf, size_t size)
-{
-	int c;
-
-	if (pos >= p->len)
-		return "end of spec";
-	c = (unsigned char)p->s[pos];
-	if (c > 0x20 && c < 0x7f)
-		snprintf(buf, size, "'%c'", c);
-	else if (c == ' ')
-		snprintf(buf, size, "space");
-	else
-		snprintf(buf, size, "byte 0x%02x", c);
-	return buf;
-}
-
-/* Record the first error at @pos; returns -EINVAL for "return fail(...)". */
-static int fail(struct parser *p, int pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct parser *p, int pos, const char *fmt, ...)
-{
-	va_list ap;
-
-	p->err->pos = pos;
-	va_start(ap, fmt);
-	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static int fail_nomem(struct parser *p)
-{
-	p->err->pos = p->i;
-	snprintf(p->err->msg, sizeof(p->err->msg), "out of memory");
-	return -ENOMEM;
-}
-
-/* Copy s[start, end) without whitespace. */
-/* s[start, end) without whitespace, except inside double-quoted strings. */
-static char *dup_nows(const char *s, int start, int end)
-{
-	char *d = malloc(end - start + 1);
-	bool quoted = false;
-	int i, n = 0;
-
-	if (!d)
-		return NULL;
-	for (i = start; i < end; i++) {
-		if (quoted && s[i] == '\\' && i + 1 < end) {
-			d[n++] = s[i++];
-			d[n++] = s[i];
-			continue;
-		}
-		if (s[i] == '"')
-			quoted = !quoted;
-		if (quoted || !is_ws((unsigned char)s[i]))
-			d[n++] = s[i];
-	}
-	d[n] = '\0';
-	return d;
-}
-
-static int check_name_len(struct parser *p, int start, int end)
-{
-	if (end - start > KSNOOP_MAX_NAME)
-		return fail(p, start, "name too long (%d bytes, limit %d)", end - start,
-			    KSNOOP_MAX_NAME);
-	return 0;
-}
-
-/* IDENT at the cursor (caller checked is_ident_start); *name is malloc'ed. */
-static int parse_ident(struct parser *p, char **name)
-{
-	int start = p->i, err;
-
-	while (is_ident_char(peek(p)))
-		p->i++;
-	err = check_name_len(p, start, p->i);
-	if (err)
-		return err;
-	*name = strndup(p->s + start, p->i - start);
-	return *name ? 0 : fail_nomem(p);
-}
-
-static int digit_value(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
-/*
- * Unsigned integer literal at the cursor (a digit): decimal, 0x hex or 0
- * octal. Values above @max fail with "<what> out of range" at @errpos.
- */
-static int parse_uint(struct parser *p, uint64_t max, const char *what, int errpos, uint64_t *out)
-{
-	bool overflow = false;
-	uint64_t v = 0;
-	unsigned int base = 10;
-	char buf[16];
-	int d;
-
-	if (peek(p) == '0' && (peek_at(p, 1) == 'x' || peek_at(p, 1) == 'X')) {
-		base = 16;
-		p->i += 2;
-		if (digit_value(peek(p)) >= 16)
-			return fail(p, p->i, "expected hex digits after '0x'");
-	} else if (peek(p) == '0') {
-		base = 8;
-	}
-	while ((d = digit_value(peek(p))) < 16) {
-		if ((unsigned int)d >= base) {
-			if (base == 8 && d < 10)
-				return fail(p, p->i, "invalid digit '%c' in octal literal",
-					    peek(p));
-			break;
-		}
-		if (v > (UINT64_MAX - d) / base)
-			overflow = true;
-		else
-			v = v * base + d;
-		p->i++;
-	}
-	if (is_ident_char(peek(p)) || peek(p) == '.')
-		return fail(p, p->i, "invalid character %s in integer literal",
-			    describe(p, p->i, buf, sizeof(buf)));
-	if (overflow || v > max)
-		return fail(p, errpos, "%s out of range", what);
-	*out = v;
-	return 0;
-}
 
 static int parse_func(struct parser *p, struct spec *spec)
 {
@@ -255,19 +39,19 @@ static int parse_func(struct parser *p, struct spec *spec)
 		j++;
 	if (j < p->len && p->s[j] == ':') {
 		if (j == start)
-			return fail(p, start, "expected module name before ':'");
-		err = check_name_len(p, start, j);
+			return lex_fail(p, start, "expected module name before ':'");
+		err = lex_check_name_len(p, start, j);
 		if (err)
 			return err;
 		spec->module = strndup(p->s + start, j - start);
 		if (!spec->module)
-			return fail_nomem(p);
+			return lex_fail_nomem(p);
 		p->i = j + 1;
 	}
 
 	fstart = p->i;
 	for (;;) {
-		int c = peek(p);
+		int c = lex_peek(p);
 
 		if (is_func_char(c)) {
 			if (c == '*' || c == '?')
@@ -281,9 +65,9 @@ static int parse_func(struct parser *p, struct spec *spec)
 			while (j < p->len && is_class_char((unsigned char)p->s[j]))
 				j++;
 			if (j >= p->len || p->s[j] != ']')
-				return fail(p, j, "expected ']' to close '[' in function name");
+				return lex_fail(p, j, "expected ']' to close '[' in function name");
 			if (j == p->i + 1)
-				return fail(p, p->i, "empty '[]' in function name");
+				return lex_fail(p, p->i, "empty '[]' in function name");
 			spec->is_glob = true;
 			p->i = j + 1;
 		} else {
@@ -292,24 +76,25 @@ static int parse_func(struct parser *p, struct spec *spec)
 	}
 	if (p->i == fstart) {
 		if (spec->module)
-			return fail(p, p->i, "expected function name after '%s:'", spec->module);
-		return fail(p, p->i, "expected function name, got %s",
-			    describe(p, p->i, buf, sizeof(buf)));
+			return lex_fail(p, p->i, "expected function name after '%s:'",
+					spec->module);
+		return lex_fail(p, p->i, "expected function name, got %s",
+				lex_describe(p, p->i, buf, sizeof(buf)));
 	}
-	err = check_name_len(p, fstart, p->i);
+	err = lex_check_name_len(p, fstart, p->i);
 	if (err)
 		return err;
 	spec->func = strndup(p->s + fstart, p->i - fstart);
 	if (!spec->func)
-		return fail_nomem(p);
+		return lex_fail_nomem(p);
 
 	/* "my.mod:f": the module part stopped short of ':'; name the bad byte. */
-	if (!spec->module && peek(p) == ':') {
+	if (!spec->module && lex_peek(p) == ':') {
 		for (j = fstart; j < p->i && is_module_char((unsigned char)p->s[j]); j++)
 			;
 		if (j < p->i)
-			return fail(p, j, "unexpected %s in module name",
-				    describe(p, j, buf, sizeof(buf)));
+			return lex_fail(p, j, "unexpected %s in module name",
+					lex_describe(p, j, buf, sizeof(buf)));
 	}
 	return 0;
 }
@@ -326,7 +111,7 @@ static int add_step(struct parser *p, struct expr *e, enum step_kind kind, int p
 		steps = realloc(e->steps, cap * sizeof(*steps));
 		if (!steps) {
 			free(name);
-			return fail_nomem(p);
+			return lex_fail_nomem(p);
 		}
 		e->steps = steps;
 	}
@@ -345,19 +130,19 @@ static int parse_expr(struct parser *p, struct expr *e)
 	int err;
 
 	for (;;) {
-		skip_ws(p);
-		if (peek(p) != '*')
+		lex_skip_ws(p);
+		if (lex_peek(p) != '*')
 			break;
 		if (e->nstars == PARSE_MAX_STARS)
-			return fail(p, p->i, "too many '*' (limit %d)", PARSE_MAX_STARS);
+			return lex_fail(p, p->i, "too many '*' (limit %d)", PARSE_MAX_STARS);
 		e->nstars++;
 		p->i++;
 	}
-	if (!is_ident_start(peek(p)))
-		return fail(p, p->i, "expected argument name or 'return', got %s",
-			    describe(p, p->i, buf, sizeof(buf)));
+	if (!is_ident_start(lex_peek(p)))
+		return lex_fail(p, p->i, "expected argument name or 'return', got %s",
+				lex_describe(p, p->i, buf, sizeof(buf)));
 	e->base_pos = p->i;
-	err = parse_ident(p, &e->base);
+	err = lex_ident(p, &e->base);
 	if (err)
 		return err;
 	e->is_ret = strcmp(e->base, "return") == 0;
@@ -368,10 +153,10 @@ static int parse_expr(struct parser *p, struct expr *e)
 		uint64_t index = 0;
 		char *name = NULL;
 
-		skip_ws(p);
+		lex_skip_ws(p);
 		pos = p->i;
-		c = peek(p);
-		if (c == '-' && peek_at(p, 1) == '>')
+		c = lex_peek(p);
+		if (c == '-' && lex_peek_at(p, 1) == '>')
 			kind = STEP_ARROW;
 		else if (c == '.')
 			kind = STEP_DOT;
@@ -382,30 +167,30 @@ static int parse_expr(struct parser *p, struct expr *e)
 			return 0;
 		}
 		if (e->nsteps == PARSE_MAX_STEPS)
-			return fail(p, pos, "too many member/index steps (limit %d)",
-				    PARSE_MAX_STEPS);
+			return lex_fail(p, pos, "too many member/index steps (limit %d)",
+					PARSE_MAX_STEPS);
 
 		if (kind == STEP_INDEX) {
 			p->i++;
-			skip_ws(p);
-			if (peek(p) == '-')
-				return fail(p, p->i, "array index must be non-negative");
-			if (!is_digit(peek(p)))
-				return fail(p, p->i, "expected array index after '['");
-			err = parse_uint(p, INT64_MAX, "array index", p->i, &index);
+			lex_skip_ws(p);
+			if (lex_peek(p) == '-')
+				return lex_fail(p, p->i, "array index must be non-negative");
+			if (!is_digit(lex_peek(p)))
+				return lex_fail(p, p->i, "expected array index after '['");
+			err = lex_uint(p, INT64_MAX, "array index", p->i, &index);
 			if (err)
 				return err;
-			skip_ws(p);
-			if (peek(p) != ']')
-				return fail(p, p->i, "expected ']'");
+			lex_skip_ws(p);
+			if (lex_peek(p) != ']')
+				return lex_fail(p, p->i, "expected ']'");
 			p->i++;
 		} else {
 			p->i += kind == STEP_ARROW ? 2 : 1;
-			skip_ws(p);
-			if (!is_ident_start(peek(p)))
-				return fail(p, p->i, "expected member name after '%s'",
-					    kind == STEP_ARROW ? "->" : ".");
-			err = parse_ident(p, &name);
+			lex_skip_ws(p);
+			if (!is_ident_start(lex_peek(p)))
+				return lex_fail(p, p->i, "expected member name after '%s'",
+						kind == STEP_ARROW ? "->" : ".");
+			err = lex_ident(p, &name);
 			if (err)
 				return err;
 		}
@@ -418,7 +203,7 @@ static int parse_expr(struct parser *p, struct expr *e)
 /* OP at the cursor: its length, 0 if none, or -EINVAL for '=' and '!'. */
 static int parse_op(struct parser *p, enum ksnoop_pred_op *op)
 {
-	int c0 = peek(p), c1 = peek_at(p, 1);
+	int c0 = lex_peek(p), c1 = lex_peek_at(p, 1);
 
 	*op = KSNOOP_OP_NONE;
 	switch (c0) {
@@ -428,14 +213,15 @@ static int parse_op(struct parser *p, enum ksnoop_pred_op *op)
 			return 2;
 		}
 		if (c1 == '<' || c1 == '>' || c1 == '!')
-			return fail(p, p->i, "invalid operator '=%c': did you mean '%c='?", c1, c1);
-		return fail(p, p->i, "invalid operator '=': did you mean '=='?");
+			return lex_fail(p, p->i, "invalid operator '=%c': did you mean '%c='?", c1,
+					c1);
+		return lex_fail(p, p->i, "invalid operator '=': did you mean '=='?");
 	case '!':
 		if (c1 == '=') {
 			*op = KSNOOP_OP_NE;
 			return 2;
 		}
-		return fail(p, p->i, "invalid operator '!': did you mean '!='?");
+		return lex_fail(p, p->i, "invalid operator '!': did you mean '!='?");
 	case '<':
 		*op = c1 == '=' ? KSNOOP_OP_LE : KSNOOP_OP_LT;
 		return c1 == '=' ? 2 : 1;
@@ -450,101 +236,45 @@ static int parse_op(struct parser *p, enum ksnoop_pred_op *op)
 	}
 }
 
-/* STRING at the cursor (the opening '"'): decode its escapes into v->str. */
-static int parse_string(struct parser *p, struct pred_value *v)
-{
-	int start = p->i;
-	size_t n = 0;
-	char *d;
-
-	d = malloc(p->len - p->i + 1);
-	if (!d)
-		return fail_nomem(p);
-	v->str = d;
-	for (p->i++; p->i < p->len && p->s[p->i] != '"'; p->i++) {
-		int c = (unsigned char)p->s[p->i], hi, lo;
-
-		if (c != '\\') {
-			d[n++] = c;
-			continue;
-		}
-		if (p->i + 1 >= p->len)
-			break;
-		c = p->s[++p->i];
-		switch (c) {
-		case '"':
-		case '\\':
-			d[n++] = c;
-			break;
-		case 'n':
-			d[n++] = '\n';
-			break;
-		case 't':
-			d[n++] = '\t';
-			break;
-		case 'x':
-			hi = p->i + 1 < p->len ? digit_value(p->s[p->i + 1]) : 99;
-			lo = p->i + 2 < p->len ? digit_value(p->s[p->i + 2]) : 99;
-			if (hi > 15 || lo > 15 || (!hi && !lo))
-				return fail(
-					p, p->i - 1,
-					"'\\x' needs two hex digits, not 00 (e.g. \\x2f for '/')");
-			d[n++] = hi * 16 + lo;
-			p->i += 2;
-			break;
-		default:
-			return fail(p, p->i - 1,
-				    "unknown escape '\\%c' in string (use \\\" \\\\ \\n \\t \\xHH)",
-				    c);
-		}
-	}
-	if (p->i >= p->len)
-		return fail(p, start, "unterminated string: missing the closing '\"'");
-	p->i++;
-	d[n] = '\0';
-	v->len = n;
-	v->kind = PVAL_STR;
-	return 0;
-}
-
 static int parse_value(struct parser *p, struct pred_value *v, enum ksnoop_pred_op op)
 {
 	uint64_t max = UINT64_MAX;
 	int err;
 
 	v->pos = p->i;
-	if (peek(p) == '"') {
+	if (lex_peek(p) == '"') {
 		struct ksnoop_pattern pat;
 		char why[160];
 		size_t at = 0;
 
 		if (op != KSNOOP_OP_EQ && op != KSNOOP_OP_NE && op != KSNOOP_OP_GLOB)
-			return fail(p, p->i, "strings compare with ==, != or ~ (glob), not '%s'",
-				    pred_op_str(op));
-		err = parse_string(p, v);
+			return lex_fail(p, p->i,
+					"strings compare with ==, != or ~ (glob), not '%s'",
+					pred_op_str(op));
+		err = lex_string(p, v);
 		if (err)
 			return err;
 		if (pattern_compile(v->str, v->len, op, &pat, why, sizeof(why), &at))
-			return fail(p, v->pos + 1 + (int)at, "%s", why);
+			return lex_fail(p, v->pos + 1 + (int)at, "%s", why);
 		return 0;
 	}
 	if (op == KSNOOP_OP_GLOB)
-		return fail(p, p->i, "'~' takes a double-quoted glob, e.g. ~ \"/etc/*\"");
-	if (peek(p) == '-') {
+		return lex_fail(p, p->i, "'~' takes a double-quoted glob, e.g. ~ \"/etc/*\"");
+	if (lex_peek(p) == '-') {
 		v->neg = true;
 		max = (uint64_t)INT64_MAX + 1; /* -max is INT64_MIN */
 		p->i++;
-		skip_ws(p);
-		if (!is_digit(peek(p)))
-			return fail(p, p->i, "expected integer after '-'");
+		lex_skip_ws(p);
+		if (!is_digit(lex_peek(p)))
+			return lex_fail(p, p->i, "expected integer after '-'");
 	}
-	if (is_digit(peek(p))) {
+	if (is_digit(lex_peek(p))) {
 		v->kind = PVAL_INT;
-		return parse_uint(p, max, "integer literal", v->pos, &v->u);
+		return lex_uint(p, max, "integer literal", v->pos, &v->u);
 	}
-	if (!is_ident_start(peek(p)))
-		return fail(p, p->i, "expected value after '%s'", pred_op_str(op));
-	err = parse_ident(p, &v->name);
+	if (!is_ident_start(lex_peek(p)))
+		return lex_fail(p, p->i, "expected value after '%s'", pred_op_str(op));
+	err = lex_ident(p, &v->name);
 	if (err)
 		return err;
 	v->kind = PVAL_ENUM;
@@ -566,25 +296,26 @@ static int parse_item(struct parser *p, struct item *item)
 		return err;
 	end = expr_end = p->i;
 
-	skip_ws(p);
-	if (peek(p) == ':') {
+	lex_skip_ws(p);
+	if (lex_peek(p) == ':') {
 		int pos = p->i;
 		char *suffix = NULL;
 
 		p->i++;
-		skip_ws(p);
-		if (!is_ident_start(peek(p)))
-			return fail(p, p->i, "expected 'str' after ':'");
-		err = parse_ident(p, &suffix);
+		lex_skip_ws(p);
+		if (!is_ident_start(lex_peek(p)))
+			return lex_fail(p, p->i, "expected 'str' after ':'");
+		err = lex_ident(p, &suffix);
 		if (err)
 			return err;
 		item->as_str = !strcmp(suffix, "str");
 		free(suffix);
 		if (!item->as_str)
-			return fail(p, pos, "unknown suffix after '%.*s' (the only one is ':str')",
-				    expr_end - item->pos, p->s + item->pos);
+			return lex_fail(p, pos,
+					"unknown suffix after '%.*s' (the only one is ':str')",
+					expr_end - item->pos, p->s + item->pos);
 		end = p->i;
-		skip_ws(p);
+		lex_skip_ws(p);
 	}
 	oplen = parse_op(p, &item->op);
 	if (oplen < 0)
@@ -593,21 +324,21 @@ static int parse_item(struct parser *p, struct item *item)
 		int oppos = p->i;
 
 		p->i += oplen;
-		skip_ws(p);
+		lex_skip_ws(p);
 		err = parse_value(p, &item->val, item->op);
 		if (err)
 			return err;
 		if (item->as_str && item->val.kind != PVAL_STR)
-			return fail(
+			return lex_fail(
 				p, oppos,
 				"a ':str' item compares as a string: give a double-quoted string");
 		end = p->i;
 	}
 
-	item->expr_text = dup_nows(p->s, item->pos, expr_end);
-	item->text = dup_nows(p->s, item->pos, end);
+	item->expr_text = lex_dup_nows(p->s, item->pos, expr_end);
+	item->text = lex_dup_nows(p->s, item->pos, end);
 	if (!item->expr_text || !item->text)
-		return fail_nomem(p);
+		return lex_fail_nomem(p);
 	return 0;
 }
 
@@ -623,7 +354,7 @@ static int check_repeat(struct parser *p, const struct spec *spec)
 
 	for (i = 0; i < spec->nitems - 1; i++)
 		if (!strcmp(spec->items[i].text, last->text))
-			return fail(p, last->pos, "item '%s' is given twice", last->text);
+			return lex_fail(p, last->pos, "item '%s' is given twice", last->text);
 	return 0;
 }
 
@@ -635,23 +366,23 @@ static int parse_items(struct parser *p, struct spec *spec)
 
 	spec->has_parens = true;
 	p->i++;
-	skip_ws(p);
-	if (peek(p) == ')') {
+	lex_skip_ws(p);
+	if (lex_peek(p) == ')') {
 		p->i++;
 		return 0;
 	}
 	spec->items = calloc(KSNOOP_MAX_ITEMS, sizeof(*spec->items));
 	if (!spec->items)
-		return fail_nomem(p);
+		return lex_fail_nomem(p);
 
 	for (;;) {
-		skip_ws(p);
-		if (at_end(p))
-			return fail(p, open, "unbalanced parenthesis");
-		if (peek(p) == ',' || peek(p) == ')')
-			return fail(p, p->i, "empty item");
+		lex_skip_ws(p);
+		if (lex_at_end(p))
+			return lex_fail(p, open, "unbalanced parenthesis");
+		if (lex_peek(p) == ',' || lex_peek(p) == ')')
+			return lex_fail(p, p->i, "empty item");
 		if (spec->nitems == KSNOOP_MAX_ITEMS)
-			return fail(p, p->i, "too many items (limit %d)", KSNOOP_MAX_ITEMS);
+			return lex_fail(p, p->i, "too many items (limit %d)", KSNOOP_MAX_ITEMS);
 		/* Counted before it is filled, so spec_free() sees partial items. */
 		err = parse_item(p, &spec->items[spec->nitems++]);
 		if (err)
@@ -660,25 +391,25 @@ static int parse_items(struct parser *p, struct spec *spec)
 		if (err)
 			return err;
 
-		skip_ws(p);
-		if (at_end(p))
-			return fail(p, open, "unbalanced parenthesis");
-		if (peek(p) == ')') {
+		lex_skip_ws(p);
+		if (lex_at_end(p))
+			return lex_fail(p, open, "unbalanced parenthesis");
+		if (lex_peek(p) == ')') {
 			p->i++;
 			return 0;
 		}
 		/* C's logical operators: say how a SPEC combines predicates instead */
 		if (p->i + 1 < p->len && !strncmp(p->s + p->i, "&&", 2))
-			return fail(
+			return lex_fail(
 				p, p->i,
 				"'&&' is not supported: items are ANDed; separate them with ','");
 		if (p->i + 1 < p->len && !strncmp(p->s + p->i, "||", 2))
-			return fail(
+			return lex_fail(
 				p, p->i,
 				"'||' is not supported: a call is shown when every predicate holds");
-		if (peek(p) != ',')
-			return fail(p, p->i, "unexpected %s after item",
-				    describe(p, p->i, buf, sizeof(buf)));
+		if (lex_peek(p) != ',')
+			return lex_fail(p, p->i, "unexpected %s after item",
+					lex_describe(p, p->i, buf, sizeof(buf)));
 		p->i++;
 	}
 }
@@ -696,56 +427,57 @@ int spec_parse(const char *str, struct spec *spec, struct parse_error *err)
 	memset(err, 0, sizeof(*err));
 	p.err = err;
 	if (!spec)
-		return fail(&p, 0, "no spec");
+		return lex_fail(&p, 0, "no spec");
 	memset(spec, 0, sizeof(*spec));
 	if (!str)
-		return fail(&p, 0, "empty spec");
+		return lex_fail(&p, 0, "empty spec");
 
 	len = strnlen(str, PARSE_MAX_SPEC + 1);
 	if (len > PARSE_MAX_SPEC)
-		return fail(&p, PARSE_MAX_SPEC, "spec too long (limit %d bytes)", PARSE_MAX_SPEC);
+		return lex_fail(&p, PARSE_MAX_SPEC, "spec too long (limit %d bytes)",
+				PARSE_MAX_SPEC);
 	p.s = str;
 	p.len = (int)len;
 
 	/* No valid token holds such bytes: report them first, by value. */
 	for (p.i = 0; p.i < p.len; p.i++) {
 		if (!is_valid_byte((unsigned char)str[p.i]))
-			return fail(&p, p.i, "unexpected byte 0x%02x", (unsigned char)str[p.i]);
+			return lex_fail(&p, p.i, "unexpected byte 0x%02x", (unsigned char)str[p.i]);
 	}
 	p.i = 0;
-	skip_ws(&p);
-	if (at_end(&p))
-		return fail(&p, 0, "empty spec");
+	lex_skip_ws(&p);
+	if (lex_at_end(&p))
+		return lex_fail(&p, 0, "empty spec");
 
 	spec->text = strdup(str);
 	if (!spec->text) {
-		ret = fail_nomem(&p);
+		ret = lex_fail_nomem(&p);
 		goto cleanup;
 	}
 	ret = parse_func(&p, spec);
 	if (ret)
 		goto cleanup;
 
-	skip_ws(&p);
-	if (peek(&p) == '(') {
+	lex_skip_ws(&p);
+	if (lex_peek(&p) == '(') {
 		ret = parse_items(&p, spec);
 		if (ret)
 			goto cleanup;
-		skip_ws(&p);
-		if (peek(&p) == ')') {
-			ret = fail(&p, p.i, "unbalanced parenthesis");
+		lex_skip_ws(&p);
+		if (lex_peek(&p) == ')') {
+			ret = lex_fail(&p, p.i, "unbalanced parenthesis");
 			goto cleanup;
 		}
-		if (!at_end(&p)) {
-			ret = fail(&p, p.i, "trailing characters after ')'");
+		if (!lex_at_end(&p)) {
+			ret = lex_fail(&p, p.i, "trailing characters after ')'");
 			goto cleanup;
 		}
-	} else if (peek(&p) == ')') {
-		ret = fail(&p, p.i, "unbalanced parenthesis");
+	} else if (lex_peek(&p) == ')') {
+		ret = lex_fail(&p, p.i, "unbalanced parenthesis");
 		goto cleanup;
-	} else if (!at_end(&p)) {
-		ret = fail(&p, p.i, "unexpected %s after function name",
-			   describe(&p, p.i, buf, sizeof(buf)));
+	} else if (!lex_at_end(&p)) {
+		ret = lex_fail(&p, p.i, "unexpected %s after function name",
+			       lex_describe(&p, p.i, buf, sizeof(buf)));
 		goto cleanup;
 	}
 	return 0;

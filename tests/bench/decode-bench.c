@@ -24,11 +24,10 @@
 #include <string.h>
 #include <bpf/btf.h>
 
-#include "kbtf.h"
+#include "btfx.h"
 #include "ksnoop.h"
 #include "output.h"
-#include "parse.h"
-#include "resolve.h"
+#include "tlib.h"
 
 /* Where the fake objects "live" in the kernel: the addresses printed. */
 #define NET_ADDR  0xffffffff82f1c2c0ULL
@@ -49,44 +48,17 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/*
- * Byte offset of member @name of struct @id, searching anonymous struct/union
- * members as C does; -1 if absent or a bitfield. @size gets its size.
- */
-static long member_off(const struct btf *btf, __u32 id, const char *name, __u32 *size)
-{
-	const struct btf_type *t = btf__type_by_id(btf, kbtf_skip_mods(btf, id, true));
-	const struct btf_member *m = btf_members(t);
-	int i;
-
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		const char *mn = btf__name_by_offset(btf, m->name_off);
-		__u32 boff = btf_member_bit_offset(t, i);
-		long off;
-
-		if (!mn || !*mn) {
-			off = member_off(btf, m->type, name, size);
-			if (off >= 0)
-				return boff / 8 + off;
-			continue;
-		}
-		if (strcmp(mn, name))
-			continue;
-		if (btf_member_bitfield_size(t, i) || boff % 8)
-			return -1;
-		*size = btf__resolve_size(btf, m->type);
-		return boff / 8;
-	}
-	return -1;
-}
-
 /* Set member @name of the fake sk_buff to @v (little-endian, its own size). */
 static void set(const struct btf *btf, __u32 skb_id, const char *name, __u64 v)
 {
-	__u32 size = 0;
-	long off = member_off(btf, skb_id, name, &size);
+	struct btfx_member m;
+	__u32 off = 0, size = 0;
 
-	if (off < 0 || size > 8 || off + size > skb_size) {
+	if (btfx_find_member(btf, skb_id, name, &m) && !m.bit_size && !(m.bit_off % 8)) {
+		off = m.bit_off / 8;
+		size = btf__resolve_size(btf, m.type);
+	}
+	if (!size || size > 8 || off + size > skb_size) {
 		fprintf(stderr, "decode-bench: no byte-aligned member '%s' in struct sk_buff\n",
 			name);
 		exit(1);
@@ -210,12 +182,9 @@ int main(int argc, char **argv)
 	const char *specs[] = {"ip_send_skb(skb->len, return)", "ip_send_skb(skb)"};
 	const __u64 args[KSNOOP_MAX_ARGS] = {NET_ADDR, SKB_ADDR};
 	struct resolve_opts ropts = {.string_size = 256};
-	struct parse_error perr;
 	struct resolve_err rerr;
-	const struct kfunc *kf;
 	struct output o;
-	struct spec spec;
-	struct kbtf kb;
+	const struct kbtf *kb;
 	struct tfunc tf;
 	bool show, json;
 	int which, err;
@@ -233,22 +202,15 @@ int main(int argc, char **argv)
 	if (!show)
 		n = strtol(argv[3], NULL, 10);
 
-	err = kbtf_load(&kb, NULL);
+	err = tl_host_btf(&kb);
 	if (err)
 		die("kernel BTF", err);
-	if (spec_parse(specs[which], &spec, &perr)) {
-		fprintf(stderr, "decode-bench: %s: %s\n", specs[which], perr.msg);
-		return 1;
-	}
-	kf = kbtf_find_func(&kb, NULL, spec.func);
-	if (!kf)
-		die(spec.func, ENOENT);
-	err = resolve_func(&kb, kf, &spec, &ropts, &tf, &rerr);
+	err = tl_resolve(kb, specs[which], &ropts, &tf, &rerr);
 	if (err) {
 		fprintf(stderr, "decode-bench: %s: %s\n", specs[which], rerr.msg);
 		return 1;
 	}
-	fake_skb(kb.vmlinux);
+	fake_skb(kb->vmlinux);
 	build_rec(&tf, false, entry_buf, args, 0, 5000000000ULL);
 	build_rec(&tf, true, exit_buf, args, 0, 5000012345ULL);
 
@@ -268,7 +230,5 @@ int main(int argc, char **argv)
 	if (!show)
 		fclose(f);
 	tfunc_free(&tf);
-	spec_free(&spec);
-	kbtf_free(&kb);
 	return 0;
 }

@@ -380,7 +380,7 @@ the same VM boot for every tool.
 Method and pitfalls:
 - bpf_stats (/proc/sys/kernel/bpf_stats_enabled=1): run_time_ns and run_cnt of each
   program from bpftool prog show -j, by name prefix (ksnoop: ksnoop_entry*/ksnoop_exit*,
-  which also covers the fentry-multi programs, ksnoop_km_* for kprobe-multi,
+  which also covers the fentry-multi programs, ksnoop_km for kprobe-multi (one program, entries and returns),
   ksnoop_kprobe/ksnoop_kretprobe for kprobe; bcc: kprobe_entry/kprobe_return), as
   deltas across the workload.
 - run_cnt counts every run, from any process. The VM has no NIC and runs nothing else

@@ -18,17 +18,16 @@
 #                                               (kprobe.multi kernels: the fair floor of a
 #                                               glob's whole start-up, see bare-attach.c)
 # Times: ATTACH_S = ksnoop's own figure; LINE_S = launch to the line (10 ms /proc/uptime
-# ticks, polled every $POLL s, 0.05 by default); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
+# ticks, read as the line arrives through a fifo); DETACH_S = SIGINT to exit (of ksnoop itself: the prompt);
 # GONE_S = SIGINT to the last link removed (a child of ksnoop removes many links after
 # it exited, "ksnoop: detaching N functions" in ps; the next run waits for it).
 
 T=/tmp/ba
 KS_BIN=
-# Launch times are polled every $POLL s (default 0.05): each poll forks grep and sed on
-# the one vCPU the tool runs on. Measured on 6.12 with -icount: polling every 10 ms made
-# ksnoop's 0.63 s start 0.73 s and the bare pair's 0.52 s 0.57 s; every 50 ms rounds by up
-# to 50 ms instead. (A blocking reader on a fifo would avoid both.)
-POLL=${POLL:-0.05}
+# Launch times are read as the line arrives: the tool's stderr is a fifo the shell reads
+# blocked, so nothing runs on the one vCPU while the tool starts. (Polling the file for
+# the line did: on 6.12 with -icount, polling every 10 ms made ksnoop's 0.63 s start
+# 0.73 s and the bare pair's 0.52 s 0.57 s, and every 50 ms rounded by up to 50 ms.)
 mkdir -p $T
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null
 echo "bench-attach: kernel $(uname -r), SETS=$SETS BPFTRACE_SETS=$BPFTRACE_SETS, ulimit -n $(ulimit -n)"
@@ -60,26 +59,44 @@ stop()
 	sub "$t0" "$(up)"
 }
 
-# launch NAME OUTFILE ERRFILE ERE CMD...: start CMD in the background (stdout to
-# OUTFILE, stderr to ERRFILE) and wait for a line matching ERE on its stderr; sets PID
-# and LINE (seconds from launch to that line). If CMD ended first: an "R note" line,
-# status 1 (CMD waited for).
+# launch NAME OUTFILE ERRFILE PATTERN CMD...: start CMD in the background (stdout to
+# OUTFILE, stderr through a fifo to ERRFILE) and wait for a line matching the shell
+# PATTERN (case syntax: matched without a fork) on its
+# stderr; sets PID, LINE (seconds from launch to that line) and DRAIN (the reader that
+# copies the rest of stderr to ERRFILE: wait for it after CMD before reading ERRFILE).
+# If CMD ended first: an "R note" line, status 1 (CMD waited for).
 launch()
 {
-	local name=$1 out=$2 err=$3 ere=$4 t0
+	local name=$1 out=$2 err=$3 pat=$4 t0 t1 l l2 seen=
 	shift 4
-	# Emptied here: the background shell's redirection may truncate it only after
-	# wait_line has read the previous run's line.
 	: >"$err"
-	t0=$(up)
-	"$@" >"$out" 2>"$err" &
+	rm -f $T/fifo
+	mkfifo $T/fifo
+	read -r t0 l </proc/uptime
+	"$@" >"$out" 2>$T/fifo &
 	PID=$!
-	if ! wait_line "$err" "$ere" $PID; then
-		echo "R note $1 $name failed: $(head -3 "$err" | tr '\n' ' ')"
+	exec 3<$T/fifo
+	# The clock is read as each line arrives, the match after; builtins only.
+	while IFS= read -r l <&3; do
+		read -r t1 l2 </proc/uptime
+		printf '%s\n' "$l" >>"$err"
+		# shellcheck disable=SC2254
+		case $l in $pat)
+			seen=1
+			break
+			;;
+		esac
+	done
+	cat <&3 >>"$err" &
+	DRAIN=$!
+	exec 3<&-
+	if [ -z "$seen" ]; then
 		wait $PID
+		wait $DRAIN
+		echo "R note $1 $name failed: $(head -3 "$err" | tr '\n' ' ')"
 		return 1
 	fi
-	LINE=$(sub "$t0" "$(up)")
+	LINE=$(sub "$t0" "$t1")
 }
 
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
@@ -92,7 +109,7 @@ run_ksnoop()
 	[ -z "$KS_BIN" ] || label=before
 	# -vv (VV=1) adds where the time goes, but its per-function lines slow the start.
 	# shellcheck disable=SC2086
-	launch "$name $label" /dev/null $T/k.err 'attached [0-9]+ function' \
+	launch "$name $label" /dev/null $T/k.err '*attached [0-9]* function*' \
 		${KS_BIN:-ksnoop} -v${VV:+v} $mode "$@" || return
 	pid=$PID line=$LINE
 	sleep 1
@@ -100,6 +117,7 @@ run_ksnoop()
 	det=$(stop $pid)
 	wait $pid
 	st=$?
+	wait $DRAIN
 	t0=$(up)
 	while grep -ql '^ksnoop: detaching' /proc/[0-9]*/cmdline 2>/dev/null; do sleep 0.05; done
 	gone=$(awk -v d="$det" -v w="$(sub "$t0" "$(up)")" 'BEGIN { printf "%.2f", d + w }')
@@ -187,12 +205,13 @@ run_bare_glob()
 {
 	local name=$1 mode=$2 pid line det r
 	shift 2
-	launch "$name $mode" $T/bg.out $T/bg.err '^bare: attached' bare-attach "$mode" "$@" ||
+	launch "$name $mode" $T/bg.out $T/bg.err 'bare: attached*' bare-attach "$mode" "$@" ||
 		return
 	pid=$PID line=$LINE
 	sleep 1
 	det=$(stop $pid)
 	wait $pid
+	wait $DRAIN
 	r=$(cat $T/bg.out)
 	echo "  $r"
 	echo "$r" | awk -v s="$name" -v m="$mode" -v l="$line" -v d="$det" '/^bare / {

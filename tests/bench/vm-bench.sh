@@ -315,7 +315,9 @@ if part cost; then
 	# function). bpf_stats cost of the programs alone; the all-in per-backend rows
 	# (be-NAME, section 5) are the whole cost the user pays.
 	ksnoop features | grep -q '^backend kprobe-multi: yes$' &&
-		cost f ksnoop ksnoop_km_entry ksnoop_km_exit \
+		# One program runs entry and return (run_cnt 2 a call): named twice, each
+		# half is its mean run, their sum the cost of a call.
+		cost f ksnoop ksnoop_km ksnoop_km \
 			ksnoop --backend kprobe-multi -P $PAGES 'ip_send_skb(skb->len)'
 	ksnoop features | grep -q '^backend fentry-multi: yes$' &&
 		cost g ksnoop ksnoop_entry_mu ksnoop_exit_mul \

@@ -23,12 +23,10 @@
 #include <bpf/btf.h>
 
 #include "format.h"
-#include "kbtf.h"
 #include "ksnoop.h"
 #include "output.h"
-#include "parse.h"
 #include "record.h"
-#include "resolve.h"
+#include "tlib.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +39,7 @@ static const char *const specs[4] = {
 	"tcp_v4_rcv(skb->sk->__sk_common, skb->cb, return)",
 };
 
-static struct kbtf kb;
+static const struct btf *vmlinux;
 static struct tfunc tfs[4];
 static FILE *devnull;
 
@@ -54,24 +52,16 @@ static void die(const char *what, const char *detail)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct resolve_opts opts = {.string_size = 64};
-	struct parse_error perr;
 	struct resolve_err rerr;
-	const struct kfunc *kf;
-	struct spec spec;
+	const struct kbtf *kb;
 	int i;
 
-	if (kbtf_load(&kb, NULL))
+	if (tl_host_btf(&kb))
 		die("cannot load the host's BTF", "/sys/kernel/btf/vmlinux");
-	for (i = 0; i < 4; i++) {
-		if (spec_parse(specs[i], &spec, &perr))
-			die(specs[i], perr.msg);
-		kf = kbtf_find_func(&kb, NULL, spec.func);
-		if (!kf)
-			die(specs[i], "no such function in the host's BTF");
-		if (resolve_func(&kb, kf, &spec, &opts, &tfs[i], &rerr))
+	vmlinux = kb->vmlinux;
+	for (i = 0; i < 4; i++)
+		if (tl_resolve(kb, specs[i], &opts, &tfs[i], &rerr))
 			die(specs[i], rerr.msg);
-		spec_free(&spec);
-	}
 	devnull = fopen("/dev/null", "w");
 	if (!devnull)
 		die("/dev/null", "cannot open");
@@ -103,7 +93,7 @@ static struct ksnoop_rec *record(const uint8_t *data, size_t size)
 
 static void fuzz_format(const uint8_t *data, size_t size)
 {
-	const struct btf *btf = kb.vmlinux;
+	const struct btf *btf = vmlinux;
 	struct strbuf sb;
 	__u32 id;
 	__u8 *val;

@@ -18,12 +18,13 @@
 #include "kbtf.h"
 #include "parse.h"
 #include "resolve.h"
+#include "tlib.h"
 #include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct kbtf kb;
+static const struct kbtf *kb;
 
 /* Common functions with pointer, scalar, string and struct arguments. */
 static const char *const fallback[] = {
@@ -33,7 +34,7 @@ static const char *const fallback[] = {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int err = kbtf_load(&kb, NULL);
+	int err = tl_host_btf(&kb);
 
 	if (err) {
 		fprintf(stderr, "fuzz_resolve: cannot load the host's BTF: %d\n", err);
@@ -69,10 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(str);
 		return 0;
 	}
-	kf = spec.is_glob || spec.module ? NULL : kbtf_find_func(&kb, NULL, spec.func);
+	kf = spec.is_glob || spec.module ? NULL : kbtf_find_func(kb, NULL, spec.func);
 	if (!kf)
-		kf = kbtf_find_func(&kb, NULL, fallback[(sel >> 3) % 8]);
-	if (kf && !resolve_func(&kb, kf, &spec, &opts, &tf, &rerr)) {
+		kf = kbtf_find_func(kb, NULL, fallback[(sel >> 3) % 8]);
+	if (kf && !resolve_func(kb, kf, &spec, &opts, &tf, &rerr)) {
 		sb_init(&sb);
 		tfunc_dump(&tf, &sb);
 		sb_reset(&sb);

@@ -14,6 +14,7 @@
 #include "format.h"
 #include "format_int.h"
 #include "test.h"
+#include "tlib.h"
 
 enum { CMP_CACHE, CMP_SHORTCUTS };
 
@@ -37,17 +38,19 @@ static void compare_sides(int cmp)
 {
 	static const char *const names[] = {"sk_buff",	   "sock",  "file", "net_device",
 					    "task_struct", "inode", "net",  "page"};
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf *btf;
+	const struct kbtf *k;
 	struct strbuf a, b;
 	struct fmt_cache *c;
 	unsigned char *data;
 	int ids[ARRAY_SIZE(names)], i, round, json, n = 0;
 	size_t cap = 1 << 16, j;
 
-	if (!btf) {
+	if (tl_host_btf(&k)) {
 		test_skip("no vmlinux BTF");
 		return;
 	}
+	btf = k->vmlinux;
 	for (i = 0; i < (int)ARRAY_SIZE(names); i++) {
 		int id = btf__find_by_name_kind(btf, names[i], BTF_KIND_STRUCT);
 
@@ -85,7 +88,6 @@ out:
 	sb_free(&b);
 	free(data);
 	fmt_cache_free(c);
-	btf__free(btf);
 }
 
 TEST(fmt_cache_matches_fresh)

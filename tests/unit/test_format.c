@@ -13,8 +13,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "btfx.h"
 #include "format.h"
 #include "test.h"
+#include "tlib.h"
 
 /* Types shared by the tests; ids filled by fx_build(). */
 struct fx {
@@ -745,45 +747,29 @@ TEST(format_fuzz_btf)
 
 /* ---- host vmlinux BTF ---- */
 
-static struct btf *vmlinux(void)
+/* The host's vmlinux BTF (tests/lib, loaded once), NULL (test skipped) without it. */
+static const struct btf *vmlinux(void)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct kbtf *k;
 
-	if (!btf)
+	if (tl_host_btf(&k)) {
 		test_skip("no vmlinux BTF on this host");
-	return btf;
+		return NULL;
+	}
+	return k->vmlinux;
 }
 
 /* Byte offset of member @name in struct @id, looking into anonymous members. */
 static long member_off(const struct btf *btf, int id, const char *name)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	const struct btf_member *m;
-	int i;
+	struct btfx_member m;
 
-	while (t && btf_is_mod(t))
-		t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_composite(t))
-		return -1;
-	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		const char *mn = btf__name_by_offset(btf, m->name_off);
-		long off;
-
-		if (mn && !strcmp(mn, name))
-			return btf_member_bit_offset(t, i) / 8;
-		if (mn && *mn)
-			continue;
-		off = member_off(btf, m->type, name);
-		if (off >= 0)
-			return btf_member_bit_offset(t, i) / 8 + off;
-	}
-	return -1;
+	return btfx_find_member(btf, id, name, &m) ? (long)m.bit_off / 8 : -1;
 }
 
 TEST(format_vmlinux_sk_buff)
 {
-	struct btf *btf = vmlinux();
+	const struct btf *btf = vmlinux();
 	struct strbuf sb;
 	unsigned char *skb;
 	long sz, off;
@@ -811,12 +797,11 @@ TEST(format_vmlinux_sk_buff)
 	free(skb);
 out:
 	sb_free(&sb);
-	btf__free(btf);
 }
 
 TEST(format_vmlinux_sock)
 {
-	struct btf *btf = vmlinux();
+	const struct btf *btf = vmlinux();
 	struct strbuf sb;
 	unsigned char *sk;
 	long sz, common, off;
@@ -846,13 +831,12 @@ TEST(format_vmlinux_sock)
 	free(sk);
 out:
 	sb_free(&sb);
-	btf__free(btf);
 }
 
 /* The kernel selftest's expectations (COMPACT there; here with newlines and indents). */
 TEST(format_vmlinux_selftest_goldens)
 {
-	struct btf *btf = vmlinux();
+	const struct btf *btf = vmlinux();
 	struct strbuf sb;
 	struct {
 		const char *kind_name;
@@ -899,12 +883,11 @@ TEST(format_vmlinux_selftest_goldens)
 			     cases[i].kind_name);
 	}
 	sb_free(&sb);
-	btf__free(btf);
 }
 
 TEST(format_vmlinux_selftest_arrays)
 {
-	struct btf *btf = vmlinux();
+	const struct btf *btf = vmlinux();
 	unsigned char *buf;
 	struct strbuf sb;
 	long sz, off;
@@ -945,5 +928,4 @@ TEST(format_vmlinux_selftest_arrays)
 		free(buf);
 	}
 	sb_free(&sb);
-	btf__free(btf);
 }

@@ -21,10 +21,9 @@
 #include "parse.h"
 #include "resolve.h"
 #include "test.h"
+#include "tlib.h"
 
 struct call {
-	struct kbtf kb;
-	struct spec spec;
 	struct tfunc tf;
 	__u64 entry[64], exit[16]; /* 8-aligned record buffers */
 };
@@ -58,23 +57,21 @@ static bool call_init(struct call *c)
 {
 	struct resolve_opts ropts = {.string_size = 256};
 	struct ksnoop_rec *e = (void *)c->entry, *x = (void *)c->exit;
-	struct parse_error perr;
+	const struct kbtf *kb;
 	struct resolve_err rerr;
-	const struct kfunc *kf;
 	__u32 len = 128;
 	size_t off;
+	int err;
 
 	memset(c, 0, sizeof(*c));
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	err = tl_host_btf(&kb);
+	if (err == -ENOENT) {
 		test_skip("no readable /sys/kernel/btf/vmlinux");
 		return false;
 	}
-	if (!ASSERT_OK(kbtf_load(&c->kb, NULL), "kbtf_load") ||
-	    !ASSERT_OK(spec_parse("ip_send_skb(skb->len, skb->sk)", &c->spec, &perr), "parse"))
-		return false;
-	kf = kbtf_find_func(&c->kb, NULL, "ip_send_skb");
-	if (!ASSERT_TRUE(kf != NULL, "ip_send_skb in BTF") ||
-	    !ASSERT_OK(resolve_func(&c->kb, kf, &c->spec, &ropts, &c->tf, &rerr), "resolve"))
+	if (!ASSERT_OK(err, "kbtf_load") ||
+	    !ASSERT_OK(tl_resolve(kb, "ip_send_skb(skb->len, skb->sk)", &ropts, &c->tf, &rerr),
+		       rerr.msg))
 		return false;
 	rec_init(e, KSNOOP_REC_ENTRY, 5000000000ULL);
 	off = add_val(e, sizeof(*e), 0, 0, &len, sizeof(len));
@@ -88,8 +85,6 @@ static bool call_init(struct call *c)
 static void call_free(struct call *c)
 {
 	tfunc_free(&c->tf);
-	spec_free(&c->spec);
-	kbtf_free(&c->kb);
 }
 
 /* Everything written to @f (a tmpfile()), NUL-terminated; free() it. */

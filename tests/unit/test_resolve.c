@@ -4,10 +4,11 @@
  * items, and every resolver error with its message and hint.
  *
  * The expected offsets, sizes and bitfield positions are computed here from
- * the same BTF with plain libbpf calls (btf__find_by_name_kind and a member
- * walk of our own), so a test fails if resolve.c reads the BTF wrongly rather
- * than agreeing with itself. The host kernel refuses fentry but its BTF is
- * readable; without /sys/kernel/btf/vmlinux the tests skip.
+ * the same BTF with libbpf calls and btfx's member lookup (tested on its own
+ * in test_btfx.c), not by resolving expressions, so a test fails if resolve.c
+ * walks expressions wrongly rather than agreeing with itself. The host kernel
+ * refuses fentry but its BTF is readable; without /sys/kernel/btf/vmlinux the
+ * tests skip.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,70 +16,41 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
+#include "btfx.h"
 #include "kbtf.h"
 #include "ksnoop.h"
 #include "parse.h"
 #include "resolve.h"
 #include "test.h"
+#include "tlib.h"
 
-#define VMLINUX	     "/sys/kernel/btf/vmlinux"
-#define NOT_RESOLVED INT_MIN /* resolve() could not even call resolve_func() */
+static const struct kbtf *kb;
 
-static struct kbtf kb;
-static bool kb_loaded, kb_tried;
-
-/* The host kernel's BTF, loaded once for all tests; NULL (test skipped) if absent. */
+/* The host kernel's BTF; NULL (test skipped) if absent. */
 static const struct kbtf *host(void)
 {
-	int err;
+	int err = tl_host_btf(&kb);
 
-	if (!kb_tried && !access(VMLINUX, R_OK)) {
-		/* Readable but not loadable is a failure, reported once. */
-		err = kbtf_load(&kb, NULL);
-		if (err)
-			test_fail(__FILE__, __LINE__, "kbtf_load(NULL): %d", err);
-		kb_loaded = !err;
-	}
-	kb_tried = true;
-	if (!kb_loaded)
-		test_skip("no readable " VMLINUX);
-	return kb_loaded ? &kb : NULL;
-}
-
-__attribute__((destructor)) static void host_free(void)
-{
-	if (kb_loaded)
-		kbtf_free(&kb);
+	/* Readable but not loadable is a failure. */
+	if (err && err != -ENOENT)
+		test_fail(__FILE__, __LINE__, "kbtf_load(NULL): %d", err);
+	else if (err)
+		test_skip("no readable /sys/kernel/btf/vmlinux");
+	return kb;
 }
 
 /*
  * Parse @str and resolve it for the function it names. Returns resolve_func()'s
- * result, or NOT_RESOLVED (with a test failure) if the spec does not parse or
+ * result, or TL_UNRESOLVED (with a test failure) if the spec does not parse or
  * the function is not in the host's BTF. The caller frees @tf.
  */
 static int resolve_opts(const char *str, const struct resolve_opts *opts, struct tfunc *tf,
 			struct resolve_err *err)
 {
-	static const struct resolve_opts defaults = {};
-	struct parse_error perr;
-	const struct kfunc *kf;
-	struct spec spec;
-	int ret;
+	int ret = tl_resolve(kb, str, opts, tf, err);
 
-	memset(tf, 0, sizeof(*tf));
-	memset(err, 0, sizeof(*err));
-	if (spec_parse(str, &spec, &perr)) {
-		test_fail(__FILE__, __LINE__, "spec_parse(\"%s\"): %s", str, perr.msg);
-		return NOT_RESOLVED;
-	}
-	kf = kbtf_find_func(&kb, NULL, spec.func);
-	if (!kf) {
-		test_fail(__FILE__, __LINE__, "no function '%s' in the host's BTF", spec.func);
-		spec_free(&spec);
-		return NOT_RESOLVED;
-	}
-	ret = resolve_func(&kb, kf, &spec, opts ? opts : &defaults, tf, err);
-	spec_free(&spec);
+	if (ret == TL_UNRESOLVED)
+		test_fail(__FILE__, __LINE__, "%s", err->msg);
 	return ret;
 }
 
@@ -93,7 +65,7 @@ static bool resolve_ok(const char *str, struct tfunc *tf, int nitems)
 	struct resolve_err err;
 	int ret = resolve(str, tf, &err);
 
-	if (ret == NOT_RESOLVED)
+	if (ret == TL_UNRESOLVED)
 		return false;
 	if (ret) {
 		test_fail(__FILE__, __LINE__, "resolve \"%s\": %d: %s (hint: %s)", str, ret,
@@ -108,23 +80,11 @@ static bool resolve_ok(const char *str, struct tfunc *tf, int nitems)
 	return true;
 }
 
-/* ---- independent BTF arithmetic ---- */
+/* ---- BTF arithmetic ---- */
 
 static const struct btf *vmbtf(void)
 {
-	return kb.vmlinux;
-}
-
-static __u32 skip_typedefs(const struct btf *btf, __u32 id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-
-	while (t && (btf_is_typedef(t) || btf_is_const(t) || btf_is_volatile(t) ||
-		     btf_is_restrict(t) || btf_is_type_tag(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	return id;
+	return kb->vmlinux;
 }
 
 /* Id of struct or union @name (0 if none: the caller's assertion then fails). */
@@ -139,46 +99,13 @@ static __u32 composite_id(const char *name)
 	return id < 0 ? 0 : id;
 }
 
-struct member {
-	__u32 bit_off;	/* from the start of the outer type */
-	__u32 bit_size; /* 0: not a bitfield */
-	__u32 type;
-	bool found;
-};
-
-/* Member @name of composite @id, as C sees it (through unnamed struct/union members). */
-static struct member member_in(__u32 id, const char *name)
-{
-	const struct btf *btf = vmbtf();
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	struct member r = {};
-	int i;
-
-	for (i = 0; t && i < btf_vlen(t) && !r.found; i++) {
-		const struct btf_member *m = btf_members(t) + i;
-		const char *mname = btf__name_by_offset(btf, m->name_off);
-
-		if (mname && *mname) {
-			if (strcmp(mname, name))
-				continue;
-			r.found = true;
-			r.bit_off = btf_member_bit_offset(t, i);
-			r.bit_size = btf_member_bitfield_size(t, i);
-			r.type = m->type;
-		} else {
-			r = member_in(skip_typedefs(btf, m->type), name);
-			r.bit_off += btf_member_bit_offset(t, i);
-		}
-	}
-	return r;
-}
-
-static struct member member(const char *sname, const char *name)
+/* Member @name of struct or union @sname, as C sees it (through unnamed members). */
+static struct btfx_member member(const char *sname, const char *name)
 {
 	__u32 id = composite_id(sname);
-	struct member m = id ? member_in(id, name) : (struct member){};
+	struct btfx_member m = {};
 
-	if (!m.found)
+	if (!id || !btfx_find_member(vmbtf(), id, name, &m))
 		test_fail(__FILE__, __LINE__, "no member '%s' in '%s'", name, sname);
 	return m;
 }
@@ -186,7 +113,7 @@ static struct member member(const char *sname, const char *name)
 /* Byte offset of a non-bitfield member. */
 static __u32 off_of(const char *sname, const char *name)
 {
-	struct member m = member(sname, name);
+	struct btfx_member m = member(sname, name);
 
 	if (m.bit_off % 8)
 		test_fail(__FILE__, __LINE__, "%s.%s is not byte aligned", sname, name);
@@ -208,43 +135,11 @@ static __u32 sizeof_struct(const char *sname)
 /* Value of enumerator @name in any enum of the BTF; fails the test if none. */
 static __u64 enum_value(const char *name)
 {
-	const struct btf *btf = vmbtf();
-	__u32 id, i;
+	__u64 v = ~0ULL;
 
-	for (id = 1; id < btf__type_cnt(btf); id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-
-		if (btf_is_enum(t)) {
-			for (i = 0; i < btf_vlen(t); i++)
-				if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
-					    name))
-					return (__u64)(__s64)btf_enum(t)[i].val;
-		} else if (btf_is_enum64(t)) {
-			for (i = 0; i < btf_vlen(t); i++)
-				if (!strcmp(btf__name_by_offset(btf, btf_enum64(t)[i].name_off),
-					    name))
-					return btf_enum64_value(&btf_enum64(t)[i]);
-		}
-	}
-	test_fail(__FILE__, __LINE__, "no enumerator '%s' in the host's BTF", name);
-	return ~0ULL;
-}
-
-/* Parameter names of FUNC @fname, ", "-separated, as the hint should list them. */
-static void param_names(const char *fname, char *buf, size_t size)
-{
-	const struct btf *btf = vmbtf();
-	int id = btf__find_by_name_kind(btf, fname, BTF_KIND_FUNC), i;
-	const struct btf_type *proto;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	if (id < 0)
-		return;
-	proto = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	for (i = 0; i < btf_vlen(proto) && len < size; i++)
-		len += snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
-				btf__name_by_offset(btf, btf_params(proto)[i].name_off));
+	if (!btfx_find_enum_const(vmbtf(), 0, name, &v))
+		test_fail(__FILE__, __LINE__, "no enumerator '%s' in the host's BTF", name);
+	return v;
 }
 
 /* ---- plan item comparison ---- */
@@ -319,7 +214,7 @@ TEST(resolve_pointer_chain_and_nested_struct)
 
 TEST(resolve_bitfields)
 {
-	struct member m = {};
+	struct btfx_member m = {};
 	struct tfunc tf;
 
 	if (!host() || !resolve_ok("ip_send_skb(skb->pkt_type)", &tf, 1))
@@ -364,7 +259,7 @@ TEST(resolve_anonymous_members)
 		return;
 	ASSERT_TRUE(off_of("sk_buff", "tstamp") != 0, "tstamp is not at offset 0");
 	/* ktime_t is s64 */
-	t = btf__type_by_id(vmbtf(), skip_typedefs(vmbtf(), member("sk_buff", "tstamp").type));
+	t = btfx_skip(vmbtf(), member("sk_buff", "tstamp").type, true, NULL);
 	ASSERT_TRUE(t && btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED),
 		    "sk_buff.tstamp is a signed integer in BTF");
 	item_is(&tf.plan.items[0],
@@ -397,7 +292,7 @@ TEST(resolve_array_index)
 	if (!host() || !resolve_ok("ip_send_skb(skb->cb[3], skb->cb[0], skb->head[2])", &tf, 3))
 		return;
 	/* cb is char[48]: element size from BTF, not assumed */
-	t = btf__type_by_id(vmbtf(), skip_typedefs(vmbtf(), member("sk_buff", "cb").type));
+	t = btfx_skip(vmbtf(), member("sk_buff", "cb").type, true, NULL);
 	if (!ASSERT_TRUE(t && btf_is_array(t), "sk_buff.cb is an array in BTF"))
 		goto out;
 	item_is(&tf.plan.items[0],
@@ -527,7 +422,7 @@ TEST(resolve_default_items)
 
 TEST(resolve_predicates)
 {
-	struct member m;
+	struct btfx_member m;
 	struct tfunc tf;
 
 	if (!host() ||
@@ -663,7 +558,7 @@ static void check_errors(const struct err_case *c, int n)
 	for (i = 0; i < n; i++, c++) {
 		ret = resolve(c->spec, &tf, &err);
 		tfunc_free(&tf);
-		if (ret == NOT_RESOLVED)
+		if (ret == TL_UNRESOLVED)
 			continue;
 		if (!ASSERT_EQ(ret, c->code, c->spec))
 			continue;
@@ -678,13 +573,11 @@ static void check_errors(const struct err_case *c, int n)
 
 TEST(resolve_errors_arguments)
 {
-	char names[256], hint[300];
+	/* ip_send_skb's parameters in the BTF of every lab kernel: net, skb */
+	const char *hint = "its arguments: net, skb";
 
 	if (!host())
 		return;
-	param_names("ip_send_skb", names, sizeof(names));
-	ASSERT_STREQ(names, "net, skb", "ip_send_skb's parameters in BTF");
-	snprintf(hint, sizeof(hint), "its arguments: %s", names);
 	check_errors(
 		(struct err_case[]){
 			{"ip_send_skb(sbk->len)", -ENOENT,
@@ -735,7 +628,7 @@ TEST(resolve_errors_members)
 TEST(resolve_errors_index_and_deref)
 {
 	char msg[256];
-	struct member m;
+	struct btfx_member m;
 	const struct btf_type *t;
 
 	if (!host())

@@ -4,7 +4,8 @@
  * function, into a histogram ("hist") or a bounded key map ("counts"), from
  * agg_call() (bpf/agg.h) once the call's predicates held. The value is item 0
  * of the plan, read by capture_item() into this CPU's record like any item,
- * the call's duration, or the task's comm (include/ksnoop.h). Included by
+ * the call's duration, the task's comm, or the call site it was called from
+ * (include/ksnoop.h). Included by
  * capture.bpf.c after capture_items().
  */
 #ifndef __KSNOOP_BPF_AGG_VALUE_H
@@ -70,6 +71,25 @@ static __always_inline void key_add(struct ksnoop_count_key *key)
 }
 
 /*
+ * --count-by caller: the return address in the frame after @plan's function's
+ * own among the frames the entry's stub read, or 0 if its frame is not there.
+ * The backend's frames (BPF program, trampoline, kprobe handlers) come first
+ * and are skipped: every backend gives the same caller.
+ */
+static __always_inline __u64 caller_of(const struct ksnoop_plan *plan, const struct scratch *sc)
+{
+	__u32 i, n = sc->frames_len / sizeof(__u64);
+
+	for (i = 0; i + 1 < KSNOOP_CALLER_FRAMES; i++) {
+		if (i + 1 >= n)
+			break;
+		if (sc->frames[i] - plan->text_addr < plan->text_size)
+			return sc->frames[i + 1];
+	}
+	return 0;
+}
+
+/*
  * Count the value of this call of @func (@hdr as ksnoop_begin() returned
  * it): at the entry when no return is traced (userspace sets --entry when
  * every value is read at entry), else at the return. Returns 1 if the call
@@ -121,6 +141,15 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr)
 	if (agg_conf.src == KSNOOP_SRC_COMM) {
 		bpf_get_current_comm(key->data, KSNOOP_TASK_COMM_LEN);
 		key->len = KSNOOP_TASK_COMM_LEN;
+	} else if (agg_conf.src == KSNOOP_SRC_CALLER) {
+		/* counted at entry only (hist_check()): the frames are this call's */
+		v = is_exit ? 0 : caller_of(plan, sc);
+		if (v) {
+			__builtin_memcpy(key->data, &v, sizeof(v));
+			key->len = sizeof(v);
+		} else {
+			key->flags = KSNOOP_V_UNREADABLE;
+		}
 	} else if (unreadable) {
 		key->flags = KSNOOP_V_UNREADABLE;
 	} else {

@@ -44,6 +44,8 @@ const volatile bool errors_only;
  */
 const volatile bool str_preds;
 const volatile bool kstack;
+/* --count-by caller: the stubs read the stack's first frames (ksnoop_caller_stack()). */
+const volatile bool caller_stack;
 /* --changes: memory items are captured again at return (capture_item()). */
 const volatile bool changes;
 /* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */

@@ -39,8 +39,9 @@ struct scratch {
 	struct ksnoop_regs r;
 	__u32 off; /* where the next value goes in buf */
 	__u32 nvals;
-	__u32 failed; /* a predicate failed: no record */
-	__u32 pad;
+	__u32 failed;	  /* a predicate failed: no record */
+	__u32 frames_len; /* --count-by caller: bytes of frames the entry's stub read */
+	__u64 frames[KSNOOP_CALLER_FRAMES]; /* --count-by caller: the stack at entry */
 	__u8 buf[KSNOOP_SCRATCH];
 	__u8 slack[8]; /* lets an 8-byte read at any masked offset into buf stay in bounds */
 };
@@ -86,6 +87,8 @@ extern struct ksnoop_func_ids_map func_ids SEC(".maps");
 extern const volatile bool use_cookie;
 /* Set by userspace: --kstack, record the kernel stack of each entry. */
 extern const volatile bool kstack;
+/* Set by userspace: --count-by caller, read the first frames of each entry's stack. */
+extern const volatile bool caller_stack;
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */
 enum {
@@ -152,6 +155,28 @@ static __always_inline __u32 ksnoop_stack_id(void *ctx, bool is_exit)
 	return id < 0 ? 0 : id + 1;
 }
 
+/*
+ * --count-by caller: the first frames of the stack of the call being entered,
+ * from the stub's context @ctx, into this CPU's scratch area, where
+ * agg_value() looks for the traced function's frame and the one after it.
+ * Only for a run that holds the area (@hdr >= 0): a nested run is not counted.
+ * The stack is walked from here on every backend, so it starts with the
+ * backend's own frames; agg_value() skips them by address.
+ */
+static __always_inline void ksnoop_caller_stack(void *ctx, bool is_exit, int hdr)
+{
+	struct scratch *sc;
+	long n;
+
+	if (!caller_stack || is_exit || hdr < 0)
+		return;
+	sc = ksnoop_scratch();
+	if (!sc)
+		return;
+	n = bpf_get_stack(ctx, sc->frames, sizeof(sc->frames), 0);
+	sc->frames_len = n < 0 ? 0 : n;
+}
+
 /* After the stub saved the registers: send the record, or weigh the nested run. */
 static __always_inline void ksnoop_end(__u32 func, __u32 is_exit, int hdr)
 {
@@ -216,6 +241,7 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 	if (r) {
 		r->ip = ip;
 		r->stack_id = ksnoop_stack_id((void *)regs, is_exit);
+		ksnoop_caller_stack((void *)regs, is_exit, hdr);
 		if (is_exit) {
 			r->nargs = 0;
 			r->ret = regs->ax;

@@ -170,7 +170,8 @@ struct ksnoop_plan {
 	__u8 ret_size; /* KSNOOP_RET_SIGNED: bytes of the return type */
 	__u16 chain;   /* -s: the function's level in the call chain + 1; 0 otherwise */
 	__u32 flags;   /* enum ksnoop_plan_flags (read in aggregation modes only) */
-	__u32 pad;
+	__u32 text_size; /* --count-by caller: bytes of the function's code from text_addr */
+	__u64 text_addr; /* --count-by caller: the function's address (kallsyms), else 0 */
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 
@@ -316,7 +317,21 @@ enum ksnoop_agg_src {
 	KSNOOP_SRC_ITEM,     /* the value of the plan's item 0 */
 	KSNOOP_SRC_DURATION, /* the call's duration in ns (counted at the return) */
 	KSNOOP_SRC_COMM,     /* the task's comm */
+	/*
+	 * The call site the traced function was called from: the kernel stack
+	 * frame after the function's own (its plan's text_addr/text_size), as an
+	 * 8-byte return address; KSNOOP_V_UNREADABLE if the stack's first
+	 * KSNOOP_CALLER_FRAMES frames do not hold the function's.
+	 */
+	KSNOOP_SRC_CALLER,
 };
+
+/*
+ * --count-by caller: frames of the stack read at entry. Backends put 0 to 9
+ * frames of their own (BPF program, trampoline, kprobe handlers) above the
+ * traced function's.
+ */
+#define KSNOOP_CALLER_FRAMES 16
 
 /* The "agg_conf" of the BPF program's .bss, set before load. */
 struct ksnoop_agg_conf {

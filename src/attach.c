@@ -302,6 +302,8 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	skel->bss->agg_mode = o->agg_mode;
 	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
 	skel->bss->agg_conf = o->agg_conf;
+	skel->rodata->caller_stack =
+		o->agg_mode == KSNOOP_AGG_COUNT && o->agg_conf.src == KSNOOP_SRC_CALLER;
 	bpf_map__set_max_entries(skel->maps.hist,
 				 o->agg_mode == KSNOOP_AGG_HIST ? nfuncs * o->agg_conf.nslots : 1);
 	bpf_map__set_max_entries(skel->maps.counts,

@@ -121,6 +121,8 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 {
 	static const char *const colors[] = {"auto", "always", "never", NULL};
 	static const char *const backends[] = {"auto", "fentry", "fentry-multi", NULL};
+	/* hist.c's count_opt_word(): the optional value of --count-by */
+	static const char *const count_keys[] = {"comm", "caller", NULL};
 	const char *word = argc > 0 ? argv[argc - 1] : "", *paren, *item, *p, *nl;
 	const char *value_of = NULL, *eq;
 	int after_word = 0;
@@ -160,6 +162,8 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 			put_matching(colors, word, &o);
 		else if (!strcmp(value_of, "backend"))
 			put_matching(backends, word, &o);
+		else if (!strcmp(value_of, "count-by"))
+			put_matching(count_keys, word, &o);
 		/* -x takes function names (globs); other values are numbers */
 		funcs = !strcmp(value_of, "exclude");
 		if (!funcs)
@@ -176,6 +180,9 @@ int cmd_complete(int argc, char **argv, const struct option *opts, const char *s
 	} else if (!after_word) {
 		put_matching(commands, word, &o);
 	}
+	/* "--count-by c": its optional value, or the SPEC that follows */
+	if (!value_of && argc >= 2 && !strcmp(argv[argc - 2], "--count-by"))
+		put_matching(count_keys, word, &o);
 	/* Function names never hold glob characters: a glob is not completed. */
 	if (strpbrk(word, "*?[\\"))
 		goto print;

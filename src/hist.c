@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "json.h"
 #include "ksnoop.skel.h"
 #include "ksnoop_hist.h"
+#include "ksyms.h"
 #include "output.h"
 
 /* ---- options ---- */
@@ -54,7 +56,7 @@ bool hist_opt_word(const char *s)
 
 bool count_opt_word(const char *s)
 {
-	return s && !strcmp(s, "comm");
+	return s && (!strcmp(s, "comm") || !strcmp(s, "caller"));
 }
 
 static int bad_hist(const char *arg, const char *why)
@@ -163,11 +165,11 @@ int count_parse_opt(const char *arg, struct hist_opts *a)
 		return 0;
 	if (!count_opt_word(arg)) {
 		pr_error_hint(
-			"--count-by comm, or --count-by 'FUNC(ITEM)' to count by an item's value",
+			"--count-by comm, --count-by caller, or --count-by 'FUNC(ITEM)' to count by an item's value",
 			"invalid value '%s' for --count-by", arg);
 		return -EINVAL;
 	}
-	a->src = KSNOOP_SRC_COMM;
+	a->src = strcmp(arg, "comm") ? KSNOOP_SRC_CALLER : KSNOOP_SRC_COMM;
 	return 0;
 }
 
@@ -177,7 +179,9 @@ static const char *mode_name(const struct hist_opts *a)
 {
 	if (a->mode == KSNOOP_AGG_HIST)
 		return a->src == KSNOOP_SRC_DURATION ? "--hist duration" : "--hist";
-	return a->src == KSNOOP_SRC_COMM ? "--count-by comm" : "--count-by";
+	if (a->src == KSNOOP_SRC_COMM)
+		return "--count-by comm";
+	return a->src == KSNOOP_SRC_CALLER ? "--count-by caller" : "--count-by";
 }
 
 static int check_func(const struct hist_opts *a, struct tfunc *tf, bool entry_only, bool *at_exit)
@@ -208,6 +212,12 @@ static int check_func(const struct hist_opts *a, struct tfunc *tf, bool entry_on
 		return -EINVAL;
 	}
 	*at_exit = a->src == KSNOOP_SRC_DURATION || ret_items;
+	/* the stack is read at entry, into a per-CPU area the return cannot find again */
+	if (a->src == KSNOOP_SRC_CALLER && ret_items) {
+		pr_error_hint("drop the return predicate",
+			      "%s counts at entry: '%s' has a predicate on the return", mode, fn);
+		return -EINVAL;
+	}
 	if (item && !ti0->is_ret && ret_items) {
 		pr_error_hint(
 			"count the return value itself, or drop the return predicate",
@@ -309,18 +319,52 @@ int hist_setup(const struct hist_opts *a, struct tfunc *funcs, int n, struct tra
 	return 0;
 }
 
-void hist_plans(const struct hist_opts *a, struct tfunc *funcs, int n)
+/* --count-by caller: where each function's code is, for the BPF side to find its frame. */
+static int caller_plans(struct tfunc *funcs, int n)
+{
+	struct ksyms *ks = ksyms_load();
+	__u64 addr, size;
+	int i, err = 0;
+
+	if (!ks) {
+		err = -errno;
+		pr_error_hint("--count-by caller reads it to find each function's frame",
+			      "cannot read /proc/kallsyms: %s", strerror(errno));
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		struct ksnoop_plan *p = &funcs[i].plan;
+		const struct kfunc *kf = funcs[i].kf;
+
+		if (ksyms_range(ks, kf->name, kf->module, &addr, &size)) {
+			pr_error_hint("run as root: kallsyms hides addresses without CAP_SYSLOG",
+				      "--count-by caller: no address for '%s' in /proc/kallsyms",
+				      kf->name);
+			err = -ENOENT;
+			break;
+		}
+		p->text_addr = addr;
+		p->text_size = size > UINT32_MAX ? UINT32_MAX : size;
+	}
+	ksyms_free(ks);
+	return err;
+}
+
+int hist_plans(const struct hist_opts *a, struct tfunc *funcs, int n)
 {
 	int i;
 
+	if (a->src == KSNOOP_SRC_CALLER)
+		return caller_plans(funcs, n);
 	if (a->src != KSNOOP_SRC_ITEM)
-		return;
+		return 0;
 	for (i = 0; i < n; i++) {
 		struct ksnoop_plan *p = &funcs[i].plan;
 
 		p->items[0].flags &= ~KSNOOP_I_HIDE;
 		p->flags |= funcs[i].items[0].is_ret ? KSNOOP_P_EXIT_PRED : KSNOOP_P_ENTRY_PRED;
 	}
+	return 0;
 }
 
 /* ---- histograms ---- */
@@ -568,10 +612,12 @@ int count_render(struct strbuf *sb, bool json, const char *func, const char *key
 /*
  * The key of @k as text or as a JSON value. Strings: quoted with C escapes,
  * or a JSON string. Integers (bitfields too): decimal, or a JSON number.
- * Enums: the constant's name in text, {"name","value"} in JSON. Anything
- * else as ksnoop prints an item's value.
+ * Enums: the constant's name in text, {"name","value"} in JSON. A caller:
+ * symbolized from @ks as --kstack shows a frame, "udp_sendmsg+0x7a4" (a JSON
+ * string), "<unknown>" (null) when its frame was not found. Anything else as
+ * ksnoop prints an item's value.
  */
-static void key_render(const struct tfunc *tf, const struct hist_opts *a,
+static void key_render(const struct tfunc *tf, const struct hist_opts *a, const struct ksyms *ks,
 		       const struct ksnoop_count_key *k, bool json, struct strbuf *sb)
 {
 	const struct ksnoop_item *it = &tf->plan.items[0];
@@ -581,7 +627,24 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a,
 	unsigned int bits;
 	bool sign;
 	__u64 v = 0;
+	struct strbuf frame;
 
+	if (a->src == KSNOOP_SRC_CALLER) {
+		if ((k->flags & KSNOOP_V_UNREADABLE) || k->len != sizeof(v)) {
+			sb_puts(sb, json ? "null" : "<unknown>");
+			return;
+		}
+		memcpy(&v, k->data, sizeof(v));
+		if (!json) {
+			ksyms_put(ks, v, sb);
+			return;
+		}
+		sb_init(&frame);
+		ksyms_put(ks, v, &frame);
+		json_put_string(sb, sb_str(&frame), frame.len);
+		sb_free(&frame);
+		return;
+	}
 	if (k->flags & KSNOOP_V_UNREADABLE) {
 		sb_puts(sb, json ? "null" : "<unreadable>");
 		return;
@@ -636,6 +699,14 @@ static void key_render(const struct tfunc *tf, const struct hist_opts *a,
 		sb_put_u64(sb, v);
 }
 
+/* What a function's calls are counted by: "comm", "caller", or item 0's label. */
+static const char *count_key_name(const struct hist_opts *a, const struct tfunc *tf)
+{
+	if (a->src == KSNOOP_SRC_COMM)
+		return "comm";
+	return a->src == KSNOOP_SRC_CALLER ? "caller" : tf->items[0].label;
+}
+
 /* Per function: the rows collected from the key map. */
 struct func_rows {
 	struct count_row *rows;
@@ -647,11 +718,15 @@ static int read_counts(struct tracer *t, const struct hist_opts *a, struct func_
 	int fd = bpf_map__fd(t->skel->maps.counts), ncpus = libbpf_num_possible_cpus(), c;
 	struct ksnoop_count_key key, next, *prev = NULL;
 	__u64 *vals = calloc(ncpus, sizeof(__u64));
+	struct ksyms *ks = NULL;
 	struct strbuf sb;
 	int err = 0;
 
 	if (!vals)
 		return -ENOMEM;
+	/* NULL (kallsyms unreadable since the start): callers shown as addresses */
+	if (a->src == KSNOOP_SRC_CALLER)
+		ks = ksyms_load();
 	sb_init(&sb);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct func_rows *f;
@@ -678,10 +753,10 @@ static int read_counts(struct tracer *t, const struct hist_opts *a, struct func_
 		}
 		r = &f->rows[f->n];
 		sb_reset(&sb);
-		key_render(&t->funcs[key.func], a, &key, false, &sb);
+		key_render(&t->funcs[key.func], a, ks, &key, false, &sb);
 		r->text = strdup(sb_str(&sb));
 		sb_reset(&sb);
-		key_render(&t->funcs[key.func], a, &key, true, &sb);
+		key_render(&t->funcs[key.func], a, ks, &key, true, &sb);
 		r->json = strdup(sb_str(&sb));
 		r->count = sum;
 		if (!r->text || !r->json) {
@@ -693,6 +768,7 @@ static int read_counts(struct tracer *t, const struct hist_opts *a, struct func_
 		f->n++;
 	}
 	sb_free(&sb);
+	ksyms_free(ks);
 	free(vals);
 	return err;
 }
@@ -713,8 +789,7 @@ static int report_counts(struct tracer *t, const struct hist_opts *a, struct out
 			continue;
 		for (j = 0; j < fr[i].n; j++)
 			*counted += fr[i].rows[j].count;
-		fr[i].n = count_render(&out->sb, out->json, tf->kf->name,
-				       a->src == KSNOOP_SRC_COMM ? "comm" : tf->items[0].label,
+		fr[i].n = count_render(&out->sb, out->json, tf->kf->name, count_key_name(a, tf),
 				       fr[i].rows, fr[i].n, a->top);
 	}
 	for (i = 0; i < t->nfuncs; i++) {

@@ -17,6 +17,11 @@
  *          5  "lo"
  *          2  (1 other key)
  *
+ * Text, --count-by caller ip_send_skb (per call site, as --kstack shows a frame):
+ *
+ *   ip_send_skb by caller: 3 calls, 1 key
+ *          3  udp_send_skb+0x176
+ *
  * JSON Lines, one object per function:
  *   {"type":"hist","func":"ip_send_skb","value":"skb->len","scale":"log2",
  *    "calls":5,"unreadable":0,"buckets":[{"lo":32,"hi":64,"count":3},...]}
@@ -53,7 +58,7 @@ struct tracer;
 
 /*
  * The words that may follow --hist and --count-by as their value: "duration",
- * "log2", "linear:..." (a comma list) and "comm". Anything else is a SPEC.
+ * "log2", "linear:..." (a comma list), "comm" and "caller". Anything else is a SPEC.
  */
 bool hist_opt_word(const char *s);
 bool count_opt_word(const char *s);
@@ -83,9 +88,11 @@ struct tracer_opts;
 int hist_setup(const struct hist_opts *a, struct tfunc *funcs, int n, struct tracer_opts *t);
 /*
  * After agg_prepare_funcs() (src/agg.c) hid every item: item 0, the value,
- * is captured in its phase and kept in the record.
+ * is captured in its phase and kept in the record; --count-by caller: each
+ * plan gets its function's code range from /proc/kallsyms. Returns 0, or a
+ * negative errno after printing why.
  */
-void hist_plans(const struct hist_opts *a, struct tfunc *funcs, int n);
+int hist_plans(const struct hist_opts *a, struct tfunc *funcs, int n);
 
 /*
  * Bounds of histogram slot @slot: [*lo, *hi). *has_lo false: no lower bound

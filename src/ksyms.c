@@ -159,3 +159,23 @@ void ksyms_put(const struct ksyms *ks, __u64 addr, struct strbuf *sb)
 		sb_putc(sb, ']');
 	}
 }
+
+int ksyms_range(const struct ksyms *ks, const char *name, const char *mod, __u64 *addr, __u64 *size)
+{
+	const struct ksym *k;
+	int i;
+
+	for (i = 0; i < ks->n; i++) {
+		k = &ks->syms[i];
+		if (!k->addr || strcmp(k->name, name) || !k->mod != !mod ||
+		    (mod && strcmp(k->mod, mod)))
+			continue;
+		*addr = k->addr;
+		/* aliases share the address: the next symbol above it ends the code */
+		while (i + 1 < ks->n && ks->syms[i + 1].addr == k->addr)
+			i++;
+		*size = i + 1 < ks->n ? ks->syms[i + 1].addr - k->addr : 4096;
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -29,5 +29,12 @@ void ksyms_free(struct ksyms *ks);
  * read as 0 without CAP_SYSLOG).
  */
 void ksyms_put(const struct ksyms *ks, __u64 addr, struct strbuf *sb);
+/*
+ * The text symbol @name of module @mod (NULL: vmlinux): its address and the
+ * bytes up to the next symbol (its code and any padding). Returns 0, or
+ * -ENOENT if no such symbol is listed (or its address is hidden: 0).
+ */
+int ksyms_range(const struct ksyms *ks, const char *name, const char *mod, __u64 *addr,
+		__u64 *size);
 
 #endif /* __KSNOOP_KSYMS_H */

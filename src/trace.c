@@ -326,14 +326,15 @@ static int trace_start(struct run *r)
 	const struct trace_opts *o = r->o;
 	struct selected *s = &r->sel;
 	double start;
-	int err;
+	int err = 0;
 
 	if (o->t.agg_mode || o->hist.mode)
 		agg_prepare_funcs(s->funcs, s->n);
 	if (o->hist.mode)
-		hist_plans(&o->hist, s->funcs, s->n);
+		err = hist_plans(&o->hist, s->funcs, s->n);
 	start = mono_s();
-	err = tracer_load(&r->t, r->be, s->funcs, s->n, &r->topts);
+	if (!err)
+		err = tracer_load(&r->t, r->be, s->funcs, s->n, &r->topts);
 	if (!err)
 		err = tracer_attach(&r->t);
 	/* -s: a level the kernel refused would hide every chain. */

@@ -500,14 +500,16 @@ allin_run()
 }
 
 # allin ID CALLS READY CMD...: allin_run, once per round; a configuration that never
-# attached is left out of later rounds. Round 1 names it: "R allin-cfg ID CMD" (no -P).
+# attached is left out of later rounds. Round 1 names it: "R allin-cfg ID CMD" (no -P;
+# one line: a bpftrace program's lines joined, for the report's label).
 allin()
 {
 	local id=$1 calls=$2 ready=$3
 	case " $ALLIN_SKIP " in *" $id "*) return ;; esac
 	case " ${ALLIN_ONLY:-$id} " in *" $id "*) ;; *) return ;; esac
 	shift 3
-	[ "$ALLIN_ROUND" = 1 ] && echo "R allin-cfg $id $(echo "$*" | sed "s/ -P $PAGES//")"
+	[ "$ALLIN_ROUND" = 1 ] &&
+		echo "R allin-cfg $id $(echo "$*" | tr -s '\n\t ' '   ' | sed "s/ -P $PAGES//")"
 	allin_run "$id" "$calls" "$ready" "$@" || ALLIN_SKIP="$ALLIN_SKIP $id"
 }
 

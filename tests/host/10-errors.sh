@@ -221,6 +221,12 @@ err count_by_bad_value 2 "^ksnoop: invalid value 'pid' for --count-by$" "--count
 err count_by_key_too_big 3 \
 	"^ksnoop: --count-by keys are at most 64 bytes: 'skb' of 'ip_send_skb' has [0-9]+$" \
 	"count by a smaller member" --count-by 'ip_send_skb(skb)'
+err count_by_caller_item 3 \
+	"^ksnoop: --count-by caller: item 'skb->len' of 'ip_send_skb' is not a predicate$" \
+	"give predicates only" --count-by caller 'ip_send_skb(skb->len)'
+err count_by_caller_return_pred 3 \
+	"^ksnoop: --count-by caller counts at entry: 'ip_send_skb' has a predicate on the return$" \
+	"drop the return predicate" --count-by caller 'ip_send_skb(return < 0)'
 err count_by_string_size 2 "^ksnoop: --string-size 100 is over 64, the size of a --count-by key$" \
 	"first bytes" --count-by comm --string-size 100 tcp_sendmsg
 err top_without_count_by 2 "^ksnoop: --top counts keys: it needs --count-by$" "--count-by comm --top 5" \

@@ -93,6 +93,14 @@ never" "$T_OUT"
 	t_expect_eq "always" "$T_OUT"
 	comp "ksnoop --backend fentry-"
 	t_expect_eq "fentry-multi" "$T_OUT"
+	# --count-by's optional value: its words after '=', its words and functions after a space
+	comp "ksnoop --count-by=ca"
+	t_expect_eq "caller" "$T_OUT"
+	if [ -r /sys/kernel/btf/vmlinux ]; then
+		comp "ksnoop --count-by ca"
+		t_expect_match '^caller$'
+		t_expect_match '^call_rcu$'
+	fi
 	# numbers: nothing to offer
 	comp "ksnoop -n "
 	t_expect_eq "" "$T_OUT"

@@ -164,3 +164,44 @@ test_count_overflow()
 	expect_no_leftovers hist
 }
 t_run count-overflow test_count_overflow
+
+# --count-by caller: ip_send_skb counted per call site it was called from, on every
+# backend. The expected caller is not a guess (udp_send_skb, or udp_sendmsg where it is
+# inlined): it is the frame after ip_send_skb's own in --kstack of the same workload
+# and backend (the frames above it are the backend's: BPF program, trampoline, kprobe
+# handlers).
+test_count_caller()
+{
+	local be n=0 want
+	need_kernel_ge $NEED_KVER
+	need_cmd jq
+	for be in $(loop_backends); do
+		n=$((n + 1))
+		t_trace 120 'udpsend 2 5' ksnoop -j --backend "$be" --entry --kstack=16 ip_send_skb
+		t_expect_rc 0
+		want=$(printf '%s\n' "$T_OUT" | jq -r -s '[.[] | select(.type == "call" and
+			.func == "ip_send_skb") | .kstack | (map(startswith("ip_send_skb+")) |
+			index(true)) as $i | .[$i + 1] // empty] | unique | .[]')
+		t_detail "$be: --kstack: $(printf '%s\n' "$T_OUT" | jq -c -s \
+			'[.[] | select(.type == "call")][0].kstack[0:8]')"
+		[ "$(printf '%s\n' "$want" | grep -c .)" = 1 ] ||
+			t_fail "$be: --kstack shows no single frame after ip_send_skb's: '$want'"
+		case $want in udp_send*+0x* | udp_sendmsg+0x*) ;;
+		*) t_fail "$be: the caller --kstack shows is '$want', not in udp_send*" ;;
+		esac
+		t_trace 120 'udpsend 3 5' ksnoop -j --backend "$be" --count-by caller ip_send_skb
+		t_expect_rc 0
+		expect_jq "[.[] | select(.type == \"count\")] | length == 1 and
+			.[0].key == \"caller\" and .[0].calls == 3 and
+			.[0].counts == [{\"key\":\"$want\",\"count\":3}]" \
+			"backend $be: 3 calls from $want"
+	done
+	[ "$n" -gt 0 ] || t_fail "no backend available"
+	# Text, --top: the call site as --kstack shows it.
+	t_trace 120 'udpsend 3 5' ksnoop --count-by caller --top 1 ip_send_skb
+	t_expect_rc 0
+	t_expect_match '^ip_send_skb by caller: 3 calls, 1 key$'
+	t_expect_match "^         3  ${want%%+*}\\+0x[0-9a-f]+\$"
+	expect_no_leftovers caller
+}
+t_run count-caller test_count_caller

@@ -101,13 +101,6 @@ int tracer_fill_func_ids(struct tracer *t)
 	return f.found ? 0 : -ENOENT;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (verbosity >= 3 || (verbosity >= 1 && level == LIBBPF_WARN))
-		return vfprintf(stderr, fmt, args);
-	return 0;
-}
-
 static int add_link(struct tracer *t, bool is_exit, int fd)
 {
 	int *p = realloc(t->mfds[is_exit], (t->nmfds[is_exit] + 1) * sizeof(int));
@@ -251,50 +244,26 @@ static __u32 threads_entries(void)
 	return n;
 }
 
-int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
-		const struct tracer_opts *o)
+/* Two programs and two links per function; kernels < 5.11 also need memlock. */
+static void raise_limits(int nfuncs)
 {
-	struct ksnoop_bpf *skel;
+	rlim_t want = (rlim_t)nfuncs * 4 + 64;
 	struct rlimit rl;
-	rlim_t want;
-	struct bpf_program *prog;
-	/* KSNOOP_VERIFIER_LOG: a log buffer per program of the object. */
-	enum { VLOG_SIZE = 1 << 22 };
-	char *vlogs[8] = {};
-	int err, i, ncpus, vlog_level;
-	__u32 pages;
-	double t0;
 
-	memset(t, 0, sizeof(*t));
-	t->funcs = funcs;
-	t->nfuncs = nfuncs;
-	t->opts = *o;
-	t->be = be;
-	libbpf_set_print(libbpf_quiet);
-
-	/* Two programs and two links per function; kernels < 5.11 also need memlock. */
-	want = (rlim_t)nfuncs * 4 + 64;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < want) {
 		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
 	setrlimit(RLIMIT_MEMLOCK, &rl);
+}
 
-	t->fds = malloc(sizeof(int) * FD_PER_FUNC * nfuncs);
-	if (!t->fds)
-		return -ENOMEM;
-	for (i = 0; i < FD_PER_FUNC * nfuncs; i++)
-		t->fds[i] = -1;
+/* The BPF program's read-only settings: the filters and what each record holds. */
+static int set_rodata(struct tracer *t, const struct tracer_opts *o)
+{
+	struct ksnoop_bpf *skel = t->skel;
+	int err;
 
-	timing_mark("before the BPF object");
-	skel = ksnoop_bpf__open();
-	if (!skel) {
-		err = -errno;
-		pr_error("cannot open the BPF object: %s", strerror(-err));
-		return err;
-	}
-	t->skel = skel;
 	skel->rodata->filter_tgid = o->tgid;
 	skel->rodata->filter_tid = o->tid;
 	skel->rodata->entry_only = o->entry_only;
@@ -306,16 +275,23 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	skel->rodata->chain_mode = o->chain;
 	skel->rodata->kstack = o->kstack > 0;
 	skel->rodata->changes = o->changes;
+	return 0;
+}
+
+/* Every map sized for @nfuncs functions and the mode: what a mode does not use, 1 entry. */
+static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
+{
+	struct ksnoop_bpf *skel = t->skel;
+	int ncpus = libbpf_num_possible_cpus();
+	/* Aggregation sends no records: the smallest ring buffer. */
+	__u32 pages = o->pages ? o->pages : o->agg_mode ? 1 : 256;
+
+	if (ncpus < 1)
+		ncpus = 1;
 	if (o->kstack) {
 		bpf_map__set_value_size(skel->maps.stacks, o->kstack * sizeof(__u64));
 		bpf_map__set_max_entries(skel->maps.stacks, KSTACK_ENTRIES);
 	}
-
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus < 1)
-		ncpus = 1;
-	/* Aggregation sends no records: the smallest ring buffer. */
-	pages = o->pages ? o->pages : o->agg_mode ? 1 : 256;
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
@@ -332,93 +308,160 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 				 o->agg_mode == KSNOOP_AGG_HIST ? nfuncs * o->agg_conf.nslots : 1);
 	bpf_map__set_max_entries(skel->maps.counts,
 				 o->agg_mode == KSNOOP_AGG_COUNT ? o->max_keys : 1);
+}
 
-	/* Only the chosen backend's programs are loaded; it may also retype them. */
-	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
-	t->use_cookie = feature_probe(FEAT_COOKIE, &err);
-	err = be->prepare(t);
-	if (err)
-		return err;
-	skel->rodata->use_cookie = t->use_cookie;
-	/* Known only now: with cookies the address-to-id map is not used. */
-	bpf_map__set_max_entries(skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
+/*
+ * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every
+ * instruction, 4: statistics) of each program loaded, printed even on success.
+ * A log buffer per program of the object, in the object's program order.
+ */
+struct vlogs {
+	char *buf[8];
+	int level;
+};
 
-	/*
-	 * KSNOOP_VERIFIER_LOG=N (developers): the verifier log at level N (2: every
-	 * instruction, 4: statistics) of each program loaded, printed even on success.
-	 */
-	vlog_level = getenv("KSNOOP_VERIFIER_LOG") ? atoi(getenv("KSNOOP_VERIFIER_LOG")) : 0;
-	if (vlog_level) {
-		int k = 0;
+enum { VLOG_SIZE = 1 << 22 };
 
-		bpf_object__for_each_program(prog, skel->obj)
-		{
-			if (k == ARRAY_SIZE(vlogs))
-				break;
-			vlogs[k] = calloc(1, VLOG_SIZE);
-			if (!vlogs[k])
-				break;
-			bpf_program__set_log_level(prog, vlog_level);
-			bpf_program__set_log_buf(prog, vlogs[k++], VLOG_SIZE);
-		}
+static void vlogs_start(struct vlogs *vl, struct bpf_object *obj)
+{
+	const char *env = getenv("KSNOOP_VERIFIER_LOG");
+	struct bpf_program *prog;
+	int k = 0;
+
+	memset(vl, 0, sizeof(*vl));
+	vl->level = env ? atoi(env) : 0;
+	if (!vl->level)
+		return;
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (k == ARRAY_SIZE(vl->buf))
+			break;
+		vl->buf[k] = calloc(1, VLOG_SIZE);
+		if (!vl->buf[k])
+			break;
+		bpf_program__set_log_level(prog, vl->level);
+		bpf_program__set_log_buf(prog, vl->buf[k++], VLOG_SIZE);
 	}
+}
+
+/* Print the logs of the programs loaded, and free them. */
+static void vlogs_print(struct vlogs *vl, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	int k = 0;
+
+	if (!vl->level)
+		return;
+	/* The same order as vlogs_start(): program k logged into buf[k]. */
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (k == ARRAY_SIZE(vl->buf) || !vl->buf[k])
+			break;
+		if (bpf_program__autoload(prog))
+			fprintf(stderr, "verifier log of %s:\n%s\n", bpf_program__name(prog),
+				vl->buf[k]);
+		bpf_program__set_log_buf(prog, NULL, 0);
+		free(vl->buf[k++]);
+	}
+}
+
+/* Load the object: the verifier runs the chosen backend's programs. */
+static int load_object(struct tracer *t)
+{
+	struct vlogs vl;
+	double t0;
+	int err;
+
+	vlogs_start(&vl, t->skel->obj);
 	timing_mark("BPF object opened, backend prepared");
 	t0 = mono_s();
-	err = ksnoop_bpf__load(skel);
+	err = ksnoop_bpf__load(t->skel);
 	timing_mark("BPF object loaded (maps, verifier)");
 	pr_info(2, "load timing: BPF object loaded in %.3f s\n", mono_s() - t0);
-	if (vlog_level) {
-		int k = 0;
+	vlogs_print(&vl, t->skel->obj);
+	if (!err)
+		return 0;
+	if (err == -EPERM && have_bpf_caps())
+		pr_error_hint(
+			"'ksnoop features' lists what this kernel permits",
+			"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
+			t->be->name, t->funcs[0].kf->name, strerror(-err));
+	else
+		pr_error_hint("run with -d to see the verifier log",
+			      "cannot load the BPF program (%s) for '%s': %s", t->be->name,
+			      t->funcs[0].kf->name, strerror(-err));
+	return err;
+}
 
-		/* The same order as above: program k logged into vlogs[k]. */
-		bpf_object__for_each_program(prog, skel->obj)
-		{
-			if (k == ARRAY_SIZE(vlogs) || !vlogs[k])
-				break;
-			if (bpf_program__autoload(prog))
-				fprintf(stderr, "verifier log of %s:\n%s\n",
-					bpf_program__name(prog), vlogs[k]);
-			bpf_program__set_log_buf(prog, NULL, 0);
-			free(vlogs[k++]);
-		}
-	}
-	t0 = mono_s();
-	if (err) {
-		if (err == -EPERM && have_bpf_caps())
-			pr_error_hint(
-				"'ksnoop features' lists what this kernel permits",
-				"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
-				be->name, funcs[0].kf->name, strerror(-err));
-		else
-			pr_error_hint("run with -d to see the verifier log",
-				      "cannot load the BPF program (%s) for '%s': %s", be->name,
-				      funcs[0].kf->name, strerror(-err));
-		return err;
-	}
-	err = store_plans(bpf_map__fd(skel->maps.plans), funcs, nfuncs);
+/* After the load: the plans, the filters' maps, the backend's and the address ids. */
+static int fill_maps(struct tracer *t)
+{
+	double t0 = mono_s();
+	int err;
+
+	err = store_plans(bpf_map__fd(t->skel->maps.plans), t->funcs, t->nfuncs);
 	if (err)
 		return err;
-	pr_info(2, "load timing: %d plans stored in %.3f s\n", nfuncs, mono_s() - t0);
+	pr_info(2, "load timing: %d plans stored in %.3f s\n", t->nfuncs, mono_s() - t0);
 	err = filter_loaded(t);
 	if (err)
 		return err;
 	timing_mark("plans stored");
-	if (be->loaded) {
-		err = be->loaded(t);
+	if (t->be->loaded) {
+		err = t->be->loaded(t);
 		if (err)
 			return err;
 	}
-	if (!t->use_cookie) {
-		err = tracer_fill_func_ids(t);
-		if (err) {
-			pr_error_hint(
-				"ksnoop identifies functions by address on kernels without fentry attach cookies",
-				"cannot find the traced functions in /proc/kallsyms: %s",
-				strerror(-err));
-			return err;
-		}
+	if (t->use_cookie)
+		return 0;
+	err = tracer_fill_func_ids(t);
+	if (err)
+		pr_error_hint(
+			"ksnoop identifies functions by address on kernels without fentry attach cookies",
+			"cannot find the traced functions in /proc/kallsyms: %s", strerror(-err));
+	return err;
+}
+
+int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs, int nfuncs,
+		const struct tracer_opts *o)
+{
+	struct bpf_program *prog;
+	int err, i;
+
+	memset(t, 0, sizeof(*t));
+	t->funcs = funcs;
+	t->nfuncs = nfuncs;
+	t->opts = *o;
+	t->be = be;
+	raise_limits(nfuncs);
+	t->fds = malloc(sizeof(int) * FD_PER_FUNC * nfuncs);
+	if (!t->fds)
+		return -ENOMEM;
+	for (i = 0; i < FD_PER_FUNC * nfuncs; i++)
+		t->fds[i] = -1;
+
+	timing_mark("before the BPF object");
+	t->skel = ksnoop_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		pr_error("cannot open the BPF object: %s", strerror(-err));
+		return err;
 	}
-	return 0;
+	err = set_rodata(t, o);
+	if (err)
+		return err;
+	size_maps(t, o, nfuncs);
+	/* Only the chosen backend's programs are loaded; it may also retype them. */
+	bpf_object__for_each_program(prog, t->skel->obj) bpf_program__set_autoload(prog, false);
+	t->use_cookie = feature_probe(FEAT_COOKIE, &err);
+	err = be->prepare(t);
+	if (err)
+		return err;
+	t->skel->rodata->use_cookie = t->use_cookie;
+	/* Known only now: with cookies the address-to-id map is not used. */
+	bpf_map__set_max_entries(t->skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
+	err = load_object(t);
+	return err ? err : fill_maps(t);
 }
 
 int tracer_attach(struct tracer *t)

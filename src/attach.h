@@ -40,6 +40,9 @@ struct func_info {
 	__u32 cnt;
 };
 
+/* Per-function fds in t->fds (per-function backends). */
+enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
+
 struct tracer {
 	struct ksnoop_bpf *skel;
 	const struct backend *be;
@@ -47,7 +50,9 @@ struct tracer {
 	int nfuncs;
 	struct tracer_opts opts;
 	bool use_cookie;
-	int *fds;      /* per-function backends: FD_PER_FUNC fds per function */
+	int *fds; /* per-function backends: FD_PER_FUNC fds per function */
+	/* -vv: seconds spent creating each kind of fd (FD_*: verifier runs, trampolines) */
+	double fd_secs[FD_PER_FUNC];
 	int nattached; /* functions attached */
 	int nskipped;  /* functions the kernel refused (skipped after bisection or per function) */
 	int *mfds[2]; /* multi-link backends: entry links, exit links (several after a bisection) */
@@ -56,8 +61,6 @@ struct tracer {
 	struct bpf_link **links;   /* libbpf links (kprobe backend): KL_PER_FUNC per function */
 };
 
-/* Per-function fds in t->fds (per-function backends). */
-enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
 /* Where function i's libbpf links live in t->links: [i * KL_PER_FUNC + KL_*]. */
 enum { KL_ENTRY, KL_EXIT, KL_PER_FUNC };
 

@@ -23,13 +23,6 @@
 #include "ksnoop.skel.h"
 #include "log.h"
 
-/*
- * Where per-function attach time goes (-vv): program loads (the verifier) and
- * link creation (the trampoline), for entry and exit, summed over functions.
- */
-enum { TM_EXIT_LOAD, TM_EXIT_LINK, TM_ENTRY_LOAD, TM_ENTRY_LINK, TM_N };
-static double tm_sum[TM_N];
-
 /* bpf(BPF_LINK_CREATE) for a tracing program with an attach cookie. */
 static int link_create(int prog_fd, int attach_type, __u64 cookie, bool with_cookie)
 {
@@ -165,7 +158,7 @@ static int attach_one(struct tracer *t, int i)
 		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT,
 			      &btf_fd);
 		t1 = mono_s();
-		tm_sum[TM_EXIT_LOAD] += t1 - t0;
+		t->fd_secs[FD_EXIT_PROG] += t1 - t0;
 		t0 = t1;
 		if (fd < 0) {
 			err = fd;
@@ -174,7 +167,7 @@ static int attach_one(struct tracer *t, int i)
 		*tracer_fd(t, i, FD_EXIT_PROG) = fd;
 		fd = link_create(fd, BPF_TRACE_FEXIT, i, t->use_cookie);
 		t1 = mono_s();
-		tm_sum[TM_EXIT_LINK] += t1 - t0;
+		t->fd_secs[FD_EXIT_LINK] += t1 - t0;
 		t0 = t1;
 		if (fd < 0) {
 			err = fd;
@@ -184,7 +177,7 @@ static int attach_one(struct tracer *t, int i)
 	}
 	fd = prog_for(t, t->skel->progs.ksnoop_entry, &t->finfo[0], i, BPF_TRACE_FENTRY, &btf_fd);
 	t1 = mono_s();
-	tm_sum[TM_ENTRY_LOAD] += t1 - t0;
+	t->fd_secs[FD_ENTRY_PROG] += t1 - t0;
 	t0 = t1;
 	if (fd < 0) {
 		err = fd;
@@ -192,7 +185,7 @@ static int attach_one(struct tracer *t, int i)
 	}
 	*tracer_fd(t, i, FD_ENTRY_PROG) = fd;
 	fd = link_create(fd, BPF_TRACE_FENTRY, i, t->use_cookie);
-	tm_sum[TM_ENTRY_LINK] += mono_s() - t0;
+	t->fd_secs[FD_ENTRY_LINK] += mono_s() - t0;
 	if (fd < 0) {
 		err = fd;
 		goto fail;
@@ -229,8 +222,8 @@ static int fentry_attach(struct tracer *t)
 		bpf_obj_get_info_by_fd(*tracer_fd(t, n - 1, FD_ENTRY_PROG), &info, &len);
 		pr_info(2,
 			"attach timing over %d functions, ms per function: exit load %.1f, exit link %.1f, entry load %.1f, entry link %.1f; verified insns per program %u (xlated %u bytes)\n",
-			n, tm_sum[TM_EXIT_LOAD] * 1e3 / n, tm_sum[TM_EXIT_LINK] * 1e3 / n,
-			tm_sum[TM_ENTRY_LOAD] * 1e3 / n, tm_sum[TM_ENTRY_LINK] * 1e3 / n,
+			n, t->fd_secs[FD_EXIT_PROG] * 1e3 / n, t->fd_secs[FD_EXIT_LINK] * 1e3 / n,
+			t->fd_secs[FD_ENTRY_PROG] * 1e3 / n, t->fd_secs[FD_ENTRY_LINK] * 1e3 / n,
 			info.verified_insns, info.xlated_prog_len);
 	}
 	return 0;

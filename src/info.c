@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "output.h"
+#include "select.h"
 #include "trace.h"
 
 /*
@@ -375,23 +376,23 @@ static int info_func(struct info *in, const struct tfunc *tf, bool plans)
 int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o)
 {
 	struct info in = {.o = o};
-	struct tfunc *funcs;
-	int i, nfuncs, err;
+	struct selected sel;
+	int i, err;
 
-	err = select_funcs(k, specs, nspecs, o, &funcs, &nfuncs);
+	err = select_funcs(k, specs, nspecs, o, NULL, &sel);
 	/* -o FILE: opened only once the SPECs resolve, so an error leaves it untouched */
 	if (!err && o->output)
 		err = output_open(o->output);
 	sb_init(&in.sb);
 	sb_init(&in.tmp);
-	for (i = 0; i < nfuncs && !err; i++)
-		err = info_func(&in, &funcs[i],
-				verbosity >= 2 && nspecs && specs[nspecs - 1].nitems);
+	for (i = 0; i < sel.n && !err; i++)
+		err = info_func(&in, &sel.funcs[i],
+				verbosity >= 2 && sel.items_given && sel.items_given[i]);
 	sb_free(&in.sb);
 	sb_free(&in.tmp);
 	for (i = 0; i < in.nseen; i++)
 		free(in.seen[i].bits);
 	free(in.seen);
-	tfuncs_free(funcs, nfuncs);
+	selected_free(&sel);
 	return err;
 }

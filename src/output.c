@@ -12,6 +12,7 @@
 #include "json.h"
 #include "log.h"
 #include "output.h"
+#include "record.h"
 
 /*
  * Colours of the text output on a terminal (--color): what a reader scans
@@ -326,26 +327,6 @@ static void indent_tail(struct strbuf *sb, size_t start, int ind)
 	sb_commit(sb, s + newlen);
 }
 
-static const struct ksnoop_val *next_val(const struct ksnoop_rec *r, const struct ksnoop_val *v)
-{
-	const __u8 *end = (const __u8 *)r + r->size, *p;
-	__u32 len;
-
-	if (!v) {
-		p = r->data;
-	} else {
-		len = v->len + ((v->flags & KSNOOP_V_RAWALSO) ? v->raw_len : 0);
-		p = (const __u8 *)v + sizeof(*v) + KSNOOP_VAL_ALIGN(len);
-	}
-	if (p + sizeof(*v) > end)
-		return NULL;
-	v = (const void *)p;
-	len = v->len + ((v->flags & KSNOOP_V_RAWALSO) ? v->raw_len : 0);
-	if (p + sizeof(*v) + len > end)
-		return NULL;
-	return v;
-}
-
 /*
  * --errors: how return value @ret failed, strace-like in text (" = -2 ENOENT",
  * " = NULL"), as a member "errno":"ENOENT" in JSON through @w (a NULL
@@ -371,17 +352,6 @@ static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, st
 	}
 }
 
-/* The value of item @item in @r, or NULL. */
-static const struct ksnoop_val *val_of(const struct ksnoop_rec *r, __u8 item)
-{
-	const struct ksnoop_val *v = NULL;
-
-	while (r && (v = next_val(r, v)))
-		if (v->item == item)
-			return v;
-	return NULL;
-}
-
 /*
  * --changes: the return's value of the entry item @v, when there is one: an
  * item read at entry and again at return is shown once, with its entry
@@ -394,9 +364,9 @@ static const struct ksnoop_val *changed_val(const struct output *o, const struct
 	*shown_at_entry = false;
 	if (!o->changes || !entry || !exit)
 		return NULL;
-	if (v == val_of(entry, v->item))
-		return val_of(exit, v->item);
-	*shown_at_entry = val_of(entry, v->item) != NULL;
+	if (v == rec_val_of(entry, v->item))
+		return rec_val_of(exit, v->item);
+	*shown_at_entry = rec_val_of(entry, v->item) != NULL;
 	return NULL;
 }
 
@@ -466,7 +436,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 
 		if (!recs[r])
 			continue;
-		while ((v = next_val(recs[r], v))) {
+		while ((v = rec_next_val(recs[r], v))) {
 			size_t start = sb->len, len;
 			const struct ksnoop_val *nv;
 			const char *tail, *nl;
@@ -603,7 +573,7 @@ static void json_args(struct output *o, struct jw *w, const struct tfunc *tf,
 
 		if (!recs[r])
 			continue;
-		while ((v = next_val(recs[r], v))) {
+		while ((v = rec_next_val(recs[r], v))) {
 			const struct ksnoop_val *nv;
 			const struct titem *ti;
 			bool dup;
@@ -641,7 +611,7 @@ static void json_return(struct output *o, struct jw *w, const struct tfunc *tf,
 	const struct ksnoop_val *v = NULL;
 	bool done = false;
 
-	while ((v = next_val(exit, v))) {
+	while ((v = rec_next_val(exit, v))) {
 		const struct titem *ti = v->item < tf->nitems ? &tf->items[v->item] : NULL;
 
 		if (ti && ti->is_ret && is_return(ti->label)) {

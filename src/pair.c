@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pair.h"
+#include "record.h"
 
 /* The entries waiting for their return on one thread, oldest (shallowest) first. */
 struct pair_thread {
@@ -123,7 +124,7 @@ static void exit_rec(struct pairer *p, const struct ksnoop_rec *rec)
 
 int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 {
-	if (size < sizeof(*rec) || rec->size < sizeof(*rec) || rec->size > size)
+	if (rec_check(rec, size))
 		return 0;
 	switch (rec->type) {
 	case KSNOOP_REC_ENTRY:

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pipeline of `ksnoop trace` and `ksnoop info`: select functions for each
- * SPEC, resolve them, attach, consume records, pair entries with exits per
- * thread and hand calls to the output stage.
+ * The commands `ksnoop trace` (trace.c: attach, consume records, pair entries
+ * with exits per thread, hand calls to the output stage) and `ksnoop info`
+ * (info.c), and the options they share with select.c.
  */
 #ifndef __KSNOOP_TRACE_H
 #define __KSNOOP_TRACE_H
@@ -34,28 +34,8 @@ struct trace_opts {
 	struct hist_opts hist;
 };
 
-/* Exit codes, documented in man/ksnoop.8. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,	  /* runtime failure: load, attach, kernel refused */
-	EXIT_USAGE = 2,	  /* bad command line or SPEC syntax */
-	EXIT_RESOLVE = 3, /* SPEC does not fit the kernel: no such function, argument, member */
-	EXIT_PRIV = 4,	  /* missing privilege */
-	EXIT_NOSUP = 5,	  /* kernel lacks a needed feature */
-};
-
+/* The commands: 0 or a negative errno, reported (main.c maps it to the exit status). */
 int cmd_trace(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);
 int cmd_info(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o);
-
-/*
- * The functions @specs select (excluding -x globs), resolved, in selection
- * order: *@funcs (free with tfuncs_free()) and *@n. Errors are reported.
- */
-int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
-		 struct tfunc **funcs, int *n);
-void tfuncs_free(struct tfunc *funcs, int n);
-
-/* Errno from the stages to an exit code. */
-int exit_code(int err);
 
 #endif /* __KSNOOP_TRACE_H */

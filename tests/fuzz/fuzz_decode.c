@@ -10,10 +10,9 @@
  *   bits 0-1  which plan                bit 2  JSON (else text)
  *   bit 3     the rest is an entry record followed by an exit record
  *   bit 4     in flight                 bit 5  formatter mode (below)
- * Record mode: the rest is checked as trace.c on_record() checks what the ring
- * buffer hands it (at least a header, rec->size within the bytes), rec->func
- * is set to 0 (trace.c show() bounds it) and output_call() writes to
- * /dev/null. Formatter mode: 4 bytes pick a type id (modulo the type count),
+ * Record mode: the rest is checked with rec_check(), as trace.c on_record()
+ * checks what the ring buffer hands it, rec->func is set to 0 (trace.c
+ * show_call() bounds it) and output_call() writes to /dev/null. Formatter mode: 4 bytes pick a type id (modulo the type count),
  * the rest is the value for fmt_text() and fmt_json().
  */
 #include <stddef.h>
@@ -26,6 +25,7 @@
 #include "format.h"
 #include "ksnoop.h"
 #include "output.h"
+#include "record.h"
 #include "tlib.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -69,21 +69,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /*
- * As trace.c on_record(): NULL unless the ring buffer handler would pass it on.
- * An exact-size heap copy (malloc aligns it as the ring buffer does), so that
+ * NULL unless rec_check() passes it, as the ring buffer handler would. Larger
+ * than a record the BPF program can build is not tried. An exact-size heap copy (malloc aligns it as the ring buffer does), so that
  * ASan reports any read past the bytes the kernel handed over.
  */
 static struct ksnoop_rec *record(const uint8_t *data, size_t size)
 {
 	struct ksnoop_rec *rec;
 
-	if (size < sizeof(*rec) || size > KSNOOP_SCRATCH)
+	if (size > KSNOOP_SCRATCH)
 		return NULL;
 	rec = malloc(size);
 	if (!rec)
 		return NULL;
 	memcpy(rec, data, size);
-	if (rec->size > size) {
+	if (rec_check(rec, size)) {
 		free(rec);
 		return NULL;
 	}

@@ -264,17 +264,17 @@ test_man_files()
 }
 t_run man-files test_man_files
 
-# EXIT STATUS documents each code of src/trace.h's enum; BUGS exists and says something.
+# EXIT STATUS documents each code of src/main.c's enum; BUGS exists and says something.
 test_man_exit_bugs()
 {
 	local sect codes c
 	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
 	sect=$(man_section 'EXIT STATUS')
-	codes=$(sed -n -E 's/^\s*EXIT_[A-Z]+ = ([0-9]+),.*/\1/p' src/trace.h)
-	[ "$(wc -w <<<"$codes")" -ge 5 ] || { t_fail "exit codes in src/trace.h: '$codes'"; return; }
+	codes=$(sed -n -E 's/^\s*EXIT_[A-Z]+ = ([0-9]+),.*/\1/p' src/main.c)
+	[ "$(wc -w <<<"$codes")" -ge 5 ] || { t_fail "exit codes in src/main.c: '$codes'"; return; }
 	for c in $codes; do
 		grep -A1 '^\.TP' <<<"$sect" | grep -qx "\\.B $c" ||
-			t_fail "exit status $c (src/trace.h) is not in $DOCS_MAN (EXIT STATUS)"
+			t_fail "exit status $c (src/main.c) is not in $DOCS_MAN (EXIT STATUS)"
 	done
 	[ "$(man_section BUGS | grep -vc '^\.')" -ge 3 ] ||
 		t_fail "$DOCS_MAN has no BUGS section, or an empty one"

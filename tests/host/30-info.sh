@@ -186,6 +186,21 @@ test_merge_specs()
 }
 t_run merge_specs test_merge_specs
 
+# -vv shows the plan of each function whose own SPEC names items, whatever the last SPEC
+test_plans_per_spec()
+{
+	need_file "$VMLINUX"
+	plan_items ip_send_skb 'ip_send_skb(skb->len)' tcp_v4_connect
+	t_expect_eq "0 skb->len" "$ITEMS" "ip_send_skb(skb->len) before a bare SPEC"
+	plan_items tcp_v4_connect 'ip_send_skb(skb->len)' tcp_v4_connect
+	t_expect_eq "" "$ITEMS" "bare tcp_v4_connect after a SPEC with items"
+	plan_items ip_send_skb tcp_v4_connect 'ip_send_skb(skb->len)'
+	t_expect_eq "0 skb->len" "$ITEMS" "ip_send_skb(skb->len) after a bare SPEC"
+	plan_items tcp_v4_connect tcp_v4_connect 'ip_send_skb(skb->len)'
+	t_expect_eq "" "$ITEMS" "bare tcp_v4_connect before a SPEC with items"
+}
+t_run plans_per_spec test_plans_per_spec
+
 # -v prints each layout once per run; later functions refer to it
 test_layout_once()
 {

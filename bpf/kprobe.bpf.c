@@ -95,7 +95,12 @@ static __always_inline __u32 exit_func(struct pt_regs *regs)
 SEC("kprobe")
 int ksnoop_kprobe(struct pt_regs *regs)
 {
-	__u32 func = entry_func(regs);
+	__u32 func;
+
+	/* Before the push: a filtered-out task costs no per-thread stack. */
+	if (ksnoop_skip_task())
+		return 0;
+	func = entry_func(regs);
 
 	if (func == NO_FUNC)
 		return 0;
@@ -105,7 +110,11 @@ int ksnoop_kprobe(struct pt_regs *regs)
 SEC("kretprobe")
 int ksnoop_kretprobe(struct pt_regs *regs)
 {
-	__u32 func = exit_func(regs);
+	__u32 func;
+
+	if (ksnoop_skip_task())
+		return 0;
+	func = exit_func(regs);
 
 	if (func == NO_FUNC)
 		return 0;

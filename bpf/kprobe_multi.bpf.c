@@ -14,11 +14,15 @@
 SEC("kprobe.multi")
 int ksnoop_km_entry(struct pt_regs *regs)
 {
+	if (ksnoop_skip_task())
+		return 0;
 	return ksnoop_pt_regs_call(regs, bpf_get_attach_cookie(regs), false, 0);
 }
 
 SEC("kretprobe.multi")
 int ksnoop_km_exit(struct pt_regs *regs)
 {
+	if (ksnoop_skip_task())
+		return 0;
 	return ksnoop_pt_regs_call(regs, bpf_get_attach_cookie(regs), true, 0);
 }

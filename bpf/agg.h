@@ -10,6 +10,13 @@
  *	stub		save registers and return value (unchanged)
  *	ksnoop_finish()	agg_call() instead of emit()
  *
+ * or, with agg_lean, the lean path of counting modes without predicates:
+ *
+ *	ksnoop_begin()	push the depth and entry time / pop them and keep
+ *			the duration per nesting level, no lock
+ *	stub		the one register the count needs (ret, item 0's base)
+ *	ksnoop_count()	count (bpf/agg_value.h)
+ *
  * An entry whose predicates fail is "not emitted": ksnoop_finish() clears its
  * mark and ksnoop_begin() skips its return, so it is not counted.
  */
@@ -23,6 +30,17 @@
  * copies per function one short.
  */
 volatile __u32 agg_mode;
+
+/*
+ * Set by userspace before load (.bss, as agg_mode) when no plan needs the
+ * record path's machinery (src/agg.c agg_lean_ok()): no predicate, and the
+ * counted value, if any, is an integer or bytes read from one register. The
+ * stubs then count through ksnoop_count() (bpf/agg_value.h) with the one
+ * register it needs: no register save area, no scratch record, no per-CPU
+ * lock (a run shares only atomic counters and its own level of struct
+ * cpu_run's durations), no per-item global calls.
+ */
+volatile bool agg_lean;
 
 /*
  * Bumped by userspace at each interval through the mmap'ed .bss: calls
@@ -83,6 +101,23 @@ static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 }
 
 /*
+ * --stats: count call @func (@hdr as ksnoop_begin() returned it) with the
+ * return value @ret and the duration @lat_ns: at its return, or at entry when
+ * no return will come. Returns 1 (the call goes on, or is counted).
+ */
+static __always_inline int agg_stats(const struct ksnoop_plan *plan, __u32 func, __u32 is_exit,
+				     __u32 hdr, __u64 ret, __u64 lat_ns)
+{
+	if (!is_exit) {
+		if (hdr & KSNOOP_R_NOEXIT)
+			agg_count(func, ~0ULL, false);
+		return 1;
+	}
+	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret) != 0);
+	return 1;
+}
+
+/*
  * agg_mode's ksnoop_finish(): evaluate this phase's predicates if the plan
  * has any, then count the call at its return, or at entry when no return
  * will come. @hdr as ksnoop_begin() returned it; @lat_ns the call's duration
@@ -102,12 +137,6 @@ __noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 			return 0;
 	if (agg_mode != KSNOOP_AGG_STATS)
 		return agg_value(func, is_exit, hdr, lat_ns);
-	if (!is_exit) {
-		if (hdr & KSNOOP_R_NOEXIT)
-			agg_count(func, ~0ULL, false);
-		return 1;
-	}
-	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, sc->r.ret) != 0);
-	return 1;
+	return agg_stats(plan, func, is_exit, hdr, sc->r.ret, lat_ns);
 }
 #endif /* __KSNOOP_BPF_AGG_H */

@@ -70,6 +70,13 @@ static __always_inline void key_add(struct ksnoop_count_key *key)
 	}
 }
 
+/* When agg_value_when() says to count the value of a call. */
+enum agg_when {
+	AGG_NEVER, /* too deep to pair while returns are traced: its return is not seen */
+	AGG_LATER, /* at its return: the entry goes on */
+	AGG_NOW,
+};
+
 /*
  * --count-by caller: the return address in the frame after @plan's function's
  * own among the frames the entry's stub read, or 0 if its frame is not there.
@@ -90,46 +97,38 @@ static __always_inline __u64 caller_of(const struct ksnoop_plan *plan, const str
 }
 
 /*
- * Count the value of this call of @func (@hdr as ksnoop_begin() returned
- * it, @lat_ns as agg_call() has it): at the entry when no return is traced
- * (userspace sets --entry when every value is read at entry), else at the
- * return. Returns 1 if the call goes on (an entry whose return counts, or
- * counted), 0 if not counted.
+ * When to count the value of this call (@hdr as ksnoop_begin() returned it):
+ * at the entry when no return is traced (userspace sets --entry when every
+ * value is read at entry), else at the return.
  */
-__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
+static __always_inline enum agg_when agg_value_when(__u32 is_exit, __u32 hdr)
 {
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	/* item 0 is captured first: its value starts the record's data */
-	const struct ksnoop_val *val;
-	struct scratch *sc = ksnoop_scratch();
+	if (!is_exit && !(hdr & KSNOOP_R_NOEXIT))
+		return AGG_LATER;
+	if (!is_exit && !entry_only)
+		return AGG_NEVER;
+	return AGG_NOW;
+}
+
+/*
+ * Count the value of this call of @func, per agg_conf.src: the call's
+ * duration @lat_ns (~0ULL: unknown), the task's comm, the call site @v
+ * (--count-by caller, 0: not found), or item 0 (--hist: its integer value @v;
+ * --count-by: its @len bytes at @data, any kernel address), or that it was
+ * @unreadable. Returns 1.
+ */
+static __always_inline int agg_value_add(const struct ksnoop_plan *plan, __u32 func, __u64 lat_ns,
+					 __u64 v, const void *data, __u32 len, bool unreadable)
+{
 	struct ksnoop_count_key *key;
 	__u32 key0 = 0, n;
-	bool unreadable = false;
-	__u64 v = 0;
 
-	if (!plan || !sc)
-		return 0;
-	if (!is_exit && !(hdr & KSNOOP_R_NOEXIT))
-		return 1;
-	/* too deep to pair while returns are traced: the value of its return is not seen */
-	if (!is_exit && !entry_only)
-		return 0;
-	val = (const void *)(sc->buf + sizeof(struct ksnoop_rec));
-	if (agg_conf.src == KSNOOP_SRC_ITEM) {
-		/* the record holds this phase's items only if they were captured */
-		if (!(plan->flags & (is_exit ? KSNOOP_P_EXIT_PRED : KSNOOP_P_ENTRY_PRED)) ||
-		    !sc->nvals || val->item != 0)
-			return 0;
-		unreadable = val->flags & KSNOOP_V_UNREADABLE;
-	}
 	if (agg_mode == KSNOOP_AGG_HIST) {
 		if (agg_conf.src == KSNOOP_SRC_DURATION) {
 			if (lat_ns != ~0ULL)
 				hist_add(func, lat_ns, false, false);
 			return 1;
 		}
-		if (!unreadable)
-			v = pred_load(&plan->items[0], val->data);
 		hist_add(func, v, unreadable, plan->items[0].flags & KSNOOP_I_SIGNED);
 		return 1;
 	}
@@ -142,8 +141,6 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 		bpf_get_current_comm(key->data, KSNOOP_TASK_COMM_LEN);
 		key->len = KSNOOP_TASK_COMM_LEN;
 	} else if (agg_conf.src == KSNOOP_SRC_CALLER) {
-		/* counted at entry only (hist_check()): the frames are this call's */
-		v = is_exit ? 0 : caller_of(plan, sc);
 		if (v) {
 			__builtin_memcpy(key->data, &v, sizeof(v));
 			key->len = sizeof(v);
@@ -153,15 +150,108 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 	} else if (unreadable) {
 		key->flags = KSNOOP_V_UNREADABLE;
 	} else {
-		n = val->len > KSNOOP_KEY_MAX ? KSNOOP_KEY_MAX : val->len;
+		n = len > KSNOOP_KEY_MAX ? KSNOOP_KEY_MAX : len;
 		barrier_var(n);
 		if (n > KSNOOP_KEY_MAX)
 			return 0;
-		bpf_probe_read_kernel(key->data, n, val->data);
-		key->len = n;
+		if (bpf_probe_read_kernel(key->data, n, data))
+			key->flags = KSNOOP_V_UNREADABLE; /* the helper zeroed the bytes */
+		else
+			key->len = n;
 	}
 	key_add(key);
 	return 1;
+}
+
+/*
+ * Count the value of this call of @func (@hdr as ksnoop_begin() returned
+ * it, @lat_ns as agg_call() has it) from the record capture_items() built.
+ * Returns 1 if the call goes on (an entry whose return counts, or counted),
+ * 0 if not counted.
+ */
+__noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	/* item 0 is captured first: its value starts the record's data */
+	const struct ksnoop_val *val;
+	struct scratch *sc = ksnoop_scratch();
+	enum agg_when when = agg_value_when(is_exit, hdr);
+	bool unreadable = false;
+	__u64 v = 0;
+
+	if (!plan || !sc)
+		return 0;
+	if (when != AGG_NOW)
+		return when == AGG_LATER;
+	val = (const void *)(sc->buf + sizeof(struct ksnoop_rec));
+	if (agg_conf.src == KSNOOP_SRC_ITEM) {
+		/* the record holds this phase's items only if they were captured */
+		if (!(plan->flags & (is_exit ? KSNOOP_P_EXIT_PRED : KSNOOP_P_ENTRY_PRED)) ||
+		    !sc->nvals || val->item != 0)
+			return 0;
+		unreadable = val->flags & KSNOOP_V_UNREADABLE;
+		if (!unreadable)
+			v = pred_load(&plan->items[0], val->data);
+	} else if (agg_conf.src == KSNOOP_SRC_CALLER) {
+		/* counted at entry only (hist_check()): the frames are this call's */
+		v = is_exit ? 0 : caller_of(plan, sc);
+	}
+	return agg_value_add(plan, func, lat_ns, v, val->data, val->len, unreadable);
+}
+
+/*
+ * The lean path of the counting modes (agg_lean, bpf/agg.h): count this call
+ * of @func (@hdr as ksnoop_begin() returned it, with KSNOOP_HDR_NOREG if the
+ * call has no such argument) from the one register the stub read: @reg is
+ * the return value at the return, item 0's base argument at entry. Item 0 is
+ * read straight from it, into the stack or the key: no scratch record, no
+ * per-item call. The duration is the one ksnoop_begin() kept at this run's
+ * nesting level. Returns 1 if the call goes on or was counted.
+ */
+__noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 hdr, __u64 reg)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	enum agg_when when = agg_value_when(is_exit, hdr);
+	bool unreadable = hdr & KSNOOP_HDR_NOREG;
+	const struct ksnoop_item *it;
+	__u64 buf = 0, lat_ns = ~0ULL;
+	__u32 len = 0, key0 = 0, level;
+	struct cpu_run *cr;
+	const void *data;
+
+	/* First, whatever is counted: this run's level is taken back (LIFO). */
+	cr = bpf_map_lookup_elem(&busy, &key0);
+	if (!cr || !cr->inuse)
+		return 0;
+	level = --cr->inuse;
+	if (level < KSNOOP_LEAN_LEVELS)
+		lat_ns = cr->lean_dur[level & (KSNOOP_LEAN_LEVELS - 1)];
+	if (!plan)
+		return 0;
+	if (agg_mode == KSNOOP_AGG_STATS)
+		return agg_stats(plan, func, is_exit, hdr, reg, lat_ns);
+	if (when != AGG_NOW)
+		return when == AGG_LATER;
+	data = &buf;
+	it = &plan->items[0];
+	if (agg_conf.src == KSNOOP_SRC_ITEM) {
+		if (!unreadable)
+			unreadable = item_chase(it, &reg) != 0;
+		if (unreadable) {
+			/* nothing to read */
+		} else if (agg_mode == KSNOOP_AGG_HIST) {
+			unreadable = item_load8(it, reg, &buf) != 0;
+		} else if (it->flags & KSNOOP_I_MEM) {
+			data = (const void *)(reg + it->off);
+			len = it->size;
+		} else {
+			buf = reg;
+			len = it->size > sizeof(buf) ? sizeof(buf) : it->size;
+		}
+	}
+	/* --hist's integer, from the stack whatever the mode: never a kernel address */
+	return agg_value_add(plan, func, lat_ns, unreadable ? 0 : pred_load(it, &buf), data, len,
+			     unreadable);
 }
 
 #endif /* __KSNOOP_BPF_AGG_VALUE_H */

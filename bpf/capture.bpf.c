@@ -57,30 +57,13 @@ const volatile bool chain_mode;
  */
 volatile bool stopped;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* resized to the number of functions before load */
-	__type(key, __u32);
-	__type(value, struct ksnoop_plan);
-} plans SEC(".maps");
+struct ksnoop_plans_map plans SEC(".maps");
 
 struct ksnoop_func_ids_map func_ids SEC(".maps");
 
-/* Compiled string operands and --comm globs (struct ksnoop_pattern), by index. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* resized to the number of patterns */
-	__type(key, __u32);
-	__type(value, struct ksnoop_pattern);
-} patterns SEC(".maps");
+struct ksnoop_patterns_map patterns SEC(".maps");
 
-/* --cgroup: the cgroup v2 directory, for bpf_current_task_under_cgroup(). */
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
+struct ksnoop_cgroup_map cgroup_filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -146,12 +129,19 @@ struct {
  * The run holding the CPU also keeps its times here: ksnoop_begin() reads
  * the clock once and has the thread state at hand, ksnoop_finish() needs the
  * times, and global functions cannot pass a map value to each other.
+ *
+ * The lean counting path (agg_lean) takes no lock and is counted even when
+ * nested: inuse then counts its runs between ksnoop_begin() and
+ * ksnoop_count(), and each keeps its call's duration at its own level.
  */
+#define KSNOOP_LEAN_LEVELS 4 /* task, softirq, hardirq, NMI; deeper: duration unknown */
+
 struct cpu_run {
 	__u32 inuse;
 	__u32 pad;
 	__u64 now;	/* bpf_ktime_get_ns() at this run: the record's time */
 	__u64 entry_ns; /* the call's entry time: now at an entry, kept in the thread state */
+	__u64 lean_dur[KSNOOP_LEAN_LEVELS]; /* agg_lean: each nesting level's duration */
 };
 
 struct {
@@ -265,29 +255,39 @@ static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
 }
 
 /*
- * Does the string of at most @n bytes (up to a NUL) at @buf[@start & @mask]
- * match pattern @p (include/ksnoop.h)? The bytes are read through the mask so
- * that the verifier sees every read in bounds. The only loop-carried branch is
- * the end of the string: the verifier walks each iteration once.
+ * Follow item @it's pointer steps from its base register value *@v (argument
+ * or return value). Returns 0, or the error of the read that faulted.
  */
-static __always_inline bool pattern_match(const struct ksnoop_pattern *p, const __u8 *buf,
-					  __u32 start, __u32 mask, __u32 n)
+static __always_inline long item_chase(const struct ksnoop_item *it, __u64 *v)
 {
-	__u64 st = p->start;
-	__u32 i;
-	__u8 c;
+	long err = 0;
+	__u32 s;
 
-	for (i = 0; i < KSNOOP_PRED_SCAN; i++) {
-		if (i >= n)
+	for (s = 0; s < KSNOOP_MAX_STEPS; s++) {
+		if (s >= it->nsteps)
 			break;
-		c = buf[(start + i) & mask];
-		if (!c)
-			break;
-		st = ksnoop_pattern_step(p, st, c);
-		if (!st) /* no token can match any more */
+		err = bpf_probe_read_kernel(v, sizeof(*v), (void *)(*v + it->steps[s]));
+		if (err)
 			break;
 	}
-	return st & p->accept;
+	return err;
+}
+
+/*
+ * The value of item @it, at most 8 bytes (predicates, --hist), once its steps
+ * led to @v: the memory at v + off, or v itself. Returns 0 or the read's error.
+ */
+static __always_inline long item_load8(const struct ksnoop_item *it, __u64 v, __u64 *buf)
+{
+	__u32 size;
+
+	if (!(it->flags & KSNOOP_I_MEM)) {
+		*buf = v;
+		return 0;
+	}
+	size = it->size > sizeof(*buf) ? sizeof(*buf) : it->size;
+	barrier_var(size);
+	return bpf_probe_read_kernel(buf, size & 15, (void *)(v + it->off));
 }
 
 /*
@@ -315,7 +315,7 @@ __noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
 	if (!p)
 		return 1;
 	/* A char[N] is N bytes, a char * string at most size with its NUL. */
-	match = pattern_match(p, sc->buf, raw_off, KSNOOP_SCRATCH - 1, it->size);
+	match = ksnoop_pattern_match(p, sc->buf, raw_off, KSNOOP_SCRATCH - 1, it->size);
 	return it->op == KSNOOP_OP_NE ? match : !match;
 }
 
@@ -344,7 +344,7 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 	const struct ksnoop_item *it;
 	struct ksnoop_val *val;
 	__u64 v = 0, addr = 0;
-	__u32 s, off, base, size, len = 0;
+	__u32 off, base, size, len = 0;
 	__u8 vflags = 0, *raw;
 	bool kfmt;
 	long err = 0;
@@ -370,11 +370,8 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 		v = sc->r.args[base];
 	else
 		err = -1; /* no such argument register in this call */
-	for (s = 0; s < KSNOOP_MAX_STEPS && !err; s++) {
-		if (s >= it->nsteps)
-			break;
-		err = bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s]));
-	}
+	if (!err)
+		err = item_chase(it, &v);
 
 	size = it->size;
 	if (size > KSNOOP_MAX_VALUE)
@@ -607,7 +604,7 @@ __noinline int nested_item_fails(__u32 func, __u32 i)
 	struct ksnoop_regs *r;
 	const struct ksnoop_item *it;
 	__u64 v, buf = 0;
-	__u32 s, base, size, key0 = 0;
+	__u32 base, key0 = 0;
 
 	if (!plan || i >= plan->nitems)
 		return 0;
@@ -623,20 +620,8 @@ __noinline int nested_item_fails(__u32 func, __u32 i)
 	if (base >= r->nargs || base >= KSNOOP_MAX_ARGS)
 		return 1;
 	v = r->args[base];
-	for (s = 0; s < KSNOOP_MAX_STEPS; s++) {
-		if (s >= it->nsteps)
-			break;
-		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + it->steps[s])))
-			return 1;
-	}
-	if (it->flags & KSNOOP_I_MEM) {
-		size = it->size > sizeof(buf) ? sizeof(buf) : it->size;
-		barrier_var(size);
-		if (bpf_probe_read_kernel(&buf, size & 15, (void *)(v + it->off)))
-			return 1;
-	} else {
-		buf = v;
-	}
+	if (item_chase(it, &v) || item_load8(it, v, &buf))
+		return 1;
 	return !pred_holds(it, pred_load(it, &buf));
 }
 
@@ -658,34 +643,6 @@ __noinline int ksnoop_nested(__u32 func, int hdr)
 	/* Aggregation counts calls: a lost call is one loss, not two records. */
 	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT || agg_mode ? 1 : 2);
 	return 0;
-}
-
-/*
- * -c/--comm: does the calling task's comm match a name (two 8-byte compares)
- * or a glob? Exact names need no map lookup, globs one per glob.
- */
-static __always_inline bool comm_allowed(void)
-{
-	__u64 comm[2] = {};
-	const struct ksnoop_pattern *p;
-	__u32 k, idx;
-
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (k = 0; k < KSNOOP_MAX_COMMS; k++) {
-		if (k >= filter_ncomms)
-			break;
-		if (!filter_comms[k].pattern) {
-			if (comm[0] == filter_comms[k].name[0] &&
-			    comm[1] == filter_comms[k].name[1])
-				return true;
-			continue;
-		}
-		idx = filter_comms[k].pattern - 1;
-		p = bpf_map_lookup_elem(&patterns, &idx);
-		if (p && pattern_match(p, (const __u8 *)comm, 0, sizeof(comm) - 1, sizeof(comm)))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -738,38 +695,31 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
 }
 
 /*
- * The per-thread bookkeeping before the registers are saved: filters, the
- * pairing depth, and this CPU's scratch lock. An entry is marked as emitted
+ * The per-thread bookkeeping before the registers are saved (the stub applied
+ * the task filters already, ksnoop_skip_task()): the pairing depth, and this
+ * CPU's scratch lock. An entry is marked as emitted
  * here already; ksnoop_finish() takes the mark back if no record was built
  * (predicate failed), which costs a second lookup only then. The clock is read
  * once per run, here, and kept with the CPU's lock for ksnoop_finish().
  */
 __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, tgid = id >> 32;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ksnoop_thread_state *ts, *zero;
-	__u32 depth = 0, key0 = 0;
+	__u32 depth = 0, key0 = 0, level;
 	__u64 now = 0, entry_ns = 0;
 	struct cpu_run *cr;
 	__u16 flags = 0;
+	bool nested;
 
-	if (stopped)
-		return -1;
-	if (filter_tgid && tgid != filter_tgid)
-		return -1;
-	if (filter_tid && tid != filter_tid)
-		return -1;
-	if (filter_ncomms && !comm_allowed())
-		return -1;
-	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
-		return -1;
 	if (func >= KSNOOP_MAX_FUNCS)
 		return -1;
 
 	cr = bpf_map_lookup_elem(&busy, &key0);
 	if (!cr)
 		return -1;
+	/* The lean counting path uses no scratch area: it takes no lock, is never nested. */
+	nested = !agg_lean && cr->inuse;
 	if (entry_only) {
 		flags |= KSNOOP_R_NOEXIT;
 		now = bpf_ktime_get_ns();
@@ -804,7 +754,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 				}
 				now = bpf_ktime_get_ns();
 				ts->entry_ns[depth] = now;
-				if (!cr->inuse)
+				if (!nested)
 					ts->emitted |= 1ULL << depth;
 			}
 			entry_ns = now;
@@ -844,7 +794,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 			entry_ns = ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
 		}
 	}
-	if (cr->inuse) {
+	if (nested) {
 		/*
 		 * At return the entry was sent: count the lost return (userspace
 		 * shows the call as "return lost", whatever a return predicate
@@ -857,9 +807,20 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 		}
 		return flags & KSNOOP_R_NOEXIT ? KSNOOP_BEGIN_NESTED_NOEXIT : KSNOOP_BEGIN_NESTED;
 	}
-	cr->inuse = 1;
-	cr->now = now;
-	cr->entry_ns = entry_ns;
+	if (agg_lean) {
+		/*
+		 * No lock: each lean run keeps its duration at its own level,
+		 * for ksnoop_count() to take back (runs on a CPU nest LIFO).
+		 */
+		level = cr->inuse++;
+		if (level < KSNOOP_LEAN_LEVELS)
+			cr->lean_dur[level & (KSNOOP_LEAN_LEVELS - 1)] =
+				is_exit ? now - entry_ns : ~0ULL;
+	} else {
+		cr->inuse = 1;
+		cr->now = now;
+		cr->entry_ns = entry_ns;
+	}
 	return flags | (depth & 0xffff) << 16;
 }
 

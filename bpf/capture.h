@@ -7,7 +7,9 @@
  *
  * A stub reduces its context to (function id, registers, return value):
  *
- *	hdr = ksnoop_begin(func, is_exit);	filters, call depth, per-CPU lock
+ *	if (ksnoop_skip_task())			filters on the calling task, first
+ *		return 0;
+ *	hdr = ksnoop_begin(func, is_exit);	call depth, per-CPU lock
  *	if (hdr == KSNOOP_BEGIN_SKIP)
  *		return 0;
  *	r = ksnoop_regs(hdr);			fill r->args, nargs, ret, ip
@@ -54,6 +56,14 @@ struct ksnoop_scratch_map {
 	__type(value, struct scratch);
 };
 
+/* Function id -> struct ksnoop_plan, written by userspace. */
+struct ksnoop_plans_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of functions before load */
+	__type(key, __u32);
+	__type(value, struct ksnoop_plan);
+};
+
 /* Function address -> function id, for kernels without tracing attach cookies. */
 struct ksnoop_func_ids_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -78,8 +88,27 @@ struct ksnoop_stacks_map {
 	__uint(value_size, sizeof(__u64)); /* --kstack=N: N frames */
 };
 
+/* Compiled string operands and --comm globs (struct ksnoop_pattern), by index. */
+struct ksnoop_patterns_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of patterns */
+	__type(key, __u32);
+	__type(value, struct ksnoop_pattern);
+};
+
+/* --cgroup: the cgroup v2 directory, for bpf_current_task_under_cgroup(). */
+struct ksnoop_cgroup_map {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
 /* Defined in capture.bpf.c. */
+extern struct ksnoop_cgroup_map cgroup_filter SEC(".maps");
+extern struct ksnoop_patterns_map patterns SEC(".maps");
 extern struct ksnoop_stacks_map stacks SEC(".maps");
+extern struct ksnoop_plans_map plans SEC(".maps");
 extern struct ksnoop_scratch_map scratch SEC(".maps");
 extern struct ksnoop_nest_regs_map nest_regs SEC(".maps");
 extern struct ksnoop_func_ids_map func_ids SEC(".maps");
@@ -89,6 +118,102 @@ extern const volatile bool use_cookie;
 extern const volatile bool kstack;
 /* Set by userspace: --count-by caller, read the first frames of each entry's stack. */
 extern const volatile bool caller_stack;
+/* Set by userspace: the filters on the calling task (-p, --tid, -c, --cgroup). */
+extern const volatile __u32 filter_tgid;
+extern const volatile __u32 filter_tid;
+extern const volatile __u32 filter_ncomms;
+extern const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
+extern const volatile bool filter_cgroup;
+/* Set by userspace when tracing stops. */
+extern volatile bool stopped;
+/* Set by userspace: counting modes take the lean path (bpf/agg.h). */
+extern volatile bool agg_lean;
+
+/*
+ * Does the string of at most @n bytes (up to a NUL) at @buf[@start & @mask]
+ * match pattern @p (include/ksnoop.h)? The bytes are read through the mask so
+ * that the verifier sees every read in bounds. The only loop-carried branch is
+ * the end of the string: the verifier walks each iteration once.
+ */
+static __always_inline bool ksnoop_pattern_match(const struct ksnoop_pattern *p, const __u8 *buf,
+						 __u32 start, __u32 mask, __u32 n)
+{
+	__u64 st = p->start;
+	__u32 i;
+	__u8 c;
+
+	for (i = 0; i < KSNOOP_PRED_SCAN; i++) {
+		if (i >= n)
+			break;
+		c = buf[(start + i) & mask];
+		if (!c)
+			break;
+		st = ksnoop_pattern_step(p, st, c);
+		if (!st) /* no token can match any more */
+			break;
+	}
+	return st & p->accept;
+}
+
+/*
+ * -c/--comm: does the calling task's comm match a name (two 8-byte compares,
+ * no map lookup) or a glob (one lookup per glob)? Inline, not a global
+ * function: without globs the verifier removes the glob code, and a removed
+ * subprogram would leave the BTF func_info one short (see ksnoop_func_of_ip()).
+ */
+static __always_inline bool ksnoop_comm_allowed(void)
+{
+	const struct ksnoop_pattern *p;
+	__u64 comm[2] = {};
+	__u32 k, idx;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (k = 0; k < KSNOOP_MAX_COMMS; k++) {
+		if (k >= filter_ncomms)
+			break;
+		if (!filter_comms[k].pattern) {
+			if (comm[0] == filter_comms[k].name[0] &&
+			    comm[1] == filter_comms[k].name[1])
+				return true;
+			continue;
+		}
+		idx = filter_comms[k].pattern - 1;
+		p = bpf_map_lookup_elem(&patterns, &idx);
+		if (p &&
+		    ksnoop_pattern_match(p, (const __u8 *)comm, 0, sizeof(comm) - 1, sizeof(comm)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is the calling task left out (tracing stopped, -p, --tid, -c, --cgroup)?
+ * The first thing every stub asks, before the function id, any map lookup or
+ * copy, so that a filtered-out call costs little more than an empty program.
+ * Each test is gated on a constant setting: the verifier removes the unused
+ * ones, which then cost nothing. A task's filters are the same at a call's
+ * entry and its return (an exec or a cgroup move in between is the rare
+ * exception the per-thread depth already tolerates).
+ */
+static __always_inline bool ksnoop_skip_task(void)
+{
+	__u64 id;
+
+	if (stopped)
+		return true;
+	if (filter_tgid || filter_tid) {
+		id = bpf_get_current_pid_tgid();
+		if (filter_tgid && id >> 32 != filter_tgid)
+			return true;
+		if (filter_tid && (__u32)id != filter_tid)
+			return true;
+	}
+	if (filter_ncomms && !ksnoop_comm_allowed())
+		return true;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return true;
+	return false;
+}
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */
 enum {
@@ -106,6 +231,15 @@ int ksnoop_begin(__u32 func, __u32 is_exit);
 int ksnoop_finish(__u32 func, __u32 is_exit, int hdr);
 /* Count a nested run lost unless its entry predicates reject it (nest_regs). */
 int ksnoop_nested(__u32 func, int hdr);
+/*
+ * agg_lean: count the call from register @reg (bpf/agg_value.h); @hdr as
+ * ksnoop_begin() returned it, with KSNOOP_HDR_NOREG when the stub could not
+ * read the register. Four arguments: a global function's fifth arrives wrong
+ * on 5.10.
+ */
+int ksnoop_count(__u32 func, __u32 is_exit, __u32 hdr, __u64 reg);
+/* ksnoop_count()'s @hdr: the call has no such argument (above the KSNOOP_R_* flags). */
+#define KSNOOP_HDR_NOREG (1U << 15)
 
 /*
  * The function id of address @ip, for kernels without attach cookies; -1 if
@@ -224,6 +358,67 @@ static __always_inline void ksnoop_save_pt_regs(struct ksnoop_regs *sc,
 }
 
 /*
+ * agg_lean: argument register @n of a pt_regs entry into *@v (x86-64, as
+ * ksnoop_save_pt_regs() reads them). Returns false if there is no such slot
+ * or it cannot be read.
+ */
+static __always_inline bool ksnoop_pt_regs_arg(const struct ksnoop_pt_regs *regs, __u32 n, __u64 *v)
+{
+	__u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->cx, a4 = regs->r8,
+	      a5 = regs->r9;
+
+	/*
+	 * Loaded first, and kept opaque: clang would otherwise merge loads in
+	 * the branches into one at a computed offset, which the verifier
+	 * refuses on a context pointer.
+	 */
+	barrier_var(a0);
+	barrier_var(a1);
+	barrier_var(a2);
+	barrier_var(a3);
+	barrier_var(a4);
+	barrier_var(a5);
+	if (n == 0)
+		*v = a0;
+	else if (n == 1)
+		*v = a1;
+	else if (n == 2)
+		*v = a2;
+	else if (n == 3)
+		*v = a3;
+	else if (n == 4)
+		*v = a4;
+	else if (n == 5)
+		*v = a5;
+	else if (n >= KSNOOP_MAX_ARGS)
+		return false;
+	else if (bpf_probe_read_kernel(v, sizeof(*v), (void *)(regs->sp + 8 + 8 * (n - 6))))
+		return false;
+	return true;
+}
+
+/*
+ * agg_lean: count the call from the one register it needs, the return value
+ * at exit or item 0's base argument at entry (the stats mode needs neither at
+ * entry; reading a register costs less than asking).
+ */
+static __always_inline void ksnoop_pt_regs_count(const struct ksnoop_pt_regs *regs, __u32 func,
+						 bool is_exit, int hdr)
+{
+	const struct ksnoop_plan *plan;
+	__u64 v = 0;
+	bool ok = true;
+
+	if (is_exit) {
+		v = regs->ax;
+	} else {
+		plan = bpf_map_lookup_elem(&plans, &func);
+		ok = plan && ksnoop_pt_regs_arg(regs, plan->items[0].base, &v);
+	}
+	ksnoop_count(func, is_exit, ok ? hdr : hdr | KSNOOP_HDR_NOREG, v);
+}
+
+/*
  * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
  * the function: begin, save the arguments at entry or the return register at
  * exit, finish. @ip goes into the record (0 when cookies identify functions).
@@ -237,6 +432,10 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 	hdr = ksnoop_begin(func, is_exit);
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
+	if (agg_lean) {
+		ksnoop_pt_regs_count(regs, func, is_exit, hdr);
+		return 0;
+	}
 	r = ksnoop_regs(hdr);
 	if (r) {
 		r->ip = ip;

@@ -11,12 +11,33 @@
 
 #include "capture.h"
 
+/*
+ * agg_lean: count the call from the one register it needs, the return value
+ * at exit or item 0's base argument at entry (bpf_get_func_arg() is inlined).
+ */
+static __always_inline void fentry_count(void *ctx, __u32 func, bool is_exit, int hdr)
+{
+	const struct ksnoop_plan *plan;
+	__u64 v = 0;
+	long err = 0;
+
+	if (is_exit) {
+		bpf_get_func_ret(ctx, &v);
+	} else {
+		plan = bpf_map_lookup_elem(&plans, &func);
+		err = plan ? bpf_get_func_arg(ctx, plan->items[0].base, &v) : -1;
+	}
+	ksnoop_count(func, is_exit, err ? hdr | KSNOOP_HDR_NOREG : hdr, v);
+}
+
 static __always_inline int fentry_stub(void *ctx, bool is_exit)
 {
 	struct ksnoop_regs *r;
 	__u64 ip = 0;
 	int func, hdr;
 
+	if (ksnoop_skip_task())
+		return 0;
 	/*
 	 * With cookies the function's address is not needed, and not asking for
 	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG).
@@ -32,6 +53,10 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	hdr = ksnoop_begin(func, is_exit);
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
+	if (agg_lean) {
+		fentry_count(ctx, func, is_exit, hdr);
+		return 0;
+	}
 	r = ksnoop_regs(hdr);
 	if (r) {
 		r->ip = ip;

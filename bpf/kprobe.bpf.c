@@ -96,7 +96,12 @@ SEC("kprobe")
 int ksnoop_kprobe(struct pt_regs *ctx)
 {
 	const struct ksnoop_pt_regs *regs = (void *)ctx;
-	__u32 func = entry_func(regs);
+	__u32 func;
+
+	/* Before the push: a filtered-out task costs no per-thread stack. */
+	if (ksnoop_skip_task())
+		return 0;
+	func = entry_func(regs);
 
 	if (func == NO_FUNC)
 		return 0;
@@ -107,7 +112,11 @@ SEC("kretprobe")
 int ksnoop_kretprobe(struct pt_regs *ctx)
 {
 	const struct ksnoop_pt_regs *regs = (void *)ctx;
-	__u32 func = exit_func(regs);
+	__u32 func;
+
+	if (ksnoop_skip_task())
+		return 0;
+	func = exit_func(regs);
 
 	if (func == NO_FUNC)
 		return 0;

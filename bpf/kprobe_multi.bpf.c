@@ -21,7 +21,10 @@
 SEC("kprobe.multi")
 int ksnoop_km(struct pt_regs *regs)
 {
-	__u64 cookie = bpf_get_attach_cookie(regs);
+	__u64 cookie;
 
+	if (ksnoop_skip_task())
+		return 0;
+	cookie = bpf_get_attach_cookie(regs);
 	return ksnoop_pt_regs_call((void *)regs, (__u32)cookie, cookie & KSNOOP_COOKIE_EXIT, 0);
 }

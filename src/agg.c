@@ -76,6 +76,27 @@ void agg_prepare_funcs(struct tfunc *funcs, int nfuncs)
 	}
 }
 
+bool agg_lean_ok(enum ksnoop_agg_mode mode, __u8 src, const struct tfunc *funcs, int nfuncs)
+{
+	int i;
+	__u32 j;
+
+	/* --count-by caller reads the entry's frames into the scratch area. */
+	if (mode == KSNOOP_AGG_NONE || src == KSNOOP_SRC_CALLER)
+		return false;
+	for (i = 0; i < nfuncs; i++) {
+		const struct ksnoop_plan *p = &funcs[i].plan;
+
+		for (j = 0; j < p->nitems && j < KSNOOP_MAX_ITEMS; j++)
+			if (p->items[j].flags & KSNOOP_I_PRED)
+				return false;
+		if (mode != KSNOOP_AGG_STATS && src == KSNOOP_SRC_ITEM &&
+		    (!p->nitems || (p->items[0].flags & KSNOOP_I_STR)))
+			return false;
+	}
+	return true;
+}
+
 void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out)
 {
 	int c, b;

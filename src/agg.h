@@ -50,6 +50,16 @@ int agg_check_specs(const struct spec *specs, int nspecs, const char *what);
  */
 void agg_prepare_funcs(struct tfunc *funcs, int nfuncs);
 
+/*
+ * May counting mode @mode with value source @src (enum ksnoop_agg_src) take
+ * the BPF program's lean path (bpf/agg.h agg_lean) for the plans of @funcs? Only
+ * when nothing needs the record path's machinery: no predicate (they are
+ * evaluated on a captured record), no call site (--count-by caller reads the
+ * stack into the scratch area), and a counted item read from a register as an
+ * integer or bytes, not a string (which may need a second, user read).
+ */
+bool agg_lean_ok(enum ksnoop_agg_mode mode, __u8 src, const struct tfunc *funcs, int nfuncs);
+
 /* Sum @ncpus per-CPU values into @out; imax only from CPUs that counted in @epoch. */
 void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out);
 /* @out = @cur - @prev (counters and buckets); maxima are @cur's (interval max: imax). */

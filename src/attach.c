@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "agg.h"
 #include "attach.h"
 #include "ksyms.h"
 #include "kfeatures.h"
@@ -300,6 +301,7 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
 	skel->bss->agg_mode = o->agg_mode;
+	skel->bss->agg_lean = agg_lean_ok(o->agg_mode, o->agg_conf.src, t->funcs, nfuncs);
 	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
 	skel->bss->agg_conf = o->agg_conf;
 	skel->rodata->caller_stack =

@@ -123,7 +123,11 @@ report()
 		for (i = 1; i <= nallin; i++) if (aids[i] in adds) amed[aids[i]] = median(adds[aids[i]])
 		for (i = 1; i <= nallin; i++) {
 			id = aids[i]
-			label = id == "floor" ? "empty fentry program (the floor; bare-attach)" : acmd[id]
+			label = acmd[id]
+			if (id == "floor")
+				label = "empty fentry program (the floor; bare-attach)"
+			if (id == "floor2")
+				label = "empty fentry+fexit pair (floor2: modes with return)"
 			if (!(id in adds)) { printf "%-60s (no result)\n", label; continue }
 			b = allin_bcc(id)
 			printf "%-60s %6d %8.1f %+9.2f %15s %7s %6s %4d %s\n", label, acalls[id], median(unt[id]),
@@ -151,6 +155,9 @@ report()
 		       meets(r, 1.5), r
 		r = aratio("stats", "floor")
 		printf "   --stats ip_send_skb <= 2x the floor (issue 13): %s (%s)\n", meets(r, 2), r
+		r = aratio("stats", "floor2")
+		printf "   --stats ip_send_skb <= 2x the entry+return floor (floor2): %s (%s)\n",
+		       meets(r, 2), r
 		split("bt-count bt-lat funclatency", peers, " ")
 		for (i = 1; i <= 3; i++) {
 			r = aratio("stats", peers[i])

@@ -523,6 +523,9 @@ allin_round()
 {
 	local n=$ALLIN_N few=$((ALLIN_N / 10)) k='ksnoop: attached' be
 	allin floor $n 'bare: attached' bare-attach fentry+hold $T/floor.ids
+	# The floor of the modes that need the return (--stats latency and errors, --hist
+	# duration, every record mode without --entry): an empty fexit and fentry pair.
+	allin floor2 $n 'bare: attached' bare-attach both+hold $T/floor.ids
 	[ "$PEERS" = 1 ] &&
 		allin bcc-a $few @kprobe_entry bcc-ksnoop -P $PAGES trace ip_send_skb
 	allin a $few "$k" ksnoop -P $PAGES ip_send_skb

@@ -231,3 +231,30 @@ TEST(stats_json_object)
 		"final object");
 	sb_free(&sb);
 }
+
+/* The lean BPF path only where no plan needs a captured record. */
+TEST(agg_lean_choice)
+{
+	struct tfunc f[2] = {};
+
+	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_NONE, KSNOOP_SRC_ITEM, f, 2), "records: never");
+	ASSERT_TRUE(agg_lean_ok(KSNOOP_AGG_STATS, KSNOOP_SRC_ITEM, f, 2), "--stats, no items");
+	f[1].plan.nitems = 1;
+	f[1].plan.items[0].flags = KSNOOP_I_PRED | KSNOOP_I_HIDE;
+	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_STATS, KSNOOP_SRC_ITEM, f, 2), "a predicate anywhere");
+	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_HIST, KSNOOP_SRC_ITEM, f, 2), "--hist, a predicate");
+
+	f[0].plan.nitems = 1;
+	f[0].plan.items[0].flags = KSNOOP_I_MEM;
+	f[1].plan.items[0].flags = 0;
+	ASSERT_TRUE(agg_lean_ok(KSNOOP_AGG_HIST, KSNOOP_SRC_ITEM, f, 2), "--hist of members");
+	ASSERT_TRUE(agg_lean_ok(KSNOOP_AGG_COUNT, KSNOOP_SRC_ITEM, f, 2), "--count-by members");
+	f[1].plan.items[0].flags = KSNOOP_I_STR;
+	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_COUNT, KSNOOP_SRC_ITEM, f, 2), "a char * string");
+	ASSERT_TRUE(agg_lean_ok(KSNOOP_AGG_COUNT, KSNOOP_SRC_COMM, f, 2), "comm: items unread");
+	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_COUNT, KSNOOP_SRC_CALLER, f, 2),
+		    "caller: the entry's frames");
+	f[1].plan.nitems = 0;
+	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_HIST, KSNOOP_SRC_ITEM, f, 2), "no value to count");
+	ASSERT_TRUE(agg_lean_ok(KSNOOP_AGG_HIST, KSNOOP_SRC_DURATION, f, 2), "--hist duration");
+}

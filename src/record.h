@@ -34,7 +34,7 @@ static inline __u32 rec_val_len(const struct ksnoop_val *v)
  * Inline: every formatted call walks its records' values several times.
  */
 static inline const struct ksnoop_val *rec_next_val(const struct ksnoop_rec *rec,
-						     const struct ksnoop_val *v)
+						    const struct ksnoop_val *v)
 {
 	/* Offsets, not pointers: a pointer past the record's end is not defined C. */
 	size_t off = v ? (size_t)((const __u8 *)v - (const __u8 *)rec) + sizeof(*v) +

@@ -419,6 +419,24 @@ static __always_inline void ksnoop_pt_regs_count(const struct ksnoop_pt_regs *re
 }
 
 /*
+ * The register area a stub fills for @hdr (NULL: none to fill), with what
+ * every backend records the same way already set: the call's address @ip
+ * (0 with cookies) and, at entry, its stacks from the stub's context @ctx.
+ */
+static __always_inline struct ksnoop_regs *ksnoop_stub_regs(void *ctx, int hdr, bool is_exit,
+							    __u64 ip)
+{
+	struct ksnoop_regs *r = ksnoop_regs(hdr);
+
+	if (r) {
+		r->ip = ip;
+		r->stack_id = ksnoop_stack_id(ctx, is_exit);
+		ksnoop_caller_stack(ctx, is_exit, hdr);
+	}
+	return r;
+}
+
+/*
  * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
  * the function: begin, save the arguments at entry or the return register at
  * exit, finish. @ip goes into the record (0 when cookies identify functions).
@@ -436,11 +454,8 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 		ksnoop_pt_regs_count(regs, func, is_exit, hdr);
 		return 0;
 	}
-	r = ksnoop_regs(hdr);
+	r = ksnoop_stub_regs((void *)regs, hdr, is_exit, ip);
 	if (r) {
-		r->ip = ip;
-		r->stack_id = ksnoop_stack_id((void *)regs, is_exit);
-		ksnoop_caller_stack((void *)regs, is_exit, hdr);
 		if (is_exit) {
 			r->nargs = 0;
 			r->ret = regs->ax;

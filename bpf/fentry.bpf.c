@@ -57,11 +57,8 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 		fentry_count(ctx, func, is_exit, hdr);
 		return 0;
 	}
-	r = ksnoop_regs(hdr);
+	r = ksnoop_stub_regs(ctx, hdr, is_exit, ip);
 	if (r) {
-		r->ip = ip;
-		r->stack_id = ksnoop_stack_id(ctx, is_exit);
-		ksnoop_caller_stack(ctx, is_exit, hdr);
 		r->nargs = bpf_get_func_arg_cnt(ctx);
 		/*
 		 * The context is the trampoline's array of argument registers, the

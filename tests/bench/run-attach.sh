@@ -23,6 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+. tests/bench/host-lib.sh
 OUT=${OUT:-build}
 BENCH=$OUT/bench
 KERNELS=${ATTACH_KERNELS:-6.1 6.12 7.2}
@@ -40,27 +41,19 @@ fi
 
 run_vm()
 {
-	local ver=$1 sets=tcp btsets=tcp try rc qemu=
+	local ver=$1 sets=tcp btsets=tcp qemu=
 	[ "${ATTACH_ICOUNT:-0}" = 0 ] || qemu="-icount shift=0,sleep=off"
 	# 7.x (fentry-multi) and 6.12 (kprobe-multi) attach thousands in seconds.
 	case $ver in 7.* | 6.12) sets="tcp big" ;; esac
 	sets=${ATTACH_SETS:-$sets}
 	[ "${ATTACH_BIG_BPFTRACE:-0}" = 0 ] || btsets=$sets
 	[ "${ATTACH_KFUNC:-1}" = 1 ] || btsets=
-	for try in 1 2; do
-		rc=0
-		echo "bench-attach: kernel $ver: sets '$sets', bpftrace on '$btsets'..." >&2
-		KSNOOP_VM_QEMU_ARGS=$qemu tests/vm/vm.sh --peers --timeout 1800 --log "$BENCH/attach-console-$ver.log" \
-			--run "$ver" "SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000; ROUNDS=${ATTACH_ROUNDS:-5}; ICOUNT=${ATTACH_ICOUNT:-0}
-$(cat tests/bench/vm-lib.sh tests/bench/vm-bench-attach.sh)" >"$BENCH/attach-raw-$ver.txt" || rc=$?
-		[ $rc = 0 ] && return 0
-		if [ $try = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$BENCH/attach-console-$ver.log"; then
-			echo "bench-attach: kernel $ver: the VM died during boot; retrying once" >&2
-			continue
-		fi
-		echo "bench-attach: kernel $ver: the VM failed (status $rc)" >&2
-		return 1
-	done
+	echo "bench-attach: kernel $ver: sets '$sets', bpftrace on '$btsets'..." >&2
+	vm_run "bench-attach: kernel $ver" "$BENCH/attach-console-$ver.log" "$BENCH/attach-raw-$ver.txt" \
+		env KSNOOP_VM_QEMU_ARGS="$qemu" tests/vm/vm.sh --peers --timeout 1800 \
+		--log "$BENCH/attach-console-$ver.log" --run "$ver" \
+		"SETS='$sets'; BPFTRACE_SETS='$btsets'; BIG_MIN=2000; ROUNDS=${ATTACH_ROUNDS:-5}; ICOUNT=${ATTACH_ICOUNT:-0}
+$(cat tests/bench/vm-lib.sh tests/bench/vm-bench-attach.sh)"
 }
 
 report()

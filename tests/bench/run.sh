@@ -25,6 +25,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+. tests/bench/host-lib.sh
 OUT=${OUT:-build}
 BENCH=$OUT/bench
 KERNELS=${BENCH_KERNELS:-6.1 7.2}
@@ -48,29 +49,18 @@ mkdir -p "$BENCH"
 # to $BENCH/PREFIXraw-VER.txt, console to $BENCH/PREFIXconsole-VER.log.
 run_vm()
 {
-	local ver=$1 pre=$2 parts=$3 log=$BENCH/$2console-$1.log peers=0 rc try
+	local ver=$1 pre=$2 parts=$3 log=$BENCH/$2console-$1.log peers=0
 	# bcc's ksnoop sees no events on 6.12 and 7.2 (its IP matching misses there, see
 	# docs/LAB.md), so it is only compared on 6.1.
 	[ "$ver" != 6.1 ] || peers=1
-	for try in 1 2; do
-		rc=0
-		echo "bench: kernel $ver: booting for '$parts' (N=$N, REPS=$REPS," \
-			"bcc peer: $peers${4:+, qemu $4})..." >&2
-		KSNOOP_VM_QEMU_ARGS=${4:-} tests/vm/vm.sh --peers --timeout 1800 --log "$log" \
-			--run "$ver" "N=$N; REPS=$REPS; PEERS=$peers; BPFTRACE=1; PARTS='$parts'
+	echo "bench: kernel $ver: booting for '$parts' (N=$N, REPS=$REPS," \
+		"bcc peer: $peers${4:+, qemu $4})..." >&2
+	vm_run "bench: kernel $ver" "$log" "$BENCH/${pre}raw-$ver.txt" \
+		env KSNOOP_VM_QEMU_ARGS="${4:-}" tests/vm/vm.sh --peers --timeout 1800 --log "$log" \
+		--run "$ver" "N=$N; REPS=$REPS; PEERS=$peers; BPFTRACE=1; PARTS='$parts'
 ALLIN_N=$ALLIN_N; ALLIN_ROUNDS=$ALLIN_ROUNDS; BACKENDS='$BACKENDS'; ICOUNT=$ICOUNT
 ALLIN_ONLY='$ALLIN_ONLY'
-$(cat tests/bench/vm-lib.sh tests/bench/vm-bench.sh)" >"$BENCH/${pre}raw-$ver.txt" || rc=$?
-		[ $rc = 0 ] && return 0
-		# Retry only a VM that died before userspace came up (the lab's boot-time
-		# allocator double fault); a failure while tracing is a result, never retried.
-		if [ $try = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$log"; then
-			echo "bench: kernel $ver: THE VM DIED DURING BOOT (status $rc); RETRYING ONCE" >&2
-			continue
-		fi
-		echo "bench: kernel $ver: the VM failed (status $rc); console: $log" >&2
-		return 1
-	done
+$(cat tests/bench/vm-lib.sh tests/bench/vm-bench.sh)"
 }
 
 # report VER: the tables for one kernel from the raw lines of its VMs.

@@ -85,6 +85,15 @@ help_text()
 		t_fail "found only these short options in --help (parser out of date?): $HELP_SHORTS"
 }
 
+# options_match FILE WHERE SECTION LONGS_FN SHORTS_FN: the options in SECTION of FILE
+# (read with LONGS_FN and SHORTS_FN) are --help's, no more, no fewer.
+options_match()
+{
+	local file=$1 where=$2 sect=$3
+	expect_same "long option" "$file ($where)" "$HELP_LONGS" "$($4 "$sect")"
+	expect_same "short option" "$file ($where)" "$HELP_SHORTS" "$($5 "$sect")"
+}
+
 test_man_options()
 {
 	local sect
@@ -92,8 +101,7 @@ test_man_options()
 	help_text
 	sect=$(man_options)
 	[ -n "$sect" ] || { t_fail "$DOCS_MAN has no .SH OPTIONS section"; return; }
-	expect_same "long option" "$DOCS_MAN (OPTIONS)" "$HELP_LONGS" "$(roff_longs "$sect")"
-	expect_same "short option" "$DOCS_MAN (OPTIONS)" "$HELP_SHORTS" "$(roff_shorts "$sect")"
+	options_match "$DOCS_MAN" OPTIONS "$sect" roff_longs roff_shorts
 }
 t_run man-options test_man_options
 
@@ -104,8 +112,7 @@ test_readme_options()
 	help_text
 	sect=$(readme_options)
 	[ -n "$sect" ] || { t_fail "$DOCS_README has no '## Options' section"; return; }
-	expect_same "long option" "$DOCS_README (## Options)" "$HELP_LONGS" "$(md_longs "$sect")"
-	expect_same "short option" "$DOCS_README (## Options)" "$HELP_SHORTS" "$(md_shorts "$sect")"
+	options_match "$DOCS_README" "## Options" "$sect" md_longs md_shorts
 }
 t_run readme-options test_readme_options
 

@@ -4,6 +4,11 @@
 # interrupt) are reported with their own reason; a call whose return was lost is shown
 # as such, never as still running. Sourced by suite.sh with lib.sh loaded.
 
+# A second, not the suite's 0.2 s, between each workload's end and the SIGINT, in this file: on 5.10
+# (kprobes) return-lost then failed 6 runs of 6 (the lost return counted, never placed
+# on its call) and passed with 1 s.
+TW_GRACE=1
+
 # ip_send_skb(skb) copies the whole struct sk_buff, so a few records fill one page.
 # The workload (once ksnoop has attached) floods for 3 s, then, with ksnoop still attached and
 # nothing else sending, dumps the BPF "stats" map: the kernel's own drop count (counted
@@ -223,3 +228,6 @@ test_interrupt_nested()
 	rm -f "$out"
 }
 t_run interrupt-nested test_interrupt_nested
+
+# The files after this one keep the suite's grace.
+unset TW_GRACE

@@ -408,8 +408,8 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 			/* The design path: the kernel walks the live value. */
 			struct ksnoop_btf_ptr p = {.ptr = (void *)addr, .type_id = it->btf_id};
 
-			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, (void *)&p, sizeof(p),
-					       BTF_F_PTR_RAW);
+			err = bpf_snprintf_btf((char *)val->data, KSNOOP_MAX_VALUE, (void *)&p,
+					       sizeof(p), BTF_F_PTR_RAW);
 			if (err < 0) {
 				vflags |= KSNOOP_V_UNREADABLE;
 			} else {

@@ -26,14 +26,14 @@
  * matcher is a bounded loop, verified once per iteration on kernels without
  * bpf_loop() (5.10), and every program load pays for that.
  */
-#define KSNOOP_PRED_SCAN  256
-#define KSNOOP_MAX_CHAIN  8   /* -s: functions in a call chain (a power of 2) */
+#define KSNOOP_PRED_SCAN 256
+#define KSNOOP_MAX_CHAIN 8 /* -s: functions in a call chain (a power of 2) */
 /*
  * Attach cookie bit of a return link whose program also serves the entry
  * link (kprobe-multi): the function id is the cookie's low 32 bits.
  */
 #define KSNOOP_COOKIE_EXIT (1ULL << 32)
-#define KSNOOP_MAX_KSTACK 127 /* --kstack=N: frames kept per stack (PERF_MAX_STACK_DEPTH) */
+#define KSNOOP_MAX_KSTACK  127 /* --kstack=N: frames kept per stack (PERF_MAX_STACK_DEPTH) */
 
 /* Item base: an argument register slot 0..11, or the return value. */
 #define KSNOOP_BASE_RET 0xff
@@ -166,10 +166,10 @@ enum ksnoop_plan_flags {
 
 struct ksnoop_plan {
 	__u32 nitems;
-	__u8 ret_kind; /* enum ksnoop_ret_kind */
-	__u8 ret_size; /* KSNOOP_RET_SIGNED: bytes of the return type */
-	__u16 chain;   /* -s: the function's level in the call chain + 1; 0 otherwise */
-	__u32 flags;   /* enum ksnoop_plan_flags (read in aggregation modes only) */
+	__u8 ret_kind;	 /* enum ksnoop_ret_kind */
+	__u8 ret_size;	 /* KSNOOP_RET_SIGNED: bytes of the return type */
+	__u16 chain;	 /* -s: the function's level in the call chain + 1; 0 otherwise */
+	__u32 flags;	 /* enum ksnoop_plan_flags (read in aggregation modes only) */
 	__u32 text_size; /* --count-by caller: bytes of the function's code from text_addr */
 	__u64 text_addr; /* --count-by caller: the function's address (kallsyms), else 0 */
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];

@@ -41,8 +41,8 @@ static int kmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_ex
 	lo.kprobe_multi.cookies = cookies;
 	lo.kprobe_multi.cnt = n;
 	lo.kprobe_multi.flags = is_exit ? BPF_F_KPROBE_MULTI_RETURN : 0;
-	fd = bpf_link_create(bpf_program__fd(t->skel->progs.ksnoop_km), 0,
-			     BPF_TRACE_KPROBE_MULTI, &lo);
+	fd = bpf_link_create(bpf_program__fd(t->skel->progs.ksnoop_km), 0, BPF_TRACE_KPROBE_MULTI,
+			     &lo);
 	fd = fd < 0 ? -errno : fd;
 out:
 	free(cookies);

@@ -127,8 +127,7 @@ struct count_row {
 int count_render(struct strbuf *sb, bool json, const char *func, const char *key,
 		 struct count_row *rows, int nrows, __u32 top);
 /* --count-by: every function's counts read from the key map and rendered on @out (count.c). */
-int count_report(struct tracer *t, const struct hist_opts *a, struct output *out,
-		 __u64 *counted);
+int count_report(struct tracer *t, const struct hist_opts *a, struct output *out, __u64 *counted);
 /* The @n calls a full key map (@max_keys) did not count: a line, or a "lost" JSON record. */
 void count_keys_full(struct strbuf *sb, bool json, __u64 n, __u32 max_keys);
 

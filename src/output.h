@@ -136,8 +136,8 @@ enum call_end {
 /*
  * One call of @tf: @entry (may be NULL if only the exit was seen), @exit (NULL
  * with --entry, or for a call in flight or whose return was lost, per @end),
- * each of which passed rec_check() (src/record.h). On a terminal it is written at once; otherwise it may wait for
- * output_flush(). Returns 0, or the negative errno of the first failed write
+ * each of which passed rec_check() (src/record.h). On a terminal it is written at once; otherwise
+ * it may wait for output_flush(). Returns 0, or the negative errno of the first failed write
  * (-EPIPE when the reader went away, -ENOSPC for a full disk, ...), also kept
  * in @o->err: the output is then dead for good.
  */

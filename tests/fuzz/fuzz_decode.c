@@ -12,8 +12,8 @@
  *   bit 4     in flight                 bit 5  formatter mode (below)
  * Record mode: the rest is checked with rec_check(), as trace.c on_record()
  * checks what the ring buffer hands it, rec->func is set to 0 (trace.c
- * show_call() bounds it) and output_call() writes to /dev/null. Formatter mode: 4 bytes pick a type id (modulo the type count),
- * the rest is the value for fmt_text() and fmt_json().
+ * show_call() bounds it) and output_call() writes to /dev/null. Formatter mode: 4 bytes pick a type
+ * id (modulo the type count), the rest is the value for fmt_text() and fmt_json().
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -70,8 +70,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /*
  * NULL unless rec_check() passes it, as the ring buffer handler would. Larger
- * than a record the BPF program can build is not tried. An exact-size heap copy (malloc aligns it as the ring buffer does), so that
- * ASan reports any read past the bytes the kernel handed over.
+ * than a record the BPF program can build is not tried. An exact-size heap copy (malloc aligns it
+ * as the ring buffer does), so that ASan reports any read past the bytes the kernel handed over.
  */
 static struct ksnoop_rec *record(const uint8_t *data, size_t size)
 {

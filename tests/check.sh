@@ -128,7 +128,11 @@ if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then
 	# shellcheck disable=SC2086
 	tests vm-tests vm tests/vm/run-tests.sh $KERNELS || true
 	# For the summary: the slowest tests of each kernel (run-tests.sh ranks them).
-	slowest=$(grep -E '^\[[^]]+\] slowest: ' "$LOG" || true)
+	# Only the 3 slowest per kernel: CI shows the summary's tail, and failures come last.
+	slowest=$(grep -E '^\[[^]]+\] slowest: ' "$LOG" | awk -F'[][]' '++n[$2] <= 3' || true)
+	# Each failed VM test with its first detail lines, for the end of the summary.
+	vm_failed=$(grep -E -A4 '^\[[^]]+\] (FAIL |FAILED)' "$LOG" |
+		grep -E '^(\[[^]]+\] (FAIL |FAILED)|    )' | head -40 || true)
 else
 	echo "check: VM tests not run (no ksnoop binary or no kernels)"
 	failed=$((failed + 1)); failures+=("VM tests (not run)")
@@ -144,6 +148,9 @@ printf 'check: stage wall times:'
 printf ' %s;' "${stage_times[@]}"
 echo
 [ ${#failures[@]} = 0 ] || echo "check: failed stages: ${failures[*]}"
+host_failed=$(grep -E '^FAIL ' "$LOG" | head -10 || true)
+[ -z "${host_failed:-}" ] || printf '%s\n' "$host_failed"
+[ -z "${vm_failed:-}" ] || printf '%s\n' "$vm_failed"
 printf 'check: total wall time %dm%02ds\n' $((wall / 60)) $((wall % 60))
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

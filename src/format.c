@@ -746,12 +746,10 @@ int fmt_walk_node(const struct fmt_node *n, const struct fmt_sink *sink, void *c
 	return r == FMT_STOP ? 0 : r;
 }
 
-int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-	       size_t len, const struct fmt_sink *sink, void *ctx)
+int fmt_top_node(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+		 size_t len, struct fmt_node *n)
 {
-	struct fmt_node n;
 	const struct fmt_type *ft;
-	int r;
 
 	if (!btf || !type_id)
 		return -EINVAL;
@@ -764,8 +762,19 @@ int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		len = 0;
 	if (ft->rd != RD_AGGR && ft->needs > len)
 		return -ENODATA; /* a scalar too short: an error at the top */
-	fmt_node_at(btf, c, 0, data, len, ft, &n);
-	if (ft->rd != RD_AGGR) {
+	fmt_node_at(btf, c, 0, data, len, ft, n);
+	return 0;
+}
+
+int fmt_walk_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	       size_t len, const struct fmt_sink *sink, void *ctx)
+{
+	struct fmt_node n;
+	int r = fmt_top_node(c, btf, type_id, data, len, &n);
+
+	if (r)
+		return r;
+	if (n.rd != RD_AGGR) {
 		r = call(sink->scalar, ctx, &n);
 		return r == FMT_STOP ? 0 : r;
 	}
@@ -818,16 +827,11 @@ int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 	return with_fresh_cache(fmt_json_c, btf, type_id, data, len, out);
 }
 
-int fmt_sink_run(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-		 size_t len, const struct fmt_sink *sink, void *ctx, const bool *oom,
-		 struct strbuf *out)
+int fmt_sink_done(int r, bool oom, struct strbuf *out, size_t start)
 {
-	size_t start = out->len;
-	int r = fmt_walk_c(c, btf, type_id, data, len, sink, ctx);
-
-	if (r == FMT_ABORT)
+	if (r == FMT_ABORT || r == FMT_STOP)
 		r = 0;
-	if (!r && *oom)
+	if (!r && oom)
 		r = -ENOMEM;
 	if (r < 0)
 		fmt_sb_truncate(out, start);

@@ -94,12 +94,21 @@ struct fmt_type {
 extern bool fmt_plain_walk;
 
 /*
- * A sink's whole run over a value appended to @out: fmt_walk_c(), FMT_ABORT
- * is success, -ENOMEM if the sink set *@oom, and on error @out as it was.
+ * The node of the top-level value of @type_id at @data (@len bytes), for a
+ * sink to print at once (a scalar: n->rd != RD_AGGR) or to walk with
+ * fmt_walk_node(). Returns 0, or fmt_walk()'s errors: -EINVAL, -ENOMEM,
+ * -ENODATA for a scalar shorter than its type.
  */
-int fmt_sink_run(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
-		 size_t len, const struct fmt_sink *sink, void *ctx, const bool *oom,
-		 struct strbuf *out);
+int fmt_top_node(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+		 size_t len, struct fmt_node *n);
+
+/*
+ * The end of a sink's run over a value appended to @out from @start, whose
+ * walk (or scalar() call) returned @r: FMT_ABORT and FMT_STOP are success,
+ * -ENOMEM if the sink ran out of memory (@oom), and on error @out is cut
+ * back to @start. Returns 0 or the negative errno.
+ */
+int fmt_sink_done(int r, bool oom, struct strbuf *out, size_t start);
 
 /* The cache's slots for sinks' side tables. */
 enum {

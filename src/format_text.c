@@ -632,13 +632,20 @@ static int ktext_scalar(void *ctx, const struct fmt_node *n)
 int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 	       size_t len, struct strbuf *out)
 {
-	struct ktext k;
 	static const struct fmt_sink sink = {
 		.flags = FMT_SINK_KERNEL | FMT_SINK_QUIET_ZERO,
 		.begin = ktext_begin,
 		.end = ktext_end,
 		.scalar = ktext_scalar,
 	};
+	size_t start = out->len;
+	struct fmt_node n;
+	struct ktext k;
+	int r;
+
+	r = fmt_top_node(c, btf, type_id, data, len, &n);
+	if (r)
+		return r;
 	/* spec[] is set at each begin(): not cleared, a scalar never needs it. */
 	k.out = out;
 	k.array_member = k.oom = false;
@@ -646,12 +653,18 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	k.d = fmt_slot(c, FMT_SLOT_TEXT, ktext_data_new, ktext_data_free);
 	if (!k.d)
 		return -ENOMEM;
-	/* A new generation: dry-run results are for this value's bytes only. */
-	if (++k.d->gen == 0) {
-		memset(k.d->memo, 0, sizeof(k.d->memo));
-		k.d->gen = 1;
+	if (n.rd != RD_AGGR) {
+		/* A lone scalar (most items): its line at once, no walk. */
+		r = ktext_scalar(&k, &n);
+	} else {
+		/* A new generation: dry-run results are for this value's bytes only. */
+		if (++k.d->gen == 0) {
+			memset(k.d->memo, 0, sizeof(k.d->memo));
+			k.d->gen = 1;
+		}
+		r = fmt_walk_node(&n, &sink, &k);
 	}
-	return fmt_sink_run(c, btf, type_id, data, len, &sink, &k, &k.oom, out);
+	return fmt_sink_done(r, k.oom, out, start);
 }
 
 /* ------------------------------------------------------------------------ */

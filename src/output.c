@@ -105,7 +105,8 @@ static char *wall_time(struct output *o, __u64 ts, char *p, bool rfc3339)
 		c->sec = sec;
 		c->valid = true;
 	}
-	memcpy(p, c->buf, c->len);
+	/* All of buf, a fixed-size copy (WALL_TIME_MAX has room): cheaper than c->len bytes. */
+	__builtin_memcpy(p, c->buf, sizeof(c->buf));
 	p += c->len;
 	*p++ = '.';
 	if (rfc3339) {
@@ -132,6 +133,8 @@ static char *pad_to(char *from, char *p, size_t width)
 /* " (%.3f us)" of @ns / 1000.0. */
 static void put_duration(struct strbuf *sb, __u64 ns)
 {
+	char *p;
+
 	/*
 	 * Below 2^40 us the double nearest ns / 1000 is within 2^-14 of it, so
 	 * %.3f rounds back to the exact 3-decimal value: print that directly.
@@ -140,11 +143,14 @@ static void put_duration(struct strbuf *sb, __u64 ns)
 		sb_printf(sb, " (%.3f us)", ns / 1000.0);
 		return;
 	}
-	sb_add(sb, " (", 2);
-	sb_put_u64(sb, ns / 1000);
-	sb_addc(sb, '.');
-	sb_put_udec(sb, ns % 1000, 3);
-	sb_add(sb, " us)", 4);
+	p = sb_reserve(sb, 2 + 24 + 1 + 3 + 4);
+	if (!p)
+		return;
+	p = mempcpy(p, " (", 2);
+	p = str_u64(p, ns / 1000);
+	*p++ = '.';
+	p = str_udec(p, ns % 1000, 3);
+	sb_commit(sb, mempcpy(p, " us)", 4));
 }
 
 /* The bits of a bitfield, as an integer of the member's type. */

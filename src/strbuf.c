@@ -117,7 +117,16 @@ unsigned int str_dec_len(unsigned long long v)
 	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
-/* The @n digits of @v, ending at @end. */
+/* The 4 digits of @r (below 10000), zero-padded, ending at @end. Returns their start. */
+static inline char *put4(char *end, unsigned int r)
+{
+	end -= 4;
+	memcpy(end, digit_pairs + (r / 100) * 2, 2);
+	memcpy(end + 2, digit_pairs + (r % 100) * 2, 2);
+	return end;
+}
+
+/* The digits of @v, ending at @end. */
 static void put_digits(char *end, unsigned long long v)
 {
 	unsigned int w;
@@ -130,11 +139,9 @@ static void put_digits(char *end, unsigned long long v)
 	/* 32-bit divisions are cheaper; four digits per division while we can. */
 	w = v;
 	while (w >= 10000) {
-		unsigned int q = w / 10000, r = w - q * 10000;
+		unsigned int q = w / 10000;
 
-		end -= 4;
-		memcpy(end, digit_pairs + (r / 100) * 2, 2);
-		memcpy(end + 2, digit_pairs + (r % 100) * 2, 2);
+		end = put4(end, w - q * 10000);
 		w = q;
 	}
 	while (w >= 100) {
@@ -152,9 +159,24 @@ static void put_digits(char *end, unsigned long long v)
 
 char *str_u64(char *p, unsigned long long v)
 {
-	if (v < 10) {
-		*p = '0' + v;
-		return p + 1;
+	/* Small numbers (cpu, pid, lengths, most values) without finding the length first. */
+	if (v < 100) {
+		if (v < 10) {
+			*p = '0' + v;
+			return p + 1;
+		}
+		memcpy(p, digit_pairs + v * 2, 2);
+		return p + 2;
+	}
+	if (v < 10000) {
+		unsigned int q = v / 100, r = v - q * 100;
+
+		if (q < 10)
+			*p++ = '0' + q;
+		else
+			p = mempcpy(p, digit_pairs + q * 2, 2);
+		memcpy(p, digit_pairs + r * 2, 2);
+		return p + 2;
 	}
 	p += str_dec_len(v);
 	put_digits(p, v);
@@ -163,10 +185,33 @@ char *str_u64(char *p, unsigned long long v)
 
 char *str_udec(char *p, unsigned long long v, int width)
 {
-	unsigned int n = str_dec_len(v);
+	static const unsigned int pow10[] = {1,	     10,      100,	1000,	   10000,
+					     100000, 1000000, 10000000, 100000000, 1000000000};
+	unsigned int n, w;
+	char *end;
 
 	if (width > 24)
 		width = 24;
+	if (width > 0 && width < (int)ARRAY_SIZE(pow10) && v < pow10[width]) {
+		/* The common case (a fraction of a second): @width digits, no length to find. */
+		end = p + width;
+		for (w = v, n = width; n >= 4; n -= 4) {
+			unsigned int q = w / 10000;
+
+			end = put4(end, w - q * 10000);
+			w = q;
+		}
+		if (n >= 2) {
+			end -= 2;
+			memcpy(end, digit_pairs + (w % 100) * 2, 2);
+			w /= 100;
+			n -= 2;
+		}
+		if (n)
+			*--end = '0' + w;
+		return p + width;
+	}
+	n = str_dec_len(v);
 	if ((int)n < width) {
 		memset(p, '0', width - n);
 		p += width - n;
@@ -203,14 +248,6 @@ char *sb_reserve_slow(struct strbuf *sb, size_t n)
 		sb->buf[len] = '\0';
 	}
 	return sb->buf + sb->len;
-}
-
-void sb_put_udec(struct strbuf *sb, unsigned long long v, int width)
-{
-	char *p = sb_reserve(sb, 24);
-
-	if (p)
-		sb_commit(sb, str_udec(p, v, width));
 }
 
 void sb_put_u64(struct strbuf *sb, unsigned long long v)

@@ -65,11 +65,10 @@ static inline void sb_adds(struct strbuf *sb, const char *s)
 /*
  * Numbers without printf: sb_put_u64() is "%llu", sb_put_s64() "%lld",
  * sb_put_hex() "%llx" (lowercase, no prefix) zero-padded to at least @width
- * digits ("%0*llx"), sb_put_udec() "%0*llu".
+ * digits ("%0*llx").
  */
 void sb_put_u64(struct strbuf *sb, unsigned long long v);
 void sb_put_s64(struct strbuf *sb, long long v);
-void sb_put_udec(struct strbuf *sb, unsigned long long v, int width);
 void sb_put_hex(struct strbuf *sb, unsigned long long v, int width);
 /* @n spaces ("%*s" with ""). */
 void sb_put_spaces(struct strbuf *sb, size_t n);

@@ -563,8 +563,7 @@ static inline bool elem_node(const struct fmt_node *n, const struct fmt_type *el
 	return true;
 }
 
-/* Bytes from @p on that are zero, at most @len, read a word at a time. */
-static size_t zero_prefix(const __u8 *p, size_t len)
+size_t fmt_zero_prefix(const __u8 *p, size_t len)
 {
 	size_t i = 0;
 	__u64 w;
@@ -593,7 +592,7 @@ static __u32 skip_quiet(struct walker *w, const struct fmt_node *n, const struct
 	__u32 j = i;
 
 	if (m->run_lo < lim)
-		zend += zero_prefix(n->data + m->run_lo, lim - m->run_lo);
+		zend += fmt_zero_prefix(n->data + m->run_lo, lim - m->run_lo);
 	if (zend >= m->run_hi && n->depth + 1 + m->run_depth <= FMT_MAX_DEPTH) {
 		/* The common case: the whole run is zero. */
 		w->nodes += m->run_nodes;

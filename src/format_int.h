@@ -295,6 +295,17 @@ static inline u128 fmt_read_bits(const __u8 *data, size_t avail, size_t bit_off,
 }
 void fmt_read_bytes(const struct fmt_node *n, size_t off, void *buf, size_t len);
 
+/* Bytes from @p on that are zero, at most @len, read a word at a time. */
+size_t fmt_zero_prefix(const __u8 *p, size_t len);
+
+/* Whether the @len bytes at @p (all captured) are zero: one load for a word. */
+static inline bool fmt_bytes_zero(const __u8 *p, size_t len)
+{
+	if (len == 1 || len == 2 || len == 4 || len == 8)
+		return !fmt_load(p, len);
+	return fmt_zero_prefix(p, len) == len;
+}
+
 /* Fixed-width little-endian read of @size <= 8 bytes (zero past the capture). */
 static inline __u64 fmt_read_u64(const struct fmt_node *n, size_t size)
 {

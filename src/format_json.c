@@ -32,9 +32,23 @@
 #include "format_int.h"
 #include "json.h"
 
+/*
+ * The zero text of a struct or union: what jscalar() writes for each of its
+ * scalar members whose bytes are all zero (",\"key\":0", ",\"ptr\":\"0x0\"",
+ * ...), one string in member order, so that a run of zero members (most of a
+ * whole struct) is one copy. Member i's text is text[off[i]] to
+ * text[off[i + 1]] (empty for an aggregate or a padding bitfield).
+ */
+struct jzero {
+	char *text;
+	__u32 *off;
+};
+
 /* What the JSON sink keeps in the cache: member keys, escaped, with their ':'. */
 struct jdata {
 	struct fmt_labels keys;
+	struct jzero *zeros; /* by fmt_type.idx, made on first use */
+	size_t nzeros;
 };
 
 static void *jdata_new(void)
@@ -45,8 +59,14 @@ static void *jdata_new(void)
 static void jdata_free(void *p)
 {
 	struct jdata *d = p;
+	size_t i;
 
 	fmt_labels_free(&d->keys);
+	for (i = 0; i < d->nzeros; i++) {
+		free(d->zeros[i].text);
+		free(d->zeros[i].off);
+	}
+	free(d->zeros);
 	free(d);
 }
 
@@ -421,9 +441,121 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 	return 0;
 }
 
+static const struct jzero *jzero_make(struct jtext *j, const struct fmt_node *n);
+
+/* The zero text of the struct or union at @n; NULL when out of memory. */
+static inline const struct jzero *jzero_of(struct jtext *j, const struct fmt_node *n)
+{
+	const struct jdata *d = j->d;
+
+	if (n->ft->idx < d->nzeros && d->zeros[n->ft->idx].text)
+		return &d->zeros[n->ft->idx];
+	return jzero_make(j, n);
+}
+
 /*
- * Scalar members of an object at once: the common ones (jword_fits(), key
- * made) with no node, key and value written in one reserved stretch.
+ * jscalar() of each scalar member of the struct or union at @n over zero
+ * bytes, into a writer whose object already has a member (so each text has
+ * its ',').
+ */
+static const struct jzero *jzero_make(struct jtext *j, const struct fmt_node *n)
+{
+	const struct fmt_type *ft = n->ft;
+	__u32 i, vlen = btf_vlen(ft->t), idx = ft->idx;
+	struct jdata *d = j->d;
+	struct fmt_node zn, c;
+	struct jzero z = {};
+	struct strbuf sb;
+	struct jtext zj;
+	struct jw w;
+	__u8 *zero;
+
+	if (idx >= d->nzeros) {
+		size_t cnt = d->nzeros ? d->nzeros : 16;
+		struct jzero *v;
+
+		while (cnt <= idx)
+			cnt *= 2;
+		v = realloc(d->zeros, cnt * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + d->nzeros, 0, (cnt - d->nzeros) * sizeof(*v));
+		d->zeros = v;
+		d->nzeros = cnt;
+	}
+	zero = calloc(1, ft->size ? ft->size : 1);
+	z.off = calloc(vlen + 1, sizeof(*z.off));
+	sb_init(&sb);
+	jw_init(&w, &sb);
+	jw_obj_begin(&w);
+	JW_KEY(&w, "-");
+	jw_null(&w);
+	sb_reset(&sb);
+	zj = (struct jtext){.out = &sb, .w = &w, .d = d};
+	zn = *n;
+	zn.data = zero;
+	zn.avail = ft->size;
+	for (i = 0; zero && z.off && i < vlen; i++) {
+		const struct fmt_member *m = &ft->members[i];
+
+		z.off[i] = sb.len;
+		if (m->rd != RD_AGGR && fmt_member_node(&zn, m, &c) == 1 && m->needs <= c.avail)
+			jscalar(&zj, &c);
+	}
+	/* Owned by the table: non-NULL even when empty (it marks the entry made). */
+	z.text = sb.buf ? sb.buf : malloc(1);
+	if (!zero || !z.off || !z.text || sb.oom || zj.oom) {
+		free(zero);
+		free(z.off);
+		free(z.text);
+		return NULL;
+	}
+	free(zero);
+	z.off[vlen] = sb.len;
+	d->zeros[idx] = z;
+	return &d->zeros[idx];
+}
+
+/*
+ * Room for @need bytes at *@p, up to *@end: reserved anew (what is written
+ * committed first) when there is not. Returns false when out of memory.
+ */
+static inline bool jroom(struct jtext *j, char **p, char **end, size_t need)
+{
+	if (*p && (size_t)(*end - *p) >= need)
+		return true;
+	if (*p)
+		sb_commit(j->out, *p);
+	*p = sb_reserve(j->out, need);
+	*end = *p ? *p + need : NULL;
+	return *p;
+}
+
+/*
+ * The zero text of members [@from, @to) of a struct at *@p (room made as
+ * jroom() does, @extra bytes more for what follows), without its ',' when it
+ * is the first member of the object (*@started: one was written here). False
+ * when out of memory.
+ */
+static inline bool jzero_put(struct jtext *j, const struct jzero *z, __u32 from, __u32 to, char **p,
+			     char **end, bool *started, size_t extra)
+{
+	size_t len = z->off[to] - z->off[from], first;
+
+	if (!len)
+		return true;
+	if (!jroom(j, p, end, len + extra))
+		return false;
+	first = *started ? 0 : jw_member_first(j->w);
+	*started = true;
+	*p = mempcpy(*p, z->text + z->off[from] + first, len - first);
+	return true;
+}
+
+/*
+ * Scalar members of an object at once: a run of members whose bytes are zero
+ * as one copy of their zero text; the common ones (jword_fits(), key made)
+ * with no node, key and value written in one reserved stretch.
  */
 static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member *m,
 		    unsigned int cnt)
@@ -431,13 +563,23 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 	struct jtext *j = ctx;
 	const struct fmt_labels *keys = &j->d->keys;
 	bool obj = jin_object(j), started = false;
+	const struct jzero *z = obj ? jzero_of(j, n) : NULL;
 	char *p = NULL, *end = NULL; /* written up to p, room up to end */
+	__u32 i = m - n->ft->members, zfrom = i;
 	struct fmt_node c;
-	size_t i, first;
+	size_t first;
 
-	for (; cnt; cnt--, m++) {
-		const struct fmt_label *l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
+	for (; cnt; cnt--, m++, i++) {
+		const struct fmt_label *l;
 
+		if (z && fmt_bytes_zero(n->data + m->byte_off, m->needs))
+			continue; /* in the zero run [zfrom, i] */
+		/* The zero run before this member, at once. */
+		if (z && !jzero_put(j, z, zfrom, i, &p, &end, &started,
+				    4 * (FMT_LABEL_PAD + JSON_NUM_MAX)))
+			return 0;
+		zfrom = i + 1;
+		l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
 		if (!obj || !l || !(l->bits & JKEY_WORD)) {
 			/* Anything else, or a key not made yet: as the walker would. */
 			if (p)
@@ -447,27 +589,18 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 				jscalar(j, &c);
 			continue;
 		}
-		if (!p || (size_t)(end - p) < l->len + FMT_LABEL_PAD + JSON_NUM_MAX) {
-			/* Room for this member and, likely, the next few. */
-			size_t room = 4 * (l->len + FMT_LABEL_PAD + JSON_NUM_MAX);
-
-			if (p)
-				sb_commit(j->out, p);
-			p = sb_reserve(j->out, room);
-			if (!p)
-				return 0;
-			end = p + room;
-		}
+		/* Room for this member and, likely, the next few. */
+		if (!jroom(j, &p, &end, 4 * (l->len + FMT_LABEL_PAD + JSON_NUM_MAX)))
+			return 0;
 		/* After the first member written here, the object is known not empty. */
 		first = started ? 0 : jw_member_first(j->w);
 		started = true;
-		/* Labels are padded: whole 16-byte copies. */
-		__builtin_memcpy(p, l->s + first, FMT_LABEL_PAD);
-		for (i = FMT_LABEL_PAD; i < l->len; i += FMT_LABEL_PAD)
-			__builtin_memcpy(p + i, l->s + first + i, FMT_LABEL_PAD);
-		p = jword_at(p + l->len - first, m->type->t, m->rd, m->rbit, m->rbits,
-			     n->data + m->byte_off, n->avail - m->byte_off);
+		p = jput_label(p, l, first);
+		p = jword_at(p, m->type->t, m->rd, m->rbit, m->rbits, n->data + m->byte_off,
+			     n->avail - m->byte_off);
 	}
+	if (z && !jzero_put(j, z, zfrom, i, &p, &end, &started, 0))
+		return 0;
 	if (p)
 		sb_commit(j->out, p);
 	return 0;

@@ -825,14 +825,3 @@ int fmt_json(const struct btf *btf, __u32 type_id, const void *data, size_t len,
 {
 	return with_fresh_cache(fmt_json_c, btf, type_id, data, len, out);
 }
-
-int fmt_sink_done(int r, bool oom, struct strbuf *out, size_t start)
-{
-	if (r == FMT_ABORT || r == FMT_STOP)
-		r = 0;
-	if (!r && oom)
-		r = -ENOMEM;
-	if (r < 0)
-		fmt_sb_truncate(out, start);
-	return r;
-}

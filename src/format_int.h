@@ -93,22 +93,44 @@ struct fmt_type {
  */
 extern bool fmt_plain_walk;
 
+/* Cut @sb back to @len bytes (an error takes a sink's text back out). */
+void fmt_sb_truncate(struct strbuf *sb, size_t len);
+
 /*
  * The node of the top-level value of @type_id at @data (@len bytes), for a
- * sink to print at once (a scalar: n->rd != RD_AGGR) or to walk with
- * fmt_walk_node(). Returns 0, or fmt_walk()'s errors: -EINVAL, -ENOMEM,
- * -ENODATA for a scalar shorter than its type.
+ * sink to print at once (a scalar: n->rd != RD_AGGR) or to walk. Returns 0,
+ * or fmt_walk()'s errors: -EINVAL, -ENOMEM, -ENODATA for a scalar shorter
+ * than its type.
  */
 int fmt_top_node(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
 		 size_t len, struct fmt_node *n);
 
 /*
- * The end of a sink's run over a value appended to @out from @start, whose
- * walk (or scalar() call) returned @r: FMT_ABORT and FMT_STOP are success,
- * -ENOMEM if the sink ran out of memory (@oom), and on error @out is cut
- * back to @start. Returns 0 or the negative errno.
+ * A sink's whole run over a value appended to @out: fmt_walk_c(), FMT_ABORT
+ * is success, -ENOMEM if the sink set *@oom, and on error @out as it was.
+ * Inline, with @sink a constant: a lone scalar (most items) is a direct call
+ * of the sink's scalar(), the same printer the walk calls.
  */
-int fmt_sink_done(int r, bool oom, struct strbuf *out, size_t start);
+static inline __attribute__((always_inline)) int
+fmt_sink_run(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const void *data,
+	     size_t len, const struct fmt_sink *sink, void *ctx, const bool *oom,
+	     struct strbuf *out)
+{
+	size_t start = out->len;
+	struct fmt_node n;
+	int r = fmt_top_node(c, btf, type_id, data, len, &n);
+
+	if (r)
+		return r;
+	r = n.rd != RD_AGGR ? sink->scalar(ctx, &n) : fmt_walk_node(&n, sink, ctx);
+	if (r == FMT_ABORT || r == FMT_STOP)
+		r = 0;
+	if (!r && *oom)
+		r = -ENOMEM;
+	if (r < 0)
+		fmt_sb_truncate(out, start);
+	return r;
+}
 
 /* The cache's slots for sinks' side tables. */
 enum {
@@ -334,6 +356,5 @@ __s64 fmt_sign_extend(__u64 v, unsigned int bits);
 const char *fmt_str(const struct btf *btf, __u32 off);
 /* Kernel btf_type_has_size(): kinds whose btf_type.size is meaningful. */
 bool fmt_has_size(const struct btf_type *t);
-void fmt_sb_truncate(struct strbuf *sb, size_t len);
 
 #endif /* __KSNOOP_FORMAT_INT_H */

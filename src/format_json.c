@@ -618,14 +618,9 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	/* What the writer was before the value: an error takes its text back out. */
 	unsigned int depth = w->depth;
 	__u8 st = w->st[depth];
-	size_t start = w->sb->len;
-	struct fmt_node n;
 	struct jtext j;
 	int err;
 
-	err = fmt_top_node(c, btf, type_id, data, len, &n);
-	if (err)
-		return err;
 	j.out = w->sb;
 	j.w = w;
 	j.oom = false;
@@ -633,9 +628,7 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
 	if (!j.d)
 		return -ENOMEM;
-	/* A lone scalar (most items) at once, no walk. */
-	err = n.rd != RD_AGGR ? jscalar(&j, &n) : fmt_walk_node(&n, &sink, &j);
-	err = fmt_sink_done(err, j.oom, w->sb, start);
+	err = fmt_sink_run(c, btf, type_id, data, len, &sink, &j, &j.oom, w->sb);
 	if (err < 0) {
 		w->depth = depth;
 		w->st[depth] = st;

@@ -638,14 +638,8 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.end = ktext_end,
 		.scalar = ktext_scalar,
 	};
-	size_t start = out->len;
-	struct fmt_node n;
 	struct ktext k;
-	int r;
 
-	r = fmt_top_node(c, btf, type_id, data, len, &n);
-	if (r)
-		return r;
 	/* spec[] is set at each begin(): not cleared, a scalar never needs it. */
 	k.out = out;
 	k.array_member = k.oom = false;
@@ -653,18 +647,12 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	k.d = fmt_slot(c, FMT_SLOT_TEXT, ktext_data_new, ktext_data_free);
 	if (!k.d)
 		return -ENOMEM;
-	if (n.rd != RD_AGGR) {
-		/* A lone scalar (most items): its line at once, no walk. */
-		r = ktext_scalar(&k, &n);
-	} else {
-		/* A new generation: dry-run results are for this value's bytes only. */
-		if (++k.d->gen == 0) {
-			memset(k.d->memo, 0, sizeof(k.d->memo));
-			k.d->gen = 1;
-		}
-		r = fmt_walk_node(&n, &sink, &k);
+	/* A new generation: dry-run results are for this value's bytes only. */
+	if (++k.d->gen == 0) {
+		memset(k.d->memo, 0, sizeof(k.d->memo));
+		k.d->gen = 1;
 	}
-	return fmt_sink_done(r, k.oom, out, start);
+	return fmt_sink_run(c, btf, type_id, data, len, &sink, &k, &k.oom, out);
 }
 
 /* ------------------------------------------------------------------------ */

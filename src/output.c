@@ -83,9 +83,10 @@ int output_header(struct output *o)
 
 /*
  * Write the wall-clock time of @ts at @p: "HH:MM:SS.uuuuuu" local time, or
- * RFC 3339 UTC; at most WALL_TIME_MAX bytes. Returns the end.
+ * RFC 3339 UTC; it writes at most WALL_TIME_MAX bytes (the whole cached text,
+ * '.', str_udec()'s 24, 'Z'). Returns the end.
  */
-#define WALL_TIME_MAX (sizeof(((struct sec_text *)0)->buf) + 11)
+#define WALL_TIME_MAX (sizeof(((struct sec_text *)0)->buf) + 26)
 
 static char *wall_time(struct output *o, __u64 ts, char *p, bool rfc3339)
 {
@@ -143,7 +144,7 @@ static void put_duration(struct strbuf *sb, __u64 ns)
 		sb_printf(sb, " (%.3f us)", ns / 1000.0);
 		return;
 	}
-	p = sb_reserve(sb, 2 + 24 + 1 + 3 + 4);
+	p = sb_reserve(sb, 2 + 24 + 1 + 24 + 4); /* str_udec() may write 24 bytes */
 	if (!p)
 		return;
 	p = mempcpy(p, " (", 2);

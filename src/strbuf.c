@@ -117,15 +117,6 @@ unsigned int str_dec_len(unsigned long long v)
 	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
-/* The 4 digits of @r (below 10000), zero-padded, ending at @end. Returns their start. */
-static inline char *put4(char *end, unsigned int r)
-{
-	end -= 4;
-	memcpy(end, digit_pairs + (r / 100) * 2, 2);
-	memcpy(end + 2, digit_pairs + (r % 100) * 2, 2);
-	return end;
-}
-
 /* The digits of @v, ending at @end. */
 static void put_digits(char *end, unsigned long long v)
 {
@@ -139,9 +130,11 @@ static void put_digits(char *end, unsigned long long v)
 	/* 32-bit divisions are cheaper; four digits per division while we can. */
 	w = v;
 	while (w >= 10000) {
-		unsigned int q = w / 10000;
+		unsigned int q = w / 10000, r = w - q * 10000;
 
-		end = put4(end, w - q * 10000);
+		end -= 4;
+		memcpy(end, digit_pairs + (r / 100) * 2, 2);
+		memcpy(end + 2, digit_pairs + (r % 100) * 2, 2);
 		w = q;
 	}
 	while (w >= 100) {
@@ -187,28 +180,14 @@ char *str_udec(char *p, unsigned long long v, int width)
 {
 	static const unsigned int pow10[] = {1,	     10,      100,	1000,	   10000,
 					     100000, 1000000, 10000000, 100000000, 1000000000};
-	unsigned int n, w;
-	char *end;
+	unsigned int n;
 
 	if (width > 24)
 		width = 24;
 	if (width > 0 && width < (int)ARRAY_SIZE(pow10) && v < pow10[width]) {
-		/* The common case (a fraction of a second): @width digits, no length to find. */
-		end = p + width;
-		for (w = v, n = width; n >= 4; n -= 4) {
-			unsigned int q = w / 10000;
-
-			end = put4(end, w - q * 10000);
-			w = q;
-		}
-		if (n >= 2) {
-			end -= 2;
-			memcpy(end, digit_pairs + (w % 100) * 2, 2);
-			w /= 100;
-			n -= 2;
-		}
-		if (n)
-			*--end = '0' + w;
+		/* A fraction of a second: the digits over zeros, no length to find. */
+		__builtin_memcpy(p, "000000000000000000000000", 24);
+		put_digits(p + width, v);
 		return p + width;
 	}
 	n = str_dec_len(v);

@@ -77,7 +77,8 @@ void sb_put_spaces(struct strbuf *sb, size_t n);
  * Writing in place: sb_reserve() returns room for @n bytes (and the NUL) at
  * the end of @sb, or NULL when out of memory; sb_commit() ends the content at
  * @end (within that room). The str_* writers put a number at @p and return
- * the end: "%llu", "%0*llu" (@width <= 24), "%0*llx" (@width <= 24).
+ * the end: "%llu", "%0*llu" (@width <= 24; it may write 24 bytes whatever
+ * the width), "%0*llx" (@width <= 24).
  */
 char *sb_reserve_slow(struct strbuf *sb, size_t n);
 static inline char *sb_reserve(struct strbuf *sb, size_t n)

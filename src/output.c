@@ -494,7 +494,41 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
  */
 static inline bool memo_hit(const struct jstr_memo *m, const char *s, size_t len)
 {
-	return m->valid && m->len == len && !memcmp(m->raw, s, len);
+	__u64 a, b, c, d;
+	__u32 e, f, g, h;
+
+	if (!m->valid || m->len != len)
+		return false;
+	/* Comm, function names, labels: mostly 4 to 16 bytes, compared without a call. */
+	if (len >= 8 && len <= 16) {
+		memcpy(&a, m->raw, 8);
+		memcpy(&b, s, 8);
+		memcpy(&c, m->raw + len - 8, 8);
+		memcpy(&d, s + len - 8, 8);
+		return !((a ^ b) | (c ^ d));
+	}
+	if (len >= 4 && len < 8) {
+		memcpy(&e, m->raw, 4);
+		memcpy(&f, s, 4);
+		memcpy(&g, m->raw + len - 4, 4);
+		memcpy(&h, s + len - 4, 4);
+		return !((e ^ f) | (g ^ h));
+	}
+	return !memcmp(m->raw, s, len);
+}
+
+/*
+ * The remembered encoding of @m at @p, which has room for sizeof(m->esc)
+ * bytes: a short one (most) in two fixed 16-byte copies. Returns the end.
+ */
+static inline char *memo_put(char *p, const struct jstr_memo *m)
+{
+	if (m->elen <= 32) {
+		__builtin_memcpy(p, m->esc, 16);
+		__builtin_memcpy(p + 16, m->esc + 16, 16);
+		return p + m->elen;
+	}
+	return mempcpy(p, m->esc, m->elen);
 }
 
 static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, size_t len)
@@ -523,10 +557,8 @@ static void json_memo(struct strbuf *sb, struct jstr_memo *m, const char *s, siz
 static char *memo_at(struct strbuf *sb, char *p, struct jstr_memo *m, const char *s, size_t len,
 		     size_t room)
 {
-	if (memo_hit(m, s, len)) {
-		memcpy(p, m->esc, m->elen);
-		return p + m->elen;
-	}
+	if (memo_hit(m, s, len))
+		return memo_put(p, m);
 	sb_commit(sb, p);
 	json_memo(sb, m, s, len);
 	return sb_reserve(sb, room);
@@ -540,14 +572,14 @@ static void jw_memo_key(struct jw *w, struct jstr_memo *m, const char *s, size_t
 
 	/* The common case in one stretch: the key seen last time. */
 	if (memo_hit(m, s, len)) {
-		p = sb_reserve(w->sb, m->elen + 2);
+		p = sb_reserve(w->sb, sizeof(m->esc) + 2);
 		if (!p)
 			return;
 		if (!first)
 			*p++ = ',';
-		memcpy(p, m->esc, m->elen);
-		p[m->elen] = ':';
-		sb_commit(w->sb, p + m->elen + 1);
+		p = memo_put(p, m);
+		*p++ = ':';
+		sb_commit(w->sb, p);
 		return;
 	}
 	if (!first)

@@ -323,13 +323,34 @@ out:
 /*
  * JSON: comm and the function name are remembered encoded from one call to
  * the next; a new comm (one to escape) is encoded again, and the one before
- * comes back right after it.
+ * comes back right after it. A comm of the same length as the one before but
+ * for one byte (at the start, in the middle, at the end: the comparison reads
+ * short strings in words) is a new one.
  */
 TEST(output_json_remembered_strings)
 {
-	static const char *const comms[] = {"udpconn", "a\"b\x01", "a\"b\x01", "udpconn"};
-	static const char *const want[] = {"\"udpconn\"", "\"a\\\"b\\u0001\"", "\"a\\\"b\\u0001\"",
-					   "\"udpconn\""};
+	/* The comms in turn, and their JSON when it is not just the comm quoted. */
+	static const char *const comms[][2] = {
+		{"udpconn"},
+		{"a\"b\x01", "\"a\\\"b\\u0001\""},
+		{"a\"b\x01", "\"a\\\"b\\u0001\""},
+		{"udpconn"},
+		{"abcde"},
+		{"Xbcde"},
+		{"XbcdY"},
+		{"XbZdY"},
+		{"abcdefghijkl"},
+		{"abcdefgXijkl"},
+		{"abcdefghijklmnop"},
+		{"Xbcdefghijklmnop"},
+		{"XbcdefghijklmnoY"},
+		{"XbcdefgZijklmnoY"},
+		{"XbcdefgZWjklmnoY"},
+		{"ab"},
+		{"aX"},
+		{""},
+		{""},
+	};
 	struct ksnoop_rec *e;
 	struct output o;
 	struct call c;
@@ -345,8 +366,9 @@ TEST(output_json_remembered_strings)
 	output_init(&o, f, true);
 	e = (void *)c.entry;
 	for (i = 0; i < ARRAY_SIZE(comms); i++) {
+		/* Up to 16 bytes: a full comm has no NUL. */
 		memset(e->comm, 0, sizeof(e->comm));
-		strcpy(e->comm, comms[i]);
+		memcpy(e->comm, comms[i][0], strlen(comms[i][0]));
 		ASSERT_OK(output_call(&o, &c.tf, e, (void *)c.exit, CALL_SEEN), "output_call");
 	}
 	ASSERT_OK(output_flush(&o), "output_flush");
@@ -360,8 +382,13 @@ TEST(output_json_remembered_strings)
 		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
 			break;
 		*nl = '\0';
-		snprintf(buf, sizeof(buf), "\"comm\":%s,\"func\":\"ip_send_skb\",\"args\":{",
-			 want[i]);
+		if (comms[i][1])
+			snprintf(buf, sizeof(buf),
+				 "\"comm\":%s,\"func\":\"ip_send_skb\",\"args\":{", comms[i][1]);
+		else
+			snprintf(buf, sizeof(buf),
+				 "\"comm\":\"%s\",\"func\":\"ip_send_skb\",\"args\":{",
+				 comms[i][0]);
 		ASSERT_HAS(line, buf, "comm and func");
 		line = nl + 1;
 	}

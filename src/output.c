@@ -42,8 +42,8 @@ static __u64 clock_ns(clockid_t c)
  * The value as text into @sb, or as JSON through @w when not NULL, with the
  * output's long-lived type cache.
  */
-static int fmt_value(struct output *o, const struct btf *btf, __u32 id, const void *data,
-		     size_t len, struct jw *w, struct strbuf *sb)
+static inline int fmt_value(struct output *o, const struct btf *btf, __u32 id, const void *data,
+			    size_t len, struct jw *w, struct strbuf *sb)
 {
 	if (!o->types && !(o->types = fmt_cache_new()))
 		return -ENOMEM;

@@ -462,6 +462,7 @@ static const struct jzero *jzero_make(struct jtext *j, const struct fmt_node *n)
 {
 	const struct fmt_type *ft = n->ft;
 	__u32 i, vlen = btf_vlen(ft->t), idx = ft->idx;
+	__u64 zsize = ft->size;
 	struct jdata *d = j->d;
 	struct fmt_node zn, c;
 	struct jzero z = {};
@@ -483,7 +484,11 @@ static const struct jzero *jzero_make(struct jtext *j, const struct fmt_node *n)
 		d->zeros = v;
 		d->nzeros = cnt;
 	}
-	zero = calloc(1, ft->size ? ft->size : 1);
+	/* Zero bytes for every scalar, one that bad BTF puts past the struct's size too. */
+	for (i = 0; i < vlen; i++)
+		if (ft->members[i].srun_end && ft->members[i].srun_hi > zsize)
+			zsize = ft->members[i].srun_hi;
+	zero = calloc(1, zsize ? zsize : 1);
 	z.off = calloc(vlen + 1, sizeof(*z.off));
 	sb_init(&sb);
 	jw_init(&w, &sb);
@@ -494,7 +499,7 @@ static const struct jzero *jzero_make(struct jtext *j, const struct fmt_node *n)
 	zj = (struct jtext){.out = &sb, .w = &w, .d = d};
 	zn = *n;
 	zn.data = zero;
-	zn.avail = ft->size;
+	zn.avail = zsize;
 	for (i = 0; zero && z.off && i < vlen; i++) {
 		const struct fmt_member *m = &ft->members[i];
 
@@ -517,34 +522,37 @@ static const struct jzero *jzero_make(struct jtext *j, const struct fmt_node *n)
 }
 
 /*
- * Room for @need bytes at *@p, up to *@end: reserved anew (what is written
- * committed first) when there is not. Returns false when out of memory.
+ * Room for @need bytes at *@p, up to *@end: when there is not, what is
+ * written is committed and @room bytes (at least @need: this and, likely, the
+ * next few members) reserved anew. Returns false when out of memory.
  */
-static inline bool jroom(struct jtext *j, char **p, char **end, size_t need)
+static inline bool jroom(struct jtext *j, char **p, char **end, size_t need, size_t room)
 {
 	if (*p && (size_t)(*end - *p) >= need)
 		return true;
 	if (*p)
 		sb_commit(j->out, *p);
-	*p = sb_reserve(j->out, need);
-	*end = *p ? *p + need : NULL;
+	*p = sb_reserve(j->out, room);
+	*end = *p ? *p + room : NULL;
 	return *p;
 }
 
+/* Room jmembers() asks for at once beyond what it writes next. */
+#define JMEMBERS_AHEAD (4 * (FMT_LABEL_PAD + JSON_NUM_MAX))
+
 /*
  * The zero text of members [@from, @to) of a struct at *@p (room made as
- * jroom() does, @extra bytes more for what follows), without its ',' when it
- * is the first member of the object (*@started: one was written here). False
- * when out of memory.
+ * jroom() does), without its ',' when it is the first member of the object
+ * (*@started: one was written here). False when out of memory.
  */
 static inline bool jzero_put(struct jtext *j, const struct jzero *z, __u32 from, __u32 to, char **p,
-			     char **end, bool *started, size_t extra)
+			     char **end, bool *started)
 {
 	size_t len = z->off[to] - z->off[from], first;
 
 	if (!len)
 		return true;
-	if (!jroom(j, p, end, len + extra))
+	if (!jroom(j, p, end, len, len + JMEMBERS_AHEAD))
 		return false;
 	first = *started ? 0 : jw_member_first(j->w);
 	*started = true;
@@ -575,8 +583,7 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 		if (z && fmt_bytes_zero(n->data + m->byte_off, m->needs))
 			continue; /* in the zero run [zfrom, i] */
 		/* The zero run before this member, at once. */
-		if (z && !jzero_put(j, z, zfrom, i, &p, &end, &started,
-				    4 * (FMT_LABEL_PAD + JSON_NUM_MAX)))
+		if (z && !jzero_put(j, z, zfrom, i, &p, &end, &started))
 			return 0;
 		zfrom = i + 1;
 		l = m->idx < keys->nmembers ? &keys->members[m->idx] : NULL;
@@ -589,8 +596,8 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 				jscalar(j, &c);
 			continue;
 		}
-		/* Room for this member and, likely, the next few. */
-		if (!jroom(j, &p, &end, 4 * (l->len + FMT_LABEL_PAD + JSON_NUM_MAX)))
+		if (!jroom(j, &p, &end, l->len + FMT_LABEL_PAD + JSON_NUM_MAX,
+			   4 * (l->len + FMT_LABEL_PAD + JSON_NUM_MAX)))
 			return 0;
 		/* After the first member written here, the object is known not empty. */
 		first = started ? 0 : jw_member_first(j->w);
@@ -599,7 +606,7 @@ static int jmembers(void *ctx, const struct fmt_node *n, const struct fmt_member
 		p = jword_at(p, m->type->t, m->rd, m->rbit, m->rbits, n->data + m->byte_off,
 			     n->avail - m->byte_off);
 	}
-	if (z && !jzero_put(j, z, zfrom, i, &p, &end, &started, 0))
+	if (z && !jzero_put(j, z, zfrom, i, &p, &end, &started))
 		return 0;
 	if (p)
 		sb_commit(j->out, p);

@@ -413,7 +413,9 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 	p = pad_to(from, str_u64(p, first->tid), 7);
 	*p++ = ' ';
 	n = strnlen(first->comm, 16 < sizeof(first->comm) ? 16 : sizeof(first->comm));
-	memcpy(p, first->comm, n);
+	/* 16 bytes at once, a fixed copy: what follows the name is overwritten by pad_to(). */
+	_Static_assert(sizeof(first->comm) >= 16, "comm is at least 16 bytes");
+	__builtin_memcpy(p, first->comm, 16);
 	p = pad_to(p, p + n, 16);
 	*p++ = ' ';
 	if (o->color) {

@@ -293,8 +293,10 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
  */
 static void indent_tail(struct strbuf *sb, size_t start, int ind)
 {
-	size_t len, lines = 0, newlen, pos, dst, lstart;
-	bool trailing;
+	/* Where the first '\n's are, found by the count: the moves need no search back. */
+	__u32 nls[512];
+	size_t len, lines = 0, newlen, pos, dst, lstart, k, i;
+	bool trailing, known;
 	const char *nl;
 	char *s;
 
@@ -302,8 +304,13 @@ static void indent_tail(struct strbuf *sb, size_t start, int ind)
 		return;
 	s = sb->buf + start;
 	len = strnlen(s, sb->len - start);
-	for (nl = s; (nl = memchr(nl, '\n', s + len - nl)); nl++)
+	for (nl = s; (nl = memchr(nl, '\n', s + len - nl)); nl++) {
+		if (lines < ARRAY_SIZE(nls))
+			nls[lines] = nl - s;
 		lines++;
+	}
+	known = lines <= ARRAY_SIZE(nls) && len <= UINT32_MAX;
+	k = lines;
 	trailing = len && s[len - 1] != '\n';
 	lines += trailing;
 	newlen = len + lines * ind + trailing;
@@ -323,12 +330,24 @@ static void indent_tail(struct strbuf *sb, size_t start, int ind)
 			s[--dst] = '\n';
 			lend--;
 		}
-		nl = lend ? memrchr(s, '\n', lend) : NULL;
-		lstart = nl ? (size_t)(nl - s) + 1 : 0;
+		if (known) {
+			/* nls[k - 1] is the last '\n' before lend, if any is. */
+			while (k && nls[k - 1] >= lend)
+				k--;
+			lstart = k ? nls[k - 1] + 1 : 0;
+		} else {
+			nl = lend ? memrchr(s, '\n', lend) : NULL;
+			lstart = nl ? (size_t)(nl - s) + 1 : 0;
+		}
 		dst -= lend - lstart;
 		memmove(s + dst, s + lstart, lend - lstart);
 		dst -= ind;
-		memset(s + dst, ' ', ind);
+		/* Indents are 4 per level: 4-byte stores, no call. */
+		if (ind % 4)
+			memset(s + dst, ' ', ind);
+		else
+			for (i = 0; i < (size_t)ind; i += 4)
+				__builtin_memcpy(s + dst + i, "    ", 4);
 		pos = lstart;
 	}
 	sb_commit(sb, s + newlen);

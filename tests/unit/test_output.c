@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
+#include "format.h"
 #include "kbtf.h"
 #include "output.h"
 #include "parse.h"
@@ -396,5 +399,76 @@ TEST(output_json_remembered_strings)
 	}
 	free(s);
 out:
+	call_free(&c);
+}
+
+/*
+ * A struct item (skb->sk, struct sock) prints one line per member, each line
+ * after the first indented by 4 under its label, and by 4 per level more in
+ * a -s chain: what fmt_text() prints for the bytes, indented. Bytes all set
+ * (more lines than indent_tail() keeps the places of) and one in 8 set.
+ */
+TEST(output_text_struct_indented)
+{
+	static __u64 rec[KSNOOP_SCRATCH / 8];
+	static __u8 sk[KSNOOP_MAX_VALUE];
+	struct ksnoop_rec *e = (void *)rec;
+	struct ksnoop_val *v = (void *)(e + 1);
+	struct strbuf val, want;
+	int fill, level, lines;
+	struct output o;
+	struct call c;
+	char *s, *p;
+	__u16 len;
+	long size;
+	FILE *f;
+
+	if (!call_init(&c))
+		return;
+	size = btf__resolve_size(c.tf.kf->btf, c.tf.items[1].type_id);
+	len = size > 0 && size < (long)sizeof(sk) ? (__u16)size : (__u16)sizeof(sk);
+	sb_init(&val);
+	sb_init(&want);
+	for (fill = 1; fill <= 8; fill *= 8) {
+		for (size_t i = 0; i < len; i++)
+			sk[i] = i % fill ? 0 : 0x11;
+		rec_init(e, KSNOOP_REC_ENTRY, 5000000000ULL);
+		e->size = add_val(e, sizeof(*e), 1, 0, sk, len);
+		v->addr = 0xffff888003c2a000ULL;
+		sb_reset(&val);
+		if (!ASSERT_OK(fmt_text(c.tf.kf->btf, c.tf.items[1].type_id, sk, len, &val),
+			       "fmt_text"))
+			break;
+		for (level = 0; level <= 2; level += 2) {
+			/* The item's lines as they should come out. */
+			sb_reset(&want);
+			sb_printf(&want, "%*s    skb->sk = *(0xffff888003c2a000) ", 4 * level, "");
+			for (p = val.buf, lines = 0; *p; p++, lines++) {
+				size_t n = strcspn(p, "\n");
+
+				if (lines)
+					sb_printf(&want, "%*s    ", 4 * level, "");
+				sb_put(&want, p, n + (p[n] == '\n'));
+				p += n - (p[n] != '\n');
+			}
+			f = tmpfile();
+			if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+				break;
+			output_init(&o, f, false);
+			o.chain_group = level ? 1 : 0;
+			o.chain_level = level;
+			ASSERT_OK(output_call(&o, &c.tf, e, (void *)c.exit, CALL_SEEN),
+				  "output_call");
+			ASSERT_OK(output_flush(&o), "output_flush");
+			output_free(&o);
+			s = contents(f);
+			fclose(f);
+			ASSERT_TRUE(fill > 1 || lines > 512, "more lines than indent_tail() keeps");
+			ASSERT_HAS(s, sb_str(&want), "indented struct");
+			free(s);
+		}
+	}
+	sb_free(&val);
+	sb_free(&want);
 	call_free(&c);
 }

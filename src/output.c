@@ -288,72 +288,6 @@ static void value_text(struct output *o, const struct tfunc *tf, const struct ks
 }
 
 /*
- * Indent, in place, the text appended to @sb since @start: each of its lines
- * (up to a NUL) gets @ind spaces in front and ends with a '\n'.
- */
-static void indent_tail(struct strbuf *sb, size_t start, int ind)
-{
-	/* Where the first '\n's are, found by the count: the moves need no search back. */
-	__u32 nls[512];
-	size_t len, lines = 0, newlen, pos, dst, lstart, k, i;
-	bool trailing, known;
-	const char *nl;
-	char *s;
-
-	if (sb->oom || !sb->buf || start >= sb->len)
-		return;
-	s = sb->buf + start;
-	len = strnlen(s, sb->len - start);
-	for (nl = s; (nl = memchr(nl, '\n', s + len - nl)); nl++) {
-		if (lines < ARRAY_SIZE(nls))
-			nls[lines] = nl - s;
-		lines++;
-	}
-	known = lines <= ARRAY_SIZE(nls) && len <= UINT32_MAX;
-	k = lines;
-	trailing = len && s[len - 1] != '\n';
-	lines += trailing;
-	newlen = len + lines * ind + trailing;
-	sb->len = start + len;
-	if (newlen > len && !sb_reserve(sb, newlen - len))
-		return;
-	s = sb->buf + start;
-	/* Back to front: every byte moves right by the indents before it. */
-	pos = len;
-	dst = newlen;
-	if (trailing)
-		s[--dst] = '\n';
-	while (pos > 0) {
-		size_t lend = pos;
-
-		if (s[lend - 1] == '\n' && !(trailing && pos == len)) {
-			s[--dst] = '\n';
-			lend--;
-		}
-		if (known) {
-			/* nls[k - 1] is the last '\n' before lend, if any is. */
-			while (k && nls[k - 1] >= lend)
-				k--;
-			lstart = k ? nls[k - 1] + 1 : 0;
-		} else {
-			nl = lend ? memrchr(s, '\n', lend) : NULL;
-			lstart = nl ? (size_t)(nl - s) + 1 : 0;
-		}
-		dst -= lend - lstart;
-		memmove(s + dst, s + lstart, lend - lstart);
-		dst -= ind;
-		/* Indents are 4 per level: 4-byte stores, no call. */
-		if (ind % 4)
-			memset(s + dst, ' ', ind);
-		else
-			for (i = 0; i < (size_t)ind; i += 4)
-				__builtin_memcpy(s + dst + i, "    ", 4);
-		pos = lstart;
-	}
-	sb_commit(sb, s + newlen);
-}
-
-/*
  * --errors: how return value @ret failed, strace-like in text (" = -2 ENOENT",
  * " = NULL"), as a member "errno":"ENOENT" in JSON through @w (a NULL
  * pointer adds nothing: "ret" is 0).
@@ -503,7 +437,7 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			}
 			memmove(sb->buf + start, tail, len);
 			sb_commit(sb, sb->buf + start + len);
-			indent_tail(sb, start, 4);
+			sb_indent_tail(sb, start, 4);
 		}
 	}
 }
@@ -848,7 +782,7 @@ int output_call(struct output *o, const struct tfunc *tf, const struct ksnoop_re
 		kstack_put(o, entry, NULL);
 	/* -s: the call indented by 4 per level of its chain. */
 	if (o->chain_group && o->chain_level)
-		indent_tail(&o->sb, start, 4 * o->chain_level);
+		sb_indent_tail(&o->sb, start, 4 * o->chain_level);
 	return written(o);
 }
 

@@ -271,3 +271,65 @@ void sb_put_spaces(struct strbuf *sb, size_t n)
 	}
 	sb_add(sb, spaces, n);
 }
+
+void sb_indent_tail(struct strbuf *sb, size_t start, int ind)
+{
+	/* Where the first '\n's are, found by the count: the moves need no search back. */
+	uint32_t nls[512];
+	size_t len, lines = 0, newlen, pos, dst, lstart, k, i;
+	bool trailing, known;
+	const char *nl;
+	char *s;
+
+	if (sb->oom || !sb->buf || start >= sb->len)
+		return;
+	s = sb->buf + start;
+	len = strnlen(s, sb->len - start);
+	for (nl = s; (nl = memchr(nl, '\n', s + len - nl)); nl++) {
+		if (lines < ARRAY_SIZE(nls))
+			nls[lines] = nl - s;
+		lines++;
+	}
+	known = lines <= ARRAY_SIZE(nls) && len <= UINT32_MAX;
+	k = lines;
+	trailing = len && s[len - 1] != '\n';
+	lines += trailing;
+	newlen = len + lines * ind + trailing;
+	sb->len = start + len;
+	if (newlen > len && !sb_reserve(sb, newlen - len))
+		return;
+	s = sb->buf + start;
+	/* Back to front: every byte moves right by the indents before it. */
+	pos = len;
+	dst = newlen;
+	if (trailing)
+		s[--dst] = '\n';
+	while (pos > 0) {
+		size_t lend = pos;
+
+		if (s[lend - 1] == '\n' && !(trailing && pos == len)) {
+			s[--dst] = '\n';
+			lend--;
+		}
+		if (known) {
+			/* nls[k - 1] is the last '\n' before lend, if any is. */
+			while (k && nls[k - 1] >= lend)
+				k--;
+			lstart = k ? nls[k - 1] + 1 : 0;
+		} else {
+			nl = lend ? memrchr(s, '\n', lend) : NULL;
+			lstart = nl ? (size_t)(nl - s) + 1 : 0;
+		}
+		dst -= lend - lstart;
+		memmove(s + dst, s + lstart, lend - lstart);
+		dst -= ind;
+		/* Indents are 4 per level: 4-byte stores, no call. */
+		if (ind % 4)
+			memset(s + dst, ' ', ind);
+		else
+			for (i = 0; i < (size_t)ind; i += 4)
+				__builtin_memcpy(s + dst + i, "    ", 4);
+		pos = lstart;
+	}
+	sb_commit(sb, s + newlen);
+}

@@ -74,6 +74,12 @@ void sb_put_hex(struct strbuf *sb, unsigned long long v, int width);
 void sb_put_spaces(struct strbuf *sb, size_t n);
 
 /*
+ * Indent, in place, the text appended to @sb since @start: each of its lines
+ * (up to a NUL) gets @ind spaces in front and ends with a '\n'.
+ */
+void sb_indent_tail(struct strbuf *sb, size_t start, int ind);
+
+/*
  * Writing in place: sb_reserve() returns room for @n bytes (and the NUL) at
  * the end of @sb, or NULL when out of memory; sb_commit() ends the content at
  * @end (within that room). The str_* writers put a number at @p and return

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "strbuf.h"
 #include "test.h"
@@ -84,4 +85,57 @@ TEST(strbuf_numbers_match_printf)
 			break;
 	}
 	sb_free(&sb);
+}
+
+/* sb_indent_tail() written plainly: line by line, front to back, into @out. */
+static void indent_plain(struct strbuf *out, const char *s, size_t len, int ind)
+{
+	size_t i, n;
+
+	len = strnlen(s, len);
+	for (i = 0; i < len; i += n + 1) {
+		const char *nl = memchr(s + i, '\n', len - i);
+
+		n = nl ? (size_t)(nl - (s + i)) : len - i;
+		sb_put_spaces(out, ind);
+		sb_put(out, s + i, n);
+		sb_putc(out, '\n');
+	}
+}
+
+/*
+ * Random texts after a kept prefix: lines short and long, a NUL now and
+ * then, with or without a last '\n', up to thousands of lines (past the
+ * places sb_indent_tail() keeps), indents of 0 to 13.
+ */
+TEST(strbuf_indent_tail_matches_plain)
+{
+	struct strbuf got, want;
+	int round;
+
+	sb_init(&got);
+	sb_init(&want);
+	srand(11);
+	for (round = 0; round < 3000; round++) {
+		size_t pre = rand() % 5, n = rand() % 4 ? rand() % 80 : rand() % 12000, i;
+		int ind = rand() % 14;
+
+		sb_reset(&got);
+		for (i = 0; i < pre + n; i++) {
+			int r = rand() % 10;
+
+			sb_putc(&got, i >= pre && !r			   ? '\n' :
+				      i >= pre && r == 1 && !(rand() % 30) ? '\0' :
+									     'a' + r);
+		}
+		sb_reset(&want);
+		sb_put(&want, sb_str(&got), pre);
+		indent_plain(&want, sb_str(&got) + pre, n, ind);
+		sb_indent_tail(&got, pre, ind);
+		if (!ASSERT_EQ(got.len, want.len, "length") ||
+		    !ASSERT_STREQ(sb_str(&got), sb_str(&want), "indented text"))
+			break;
+	}
+	sb_free(&got);
+	sb_free(&want);
 }

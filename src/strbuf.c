@@ -274,7 +274,7 @@ void sb_put_spaces(struct strbuf *sb, size_t n)
 
 void sb_indent_tail(struct strbuf *sb, size_t start, int ind)
 {
-	/* Where the first '\n's are, found by the count: the moves need no search back. */
+	/* Where the '\n's are, from the count: no search back for each line (up to 512). */
 	uint32_t nls[512];
 	size_t len, lines = 0, newlen, pos, dst, lstart, k, i;
 	bool trailing, known;

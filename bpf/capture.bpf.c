@@ -31,6 +31,8 @@ const volatile bool format_check;
 /* -c/--comm: the calling task's comm must match one of these. */
 const volatile __u32 filter_ncomms;
 const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
+/* -c on kernels with bpf_get_current_task_btf(): where comm is in struct task_struct. */
+const volatile __u32 task_comm_off;
 /* --cgroup: the calling task must be in the cgroup in "cgroup_filter" or below. */
 const volatile bool filter_cgroup;
 /* --slower-than (ns) and --errors: which returning calls are shown. */
@@ -43,6 +45,8 @@ const volatile bool errors_only;
  * without multi links).
  */
 const volatile bool str_preds;
+/* Some plan has a pre_item: the stubs ask ksnoop_item_fails() at entry. */
+const volatile bool early_preds;
 const volatile bool kstack;
 /* --count-by caller: the stubs read the stack's first frames (ksnoop_caller_stack()). */
 const volatile bool caller_stack;
@@ -288,6 +292,78 @@ static __always_inline long item_load8(const struct ksnoop_item *it, __u64 v, __
 	size = it->size > sizeof(*buf) ? sizeof(*buf) : it->size;
 	barrier_var(size);
 	return bpf_probe_read_kernel(buf, size & 15, (void *)(v + it->off));
+}
+
+/*
+ * Does string predicate @it surely fail for the value its steps led to (@v)?
+ * Only the first 8 bytes are read, and compared with the bytes every matching
+ * string starts with (struct ksnoop_pattern's prefix): most strings that do
+ * not match are told apart there, before anything is copied. 0: it may hold,
+ * capture_item() decides on the whole string. '!=' is left to it too.
+ */
+static __always_inline int spred_prefix_fails(const struct ksnoop_item *it, __u64 v)
+{
+	const struct ksnoop_pattern *p;
+	void *addr = (void *)(v + it->off);
+	__u32 idx = it->value, n = it->size;
+	__u64 w = 0;
+
+	if (it->op == KSNOOP_OP_NE)
+		return 0;
+	p = bpf_map_lookup_elem(&patterns, &idx);
+	if (!p || !p->prefix_mask)
+		return 0;
+	if (it->flags & KSNOOP_I_STR) {
+		/*
+		 * A char * string, kernel or user memory as in capture_item().
+		 * A string ending in its page's last bytes cannot be read 8
+		 * bytes at a time: left to capture_item().
+		 */
+		if (bpf_probe_read_kernel(&w, sizeof(w), addr) &&
+		    bpf_probe_read_user(&w, sizeof(w), addr))
+			return 0;
+		/* The matcher sees at most size - 1 bytes of it (the copy keeps a NUL). */
+		n = n ? n - 1 : 0;
+	} else if (item_load8(it, v, &w)) {
+		return 1; /* an unreadable char[N] fails, as in capture_item() */
+	}
+	return ksnoop_pattern_prefix_fails(p, w, n);
+}
+
+/*
+ * Does predicate item @it surely fail, its base register being @v, from at
+ * most 8 bytes of its value (no scratch area: ksnoop_item_fails())? Exact
+ * for integers; strings by their prefix, 0 if undecided. Like capture_item(),
+ * an unreadable value fails.
+ */
+static __always_inline int pred_fails_early(const struct ksnoop_item *it, __u64 v)
+{
+	__u64 buf = 0;
+
+	if (item_chase(it, &v))
+		return 1;
+	if (it->flags & KSNOOP_I_SPRED)
+		return str_preds ? spred_prefix_fails(it, v) : 0;
+	if (item_load8(it, v, &buf))
+		return 1;
+	return !pred_holds(it, pred_load(it, &buf));
+}
+
+/*
+ * Global, and called by ksnoop_nested() too: reached whatever the settings
+ * (a subprogram the verifier removes would leave the BTF func_info one short).
+ */
+__noinline int ksnoop_item_fails(__u32 func, __u32 i, __u64 v)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	const struct ksnoop_item *it;
+
+	if (!plan || i >= plan->nitems)
+		return 0;
+	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
+	if (!(it->flags & KSNOOP_I_PRED) || it->base == KSNOOP_BASE_RET)
+		return 0;
+	return pred_fails_early(it, v);
 }
 
 /*
@@ -593,39 +669,6 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 }
 
 /*
- * Does entry item @i of function @func's plan fail its predicate, for the
- * registers the stub saved in nest_regs? For nested runs: predicates compare at most 8 bytes, so
- * the value is read into a stack slot instead of the busy scratch record. Like capture_item(), an
- * unreadable value fails.
- */
-__noinline int nested_item_fails(__u32 func, __u32 i)
-{
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct ksnoop_regs *r;
-	const struct ksnoop_item *it;
-	__u64 v, buf = 0;
-	__u32 base, key0 = 0;
-
-	if (!plan || i >= plan->nitems)
-		return 0;
-	r = bpf_map_lookup_elem(&nest_regs, &key0);
-	if (!r)
-		return 0;
-	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	/* A string predicate needs the whole string: undecided, the run counts as lost. */
-	if (!(it->flags & KSNOOP_I_PRED) || (it->flags & KSNOOP_I_SPRED) ||
-	    it->base == KSNOOP_BASE_RET)
-		return 0;
-	base = it->base;
-	if (base >= r->nargs || base >= KSNOOP_MAX_ARGS)
-		return 1;
-	v = r->args[base];
-	if (item_chase(it, &v) || item_load8(it, v, &buf))
-		return 1;
-	return !pred_holds(it, pred_load(it, &buf));
-}
-
-/*
  * A run nested in another on this CPU (ksnoop_begin() returned
  * KSNOOP_BEGIN_NESTED): count its records lost, unless the entry predicates
  * reject the call anyway, decided from the registers the stub saved in
@@ -635,11 +678,31 @@ __noinline int nested_item_fails(__u32 func, __u32 i)
  */
 __noinline int ksnoop_nested(__u32 func, int hdr)
 {
-	__u32 i;
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	const struct ksnoop_regs *r;
+	__u32 i, base, key0 = 0;
 
-	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
-		if (nested_item_fails(func, i))
+	r = bpf_map_lookup_elem(&nest_regs, &key0);
+	if (!plan || !r)
+		return 0;
+	/*
+	 * The busy scratch record cannot take the values: ksnoop_item_fails()
+	 * decides from 8 bytes, and a string predicate its prefix does not
+	 * decide leaves the run counted as lost.
+	 */
+	for (i = 0; i < KSNOOP_MAX_ITEMS && i < plan->nitems; i++) {
+		base = plan->items[i].base;
+		if (base == KSNOOP_BASE_RET)
+			continue;
+		/* No such argument register: an unreadable value fails, as in capture_item(). */
+		if (base >= r->nargs || base >= KSNOOP_MAX_ARGS) {
+			if (plan->items[i].flags & KSNOOP_I_PRED)
+				return 0;
+			continue;
+		}
+		if (ksnoop_item_fails(func, i, r->args[base]))
 			return 0;
+	}
 	/* Aggregation counts calls: a lost call is one loss, not two records. */
 	count_lost(func, KSNOOP_LOST_NESTED, hdr == KSNOOP_BEGIN_NESTED_NOEXIT || agg_mode ? 1 : 2);
 	return 0;
@@ -702,7 +765,7 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
  * (predicate failed), which costs a second lookup only then. The clock is read
  * once per run, here, and kept with the CPU's lock for ksnoop_finish().
  */
-__noinline int ksnoop_begin(__u32 func, __u32 is_exit)
+__noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ksnoop_thread_state *ts, *zero;
@@ -714,6 +777,26 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit)
 
 	if (func >= KSNOOP_MAX_FUNCS)
 		return -1;
+	if (rejected && !is_exit) {
+		if (entry_only)
+			return -1;
+		/*
+		 * With no traced call in progress on the thread its return
+		 * finds depth 0 (or no state) and stops there: nothing to keep,
+		 * no state to create. Else the call takes its depth unmarked,
+		 * so that its return pops it and not the call below.
+		 */
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (!ts || !ts->depth)
+			return -1;
+		depth = ts->depth++;
+		if (depth < KSNOOP_MAX_DEPTH) {
+			ts->funcs[depth] = func;
+			ts->emitted &= ~(1ULL << depth);
+			ts->chain_lvl[depth] = 0;
+		}
+		return -1;
+	}
 
 	cr = bpf_map_lookup_elem(&busy, &key0);
 	if (!cr)

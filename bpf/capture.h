@@ -9,7 +9,9 @@
  *
  *	if (ksnoop_skip_task())			filters on the calling task, first
  *		return 0;
- *	hdr = ksnoop_begin(func, is_exit);	call depth, per-CPU lock
+ *	rejected = ksnoop_item_fails(func, i, v)	at entry: the plan's first
+ *						predicate, from its base register v
+ *	hdr = ksnoop_begin(func, is_exit, rejected);	call depth, per-CPU lock
  *	if (hdr == KSNOOP_BEGIN_SKIP)
  *		return 0;
  *	r = ksnoop_regs(hdr);			fill r->args, nargs, ret, ip
@@ -123,7 +125,15 @@ extern const volatile __u32 filter_tgid;
 extern const volatile __u32 filter_tid;
 extern const volatile __u32 filter_ncomms;
 extern const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
+/*
+ * Set by userspace with -c on kernels with bpf_get_current_task_btf(): the
+ * offset of comm in the kernel's struct task_struct; 0: ask
+ * bpf_get_current_comm(), which copies and pads (four times the cost).
+ */
+extern const volatile __u32 task_comm_off;
 extern const volatile bool filter_cgroup;
+/* Set by userspace: some plan has a pre_item (ksnoop_pre_item()). */
+extern const volatile bool early_preds;
 /* Set by userspace when tracing stops. */
 extern volatile bool stopped;
 /* Set by userspace: counting modes take the lean path (bpf/agg.h). */
@@ -156,29 +166,60 @@ static __always_inline bool ksnoop_pattern_match(const struct ksnoop_pattern *p,
 }
 
 /*
- * -c/--comm: does the calling task's comm match a name (two 8-byte compares,
- * no map lookup) or a glob (one lookup per glob)? Inline, not a global
- * function: without globs the verifier removes the glob code, and a removed
- * subprogram would leave the BTF func_info one short (see ksnoop_func_of_ip()).
+ * The calling task's 16-byte comm into @c0 and @c1. With task_comm_off, two
+ * loads from the task itself (the verifier checks them against the kernel's
+ * BTF; the offset is a constant it reads from .rodata). The comm may change
+ * under an exec as we read it: either name is the task's.
  */
-static __always_inline bool ksnoop_comm_allowed(void)
+static __always_inline void ksnoop_current_comm(__u64 *c0, __u64 *c1)
 {
+	__u64 off = task_comm_off, comm[2];
+	const __u8 *comm_p;
+
+	if (off) {
+		comm_p = (const __u8 *)bpf_get_current_task_btf() + off;
+		*c0 = *(const __u64 *)comm_p;
+		*c1 = *(const __u64 *)(comm_p + 8);
+		return;
+	}
+	bpf_get_current_comm(comm, sizeof(comm));
+	*c0 = comm[0];
+	*c1 = comm[1];
+}
+
+/*
+ * -c/--comm: does the calling task's comm match one of the first @n names or
+ * globs of filter_comms: a name (two 8-byte compares, no map lookup) or a
+ * glob (its literal prefix compared first, then one lookup)? Inline, not a
+ * global function: without globs the verifier removes the glob code, and a
+ * removed subprogram would leave the BTF func_info one short (see
+ * ksnoop_func_of_ip()).
+ */
+static __always_inline bool ksnoop_comm_allowed(__u32 n)
+{
+	const volatile struct ksnoop_comm *c;
 	const struct ksnoop_pattern *p;
-	__u64 comm[2] = {};
+	__u64 c0, c1, comm[2];
 	__u32 k, idx;
 
-	bpf_get_current_comm(comm, sizeof(comm));
+	ksnoop_current_comm(&c0, &c1);
 	for (k = 0; k < KSNOOP_MAX_COMMS; k++) {
-		if (k >= filter_ncomms)
+		if (k >= n)
 			break;
-		if (!filter_comms[k].pattern) {
-			if (comm[0] == filter_comms[k].name[0] &&
-			    comm[1] == filter_comms[k].name[1])
+		c = &filter_comms[k];
+		idx = c->pattern;
+		if (!idx) {
+			if (c0 == c->name[0] && c1 == c->name[1])
 				return true;
 			continue;
 		}
-		idx = filter_comms[k].pattern - 1;
+		/* ksnoop_pattern_prefix_fails() without the lookup: the comm is 16 bytes. */
+		if ((c0 & c->prefix_mask) != c->prefix)
+			continue;
+		idx--;
 		p = bpf_map_lookup_elem(&patterns, &idx);
+		comm[0] = c0;
+		comm[1] = c1;
 		if (p &&
 		    ksnoop_pattern_match(p, (const __u8 *)comm, 0, sizeof(comm) - 1, sizeof(comm)))
 			return true;
@@ -191,24 +232,27 @@ static __always_inline bool ksnoop_comm_allowed(void)
  * The first thing every stub asks, before the function id, any map lookup or
  * copy, so that a filtered-out call costs little more than an empty program.
  * Each test is gated on a constant setting: the verifier removes the unused
- * ones, which then cost nothing. A task's filters are the same at a call's
- * entry and its return (an exec or a cgroup move in between is the rare
- * exception the per-thread depth already tolerates).
+ * ones, which then cost nothing; each setting is read once, where it is
+ * needed (a read of a volatile is an instruction the verifier keeps). A
+ * task's filters are the same at a call's entry and its return (an exec or a
+ * cgroup move in between is the rare exception the per-thread depth already
+ * tolerates).
  */
 static __always_inline bool ksnoop_skip_task(void)
 {
-	__u64 id;
+	__u64 tgid, tid, ncomms;
 
 	if (stopped)
 		return true;
-	if (filter_tgid || filter_tid) {
-		id = bpf_get_current_pid_tgid();
-		if (filter_tgid && id >> 32 != filter_tgid)
-			return true;
-		if (filter_tid && (__u32)id != filter_tid)
-			return true;
-	}
-	if (filter_ncomms && !ksnoop_comm_allowed())
+	/* Both -p and --tid ask the helper twice: that pair is rare, the single test not. */
+	tgid = filter_tgid;
+	if (tgid && bpf_get_current_pid_tgid() >> 32 != tgid)
+		return true;
+	tid = filter_tid;
+	if (tid && (__u32)bpf_get_current_pid_tgid() != tid)
+		return true;
+	ncomms = filter_ncomms;
+	if (ncomms && !ksnoop_comm_allowed(ncomms))
 		return true;
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return true;
@@ -225,8 +269,17 @@ enum {
 /*
  * Start capturing a call of function @func. Returns the record header (flags,
  * depth) to pass to ksnoop_finish(), or one of the KSNOOP_BEGIN_* above.
+ * @rejected: an entry ksnoop_item_fails() rejected; only its place in the
+ * thread's calls is kept, for its return to find (KSNOOP_BEGIN_SKIP).
  */
-int ksnoop_begin(__u32 func, __u32 is_exit);
+int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected);
+/*
+ * Does entry item @i of @func's plan surely fail its predicate, its base
+ * register being @v? Decided from at most 8 bytes, before anything is copied:
+ * an integer predicate exactly, a string one by its pattern's prefix (0: it
+ * may hold). For a stub's pre_item, and for nested runs.
+ */
+int ksnoop_item_fails(__u32 func, __u32 i, __u64 v);
 /* Build and send the record from this CPU's scratch registers; release the CPU. */
 int ksnoop_finish(__u32 func, __u32 is_exit, int hdr);
 /* Count a nested run lost unless its entry predicates reject it (nest_regs). */
@@ -437,6 +490,38 @@ static __always_inline struct ksnoop_regs *ksnoop_stub_regs(void *ctx, int hdr, 
 }
 
 /*
+ * The plan's pre_item for an entry of @func (the item's index + 1), its base
+ * register in *@base; 0 if none (early_preds off, a return).
+ */
+static __always_inline __u32 ksnoop_pre_item(__u32 func, bool is_exit, __u32 *base)
+{
+	const struct ksnoop_plan *plan;
+	__u32 i;
+
+	if (!early_preds || is_exit)
+		return 0;
+	plan = bpf_map_lookup_elem(&plans, &func);
+	if (!plan || !plan->pre_item)
+		return 0;
+	i = plan->pre_item;
+	*base = plan->items[(i - 1) & (KSNOOP_MAX_ITEMS - 1)].base;
+	return i;
+}
+
+/*
+ * ksnoop_begin()'s @rejected for a pt_regs stub. A register it cannot read
+ * leaves the decision to the capture.
+ */
+static __always_inline __u32 ksnoop_pt_regs_pre_fails(const struct ksnoop_pt_regs *regs, __u32 func,
+						      bool is_exit)
+{
+	__u32 base = 0, pre = ksnoop_pre_item(func, is_exit, &base);
+	__u64 v;
+
+	return pre && ksnoop_pt_regs_arg(regs, base, &v) && ksnoop_item_fails(func, pre - 1, v);
+}
+
+/*
  * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
  * the function: begin, save the arguments at entry or the return register at
  * exit, finish. @ip goes into the record (0 when cookies identify functions).
@@ -447,7 +532,7 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 	struct ksnoop_regs *r;
 	int hdr;
 
-	hdr = ksnoop_begin(func, is_exit);
+	hdr = ksnoop_begin(func, is_exit, ksnoop_pt_regs_pre_fails(regs, func, is_exit));
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
 	if (agg_lean) {

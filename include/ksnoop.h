@@ -70,15 +70,26 @@ enum ksnoop_pred_op {
  * Loops over the subject, never over the pattern: cheap to verify.
  */
 struct ksnoop_pattern {
-	__u64 start;	  /* the state before the first byte */
-	__u64 accept;	  /* the bit of "every token matched" */
-	__u64 star;	  /* tokens that are '*' */
+	__u64 start;  /* the state before the first byte */
+	__u64 accept; /* the bit of "every token matched" */
+	__u64 star;   /* tokens that are '*' */
+	/*
+	 * The first bytes every matching subject has (single-byte tokens up to
+	 * the first wildcard, then a NUL if the pattern ends there), at most 8,
+	 * as a little-endian word and the mask of the bytes known: the kernel
+	 * rejects most subjects with one compare before it runs the NFA.
+	 */
+	__u64 prefix;
+	__u64 prefix_mask;
 	__u64 bytes[256]; /* tokens that byte c matches */
 } __attribute__((aligned(8)));
 
 /* One -c/--comm filter in the BPF program's read-only settings. */
 struct ksnoop_comm {
 	__u64 name[2]; /* exact: the 16-byte task comm, NUL padded */
+	/* glob: the pattern's prefix and prefix_mask, tested before the pattern's lookup */
+	__u64 prefix;
+	__u64 prefix_mask;
 	__u32 pattern; /* glob: its index in the "patterns" map + 1; 0 for an exact name */
 	__u32 pad;
 };
@@ -133,6 +144,21 @@ static inline __u64 ksnoop_pattern_step(const struct ksnoop_pattern *p, __u64 st
 }
 
 /*
+ * Does a subject whose first 8 bytes are @w (little-endian) surely not match
+ * @p, the matcher looking at @n bytes of it at most? Its prefix is compared
+ * where it lies within those @n bytes (shared by the BPF program and the
+ * unit tests).
+ */
+static inline int ksnoop_pattern_prefix_fails(const struct ksnoop_pattern *p, __u64 w, __u32 n)
+{
+	__u64 mask = p->prefix_mask;
+
+	if (n < sizeof(w))
+		mask &= (1ULL << (8 * n)) - 1;
+	return (w & mask) != (p->prefix & mask);
+}
+
+/*
  * How to reach one value. Start with v = base (argument or return value).
  * For each of nsteps steps: v = *(u64 *)(v + steps[i]) (a pointer load).
  * Then, for KSNOOP_I_MEM, the value is the size bytes at v + off (for a pointer
@@ -172,6 +198,13 @@ struct ksnoop_plan {
 	__u32 flags;	 /* enum ksnoop_plan_flags (read in aggregation modes only) */
 	__u32 text_size; /* --count-by caller: bytes of the function's code from text_addr */
 	__u64 text_addr; /* --count-by caller: the function's address (kallsyms), else 0 */
+	/*
+	 * 1 + the index of the entry item whose predicate the stub tests first,
+	 * before the call takes a record or the scratch area (the first entry
+	 * item with a predicate); 0: none.
+	 */
+	__u32 pre_item;
+	__u32 pad;
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 

@@ -2,8 +2,8 @@
 /*
  * Kernel-side filters: option checks and their set-up in the BPF object.
  *
- * -c/--comm and --cgroup are decided at the top of ksnoop_begin(), before any
- * record is built; --slower-than and --errors at each return (the entry
+ * -c/--comm and --cgroup are decided in ksnoop_skip_task(), which every stub
+ * asks first, before any record is built; --slower-than and --errors at each return (the entry
  * record was sent already, the return then tells userspace to drop it).
  */
 #include <errno.h>
@@ -16,10 +16,13 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "btfx.h"
 #include "filter.h"
+#include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "pattern.h"
 #include "log.h"
@@ -108,6 +111,35 @@ int filter_parse_duration(const char *opt, const char *s, __u64 *ns)
 	return -EINVAL;
 }
 
+/*
+ * Where the kernel's struct task_struct keeps comm, for -c to read it in place
+ * (bpf_get_current_task_btf(), Linux 5.11); 0 on older kernels or if @btf does
+ * not say: then the BPF program asks bpf_get_current_comm().
+ */
+static __u32 task_comm_off(const struct btf *btf)
+{
+	struct btfx_member m;
+	int err, id;
+
+	if (!feature_probe(FEAT_TASK_BTF, &err))
+		return 0;
+	id = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	if (id <= 0 || !btfx_find_member(btf, id, "comm", &m) || m.bit_size || m.bit_off % 8 ||
+	    btf__resolve_size(btf, m.type) != KSNOOP_TASK_COMM_LEN)
+		return 0;
+	return m.bit_off / 8;
+}
+
+/* Is -c @name a glob? If so, compile it into *@pat (filter_add_comm() checked it). */
+static bool comm_glob(const char *name, struct ksnoop_pattern *pat)
+{
+	char why[160];
+	size_t at;
+
+	return pattern_is_glob(name) &&
+	       !pattern_compile(name, strlen(name), KSNOOP_OP_GLOB, pat, why, sizeof(why), &at);
+}
+
 /* Patterns in the "patterns" map: the --comm globs, then string predicates. */
 static int count_patterns(const struct tracer *t, bool assign)
 {
@@ -144,12 +176,16 @@ int filter_prepare(struct tracer *t)
 
 	for (i = 0; i < f->ncomms; i++) {
 		struct ksnoop_comm *c = (struct ksnoop_comm *)&skel->rodata->filter_comms[i];
+		struct ksnoop_pattern pat;
 
 		memset(c, 0, sizeof(*c));
-		if (pattern_is_glob(f->comms[i]))
+		if (comm_glob(f->comms[i], &pat)) {
 			c->pattern = ++n;
-		else
+			c->prefix = pat.prefix;
+			c->prefix_mask = pat.prefix_mask;
+		} else {
 			memcpy(c->name, f->comms[i], strlen(f->comms[i]));
+		}
 	}
 	skel->rodata->filter_ncomms = f->ncomms;
 	skel->rodata->filter_cgroup = f->cgroup_fd > 0;
@@ -157,6 +193,10 @@ int filter_prepare(struct tracer *t)
 	skel->rodata->errors_only = f->errors;
 	npat = count_patterns(t, true);
 	skel->rodata->str_preds = npat > n;
+	for (i = 0; i < t->nfuncs && !skel->rodata->early_preds; i++)
+		skel->rodata->early_preds = t->funcs[i].plan.pre_item != 0;
+	if (f->ncomms && t->nfuncs)
+		skel->rodata->task_comm_off = task_comm_off(t->funcs[0].kf->btf);
 	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);
 }
 
@@ -175,17 +215,12 @@ int filter_loaded(struct tracer *t)
 {
 	const struct filter_opts *f = &t->opts.filter;
 	struct ksnoop_pattern pat;
-	char why[160];
 	__u32 key = 0;
-	size_t at;
 	int i, j, err;
 
 	for (i = 0; i < f->ncomms; i++) {
-		if (!pattern_is_glob(f->comms[i]))
+		if (!comm_glob(f->comms[i], &pat))
 			continue;
-		/* Checked by filter_add_comm(). */
-		pattern_compile(f->comms[i], strlen(f->comms[i]), KSNOOP_OP_GLOB, &pat, why,
-				sizeof(why), &at);
 		err = store_pattern(t, key++, &pat);
 		if (err)
 			return err;

@@ -26,6 +26,7 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_KPROBE_MULTI] = {"kprobe_multi", "kprobe.multi links", "5.18 with CONFIG_FPROBE"},
 	[FEAT_KPROBE] = {"kprobe", "perf kprobes (CONFIG_KPROBES)", "4.17"},
 	[FEAT_KPROBE_COOKIE] = {"kprobe_cookie", "kprobe attach cookies", "5.15"},
+	[FEAT_TASK_BTF] = {"task_btf", "bpf_get_current_task_btf()", "5.11"},
 };
 
 #define INSN(c, d, s, o, i)                                                                        \
@@ -205,6 +206,11 @@ int feature_probe(enum feature f, int *err)
 	case FEAT_KPROBE_COOKIE:
 		/* The helper and BPF links for perf events came together (5.15). */
 		helper[0].imm = BPF_FUNC_get_attach_cookie;
+		r = load(BPF_PROG_TYPE_KPROBE, 0, false, helper, 3);
+		break;
+	case FEAT_TASK_BTF:
+		/* Every backend's program type has it where it exists: kprobe loads fastest. */
+		helper[0].imm = BPF_FUNC_get_current_task_btf;
 		r = load(BPF_PROG_TYPE_KPROBE, 0, false, helper, 3);
 		break;
 	default:

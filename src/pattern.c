@@ -62,6 +62,38 @@ static long parse_class(struct ksnoop_pattern *p, __u64 bit, const char *s, size
 	return j + 1;
 }
 
+/*
+ * The bytes every subject @p matches starts with, for the kernel's first test
+ * (struct ksnoop_pattern's prefix): the tokens that match one byte, up to the
+ * first '*' or set, and the NUL after them when they are the whole pattern.
+ */
+static void set_prefix(struct ksnoop_pattern *p)
+{
+	unsigned int j, c, n, byte = 0;
+
+	p->prefix = p->prefix_mask = 0;
+	for (j = 0; j < sizeof(p->prefix); j++) {
+		__u64 bit = 1ULL << j;
+
+		if (p->accept == bit) {
+			/* The subject ends here: its NUL is known too (prefix byte 0). */
+			p->prefix_mask |= 0xffULL << (8 * j);
+			return;
+		}
+		if (p->star & bit)
+			return;
+		for (c = 1, n = 0; c < 256; c++)
+			if (p->bytes[c] & bit) {
+				byte = c;
+				n++;
+			}
+		if (n != 1)
+			return;
+		p->prefix |= (__u64)byte << (8 * j);
+		p->prefix_mask |= 0xffULL << (8 * j);
+	}
+}
+
 int pattern_compile(const char *s, size_t len, enum ksnoop_pred_op op, struct ksnoop_pattern *out,
 		    char *why, size_t why_size, size_t *pos)
 {
@@ -114,6 +146,7 @@ int pattern_compile(const char *s, size_t len, enum ksnoop_pred_op op, struct ks
 	out->accept = 1ULL << ntok;
 	out->start = 1;
 	out->start |= (out->start & out->star) << 1;
+	set_prefix(out);
 	return 0;
 too_long:
 	*pos = i;

@@ -418,6 +418,11 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 			}
 	}
 	out->plan.nitems = out->nitems;
+	/* The first entry predicate is tested before anything else (bpf: ksnoop_pre_item()). */
+	for (i = 0; i < out->nitems && !out->plan.pre_item; i++)
+		if ((out->plan.items[i].flags & KSNOOP_I_PRED) &&
+		    out->plan.items[i].base != KSNOOP_BASE_RET)
+			out->plan.pre_item = i + 1;
 	return ret;
 }
 

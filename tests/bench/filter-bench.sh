@@ -41,18 +41,21 @@ awk -v ver="$VER" -v icount="$([ "${FILTER_ICOUNT:-1}" = 0 ] && echo 0 || echo 1
 		shown[$3] = $6; runs[$3] = $5
 		if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 } }
 	$1 == "R" && $2 == "note" { $1 = $2 = ""; notes = notes "   note:" $0 "\n" }
+	$1 == "R" && $2 == "split" { ent[$3] = ent[$3] " " $4; ext[$3] = ext[$3] " " $5 }
 	END {
 		printf "Kernel-side filters on __dev_queue_xmit, in-kernel ns (bpf_stats; a call is\n"
 		printf "two program runs, entry and exit; the floor one empty fentry run), medians of\n"
 		printf "rounds, Linux %s under TCG%s:\n", ver,
 			(icount ? " with -icount (ns = guest instructions)" : ", real time")
-		printf "  %-15s %10s %10s %9s %7s %6s\n", "config", "ns/call", "ns/run", "x floor",
-			"runs", "shown"
+		printf "  %-15s %10s %10s %9s %7s %6s %9s %9s\n", "config", "ns/call", "ns/run",
+			"x floor", "runs", "shown", "entry/run", "exit/run"
 		f = median(run["floor"])
 		for (i = 1; i <= n; i++) {
 			id = order[i]; m = median(run[id])
-			printf "  %-15s %10.1f %10.1f %9s %7d %6d\n", id, median(call[id]), m,
-				(f > 0 ? sprintf("%.2f", m / f) : "-"), runs[id], shown[id]
+			printf "  %-15s %10.1f %10.1f %9s %7d %6d %9s %9s\n", id, median(call[id]), m,
+				(f > 0 ? sprintf("%.2f", m / f) : "-"), runs[id], shown[id],
+				(id in ent ? sprintf("%.1f", median(ent[id])) : "-"),
+				(id in ext ? sprintf("%.1f", median(ext[id])) : "-")
 		}
 		for (i = 1; i <= n; i++) {
 			id = order[i]

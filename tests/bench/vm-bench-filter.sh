@@ -6,6 +6,7 @@
 # __dev_queue_xmit (udpsend to 127.0.0.1 goes through lo). Prints one line per
 # configuration:
 #   R filter ID NS_PER_CALL PROGRAM_RUNS SHOWN NS_PER_RUN
+#   R split ID ENTRY_NS_PER_RUN EXIT_NS_PER_RUN    (ksnoop's runs: where the cost is)
 # Inputs: N (datagrams per configuration), ROUNDS.
 
 N=${N:-2000}
@@ -14,11 +15,13 @@ PORT=9995
 T=/tmp/fbench
 mkdir -p $T
 
-# Sum of run_time_ns and run_cnt of the tracing programs loaded now.
+# Sum of run_time_ns and run_cnt of the tracing programs loaded now, then the same for
+# the entry and the exit programs (names ending in "entry" / "exit"; the floor's has none).
 stats()
 {
 	bpftool prog show -j | jq -M -r '[.[] | select(.type == "tracing" or .type == "kprobe")] |
-		"\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)"'
+		def sum(f): map(select(f)) | "\(map(.run_time_ns // 0) | add // 0) \(map(.run_cnt // 0) | add // 0)";
+		"\(sum(true)) \(sum((.name // "") | endswith("entry"))) \(sum((.name // "") | endswith("exit")))"'
 }
 
 # wait_line FILE ERE PID: until FILE has a line matching ERE (at most 60 s).
@@ -57,10 +60,14 @@ run()
 	kill -INT $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	shown=$(grep -c '__dev_queue_xmit' $T/out)
+	# $1..$6: before (all, entry, exit: ns and runs), $7..$12: after.
 	echo "$s0 $s1" | awk -v id=$id -v n=$N -v shown=$shown '{
-		r = $4 - $2
-		printf "R filter %s %.1f %d %d %.1f\n", id, ($3 - $1) / n, r, shown,
-			r ? ($3 - $1) / r : 0 }'
+		r = $8 - $2
+		printf "R filter %s %.1f %d %d %.1f\n", id, ($7 - $1) / n, r, shown,
+			r ? ($7 - $1) / r : 0
+		re = $10 - $4; rx = $12 - $6
+		if (re && rx)
+			printf "R split %s %.1f %.1f\n", id, ($9 - $3) / re, ($11 - $5) / rx }'
 }
 
 echo 1 >/proc/sys/net/core/bpf_jit_enable 2>/dev/null

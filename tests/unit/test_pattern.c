@@ -97,3 +97,92 @@ TEST(pattern_bounds)
 	ASSERT_TRUE(pattern_is_glob("a*"), "glob");
 	ASSERT_TRUE(!pattern_is_glob("sshd"), "not a glob");
 }
+
+/*
+ * The prefix the kernel compares first (ksnoop_pattern_prefix_fails()): its
+ * bytes, and never a rejection of a subject the matcher accepts.
+ */
+static void check_prefix(const char *pat, enum ksnoop_pred_op op, const char *want, size_t len)
+{
+	struct ksnoop_pattern p;
+	__u64 word = 0, mask = 0;
+	char why[160];
+	size_t at;
+
+	if (!ASSERT_EQ(pattern_compile(pat, strlen(pat), op, &p, why, sizeof(why), &at), 0, pat))
+		return;
+	memcpy(&word, want, len);
+	if (len)
+		mask = len == 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+	ASSERT_EQ(p.prefix, word, pat);
+	ASSERT_EQ(p.prefix_mask, mask, pat);
+}
+
+TEST(pattern_prefix)
+{
+	static const char *const subjects[] = {
+		"",	  "l",	    "lo",      "lox",	   "eth0",    "eth9",	    "/etc/passwd",
+		"/etc",	  "/tmp/x", "nomatch", "nomatch1", "udpsend", "abcdefghij", "abcdefgh",
+		"a*?[b]", "ab",
+	};
+	static const struct {
+		const char *pat;
+		enum ksnoop_pred_op op;
+	} pats[] = {
+		{"lo", KSNOOP_OP_EQ},	      {"eth9", KSNOOP_OP_EQ},	 {"/etc/*", KSNOOP_OP_GLOB},
+		{"nomatch*", KSNOOP_OP_GLOB}, {"*x", KSNOOP_OP_GLOB},	 {"a?c", KSNOOP_OP_GLOB},
+		{"abcdefghij", KSNOOP_OP_EQ}, {"abcdefg", KSNOOP_OP_EQ}, {"", KSNOOP_OP_EQ},
+		{"a*?[b]", KSNOOP_OP_EQ},     {"[a]b", KSNOOP_OP_GLOB},	 {"ab*", KSNOOP_OP_GLOB},
+	};
+	static const __u32 sizes[] = {16, 8, 4, 3, 2, 1, 0};
+	size_t i, j, k;
+
+	check_prefix("lo", KSNOOP_OP_EQ, "lo", 3);
+	check_prefix("/etc/*", KSNOOP_OP_GLOB, "/etc/", 5);
+	check_prefix("nomatch*", KSNOOP_OP_GLOB, "nomatch", 7);
+	check_prefix("*x", KSNOOP_OP_GLOB, "", 0);
+	check_prefix("a?c", KSNOOP_OP_GLOB, "a", 1);
+	check_prefix("abcdefghij", KSNOOP_OP_EQ, "abcdefgh", 8);
+	check_prefix("abcdefg", KSNOOP_OP_EQ, "abcdefg", 8);
+	check_prefix("", KSNOOP_OP_EQ, "", 1);
+	check_prefix("a*", KSNOOP_OP_EQ, "a*", 3);
+
+	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		struct ksnoop_pattern p;
+		char why[160];
+		size_t at;
+
+		pattern_compile(pats[i].pat, strlen(pats[i].pat), pats[i].op, &p, why, sizeof(why),
+				&at);
+		for (j = 0; j < sizeof(subjects) / sizeof(subjects[0]); j++) {
+			/* What memory holds past the NUL is not the string's: garbage. */
+			char buf[32];
+			__u64 w;
+
+			memset(buf, 'Z', sizeof(buf));
+			memcpy(buf, subjects[j], strlen(subjects[j]) + 1);
+			memcpy(&w, buf, sizeof(w));
+			for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+				char what[128];
+
+				snprintf(what, sizeof(what), "'%s' vs '%s' in %u bytes",
+					 subjects[j], pats[i].pat, sizes[k]);
+				if (ksnoop_pattern_prefix_fails(&p, w, sizes[k]))
+					ASSERT_TRUE(!pattern_match(&p, buf, sizes[k]), what);
+			}
+		}
+	}
+	/* What the kernel's first test is for: most mismatches end there. */
+	{
+		struct ksnoop_pattern p;
+		char why[160];
+		__u64 w = 0;
+		size_t at;
+
+		pattern_compile("lo", 2, KSNOOP_OP_EQ, &p, why, sizeof(why), &at);
+		memcpy(&w, "eth0", 5);
+		ASSERT_TRUE(ksnoop_pattern_prefix_fails(&p, w, 16), "eth0 is not lo");
+		memcpy(&w, "lo\0Z", 4);
+		ASSERT_TRUE(!ksnoop_pattern_prefix_fails(&p, w, 16), "lo may be lo");
+	}
+}

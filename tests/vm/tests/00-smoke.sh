@@ -19,7 +19,7 @@ t_run vmlinux-btf test_btf
 # " (why)". Then "backend NAME: yes|no (why)" lines and the verdict "can trace: yes (...)"
 # (exit 0) or "can trace: no (...)" (exit 5). Other lines (e.g. privileges) are allowed.
 FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi
-	kprobe kprobe_cookie'
+	kprobe kprobe_cookie task_btf'
 
 test_features_list()
 {
@@ -56,6 +56,12 @@ test_features_kernel()
 		t_expect_match '^kprobe_cookie: yes$'
 	else
 		t_expect_match '^kprobe_cookie: no( \(|$)'
+	fi
+	# bpf_get_current_task_btf(), which -c reads the comm with, came in 5.11.
+	if kver_ge 5.11; then
+		t_expect_match '^task_btf: yes$'
+	else
+		t_expect_match '^task_btf: no( \(|$)'
 	fi
 	# BPF_TRACE_FENTRY_MULTI is new in 7.x.
 	if kver_ge 7.0; then

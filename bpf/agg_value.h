@@ -23,11 +23,12 @@ struct {
 	__type(value, __u64);
 } hist SEC(".maps");
 
+/* Sizes, not BTF types: userspace shortens the key (struct ksnoop_count_key). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1); /* resized to --max-keys with --count-by */
-	__type(key, struct ksnoop_count_key);
-	__type(value, __u64);
+	__uint(key_size, sizeof(struct ksnoop_count_key));
+	__uint(value_size, sizeof(__u64));
 } counts SEC(".maps");
 
 /* Where a key is built: 72 bytes would weigh on the 512-byte stack. */
@@ -200,36 +201,37 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 }
 
 /*
- * The lean path of the counting modes (agg_lean, bpf/agg.h): count this call
- * of @func (@hdr as ksnoop_begin() returned it, with KSNOOP_HDR_NOREG if the
- * call has no such argument) from the one register the stub read: @reg is
- * the return value at the return, item 0's base argument at entry. Item 0 is
- * read straight from it, into the stack or the key: no scratch record, no
- * per-item call. The duration is the one ksnoop_begin() kept at this run's
- * nesting level. Returns 1 if the call goes on or was counted.
+ * The lean path of the counting modes (agg_lean, bpf/agg.h), called by the
+ * stub instead of ksnoop_begin(): pair the call (ksnoop_pair(): nothing with
+ * --entry) and count it from the one register the stub read: @reg is the
+ * return value at the return, item 0's base argument at entry (@flags
+ * KSNOOP_HDR_NOREG: the call has no such argument). Item 0 is read straight
+ * from it, into the stack or the key: no scratch record, no lock, no per-item
+ * call. The times stay on this run's stack: a run nested in another on the
+ * CPU (an interrupt) keeps its own. Returns 1 if the call goes on or was
+ * counted.
  */
-__noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 hdr, __u64 reg)
+__noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 flags, __u64 reg)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	enum agg_when when = agg_value_when(is_exit, hdr);
-	bool unreadable = hdr & KSNOOP_HDR_NOREG;
+	bool unreadable = flags & KSNOOP_HDR_NOREG;
+	__u64 buf = 0, lat_ns = ~0ULL, now = 0, entry_ns = 0;
 	const struct ksnoop_item *it;
-	__u64 buf = 0, lat_ns = ~0ULL;
-	__u32 len = 0, key0 = 0, level;
-	struct cpu_run *cr;
+	enum agg_when when;
 	const void *data;
+	__u32 len = 0;
+	int hdr;
 
-	/* First, whatever is counted: this run's level is taken back (LIFO). */
-	cr = bpf_map_lookup_elem(&busy, &key0);
-	if (!cr || !cr->inuse)
-		return 0;
-	level = --cr->inuse;
-	if (level < KSNOOP_LEAN_LEVELS)
-		lat_ns = cr->lean_dur[level & (KSNOOP_LEAN_LEVELS - 1)];
 	if (!plan)
 		return 0;
+	hdr = ksnoop_pair(func, is_exit, false, true, &now, &entry_ns);
+	if (hdr < 0)
+		return 0;
+	if (is_exit)
+		lat_ns = now - entry_ns;
 	if (agg_mode == KSNOOP_AGG_STATS)
 		return agg_stats(plan, func, is_exit, hdr, reg, lat_ns);
+	when = agg_value_when(is_exit, hdr);
 	if (when != AGG_NOW)
 		return when == AGG_LATER;
 	data = &buf;

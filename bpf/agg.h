@@ -12,10 +12,9 @@
  *
  * or, with agg_lean, the lean path of counting modes without predicates:
  *
- *	ksnoop_begin()	push the depth and entry time / pop them and keep
- *			the duration per nesting level, no lock
  *	stub		the one register the count needs (ret, item 0's base)
- *	ksnoop_count()	count (bpf/agg_value.h)
+ *	ksnoop_count()	push the depth and entry time / pop them (ksnoop_pair(),
+ *			nothing with --entry), no lock; count (bpf/agg_value.h)
  *
  * An entry whose predicates fail is "not emitted": ksnoop_finish() clears its
  * mark and ksnoop_begin() skips its return, so it is not counted.
@@ -57,6 +56,8 @@ struct {
 
 /* Defined in capture.bpf.c, after this file's place. */
 static __always_inline int capture_items(__u32 func, __u32 is_exit);
+static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, bool lean,
+				       __u64 *now, __u64 *entry_ns);
 /* --hist, --count-by (bpf/agg_value.h, included after capture_items()). */
 __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns);
 

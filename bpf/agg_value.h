@@ -23,11 +23,12 @@ struct {
 	__type(value, __u64);
 } hist SEC(".maps");
 
+/* Sizes, not BTF types: userspace shortens the key (struct ksnoop_count_key). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1); /* resized to --max-keys with --count-by */
-	__type(key, struct ksnoop_count_key);
-	__type(value, __u64);
+	__uint(key_size, sizeof(struct ksnoop_count_key));
+	__uint(value_size, sizeof(__u64));
 } counts SEC(".maps");
 
 /* Where a key is built: 72 bytes would weigh on the 512-byte stack. */
@@ -199,33 +200,29 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 	return agg_value_add(plan, func, lat_ns, v, val->data, val->len, unreadable);
 }
 
+/* ksnoop_count_value()'s @hdr: the run is the call's return (above the KSNOOP_R_* flags). */
+#define KSNOOP_HDR_EXIT (1U << 14)
+
 /*
- * The lean path of the counting modes (agg_lean, bpf/agg.h): count this call
- * of @func (@hdr as ksnoop_begin() returned it, with KSNOOP_HDR_NOREG if the
- * call has no such argument) from the one register the stub read: @reg is
- * the return value at the return, item 0's base argument at entry. Item 0 is
- * read straight from it, into the stack or the key: no scratch record, no
- * per-item call. The duration is the one ksnoop_begin() kept at this run's
- * nesting level. Returns 1 if the call goes on or was counted.
+ * The counting half of the lean path (ksnoop_count()): count this call of
+ * @func (@hdr as ksnoop_pair() returned it, with KSNOOP_HDR_EXIT at the
+ * return and KSNOOP_HDR_NOREG if the stub could not read the register) from
+ * register @reg, the return value at the return, item 0's base argument at
+ * entry. Item 0 is read straight from it, into the stack or the key: no
+ * scratch record, no per-item call. @lat_ns: the call's duration, ~0ULL at
+ * entry. Returns 1 if the call goes on or was counted.
  */
-__noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 hdr, __u64 reg)
+static __always_inline int count_value(__u32 func, __u32 hdr, __u64 reg, __u64 lat_ns)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	enum agg_when when = agg_value_when(is_exit, hdr);
 	bool unreadable = hdr & KSNOOP_HDR_NOREG;
+	__u32 is_exit = hdr & KSNOOP_HDR_EXIT;
+	enum agg_when when = agg_value_when(is_exit, hdr);
 	const struct ksnoop_item *it;
-	__u64 buf = 0, lat_ns = ~0ULL;
-	__u32 len = 0, key0 = 0, level;
-	struct cpu_run *cr;
 	const void *data;
+	__u64 buf = 0;
+	__u32 len = 0;
 
-	/* First, whatever is counted: this run's level is taken back (LIFO). */
-	cr = bpf_map_lookup_elem(&busy, &key0);
-	if (!cr || !cr->inuse)
-		return 0;
-	level = --cr->inuse;
-	if (level < KSNOOP_LEAN_LEVELS)
-		lat_ns = cr->lean_dur[level & (KSNOOP_LEAN_LEVELS - 1)];
 	if (!plan)
 		return 0;
 	if (agg_mode == KSNOOP_AGG_STATS)
@@ -252,6 +249,51 @@ __noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 hdr, __u64 reg)
 	/* --hist's integer, from the stack whatever the mode: never a kernel address */
 	return agg_value_add(plan, func, lat_ns, unreadable ? 0 : pred_load(it, &buf), data, len,
 			     unreadable);
+}
+
+/*
+ * count_value() as a global function: after ksnoop_pair() the verifier walks
+ * it once, not once per path through the pairing (a fifth more instructions
+ * to verify per program, which is attach time where each function loads its
+ * own copy).
+ */
+__noinline int ksnoop_count_value(__u32 func, __u32 hdr, __u64 reg, __u64 lat_ns)
+{
+	return count_value(func, hdr, reg, lat_ns);
+}
+
+/*
+ * The lean path of the counting modes (agg_lean, bpf/agg.h), called by the
+ * stub instead of ksnoop_begin(): pair the call (ksnoop_pair(): nothing with
+ * --entry) and count it with ksnoop_count_value() from the one register the
+ * stub read (@flags KSNOOP_HDR_NOREG: the call has no such argument), unless
+ * it is an entry whose return will count it. No scratch record, no lock: the
+ * times stay on this run's stack, and a run nested in another on the CPU (an
+ * interrupt) keeps its own. Returns 1 if the call goes on or was counted.
+ */
+__noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 flags, __u64 reg)
+{
+	__u64 now = 0, entry_ns = 0;
+	int hdr;
+
+	if (func >= KSNOOP_MAX_FUNCS)
+		return 0;
+	/*
+	 * --entry, nothing to pair: counted here, a global call cheaper. Asking
+	 * agg_lean too (.bss, true whenever this runs) keeps the call below
+	 * alive for the verifier: with a constant test it would remove
+	 * ksnoop_count_value(), and a removed subprogram leaves the BTF
+	 * func_info the fentry backend copies one short (bpf/agg.h, agg_mode).
+	 */
+	if (entry_only && agg_lean)
+		return count_value(func, KSNOOP_R_NOEXIT | flags, reg, ~0ULL);
+	hdr = ksnoop_pair(func, is_exit, false, true, &now, &entry_ns);
+	if (hdr < 0)
+		return 0;
+	if (!is_exit && !(hdr & KSNOOP_R_NOEXIT))
+		return 1; /* counted at its return, whatever the mode */
+	return ksnoop_count_value(func, hdr | flags | (is_exit ? KSNOOP_HDR_EXIT : 0), reg,
+				  is_exit ? now - entry_ns : ~0ULL);
 }
 
 #endif /* __KSNOOP_BPF_AGG_VALUE_H */

@@ -134,18 +134,14 @@ struct {
  * the clock once and has the thread state at hand, ksnoop_finish() needs the
  * times, and global functions cannot pass a map value to each other.
  *
- * The lean counting path (agg_lean) takes no lock and is counted even when
- * nested: inuse then counts its runs between ksnoop_begin() and
- * ksnoop_count(), and each keeps its call's duration at its own level.
+ * The lean counting path (agg_lean, ksnoop_count()) does not use it: it
+ * builds no record, so takes no lock, and keeps its times on its stack.
  */
-#define KSNOOP_LEAN_LEVELS 4 /* task, softirq, hardirq, NMI; deeper: duration unknown */
-
 struct cpu_run {
 	__u32 inuse;
 	__u32 pad;
 	__u64 now;	/* bpf_ktime_get_ns() at this run: the record's time */
 	__u64 entry_ns; /* the call's entry time: now at an entry, kept in the thread state */
-	__u64 lean_dur[KSNOOP_LEAN_LEVELS]; /* agg_lean: each nesting level's duration */
 };
 
 struct {
@@ -758,26 +754,122 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
 }
 
 /*
- * The per-thread bookkeeping before the registers are saved (the stub applied
- * the task filters already, ksnoop_skip_task()): the pairing depth, and this
- * CPU's scratch lock. An entry is marked as emitted
- * here already; ksnoop_finish() takes the mark back if no record was built
- * (predicate failed), which costs a second lookup only then. The clock is read
- * once per run, here, and kept with the CPU's lock for ksnoop_finish().
+ * Pair call @func's entry and return on the calling thread: at entry push its
+ * depth, function and entry time, at its return pop them. @nested: this run
+ * interrupted another on the CPU (its entry builds no record). @lean: the
+ * lean counting path (ksnoop_count()), which needs the clock only to time a
+ * returning call. Sets *@now to this run's clock (the record's time) and
+ * *@entry_ns to the call's entry time. Returns the record header (flags, and
+ * the depth in the high 16 bits), or -1 when the run is not recorded: a
+ * return whose entry was not seen or not emitted, -s outside the chain.
+ * Inline: ksnoop_begin() and ksnoop_count() share it, and global functions
+ * cannot hand each other the times.
+ */
+static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, bool lean,
+				       __u64 *now, __u64 *entry_ns)
+{
+	struct ksnoop_thread_state *ts, *zero;
+	__u32 tid, depth = 0, key0 = 0;
+	__u16 flags = 0;
+
+	if (entry_only) {
+		if (!lean)
+			*now = *entry_ns = bpf_ktime_get_ns();
+		return KSNOOP_R_NOEXIT;
+	}
+	tid = (__u32)bpf_get_current_pid_tgid();
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts) {
+		if (is_exit)
+			return -1; /* entered before we attached */
+		zero = bpf_map_lookup_elem(&zero_thread, &key0);
+		if (!zero)
+			return -1;
+		bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (!ts)
+			return -1;
+	}
+	if (!is_exit) {
+		depth = ts->depth++;
+		if (depth >= KSNOOP_MAX_DEPTH) {
+			count(KSNOOP_STAT_DEEP);
+			/* -s: a call too deep to pair cannot be placed in a chain. */
+			if (chain_mode)
+				return -1;
+			flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
+			if (!lean)
+				*now = bpf_ktime_get_ns();
+		} else {
+			ts->funcs[depth] = func;
+			if (chain_mode && !chain_enter(ts, func, depth)) {
+				ts->emitted &= ~(1ULL << depth);
+				return -1;
+			}
+			*now = bpf_ktime_get_ns();
+			ts->entry_ns[depth] = *now;
+			if (!nested)
+				ts->emitted |= 1ULL << depth;
+		}
+		*entry_ns = *now;
+		return flags | (depth & 0xffff) << 16;
+	}
+	if (ts->depth == 0)
+		return -1;
+	depth = ts->depth - 1;
+	/*
+	 * The kernel skips a run when the program is already running on the
+	 * CPU (a recursion miss: one program for all functions, run from an
+	 * interrupt or while a run is preempted). An exit whose entry was
+	 * skipped must not pop the call below it; the exit of a call above
+	 * which an exit was skipped pops both.
+	 */
+	if (depth < KSNOOP_MAX_DEPTH && ts->funcs[depth] != (__u16)func) {
+		if (depth == 0 || ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
+			return -1;
+		ts->emitted &= ~(1ULL << depth);
+		if (chain_mode)
+			chain_exit(ts, depth);
+		depth--;
+	}
+	ts->depth = depth;
+	if (depth >= KSNOOP_MAX_DEPTH)
+		return -1;
+	if (chain_mode)
+		chain_exit(ts, depth);
+	/* No entry record (predicate failed at entry): nothing to finish. */
+	if (!(ts->emitted & (1ULL << depth)))
+		return -1;
+	ts->emitted &= ~(1ULL << depth);
+	*now = bpf_ktime_get_ns();
+	/* As in chain_enter(): keep the mask the verifier needs. */
+	barrier_var(depth);
+	*entry_ns = ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
+	return (depth & 0xffff) << 16;
+}
+
+/*
+ * The bookkeeping of the record path before the registers are saved (the
+ * stub applied the task filters already, ksnoop_skip_task()): the pairing
+ * depth (ksnoop_pair()), and this CPU's scratch lock. An entry is marked as
+ * emitted here already; ksnoop_finish() takes the mark back if no record was
+ * built (predicate failed), which costs a second lookup only then. The clock
+ * is read once per run, and kept with the CPU's lock for ksnoop_finish().
  */
 __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ksnoop_thread_state *ts, *zero;
-	__u32 depth = 0, key0 = 0, level;
 	__u64 now = 0, entry_ns = 0;
 	struct cpu_run *cr;
-	__u16 flags = 0;
+	__u32 key0 = 0;
 	bool nested;
+	int hdr;
 
 	if (func >= KSNOOP_MAX_FUNCS)
 		return -1;
 	if (rejected && !is_exit) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth;
+		struct ksnoop_thread_state *ts;
+
 		if (entry_only)
 			return -1;
 		/*
@@ -801,82 +893,10 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 	cr = bpf_map_lookup_elem(&busy, &key0);
 	if (!cr)
 		return -1;
-	/* The lean counting path uses no scratch area: it takes no lock, is never nested. */
-	nested = !agg_lean && cr->inuse;
-	if (entry_only) {
-		flags |= KSNOOP_R_NOEXIT;
-		now = bpf_ktime_get_ns();
-		entry_ns = now;
-	} else {
-		ts = bpf_map_lookup_elem(&threads, &tid);
-		if (!ts) {
-			if (is_exit)
-				return -1; /* entered before we attached */
-			zero = bpf_map_lookup_elem(&zero_thread, &key0);
-			if (!zero)
-				return -1;
-			bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
-			ts = bpf_map_lookup_elem(&threads, &tid);
-			if (!ts)
-				return -1;
-		}
-		if (!is_exit) {
-			depth = ts->depth++;
-			if (depth >= KSNOOP_MAX_DEPTH) {
-				count(KSNOOP_STAT_DEEP);
-				/* -s: a call too deep to pair cannot be placed in a chain. */
-				if (chain_mode)
-					return -1;
-				flags |= KSNOOP_R_DEEP | KSNOOP_R_NOEXIT;
-				now = bpf_ktime_get_ns();
-			} else {
-				ts->funcs[depth] = func;
-				if (chain_mode && !chain_enter(ts, func, depth)) {
-					ts->emitted &= ~(1ULL << depth);
-					return -1;
-				}
-				now = bpf_ktime_get_ns();
-				ts->entry_ns[depth] = now;
-				if (!nested)
-					ts->emitted |= 1ULL << depth;
-			}
-			entry_ns = now;
-		} else {
-			if (ts->depth == 0)
-				return -1;
-			depth = ts->depth - 1;
-			/*
-			 * The kernel skips a run when the program is already
-			 * running on the CPU (a recursion miss: one program for all
-			 * functions, run from an interrupt or while a run is
-			 * preempted). An exit whose entry was skipped must not pop
-			 * the call below it; the exit of a call above which an
-			 * exit was skipped pops both.
-			 */
-			if (depth < KSNOOP_MAX_DEPTH && ts->funcs[depth] != (__u16)func) {
-				if (depth == 0 ||
-				    ts->funcs[(depth - 1) & (KSNOOP_MAX_DEPTH - 1)] != (__u16)func)
-					return -1;
-				ts->emitted &= ~(1ULL << depth);
-				if (chain_mode)
-					chain_exit(ts, depth);
-				depth--;
-			}
-			ts->depth = depth;
-			if (depth >= KSNOOP_MAX_DEPTH)
-				return -1;
-			if (chain_mode)
-				chain_exit(ts, depth);
-			/* No entry record (predicate failed at entry): nothing to finish. */
-			if (!(ts->emitted & (1ULL << depth)))
-				return -1;
-			ts->emitted &= ~(1ULL << depth);
-			now = bpf_ktime_get_ns();
-			/* As in chain_enter(): keep the mask the verifier needs. */
-			barrier_var(depth);
-			entry_ns = ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
-		}
-	}
+	nested = cr->inuse;
+	hdr = ksnoop_pair(func, is_exit, nested, false, &now, &entry_ns);
+	if (hdr < 0)
+		return -1;
 	if (nested) {
 		/*
 		 * At return the entry was sent: count the lost return (userspace
@@ -888,23 +908,12 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 			count_lost(func, KSNOOP_LOST_NESTED, 1);
 			return -1;
 		}
-		return flags & KSNOOP_R_NOEXIT ? KSNOOP_BEGIN_NESTED_NOEXIT : KSNOOP_BEGIN_NESTED;
+		return hdr & KSNOOP_R_NOEXIT ? KSNOOP_BEGIN_NESTED_NOEXIT : KSNOOP_BEGIN_NESTED;
 	}
-	if (agg_lean) {
-		/*
-		 * No lock: each lean run keeps its duration at its own level,
-		 * for ksnoop_count() to take back (runs on a CPU nest LIFO).
-		 */
-		level = cr->inuse++;
-		if (level < KSNOOP_LEAN_LEVELS)
-			cr->lean_dur[level & (KSNOOP_LEAN_LEVELS - 1)] =
-				is_exit ? now - entry_ns : ~0ULL;
-	} else {
-		cr->inuse = 1;
-		cr->now = now;
-		cr->entry_ns = entry_ns;
-	}
-	return flags | (depth & 0xffff) << 16;
+	cr->inuse = 1;
+	cr->now = now;
+	cr->entry_ns = entry_ns;
+	return hdr;
 }
 
 __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)

@@ -285,13 +285,13 @@ int ksnoop_finish(__u32 func, __u32 is_exit, int hdr);
 /* Count a nested run lost unless its entry predicates reject it (nest_regs). */
 int ksnoop_nested(__u32 func, int hdr);
 /*
- * agg_lean: count the call from register @reg (bpf/agg_value.h); @hdr as
- * ksnoop_begin() returned it, with KSNOOP_HDR_NOREG when the stub could not
- * read the register. Four arguments: a global function's fifth arrives wrong
- * on 5.10.
+ * agg_lean, instead of ksnoop_begin() and what follows it: pair the call and
+ * count it from register @reg (bpf/agg_value.h); @flags KSNOOP_HDR_NOREG when
+ * the stub could not read the register. Four arguments: a global function's
+ * fifth arrives wrong on 5.10.
  */
-int ksnoop_count(__u32 func, __u32 is_exit, __u32 hdr, __u64 reg);
-/* ksnoop_count()'s @hdr: the call has no such argument (above the KSNOOP_R_* flags). */
+int ksnoop_count(__u32 func, __u32 is_exit, __u32 flags, __u64 reg);
+/* ksnoop_count()'s @flags: the stub could not read the register (no such argument). */
 #define KSNOOP_HDR_NOREG (1U << 15)
 
 /*
@@ -456,7 +456,7 @@ static __always_inline bool ksnoop_pt_regs_arg(const struct ksnoop_pt_regs *regs
  * entry; reading a register costs less than asking).
  */
 static __always_inline void ksnoop_pt_regs_count(const struct ksnoop_pt_regs *regs, __u32 func,
-						 bool is_exit, int hdr)
+						 bool is_exit)
 {
 	const struct ksnoop_plan *plan;
 	__u64 v = 0;
@@ -468,7 +468,7 @@ static __always_inline void ksnoop_pt_regs_count(const struct ksnoop_pt_regs *re
 		plan = bpf_map_lookup_elem(&plans, &func);
 		ok = plan && ksnoop_pt_regs_arg(regs, plan->items[0].base, &v);
 	}
-	ksnoop_count(func, is_exit, ok ? hdr : hdr | KSNOOP_HDR_NOREG, v);
+	ksnoop_count(func, is_exit, ok ? 0 : KSNOOP_HDR_NOREG, v);
 }
 
 /*
@@ -532,13 +532,13 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 	struct ksnoop_regs *r;
 	int hdr;
 
+	if (agg_lean) {
+		ksnoop_pt_regs_count(regs, func, is_exit);
+		return 0;
+	}
 	hdr = ksnoop_begin(func, is_exit, ksnoop_pt_regs_pre_fails(regs, func, is_exit));
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
-	if (agg_lean) {
-		ksnoop_pt_regs_count(regs, func, is_exit, hdr);
-		return 0;
-	}
 	r = ksnoop_stub_regs((void *)regs, hdr, is_exit, ip);
 	if (r) {
 		if (is_exit) {

@@ -15,7 +15,7 @@
  * agg_lean: count the call from the one register it needs, the return value
  * at exit or item 0's base argument at entry (bpf_get_func_arg() is inlined).
  */
-static __always_inline void fentry_count(void *ctx, __u32 func, bool is_exit, int hdr)
+static __always_inline void fentry_count(void *ctx, __u32 func, bool is_exit)
 {
 	const struct ksnoop_plan *plan;
 	__u64 v = 0;
@@ -27,7 +27,7 @@ static __always_inline void fentry_count(void *ctx, __u32 func, bool is_exit, in
 		plan = bpf_map_lookup_elem(&plans, &func);
 		err = plan ? bpf_get_func_arg(ctx, plan->items[0].base, &v) : -1;
 	}
-	ksnoop_count(func, is_exit, err ? hdr | KSNOOP_HDR_NOREG : hdr, v);
+	ksnoop_count(func, is_exit, err ? KSNOOP_HDR_NOREG : 0, v);
 }
 
 /* ksnoop_begin()'s @rejected: as ksnoop_pt_regs_pre_fails(), from the trampoline's registers. */
@@ -63,13 +63,13 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 		if (func < 0)
 			return 0;
 	}
+	if (agg_lean) {
+		fentry_count(ctx, func, is_exit);
+		return 0;
+	}
 	hdr = ksnoop_begin(func, is_exit, fentry_pre_fails(ctx, func, is_exit));
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
-	if (agg_lean) {
-		fentry_count(ctx, func, is_exit, hdr);
-		return 0;
-	}
 	r = ksnoop_stub_regs(ctx, hdr, is_exit, ip);
 	if (r) {
 		r->nargs = bpf_get_func_arg_cnt(ctx);

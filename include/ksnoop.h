@@ -368,9 +368,9 @@ enum ksnoop_agg_src {
 
 /* The "agg_conf" of the BPF program's .bss, set before load. */
 struct ksnoop_agg_conf {
-	__u8 src;    /* enum ksnoop_agg_src */
-	__u8 linear; /* --hist: linear buckets of @step from @min, else log2 */
-	__u16 pad;
+	__u8 src;	/* enum ksnoop_agg_src */
+	__u8 linear;	/* --hist: linear buckets of @step from @min, else log2 */
+	__u16 key_len;	/* --count-by: bytes of data the "counts" keys hold (count_key_len()) */
 	__u32 nslots;	/* --hist: slots per function, the last one for unreadable values */
 	__s64 min;	/* linear: lower bound of the first bucket */
 	__u64 step;	/* linear: bucket width (> 0) */
@@ -379,6 +379,11 @@ struct ksnoop_agg_conf {
 
 #define KSNOOP_KEY_MAX 64 /* bytes of a --count-by key value */
 
+/*
+ * A --count-by key. The "counts" map's keys are its first
+ * offsetof(data) + agg_conf.key_len bytes: the kernel hashes and compares no
+ * more than the longest value can fill (24 bytes for a comm, not 72).
+ */
 struct ksnoop_count_key {
 	__u32 func;
 	__u16 len;  /* bytes of data used */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,9 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 				 o->agg_mode == KSNOOP_AGG_HIST ? nfuncs * o->agg_conf.nslots : 1);
 	bpf_map__set_max_entries(skel->maps.counts,
 				 o->agg_mode == KSNOOP_AGG_COUNT ? o->max_keys : 1);
+	if (o->agg_mode == KSNOOP_AGG_COUNT)
+		bpf_map__set_key_size(skel->maps.counts, offsetof(struct ksnoop_count_key, data) +
+								 o->agg_conf.key_len);
 }
 
 /*

@@ -245,6 +245,24 @@ void count_keys_full(struct strbuf *sb, bool json, __u64 n, __u32 max_keys)
 	jw_record_end(&w);
 }
 
+__u16 count_key_len(const struct hist_opts *a, const struct tfunc *funcs, int n)
+{
+	__u32 len = 0;
+	int i;
+
+	if (a->src == KSNOOP_SRC_COMM)
+		return KSNOOP_TASK_COMM_LEN;
+	if (a->src == KSNOOP_SRC_CALLER)
+		return sizeof(__u64);
+	/* a value is at most its item's size: a string up to its NUL, bytes or a register */
+	for (i = 0; i < n; i++)
+		if (funcs[i].plan.nitems && funcs[i].plan.items[0].size > len)
+			len = funcs[i].plan.items[0].size;
+	len = len > KSNOOP_KEY_MAX ? KSNOOP_KEY_MAX : len;
+	/* whole 8-byte words, as the kernel hashes them */
+	return (len + 7) & ~7U;
+}
+
 /* Per function: the rows collected from the key map. */
 struct func_rows {
 	struct count_row *rows;
@@ -254,7 +272,8 @@ struct func_rows {
 static int read_counts(struct tracer *t, const struct hist_opts *a, struct func_rows *fr)
 {
 	int fd = bpf_map__fd(t->skel->maps.counts), ncpus = libbpf_num_possible_cpus(), c;
-	struct ksnoop_count_key key, next, *prev = NULL;
+	/* zeroed: the map's keys fill only their first bytes (count_key_len()) */
+	struct ksnoop_count_key key = {}, next = {}, *prev = NULL;
 	__u64 *vals = calloc(ncpus, sizeof(__u64));
 	struct ksyms *ks = NULL;
 	struct strbuf sb;

@@ -316,6 +316,8 @@ int hist_setup(const struct hist_opts *a, struct tfunc *funcs, int n, struct tra
 	t->entry_only = !need_exit;
 	t->agg_mode = a->mode;
 	hist_conf(a, &t->agg_conf);
+	if (a->mode == KSNOOP_AGG_COUNT)
+		t->agg_conf.key_len = count_key_len(a, funcs, n);
 	t->max_keys = a->max_keys;
 	return 0;
 }

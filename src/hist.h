@@ -126,6 +126,12 @@ struct count_row {
  */
 int count_render(struct strbuf *sb, bool json, const char *func, const char *key,
 		 struct count_row *rows, int nrows, __u32 top);
+/*
+ * --count-by: the bytes of data a key needs (struct ksnoop_count_key): a comm,
+ * a call site, or the largest item 0 of @funcs, up to KSNOOP_KEY_MAX. The
+ * kernel's key map hashes no more than that.
+ */
+__u16 count_key_len(const struct hist_opts *a, const struct tfunc *funcs, int n);
 /* --count-by: every function's counts read from the key map and rendered on @out (count.c). */
 int count_report(struct tracer *t, const struct hist_opts *a, struct output *out, __u64 *counted);
 /* The @n calls a full key map (@max_keys) did not count: a line, or a "lost" JSON record. */

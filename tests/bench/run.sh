@@ -92,7 +92,8 @@ report()
 	function aratio(id, id2) { return (id in amed) && (id2 in amed) ? ratio(amed[id], amed[id2]) : "-" }
 	function allin_report(    i, id, b, r, label) {
 		printf "\n5. All-in cost per traced call of ip_send_skb: calls = datagrams of 5 bytes\n"
-		printf "   timed untraced, then traced (the tracer started and attached in between,\n"
+		printf "   timed untraced (the faster of two runs: the first pays for the previous\n"
+		printf "   tracer'"'"'s exit), then traced (the tracer started and attached in between,\n"
 		printf "   never a fixed sleep), %s rounds, configurations interleaved in each round.\n", allin_rounds
 		printf "   traced = the workload'"'"'s wall time + the tracer'"'"'s CPU on its backlog after\n"
 		printf "   it ended, above its idle use (one vCPU: the whole cost the user pays).\n"
@@ -166,6 +167,12 @@ report()
 		r = aratio("hist", "bt-hist")
 		label = ("bt-hist" in acmd) ? acmd["bt-hist"] : "bpftrace hist()"
 		printf "   --hist cheaper than %s: %s (%s)\n", label,
+		       (r == "-" ? "no result" : meets(r, 0.9999)), r
+		r = aratio("countby", "floor")
+		printf "   --count-by comm ip_send_skb <= 2x the floor: %s (%s)\n", meets(r, 2), r
+		r = aratio("countby", "bt-comm")
+		label = ("bt-comm" in acmd) ? acmd["bt-comm"] : "bpftrace @[comm] = count()"
+		printf "   --count-by comm cheaper than %s: %s (%s)\n", label,
 		       (r == "-" ? "no result" : meets(r, 0.9999)), r
 		split("a b two", texts, " ")
 		for (i = 1; i <= 3; i++) {

@@ -223,3 +223,25 @@ TEST(hist_options)
 	close(err_fd);
 	close(null_fd);
 }
+
+/* --count-by: the key map's keys hold what the longest value needs, in whole words. */
+TEST(count_key_len_fits_values)
+{
+	struct hist_opts a = {.mode = KSNOOP_AGG_COUNT, .src = KSNOOP_SRC_COMM};
+	struct tfunc f[2] = {};
+
+	ASSERT_EQ(count_key_len(&a, f, 2), 16, "comm: 16 bytes");
+	a.src = KSNOOP_SRC_CALLER;
+	ASSERT_EQ(count_key_len(&a, f, 2), 8, "caller: an address");
+	a.src = KSNOOP_SRC_ITEM;
+	f[0].plan.nitems = f[1].plan.nitems = 1;
+	f[0].plan.items[0].size = 4;
+	f[1].plan.items[0].size = 2;
+	ASSERT_EQ(count_key_len(&a, f, 2), 8, "an int and a short: one word");
+	f[1].plan.items[0].size = 16;
+	ASSERT_EQ(count_key_len(&a, f, 2), 16, "the largest: a char[16]");
+	f[0].plan.items[0].size = 17;
+	ASSERT_EQ(count_key_len(&a, f, 2), 24, "17 bytes: three words");
+	f[0].plan.items[0].size = 256;
+	ASSERT_EQ(count_key_len(&a, f, 2), KSNOOP_KEY_MAX, "a string: at most KSNOOP_KEY_MAX");
+}

@@ -93,10 +93,11 @@ test_count()
 {
 	local pid running=no
 	need_kernel_ge $NEED_KVER
-	# About 8 s of datagrams, one every 50 ms, from when the tracer has attached.
+	# A datagram every 50 ms from when the tracer has attached until the test kills the
+	# sender (not 8 s of them: ksnoop's exit may take longer on a loaded machine).
 	rm -f /tmp/ksnoop-go
 	sh -c 'until [ -e /tmp/ksnoop-go ]; do sleep 0.1; done
-		exec udpconn 160 100 9999 50000' >/dev/null 2>&1 &
+		exec udpconn 1000000 100 9999 50000' >/dev/null 2>&1 &
 	pid=$!
 	TW_STOP=0 trace_wl 60 'touch /tmp/ksnoop-go' ksnoop -n 3 'ip_send_skb(skb->len, return)'
 	alive "$pid" && running=yes

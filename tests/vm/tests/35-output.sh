@@ -83,9 +83,15 @@ test_output_file_killed()
 	need_kernel_ge $NEED_KVER
 	need_cmd jq
 	rm -f "$f"
-	# The flood runs from the attach until ksnoop is killed 2 s later (a flood of fixed
-	# length could end first on a busy machine), then is stopped.
-	TW_STOP=0 trace_wl 60 'flood 0 & fp=$!; sleep 2; kill -KILL $(pidof ksnoop); kill $fp; wait' \
+	# The flood runs from the attach until ksnoop is killed (a flood of fixed length could
+	# end first on a busy machine), then is stopped. The kill comes once the file holds
+	# 1 MiB (ksnoop writes batches of up to 64 KiB; or after 30 s), whatever the speed:
+	# 2 s of flood made 29 MiB of it (whole struct socks) on 6.12, 31 s of jq to read.
+	# stat, not wc -c: wc reads the file, which grows faster than it can be read.
+	TW_STOP=0 trace_wl 60 "flood 0 & fp=\$! i=0
+		until [ \$(stat -c %s $f) -ge 1048576 ] || [ \$i -ge 600 ]; do
+			i=\$((i + 1)); sleep 0.05; done
+		kill -KILL \$TRACER_PID; kill \$fp; wait" \
 		ksnoop -j -o "$f" 'ip_send_skb(skb->len, skb->sk)'
 	t_expect_rc 137
 	[ -s "$f" ] || { t_fail "$f is empty: no call was written before the kill"; return; }

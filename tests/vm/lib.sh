@@ -13,7 +13,10 @@
 #                          $TW_GRACE s (default 0.2) after WORKLOAD ends. SECS bounds the
 #                          whole run; a CMD that has not attached by then fails the test.
 #                          WORKLOAD has the tracer's pid in $TRACER_PID (TW_STOP=0 and
-#                          kill -INT $TRACER_PID: the workload stops the tracer itself).
+#                          kill -INT $TRACER_PID: the workload stops the tracer itself)
+#                          and the file its stdout goes to in $TRACER_OUT.
+#   until_out N JQ         a WORKLOAD string: wait until jq -s JQ over what the tracer
+#                          has printed so far gives at least N
 #   wait_detached [SECS]   wait for ksnoop's detaching children (many links) to finish
 #   stop_detaching FILE    a WORKLOAD string: stop (SIGSTOP) ksnoop's detaching child as
 #                          soon as it appears and write its pid to FILE
@@ -219,7 +222,7 @@ t_uptime()
 # start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
 # CMD with SIGINT, as a user would, TW_GRACE seconds (default 0.2) after WORKLOAD ends
 # (TW_STOP=0: let CMD end by itself, or have WORKLOAD stop it: CMD's pid is in
-# $TRACER_PID there). A longer wait is not needed: a call's records are in
+# $TRACER_PID there, the file of its stdout in $TRACER_OUT). A longer wait is not needed: a call's records are in
 # the ring buffer before the call returns, so before WORKLOAD ends, and ksnoop reads
 # what is there after SIGINT (trace.c); a test that needs the tracer to run on after
 # its workload (an interval to end) sets TW_GRACE.
@@ -248,7 +251,7 @@ t_trace()
 			fi
 			sleep 0.1
 		done
-		TRACER_PID=$(cat "$p") sh -c "$load" >/dev/null 2>&1
+		TRACER_PID=$(cat "$p") TRACER_OUT=$o sh -c "$load" >/dev/null 2>&1
 		[ "${TW_STOP:-1}" = 0 ] || { sleep "${TW_GRACE:-0.2}"; kill -INT "$(cat "$p")" 2>/dev/null; }
 	) &
 	w=$!
@@ -274,6 +277,17 @@ alive()
 until_gone()
 {
 	echo "while [ -e /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null; do sleep 0.05; done"
+}
+
+# until_out N JQ: a t_trace WORKLOAD string (run by sh -c, without lib.sh) that waits,
+# up to 60 s, until jq -s JQ over the tracer's output so far ($TRACER_OUT, JSON lines)
+# gives a number of at least N: the tracer has shown what the test needs (e.g. an
+# interval counting every call), however slow the VM, rather than after a fixed wait.
+# JQ may not hold a single quote.
+until_out()
+{
+	echo "i=0; until [ \"\$(jq -s '$2' \$TRACER_OUT 2>/dev/null)\" -ge $1 ] 2>/dev/null ||
+		[ \$i -ge 600 ]; do i=\$((i + 1)); sleep 0.1; done"
 }
 
 # Pids of the children ksnoop leaves to remove many links after it exited; ps shows

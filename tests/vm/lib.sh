@@ -406,6 +406,16 @@ ksnoop_links()
 	bpftool -j link show 2>/dev/null | jq -r '.[].prog_id' 2>/dev/null | grep -cFx "$ids"
 }
 
+# The records ksnoop's BPF program dropped on a full ring buffer (KSNOOP_STAT_LOST, key 0
+# of its "stats" map), as a jq filter over `bpftool map dump name stats -j`.
+RINGBUF_DROPS_JQ='[.[] | select(.formatted.key == 0) | .formatted.values[].value] | add'
+
+# ringbuf_drops: that count now, from the kernel (one ksnoop running: one "stats" map).
+ringbuf_drops()
+{
+	bpftool map dump name stats -j 2>/dev/null | jq "$RINGBUF_DROPS_JQ" 2>/dev/null
+}
+
 # What `ksnoop features` prints. With T_FEATURES_FILE set (suite.sh does), it runs once
 # and later calls read its output from there: the kernel's features do not change while
 # the suite runs, and each run loads the kernel's BTF (1-2 s under TCG). The smoke tests

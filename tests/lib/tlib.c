@@ -53,8 +53,8 @@ int tl_resolve(const struct kbtf *k, const char *str, const struct resolve_opts 
 	return ret;
 }
 
-const char *tl_fmt(struct strbuf *sb, tl_fmt_fn fn, const struct btf *btf, int id,
-		   const void *data, size_t len)
+const char *tl_fmt(struct strbuf *sb, tl_fmt_fn fn, const struct btf *btf, int id, const void *data,
+		   size_t len)
 {
 	int err;
 

@@ -41,7 +41,7 @@ typedef int (*tl_fmt_fn)(const struct btf *btf, __u32 type_id, const void *data,
  * @data formatted as type @id of @btf by @fn into @sb (reset first): its text,
  * or "ERR <n>" with @fn's error, so that a test compares one string either way.
  */
-const char *tl_fmt(struct strbuf *sb, tl_fmt_fn fn, const struct btf *btf, int id,
-		   const void *data, size_t len);
+const char *tl_fmt(struct strbuf *sb, tl_fmt_fn fn, const struct btf *btf, int id, const void *data,
+		   size_t len);
 
 #endif /* __KSNOOP_TLIB_H */

@@ -52,14 +52,7 @@ out:
 
 static int kmulti_attach(struct tracer *t)
 {
-	bool *bad = calloc(t->nfuncs, sizeof(*bad));
-	int err;
-
-	if (!bad)
-		return -ENOMEM;
-	err = tracer_attach_multi(t, kmulti_create, bad);
-	free(bad);
-	return err;
+	return tracer_attach_multi(t, kmulti_create, NULL);
 }
 
 static int kmulti_probe(bool need_exit, struct backend_status *st)

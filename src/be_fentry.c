@@ -221,13 +221,8 @@ static int fentry_attach(struct tracer *t)
 	return 0;
 }
 
-static int fentry_probe(bool need_exit, struct backend_status *st)
-{
-	static const enum feature needed[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
-					      FEAT_RINGBUF};
-
-	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
-}
+static const enum feature fentry_needs[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
+					    FEAT_RINGBUF};
 
 static const char *fentry_untraceable(const struct kfunc *kf, char *buf, size_t n)
 {
@@ -288,7 +283,8 @@ const struct backend backend_fentry = {
 	.flags = BK_FTRACE | BK_EXIT_ARGS,
 	.call_rank = 0,
 	.attach_rank = 20,
-	.probe = fentry_probe,
+	.needs = fentry_needs,
+	.nneeds = ARRAY_SIZE(fentry_needs),
 	.untraceable = fentry_untraceable,
 	.prepare = fentry_prepare,
 	.loaded = fentry_loaded,

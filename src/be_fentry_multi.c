@@ -95,12 +95,7 @@ static int fmulti_attach(struct tracer *t)
 	return tracer_attach_multi(t, fmulti_create, fmulti_skip);
 }
 
-static int fmulti_probe(bool need_exit, struct backend_status *st)
-{
-	static const enum feature needed[] = {FEAT_FENTRY_MULTI, FEAT_RINGBUF};
-
-	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
-}
+static const enum feature fmulti_needs[] = {FEAT_FENTRY_MULTI, FEAT_RINGBUF};
 
 static const char *fmulti_untraceable(const struct kfunc *kf, char *buf, size_t n)
 {
@@ -135,7 +130,8 @@ const struct backend backend_fentry_multi = {
 	.flags = BK_FTRACE | BK_NO_MODULES | BK_EXIT_ARGS,
 	.call_rank = 1,
 	.attach_rank = 0,
-	.probe = fmulti_probe,
+	.needs = fmulti_needs,
+	.nneeds = ARRAY_SIZE(fmulti_needs),
 	.untraceable = fmulti_untraceable,
 	.prepare = fmulti_prepare,
 	.attach = fmulti_attach,

@@ -5,6 +5,7 @@
 
 # Where the benches build (OUT, default build) and write their raw files and reports.
 OUT=${OUT:-build}
+# shellcheck disable=SC2034  # read by the scripts that source this file
 BENCH=$OUT/bench
 
 # vm_run NAME LOG OUT CMD...: run CMD (a tests/vm/vm.sh --run with --log LOG), its

@@ -10,7 +10,9 @@
  * ksnoop_begin() and ksnoop_finish() here (the protocol is in capture.h).
  * The capture follows member chains with bpf_probe_read_kernel() and streams
  * one record per entry and per exit through the "events" ring buffer.
- * Userspace pairs entry and exit records per thread by depth.
+ * Userspace pairs entry and exit records per thread by depth. Two subjects
+ * have headers of their own, included here: predicates (pred.h) and counting
+ * instead of recording (agg.h, agg_value.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -198,62 +200,6 @@ static __always_inline void count_lost(__u32 func, __u32 reason, __u64 n)
  * context to them), hence the registers saved in the scratch area.
  */
 
-/* Integer view of a value for predicates: 1, 2, 4 or 8 bytes, bitfield, sign. */
-static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
-{
-	__u64 v = 0;
-
-	switch (it->size) {
-	case 1:
-		v = *(__u8 *)data;
-		break;
-	case 2:
-		v = *(__u16 *)data;
-		break;
-	case 4:
-		v = *(__u32 *)data;
-		break;
-	default:
-		v = *(__u64 *)data;
-		break;
-	}
-	if (it->bit_size) {
-		v >>= it->bit_off;
-		if (it->bit_size < 64)
-			v &= (1ULL << it->bit_size) - 1;
-	}
-	if (it->flags & KSNOOP_I_SIGNED) {
-		__u32 bits = it->bit_size ? it->bit_size : it->size * 8;
-		__u32 sh = 64 - (bits & 63);
-
-		if (bits < 64)
-			v = (__u64)(((__s64)(v << sh)) >> sh);
-	}
-	return v;
-}
-
-static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
-{
-	__u64 c = it->value;
-	bool s = it->flags & KSNOOP_I_SIGNED;
-
-	switch (it->op) {
-	case KSNOOP_OP_EQ:
-		return v == c;
-	case KSNOOP_OP_NE:
-		return v != c;
-	case KSNOOP_OP_LT:
-		return s ? (__s64)v < (__s64)c : v < c;
-	case KSNOOP_OP_LE:
-		return s ? (__s64)v <= (__s64)c : v <= c;
-	case KSNOOP_OP_GT:
-		return s ? (__s64)v > (__s64)c : v > c;
-	case KSNOOP_OP_GE:
-		return s ? (__s64)v >= (__s64)c : v >= c;
-	}
-	return true;
-}
-
 /*
  * Follow item @it's pointer steps from its base register value *@v (argument
  * or return value). Returns 0, or the error of the read that faulted.
@@ -290,106 +236,7 @@ static __always_inline long item_load8(const struct ksnoop_item *it, __u64 v, __
 	return bpf_probe_read_kernel(buf, size & 15, (void *)(v + it->off));
 }
 
-/*
- * Does string predicate @it surely fail for the value its steps led to (@v)?
- * Only the first 8 bytes are read, and compared with the bytes every matching
- * string starts with (struct ksnoop_pattern's prefix): most strings that do
- * not match are told apart there, before anything is copied. 0: it may hold,
- * capture_item() decides on the whole string. '!=' is left to it too.
- */
-static __always_inline int spred_prefix_fails(const struct ksnoop_item *it, __u64 v)
-{
-	const struct ksnoop_pattern *p;
-	void *addr = (void *)(v + it->off);
-	__u32 idx = it->value, n = it->size;
-	__u64 w = 0;
-
-	if (it->op == KSNOOP_OP_NE)
-		return 0;
-	p = bpf_map_lookup_elem(&patterns, &idx);
-	if (!p || !p->prefix_mask)
-		return 0;
-	if (it->flags & KSNOOP_I_STR) {
-		/*
-		 * A char * string, kernel or user memory as in capture_item().
-		 * A string ending in its page's last bytes cannot be read 8
-		 * bytes at a time: left to capture_item().
-		 */
-		if (bpf_probe_read_kernel(&w, sizeof(w), addr) &&
-		    bpf_probe_read_user(&w, sizeof(w), addr))
-			return 0;
-		/* The matcher sees at most size - 1 bytes of it (the copy keeps a NUL). */
-		n = n ? n - 1 : 0;
-	} else if (item_load8(it, v, &w)) {
-		return 1; /* an unreadable char[N] fails, as in capture_item() */
-	}
-	return ksnoop_pattern_prefix_fails(p, w, n);
-}
-
-/*
- * Does predicate item @it surely fail, its base register being @v, from at
- * most 8 bytes of its value (no scratch area: ksnoop_item_fails())? Exact
- * for integers; strings by their prefix, 0 if undecided. Like capture_item(),
- * an unreadable value fails.
- */
-static __always_inline int pred_fails_early(const struct ksnoop_item *it, __u64 v)
-{
-	__u64 buf = 0;
-
-	if (item_chase(it, &v))
-		return 1;
-	if (it->flags & KSNOOP_I_SPRED)
-		return str_preds ? spred_prefix_fails(it, v) : 0;
-	if (item_load8(it, v, &buf))
-		return 1;
-	return !pred_holds(it, pred_load(it, &buf));
-}
-
-/*
- * Global, and called by ksnoop_nested() too: reached whatever the settings
- * (a subprogram the verifier removes would leave the BTF func_info one short).
- */
-__noinline int ksnoop_item_fails(__u32 func, __u32 i, __u64 v)
-{
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	const struct ksnoop_item *it;
-
-	if (!plan || i >= plan->nitems)
-		return 0;
-	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if (!(it->flags & KSNOOP_I_PRED) || it->base == KSNOOP_BASE_RET)
-		return 0;
-	return pred_fails_early(it, v);
-}
-
-/*
- * Does item @i of function @func's plan fail its predicate, for the value
- * whose bytes are at @raw_off in this CPU's record? A global function of its
- * own: the many paths of an integer compare and the string matcher's loop are
- * verified once.
- */
-__noinline int pred_fails(__u32 func, __u32 i, __u32 raw_off)
-{
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = ksnoop_scratch();
-	const struct ksnoop_pattern *p;
-	const struct ksnoop_item *it;
-	__u32 idx;
-	bool match;
-
-	if (!plan || !sc)
-		return 1;
-	it = &plan->items[i & (KSNOOP_MAX_ITEMS - 1)];
-	if (!str_preds || !(it->flags & KSNOOP_I_SPRED))
-		return !pred_holds(it, pred_load(it, sc->buf + (raw_off & (KSNOOP_SCRATCH - 1))));
-	idx = it->value;
-	p = bpf_map_lookup_elem(&patterns, &idx);
-	if (!p)
-		return 1;
-	/* A char[N] is N bytes, a char * string at most size with its NUL. */
-	match = ksnoop_pattern_match(p, sc->buf, raw_off, KSNOOP_SCRATCH - 1, it->size);
-	return it->op == KSNOOP_OP_NE ? match : !match;
-}
+#include "pred.h"
 
 /*
  * --changes: is @it an entry item to read again at return? Memory an argument
@@ -408,6 +255,14 @@ static __always_inline bool changed_item(const struct ksnoop_item *it, __u32 is_
  * Capture item @i of function @func's plan into this CPU's record if it
  * belongs to this phase (return-value items at exit, the others at entry).
  * Returns 0 to go on, 1 to stop.
+ *
+ * Long (about 140 lines) on purpose: it is the one global function that reads
+ * a value, and the read (string, memory, kernel text, register), the
+ * predicate and the kernel formatting share the same dozen locals (the slot
+ * in the record, the copy, its length and flags). Split into global functions
+ * they would have to go through the scratch area (global functions take no
+ * pointers to the stack); split into inlined ones, they would take most
+ * locals by pointer and read no better.
  */
 __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 {

@@ -92,33 +92,28 @@ static __always_inline __u32 exit_func(const struct ksnoop_pt_regs *regs)
 	return fs->funcs[n];
 }
 
-SEC("kprobe")
-int ksnoop_kprobe(struct pt_regs *ctx)
+/* Either stub: the function id, then the pt_regs protocol of capture.h. */
+static __always_inline int kprobe_stub(const struct ksnoop_pt_regs *regs, bool is_exit)
 {
-	const struct ksnoop_pt_regs *regs = (void *)ctx;
 	__u32 func;
 
 	/* Before the push: a filtered-out task costs no per-thread stack. */
 	if (ksnoop_skip_task())
 		return 0;
-	func = entry_func(regs);
-
+	func = is_exit ? exit_func(regs) : entry_func(regs);
 	if (func == NO_FUNC)
 		return 0;
-	return ksnoop_pt_regs_call(regs, func, false, use_cookie ? 0 : regs->ip);
+	return ksnoop_pt_regs_call(regs, func, is_exit, is_exit || use_cookie ? 0 : regs->ip);
+}
+
+SEC("kprobe")
+int ksnoop_kprobe(struct pt_regs *ctx)
+{
+	return kprobe_stub((void *)ctx, false);
 }
 
 SEC("kretprobe")
 int ksnoop_kretprobe(struct pt_regs *ctx)
 {
-	const struct ksnoop_pt_regs *regs = (void *)ctx;
-	__u32 func;
-
-	if (ksnoop_skip_task())
-		return 0;
-	func = exit_func(regs);
-
-	if (func == NO_FUNC)
-		return 0;
-	return ksnoop_pt_regs_call(regs, func, true, 0);
+	return kprobe_stub((void *)ctx, true);
 }

@@ -147,13 +147,18 @@ int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, in
 	return err;
 }
 
-int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad)
+int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn skip)
 {
 	__u64 *funcs = calloc(t->nfuncs ? t->nfuncs : 1, sizeof(*funcs));
+	bool *bad = calloc(t->nfuncs ? t->nfuncs : 1, sizeof(*bad));
 	int i, n, pass, err = 0;
 
-	if (!funcs)
-		return -ENOMEM;
+	if (!funcs || !bad) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < t->nfuncs && skip; i++)
+		bad[i] = skip(t, i);
 	/* exits first, so every traced entry gets its exit; then entries over what the exits took
 	 */
 	for (pass = t->opts.entry_only ? 1 : 0; pass < 2 && !err; pass++) {
@@ -169,9 +174,8 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad)
 				"cannot create the %s %s link: %s", t->be->name,
 				is_exit ? "return" : "entry", strerror(-err));
 	}
-	free(funcs);
 	if (err)
-		return err;
+		goto out;
 	t->nattached = 0;
 	t->nskipped = 0;
 	for (i = 0; i < t->nfuncs; i++) {
@@ -183,9 +187,12 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad)
 	if (!t->nattached) {
 		pr_error_hint("run with -v to see each function's error",
 			      "the kernel refused every function in the %s link", t->be->name);
-		return -EINVAL;
+		err = -EINVAL;
 	}
-	return 0;
+out:
+	free(bad);
+	free(funcs);
+	return err;
 }
 
 /*

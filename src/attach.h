@@ -121,12 +121,14 @@ typedef int (*multi_create_fn)(struct tracer *t, const __u64 *funcs, int n, bool
  */
 int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, int n, bool is_exit,
 		      bool *bad);
+/* Is function @i one the backend knows the kernel refuses (it says why, at -v)? */
+typedef bool (*multi_skip_fn)(struct tracer *t, int i);
 /*
- * The multi-link attach: an exit link over every function not in @bad,
- * then an entry link over what the exit link took (or over all with
- * --entry). Sets nattached and nskipped; prints its error.
+ * The multi-link attach: an exit link over every function @skip (NULL: none)
+ * leaves in, then an entry link over what the exit link took (or over all
+ * with --entry). Sets nattached and nskipped; prints its error.
  */
-int tracer_attach_multi(struct tracer *t, multi_create_fn create, bool *bad);
+int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn skip);
 /*
  * The per-function attach: @one attaches function @i (0, or -errno with
  * nothing of @i left attached), for every function, with a progress line on

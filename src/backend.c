@@ -30,7 +30,7 @@ const struct backend *backend_find(const char *name)
 
 int backend_status(const struct backend *be, bool need_exit, struct backend_status *st)
 {
-	return be->probe(need_exit, st);
+	return feature_require(be->needs, be->nneeds, need_exit, st);
 }
 
 static int rank(const struct backend_want *w, const struct backend *be)

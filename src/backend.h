@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "kfeatures.h"
+
 struct kfunc;
 struct tracer;
 
@@ -51,8 +53,12 @@ struct backend {
 	 * time to attach and detach many (globs). Both from tests/bench numbers.
 	 */
 	int call_rank, attach_rank;
-	/* Can this kernel run the backend (with return probes if @need_exit)? 0 or -errno. */
-	int (*probe)(bool need_exit, struct backend_status *st);
+	/*
+	 * The kernel features it needs, probed by backend_status() through
+	 * feature_require() (FEAT_FEXIT only with return probes).
+	 */
+	const enum feature *needs;
+	size_t nneeds;
 	/*
 	 * Why the backend cannot trace @kf, or NULL. Checks the prototype only;
 	 * ftrace's list is checked by the caller for BK_FTRACE backends.
@@ -82,7 +88,10 @@ extern const struct backend *const backends[];
 
 /* The backend called @name, or NULL. */
 const struct backend *backend_find(const char *name);
-/* Run @be's probe, cached. 0 when available, else -errno with @st filled. */
+/*
+ * Can this kernel run @be (with return probes if @need_exit)? Its features
+ * probed, cached. 0 when available, else -errno with @st filled.
+ */
 int backend_status(const struct backend *be, bool need_exit, struct backend_status *st);
 
 /* What the auto choice needs to know about the SPECs. */

@@ -146,57 +146,49 @@ static int prog_for(struct tracer *t, struct bpf_program *prog, const struct fun
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * One side of function @i: a copy of @prog loaded for it, then its link, their
+ * fds kept in slots @prog_slot and @link_slot, the time of each added up for
+ * the -vv timing line. 0 or -errno.
+ */
+static int attach_side(struct tracer *t, int i, struct bpf_program *prog,
+		       const struct func_info *fi, int attach_type, int prog_slot, int link_slot,
+		       int *btf_fd)
+{
+	double t0 = mono_s(), t1;
+	int fd;
+
+	fd = prog_for(t, prog, fi, i, attach_type, btf_fd);
+	t1 = mono_s();
+	t->fd_secs[prog_slot] += t1 - t0;
+	if (fd < 0)
+		return fd;
+	*tracer_fd(t, i, prog_slot) = fd;
+	fd = link_create(fd, attach_type, i, t->use_cookie);
+	t->fd_secs[link_slot] += mono_s() - t1;
+	if (fd < 0)
+		return fd;
+	*tracer_fd(t, i, link_slot) = fd;
+	return 0;
+}
+
 static int attach_one(struct tracer *t, int i)
 {
 	static const int order[] = {FD_ENTRY_LINK, FD_EXIT_LINK, FD_ENTRY_PROG, FD_EXIT_PROG};
-	int err, btf_fd = -1, fd;
+	int err = 0, btf_fd = -1;
 	size_t k;
 
-	double t0 = mono_s(), t1;
-
-	if (!t->opts.entry_only) {
-		fd = prog_for(t, t->skel->progs.ksnoop_exit, &t->finfo[1], i, BPF_TRACE_FEXIT,
-			      &btf_fd);
-		t1 = mono_s();
-		t->fd_secs[FD_EXIT_PROG] += t1 - t0;
-		t0 = t1;
-		if (fd < 0) {
-			err = fd;
-			goto fail;
-		}
-		*tracer_fd(t, i, FD_EXIT_PROG) = fd;
-		fd = link_create(fd, BPF_TRACE_FEXIT, i, t->use_cookie);
-		t1 = mono_s();
-		t->fd_secs[FD_EXIT_LINK] += t1 - t0;
-		t0 = t1;
-		if (fd < 0) {
-			err = fd;
-			goto fail;
-		}
-		*tracer_fd(t, i, FD_EXIT_LINK) = fd;
-	}
-	fd = prog_for(t, t->skel->progs.ksnoop_entry, &t->finfo[0], i, BPF_TRACE_FENTRY, &btf_fd);
-	t1 = mono_s();
-	t->fd_secs[FD_ENTRY_PROG] += t1 - t0;
-	t0 = t1;
-	if (fd < 0) {
-		err = fd;
-		goto fail;
-	}
-	*tracer_fd(t, i, FD_ENTRY_PROG) = fd;
-	fd = link_create(fd, BPF_TRACE_FENTRY, i, t->use_cookie);
-	t->fd_secs[FD_ENTRY_LINK] += mono_s() - t0;
-	if (fd < 0) {
-		err = fd;
-		goto fail;
-	}
-	*tracer_fd(t, i, FD_ENTRY_LINK) = fd;
+	/* The exit first, so that no traced entry misses its exit. */
+	if (!t->opts.entry_only)
+		err = attach_side(t, i, t->skel->progs.ksnoop_exit, &t->finfo[1], BPF_TRACE_FEXIT,
+				  FD_EXIT_PROG, FD_EXIT_LINK, &btf_fd);
+	if (!err)
+		err = attach_side(t, i, t->skel->progs.ksnoop_entry, &t->finfo[0], BPF_TRACE_FENTRY,
+				  FD_ENTRY_PROG, FD_ENTRY_LINK, &btf_fd);
 	if (btf_fd >= 0)
 		close(btf_fd);
-	return 0;
-fail:
-	if (btf_fd >= 0)
-		close(btf_fd);
+	if (!err)
+		return 0;
 	/* Undo this function's half-done attach (its exit link may exist). */
 	for (k = 0; k < FD_PER_FUNC; k++) {
 		int *p = tracer_fd(t, (int)i, order[k]);
@@ -229,13 +221,8 @@ static int fentry_attach(struct tracer *t)
 	return 0;
 }
 
-static int fentry_probe(bool need_exit, struct backend_status *st)
-{
-	static const enum feature needed[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
-					      FEAT_RINGBUF};
-
-	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
-}
+static const enum feature fentry_needs[] = {FEAT_FENTRY, FEAT_FEXIT, FEAT_FUNC_ARG, FEAT_FUNC_IP,
+					    FEAT_RINGBUF};
 
 static const char *fentry_untraceable(const struct kfunc *kf, char *buf, size_t n)
 {
@@ -296,7 +283,8 @@ const struct backend backend_fentry = {
 	.flags = BK_FTRACE | BK_EXIT_ARGS,
 	.call_rank = 0,
 	.attach_rank = 20,
-	.probe = fentry_probe,
+	.needs = fentry_needs,
+	.nneeds = ARRAY_SIZE(fentry_needs),
 	.untraceable = fentry_untraceable,
 	.prepare = fentry_prepare,
 	.loaded = fentry_loaded,

@@ -75,36 +75,27 @@ static int fmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_ex
 	return fd;
 }
 
+/*
+ * The kernel refuses fexit on functions that never return, and one such id
+ * fails the whole link: a bisection over thousands of ids costs seconds under
+ * TCG (__x64_sys_exit in a '__x64_sys_*' glob: 4 s instead of 0.8 s).
+ */
+static bool fmulti_skip(struct tracer *t, int i)
+{
+	const char *name = t->funcs[i].kf->name;
+
+	if (t->opts.entry_only || !noreturn(name))
+		return false;
+	pr_info(1, "skipping %s: it does not return, fexit cannot trace it\n", name);
+	return true;
+}
+
 static int fmulti_attach(struct tracer *t)
 {
-	bool *bad = calloc(t->nfuncs, sizeof(*bad));
-	int i, err;
-
-	if (!bad)
-		return -ENOMEM;
-	/*
-	 * The kernel refuses fexit on functions that never return, and one such id
-	 * fails the whole link: a bisection over thousands of ids costs seconds
-	 * under TCG (__x64_sys_exit in a '__x64_sys_*' glob: 4 s instead of 0.8 s).
-	 */
-	for (i = 0; i < t->nfuncs && !t->opts.entry_only; i++) {
-		if (!noreturn(t->funcs[i].kf->name))
-			continue;
-		bad[i] = true;
-		pr_info(1, "skipping %s: it does not return, fexit cannot trace it\n",
-			t->funcs[i].kf->name);
-	}
-	err = tracer_attach_multi(t, fmulti_create, bad);
-	free(bad);
-	return err;
+	return tracer_attach_multi(t, fmulti_create, fmulti_skip);
 }
 
-static int fmulti_probe(bool need_exit, struct backend_status *st)
-{
-	static const enum feature needed[] = {FEAT_FENTRY_MULTI, FEAT_RINGBUF};
-
-	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
-}
+static const enum feature fmulti_needs[] = {FEAT_FENTRY_MULTI, FEAT_RINGBUF};
 
 static const char *fmulti_untraceable(const struct kfunc *kf, char *buf, size_t n)
 {
@@ -139,7 +130,8 @@ const struct backend backend_fentry_multi = {
 	.flags = BK_FTRACE | BK_NO_MODULES | BK_EXIT_ARGS,
 	.call_rank = 1,
 	.attach_rank = 0,
-	.probe = fmulti_probe,
+	.needs = fmulti_needs,
+	.nneeds = ARRAY_SIZE(fmulti_needs),
 	.untraceable = fmulti_untraceable,
 	.prepare = fmulti_prepare,
 	.attach = fmulti_attach,

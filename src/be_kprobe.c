@@ -32,12 +32,7 @@ static struct bpf_link **link_of(struct tracer *t, int i, int which)
 	return &t->links[i * KL_PER_FUNC + which];
 }
 
-static int kprobe_probe(bool need_exit, struct backend_status *st)
-{
-	static const enum feature needed[] = {FEAT_KPROBE, FEAT_RINGBUF};
-
-	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
-}
+static const enum feature kprobe_needs[] = {FEAT_KPROBE, FEAT_RINGBUF};
 
 static const char *kprobe_untraceable(const struct kfunc *kf, char *buf, size_t n)
 {
@@ -154,7 +149,8 @@ const struct backend backend_kprobe = {
 	 */
 	.call_rank = 3,
 	.attach_rank = 10,
-	.probe = kprobe_probe,
+	.needs = kprobe_needs,
+	.nneeds = ARRAY_SIZE(kprobe_needs),
 	.untraceable = kprobe_untraceable,
 	.prepare = kprobe_prepare,
 	.attach = kprobe_attach,

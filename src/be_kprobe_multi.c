@@ -52,22 +52,10 @@ out:
 
 static int kmulti_attach(struct tracer *t)
 {
-	bool *bad = calloc(t->nfuncs, sizeof(*bad));
-	int err;
-
-	if (!bad)
-		return -ENOMEM;
-	err = tracer_attach_multi(t, kmulti_create, bad);
-	free(bad);
-	return err;
+	return tracer_attach_multi(t, kmulti_create, NULL);
 }
 
-static int kmulti_probe(bool need_exit, struct backend_status *st)
-{
-	static const enum feature needed[] = {FEAT_KPROBE_MULTI, FEAT_RINGBUF};
-
-	return feature_require(needed, ARRAY_SIZE(needed), need_exit, st);
-}
+static const enum feature kmulti_needs[] = {FEAT_KPROBE_MULTI, FEAT_RINGBUF};
 
 static const char *kmulti_untraceable(const struct kfunc *kf, char *buf, size_t n)
 {
@@ -93,7 +81,8 @@ const struct backend backend_kprobe_multi = {
 	.flags = BK_FTRACE,
 	.call_rank = 2,
 	.attach_rank = 1,
-	.probe = kmulti_probe,
+	.needs = kmulti_needs,
+	.nneeds = ARRAY_SIZE(kmulti_needs),
 	.untraceable = kmulti_untraceable,
 	.prepare = kmulti_prepare,
 	.attach = kmulti_attach,

@@ -142,10 +142,17 @@ static int probe_kprobe_multi(const struct bpf_insn *insns, size_t cnt)
 	return 0;
 }
 
+/* Load a program that calls helper @func_id: it loads where @type has the helper. */
+static int load_call(enum bpf_prog_type type, int attach_type, bool need_target, int func_id)
+{
+	struct bpf_insn insns[] = {CALL(func_id), MOV64_IMM(BPF_REG_0, 0), EXIT()};
+
+	return load(type, attach_type, need_target, insns, ARRAY_SIZE(insns));
+}
+
 int feature_probe(enum feature f, int *err)
 {
 	static int cache[FEAT_CNT], cache_err[FEAT_CNT];
-	struct bpf_insn helper[] = {CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT()};
 	struct bpf_insn ret0[] = {MOV64_IMM(BPF_REG_0, 0), EXIT()};
 	struct bpf_insn snp[] = {
 		ST_DW(BPF_REG_10, -16, 0),	  ST_DW(BPF_REG_10, -8, 0),
@@ -170,16 +177,15 @@ int feature_probe(enum feature f, int *err)
 		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, true, ret0, 2);
 		break;
 	case FEAT_FUNC_ARG:
-		helper[0].imm = BPF_FUNC_get_func_arg_cnt;
-		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, helper, 3);
+		r = load_call(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true,
+			      BPF_FUNC_get_func_arg_cnt);
 		break;
 	case FEAT_FUNC_IP:
-		helper[0].imm = BPF_FUNC_get_func_ip;
-		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, helper, 3);
+		r = load_call(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, BPF_FUNC_get_func_ip);
 		break;
 	case FEAT_COOKIE:
-		helper[0].imm = BPF_FUNC_get_attach_cookie;
-		r = load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true, helper, 3);
+		r = load_call(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true,
+			      BPF_FUNC_get_attach_cookie);
 		break;
 	case FEAT_RINGBUF:
 		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ksnoop_probe", 0, 0, 4096, NULL);
@@ -205,13 +211,11 @@ int feature_probe(enum feature f, int *err)
 		break;
 	case FEAT_KPROBE_COOKIE:
 		/* The helper and BPF links for perf events came together (5.15). */
-		helper[0].imm = BPF_FUNC_get_attach_cookie;
-		r = load(BPF_PROG_TYPE_KPROBE, 0, false, helper, 3);
+		r = load_call(BPF_PROG_TYPE_KPROBE, 0, false, BPF_FUNC_get_attach_cookie);
 		break;
 	case FEAT_TASK_BTF:
 		/* Every backend's program type has it where it exists: kprobe loads fastest. */
-		helper[0].imm = BPF_FUNC_get_current_task_btf;
-		r = load(BPF_PROG_TYPE_KPROBE, 0, false, helper, 3);
+		r = load_call(BPF_PROG_TYPE_KPROBE, 0, false, BPF_FUNC_get_current_task_btf);
 		break;
 	default:
 		r = -EINVAL;

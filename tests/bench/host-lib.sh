@@ -1,6 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers shared by the host side of the benchmarks (tests/bench/run.sh and
-# tests/bench/run-attach.sh), sourced by them. The in-VM side is vm-lib.sh.
+# tests/bench/run-attach.sh), sourced by them from the repository's root. The in-VM side
+# is vm-lib.sh.
+
+# Where the benches build (OUT, default build) and write their raw files and reports.
+OUT=${OUT:-build}
+# shellcheck disable=SC2034  # read by the scripts that source this file
+BENCH=$OUT/bench
 
 # vm_run NAME LOG OUT CMD...: run CMD (a tests/vm/vm.sh --run with --log LOG), its
 # stdout to OUT. A VM that died before userspace came up ("@@KSNOOP-BOOTED" missing

@@ -24,8 +24,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 . tests/bench/host-lib.sh
-OUT=${OUT:-build}
-BENCH=$OUT/bench
 KERNELS=${ATTACH_KERNELS:-6.1 6.12 7.2}
 mkdir -p "$BENCH" "$OUT/workload"
 if [ "${ATTACH_REPORT_ONLY:-0}" != 1 ]; then

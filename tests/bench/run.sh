@@ -26,8 +26,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 . tests/bench/host-lib.sh
-OUT=${OUT:-build}
-BENCH=$OUT/bench
 KERNELS=${BENCH_KERNELS:-6.1 7.2}
 N=${BENCH_N:-2000}
 REPS=${BENCH_REPS:-3}

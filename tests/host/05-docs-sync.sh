@@ -85,36 +85,22 @@ help_text()
 		t_fail "found only these short options in --help (parser out of date?): $HELP_SHORTS"
 }
 
-# options_match FILE WHERE SECTION LONGS_FN SHORTS_FN: the options in SECTION of FILE
-# (read with LONGS_FN and SHORTS_FN) are --help's, no more, no fewer.
-options_match()
+# test_doc_options FILE WHERE SECTION_FN LONGS_FN SHORTS_FN: the options in the section
+# WHERE of FILE (printed by SECTION_FN, read with LONGS_FN and SHORTS_FN) are --help's,
+# no more, no fewer.
+test_doc_options()
 {
-	local file=$1 where=$2 sect=$3
+	local file=$1 where=$2 sect
+	[ -f "$file" ] || { t_fail "no $file"; return; }
+	help_text
+	sect=$($3)
+	[ -n "$sect" ] || { t_fail "$file has no '$where' section"; return; }
 	expect_same "long option" "$file ($where)" "$HELP_LONGS" "$($4 "$sect")"
 	expect_same "short option" "$file ($where)" "$HELP_SHORTS" "$($5 "$sect")"
 }
-
-test_man_options()
-{
-	local sect
-	[ -f "$DOCS_MAN" ] || { t_fail "no man page at $DOCS_MAN"; return; }
-	help_text
-	sect=$(man_options)
-	[ -n "$sect" ] || { t_fail "$DOCS_MAN has no .SH OPTIONS section"; return; }
-	options_match "$DOCS_MAN" OPTIONS "$sect" roff_longs roff_shorts
-}
-t_run man-options test_man_options
-
-test_readme_options()
-{
-	local sect
-	[ -f "$DOCS_README" ] || { t_fail "no $DOCS_README"; return; }
-	help_text
-	sect=$(readme_options)
-	[ -n "$sect" ] || { t_fail "$DOCS_README has no '## Options' section"; return; }
-	options_match "$DOCS_README" "## Options" "$sect" md_longs md_shorts
-}
-t_run readme-options test_readme_options
+t_run man-options test_doc_options "$DOCS_MAN" ".SH OPTIONS" man_options roff_longs roff_shorts
+t_run readme-options test_doc_options "$DOCS_README" "## Options" readme_options md_longs \
+	md_shorts
 
 # The man page renders without warnings (a roff mistake can hide a whole paragraph).
 test_man_renders()

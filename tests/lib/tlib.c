@@ -52,3 +52,17 @@ int tl_resolve(const struct kbtf *k, const char *str, const struct resolve_opts 
 	spec_free(&spec);
 	return ret;
 }
+
+const char *tl_fmt(struct strbuf *sb, tl_fmt_fn fn, const struct btf *btf, int id, const void *data,
+		   size_t len)
+{
+	int err;
+
+	sb_reset(sb);
+	err = fn(btf, id, data, len, sb);
+	if (err) {
+		sb_reset(sb);
+		sb_printf(sb, "ERR %d", err);
+	}
+	return sb_str(sb);
+}

@@ -12,6 +12,7 @@
 
 #include "kbtf.h"
 #include "resolve.h"
+#include "strbuf.h"
 
 /* tl_resolve() did not get to resolve_func(): the SPEC or its function is wrong. */
 #define TL_UNRESOLVED INT_MIN
@@ -31,5 +32,16 @@ int tl_host_btf(const struct kbtf **k);
  */
 int tl_resolve(const struct kbtf *k, const char *str, const struct resolve_opts *opts,
 	       struct tfunc *tf, struct resolve_err *err);
+
+/* A formatter of the walker's API: fmt_text() or fmt_json(). */
+typedef int (*tl_fmt_fn)(const struct btf *btf, __u32 type_id, const void *data, size_t len,
+			 struct strbuf *out);
+
+/*
+ * @data formatted as type @id of @btf by @fn into @sb (reset first): its text,
+ * or "ERR <n>" with @fn's error, so that a test compares one string either way.
+ */
+const char *tl_fmt(struct strbuf *sb, tl_fmt_fn fn, const struct btf *btf, int id, const void *data,
+		   size_t len);
 
 #endif /* __KSNOOP_TLIB_H */

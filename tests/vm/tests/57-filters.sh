@@ -41,6 +41,13 @@ test_comm()
 	t_expect_rc 0
 	t_expect_eq 5 "$(all_calls | wc -l)" "calls in all (two -c)"
 	t_expect_eq 3 "$(calls_of wl-other do_sys_openat2 | wc -l)" "calls from wl-other (two -c)"
+	# A glob whose prefix matches and whose pattern does not, then a name that matches:
+	# the kernel's quick test hands over to the full one, which must look at the name.
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; /tmp/wl-other 3 /tmp/ksnoop-filter-a' \
+		ksnoop -c 'open*zz' -c openfiles 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(calls_of openfiles do_sys_openat2 | wc -l)" "calls from openfiles (glob, name)"
+	t_expect_eq 2 "$(all_calls | wc -l)" "calls in all (glob, name)"
 }
 t_run comm test_comm
 

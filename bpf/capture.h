@@ -572,18 +572,26 @@ static __always_inline __u32 ksnoop_pt_regs_pre_fails(const struct ksnoop_pt_reg
  * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
  * the function: begin, save the arguments at entry or the return register at
  * exit, finish. @ip goes into the record (0 when cookies identify functions).
+ * @session: the stub is a kprobe.session program, whose entry returns
+ * non-zero to have the kernel skip the call's return run: an entry the
+ * early predicate rejects then keeps no state for its return at all.
+ * Returns what the stub returns.
  */
 static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs, __u32 func,
-					       bool is_exit, __u64 ip)
+					       bool is_exit, __u64 ip, bool session)
 {
 	struct ksnoop_regs *r;
+	__u32 rejected;
 	int hdr;
 
 	if (agg_lean) {
 		ksnoop_pt_regs_count(regs, func, is_exit);
 		return 0;
 	}
-	hdr = ksnoop_begin(func, is_exit, ksnoop_pt_regs_pre_fails(regs, func, is_exit));
+	rejected = ksnoop_pt_regs_pre_fails(regs, func, is_exit);
+	if (session && rejected)
+		return 1;
+	hdr = ksnoop_begin(func, is_exit, rejected);
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
 	r = ksnoop_stub_regs((void *)regs, hdr, is_exit, ip);

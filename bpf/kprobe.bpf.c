@@ -105,7 +105,7 @@ int ksnoop_kprobe(struct pt_regs *ctx)
 
 	if (func == NO_FUNC)
 		return 0;
-	return ksnoop_pt_regs_call(regs, func, false, use_cookie ? 0 : regs->ip);
+	return ksnoop_pt_regs_call(regs, func, false, use_cookie ? 0 : regs->ip, false);
 }
 
 SEC("kretprobe")
@@ -120,5 +120,5 @@ int ksnoop_kretprobe(struct pt_regs *ctx)
 
 	if (func == NO_FUNC)
 		return 0;
-	return ksnoop_pt_regs_call(regs, func, true, 0);
+	return ksnoop_pt_regs_call(regs, func, true, 0, false);
 }

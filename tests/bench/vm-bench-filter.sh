@@ -90,6 +90,8 @@ while [ $r -le $ROUNDS ]; do
 	run str-eq-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"eth9\", skb->len)"
 	run str-glob-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name ~ \"eth*\", skb->len)"
 	run str-eq-in "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"lo\", skb->len)"
+	# -s with __dev_queue_xmit outside the chain (udpsend never calls tcp_sendmsg).
+	run s-out "$k" ksnoop -P 1024 --backend fentry -s tcp_sendmsg "$F(skb->len)"
 	run floor-km 'bare: attached' bare-attach kmulti+hold $T/names
 	run unfiltered-km "$k" ksnoop -P 1024 --backend kprobe-multi "$F(skb->len)"
 	run comm-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -c nomatch "$F(skb->len)"
@@ -97,6 +99,7 @@ while [ $r -le $ROUNDS ]; do
 		"$F(skb->dev->name == \"eth9\", skb->len)"
 	run str-eq-in-km "$k" ksnoop -P 1024 --backend kprobe-multi \
 		"$F(skb->dev->name == \"lo\", skb->len)"
+	run s-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -s tcp_sendmsg "$F(skb->len)"
 	r=$((r + 1))
 done
 echo "bench: done"

@@ -166,60 +166,43 @@ static __always_inline bool ksnoop_pattern_match(const struct ksnoop_pattern *p,
 }
 
 /*
- * The calling task's 16-byte comm into @c0 and @c1. With task_comm_off, two
- * loads from the task itself (the verifier checks them against the kernel's
- * BTF; the offset is a constant it reads from .rodata). The comm may change
- * under an exec as we read it: either name is the task's.
+ * -c/--comm, the full test of the first @n of filter_comms: does one match
+ * the calling task's comm? A name is compared as two words, a glob's literal
+ * prefix as one word first, then its pattern is looked up and run. Only
+ * called once ksnoop_comm_allowed() saw a glob that may match: it reads the comm
+ * again, onto the stack (the matcher indexes bytes), so that nothing of the
+ * caller lives across its calls.
  */
-static __always_inline void ksnoop_current_comm(__u64 *c0, __u64 *c1)
-{
-	__u64 off = task_comm_off, comm[2];
-	const __u8 *comm_p;
-
-	if (off) {
-		comm_p = (const __u8 *)bpf_get_current_task_btf() + off;
-		*c0 = *(const __u64 *)comm_p;
-		*c1 = *(const __u64 *)(comm_p + 8);
-		return;
-	}
-	bpf_get_current_comm(comm, sizeof(comm));
-	*c0 = comm[0];
-	*c1 = comm[1];
-}
-
-/*
- * -c/--comm: does the calling task's comm match one of the first @n names or
- * globs of filter_comms: a name (two 8-byte compares, no map lookup) or a
- * glob (its literal prefix compared first, then one lookup)? Inline, not a
- * global function: without globs the verifier removes the glob code, and a
- * removed subprogram would leave the BTF func_info one short (see
- * ksnoop_func_of_ip()).
- */
-static __always_inline bool ksnoop_comm_allowed(__u32 n)
+static __always_inline bool ksnoop_comm_rest(__u32 n)
 {
 	const volatile struct ksnoop_comm *c;
 	const struct ksnoop_pattern *p;
-	__u64 c0, c1, comm[2];
-	__u32 k, idx;
+	__u64 off = task_comm_off, comm[2];
+	const __u64 *task_comm;
+	__u32 idx, k;
 
-	ksnoop_current_comm(&c0, &c1);
+	if (off) {
+		task_comm = (const __u64 *)((const __u8 *)bpf_get_current_task_btf() + off);
+		comm[0] = task_comm[0];
+		comm[1] = task_comm[1];
+	} else {
+		bpf_get_current_comm(comm, sizeof(comm));
+	}
 	for (k = 0; k < KSNOOP_MAX_COMMS; k++) {
 		if (k >= n)
 			break;
 		c = &filter_comms[k];
 		idx = c->pattern;
 		if (!idx) {
-			if (c0 == c->name[0] && c1 == c->name[1])
+			if (comm[0] == c->name[0] && comm[1] == c->name[1])
 				return true;
 			continue;
 		}
 		/* ksnoop_pattern_prefix_fails() without the lookup: the comm is 16 bytes. */
-		if ((c0 & c->prefix_mask) != c->prefix)
+		if ((comm[0] & c->prefix_mask) != c->prefix)
 			continue;
 		idx--;
 		p = bpf_map_lookup_elem(&patterns, &idx);
-		comm[0] = c0;
-		comm[1] = c1;
 		if (p &&
 		    ksnoop_pattern_match(p, (const __u8 *)comm, 0, sizeof(comm) - 1, sizeof(comm)))
 			return true;
@@ -228,21 +211,88 @@ static __always_inline bool ksnoop_comm_allowed(__u32 n)
 }
 
 /*
- * Is the calling task left out (tracing stopped, -p, --tid, -c, --cgroup)?
+ * ksnoop_comm_allowed()'s test of filter_comms[@k] against the comm words at
+ * @task_comm, as direct branches (an inline function's result would be kept
+ * in a register and tested again): past the @n entries, false; a name that
+ * matches, true; a glob whose literal prefix matches, to the full test.
+ */
+#define KSNOOP_COMM_QUICK(k, n, task_comm)                                                         \
+	do {                                                                                       \
+		const volatile struct ksnoop_comm *c = &filter_comms[k];                           \
+                                                                                                   \
+		if ((n) <= (k))                                                                    \
+			return false;                                                              \
+		if (!c->pattern) {                                                                 \
+			if ((task_comm)[0] == c->name[0] && (task_comm)[1] == c->name[1])          \
+				return true;                                                       \
+		} else if (((task_comm)[0] & c->prefix_mask) == c->prefix) {                       \
+			goto rest;                                                                 \
+		}                                                                                  \
+	} while (0)
+
+/*
+ * -c/--comm: does the calling task's comm match one of the first @n names or
+ * globs of filter_comms? The cheap part, for a task that matches none: a name
+ * is two 8-byte compares against the words userspace prepared, the second
+ * only when the first matched; a glob, its literal prefix as one word. A glob
+ * whose prefix matches hands the decision over to ksnoop_comm_rest().
+ *
+ * Unrolled by hand (clang 14 does not unroll the loop with ksnoop_comm_rest()'s
+ * after it), so that the verifier, which knows @n and each entry's kind from
+ * .rodata, keeps only the compares the filter needs, and so that nothing here
+ * lives across a call: the JIT saves no more registers for it.
+ *
+ * With task_comm_off, the comm is read in place (the verifier checks the
+ * loads against the kernel's BTF; the offset is a constant it reads from
+ * .rodata); else bpf_get_current_comm() copies it, which costs four times as
+ * much. The comm may change under an exec as we read it: either name is the
+ * task's. Inline, not a global function: without globs the verifier removes
+ * the glob code, and a removed subprogram would leave the BTF func_info one
+ * short (see ksnoop_func_of_ip()).
+ */
+static __always_inline bool ksnoop_comm_allowed(__u32 n)
+{
+	__u64 off = task_comm_off, comm[2];
+	const __u64 *task_comm = comm;
+
+	_Static_assert(KSNOOP_MAX_COMMS == 8, "ksnoop_comm_allowed() tests 8 entries");
+	if (off)
+		task_comm = (const __u64 *)((const __u8 *)bpf_get_current_task_btf() + off);
+	else
+		bpf_get_current_comm(comm, sizeof(comm));
+	KSNOOP_COMM_QUICK(0, n, task_comm);
+	KSNOOP_COMM_QUICK(1, n, task_comm);
+	KSNOOP_COMM_QUICK(2, n, task_comm);
+	KSNOOP_COMM_QUICK(3, n, task_comm);
+	KSNOOP_COMM_QUICK(4, n, task_comm);
+	KSNOOP_COMM_QUICK(5, n, task_comm);
+	KSNOOP_COMM_QUICK(6, n, task_comm);
+	KSNOOP_COMM_QUICK(7, n, task_comm);
+	return false;
+rest:
+	return ksnoop_comm_rest(n);
+}
+#undef KSNOOP_COMM_QUICK
+
+/*
+ * Is the calling task left out (-c, -p, --tid, --cgroup, tracing stopped)?
  * The first thing every stub asks, before the function id, any map lookup or
  * copy, so that a filtered-out call costs little more than an empty program.
  * Each test is gated on a constant setting: the verifier removes the unused
- * ones, which then cost nothing; each setting is read once, where it is
- * needed (a read of a volatile is an instruction the verifier keeps). A
- * task's filters are the same at a call's entry and its return (an exec or a
- * cgroup move in between is the rare exception the per-thread depth already
- * tolerates).
+ * ones, all but the setting's read (a read of a volatile is an instruction
+ * the verifier keeps, so each setting is read once, where it is needed). The
+ * order is the cost of a call each filter leaves out: -c, the dearest test,
+ * pays for no read before its own; a task a filter leaves out does not read
+ * "stopped". A task's filters are the same at a call's entry and its return
+ * (an exec or a cgroup move in between is the rare exception the per-thread
+ * depth already tolerates).
  */
 static __always_inline bool ksnoop_skip_task(void)
 {
 	__u64 tgid, tid, ncomms;
 
-	if (stopped)
+	ncomms = filter_ncomms;
+	if (ncomms && !ksnoop_comm_allowed(ncomms))
 		return true;
 	/* Both -p and --tid ask the helper twice: that pair is rare, the single test not. */
 	tgid = filter_tgid;
@@ -251,12 +301,9 @@ static __always_inline bool ksnoop_skip_task(void)
 	tid = filter_tid;
 	if (tid && (__u32)bpf_get_current_pid_tgid() != tid)
 		return true;
-	ncomms = filter_ncomms;
-	if (ncomms && !ksnoop_comm_allowed(ncomms))
-		return true;
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return true;
-	return false;
+	return stopped;
 }
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */
@@ -525,18 +572,26 @@ static __always_inline __u32 ksnoop_pt_regs_pre_fails(const struct ksnoop_pt_reg
  * The rest of a pt_regs stub (kprobe, kretprobe, kprobe.multi) once it knows
  * the function: begin, save the arguments at entry or the return register at
  * exit, finish. @ip goes into the record (0 when cookies identify functions).
+ * @session: the stub is a kprobe.session program, whose entry returns
+ * non-zero to have the kernel skip the call's return run: an entry the
+ * early predicate rejects then keeps no state for its return at all.
+ * Returns what the stub returns.
  */
 static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs, __u32 func,
-					       bool is_exit, __u64 ip)
+					       bool is_exit, __u64 ip, bool session)
 {
 	struct ksnoop_regs *r;
+	__u32 rejected;
 	int hdr;
 
 	if (agg_lean) {
 		ksnoop_pt_regs_count(regs, func, is_exit);
 		return 0;
 	}
-	hdr = ksnoop_begin(func, is_exit, ksnoop_pt_regs_pre_fails(regs, func, is_exit));
+	rejected = ksnoop_pt_regs_pre_fails(regs, func, is_exit);
+	if (session && rejected)
+		return 1;
+	hdr = ksnoop_begin(func, is_exit, rejected);
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
 	r = ksnoop_stub_regs((void *)regs, hdr, is_exit, ip);

@@ -29,6 +29,12 @@
 #define KSNOOP_PRED_SCAN 256
 #define KSNOOP_MAX_CHAIN 8 /* -s: functions in a call chain (a power of 2) */
 /*
+ * The helper id the kprobe.session stub calls where it means the kfunc
+ * bpf_session_is_return(); userspace patches the call before load
+ * (bpf/kprobe_multi.bpf.c). No helper has it.
+ */
+#define KSNOOP_SESSION_IS_RETURN_CALL 0x7ffe
+/*
  * Attach cookie bit of a return link whose program also serves the entry
  * link (kprobe-multi): the function id is the cookie's low 32 bits.
  */

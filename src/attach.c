@@ -161,7 +161,8 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn 
 		bad[i] = skip(t, i);
 	/* exits first, so every traced entry gets its exit; then entries over what the exits took
 	 */
-	for (pass = t->opts.entry_only ? 1 : 0; pass < 2 && !err; pass++) {
+	/* A session link serves both: it is made in the entries' pass. */
+	for (pass = t->opts.entry_only || t->session ? 1 : 0; pass < 2 && !err; pass++) {
 		bool is_exit = pass == 0;
 
 		for (i = 0, n = 0; i < t->nfuncs; i++)

@@ -50,6 +50,8 @@ struct tracer {
 	int nfuncs;
 	struct tracer_opts opts;
 	bool use_cookie;
+	/* Multi-link backends: one link runs the program at entry and return (kprobe.session). */
+	bool session;
 	int *fds; /* per-function backends: FD_PER_FUNC fds per function */
 	/* -vv: seconds spent creating each kind of fd (FD_*: verifier runs, trampolines) */
 	double fd_secs[FD_PER_FUNC];

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "kprobe-multi" backend: one kprobe.multi link for all entries and one
- * kretprobe.multi link for all returns (Linux 5.18+ with CONFIG_FPROBE).
+ * kretprobe.multi link for all returns (Linux 5.18+ with CONFIG_FPROBE), or
+ * where the kernel has sessions (6.10+) one kprobe.session link for both,
+ * whose entry run decides whether the return runs (bpf/kprobe_multi.bpf.c).
  * Functions are named by symbol, their ids ride in the cookies. Attach and
  * detach are one fprobe registration each, whatever the number of functions;
  * each call pays a little more than with fentry (the kprobe entry path).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,13 +26,14 @@
  * A link over @funcs by name. The kernel resolves the names with kallsyms
  * (a name defined twice gets its first address, as fentry's attach by BTF id
  * does) and sorts them with their cookies. Both links run the one program:
- * the return link's cookies say so with KSNOOP_COOKIE_EXIT.
+ * the return link's cookies say so with KSNOOP_COOKIE_EXIT. A session link
+ * (t->session) is made in the entries' pass and serves the returns too.
  */
 static int kmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_exit)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	const char **syms = calloc(n, sizeof(*syms));
 	__u64 *cookies = calloc(n, sizeof(*cookies));
+	union bpf_attr attr;
 	int fd = -ENOMEM, i;
 
 	if (!syms || !cookies)
@@ -37,12 +42,17 @@ static int kmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_ex
 		syms[i] = t->funcs[funcs[i]].kf->name;
 		cookies[i] = funcs[i] | (is_exit ? KSNOOP_COOKIE_EXIT : 0);
 	}
-	lo.kprobe_multi.syms = syms;
-	lo.kprobe_multi.cookies = cookies;
-	lo.kprobe_multi.cnt = n;
-	lo.kprobe_multi.flags = is_exit ? BPF_F_KPROBE_MULTI_RETURN : 0;
-	fd = bpf_link_create(bpf_program__fd(t->skel->progs.ksnoop_km), 0, BPF_TRACE_KPROBE_MULTI,
-			     &lo);
+	/* The syscall itself: libbpf 1.1's bpf_link_create() refuses the session type. */
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd =
+		bpf_program__fd(t->session ? t->skel->progs.ksnoop_ks : t->skel->progs.ksnoop_km);
+	attr.link_create.attach_type =
+		t->session ? KSNOOP_TRACE_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI;
+	attr.link_create.kprobe_multi.syms = (unsigned long)syms;
+	attr.link_create.kprobe_multi.cookies = (unsigned long)cookies;
+	attr.link_create.kprobe_multi.cnt = n;
+	attr.link_create.kprobe_multi.flags = is_exit ? BPF_F_KPROBE_MULTI_RETURN : 0;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	fd = fd < 0 ? -errno : fd;
 out:
 	free(cookies);
@@ -62,17 +72,57 @@ static const char *kmulti_untraceable(const struct kfunc *kf, char *buf, size_t 
 	return backend_check_proto(kf, "kprobe-multi", true, buf, n);
 }
 
+/*
+ * The session stub's calls of the placeholder helper KSNOOP_SESSION_IS_RETURN_CALL
+ * become calls of the kfunc bpf_session_is_return() (see bpf/kprobe_multi.bpf.c
+ * for why not an extern). Same length: libbpf's relocations keep their places.
+ */
+static int kmulti_patch_session(struct bpf_program *prog)
+{
+	size_t i, n = bpf_program__insn_cnt(prog);
+	struct bpf_insn *insns = malloc(n * sizeof(*insns));
+	int id = feature_session_kfunc(), found = 0, err;
+
+	if (!insns)
+		return -ENOMEM;
+	memcpy(insns, bpf_program__insns(prog), n * sizeof(*insns));
+	for (i = 0; i < n && id > 0; i++) {
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg ||
+		    insns[i].imm != KSNOOP_SESSION_IS_RETURN_CALL)
+			continue;
+		feature_kfunc_call(&insns[i], id);
+		found++;
+	}
+	err = id < 0 ? id : !found ? -ENOENT : bpf_program__set_insns(prog, insns, n);
+	free(insns);
+	return err;
+}
+
 static int kmulti_prepare(struct tracer *t)
 {
+	int err;
+
 	/* kprobe.multi has had cookies from the start: no address lookups. */
 	t->use_cookie = true;
-	bpf_program__set_autoload(t->skel->progs.ksnoop_km, true);
+	/* With --entry there is no return to skip: the plain link does. */
+	t->session = !t->opts.entry_only && feature_probe(FEAT_KPROBE_SESSION, &err);
+	if (t->session) {
+		err = kmulti_patch_session(t->skel->progs.ksnoop_ks);
+		if (err)
+			return err;
+		bpf_program__set_expected_attach_type(t->skel->progs.ksnoop_ks,
+						      KSNOOP_TRACE_KPROBE_SESSION);
+		bpf_program__set_autoload(t->skel->progs.ksnoop_ks, true);
+	} else {
+		bpf_program__set_autoload(t->skel->progs.ksnoop_km, true);
+	}
 	return 0;
 }
 
 static __u64 kmulti_misses(struct tracer *t)
 {
-	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_km));
+	return tracer_prog_misses(
+		bpf_program__fd(t->session ? t->skel->progs.ksnoop_ks : t->skel->progs.ksnoop_km));
 }
 
 const struct backend backend_kprobe_multi = {

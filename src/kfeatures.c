@@ -27,6 +27,7 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_KPROBE] = {"kprobe", "perf kprobes (CONFIG_KPROBES)", "4.17"},
 	[FEAT_KPROBE_COOKIE] = {"kprobe_cookie", "kprobe attach cookies", "5.15"},
 	[FEAT_TASK_BTF] = {"task_btf", "bpf_get_current_task_btf()", "5.11"},
+	[FEAT_KPROBE_SESSION] = {"kprobe_session", "kprobe.session links", "6.10"},
 };
 
 #define INSN(c, d, s, o, i)                                                                        \
@@ -150,6 +151,52 @@ static int load_call(enum bpf_prog_type type, int attach_type, bool need_target,
 	return load(type, attach_type, need_target, insns, ARRAY_SIZE(insns));
 }
 
+int feature_session_kfunc(void)
+{
+	static int id;
+	struct btf *btf;
+
+	if (id)
+		return id;
+	btf = kernel_btf ? kernel_btf->vmlinux : btf__load_vmlinux_btf();
+	if (!btf)
+		return id = -errno;
+	id = btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC);
+	if (!kernel_btf)
+		btf__free(btf);
+	return id = id > 0 ? id : -ENOENT;
+}
+
+void feature_kfunc_call(struct bpf_insn *insn, int btf_id)
+{
+	insn->code = BPF_JMP | BPF_CALL;
+	insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
+	insn->dst_reg = 0;
+	insn->off = 0; /* vmlinux */
+	insn->imm = btf_id;
+}
+
+/*
+ * kprobe.session: kprobe.multi links (the same fprobe machinery), and a
+ * session program that asks bpf_session_is_return(), the kfunc the kernel
+ * allows only in programs loaded for BPF_TRACE_KPROBE_SESSION. A kernel
+ * without sessions has no such kfunc in its BTF, or refuses the attach type.
+ */
+static int probe_kprobe_session(void)
+{
+	struct bpf_insn insns[] = {CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT()};
+	int id, err;
+
+	if (!feature_probe(FEAT_KPROBE_MULTI, &err))
+		return err;
+	id = feature_session_kfunc();
+	if (id < 0)
+		return id;
+	feature_kfunc_call(&insns[0], id);
+	return load(BPF_PROG_TYPE_KPROBE, KSNOOP_TRACE_KPROBE_SESSION, false, insns,
+		    ARRAY_SIZE(insns));
+}
+
 int feature_probe(enum feature f, int *err)
 {
 	static int cache[FEAT_CNT], cache_err[FEAT_CNT];
@@ -216,6 +263,9 @@ int feature_probe(enum feature f, int *err)
 	case FEAT_TASK_BTF:
 		/* Every backend's program type has it where it exists: kprobe loads fastest. */
 		r = load_call(BPF_PROG_TYPE_KPROBE, 0, false, BPF_FUNC_get_current_task_btf);
+		break;
+	case FEAT_KPROBE_SESSION:
+		r = probe_kprobe_session();
 		break;
 	default:
 		r = -EINVAL;

@@ -19,11 +19,12 @@ enum feature {
 	FEAT_COOKIE,   /* bpf_get_attach_cookie in fentry */
 	FEAT_RINGBUF,
 	FEAT_SNPRINTF_BTF,
-	FEAT_FENTRY_MULTI,  /* BPF_TRACE_FENTRY_MULTI */
-	FEAT_KPROBE_MULTI,  /* a BPF_TRACE_KPROBE_MULTI link (needs CONFIG_FPROBE) */
-	FEAT_KPROBE,	    /* perf kprobes (the kprobe PMU) and kprobe programs */
-	FEAT_KPROBE_COOKIE, /* bpf_get_attach_cookie in kprobes (with perf BPF links) */
-	FEAT_TASK_BTF,	    /* bpf_get_current_task_btf(): -c reads the comm in place */
+	FEAT_FENTRY_MULTI,   /* BPF_TRACE_FENTRY_MULTI */
+	FEAT_KPROBE_MULTI,   /* a BPF_TRACE_KPROBE_MULTI link (needs CONFIG_FPROBE) */
+	FEAT_KPROBE,	     /* perf kprobes (the kprobe PMU) and kprobe programs */
+	FEAT_KPROBE_COOKIE,  /* bpf_get_attach_cookie in kprobes (with perf BPF links) */
+	FEAT_TASK_BTF,	     /* bpf_get_current_task_btf(): -c reads the comm in place */
+	FEAT_KPROBE_SESSION, /* a BPF_TRACE_KPROBE_SESSION link: entry and return in one */
 	FEAT_CNT,
 };
 
@@ -45,11 +46,18 @@ struct kbtf;
 void feature_use_kbtf(const struct kbtf *k);
 /* 1: present, 0: absent; *err gets the negative errno of the failed probe. */
 int feature_probe(enum feature f, int *err);
+/* The vmlinux BTF id of the kfunc bpf_session_is_return() (kprobe.session), or -errno. */
+int feature_session_kfunc(void);
+struct bpf_insn;
+/* Make *@insn a call of the vmlinux kfunc with BTF id @btf_id. */
+void feature_kfunc_call(struct bpf_insn *insn, int btf_id);
 /* Whether we hold what loading tracing programs needs (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN). */
 bool have_bpf_caps(void);
 /* The BPF attach type value of BPF_TRACE_FENTRY_MULTI (Linux 7.x UAPI). */
 #define KSNOOP_TRACE_FENTRY_MULTI 59
 #define KSNOOP_TRACE_FEXIT_MULTI  60
+/* BPF_TRACE_KPROBE_SESSION (Linux 6.10 UAPI; libbpf 1.1's headers lack it). */
+#define KSNOOP_TRACE_KPROBE_SESSION 56
 
 /*
  * Probe @needed[0..n) (FEAT_FEXIT only if @need_exit) and the privilege to

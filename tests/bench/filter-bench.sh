@@ -44,22 +44,28 @@ awk -v ver="$VER" -v icount="$([ "${FILTER_ICOUNT:-1}" = 0 ] && echo 0 || echo 1
 	$1 == "R" && $2 == "split" { ent[$3] = ent[$3] " " $4; ext[$3] = ext[$3] " " $5 }
 	END {
 		printf "Kernel-side filters on __dev_queue_xmit, in-kernel ns (bpf_stats; a call is\n"
-		printf "two program runs, entry and exit; the floor one empty fentry run), medians of\n"
-		printf "rounds, Linux %s under TCG%s:\n", ver,
-			(icount ? " with -icount (ns = guest instructions)" : ", real time")
-		printf "  %-15s %10s %10s %9s %7s %6s %9s %9s\n", "config", "ns/call", "ns/run",
-			"x floor", "runs", "shown", "entry/run", "exit/run"
-		f = median(run["floor"])
+		printf "two program runs, entry and exit, or one where a session entry skips the\n"
+		printf "return; the floor one empty run), medians of rounds, Linux %s under TCG%s.\n",
+			ver, (icount ? " with -icount (ns = guest instructions)" : ", real time")
+		printf "x floor: a run over the floor'"'"'s run, the backend'"'"'s own floor (fentry rows: an\n"
+		printf "empty fentry program; -km rows, kprobe-multi: an empty kprobe.multi program,\n"
+		printf "floor-km); x floor/call: the same per call.\n"
+		printf "  %-15s %10s %10s %9s %12s %7s %6s %9s %9s\n", "config", "ns/call", "ns/run",
+			"x floor", "x floor/call", "runs", "shown", "entry/run", "exit/run"
 		for (i = 1; i <= n; i++) {
 			id = order[i]; m = median(run[id])
-			printf "  %-15s %10.1f %10.1f %9s %7d %6d %9s %9s\n", id, median(call[id]), m,
-				(f > 0 ? sprintf("%.2f", m / f) : "-"), runs[id], shown[id],
+			f = median(run[id ~ /-km$/ ? "floor-km" : "floor"])
+			fc = median(call[id ~ /-km$/ ? "floor-km" : "floor"])
+			printf "  %-15s %10.1f %10.1f %9s %12s %7d %6d %9s %9s\n", id, median(call[id]), m,
+				(f > 0 ? sprintf("%.2f", m / f) : "-"),
+				(fc > 0 ? sprintf("%.2f", median(call[id]) / fc) : "-"), runs[id], shown[id],
 				(id in ent ? sprintf("%.1f", median(ent[id])) : "-"),
 				(id in ext ? sprintf("%.1f", median(ext[id])) : "-")
 		}
 		for (i = 1; i <= n; i++) {
 			id = order[i]
-			if (id ~ /-out$/ && f > 0)
+			f = median(run[id ~ /-km$/ ? "floor-km" : "floor"])
+			if (id ~ /-out(-km)?$/ && f > 0)
 				printf "  %s: a run <= 1.5x the floor: %s (%.2f)\n", id,
 					(median(run[id]) / f <= 1.5 ? "yes" : "NO"), median(run[id]) / f
 		}

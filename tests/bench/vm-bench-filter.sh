@@ -3,8 +3,10 @@
 # (bpf_stats run_time_ns, entry and exit programs summed) of a call the kernel filters
 # out, next to the same call unfiltered, filtered out by -p (the filter that was there
 # before), and an empty fentry program (the floor, tests/bench/bare-attach.c), all on
-# __dev_queue_xmit (udpsend to 127.0.0.1 goes through lo). Prints one line per
-# configuration:
+# __dev_queue_xmit (udpsend to 127.0.0.1 goes through lo). The -km rows are the
+# kprobe-multi backend (a kprobe.session link where the kernel has sessions: a call
+# the entry leaves out has no return run), next to its own floor, an empty
+# kprobe.multi program (floor-km). Prints one line per configuration:
 #   R filter ID NS_PER_CALL PROGRAM_RUNS SHOWN NS_PER_RUN
 #   R split ID ENTRY_NS_PER_RUN EXIT_NS_PER_RUN    (ksnoop's runs: where the cost is)
 # Inputs: N (datagrams per configuration), ROUNDS.
@@ -73,6 +75,7 @@ run()
 echo 1 >/proc/sys/net/core/bpf_jit_enable 2>/dev/null
 bpftool btf dump file /sys/kernel/btf/vmlinux |
 	sed -n "s/^\[\([0-9]*\)\] FUNC '__dev_queue_xmit' .*/\1/p" >$T/ids
+echo __dev_queue_xmit >$T/names
 # Warm up: TCG translates code on its first runs.
 udpsend 2000 5 $PORT
 k='ksnoop: attached'
@@ -87,6 +90,16 @@ while [ $r -le $ROUNDS ]; do
 	run str-eq-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"eth9\", skb->len)"
 	run str-glob-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name ~ \"eth*\", skb->len)"
 	run str-eq-in "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"lo\", skb->len)"
+	# -s with __dev_queue_xmit outside the chain (udpsend never calls tcp_sendmsg).
+	run s-out "$k" ksnoop -P 1024 --backend fentry -s tcp_sendmsg "$F(skb->len)"
+	run floor-km 'bare: attached' bare-attach kmulti+hold $T/names
+	run unfiltered-km "$k" ksnoop -P 1024 --backend kprobe-multi "$F(skb->len)"
+	run comm-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -c nomatch "$F(skb->len)"
+	run str-eq-out-km "$k" ksnoop -P 1024 --backend kprobe-multi \
+		"$F(skb->dev->name == \"eth9\", skb->len)"
+	run str-eq-in-km "$k" ksnoop -P 1024 --backend kprobe-multi \
+		"$F(skb->dev->name == \"lo\", skb->len)"
+	run s-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -s tcp_sendmsg "$F(skb->len)"
 	r=$((r + 1))
 done
 echo "bench: done"

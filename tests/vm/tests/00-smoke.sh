@@ -19,7 +19,7 @@ t_run vmlinux-btf test_btf
 # " (why)". Then "backend NAME: yes|no (why)" lines and the verdict "can trace: yes (...)"
 # (exit 0) or "can trace: no (...)" (exit 5). Other lines (e.g. privileges) are allowed.
 FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi
-	kprobe kprobe_cookie task_btf'
+	kprobe kprobe_cookie task_btf kprobe_session'
 
 test_features_list()
 {
@@ -72,10 +72,13 @@ test_features_kernel()
 		t_expect_match '^backend fentry-multi: no \(kernel too old or built without it: '
 	fi
 	# kprobe.multi needs CONFIG_FPROBE: Debian's 6.1 lacks it, 6.12 has it (docs/LAB.md).
+	# kprobe.session links came in 6.10, on the same fprobe machinery.
 	if kver_ge 6.12; then
 		t_expect_match '^backend kprobe-multi: yes$'
+		t_expect_match '^kprobe_session: yes$'
 	else
 		t_expect_match '^backend kprobe-multi: no \(kernel too old or built without it: '
+		t_expect_match '^kprobe_session: no( \(|$)'
 	fi
 	# 5.10 lacks bpf_get_func_arg_cnt() (fentry) and kprobe.multi.
 	if kver_ge 6.1; then

@@ -41,6 +41,13 @@ test_comm()
 	t_expect_rc 0
 	t_expect_eq 5 "$(all_calls | wc -l)" "calls in all (two -c)"
 	t_expect_eq 3 "$(calls_of wl-other do_sys_openat2 | wc -l)" "calls from wl-other (two -c)"
+	# A glob whose prefix matches and whose pattern does not, then a name that matches:
+	# the kernel's quick test hands over to the full one, which must look at the name.
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; /tmp/wl-other 3 /tmp/ksnoop-filter-a' \
+		ksnoop -c 'open*zz' -c openfiles 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(calls_of openfiles do_sys_openat2 | wc -l)" "calls from openfiles (glob, name)"
+	t_expect_eq 2 "$(all_calls | wc -l)" "calls in all (glob, name)"
 }
 t_run comm test_comm
 
@@ -115,28 +122,44 @@ t_run string-predicates test_string_predicates
 # first 8 bytes): the calls traced inside a rejected one, and the ones around it, keep
 # their returns. do_filp_open() (do_file_open() on 7.x) runs inside do_sys_openat2();
 # its pathname->name is a kernel string, do_sys_openat2's filename a user one.
-test_rejected_nesting()
+# rejected_nesting [--backend NAME]: the cases below with ksnoop's options.
+rejected_nesting()
 {
 	local wl='openfiles 2 /tmp/ksnoop-filter-a; openfiles 3 /tmp/ksnoop-filter-b' fo=do_filp_open
-	need_kernel_ge $NEED_KVER
 	grep -q ' do_file_open$' /proc/kallsyms && fo=do_file_open
 	echo data >/tmp/ksnoop-filter-a
 	echo data >/tmp/ksnoop-filter-b
 	# Rejected outside, shown inside: 5 $fo calls, each paired with its return (the
 	# header then shows the call's duration).
-	calls_with 5 "$wl" -c openfiles 'do_sys_openat2(filename ~ "/etc/*")' "$fo(dfd)"
+	calls_with 5 "$wl" "$@" -c openfiles 'do_sys_openat2(filename ~ "/etc/*")' "$fo(dfd)"
 	t_expect_eq 5 "$(calls_of openfiles "$fo \([0-9.]+ us\)\$" | wc -l)" "$fo calls paired"
 	# Shown outside, rejected inside (by its prefix, and by its whole string).
-	calls_with 5 "$wl" -c openfiles 'do_sys_openat2(filename)' "$fo(pathname->name == \"/nomatch\")"
+	calls_with 5 "$wl" "$@" -c openfiles 'do_sys_openat2(filename)' \
+		"$fo(pathname->name == \"/nomatch\")"
 	t_expect_eq 5 "$(calls_of openfiles 'do_sys_openat2 \([0-9.]+ us\)$' | wc -l)" \
 		"do_sys_openat2 calls paired (prefix rejects inside)"
-	calls_with 7 "$wl" -c openfiles 'do_sys_openat2(filename)' \
+	calls_with 7 "$wl" "$@" -c openfiles 'do_sys_openat2(filename)' \
 		"$fo(pathname->name == \"/tmp/ksnoop-filter-a\")"
 	t_expect_eq 2 "$(calls_of openfiles "$fo \([0-9.]+ us\)\$" | wc -l)" "$fo calls of file a"
 	t_expect_eq 5 "$(calls_of openfiles 'do_sys_openat2 \([0-9.]+ us\)$' | wc -l)" \
 		"do_sys_openat2 calls paired (whole string rejects inside)"
 }
+
+test_rejected_nesting()
+{
+	need_kernel_ge $NEED_KVER
+	rejected_nesting
+}
 t_run rejected-nesting test_rejected_nesting
+
+# The same through a kprobe.session link, where a rejected entry keeps no state and
+# the kernel skips its return run.
+test_rejected_nesting_session()
+{
+	ksnoop_features | grep -q '^kprobe_session: yes$' || t_skip "no kprobe.session links here"
+	rejected_nesting --backend kprobe-multi
+}
+t_run rejected-nesting-session test_rejected_nesting_session
 
 # The return of a call that sleeps a known time: hrtimer_nanosleep() under nanosleep().
 test_slower_than()

@@ -103,7 +103,8 @@ static __always_inline int kprobe_stub(const struct ksnoop_pt_regs *regs, bool i
 	func = is_exit ? exit_func(regs) : entry_func(regs);
 	if (func == NO_FUNC)
 		return 0;
-	return ksnoop_pt_regs_call(regs, func, is_exit, is_exit || use_cookie ? 0 : regs->ip, false);
+	return ksnoop_pt_regs_call(regs, func, is_exit, is_exit || use_cookie ? 0 : regs->ip,
+				   false);
 }
 
 SEC("kprobe")

@@ -56,3 +56,16 @@ test_hung_vm_killed()
 	t_expect_match "timed out after 25s"
 }
 t_run hung-vm-killed test_hung_vm_killed
+
+test_silent_vm_killed()
+{
+	need_harness
+	# A test that prints nothing for KSNOOP_VM_STALL seconds is taken as hung, long before
+	# the wall-time backstop.
+	KSNOOP_VM_STALL=20 harness_run 'quiet:sleep 200'
+	t_expect_rc 1
+	t_expect_match "FAILED: kernel $H_KVER did not finish the test suite"
+	t_expect_match "no console output for 20s"
+	t_expect_match "The last test started was: quiet"
+}
+t_run silent-vm-killed test_silent_vm_killed

@@ -3,7 +3,9 @@
 # two VMs at a time (the lab machines have 2 cores and each VM uses one).
 #
 # Usage: run-tests.sh VER...          e.g. run-tests.sh 6.1 6.12 7.2 5.10
-# Env:   OUT (default build), KSNOOP_VM_TIMEOUT (per VM, default 1200 s), KSNOOP_VM_LOGS
+# Env:   OUT (default build), KSNOOP_VM_STALL (kill a VM whose console has been silent
+#        that long, default 600 s: no test runs that long without a line, however loaded the
+#        host), KSNOOP_VM_TIMEOUT (a backstop per VM, default 3600 s), KSNOOP_VM_LOGS
 #        (console log directory, default $OUT/vm/logs),
 #        KSNOOP_VM_JOBS (VMs at a time, default 2), plus what vm.sh reads.
 # Output: per-kernel progress and results, details of failed tests, the 15 slowest tests
@@ -57,7 +59,11 @@ run_kernel() {
 		# A stale log from an earlier run must not be mistaken for this one's.
 		rm -f "$log"
 		touch "$log"
-		tests/vm/vm.sh --timeout "${KSNOOP_VM_TIMEOUT:-1200}" --log "$log" --suite "$ver" 2>"$err" || true
+		# Progress, not a fixed wall time, decides whether a suite hangs: on a loaded host
+		# the same suite takes twice as long (7.2: 625 s alone, over 1200 s beside
+		# another make check).
+		tests/vm/vm.sh --timeout "${KSNOOP_VM_TIMEOUT:-3600}" --stall "${KSNOOP_VM_STALL:-600}" \
+			--log "$log" --suite "$ver" 2>"$err" || true
 		grep -q '@@KSNOOP-DONE' "$log" && break
 		local why=
 		if [ $attempt = 1 ] && ! grep -q '@@KSNOOP-BOOTED' "$log" &&

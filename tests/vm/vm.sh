@@ -14,13 +14,18 @@
 #          --mem SIZE     guest memory (default 1G)
 #          --timeout S    kill qemu after S seconds (default $KSNOOP_VM_TIMEOUT or 600;
 #                         0 = never; --shell never times out)
+#          --stall S      kill qemu once the console has been silent for S seconds
+#                         (default 0 = never). A suite prints a line as each test starts
+#                         and ends, so silence means a test hung, whatever the host's load;
+#                         a fixed --timeout also kills a suite that is merely slow.
 #          --log FILE     where the console log goes (default build/vm/logs/VER-MODE.log)
 # Env:     OUT (build dir, default build), KSNOOP (binary, default $OUT/ksnoop; also packs
 #          $OUT/ksnoop-asan if it exists),
-#          KSNOOP_CACHE (kernels, default ~/.cache/ksnoop), KSNOOP_VM_TIMEOUT,
+#          KSNOOP_CACHE (kernels, default ~/.cache/ksnoop), KSNOOP_VM_TIMEOUT, KSNOOP_VM_STALL,
 #          KSNOOP_VM_TESTS (directory of in-VM test files, default tests/vm/tests)
 # Exit:    --run/--demo: the command's status; 124 timeout; 125 the VM never reported
 #          (panic, hang, killed). --suite: 0 if the VM powered off by itself, else as above.
+#          A VM killed for --timeout or --stall: 124.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +39,7 @@ VMSRC=tests/vm
 die() { echo "vm.sh: $*" >&2; exit 2; }
 
 mode='' ver='' peers=0 mem='' log=''
-timeout=${KSNOOP_VM_TIMEOUT:-600}
+timeout=${KSNOOP_VM_TIMEOUT:-600} stall=${KSNOOP_VM_STALL:-0}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--shell|--demo|--run|--suite)
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--peers) peers=1; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--stall) stall=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	*) die "unknown option '$1' (see the header of $0)" ;;
 	esac
@@ -154,7 +160,7 @@ top_archive() {
 
 base=$(base_archive)
 initrd=$(mktemp "$VMDIR/initrd-$ver.XXXXXX")
-trap 'rm -f "$initrd" "$initrd.top"' EXIT
+trap 'rm -f "$initrd" "$initrd.top" "$initrd.pid" "$initrd.stalled"' EXIT
 # Turn signals into an exit so the EXIT trap cleans up.
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -191,18 +197,38 @@ tmo=()
 [ "$timeout" = 0 ] || tmo=(timeout --foreground -k 10 "$timeout")
 show=1
 [ "$mode" != suite ] || show=0
+# The stall watchdog: the log is written line by line as the console prints, so its
+# age is the console's silence.
+watchdog=
+if [ "$stall" != 0 ]; then
+	qemu+=(-pidfile "$initrd.pid")
+	(
+		while sleep 5; do
+			[ -s "$initrd.pid" ] && [ -e "$log" ] || continue
+			[ $(($(date +%s) - $(stat -c %Y "$log"))) -ge "$stall" ] || continue
+			touch "$initrd.stalled"
+			kill "$(cat "$initrd.pid")" 2>/dev/null
+			exit 0
+		done
+	) &
+	watchdog=$!
+fi
 set +e
 "${tmo[@]}" "${qemu[@]}" -display none -monitor none -serial stdio </dev/null 2>&1 |
 	sed -u 's/\r//g' | tee "$log" |
 	awk -v show=$show '/@@KSNOOP-EXIT /{ on = 0 } on && show { print; fflush() }
 			   /@@KSNOOP-BOOTED /{ on = 1 }'
 qrc=${PIPESTATUS[0]}
+[ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null
+[ ! -e "$initrd.stalled" ] || qrc=124
 set -e
 
 status=$(sed -n 's/.*@@KSNOOP-EXIT \([0-9]*\).*/\1/p' "$log" | tail -1)
 if [ -z "$status" ]; then
 	sig=$(sed -n 's/.*qemu-system-x86_64: terminating on signal \([0-9]*\).*/\1/p' "$log" | tail -1)
-	if [ "$qrc" = 124 ]; then
+	if [ -e "$initrd.stalled" ]; then
+		echo "vm.sh: kernel $ver: no console output for ${stall}s (a hung test?); killed qemu" >&2
+	elif [ "$qrc" = 124 ]; then
 		echo "vm.sh: kernel $ver: timed out after ${timeout}s; killed qemu" >&2
 	elif [ -n "$sig" ]; then
 		echo "vm.sh: kernel $ver: qemu was killed by signal $sig before the VM finished" >&2

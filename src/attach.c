@@ -268,6 +268,39 @@ static void raise_limits(int nfuncs)
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 }
 
+/*
+ * What a run captures, so that it asks no item and saves no register it has
+ * no use for: each plan's phase ends (capture_items()) and how many argument
+ * registers the stubs save at entry and at the return (the most any item of
+ * any plan reads; at the return only --changes reads arguments again).
+ */
+static void set_capture_bounds(struct tracer *t, const struct tracer_opts *o)
+{
+	__u32 args = 0, j;
+	int i;
+
+	for (i = 0; i < t->nfuncs; i++) {
+		struct ksnoop_plan *p = &t->funcs[i].plan;
+
+		p->entry_end = p->exit_end = 0;
+		for (j = 0; j < p->nitems && j < KSNOOP_MAX_ITEMS; j++) {
+			__u8 base = p->items[j].base;
+
+			if (base == KSNOOP_BASE_RET) {
+				p->exit_end = j + 1;
+				continue;
+			}
+			p->entry_end = j + 1;
+			if (o->changes)
+				p->exit_end = j + 1;
+			if (base < KSNOOP_MAX_ARGS && base >= args)
+				args = base + 1;
+		}
+	}
+	t->skel->rodata->entry_args = args;
+	t->skel->rodata->exit_args = o->changes ? args : 0;
+}
+
 /* The BPF program's read-only settings: the filters and what each record holds. */
 static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 {
@@ -285,6 +318,7 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 	skel->rodata->chain_mode = o->chain;
 	skel->rodata->kstack = o->kstack > 0;
 	skel->rodata->changes = o->changes;
+	set_capture_bounds(t, o);
 	return 0;
 }
 
@@ -308,6 +342,7 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
 	bpf_map__set_max_entries(skel->maps.threads, o->entry_only ? 1 : threads_entries());
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
+	skel->rodata->wake_bytes = pages * (__u32)getpagesize() / 4;
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
 	skel->bss->agg_mode = o->agg_mode;
 	skel->bss->agg_lean = agg_lean_ok(o->agg_mode, o->agg_conf.src, t->funcs, nfuncs);

@@ -427,18 +427,14 @@ static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan
 }
 
 /*
- * Capture this phase's items of function @func into this CPU's record, after
- * the record header. Returns non-zero if a predicate failed.
+ * Capture this phase's items of function @func (its @plan) into this CPU's
+ * record @sc, after the record header. Returns non-zero if a predicate failed.
  */
-static __always_inline int capture_items(__u32 func, __u32 is_exit)
+static __always_inline int capture_phase(const struct ksnoop_plan *plan, struct scratch *sc,
+					 __u32 func, __u32 is_exit)
 {
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	struct scratch *sc = ksnoop_scratch();
-	__u32 i, end;
+	__u32 i, end = is_exit ? plan->exit_end : plan->entry_end;
 
-	if (!plan || !sc)
-		return 1;
-	end = is_exit ? plan->exit_end : plan->entry_end;
 	sc->off = sizeof(struct ksnoop_rec);
 	sc->nvals = 0;
 	sc->failed = 0;
@@ -452,6 +448,15 @@ static __always_inline int capture_items(__u32 func, __u32 is_exit)
 		if (capture_item(func, i, is_exit))
 			break;
 	return sc->failed;
+}
+
+/* capture_phase() for a caller without the plan and the record at hand. */
+static __always_inline int capture_items(__u32 func, __u32 is_exit)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = ksnoop_scratch();
+
+	return plan && sc ? capture_phase(plan, sc, func, is_exit) : 1;
 }
 
 #include "agg_value.h"
@@ -483,7 +488,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 		return 0;
 	drop = is_exit && (errors_only || slower_than_ns) &&
 	       call_filtered_at_exit(plan, sc->r.ret, cr->now - cr->entry_ns);
-	size = drop || capture_items(func, is_exit) ? 0 : sc->off;
+	size = drop || capture_phase(plan, sc, func, is_exit) ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
 		if (!is_exit)

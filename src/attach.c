@@ -270,32 +270,19 @@ static void raise_limits(int nfuncs)
 
 /*
  * What a run captures, so that it asks no item and saves no register it has
- * no use for: each plan's phase ends (capture_items()) and how many argument
- * registers the stubs save at entry and at the return (the most any item of
- * any plan reads; at the return only --changes reads arguments again).
+ * no use for: each plan's phase ends (plan_set_phase_ends()) and how many
+ * argument registers the stubs save at entry and at the return (the most any
+ * plan reads; at the return only --changes reads arguments again).
  */
 static void set_capture_bounds(struct tracer *t, const struct tracer_opts *o)
 {
-	__u32 args = 0, j;
+	__u32 args = 0, n;
 	int i;
 
 	for (i = 0; i < t->nfuncs; i++) {
-		struct ksnoop_plan *p = &t->funcs[i].plan;
-
-		p->entry_end = p->exit_end = 0;
-		for (j = 0; j < p->nitems && j < KSNOOP_MAX_ITEMS; j++) {
-			__u8 base = p->items[j].base;
-
-			if (base == KSNOOP_BASE_RET) {
-				p->exit_end = j + 1;
-				continue;
-			}
-			p->entry_end = j + 1;
-			if (o->changes)
-				p->exit_end = j + 1;
-			if (base < KSNOOP_MAX_ARGS && base >= args)
-				args = base + 1;
-		}
+		n = plan_set_phase_ends(&t->funcs[i].plan, o->changes);
+		if (n > args)
+			args = n;
 	}
 	t->skel->rodata->entry_args = args;
 	t->skel->rodata->exit_args = o->changes ? args : 0;

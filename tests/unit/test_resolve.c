@@ -418,6 +418,44 @@ TEST(resolve_default_items)
 	tfunc_free(&tf);
 }
 
+/* Where each phase's items end, and the argument registers they read. */
+TEST(resolve_phase_ends)
+{
+	struct tfunc tf;
+
+	/* skb->len: entry item 0, from argument 1; no return item. */
+	if (!host() || !resolve_ok("ip_send_skb(skb->len)", &tf, 1))
+		return;
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, false), 2, "skb->len: arguments 0 and 1");
+	ASSERT_EQ(tf.plan.entry_end, 1, "skb->len: entry end");
+	ASSERT_EQ(tf.plan.exit_end, 0, "skb->len: no return item");
+	tfunc_free(&tf);
+
+	/* Return items before and after entry items. */
+	if (!resolve_ok("ip_send_skb(return >= 0, net, skb->len, return < 9)", &tf, 4))
+		return;
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, false), 2, "mixed: arguments 0 and 1");
+	ASSERT_EQ(tf.plan.entry_end, 3, "mixed: last entry item 2");
+	ASSERT_EQ(tf.plan.exit_end, 4, "mixed: last return item 3");
+	tfunc_free(&tf);
+
+	/* --changes reads the entry items again at the return. */
+	if (!resolve_ok("ip_send_skb(return, skb->len)", &tf, 2))
+		return;
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, true), 2, "--changes: arguments 0 and 1");
+	ASSERT_EQ(tf.plan.entry_end, 2, "--changes: entry end");
+	ASSERT_EQ(tf.plan.exit_end, 2, "--changes: entry items at the return too");
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, false), 2, "return first: arguments");
+	ASSERT_EQ(tf.plan.exit_end, 1, "return first: return item 0 only");
+	tfunc_free(&tf);
+
+	/* Only the first argument: one register. */
+	if (!resolve_ok("ip_send_skb(net)", &tf, 1))
+		return;
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, false), 1, "net: argument 0");
+	tfunc_free(&tf);
+}
+
 /* ---- predicates ---- */
 
 TEST(resolve_predicates)

@@ -212,9 +212,9 @@ struct ksnoop_plan {
 	__u32 pre_item;
 	/*
 	 * 1 + the index of the last item captured at entry, and at the return
-	 * (return-value items; with --changes every item): capture_items() asks
+	 * (return-value items; with --changes every item): capture_phase() asks
 	 * no item past its phase's end, and none at all for a phase without
-	 * items. Set by userspace before load (set_capture_bounds()).
+	 * items. Set by userspace before load (plan_set_phase_ends()).
 	 */
 	__u8 entry_end;
 	__u8 exit_end;

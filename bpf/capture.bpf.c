@@ -56,6 +56,11 @@ const volatile bool caller_stack;
 const volatile bool changes;
 /* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
 const volatile bool chain_mode;
+/* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
+const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
+const volatile __u32 exit_args = KSNOOP_MAX_ARGS;
+/* A quarter of the ring buffer's bytes: emit() wakes the reader past that. */
+const volatile __u32 wake_bytes;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -422,27 +427,36 @@ static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan
 }
 
 /*
- * Capture this phase's items of function @func into this CPU's record, after
- * the record header. Returns non-zero if a predicate failed.
+ * Capture this phase's items of function @func (its @plan) into this CPU's
+ * record @sc, after the record header. Returns non-zero if a predicate failed.
  */
-static __always_inline int capture_items(__u32 func, __u32 is_exit)
+static __always_inline int capture_phase(const struct ksnoop_plan *plan, struct scratch *sc,
+					 __u32 func, __u32 is_exit)
 {
-	struct scratch *sc = ksnoop_scratch();
-	__u32 i;
+	__u32 i, end = is_exit ? plan->exit_end : plan->entry_end;
 
-	if (!sc)
-		return 1;
 	sc->off = sizeof(struct ksnoop_rec);
 	sc->nvals = 0;
 	sc->failed = 0;
 	/*
 	 * A plain bounded loop, not bpf_loop() (Linux 5.17+): capture_item() is
-	 * a global function, so each iteration costs the verifier one call.
+	 * a global function, so each iteration costs the verifier one call. It
+	 * stops at the phase's last item: a call costs more than the test that
+	 * turns an item of the other phase away.
 	 */
-	for (i = 0; i < KSNOOP_MAX_ITEMS; i++)
+	for (i = 0; i < KSNOOP_MAX_ITEMS && i < end; i++)
 		if (capture_item(func, i, is_exit))
 			break;
 	return sc->failed;
+}
+
+/* capture_phase() for a caller without the plan and the record at hand. */
+static __always_inline int capture_items(__u32 func, __u32 is_exit)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	struct scratch *sc = ksnoop_scratch();
+
+	return plan && sc ? capture_phase(plan, sc, func, is_exit) : 1;
 }
 
 #include "agg_value.h"
@@ -474,7 +488,7 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 		return 0;
 	drop = is_exit && (errors_only || slower_than_ns) &&
 	       call_filtered_at_exit(plan, sc->r.ret, cr->now - cr->entry_ns);
-	size = drop || capture_items(func, is_exit) ? 0 : sc->off;
+	size = drop || capture_phase(plan, sc, func, is_exit) ? 0 : sc->off;
 	nvals = sc->nvals;
 	if (!size) {
 		if (!is_exit)
@@ -501,14 +515,13 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 	rec->ts = cr->now;
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	ksnoop_task_comm((__u64 *)rec->comm);
 
 	/*
 	 * Waking the reader costs more than copying the values, and the reader
 	 * polls every 100 ms anyway: wake it only once the ring is a quarter full.
 	 */
-	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >=
-	       bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4;
+	wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wake_bytes;
 	/*
 	 * A lost entry still counts as emitted: its exit record follows (shown as
 	 * unpaired, or lost too), so every call is two records, shown or counted.

@@ -126,12 +126,15 @@ extern const volatile __u32 filter_tid;
 extern const volatile __u32 filter_ncomms;
 extern const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
 /*
- * Set by userspace with -c on kernels with bpf_get_current_task_btf(): the
- * offset of comm in the kernel's struct task_struct; 0: ask
- * bpf_get_current_comm(), which copies and pads (four times the cost).
+ * Set by userspace on kernels with bpf_get_current_task_btf(): the offset of
+ * comm in the kernel's struct task_struct; 0: ask bpf_get_current_comm(),
+ * which copies and pads (ksnoop_task_comm()).
  */
 extern const volatile __u32 task_comm_off;
 extern const volatile bool filter_cgroup;
+/* Set by userspace: argument registers a stub saves at entry and at the return. */
+extern const volatile __u32 entry_args;
+extern const volatile __u32 exit_args;
 /* Set by userspace: some plan has a pre_item (ksnoop_pre_item()). */
 extern const volatile bool early_preds;
 /* Set by userspace when tracing stops. */
@@ -166,6 +169,28 @@ static __always_inline bool ksnoop_pattern_match(const struct ksnoop_pattern *p,
 }
 
 /*
+ * Copy the calling task's comm into @comm (16 bytes, 8-aligned): read in
+ * place where userspace found its offset (task_comm_off, kernels with
+ * bpf_get_current_task_btf()), else asked of bpf_get_current_comm(), which
+ * costs ten times as much. In place, the bytes after the NUL need not be
+ * zero (a kernel that does not pad a new name): every reader stops at the
+ * NUL. An exec may rename the task as we read: either name is the task's.
+ */
+static __always_inline void ksnoop_task_comm(__u64 *comm)
+{
+	__u64 off = task_comm_off;
+	const __u64 *task_comm;
+
+	if (off) {
+		task_comm = (const __u64 *)((const __u8 *)bpf_get_current_task_btf() + off);
+		comm[0] = task_comm[0];
+		comm[1] = task_comm[1];
+	} else {
+		bpf_get_current_comm(comm, KSNOOP_TASK_COMM_LEN);
+	}
+}
+
+/*
  * -c/--comm, the full test of the first @n of filter_comms: does one match
  * the calling task's comm? A name is compared as two words, a glob's literal
  * prefix as one word first, then its pattern is looked up and run. Only
@@ -177,17 +202,10 @@ static __always_inline bool ksnoop_comm_rest(__u32 n)
 {
 	const volatile struct ksnoop_comm *c;
 	const struct ksnoop_pattern *p;
-	__u64 off = task_comm_off, comm[2];
-	const __u64 *task_comm;
+	__u64 comm[2];
 	__u32 idx, k;
 
-	if (off) {
-		task_comm = (const __u64 *)((const __u8 *)bpf_get_current_task_btf() + off);
-		comm[0] = task_comm[0];
-		comm[1] = task_comm[1];
-	} else {
-		bpf_get_current_comm(comm, sizeof(comm));
-	}
+	ksnoop_task_comm(comm);
 	for (k = 0; k < KSNOOP_MAX_COMMS; k++) {
 		if (k >= n)
 			break;
@@ -423,10 +441,11 @@ static __always_inline void ksnoop_end(__u32 func, __u32 is_exit, int hdr)
 /*
  * Arguments from pt_regs (kprobe, kprobe.multi) at function entry, x86-64 only:
  * the first six in registers, the rest on the stack above the return address
- * (sp + 8 + 8 * (n - 6) for the 0-based slot n). All twelve slots are read;
- * the plan only names slots the function's prototype has (capture_item()
- * checks nargs). One read for the stack slots: past the real arguments it
- * reads the caller's frame, which is harmless.
+ * (sp + 8 + 8 * (n - 6) for the 0-based slot n). The plans only name slots
+ * the function's prototype has (capture_item() checks nargs), and no slot
+ * past entry_args: the stack is read only when an item needs a slot there,
+ * in one read that past the real arguments reads the caller's frame, which
+ * is harmless.
  */
 /*
  * x86-64's struct pt_regs without CO-RE. Its layout is the ptrace ABI, the
@@ -450,11 +469,14 @@ static __always_inline void ksnoop_save_pt_regs(struct ksnoop_regs *sc,
 	sc->args[3] = regs->cx;
 	sc->args[4] = regs->r8;
 	sc->args[5] = regs->r9;
+	sc->ret = 0;
+	sc->nargs = 6;
+	if (entry_args <= 6)
+		return;
 	if (bpf_probe_read_kernel(&sc->args[6], (KSNOOP_MAX_ARGS - 6) * sizeof(__u64),
 				  (void *)(regs->sp + 8)))
 		__builtin_memset(&sc->args[6], 0, (KSNOOP_MAX_ARGS - 6) * sizeof(__u64));
 	sc->nargs = KSNOOP_MAX_ARGS;
-	sc->ret = 0;
 }
 
 /*

@@ -49,6 +49,7 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 {
 	struct ksnoop_regs *r;
 	__u64 ip = 0;
+	__u32 i, n;
 	int func, hdr;
 
 	/*
@@ -72,13 +73,19 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 		return 0;
 	r = ksnoop_stub_regs(ctx, hdr, is_exit, ip);
 	if (r) {
-		r->nargs = bpf_get_func_arg_cnt(ctx);
 		/*
-		 * The context is the trampoline's array of argument registers, the
-		 * one bpf_get_func_arg() indexes: one copy instead of twelve checked
-		 * calls. Slots past nargs are stack bytes no item reads.
+		 * Only the registers some item reads (entry_args; at the return,
+		 * none unless --changes reads them again), each by the inlined
+		 * bpf_get_func_arg(): two cost 24 instructions, where one
+		 * bpf_probe_read_kernel() of the trampoline's whole array cost
+		 * over 75.
 		 */
-		bpf_probe_read_kernel(r->args, sizeof(r->args), ctx);
+		n = is_exit ? exit_args : entry_args;
+		r->nargs = bpf_get_func_arg_cnt(ctx);
+		if (r->nargs > n)
+			r->nargs = n;
+		for (i = 0; i < KSNOOP_MAX_ARGS && i < n; i++)
+			bpf_get_func_arg(ctx, i, &r->args[i]);
 		r->ret = 0;
 		if (is_exit)
 			bpf_get_func_ret(ctx, &r->ret);

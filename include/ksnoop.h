@@ -210,7 +210,15 @@ struct ksnoop_plan {
 	 * item with a predicate); 0: none.
 	 */
 	__u32 pre_item;
-	__u32 pad;
+	/*
+	 * 1 + the index of the last item captured at entry, and at the return
+	 * (return-value items; with --changes every item): capture_phase() asks
+	 * no item past its phase's end, and none at all for a phase without
+	 * items. Set by userspace before load (plan_set_phase_ends()).
+	 */
+	__u8 entry_end;
+	__u8 exit_end;
+	__u16 pad;
 	struct ksnoop_item items[KSNOOP_MAX_ITEMS];
 } __attribute__((aligned(8)));
 

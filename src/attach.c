@@ -268,6 +268,26 @@ static void raise_limits(int nfuncs)
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 }
 
+/*
+ * What a run captures, so that it asks no item and saves no register it has
+ * no use for: each plan's phase ends (plan_set_phase_ends()) and how many
+ * argument registers the stubs save at entry and at the return (the most any
+ * plan reads; at the return only --changes reads arguments again).
+ */
+static void set_capture_bounds(struct tracer *t, const struct tracer_opts *o)
+{
+	__u32 args = 0, n;
+	int i;
+
+	for (i = 0; i < t->nfuncs; i++) {
+		n = plan_set_phase_ends(&t->funcs[i].plan, o->changes);
+		if (n > args)
+			args = n;
+	}
+	t->skel->rodata->entry_args = args;
+	t->skel->rodata->exit_args = o->changes ? args : 0;
+}
+
 /* The BPF program's read-only settings: the filters and what each record holds. */
 static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 {
@@ -285,6 +305,7 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 	skel->rodata->chain_mode = o->chain;
 	skel->rodata->kstack = o->kstack > 0;
 	skel->rodata->changes = o->changes;
+	set_capture_bounds(t, o);
 	return 0;
 }
 
@@ -308,6 +329,7 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
 	bpf_map__set_max_entries(skel->maps.threads, o->entry_only ? 1 : threads_entries());
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
+	skel->rodata->wake_bytes = pages * (__u32)getpagesize() / 4;
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
 	skel->bss->agg_mode = o->agg_mode;
 	skel->bss->agg_lean = agg_lean_ok(o->agg_mode, o->agg_conf.src, t->funcs, nfuncs);

@@ -112,9 +112,10 @@ int filter_parse_duration(const char *opt, const char *s, __u64 *ns)
 }
 
 /*
- * Where the kernel's struct task_struct keeps comm, for -c to read it in place
- * (bpf_get_current_task_btf(), Linux 5.11); 0 on older kernels or if @btf does
- * not say: then the BPF program asks bpf_get_current_comm().
+ * Where the kernel's struct task_struct keeps comm, for -c and the records to
+ * read it in place (bpf_get_current_task_btf(), Linux 5.11); 0 on older
+ * kernels or if @btf does not say: then the BPF program asks
+ * bpf_get_current_comm().
  */
 static __u32 task_comm_off(const struct btf *btf)
 {
@@ -195,7 +196,8 @@ int filter_prepare(struct tracer *t)
 	skel->rodata->str_preds = npat > n;
 	for (i = 0; i < t->nfuncs && !skel->rodata->early_preds; i++)
 		skel->rodata->early_preds = t->funcs[i].plan.pre_item != 0;
-	if (f->ncomms && t->nfuncs)
+	/* Every record has the comm, not only -c. */
+	if (t->nfuncs)
 		skel->rodata->task_comm_off = task_comm_off(t->funcs[0].kf->btf);
 	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);
 }

@@ -23,7 +23,7 @@ enum feature {
 	FEAT_KPROBE_MULTI,   /* a BPF_TRACE_KPROBE_MULTI link (needs CONFIG_FPROBE) */
 	FEAT_KPROBE,	     /* perf kprobes (the kprobe PMU) and kprobe programs */
 	FEAT_KPROBE_COOKIE,  /* bpf_get_attach_cookie in kprobes (with perf BPF links) */
-	FEAT_TASK_BTF,	     /* bpf_get_current_task_btf(): -c reads the comm in place */
+	FEAT_TASK_BTF,	     /* bpf_get_current_task_btf(): records and -c read the comm in place */
 	FEAT_KPROBE_SESSION, /* a BPF_TRACE_KPROBE_SESSION link: entry and return in one */
 	FEAT_CNT,
 };

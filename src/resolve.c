@@ -426,6 +426,27 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 	return ret;
 }
 
+__u32 plan_set_phase_ends(struct ksnoop_plan *p, bool changes)
+{
+	__u32 args = 0, j;
+
+	p->entry_end = p->exit_end = 0;
+	for (j = 0; j < p->nitems && j < KSNOOP_MAX_ITEMS; j++) {
+		__u8 base = p->items[j].base;
+
+		if (base == KSNOOP_BASE_RET) {
+			p->exit_end = j + 1;
+			continue;
+		}
+		p->entry_end = j + 1;
+		if (changes)
+			p->exit_end = j + 1;
+		if (base < KSNOOP_MAX_ARGS && base >= args)
+			args = base + 1;
+	}
+	return args;
+}
+
 void tfunc_free(struct tfunc *tf)
 {
 	int i;

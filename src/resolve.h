@@ -71,6 +71,12 @@ struct resolve_opts {
 int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec *spec,
 		 const struct resolve_opts *opts, struct tfunc *out, struct resolve_err *err);
 void tfunc_free(struct tfunc *tf);
+/*
+ * Set @p's phase ends (entry_end, exit_end in include/ksnoop.h), @changes
+ * for --changes (entry items read again at the return). Returns how many
+ * argument registers its items read (the highest slot + 1, 0 if none).
+ */
+__u32 plan_set_phase_ends(struct ksnoop_plan *p, bool changes);
 
 /* "int ip_send_skb(struct net *net, struct sk_buff *skb)" */
 int func_prototype(const struct btf *btf, __u32 func_id, struct strbuf *out);

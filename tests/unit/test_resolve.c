@@ -418,6 +418,43 @@ TEST(resolve_default_items)
 	tfunc_free(&tf);
 }
 
+/*
+ * Resolve @spec (@nitems items): its plan's phase ends with and without
+ * --changes, and the argument registers it reads.
+ */
+static void phase_ends_are(const char *spec, int nitems, __u32 args, __u8 entry_end, __u8 exit_end,
+			   __u8 changes_exit_end)
+{
+	struct tfunc tf;
+
+	if (!resolve_ok(spec, &tf, nitems))
+		return;
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, false), args, spec);
+	ASSERT_EQ(tf.plan.entry_end, entry_end, spec);
+	ASSERT_EQ(tf.plan.exit_end, exit_end, spec);
+	/* --changes reads the entry items again at the return. */
+	ASSERT_EQ(plan_set_phase_ends(&tf.plan, true), args, spec);
+	ASSERT_EQ(tf.plan.entry_end, entry_end, spec);
+	ASSERT_EQ(tf.plan.exit_end, changes_exit_end, spec);
+	tfunc_free(&tf);
+}
+
+/* Where each phase's items end, and the argument registers they read. */
+TEST(resolve_phase_ends)
+{
+	if (!host())
+		return;
+	/* skb->len: entry item 0, from argument 1; no return item. */
+	phase_ends_are("ip_send_skb(skb->len)", 1, 2, 1, 0, 1);
+	/* Return items before and after entry items. */
+	phase_ends_are("ip_send_skb(return >= 0, net, skb->len, return < 9)", 4, 2, 3, 4, 4);
+	phase_ends_are("ip_send_skb(return, skb->len)", 2, 2, 2, 1, 2);
+	/* Only the first argument: one register. */
+	phase_ends_are("ip_send_skb(net)", 1, 1, 1, 0, 1);
+	/* Only the return value: no register, nothing at entry. */
+	phase_ends_are("ip_send_skb(return)", 1, 0, 0, 1, 1);
+}
+
 /* ---- predicates ---- */
 
 TEST(resolve_predicates)

@@ -195,7 +195,8 @@ int filter_prepare(struct tracer *t)
 	skel->rodata->str_preds = npat > n;
 	for (i = 0; i < t->nfuncs && !skel->rodata->early_preds; i++)
 		skel->rodata->early_preds = t->funcs[i].plan.pre_item != 0;
-	if (f->ncomms && t->nfuncs)
+	/* -c, and --count-by comm's lean path: the comm read in place */
+	if ((f->ncomms || t->opts.agg_conf.src == KSNOOP_SRC_COMM) && t->nfuncs)
 		skel->rodata->task_comm_off = task_comm_off(t->funcs[0].kf->btf);
 	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);
 }

@@ -13,8 +13,34 @@
 
 #include "ksnoop_hist.h"
 
-/* Written by userspace before load; .bss, as agg_mode. */
-struct ksnoop_agg_conf agg_conf;
+/*
+ * Written by userspace before load. Constants to the verifier, which keeps
+ * only the code of the source and the buckets in use (no subprogram depends
+ * on them: see agg_mode for why that matters).
+ */
+const volatile struct ksnoop_agg_conf agg_conf;
+
+/*
+ * Set by userspace before load, with agg_lean, when every function counts
+ * its item 0 read the same way (src/agg.c agg_item_same()): the lean path
+ * then reads that item here and looks no plan up, and the verifier keeps only
+ * the pointer steps, the read and the integer conversion it needs.
+ */
+const volatile bool agg_item_same;
+const volatile struct ksnoop_item agg_item;
+
+/*
+ * @p, a constant of .rodata, as a plain pointer to @type: opaque to clang,
+ * which would otherwise fold the zeros the object was defined with; the
+ * verifier still knows what it points to and reads the constants userspace
+ * wrote.
+ */
+#define KSNOOP_RODATA(type, p)                                                                     \
+	({                                                                                         \
+		const void *__p = (const void *)(p);                                               \
+		barrier_var(__p);                                                                  \
+		(const type *)__p;                                                                 \
+	})
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -42,7 +68,9 @@ struct {
 /* --hist: count value @v (or an unreadable one) of function @func into its slot. */
 static __always_inline void hist_add(__u32 func, __u64 v, bool unreadable, bool is_signed)
 {
-	__u32 slot = unreadable ? agg_conf.nslots - 1 : ksnoop_hist_slot(&agg_conf, v, is_signed);
+	__u32 slot = unreadable ? agg_conf.nslots - 1 :
+				  ksnoop_hist_slot(KSNOOP_RODATA(struct ksnoop_agg_conf, &agg_conf),
+						   v, is_signed);
 	__u32 key = func * agg_conf.nslots + slot;
 	__u64 *c = bpf_map_lookup_elem(&hist, &key);
 
@@ -112,14 +140,33 @@ static __always_inline enum agg_when agg_value_when(__u32 is_exit, __u32 hdr)
 }
 
 /*
+ * --count-by comm: count the calling task's comm under @func, in a key on the
+ * stack: the map's keys are its first 24 bytes (agg_conf.key_len is the
+ * comm's 16), no key area to look up or clear.
+ */
+static __always_inline void comm_add(__u32 func)
+{
+	struct ksnoop_count_key key;
+
+	_Static_assert(KSNOOP_TASK_COMM_LEN == 2 * sizeof(__u64), "the comm is two words");
+	*(__u64 *)&key = 0; /* func, len, flags, pad */
+	key.func = func;
+	key.len = KSNOOP_TASK_COMM_LEN;
+	ksnoop_task_comm((__u64 *)key.data);
+	if (task_comm_off)
+		ksnoop_comm_clean((__u64 *)key.data);
+	key_add(&key);
+}
+
+/*
  * Count the value of this call of @func, per agg_conf.src: the call's
  * duration @lat_ns (~0ULL: unknown), the task's comm, the call site @v
- * (--count-by caller, 0: not found), or item 0 (--hist: its integer value @v;
- * --count-by: its @len bytes at @data, any kernel address), or that it was
- * @unreadable. Returns 1.
+ * (--count-by caller, 0: not found), or item 0 (--hist: its integer value @v,
+ * @is_signed; --count-by: its @len bytes at @data, any kernel address), or
+ * that it was @unreadable. Returns 1.
  */
-static __always_inline int agg_value_add(const struct ksnoop_plan *plan, __u32 func, __u64 lat_ns,
-					 __u64 v, const void *data, __u32 len, bool unreadable)
+static __always_inline int agg_value_add(__u32 func, __u64 lat_ns, __u64 v, bool is_signed,
+					 const void *data, __u32 len, bool unreadable)
 {
 	struct ksnoop_count_key *key;
 	__u32 key0 = 0, n;
@@ -130,7 +177,11 @@ static __always_inline int agg_value_add(const struct ksnoop_plan *plan, __u32 f
 				hist_add(func, lat_ns, false, false);
 			return 1;
 		}
-		hist_add(func, v, unreadable, plan->items[0].flags & KSNOOP_I_SIGNED);
+		hist_add(func, v, unreadable, is_signed);
+		return 1;
+	}
+	if (agg_conf.src == KSNOOP_SRC_COMM) {
+		comm_add(func);
 		return 1;
 	}
 	key = bpf_map_lookup_elem(&count_key, &key0);
@@ -138,10 +189,7 @@ static __always_inline int agg_value_add(const struct ksnoop_plan *plan, __u32 f
 		return 0;
 	__builtin_memset(key, 0, sizeof(*key));
 	key->func = func;
-	if (agg_conf.src == KSNOOP_SRC_COMM) {
-		bpf_get_current_comm(key->data, KSNOOP_TASK_COMM_LEN);
-		key->len = KSNOOP_TASK_COMM_LEN;
-	} else if (agg_conf.src == KSNOOP_SRC_CALLER) {
+	if (agg_conf.src == KSNOOP_SRC_CALLER) {
 		if (v) {
 			__builtin_memcpy(key->data, &v, sizeof(v));
 			key->len = sizeof(v);
@@ -197,7 +245,8 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 		/* counted at entry only (hist_check()): the frames are this call's */
 		v = is_exit ? 0 : caller_of(plan, sc);
 	}
-	return agg_value_add(plan, func, lat_ns, v, val->data, val->len, unreadable);
+	return agg_value_add(func, lat_ns, v, plan->items[0].flags & KSNOOP_I_SIGNED, val->data,
+			     val->len, unreadable);
 }
 
 /* ksnoop_count_value()'s @hdr: the run is the call's return (above the KSNOOP_R_* flags). */
@@ -214,24 +263,31 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
  */
 static __always_inline int count_value(__u32 func, __u32 hdr, __u64 reg, __u64 lat_ns)
 {
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
-	bool unreadable = hdr & KSNOOP_HDR_NOREG;
+	const struct ksnoop_plan *plan;
+	bool unreadable = hdr & KSNOOP_HDR_NOREG, is_signed = false;
 	__u32 is_exit = hdr & KSNOOP_HDR_EXIT;
 	enum agg_when when = agg_value_when(is_exit, hdr);
 	const struct ksnoop_item *it;
 	const void *data;
-	__u64 buf = 0;
+	__u64 buf = 0, v = 0;
 	__u32 len = 0;
 
-	if (!plan)
-		return 0;
-	if (agg_mode == KSNOOP_AGG_STATS)
-		return agg_stats(plan, func, is_exit, hdr, reg, lat_ns);
+	if (agg_mode == KSNOOP_AGG_STATS) {
+		plan = bpf_map_lookup_elem(&plans, &func);
+		return plan ? agg_stats(plan, func, is_exit, hdr, reg, lat_ns) : 0;
+	}
 	if (when != AGG_NOW)
 		return when == AGG_LATER;
 	data = &buf;
-	it = &plan->items[0];
 	if (agg_conf.src == KSNOOP_SRC_ITEM) {
+		if (agg_item_same) {
+			it = KSNOOP_RODATA(struct ksnoop_item, &agg_item);
+		} else {
+			plan = bpf_map_lookup_elem(&plans, &func);
+			if (!plan)
+				return 0;
+			it = &plan->items[0];
+		}
 		if (!unreadable)
 			unreadable = item_chase(it, &reg) != 0;
 		if (unreadable) {
@@ -245,10 +301,12 @@ static __always_inline int count_value(__u32 func, __u32 hdr, __u64 reg, __u64 l
 			buf = reg;
 			len = it->size > sizeof(buf) ? sizeof(buf) : it->size;
 		}
+		/* --hist's integer, from the stack whatever the mode: never a kernel address */
+		if (!unreadable)
+			v = pred_load(it, &buf);
+		is_signed = it->flags & KSNOOP_I_SIGNED;
 	}
-	/* --hist's integer, from the stack whatever the mode: never a kernel address */
-	return agg_value_add(plan, func, lat_ns, unreadable ? 0 : pred_load(it, &buf), data, len,
-			     unreadable);
+	return agg_value_add(func, lat_ns, v, is_signed, data, len, unreadable);
 }
 
 /*

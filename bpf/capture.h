@@ -141,6 +141,28 @@ extern const volatile bool early_preds;
 extern volatile bool stopped;
 /* Set by userspace: counting modes take the lean path (bpf/agg.h). */
 extern volatile bool agg_lean;
+/* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
+extern const volatile bool agg_item_same;
+extern const volatile struct ksnoop_item agg_item;
+/* Set by userspace: what --hist and --count-by count (bpf/agg_value.h). */
+extern const volatile struct ksnoop_agg_conf agg_conf;
+
+/*
+ * agg_lean: the argument slot of the item the count reads at entry: agg_item's
+ * (a constant: no lookup), else @func's plan's item 0's; -1 if the function
+ * has no plan, or the count reads no item (--count-by comm, --hist duration).
+ */
+static __always_inline int ksnoop_count_base(__u32 func)
+{
+	const struct ksnoop_plan *plan;
+
+	if (agg_item_same)
+		return agg_item.base;
+	if (agg_conf.src != KSNOOP_SRC_ITEM)
+		return -1;
+	plan = bpf_map_lookup_elem(&plans, &func);
+	return plan ? plan->items[0].base : -1;
+}
 
 /*
  * Does the string of at most @n bytes (up to a NUL) at @buf[@start & @mask]
@@ -527,15 +549,15 @@ static __always_inline bool ksnoop_pt_regs_arg(const struct ksnoop_pt_regs *regs
 static __always_inline void ksnoop_pt_regs_count(const struct ksnoop_pt_regs *regs, __u32 func,
 						 bool is_exit)
 {
-	const struct ksnoop_plan *plan;
 	__u64 v = 0;
 	bool ok = true;
+	int base;
 
 	if (is_exit) {
 		v = regs->ax;
 	} else {
-		plan = bpf_map_lookup_elem(&plans, &func);
-		ok = plan && ksnoop_pt_regs_arg(regs, plan->items[0].base, &v);
+		base = ksnoop_count_base(func);
+		ok = base >= 0 && ksnoop_pt_regs_arg(regs, base, &v);
 	}
 	ksnoop_count(func, is_exit, ok ? 0 : KSNOOP_HDR_NOREG, v);
 }

@@ -111,6 +111,23 @@ enum ksnoop_ret_kind {
 #define KSNOOP_ERR_NULL	 (KSNOOP_MAX_ERRNO + 1)
 
 /*
+ * Zero the bytes after the first NUL of a comm @w, two little-endian words as
+ * the BPF program reads it in place: kernels whose renames do not pad
+ * (strlcpy) leave there what a longer name had, and --count-by comm keys must
+ * not differ past the name. The lowest 0x80 bit of (w - 0x01..) & ~w & 0x80..
+ * is the first zero byte's; (that bit >> 7) - 1 keeps the bytes before it, or
+ * all of them when there is none.
+ */
+static inline void ksnoop_comm_clean(__u64 *w)
+{
+	const __u64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	__u64 z0 = (w[0] - ones) & ~w[0] & highs, z1 = (w[1] - ones) & ~w[1] & highs;
+
+	w[0] &= ((z0 & -z0) >> 7) - 1;
+	w[1] = z0 ? 0 : w[1] & (((z1 & -z1) >> 7) - 1);
+}
+
+/*
  * The return register @ret of a function returning a signed integer of @size
  * bytes, as that integer: the upper bytes of a narrower return are not defined.
  */

@@ -97,6 +97,21 @@ bool agg_lean_ok(enum ksnoop_agg_mode mode, __u8 src, const struct tfunc *funcs,
 	return true;
 }
 
+bool agg_item_same(const struct tfunc *funcs, int nfuncs, struct ksnoop_item *out)
+{
+	int i;
+
+	if (nfuncs <= 0 || !funcs[0].plan.nitems)
+		return false;
+	/* the whole item: a difference anywhere only costs the constant */
+	for (i = 1; i < nfuncs; i++)
+		if (!funcs[i].plan.nitems ||
+		    memcmp(&funcs[i].plan.items[0], &funcs[0].plan.items[0], sizeof(*out)))
+			return false;
+	*out = funcs[0].plan.items[0];
+	return true;
+}
+
 void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out)
 {
 	int c, b;

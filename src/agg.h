@@ -60,6 +60,15 @@ void agg_prepare_funcs(struct tfunc *funcs, int nfuncs);
  */
 bool agg_lean_ok(enum ksnoop_agg_mode mode, __u8 src, const struct tfunc *funcs, int nfuncs);
 
+/*
+ * Is item 0 read the same way in every plan of @funcs (the lean path of
+ * --hist and --count-by of an item)? If so, *@out is that item, which the BPF
+ * program then reads from its .rodata (bpf/agg_value.h agg_item) instead of
+ * each function's plan: a constant, of which the verifier keeps only the
+ * steps, size and flags it has.
+ */
+bool agg_item_same(const struct tfunc *funcs, int nfuncs, struct ksnoop_item *out);
+
 /* Sum @ncpus per-CPU values into @out; imax only from CPUs that counted in @epoch. */
 void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out);
 /* @out = @cur - @prev (counters and buckets); maxima are @cur's (interval max: imax). */

@@ -333,8 +333,12 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
 	skel->bss->agg_mode = o->agg_mode;
 	skel->bss->agg_lean = agg_lean_ok(o->agg_mode, o->agg_conf.src, t->funcs, nfuncs);
+	skel->rodata->agg_item_same =
+		skel->bss->agg_lean && o->agg_mode != KSNOOP_AGG_STATS &&
+		o->agg_conf.src == KSNOOP_SRC_ITEM &&
+		agg_item_same(t->funcs, nfuncs, (struct ksnoop_item *)&skel->rodata->agg_item);
 	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
-	skel->bss->agg_conf = o->agg_conf;
+	skel->rodata->agg_conf = o->agg_conf;
 	skel->rodata->caller_stack =
 		o->agg_mode == KSNOOP_AGG_COUNT && o->agg_conf.src == KSNOOP_SRC_CALLER;
 	bpf_map__set_max_entries(skel->maps.hist,

@@ -196,7 +196,7 @@ int filter_prepare(struct tracer *t)
 	skel->rodata->str_preds = npat > n;
 	for (i = 0; i < t->nfuncs && !skel->rodata->early_preds; i++)
 		skel->rodata->early_preds = t->funcs[i].plan.pre_item != 0;
-	/* Every record has the comm, not only -c. */
+	/* Every record has the comm (-c, --count-by comm's lean path too). */
 	if (t->nfuncs)
 		skel->rodata->task_comm_off = task_comm_off(t->funcs[0].kf->btf);
 	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);

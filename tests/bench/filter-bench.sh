@@ -2,7 +2,8 @@
 # Kernel-side filter benchmark (issue 11): the in-kernel cost per call (bpf_stats) of a
 # call that -c/--comm or a string predicate filters out, next to the unfiltered call and
 # to the empty-program floor (fentry+fexit doing nothing), in one VM boot. Target: a
-# filtered-out call costs at most 1.5x the floor. The in-VM work is
+# filtered-out call costs at most 1.5x the floor. Also the program's own share of the
+# counting modes' cost (--hist, --count-by comm: issue 13). The in-VM work is
 # tests/bench/vm-bench-filter.sh.
 #
 # The VM runs with qemu -icount shift=0 (as make bench's all-in part): its clock counts

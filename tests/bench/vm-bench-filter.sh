@@ -6,7 +6,8 @@
 # __dev_queue_xmit (udpsend to 127.0.0.1 goes through lo). The -km rows are the
 # kprobe-multi backend (a kprobe.session link where the kernel has sessions: a call
 # the entry leaves out has no return run), next to its own floor, an empty
-# kprobe.multi program (floor-km). Prints one line per configuration:
+# kprobe.multi program (floor-km). The hist and countby rows are the counting modes'
+# lean path (issue 13), nothing filtered. Prints one line per configuration:
 #   R filter ID NS_PER_CALL PROGRAM_RUNS SHOWN NS_PER_RUN
 #   R split ID ENTRY_NS_PER_RUN EXIT_NS_PER_RUN    (ksnoop's runs: where the cost is)
 # Inputs: N (datagrams per configuration), ROUNDS.
@@ -92,6 +93,9 @@ while [ $r -le $ROUNDS ]; do
 	run str-eq-in "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"lo\", skb->len)"
 	# -s with __dev_queue_xmit outside the chain (udpsend never calls tcp_sendmsg).
 	run s-out "$k" ksnoop -P 1024 --backend fentry -s tcp_sendmsg "$F(skb->len)"
+	# Counting modes (issue 13): the program's own share of their cost per call.
+	run hist "$k" ksnoop --backend fentry --hist "$F(skb->len)"
+	run countby "$k" ksnoop --backend fentry --count-by comm "$F"
 	run floor-km 'bare: attached' bare-attach kmulti+hold $T/names
 	run unfiltered-km "$k" ksnoop -P 1024 --backend kprobe-multi "$F(skb->len)"
 	run comm-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -c nomatch "$F(skb->len)"

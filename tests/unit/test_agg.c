@@ -258,3 +258,55 @@ TEST(agg_lean_choice)
 	ASSERT_TRUE(!agg_lean_ok(KSNOOP_AGG_HIST, KSNOOP_SRC_ITEM, f, 2), "no value to count");
 	ASSERT_TRUE(agg_lean_ok(KSNOOP_AGG_HIST, KSNOOP_SRC_DURATION, f, 2), "--hist duration");
 }
+
+/* Item 0 becomes a constant of the BPF program only if every function reads it alike. */
+TEST(agg_item_same)
+{
+	struct tfunc f[2] = {};
+	struct ksnoop_item it = {};
+
+	ASSERT_TRUE(!agg_item_same(f, 0, &it), "no function");
+	ASSERT_TRUE(!agg_item_same(f, 1, &it), "no item");
+	f[0].plan.nitems = f[1].plan.nitems = 1;
+	f[0].plan.items[0].base = f[1].plan.items[0].base = 1;
+	f[0].plan.items[0].off = f[1].plan.items[0].off = 112;
+	f[0].plan.items[0].size = f[1].plan.items[0].size = 4;
+	ASSERT_TRUE(agg_item_same(f, 2, &it), "the same member");
+	ASSERT_EQ(it.off, 112, "its offset");
+	ASSERT_EQ(it.base, 1, "its argument");
+	f[1].plan.items[0].off = 116;
+	ASSERT_TRUE(!agg_item_same(f, 2, &it), "another offset");
+	ASSERT_TRUE(agg_item_same(f, 1, &it), "one function");
+	f[1].plan.items[0].off = 112;
+	f[1].plan.items[0].nsteps = 1;
+	ASSERT_TRUE(!agg_item_same(f, 2, &it), "a pointer step more");
+	f[1].plan.nitems = 0;
+	ASSERT_TRUE(!agg_item_same(f, 2, &it), "one function without the item");
+}
+
+/* A comm read in place keeps nothing past its NUL: keys of the same name are equal. */
+TEST(agg_comm_clean)
+{
+	static const struct {
+		const char *bytes; /* 16 bytes as the task has them */
+		const char *name;
+	} cases[] = {
+		{"ab\0gername\0\0\0\0\0", "ab"},
+		{"udpsend\0\0\0\0\0\0\0\0", "udpsend"},
+		{"abcdefgh\0xyz\0\0\0", "abcdefgh"},
+		{"abcdefghij\0lmno", "abcdefghij"},
+		{"abcdefghijklmno", "abcdefghijklmno"},
+		{"\0bcdefghijklmno", ""},
+		{"a\x80\x01\0xyz\0\0\0\0\0\0\0\0", "a\x80\x01"},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		__u64 w[2], want[2] = {};
+
+		memcpy(w, cases[i].bytes, sizeof(w));
+		memcpy(want, cases[i].name, strlen(cases[i].name));
+		ksnoop_comm_clean(w);
+		ASSERT_TRUE(!memcmp(w, want, sizeof(w)), cases[i].name);
+	}
+}

@@ -133,6 +133,7 @@ const struct backend backend_kprobe_multi = {
 	.attach_rank = 1,
 	.needs = kmulti_needs,
 	.nneeds = ARRAY_SIZE(kmulti_needs),
+	.task_storage = FEAT_TLS_KPROBE,
 	.untraceable = kmulti_untraceable,
 	.prepare = kmulti_prepare,
 	.attach = kmulti_attach,

@@ -62,6 +62,11 @@ const volatile bool chain_mode;
  * the task, else in the "threads" hash (thread_state()).
  */
 const volatile bool task_storage;
+/*
+ * The program runs on a kprobe.session link (src/be_kprobe_multi.c): an entry
+ * that returns KSNOOP_BEGIN_NORET to the stub has no return run.
+ */
+const volatile bool session_link;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -662,7 +667,8 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
  * returning call. Sets *@now to this run's clock (the record's time) and
  * *@entry_ns to the call's entry time. Returns the record header (flags, and
  * the depth in the high 16 bits), or -1 when the run is not recorded: a
- * return whose entry was not seen or not emitted, -s outside the chain.
+ * return whose entry was not seen or not emitted, -s outside the chain
+ * (KSNOOP_BEGIN_NORET on a session link: its return will not run).
  * Inline: ksnoop_begin() and ksnoop_count() share it, and global functions
  * cannot hand each other the times.
  */
@@ -710,6 +716,15 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 		} else {
 			ts->funcs[depth] = func;
 			if (chain_mode && !chain_enter(ts, func, depth)) {
+				/*
+				 * Outside the chain. On a session link the stub
+				 * can spare the call its return run: then keep
+				 * nothing for it (chain_enter() opened nothing).
+				 */
+				if (session_link && !lean) {
+					ts->depth = depth;
+					return KSNOOP_BEGIN_NORET;
+				}
 				ts->emitted &= ~(1ULL << depth);
 				return -1;
 			}
@@ -803,7 +818,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 	nested = cr->inuse;
 	hdr = ksnoop_pair(func, is_exit, nested, false, &now, &entry_ns);
 	if (hdr < 0)
-		return -1;
+		return hdr == KSNOOP_BEGIN_NORET ? hdr : -1;
 	if (nested) {
 		/*
 		 * At return the entry was sent: count the lost return (userspace

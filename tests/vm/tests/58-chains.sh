@@ -110,19 +110,22 @@ t_run chain-backends test_chain_backends
 # A chain is its thread's own: level 0 in progress on one thread opens nothing on
 # another. sleepfor sits in hrtimer_nanosleep (level 0; the predicate leaves out every
 # other sleeper) while udpsend, another process, calls ip_send_skb (level 1): the BPF
-# program must record none of those, only sleepfor's call (1 call not shown). State
-# shared between threads would record them too (6). Both places the state can live:
-# task-local storage and the hash (KSNOOP_THREAD_HASH=1, as on 5.10).
+# program must record none of those, only sleepfor's call (1 call not shown; SIGTERM
+# ends it, the call returning first). State shared between threads would record them
+# too (6). Both places the state can live: task-local storage and the hash
+# (KSNOOP_THREAD_HASH=1, as on 5.10).
 test_chain_per_thread()
 {
 	local hash
 	for hash in 0 1; do
 		rm -f /tmp/chain-late
-		trace_wl 120 'sleepfor 2000 & s=$!; i=0
-			until grep -q nanosleep /proc/$s/wchan 2>/dev/null || [ $i -ge 200 ]; do
+		trace_wl 120 'sleepfor 60000 & s=$!; i=0
+			until grep -q nanosleep /proc/$s/wchan 2>/dev/null ||
+				grep -q "^State:.*S (sleeping)" /proc/$s/status || [ $i -ge 200 ]; do
 				i=$((i + 1)); sleep 0.05; done
-			udpsend 5 100; [ -e /proc/$s ] || echo late >/tmp/chain-late; wait $s' \
-			env KSNOOP_THREAD_HASH=$hash ksnoop -s 'hrtimer_nanosleep(rqtp == 2000000000)' \
+			udpsend 5 100; [ -e /proc/$s ] || echo late >/tmp/chain-late
+			kill $s; wait $s' \
+			env KSNOOP_THREAD_HASH=$hash ksnoop -s 'hrtimer_nanosleep(rqtp == 60000000000)' \
 			ip_send_skb
 		t_expect_rc 0
 		[ ! -e /tmp/chain-late ] || t_fail "hash=$hash: sleepfor ended before udpsend did"

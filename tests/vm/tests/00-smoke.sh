@@ -64,8 +64,10 @@ test_features_kernel()
 		t_expect_match '^task_btf: no( \(|$)'
 	fi
 	# Task-local storage, where the BPF program keeps per-thread state, came in 5.11
-	# for fentry and kprobe programs alike; 5.10 keeps it in a hash.
-	if kver_ge 5.11; then
+	# for fentry and kprobe programs alike; 5.10 keeps it in a hash. The lab's 7.2
+	# loads the helper but creates no storage from tracing programs (the probe runs it):
+	# the hash there too.
+	if kver_ge 5.11 && ! kver_ge 7.0; then
 		t_expect_match '^task_storage: yes$'
 		t_expect_match '^kprobe_task_storage: yes$'
 	else

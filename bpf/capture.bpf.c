@@ -61,6 +61,17 @@ const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
 const volatile __u32 exit_args = KSNOOP_MAX_ARGS;
 /* A quarter of the ring buffer's bytes: emit() wakes the reader past that. */
 const volatile __u32 wake_bytes;
+/*
+ * The kernel lets the backend's programs use task-local storage (a feature
+ * probe, src/kfeatures.c): the per-thread state lives in "thread_tls", with
+ * the task, else in the "threads" hash (thread_state()).
+ */
+const volatile bool task_storage;
+/*
+ * The program runs on a kprobe.session link (src/be_kprobe_multi.c): an entry
+ * that returns KSNOOP_BEGIN_NORET to the stub has no return run.
+ */
+const volatile bool session_link;
 
 /*
  * Set by userspace through the skeleton's mmap'ed .bss (tracer_stop()) when
@@ -84,12 +95,26 @@ struct {
 struct ksnoop_scratch_map scratch SEC(".maps");
 struct ksnoop_stacks_map stacks SEC(".maps");
 
+/* Per-thread state by thread id, where the kernel has no task-local storage for us. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct ksnoop_thread_state);
 } threads SEC(".maps");
+
+/*
+ * Per-thread state with task_storage: kept in the task itself, found without
+ * hashing (a pointer the kernel caches per map), and freed when the thread
+ * exits, so a new thread that reuses an id starts clean. Retyped by userspace
+ * to a one-entry array when unused (no such map type before Linux 5.11).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ksnoop_thread_state);
+} thread_tls SEC(".maps");
 
 /*
  * A new thread's state, all zero, never written: it would not fit on the
@@ -192,6 +217,32 @@ static __always_inline void count_lost(__u32 func, __u32 reason, __u64 n)
 	count_n(reason == KSNOOP_LOST_NESTED ? KSNOOP_STAT_NESTED : KSNOOP_STAT_LOST, n);
 	if (l)
 		*l += n;
+}
+
+/*
+ * The calling thread's state, made (all zero) with @create if it has none.
+ * NULL: none, or, with @create, none could be made. With task_storage the
+ * kernel also answers NULL when a task-storage operation is already under way
+ * on this CPU (this run interrupted one; on 6.2+ only a creation fails then):
+ * the caller takes it as a run the kernel skipped, counted.
+ */
+static __always_inline struct ksnoop_thread_state *thread_state(bool create)
+{
+	struct ksnoop_thread_state *ts, *zero;
+	__u32 tid, key0 = 0;
+
+	if (task_storage)
+		return bpf_task_storage_get(&thread_tls, bpf_get_current_task_btf(), NULL,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	tid = (__u32)bpf_get_current_pid_tgid();
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (ts || !create)
+		return ts;
+	zero = bpf_map_lookup_elem(&zero_thread, &key0);
+	if (!zero)
+		return NULL;
+	bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&threads, &tid);
 }
 
 /*
@@ -629,15 +680,23 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
  * returning call. Sets *@now to this run's clock (the record's time) and
  * *@entry_ns to the call's entry time. Returns the record header (flags, and
  * the depth in the high 16 bits), or -1 when the run is not recorded: a
- * return whose entry was not seen or not emitted, -s outside the chain.
+ * return whose entry was not seen or not emitted, -s outside the chain
+ * (KSNOOP_BEGIN_NORET on a session link: its return will not run).
  * Inline: ksnoop_begin() and ksnoop_count() share it, and global functions
  * cannot hand each other the times.
  */
 static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, bool lean,
 				       __u64 *now, __u64 *entry_ns)
 {
-	struct ksnoop_thread_state *ts, *zero;
-	__u32 tid, depth = 0, key0 = 0;
+	/*
+	 * A return makes the state too where it lives with the task: it costs
+	 * nothing until the thread exits, and NULL then always means a missed
+	 * run, never a call entered before we attached. In the hash it would
+	 * take an entry per thread that ever returned.
+	 */
+	bool create = !is_exit || task_storage;
+	struct ksnoop_thread_state *ts;
+	__u32 depth = 0;
 	__u16 flags = 0;
 
 	if (entry_only) {
@@ -645,18 +704,17 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 			*now = *entry_ns = bpf_ktime_get_ns();
 		return KSNOOP_R_NOEXIT;
 	}
-	tid = (__u32)bpf_get_current_pid_tgid();
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = thread_state(create);
 	if (!ts) {
-		if (is_exit)
-			return -1; /* entered before we attached */
-		zero = bpf_map_lookup_elem(&zero_thread, &key0);
-		if (!zero)
-			return -1;
-		bpf_map_update_elem(&threads, &tid, zero, BPF_NOEXIST);
-		ts = bpf_map_lookup_elem(&threads, &tid);
-		if (!ts)
-			return -1;
+		/*
+		 * Like a run the kernel skips: an exit whose entry was missed
+		 * finds another function on top and pops nothing, an entry
+		 * whose exit was missed is popped by its caller's (below). The
+		 * call is counted lost; counting modes count calls.
+		 */
+		if (create)
+			count_lost(func, KSNOOP_LOST_NESTED, is_exit || agg_mode ? 1 : 2);
+		return -1; /* else entered before we attached */
 	}
 	if (!is_exit) {
 		depth = ts->depth++;
@@ -671,6 +729,15 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 		} else {
 			ts->funcs[depth] = func;
 			if (chain_mode && !chain_enter(ts, func, depth)) {
+				/*
+				 * Outside the chain. On a session link the stub
+				 * can spare the call its return run: then keep
+				 * nothing for it (chain_enter() opened nothing).
+				 */
+				if (session_link && !lean) {
+					ts->depth = depth;
+					return KSNOOP_BEGIN_NORET;
+				}
 				ts->emitted &= ~(1ULL << depth);
 				return -1;
 			}
@@ -735,8 +802,8 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 	if (func >= KSNOOP_MAX_FUNCS)
 		return -1;
 	if (rejected && !is_exit) {
-		__u32 tid = (__u32)bpf_get_current_pid_tgid(), depth;
 		struct ksnoop_thread_state *ts;
+		__u32 depth;
 
 		if (entry_only)
 			return -1;
@@ -746,7 +813,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 		 * no state to create. Else the call takes its depth unmarked,
 		 * so that its return pops it and not the call below.
 		 */
-		ts = bpf_map_lookup_elem(&threads, &tid);
+		ts = thread_state(false);
 		if (!ts || !ts->depth)
 			return -1;
 		depth = ts->depth++;
@@ -764,7 +831,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 	nested = cr->inuse;
 	hdr = ksnoop_pair(func, is_exit, nested, false, &now, &entry_ns);
 	if (hdr < 0)
-		return -1;
+		return hdr == KSNOOP_BEGIN_NORET ? hdr : -1;
 	if (nested) {
 		/*
 		 * At return the entry was sent: count the lost return (userspace
@@ -786,7 +853,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 
 __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), key0 = 0, depth = (__u32)hdr >> 16;
+	__u32 key0 = 0, depth = (__u32)hdr >> 16;
 	struct ksnoop_thread_state *ts;
 	struct cpu_run *cr;
 	int sent = 0;
@@ -801,7 +868,7 @@ __noinline int ksnoop_finish(__u32 func, __u32 is_exit, int hdr)
 	dur = is_exit ? cr->now - cr->entry_ns : ~0ULL;
 	sent = agg_mode ? agg_call(func, is_exit, hdr, dur) : emit(func, is_exit, hdr);
 	if (!sent && !is_exit && !entry_only && depth < KSNOOP_MAX_DEPTH) {
-		ts = bpf_map_lookup_elem(&threads, &tid);
+		ts = thread_state(false);
 		if (ts) {
 			ts->emitted &= ~(1ULL << depth);
 			/* -s: a call its predicates hide opens no chain level. */

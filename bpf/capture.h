@@ -351,6 +351,8 @@ enum {
 	KSNOOP_BEGIN_SKIP = -1,		 /* not recorded: filtered, not paired, stopped */
 	KSNOOP_BEGIN_NESTED = -2,	 /* an entry nested in another run on this CPU */
 	KSNOOP_BEGIN_NESTED_NOEXIT = -3, /* the same, with no return traced */
+	/* Only on a session link (session_link): not recorded, nothing kept for the return */
+	KSNOOP_BEGIN_NORET = -4,
 };
 
 /*
@@ -638,6 +640,8 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 	hdr = ksnoop_begin(func, is_exit, rejected);
 	if (hdr == KSNOOP_BEGIN_SKIP)
 		return 0;
+	if (hdr == KSNOOP_BEGIN_NORET)
+		return 1;
 	r = ksnoop_stub_regs((void *)regs, hdr, is_exit, ip);
 	if (r) {
 		if (is_exit) {

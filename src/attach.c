@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,7 +237,7 @@ static int store_plans(int fd, const struct tfunc *funcs, int nfuncs)
  * /proc/loadavg), at least 1,024 and at most 16,384; past that the LRU
  * recycles the threads idle longest, as it always did.
  */
-static __u32 threads_entries(void)
+__u32 tracer_threads_entries(void)
 {
 	unsigned long running, total = 0;
 	__u32 n = 1024;
@@ -309,6 +310,33 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 	return 0;
 }
 
+/*
+ * Where the BPF program keeps per-thread state (depth, entry times, chain
+ * levels), which pairs returns with entries (--entry has none): with the task
+ * where the kernel lets the backend's programs use task-local storage, else
+ * in the "threads" hash. The one not used takes one entry; task storage
+ * becomes a one-entry array then, a map type every kernel has (no program
+ * uses it: the verifier drops the code behind the constant setting).
+ * KSNOOP_THREAD_HASH=1 (tests, benches) keeps the hash where task storage works.
+ */
+static void thread_storage(struct tracer *t, const struct tracer_opts *o)
+{
+	struct ksnoop_bpf *skel = t->skel;
+	const char *env = getenv("KSNOOP_THREAD_HASH");
+	int err;
+
+	t->task_storage = !o->entry_only && !(env && *env && *env != '0') &&
+			  feature_probe(t->be->task_storage, &err);
+	skel->rodata->task_storage = t->task_storage;
+	bpf_map__set_max_entries(skel->maps.threads,
+				 o->entry_only || t->task_storage ? 1 : tracer_threads_entries());
+	if (t->task_storage)
+		return;
+	bpf_map__set_type(skel->maps.thread_tls, BPF_MAP_TYPE_ARRAY);
+	bpf_map__set_map_flags(skel->maps.thread_tls, 0);
+	bpf_map__set_max_entries(skel->maps.thread_tls, 1);
+}
+
 /* Every map sized for @nfuncs functions and the mode: what a mode does not use, 1 entry. */
 static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 {
@@ -326,8 +354,7 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	bpf_map__set_max_entries(skel->maps.plans, nfuncs);
 	bpf_map__set_max_entries(skel->maps.lost, nfuncs * KSNOOP_LOST_REASONS);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus);
-	/* Per-thread depth tracking pairs exits with entries: --entry has none. */
-	bpf_map__set_max_entries(skel->maps.threads, o->entry_only ? 1 : threads_entries());
+	thread_storage(t, o);
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 	skel->rodata->wake_bytes = pages * (__u32)getpagesize() / 4;
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
@@ -598,13 +625,33 @@ __u64 tracer_lost(struct tracer *t, int i, int reason)
 	return sum;
 }
 
-int tracer_thread_depth(struct tracer *t, __u32 tid)
+/*
+ * A pidfd of thread @tid, for task storage lookups: PIDFD_THREAD (Linux 6.9)
+ * names any thread; before it, only a process's main thread has one.
+ */
+static int thread_pidfd(__u32 tid)
+{
+	int fd = syscall(SYS_pidfd_open, tid, O_EXCL /* PIDFD_THREAD */);
+
+	return fd >= 0 ? fd : syscall(SYS_pidfd_open, tid, 0);
+}
+
+int tracer_thread_depth(struct tracer *t, __u32 tid, bool local_ids)
 {
 	struct ksnoop_thread_state ts;
+	int fd, err;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.threads), &tid, &ts))
+	if (!t->task_storage)
+		return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.threads), &tid, &ts) ?
+			       -ENOENT :
+			       (int)ts.depth;
+	/* The kernel's thread ids name our threads only in the initial PID namespace. */
+	fd = local_ids ? thread_pidfd(tid) : -1;
+	if (fd < 0)
 		return -ENOENT;
-	return ts.depth;
+	err = bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.thread_tls), &fd, &ts);
+	close(fd);
+	return err ? -ENOENT : (int)ts.depth;
 }
 
 __u64 tracer_prog_misses(int fd)

@@ -52,6 +52,8 @@ struct tracer {
 	bool use_cookie;
 	/* Multi-link backends: one link runs the program at entry and return (kprobe.session). */
 	bool session;
+	/* Per-thread state in task-local storage ("thread_tls"), not the "threads" hash. */
+	bool task_storage;
 	int *fds; /* per-function backends: FD_PER_FUNC fds per function */
 	/* -vv: seconds spent creating each kind of fd (FD_*: verifier runs, trampolines) */
 	double fd_secs[FD_PER_FUNC];
@@ -89,9 +91,17 @@ int tracer_stats(struct tracer *t, __u64 *out, int n);
 __u64 tracer_lost(struct tracer *t, int i, int reason);
 /*
  * Traced calls in progress on thread @tid as the BPF program counts them, or
- * -ENOENT when it has no state for the thread (never traced, or evicted).
+ * -ENOENT when it has no state for the thread (never traced, or evicted) or
+ * cannot name it: state kept with the task is found through a pidfd, which
+ * needs @local_ids (the kernel's thread ids are ours: the initial PID
+ * namespace) and, before Linux 6.9, a main thread.
  */
-int tracer_thread_depth(struct tracer *t, __u32 tid);
+int tracer_thread_depth(struct tracer *t, __u32 tid, bool local_ids);
+/*
+ * Entries of the per-thread hash maps (the BPF program's "threads", the
+ * kprobe backend's stacks): a few times the threads running now.
+ */
+__u32 tracer_threads_entries(void);
 
 /* Times the kernel skipped our programs because one was already running on the CPU. */
 __u64 tracer_recursion_misses(struct tracer *t);

@@ -60,6 +60,11 @@ struct backend {
 	const enum feature *needs;
 	size_t nneeds;
 	/*
+	 * The probe of task-local storage for its programs' type: where it
+	 * says yes, the BPF program keeps per-thread state with the task.
+	 */
+	enum feature task_storage;
+	/*
 	 * Why the backend cannot trace @kf, or NULL. Checks the prototype only;
 	 * ftrace's list is checked by the caller for BK_FTRACE backends.
 	 */

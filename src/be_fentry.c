@@ -285,6 +285,7 @@ const struct backend backend_fentry = {
 	.attach_rank = 20,
 	.needs = fentry_needs,
 	.nneeds = ARRAY_SIZE(fentry_needs),
+	.task_storage = FEAT_TLS_FENTRY,
 	.untraceable = fentry_untraceable,
 	.prepare = fentry_prepare,
 	.loaded = fentry_loaded,

@@ -132,6 +132,7 @@ const struct backend backend_fentry_multi = {
 	.attach_rank = 0,
 	.needs = fmulti_needs,
 	.nneeds = ARRAY_SIZE(fmulti_needs),
+	.task_storage = FEAT_TLS_FENTRY,
 	.untraceable = fmulti_untraceable,
 	.prepare = fmulti_prepare,
 	.attach = fmulti_attach,

@@ -54,8 +54,7 @@ static int kprobe_prepare(struct tracer *t)
 		return -ENOMEM;
 	/* The stack of entered functions, for kretprobes without cookies (as "threads"). */
 	if (!t->use_cookie && !t->opts.entry_only)
-		bpf_map__set_max_entries(skel->maps.func_stacks,
-					 bpf_map__max_entries(skel->maps.threads));
+		bpf_map__set_max_entries(skel->maps.func_stacks, tracer_threads_entries());
 	bpf_program__set_autoload(skel->progs.ksnoop_kprobe, true);
 	bpf_program__set_autoload(skel->progs.ksnoop_kretprobe, !t->opts.entry_only);
 	return 0;
@@ -151,6 +150,7 @@ const struct backend backend_kprobe = {
 	.attach_rank = 10,
 	.needs = kprobe_needs,
 	.nneeds = ARRAY_SIZE(kprobe_needs),
+	.task_storage = FEAT_TLS_KPROBE,
 	.untraceable = kprobe_untraceable,
 	.prepare = kprobe_prepare,
 	.attach = kprobe_attach,

@@ -113,6 +113,7 @@ static int kmulti_prepare(struct tracer *t)
 		bpf_program__set_expected_attach_type(t->skel->progs.ksnoop_ks,
 						      KSNOOP_TRACE_KPROBE_SESSION);
 		bpf_program__set_autoload(t->skel->progs.ksnoop_ks, true);
+		t->skel->rodata->session_link = true;
 	} else {
 		bpf_program__set_autoload(t->skel->progs.ksnoop_km, true);
 	}
@@ -133,6 +134,7 @@ const struct backend backend_kprobe_multi = {
 	.attach_rank = 1,
 	.needs = kmulti_needs,
 	.nneeds = ARRAY_SIZE(kmulti_needs),
+	.task_storage = FEAT_TLS_KPROBE,
 	.untraceable = kmulti_untraceable,
 	.prepare = kmulti_prepare,
 	.attach = kmulti_attach,

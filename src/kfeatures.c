@@ -28,6 +28,9 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_KPROBE_COOKIE] = {"kprobe_cookie", "kprobe attach cookies", "5.15"},
 	[FEAT_TASK_BTF] = {"task_btf", "bpf_get_current_task_btf()", "5.11"},
 	[FEAT_KPROBE_SESSION] = {"kprobe_session", "kprobe.session links", "6.10"},
+	[FEAT_TLS_FENTRY] = {"task_storage", "task-local storage in fentry programs", "5.11"},
+	[FEAT_TLS_KPROBE] = {"kprobe_task_storage", "task-local storage in kprobe programs",
+			     "5.11"},
 };
 
 #define INSN(c, d, s, o, i)                                                                        \
@@ -37,6 +40,10 @@ const struct feature_info feature_info[FEAT_CNT] = {
 #define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
 #define ST_DW(d, o, i)	INSN(BPF_ST | BPF_MEM | BPF_DW, d, 0, o, i)
 #define CALL(h)		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+/* Two instructions: the map whose fd is @fd into register @d. */
+#define LD_MAP_FD(d, fd)                                                                           \
+	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
 #define EXIT()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 static const struct kbtf *kernel_btf;
@@ -197,6 +204,88 @@ static int probe_kprobe_session(void)
 		    ARRAY_SIZE(insns));
 }
 
+/*
+ * Task-local storage from a program of @type (@attach_type, on the probe
+ * target if @need_target): a task storage map, which needs BTF for its int
+ * key, and a program that asks it for the current task's storage (both
+ * Linux 5.11). Probed per program type: the helper's list is the type's.
+ */
+/*
+ * Does task storage give a tracing program its state? A raw_tp program (the
+ * helper's recursion-safe variant, as fentry and kprobe programs get) run by
+ * BPF_PROG_TEST_RUN asks for the current task's storage with
+ * BPF_LOCAL_STORAGE_GET_F_CREATE and returns whether it got it: a kernel may
+ * load the call and still refuse to create storage from such programs (the
+ * lab's 7.2 does), where every call would be counted lost.
+ */
+static int task_storage_creates(int map_fd)
+{
+	struct bpf_insn insns[] = {
+		CALL(BPF_FUNC_get_current_task_btf),
+		MOV64_REG(BPF_REG_2, BPF_REG_0),
+		LD_MAP_FD(BPF_REG_1, map_fd),
+		MOV64_IMM(BPF_REG_3, 0),
+		MOV64_IMM(BPF_REG_4, 1 /* BPF_LOCAL_STORAGE_GET_F_CREATE */),
+		CALL(BPF_FUNC_task_storage_get),
+		JEQ_IMM(BPF_REG_0, 0, 2),
+		MOV64_IMM(BPF_REG_0, 1),
+		EXIT(),
+		MOV64_IMM(BPF_REG_0, 0),
+		EXIT(),
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, ro);
+	int fd, r;
+
+	fd = load_prog(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, false, insns, ARRAY_SIZE(insns), true);
+	if (fd < 0)
+		return fd;
+	r = bpf_prog_test_run_opts(fd, &ro) ? -errno : ro.retval ? 0 : -ENOMEM;
+	close(fd);
+	return r;
+}
+
+static int probe_task_storage(enum bpf_prog_type type, int attach_type, bool need_target)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);
+	struct btf *btf = btf__new_empty();
+	int id, fd, r;
+
+	if (!btf)
+		return -errno;
+	id = btf__add_int(btf, "int", sizeof(int), BTF_INT_SIGNED);
+	r = id < 0 ? id : btf__load_into_kernel(btf);
+	if (r)
+		goto out;
+	mo.btf_fd = btf__fd(btf);
+	mo.btf_key_type_id = mo.btf_value_type_id = id;
+	fd = bpf_map_create(BPF_MAP_TYPE_TASK_STORAGE, "ksnoop_probe", sizeof(int), sizeof(int), 0,
+			    &mo);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	{
+		struct bpf_insn insns[] = {
+			CALL(BPF_FUNC_get_current_task_btf),
+			MOV64_REG(BPF_REG_2, BPF_REG_0),
+			LD_MAP_FD(BPF_REG_1, fd),
+			MOV64_IMM(BPF_REG_3, 0),
+			MOV64_IMM(BPF_REG_4, 0),
+			CALL(BPF_FUNC_task_storage_get),
+			MOV64_IMM(BPF_REG_0, 0),
+			EXIT(),
+		};
+
+		r = load(type, attach_type, need_target, insns, ARRAY_SIZE(insns));
+	}
+	if (!r)
+		r = task_storage_creates(fd);
+	close(fd);
+out:
+	btf__free(btf);
+	return r;
+}
+
 int feature_probe(enum feature f, int *err)
 {
 	static int cache[FEAT_CNT], cache_err[FEAT_CNT];
@@ -266,6 +355,12 @@ int feature_probe(enum feature f, int *err)
 		break;
 	case FEAT_KPROBE_SESSION:
 		r = probe_kprobe_session();
+		break;
+	case FEAT_TLS_FENTRY:
+		r = probe_task_storage(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, true);
+		break;
+	case FEAT_TLS_KPROBE:
+		r = probe_task_storage(BPF_PROG_TYPE_KPROBE, 0, false);
 		break;
 	default:
 		r = -EINVAL;

@@ -25,6 +25,8 @@ enum feature {
 	FEAT_KPROBE_COOKIE,  /* bpf_get_attach_cookie in kprobes (with perf BPF links) */
 	FEAT_TASK_BTF,	     /* bpf_get_current_task_btf(): records and -c read the comm in place */
 	FEAT_KPROBE_SESSION, /* a BPF_TRACE_KPROBE_SESSION link: entry and return in one */
+	FEAT_TLS_FENTRY,     /* bpf_task_storage_get() in fentry: per-thread state, no hash */
+	FEAT_TLS_KPROBE,     /* the same in kprobe programs */
 	FEAT_CNT,
 };
 

@@ -176,7 +176,8 @@ static int stop_depth(void *ctx, const struct ksnoop_rec *oldest)
 {
 	struct run *r = ctx;
 
-	return thread_gone(r, oldest) ? 0 : tracer_thread_depth(&r->t, oldest->tid);
+	return thread_gone(r, oldest) ? 0 :
+					tracer_thread_depth(&r->t, oldest->tid, r->init_pid_ns > 0);
 }
 
 /* The "lost" map's reasons as output_lost() names them, by enum ksnoop_lost_reason. */

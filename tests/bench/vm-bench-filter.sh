@@ -96,6 +96,13 @@ while [ $r -le $ROUNDS ]; do
 	# Counting modes (issue 13): the program's own share of their cost per call.
 	run hist "$k" ksnoop --backend fentry --hist "$F(skb->len)"
 	run countby "$k" ksnoop --backend fentry --count-by comm "$F"
+	# The same with the per-thread state in the hash (as on kernels without task-local
+	# storage): the -hash rows against the rows above, in the same boot.
+	run unfiltered-hash "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P 1024 --backend fentry "$F(skb->len)"
+	run str-eq-out-hash "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P 1024 --backend fentry \
+		"$F(skb->dev->name == \"eth9\", skb->len)"
+	run s-out-hash "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P 1024 --backend fentry \
+		-s tcp_sendmsg "$F(skb->len)"
 	run floor-km 'bare: attached' bare-attach kmulti+hold $T/names
 	run unfiltered-km "$k" ksnoop -P 1024 --backend kprobe-multi "$F(skb->len)"
 	run comm-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -c nomatch "$F(skb->len)"

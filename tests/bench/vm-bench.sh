@@ -558,6 +558,11 @@ allin_round()
 	# buffer: wait for its programs, dummy_*, to run). bpftrace's stdout goes to the stderr
 	# file, where READY is looked for (its BEGIN runs once its probes are attached).
 	allin stats $n "$k" ksnoop --stats ip_send_skb
+	# The same two with the per-thread state in the hash, as on kernels without
+	# task-local storage for the backend (5.10): before/after in one boot.
+	allin s-out-hash $n "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P $PAGES -s tcp_sendmsg \
+		'ip_send_skb(skb->len)'
+	allin stats-hash $n "$k" env KSNOOP_THREAD_HASH=1 ksnoop --stats ip_send_skb
 	if [ "$BPFTRACE" = 1 ]; then
 		allin bt-count $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
 			{ @c = count(); } BEGIN { printf(\"ready\\n\"); }" 1>&2'

@@ -19,7 +19,7 @@ t_run vmlinux-btf test_btf
 # " (why)". Then "backend NAME: yes|no (why)" lines and the verdict "can trace: yes (...)"
 # (exit 0) or "can trace: no (...)" (exit 5). Other lines (e.g. privileges) are allowed.
 FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi
-	kprobe kprobe_cookie task_btf kprobe_session'
+	kprobe kprobe_cookie task_btf kprobe_session task_storage kprobe_task_storage'
 
 test_features_list()
 {
@@ -62,6 +62,17 @@ test_features_kernel()
 		t_expect_match '^task_btf: yes$'
 	else
 		t_expect_match '^task_btf: no( \(|$)'
+	fi
+	# Task-local storage, where the BPF program keeps per-thread state, came in 5.11
+	# for fentry and kprobe programs alike; 5.10 keeps it in a hash. The lab's 7.2
+	# loads the helper but creates no storage from tracing programs (the probe runs it):
+	# the hash there too.
+	if kver_ge 5.11 && ! kver_ge 7.0; then
+		t_expect_match '^task_storage: yes$'
+		t_expect_match '^kprobe_task_storage: yes$'
+	else
+		t_expect_match '^task_storage: no( \(|$)'
+		t_expect_match '^kprobe_task_storage: no( \(|$)'
 	fi
 	# BPF_TRACE_FENTRY_MULTI is new in 7.x.
 	if kver_ge 7.0; then

@@ -107,6 +107,61 @@ test_chain_backends()
 }
 t_run chain-backends test_chain_backends
 
+# A chain is its thread's own: level 0 in progress on one thread opens nothing on
+# another. sleepfor sits in hrtimer_nanosleep (level 0; the predicate leaves out every
+# other sleeper) while udpsend, another process, calls ip_send_skb (level 1): the BPF
+# program must record none of those, only sleepfor's call (1 call not shown; SIGTERM
+# ends it, the call returning first). State shared between threads would record them
+# too (6). Both places the state can live: task-local storage and the hash
+# (KSNOOP_THREAD_HASH=1, as on 5.10).
+test_chain_per_thread()
+{
+	local hash
+	for hash in 0 1; do
+		rm -f /tmp/chain-late
+		trace_wl 120 'sleepfor 60000 & s=$!; i=0
+			until grep -q nanosleep /proc/$s/wchan 2>/dev/null ||
+				grep -q "^State:.*S (sleeping)" /proc/$s/status || [ $i -ge 200 ]; do
+				i=$((i + 1)); sleep 0.05; done
+			udpsend 5 100; [ -e /proc/$s ] || echo late >/tmp/chain-late
+			kill $s; wait $s' \
+			env KSNOOP_THREAD_HASH=$hash ksnoop -s 'hrtimer_nanosleep(rqtp == 60000000000)' \
+			ip_send_skb
+		t_expect_rc 0
+		[ ! -e /tmp/chain-late ] || t_fail "hash=$hash: sleepfor ended before udpsend did"
+		t_expect_eq 0 "$(chains_shown)" "hash=$hash: chains"
+		t_expect_eq 1 "$(chains_dropped)" "hash=$hash: calls recorded (sleepfor's only)"
+	done
+}
+t_run chain-per-thread test_chain_per_thread
+
+# A thread's state dies with it. sh exits through do_exit (level 0, code 7 << 8: no other
+# exit), which never returns, so its chain stays open; the next process given its id
+# (ns_last_pid), udpsend, must start with none: its ip_send_skb calls (level 1) are not
+# recorded (only the do_exit call is: at most 1 not shown). The hash keeps a dead
+# thread's state until the LRU recycles it, so this runs where task-local storage
+# keeps it. The kprobe backend: fexit refuses do_exit (noreturn) on newer kernels.
+test_chain_thread_exit()
+{
+	local load
+	ksnoop_features | grep -q '^kprobe_task_storage: yes$' || t_skip "no task-local storage here"
+	[ -w /proc/sys/kernel/ns_last_pid ] || t_skip "no /proc/sys/kernel/ns_last_pid"
+	rm -f /tmp/chain-reused
+	# A kernel thread may take the id first: up to 5 tries.
+	load='i=0; while [ $i -lt 5 ] && [ ! -e /tmp/chain-reused ]; do
+		sh -c "exit 7" & p=$!; wait $p
+		echo $((p - 1)) >/proc/sys/kernel/ns_last_pid
+		udpsend 5 100 & q=$!; wait $q
+		[ "$q" != "$p" ] || echo $p >/tmp/chain-reused; i=$((i + 1)); done'
+	trace_wl 120 "$load" ksnoop --backend kprobe -s 'do_exit(code == 1792)' ip_send_skb
+	t_expect_rc 0
+	[ -e /tmp/chain-reused ] || t_skip "udpsend never got the exited sh's id"
+	t_expect_eq 0 "$(chain_calls_of udpsend ip_send_skb | wc -l)" "ip_send_skb calls shown"
+	[ "$(chains_dropped)" -le 1 ] ||
+		t_fail "$(chains_dropped) calls recorded: udpsend inherited the dead sh's chain"
+}
+t_run chain-thread-exit test_chain_thread_exit
+
 # Bad input: exit 2 with one error line and a hint, before anything is loaded.
 test_chain_errors()
 {

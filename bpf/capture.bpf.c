@@ -710,9 +710,13 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 		 * Like a run the kernel skips: an exit whose entry was missed
 		 * finds another function on top and pops nothing, an entry
 		 * whose exit was missed is popped by its caller's (below). The
-		 * call is counted lost; counting modes count calls.
+		 * call is counted lost; counting modes count calls. Not a
+		 * return nested in one of our runs (an interrupt; task storage
+		 * is busy when we interrupted its lookup): its entry ran there
+		 * too and was either rejected, not a loss, or counted with its
+		 * return by ksnoop_nested().
 		 */
-		if (create)
+		if (create && !(is_exit && nested))
 			count_lost(func, KSNOOP_LOST_NESTED, is_exit || agg_mode ? 1 : 2);
 		return -1; /* else entered before we attached */
 	}

@@ -205,12 +205,6 @@ static int probe_kprobe_session(void)
 }
 
 /*
- * Task-local storage from a program of @type (@attach_type, on the probe
- * target if @need_target): a task storage map, which needs BTF for its int
- * key, and a program that asks it for the current task's storage (both
- * Linux 5.11). Probed per program type: the helper's list is the type's.
- */
-/*
  * Does task storage give a tracing program its state? A raw_tp program (the
  * helper's recursion-safe variant, as fentry and kprobe programs get) run by
  * BPF_PROG_TEST_RUN asks for the current task's storage with
@@ -244,6 +238,13 @@ static int task_storage_creates(int map_fd)
 	return r;
 }
 
+/*
+ * Task-local storage from a program of @type (@attach_type, on the probe
+ * target if @need_target): a task storage map, which needs BTF for its int
+ * key, and a program that asks it for the current task's storage (both
+ * Linux 5.11), then task_storage_creates(). Probed per program type: the
+ * helper's list is the type's.
+ */
 static int probe_task_storage(enum bpf_prog_type type, int attach_type, bool need_target)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);

@@ -61,18 +61,26 @@ test_hist_linear_pred()
 }
 t_run hist-linear-pred test_hist_linear_pred
 
-# Latency: a 300 ms sleep lands in [2^28, 2^29) ns (268-537 ms): never less than asked,
-# and 237 ms of slack for a slow VM. The predicate on the requested time keeps other
-# sleepers out; nothing else sleeps meanwhile (5.10's kretprobe has one instance on one
-# CPU: a concurrent sleeper would take it and hide the return).
+# Latency: a 300 ms sleep lands in a log2 bucket between 300 ms (never less than asked)
+# and what the sleeper measured around its sleep (`sleepfor -t`; [2^28, 2^29) ns unless a
+# loaded host made the VM's sleep overrun to 537 ms or more). The predicate on the
+# requested time keeps other sleepers out; nothing else sleeps meanwhile (5.10's kretprobe
+# has one instance on one CPU: a concurrent sleeper would take it and hide the return).
 test_hist_duration()
 {
+	local slept=/tmp/ksnoop-slept most
 	need_kernel_ge $NEED_KVER
 	need_cmd jq
-	t_trace 60 'sleepfor 300' \
+	rm -f $slept
+	t_trace 60 "sleepfor -t 300 >$slept" \
 		ksnoop -j --hist duration 'hrtimer_nanosleep(rqtp == 300000000)'
 	t_expect_rc 0
-	expect_jq "$(bucket hrtimer_nanosleep 268435456 536870912) == 1" "300 ms in [256M, 512M)"
+	most=$(awk '$1 == "slept" { print $2 + 0 }' $slept)
+	[ -n "$most" ] || t_fail "sleepfor -t printed no time"
+	expect_jq "[.[] | select(.type == \"hist\" and .func == \"hrtimer_nanosleep\") |
+		.buckets[] | select(.count > 0)] | length == 1 and .[0].count == 1 and
+		.[0].lo <= $most and .[0].hi > 300000000" \
+		"the call in one bucket from 300 ms to the time slept ($most ns)"
 	expect_jq '[.[] | select(.type == "hist")] | .[0].calls == 1 and .[0].unit == "ns" and
 		.[0].value == "duration"' "one call"
 }

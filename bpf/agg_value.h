@@ -30,6 +30,18 @@ const volatile bool agg_item_same;
 const volatile struct ksnoop_item agg_item;
 
 /*
+ * Set by userspace before load, with agg_item_same and --entry, when the
+ * verifier types agg_item's whole path (src/agg.c agg_typed_ok()): a program
+ * of its own per function (the fentry backend), whose context the verifier
+ * types by the function's prototype, so that the base argument is a BTF
+ * pointer and each step a member load it checks against the kernel's BTF (a
+ * fault reads 0). The stub then reads the item by direct loads
+ * (fentry_typed()) and hands ksnoop_count() its value, not the base register:
+ * no bpf_probe_read_kernel() call.
+ */
+const volatile bool agg_typed;
+
+/*
  * @p, a constant of .rodata, as a plain pointer to @type: opaque to clang,
  * which would otherwise fold the zeros the object was defined with; the
  * verifier still knows what it points to and reads the constants userspace
@@ -288,10 +300,14 @@ static __always_inline int count_value(__u32 func, __u32 hdr, __u64 reg, __u64 l
 				return 0;
 			it = &plan->items[0];
 		}
-		if (!unreadable)
+		if (!unreadable && !agg_typed)
 			unreadable = item_chase(it, &reg) != 0;
 		if (unreadable) {
 			/* nothing to read */
+		} else if (agg_typed) {
+			/* @reg is the value (at most 8 bytes), read by the stub */
+			buf = reg;
+			len = it->size > sizeof(buf) ? sizeof(buf) : it->size;
 		} else if (agg_mode == KSNOOP_AGG_HIST) {
 			unreadable = item_load8(it, reg, &buf) != 0;
 		} else if (it->flags & KSNOOP_I_MEM) {

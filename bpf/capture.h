@@ -144,6 +144,8 @@ extern volatile bool agg_lean;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
 extern const volatile bool agg_item_same;
 extern const volatile struct ksnoop_item agg_item;
+/* Set by userspace: the stub reads agg_item by direct loads (bpf/agg_value.h). */
+extern const volatile bool agg_typed;
 /* Set by userspace: what --hist and --count-by count (bpf/agg_value.h). */
 extern const volatile struct ksnoop_agg_conf agg_conf;
 

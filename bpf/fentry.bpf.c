@@ -24,6 +24,25 @@
 	})
 
 /*
+ * agg_typed, an array of whole 8-byte words (--count-by): the bytes at @p
+ * plus agg_item.off, into this CPU's count_key, where count_typed() makes
+ * the key of them. Returns 0, or -1 without an area.
+ */
+static __always_inline long fentry_typed_bytes(__u64 p)
+{
+	const volatile struct ksnoop_item *it = &agg_item;
+	struct ksnoop_count_key *key;
+	__u32 key0 = 0, i;
+
+	key = bpf_map_lookup_elem(&count_key, &key0);
+	if (!key)
+		return -1;
+	for (i = 0; i < KSNOOP_KEY_MAX / sizeof(__u64) && i * sizeof(__u64) < it->size; i++)
+		((__u64 *)key->data)[i] = *(__u64 *)(p + it->off + i * sizeof(__u64));
+	return 0;
+}
+
+/*
  * agg_typed: item 0 (agg_item) by direct loads. Every offset is a constant of
  * .rodata, so the verifier keeps one case of the switch and checks each load
  * against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
@@ -83,6 +102,8 @@ static __always_inline long fentry_typed(void *ctx, __u64 *v)
 	}
 	if (!p)
 		return -1;
+	if (it->size > sizeof(*v))
+		return fentry_typed_bytes(p);
 	switch (it->size) {
 	case 1:
 		*v = *(__u8 *)(p + it->off);

@@ -138,16 +138,23 @@ static bool typed_in(const struct tfunc *tf, const struct ksnoop_item *it)
 	for (s = 0; s < it->nsteps; s++)
 		if (btfx_load_at(btf, id, it->steps[s], sizeof(__u64), &id) != BTFX_LOAD_PTR)
 			return false;
-	return btfx_load_at(btf, id, it->off, it->size, NULL) == BTFX_LOAD_SCALAR;
+	if (it->size <= sizeof(__u64))
+		return btfx_load_at(btf, id, it->off, it->size, NULL) == BTFX_LOAD_SCALAR;
+	/* an array, by 8-byte loads (bpf/fentry.bpf.c fentry_typed_bytes()) */
+	for (s = 0; s < it->size; s += sizeof(__u64))
+		if (btfx_load_at(btf, id, it->off + s, sizeof(__u64), NULL) != BTFX_LOAD_SCALAR)
+			return false;
+	return true;
 }
 
-bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it)
+bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it, bool bytes)
 {
+	bool words = bytes && it->size % sizeof(__u64) == 0 && it->size <= KSNOOP_KEY_MAX;
 	int i;
 
 	if (!(it->flags & KSNOOP_I_MEM) || (it->flags & KSNOOP_I_STR) || it->bit_size ||
 	    it->nsteps > KSNOOP_MAX_STEPS ||
-	    (it->size != 1 && it->size != 2 && it->size != 4 && it->size != 8))
+	    (it->size != 1 && it->size != 2 && it->size != 4 && it->size != 8 && !words))
 		return false;
 	for (i = 0; i < nfuncs; i++)
 		if (!typed_in(&funcs[i], it))

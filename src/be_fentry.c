@@ -244,7 +244,8 @@ static int fentry_prepare(struct tracer *t)
 	t->skel->rodata->agg_typed =
 		t->skel->rodata->agg_item_same && t->opts.entry_only &&
 		agg_typed_ok(t->funcs, t->nfuncs,
-			     (const struct ksnoop_item *)&t->skel->rodata->agg_item);
+			     (const struct ksnoop_item *)&t->skel->rodata->agg_item,
+			     t->opts.agg_mode == KSNOOP_AGG_COUNT);
 	pr_info(2, "counting item 0 by %s loads\n",
 		t->skel->rodata->agg_typed ? "direct (typed)" : "probe-read");
 	return 0;

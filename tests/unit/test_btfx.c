@@ -167,7 +167,8 @@ TEST(btfx_load_at)
 	ASSERT_EQ(btfx_load_at(x.b, x.outer, 8, 4, NULL), BTFX_LOAD_SCALAR,
 		  "x, in the union's first member");
 	/* the verifier tries the union's first member only: z is never reached */
-	ASSERT_EQ(btfx_load_at(x.b, x.outer, 8, 8, NULL), BTFX_LOAD_NONE, "z behind a short member");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 8, 8, NULL), BTFX_LOAD_NONE,
+		  "z behind a short member");
 	ASSERT_EQ(btfx_load_at(x.b, x.outer, 16, 4, NULL), BTFX_LOAD_NONE, "a bitfield");
 	ASSERT_EQ(btfx_load_at(x.b, x.outer, 24, 1, NULL), BTFX_LOAD_NONE, "past the struct");
 	ASSERT_EQ(btfx_load_at(x.b, x.pair, 8, 8, NULL), BTFX_LOAD_SCALAR, "hi");

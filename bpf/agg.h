@@ -16,6 +16,9 @@
  *	ksnoop_count()	push the depth and entry time / pop them (ksnoop_pair(),
  *			nothing with --entry), no lock; count (bpf/agg_value.h)
  *
+ * and with agg_typed (bpf/agg_value.h; --entry, per-function fentry) the
+ * fentry stub reads item 0 itself by direct loads, ksnoop_count() counts it.
+ *
  * An entry whose predicates fail is "not emitted": ksnoop_finish() clears its
  * mark and ksnoop_begin() skips its return, so it is not counted.
  */

@@ -30,6 +30,18 @@ const volatile bool agg_item_same;
 const volatile struct ksnoop_item agg_item;
 
 /*
+ * Set by userspace before load, with agg_item_same and --entry, when the
+ * verifier types agg_item's whole path (src/agg.c agg_typed_ok()): a program
+ * of its own per function (the fentry backend), whose context the verifier
+ * types by the function's prototype, so that the base argument is a BTF
+ * pointer and each step a member load it checks against the kernel's BTF (a
+ * fault reads 0). The stub then reads the item by direct loads
+ * (fentry_typed()) and hands ksnoop_count() its value, not the base register,
+ * which counts it at once (count_typed()): no bpf_probe_read_kernel() call.
+ */
+const volatile bool agg_typed;
+
+/*
  * @p, a constant of .rodata, as a plain pointer to @type: opaque to clang,
  * which would otherwise fold the zeros the object was defined with; the
  * verifier still knows what it points to and reads the constants userspace
@@ -57,13 +69,7 @@ struct {
 	__uint(value_size, sizeof(__u64));
 } counts SEC(".maps");
 
-/* Where a key is built: 72 bytes would weigh on the 512-byte stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ksnoop_count_key);
-} count_key SEC(".maps");
+struct ksnoop_count_key_map count_key SEC(".maps");
 
 /* --hist: count value @v (or an unreadable one) of function @func into its slot. */
 static __always_inline void hist_add(__u32 func, __u64 v, bool unreadable, bool is_signed)
@@ -321,6 +327,57 @@ __noinline int ksnoop_count_value(__u32 func, __u32 hdr, __u64 reg, __u64 lat_ns
 }
 
 /*
+ * agg_typed: count item 0's value @v of a call of @func at its entry, as the
+ * stub read it (zero-extended, or an array's bytes in this CPU's count_key;
+ * @unreadable: a NULL pointer on its way), with
+ * none of count_value()'s choices made at run time: --entry, the item and
+ * its size are constants.
+ */
+static __always_inline int count_typed(__u32 func, __u64 v, bool unreadable)
+{
+	const struct ksnoop_item *it = KSNOOP_RODATA(struct ksnoop_item, &agg_item);
+	struct ksnoop_count_key key, *area;
+	__u32 key0 = 0, i;
+
+	if (agg_mode == KSNOOP_AGG_HIST) {
+		hist_add(func, unreadable ? 0 : pred_load(it, &v), unreadable,
+			 it->flags & KSNOOP_I_SIGNED);
+		return 1;
+	}
+	if (it->size > sizeof(v)) {
+		/* an array: its bytes are in this CPU's count_key (fentry_typed()) */
+		area = bpf_map_lookup_elem(&count_key, &key0);
+		if (!area)
+			return 0;
+		*(__u64 *)area = 0; /* func, len, flags, pad */
+		area->func = func;
+		if (!unreadable) {
+			area->len = it->size;
+		} else {
+			area->flags = KSNOOP_V_UNREADABLE;
+			for (i = 0;
+			     i < KSNOOP_KEY_MAX / sizeof(__u64) && i * sizeof(__u64) < it->size;
+			     i++)
+				((__u64 *)area->data)[i] = 0;
+		}
+		key_add(area);
+		return 1;
+	}
+	/* the map's keys are the first 16 bytes: agg_conf.key_len is 8 (count_key_len()) */
+	*(__u64 *)&key = 0; /* func, len, flags, pad */
+	key.func = func;
+	if (unreadable) {
+		key.flags = KSNOOP_V_UNREADABLE;
+		*(__u64 *)key.data = 0;
+	} else {
+		key.len = it->size;
+		*(__u64 *)key.data = v;
+	}
+	key_add(&key);
+	return 1;
+}
+
+/*
  * The lean path of the counting modes (agg_lean, bpf/agg.h), called by the
  * stub instead of ksnoop_begin(): pair the call (ksnoop_pair(): nothing with
  * --entry) and count it with ksnoop_count_value() from the one register the
@@ -336,6 +393,9 @@ __noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 flags, __u64 reg)
 
 	if (func >= KSNOOP_MAX_FUNCS)
 		return 0;
+	/* agg_typed (--entry): @reg is the value; agg_lean keeps the rest alive, as below */
+	if (agg_typed && agg_lean)
+		return count_typed(func, reg, flags & KSNOOP_HDR_NOREG);
 	/*
 	 * --entry, nothing to pair: counted here, a global call cheaper. Asking
 	 * agg_lean too (.bss, true whenever this runs) keeps the call below

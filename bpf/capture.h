@@ -106,8 +106,17 @@ struct ksnoop_cgroup_map {
 	__type(value, __u32);
 };
 
+/* --count-by: where a key is built (72 bytes would weigh on the 512-byte stack). */
+struct ksnoop_count_key_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ksnoop_count_key);
+};
+
 /* Defined in capture.bpf.c. */
 extern struct ksnoop_cgroup_map cgroup_filter SEC(".maps");
+extern struct ksnoop_count_key_map count_key SEC(".maps");
 extern struct ksnoop_patterns_map patterns SEC(".maps");
 extern struct ksnoop_stacks_map stacks SEC(".maps");
 extern struct ksnoop_plans_map plans SEC(".maps");
@@ -144,6 +153,8 @@ extern volatile bool agg_lean;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
 extern const volatile bool agg_item_same;
 extern const volatile struct ksnoop_item agg_item;
+/* Set by userspace: the stub reads agg_item by direct loads (bpf/agg_value.h). */
+extern const volatile bool agg_typed;
 /* Set by userspace: what --hist and --count-by count (bpf/agg_value.h). */
 extern const volatile struct ksnoop_agg_conf agg_conf;
 

@@ -12,8 +12,119 @@
 #include "capture.h"
 
 /*
+ * The context's slot at byte @off, by a load at a constant offset (the only kind the
+ * verifier types, and takes, from a context pointer): in asm, so that clang
+ * cannot merge a switch of them into one load from a computed address.
+ */
+#define FENTRY_SLOT(ctx, off)                                                                      \
+	({                                                                                         \
+		__u64 __v;                                                                         \
+		asm volatile("%0 = *(u64 *)(%1 + " #off ")" : "=r"(__v) : "r"(ctx));               \
+		__v;                                                                               \
+	})
+
+/*
+ * agg_typed, an array of whole 8-byte words (--count-by): the bytes at @p
+ * plus agg_item.off, into this CPU's count_key, where count_typed() makes
+ * the key of them. Returns 0, or -1 without an area.
+ */
+static __always_inline long fentry_typed_bytes(__u64 p)
+{
+	const volatile struct ksnoop_item *it = &agg_item;
+	struct ksnoop_count_key *key;
+	__u32 key0 = 0, i;
+
+	key = bpf_map_lookup_elem(&count_key, &key0);
+	if (!key)
+		return -1;
+	for (i = 0; i < KSNOOP_KEY_MAX / sizeof(__u64) && i * sizeof(__u64) < it->size; i++)
+		((__u64 *)key->data)[i] = *(__u64 *)(p + it->off + i * sizeof(__u64));
+	return 0;
+}
+
+/*
+ * agg_typed: item 0 (agg_item) by direct loads. Every offset is a constant of
+ * .rodata, so the verifier keeps one case of the switch and checks each load
+ * against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
+ * reads 0. A NULL pointer on the way is unreadable, as item_chase() has it.
+ * Returns 0 and the value (zero-extended) in *@v, or -1.
+ */
+static __always_inline long fentry_typed(void *ctx, __u64 *v)
+{
+	const volatile struct ksnoop_item *it = &agg_item;
+	__u64 p;
+	__u32 s;
+
+	switch (it->base) {
+	case 0:
+		p = FENTRY_SLOT(ctx, 0);
+		break;
+	case 1:
+		p = FENTRY_SLOT(ctx, 8);
+		break;
+	case 2:
+		p = FENTRY_SLOT(ctx, 16);
+		break;
+	case 3:
+		p = FENTRY_SLOT(ctx, 24);
+		break;
+	case 4:
+		p = FENTRY_SLOT(ctx, 32);
+		break;
+	case 5:
+		p = FENTRY_SLOT(ctx, 40);
+		break;
+	case 6:
+		p = FENTRY_SLOT(ctx, 48);
+		break;
+	case 7:
+		p = FENTRY_SLOT(ctx, 56);
+		break;
+	case 8:
+		p = FENTRY_SLOT(ctx, 64);
+		break;
+	case 9:
+		p = FENTRY_SLOT(ctx, 72);
+		break;
+	case 10:
+		p = FENTRY_SLOT(ctx, 80);
+		break;
+	case 11:
+		p = FENTRY_SLOT(ctx, 88);
+		break;
+	default:
+		return -1;
+	}
+	for (s = 0; s < KSNOOP_MAX_STEPS && s < it->nsteps; s++) {
+		if (!p)
+			return -1;
+		p = *(__u64 *)(p + it->steps[s]);
+	}
+	if (!p)
+		return -1;
+	if (it->size > sizeof(*v))
+		return fentry_typed_bytes(p);
+	switch (it->size) {
+	case 1:
+		*v = *(__u8 *)(p + it->off);
+		break;
+	case 2:
+		*v = *(__u16 *)(p + it->off);
+		break;
+	case 4:
+		*v = *(__u32 *)(p + it->off);
+		break;
+	default:
+		*v = *(__u64 *)(p + it->off);
+		break;
+	}
+	return 0;
+}
+
+/*
  * agg_lean: count the call from the one register it needs, the return value
- * at exit or item 0's base argument at entry (bpf_get_func_arg() is inlined).
+ * at exit or item 0's base argument at entry (bpf_get_func_arg() is inlined);
+ * with agg_typed, item 0's value itself.
  */
 static __always_inline void fentry_count(void *ctx, __u32 func, bool is_exit)
 {
@@ -21,7 +132,9 @@ static __always_inline void fentry_count(void *ctx, __u32 func, bool is_exit)
 	long err = 0;
 	int base;
 
-	if (is_exit) {
+	if (agg_typed) {
+		err = fentry_typed(ctx, &v);
+	} else if (is_exit) {
 		bpf_get_func_ret(ctx, &v);
 	} else {
 		base = ksnoop_count_base(func);

@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "agg.h"
 #include "attach.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
@@ -236,6 +237,17 @@ static int fentry_prepare(struct tracer *t)
 	bpf_program__set_attach_target(t->skel->progs.ksnoop_exit, 0, t->funcs[0].kf->name);
 	bpf_program__set_autoload(t->skel->progs.ksnoop_entry, true);
 	bpf_program__set_autoload(t->skel->progs.ksnoop_exit, !t->opts.entry_only);
+	/*
+	 * A program per function, typed by its target: item 0 by direct loads
+	 * where the verifier types them (agg_typed_ok()); counted at entry.
+	 */
+	t->skel->rodata->agg_typed =
+		t->skel->rodata->agg_item_same && t->opts.entry_only &&
+		agg_typed_ok(t->funcs, t->nfuncs,
+			     (const struct ksnoop_item *)&t->skel->rodata->agg_item,
+			     t->opts.agg_mode == KSNOOP_AGG_COUNT);
+	pr_info(2, "counting item 0 by %s loads\n",
+		t->skel->rodata->agg_typed ? "direct (typed)" : "probe-read");
 	return 0;
 }
 

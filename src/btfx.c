@@ -116,6 +116,89 @@ void btfx_for_each_member(const struct btf *btf, __u32 id, void (*cb)(const char
 	for_each_member(btf, id, 0, cb, ctx);
 }
 
+/*
+ * The member of composite @t holding [@off, @off + @size) as the verifier
+ * finds it: its offset in *@moff (of the array element, in an array), its
+ * type (modifiers, typedefs and arrays skipped) in *@mid, its end (the
+ * whole array's) in *@end. NULL if none does.
+ */
+static const struct btf_type *member_at(const struct btf *btf, const struct btf_type *t, __u32 off,
+					__u32 size, __u32 *moff, __u32 *mid, __u32 *end)
+{
+	const struct btf_member *m = btf_members(t);
+	const struct btf_type *mt;
+	__s64 msize, esize;
+	bool array = false;
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		*moff = btf_member_bit_offset(t, i) / 8;
+		if (off + size <= *moff)
+			return NULL;
+		if (btf_member_bitfield_size(t, i))
+			continue;
+		if (off < *moff)
+			return NULL; /* a hole */
+		msize = btf__resolve_size(btf, m->type);
+		if (msize < 0)
+			return NULL;
+		*end = *moff + msize;
+		if (off >= *end)
+			continue;
+		mt = btfx_skip(btf, m->type, true, mid);
+		while (mt && btf_is_array(mt)) {
+			array = true;
+			mt = btfx_skip(btf, btf_array(mt)->type, true, mid);
+		}
+		if (!mt)
+			return NULL;
+		if (array) {
+			esize = btf__resolve_size(btf, *mid);
+			if (esize <= 0)
+				return NULL;
+			*moff += (off - *moff) / esize * esize;
+		}
+		return mt;
+	}
+	return NULL;
+}
+
+enum btfx_load btfx_load_at(const struct btf *btf, __u32 id, __u32 off, __u32 size, __u32 *next)
+{
+	const struct btf_type *t, *mt;
+	__u32 moff, mid, end;
+	int depth;
+
+	for (depth = 0; depth <= BTFX_MAX_ANON_DEPTH; depth++) {
+		t = btfx_skip(btf, id, true, &id);
+		if (!t || !btf_is_composite(t) || off + size > t->size)
+			return BTFX_LOAD_NONE;
+		mt = member_at(btf, t, off, size, &moff, &mid, &end);
+		if (!mt)
+			return BTFX_LOAD_NONE;
+		if (btf_is_composite(mt)) {
+			/* the verifier goes on inside it */
+			id = mid;
+			off -= moff;
+			continue;
+		}
+		if (btf_is_ptr(mt)) {
+			if (off != moff || size != sizeof(__u64))
+				return BTFX_LOAD_NONE;
+			t = btfx_skip(btf, mt->type, true, &id);
+			if (!t || !btf_is_composite(t))
+				return BTFX_LOAD_NONE;
+			if (next)
+				*next = id;
+			return BTFX_LOAD_PTR;
+		}
+		if (off + size > end)
+			return BTFX_LOAD_NONE;
+		return btf_is_int(mt) || btf_is_any_enum(mt) ? BTFX_LOAD_SCALAR : BTFX_LOAD_NONE;
+	}
+	return BTFX_LOAD_NONE;
+}
+
 const struct btf_type *btfx_func_proto(const struct btf *btf, __u32 func_id)
 {
 	const struct btf_type *fn = btf__type_by_id(btf, func_id), *proto;

@@ -65,6 +65,22 @@ bool btfx_find_member(const struct btf *btf, __u32 id, const char *name, struct 
 void btfx_for_each_member(const struct btf *btf, __u32 id, void (*cb)(const char *name, void *ctx),
 			  void *ctx);
 
+/* What btfx_load_at() finds: what the kernel's verifier makes of a load. */
+enum btfx_load {
+	BTFX_LOAD_NONE,	  /* refused, or a kind no ksnoop item loads */
+	BTFX_LOAD_SCALAR, /* an integer or enum, or bytes inside an array of them */
+	BTFX_LOAD_PTR,	  /* exactly a pointer member to a struct or union */
+};
+
+/*
+ * A load of @size bytes at byte @off of struct or union @id, as the kernel's
+ * verifier walks it for a BTF pointer (btf_struct_walk()): the first member in
+ * declaration order that holds @off, through nested structs, unions and array
+ * elements; bitfields are passed over. For BTFX_LOAD_PTR, *@next (if not NULL)
+ * gets the pointee's id, modifiers and typedefs skipped.
+ */
+enum btfx_load btfx_load_at(const struct btf *btf, __u32 id, __u32 off, __u32 size, __u32 *next);
+
 /* The FUNC_PROTO of FUNC @func_id; NULL if @func_id is no FUNC with one. */
 const struct btf_type *btfx_func_proto(const struct btf *btf, __u32 func_id);
 

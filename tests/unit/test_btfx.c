@@ -153,6 +153,30 @@ out:
 	btf__free(x.b);
 }
 
+/* Loads as the kernel's verifier walks them: the first member holding the offset. */
+TEST(btfx_load_at)
+{
+	struct bx x;
+
+	if (!bx_build(&x))
+		goto out;
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 0, 4, NULL), BTFX_LOAD_SCALAR, "a");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 0, 2, NULL), BTFX_LOAD_SCALAR, "a's first bytes");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 0, 8, NULL), BTFX_LOAD_NONE, "past a's end");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 4, 4, NULL), BTFX_LOAD_NONE, "a hole");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 8, 4, NULL), BTFX_LOAD_SCALAR,
+		  "x, in the union's first member");
+	/* the verifier tries the union's first member only: z is never reached */
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 8, 8, NULL), BTFX_LOAD_NONE,
+		  "z behind a short member");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 16, 4, NULL), BTFX_LOAD_NONE, "a bitfield");
+	ASSERT_EQ(btfx_load_at(x.b, x.outer, 24, 1, NULL), BTFX_LOAD_NONE, "past the struct");
+	ASSERT_EQ(btfx_load_at(x.b, x.pair, 8, 8, NULL), BTFX_LOAD_SCALAR, "hi");
+	ASSERT_EQ(btfx_load_at(x.b, x.t_int, 0, 4, NULL), BTFX_LOAD_NONE, "not a struct");
+out:
+	btf__free(x.b);
+}
+
 TEST(btfx_args)
 {
 	const struct btf_type *proto;

@@ -152,6 +152,39 @@ test_hist_backends()
 }
 t_run backends test_hist_backends
 
+# The typed path (bpf/agg_value.h agg_typed: the fentry backend reads the item by direct
+# loads the verifier checks against the function's BTF) counts as the probe reads of the
+# kprobe backend: the same buckets, the same keys of a char array, and the same
+# unreadable calls through a NULL pointer (skb->dev is set after ip_send_skb; count-item
+# above checks integer keys, typed too where fentry is the choice). 5.10 has no fentry
+# backend: no typed path there.
+test_hist_typed()
+{
+	local spec typed
+	need_kernel_ge $NEED_KVER
+	need_cmd jq
+	for spec in "--hist ip_send_skb(skb->len)" "--count-by ip_finish_output2(skb->dev->name)" \
+		"--hist ip_send_skb(skb->dev->mtu)"; do
+		# shellcheck disable=SC2086 # the mode and the SPEC (no spaces in it)
+		t_trace 120 "$UDP_MIX" ksnoop -vv -j $spec
+		t_expect_rc 0
+		if backends_here | grep -qx fentry; then
+			t_expect_match 'counting item 0 by direct \(typed\) loads' "$T_ERR"
+		else
+			t_expect_no_match 'by direct \(typed\) loads' "$T_ERR"
+		fi
+		typed=$(printf '%s\n' "$T_OUT" | jq -c 'select(.type != "summary")')
+		# shellcheck disable=SC2086
+		t_trace 120 "$UDP_MIX" ksnoop -j --backend kprobe $spec
+		t_expect_rc 0
+		t_expect_eq "$(printf '%s\n' "$T_OUT" | jq -c 'select(.type != "summary")')" \
+			"$typed" "$spec: as the kprobe backend counts"
+	done
+	T_OUT=$typed
+	expect_jq '.[0].calls == 5 and .[0].unreadable == 5' "through the NULL dev: 5 unreadable"
+}
+t_run typed test_hist_typed
+
 # A key map too small for the keys: the calls it cannot count are reported, never dropped
 # silently (4 sizes, room for 2).
 test_count_overflow()

@@ -54,7 +54,10 @@ const volatile bool kstack;
 const volatile bool caller_stack;
 /* --changes: memory items are captured again at return (capture_item()). */
 const volatile bool changes;
-/* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
+/*
+ * -s: the plans' chain levels decide which calls are recorded (chain_enter());
+ * the function id is the chain level.
+ */
 const volatile bool chain_mode;
 /* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
 const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
@@ -78,6 +81,22 @@ const volatile bool session_link;
  * tracing stops: record nothing more, while links may take a minute to go.
  */
 volatile bool stopped;
+
+/*
+ * -s: threads with a traced call in progress (their depth above 0), which
+ * the stubs read to leave out at once a call that cannot be on a chain
+ * (ksnoop_chain_gated()). Only a chain's first call pushes a depth on a
+ * thread that has none (ksnoop_pair()), so a thread counted here is inside a
+ * level-0 call (or one its later predicates hid, which only keeps the gate
+ * open longer). Changed by atomic adds whose result is not used (an add with
+ * fetch needs Linux 5.12): two per outermost chain call, none for the calls
+ * nested in it or left out. A thread that never returns to depth 0 (a
+ * return the kernel skipped, a thread ending inside a call, a state the hash
+ * evicted) leaves it high: calls then take the slow path, which decides
+ * alone, and rightly. It never goes low: a thread takes its add back only
+ * when its own depth returns to 0.
+ */
+volatile __u64 chain_threads;
 
 struct ksnoop_plans_map plans SEC(".maps");
 
@@ -734,17 +753,28 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 			ts->funcs[depth] = func;
 			if (chain_mode && !chain_enter(ts, func, depth)) {
 				/*
-				 * Outside the chain. On a session link the stub
-				 * can spare the call its return run: then keep
-				 * nothing for it (chain_enter() opened nothing).
+				 * Outside the chain. Its depth is kept only for
+				 * its return to pop it and not the call below:
+				 * with no call below (depth 0) its return finds
+				 * depth 0 and stops there, so keep nothing, and
+				 * the thread stays out of chain_threads. On a
+				 * session link the stub spares the call its
+				 * return run: keep nothing either.
 				 */
 				if (session_link && !lean) {
 					ts->depth = depth;
 					return KSNOOP_BEGIN_NORET;
 				}
+				if (!depth) {
+					ts->depth = depth;
+					return -1;
+				}
 				ts->emitted &= ~(1ULL << depth);
 				return -1;
 			}
+			/* -s: the thread's first call in progress opens the gate. */
+			if (chain_mode && !depth)
+				__sync_fetch_and_add(&chain_threads, 1);
 			*now = bpf_ktime_get_ns();
 			ts->entry_ns[depth] = *now;
 			if (!nested)
@@ -772,6 +802,9 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 		depth--;
 	}
 	ts->depth = depth;
+	/* -s: the thread's last call in progress returned (ts->depth was above 0). */
+	if (chain_mode && !depth)
+		__sync_fetch_and_add(&chain_threads, -1);
 	if (depth >= KSNOOP_MAX_DEPTH)
 		return -1;
 	if (chain_mode)

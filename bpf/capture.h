@@ -11,6 +11,8 @@
  *		return 0;
  *	if (ksnoop_skip_task())			filters on the calling task
  *		return 0;
+ *	if (is_exit && ksnoop_no_calls())	no call in progress anywhere
+ *		return 0;
  *	rejected = ksnoop_item_fails(func, i, v)	at entry: the plan's first
  *						predicate, from its base register v
  *	hdr = ksnoop_begin(func, is_exit, rejected);	call depth, per-CPU lock
@@ -143,8 +145,9 @@ extern const volatile bool early_preds;
 extern volatile bool stopped;
 /* Set by userspace: -s, the plans' chain levels decide which calls are recorded. */
 extern const volatile bool chain_mode;
-/* -s: threads with a traced call in progress (capture.bpf.c). */
-extern volatile __u64 chain_threads;
+/* Threads with a traced call in progress, where thread_gate (capture.bpf.c). */
+extern volatile __u64 busy_threads;
+extern const volatile bool thread_gate;
 /* Set by userspace: counting modes take the lean path (bpf/agg.h). */
 extern volatile bool agg_lean;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
@@ -357,7 +360,7 @@ static __always_inline bool ksnoop_skip_task(void)
  * return, surely not on a chain, so that the stub can return at once, before
  * any lookup? Function id 0 is the chain's first function (level 0); a call
  * of another is shown only inside a level-0 call on its thread, and its
- * thread is then counted in chain_threads. With none counted, no thread has
+ * thread is then counted in busy_threads. With none counted, no thread has
  * a call in progress: an entry would find no level open and keep nothing
  * (ksnoop_pair()), a return would find nothing to pop. Whether a thread is
  * counted changes only in its own runs, so it always sees its own count. An
@@ -368,7 +371,18 @@ static __always_inline bool ksnoop_skip_task(void)
  */
 static __always_inline bool ksnoop_chain_closed(__u32 func)
 {
-	return func && !chain_threads;
+	return func && !busy_threads;
+}
+
+/*
+ * No thread has a traced call in progress (busy_threads, where it is kept):
+ * a return has no depth to pop, an entry the predicates reject none to keep,
+ * on any thread, so either returns at once. A thread's own calls change
+ * whether it is counted, so it cannot miss a call of its own in progress.
+ */
+static __always_inline bool ksnoop_no_calls(void)
+{
+	return thread_gate && !busy_threads;
 }
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */

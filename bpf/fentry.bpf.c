@@ -110,6 +110,9 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 		return 0;
 	if (ksnoop_skip_task())
 		return 0;
+	/* After the filters, which a filtered-out return would pay on top. */
+	if (is_exit && ksnoop_no_calls())
+		return 0;
 	/*
 	 * agg_lean: counted from the stub itself. It needs no register the stub
 	 * does not save already (the context), and a subprogram's call and

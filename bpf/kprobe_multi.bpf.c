@@ -33,6 +33,8 @@ int ksnoop_km(struct pt_regs *regs)
 	if (ksnoop_skip_task())
 		return 0;
 	cookie = bpf_get_attach_cookie(regs);
+	if ((cookie & KSNOOP_COOKIE_EXIT) && ksnoop_no_calls())
+		return 0;
 	return ksnoop_pt_regs_call((void *)regs, (__u32)cookie, cookie & KSNOOP_COOKIE_EXIT, 0,
 				   false);
 }

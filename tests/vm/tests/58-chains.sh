@@ -162,25 +162,8 @@ test_chain_thread_exit()
 }
 t_run chain-thread-exit test_chain_thread_exit
 
-# The gate: while no thread has a call in progress on a chain (the BPF program's
-# chain_threads, in its .bss), a call of a level past 0 returns at once. A command for a
-# t_trace WORKLOAD string (run by sh -c, without lib.sh): that count now, from the kernel,
-# or nothing without bpftool's view of it. The map by name ("ksnoop_bpf" cut to 8, libbpf's
-# rule): `bpftool map show` loads a program of its own, seconds under a loaded TCG.
-CHAIN_THREADS="bpftool -j map dump name ksnoop_b.bss 2>/dev/null |
-	jq '.. | objects | select(has(\"chain_threads\")) | .chain_threads'"
-
-# A function for a t_trace WORKLOAD string: asleep PID waits until PID is in its nanosleep
-# system call (clock_nanosleep: 230, nanosleep: 35), at most 10 s.
-ASLEEP='asleep() { i=0; until grep -qE "^(230|35) " /proc/$1/syscall || [ $i -ge 200 ]; do
-	i=$((i + 1)); sleep 0.05; done; }'
-
-# chain_count FILE WHAT WANT: the count a workload saved in FILE is WANT.
-chain_count()
-{
-	t_expect_eq "$3" "$(cat "$1" 2>/dev/null)" "$2: threads counted in the chain gate"
-}
-
+# The gate (busy_threads, lib.sh): while no thread is inside a call of the chain's first
+# function, calls of the others return at once, at entry and at the return.
 # Two processes at once, each sending on its own: one 100-byte datagrams, whose
 # udp_sendmsg calls are level 0 (complete chains), the other 50-byte ones, which the
 # predicate leaves out, so that its ip_send_skb calls are outside the chain, with the gate
@@ -190,21 +173,23 @@ chain_count()
 # is counted. Per backend, and with the state in the hash.
 test_chain_gate_threads()
 {
-	local b lost
+	local b lost rl
 	for b in auto hash $(loop_backends); do
 		rm -f /tmp/chain-threads
 		trace_wl 180 "udpsend 30 100 9101 20000 & a=\$!; udpsend 30 50 9102 20000 & c=\$!
 			wait \$a \$c
-			$CHAIN_THREADS >/tmp/chain-threads" \
+			$BUSY_THREADS >/tmp/chain-threads" \
 			env KSNOOP_THREAD_HASH=$([ $b = hash ] && echo 1 || echo 0) \
 			ksnoop --backend "$([ $b = hash ] && echo auto || echo "$b")" \
 			-s 'udp_sendmsg(len == 100)' 'ip_send_skb(skb->len)'
 		t_expect_rc 0
 		# Runs the kernel skipped (recursion: a run preempted on 7.x, the other sender
-		# then runs the program) break chains of the first sender, with or without the
-		# gate: then at least 30 less those records.
+		# then runs the program; a kretprobe out of instances on 5.10) break chains of
+		# the first sender, with or without the gate: then at least 30 less those.
 		lost=$(printf '%s\n' "$T_ERR" | sed -n 's/.*, \([0-9]*\) records lost.*/\1/p')
-		if [ "${lost:-0}" = 0 ]; then
+		rl=$(printf '%s\n' "$T_ERR" | sed -n 's/.*, \([0-9]*\) return lost.*/\1/p')
+		lost=$((${lost:-0} + ${rl:-0}))
+		if [ "$lost" = 0 ]; then
 			t_expect_eq 30 "$(chains_shown)" "$b: chains"
 			t_expect_eq 0 "$(chains_dropped)" "$b: calls recorded and not shown"
 		elif [ "$(chains_shown)" -lt $((30 - lost)) ]; then
@@ -214,7 +199,8 @@ test_chain_gate_threads()
 			"$(printf '%s\n' "$T_OUT" | grep -c '^        skb->len = (unsigned int)128$')" \
 			"$b: ip_send_skb calls of the 100-byte sender, one per chain"
 		t_expect_no_match 'skb->len = \(unsigned int\)78$'
-		chain_count /tmp/chain-threads "$b: after" 0
+		# A return the kernel skipped leaves its thread counted (only slower, by design).
+		[ "$lost" != 0 ] || busy_count /tmp/chain-threads "$b: after" 0
 		expect_no_leftovers "$b"
 	done
 }
@@ -231,13 +217,8 @@ t_run chain-gate-threads test_chain_gate_threads
 test_chain_gate_opens()
 {
 	need_kernel_ge 5.17
-	rm -f /tmp/chain-open /tmp/chain-closed /tmp/chain-late
-	trace_wl 180 "$ASLEEP"'
-		sleepfor 2000 & b=$!; asleep $b
-		sleepfor 10000 & a=$!; asleep $a
-		wait $b; '"$CHAIN_THREADS"' >/tmp/chain-open
-		[ -e /proc/$a ] || echo late >/tmp/chain-late
-		wait $a; '"$CHAIN_THREADS"' >/tmp/chain-closed' \
+	rm -f /tmp/chain-open /tmp/chain-closed
+	trace_wl 180 "$(gate_opens_load /tmp/chain-open /tmp/chain-closed)" \
 		ksnoop -j -s 'hrtimer_nanosleep(rqtp == 10000000000)' 'do_nanosleep(mode, return)'
 	t_expect_rc 0
 	expect_jq '[.[] | select(.type == "call")] | length == 2 and
@@ -250,9 +231,8 @@ test_chain_gate_opens()
 		"nothing lost, unpaired or in flight"
 	t_expect_eq 1 "$(chains_shown)" "chains"
 	t_expect_eq 0 "$(chains_dropped)" "calls recorded and not shown"
-	[ ! -e /tmp/chain-late ] || t_fail "the count was read after the 10 s sleep ended"
-	chain_count /tmp/chain-open "while the 10 s sleep is in progress" 1
-	chain_count /tmp/chain-closed "after it" 0
+	busy_count /tmp/chain-open "while the 10 s sleep is in progress" 1
+	busy_count /tmp/chain-closed "after it" 0
 }
 t_run chain-gate-opens test_chain_gate_opens
 
@@ -262,15 +242,15 @@ t_run chain-gate-opens test_chain_gate_opens
 test_chain_gate_reopen()
 {
 	rm -f /tmp/chain-c1 /tmp/chain-c2
-	trace_wl 180 "udpsend 3 100; $CHAIN_THREADS >/tmp/chain-c1
-		udpsend 4 100; $CHAIN_THREADS >/tmp/chain-c2" \
+	trace_wl 180 "udpsend 3 100; $BUSY_THREADS >/tmp/chain-c1
+		udpsend 4 100; $BUSY_THREADS >/tmp/chain-c2" \
 		ksnoop -s udp_sendmsg 'ip_send_skb(skb->len)'
 	t_expect_rc 0
 	t_expect_eq 7 "$(chains_shown)" "chains of both rounds"
 	t_expect_eq 7 "$(chain_calls_of udpsend ip_send_skb | grep -c '^    [0-9]')" \
 		"ip_send_skb calls at level 1"
-	chain_count /tmp/chain-c1 "after the first round" 0
-	chain_count /tmp/chain-c2 "after the second round" 0
+	busy_count /tmp/chain-c1 "after the first round" 0
+	busy_count /tmp/chain-c2 "after the second round" 0
 }
 t_run chain-gate-reopen test_chain_gate_reopen
 

@@ -54,8 +54,17 @@ const volatile bool kstack;
 const volatile bool caller_stack;
 /* --changes: memory items are captured again at return (capture_item()). */
 const volatile bool changes;
-/* -s: the plans' chain levels decide which calls are recorded (chain_enter()). */
+/*
+ * -s: the plans' chain levels decide which calls are recorded (chain_enter());
+ * the function id is the chain level.
+ */
 const volatile bool chain_mode;
+/*
+ * busy_threads is kept: with -s, and with entry predicates when recording
+ * (a counting mode keeps per-CPU counters only: two atomic adds on one line
+ * for every CPU would cost it more than it saves).
+ */
+const volatile bool thread_gate;
 /* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
 const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
 const volatile __u32 exit_args = KSNOOP_MAX_ARGS;
@@ -78,6 +87,25 @@ const volatile bool session_link;
  * tracing stops: record nothing more, while links may take a minute to go.
  */
 volatile bool stopped;
+
+/*
+ * Threads with a traced call in progress (their depth above 0), kept where
+ * thread_gate is set; the stubs read it to return at once from a run that
+ * has nothing to do: with -s the call of a function other than the chain's
+ * first (ksnoop_chain_closed()), and any return (ksnoop_no_calls()). With
+ * -s only a chain's first call pushes a depth on a thread that has none
+ * (ksnoop_pair()), so a thread counted is inside a level-0 call (or one its
+ * later predicates hid, which only keeps the gate open longer); with entry
+ * predicates, a call they did not reject at entry. Changed by atomic adds
+ * whose result is not used (an add with fetch needs Linux 5.12): two per
+ * outermost call kept (its thread's depth leaving 0 and returning to it),
+ * none for the calls nested in it or left out. A thread that never returns
+ * to depth 0 (a return the kernel skipped, a thread ending inside a call, a
+ * state the hash evicted) leaves it high: runs then take the slow path,
+ * which decides alone, and rightly. It never goes low: a thread takes its
+ * add back only when its own depth returns to 0.
+ */
+volatile __u64 busy_threads;
 
 struct ksnoop_plans_map plans SEC(".maps");
 
@@ -734,17 +762,28 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 			ts->funcs[depth] = func;
 			if (chain_mode && !chain_enter(ts, func, depth)) {
 				/*
-				 * Outside the chain. On a session link the stub
-				 * can spare the call its return run: then keep
-				 * nothing for it (chain_enter() opened nothing).
+				 * Outside the chain. Its depth is kept only for
+				 * its return to pop it and not the call below:
+				 * with no call below (depth 0) its return finds
+				 * depth 0 and stops there, so keep nothing, and
+				 * the thread stays out of busy_threads. On a
+				 * session link the stub spares the call its
+				 * return run: keep nothing either.
 				 */
 				if (session_link && !lean) {
 					ts->depth = depth;
 					return KSNOOP_BEGIN_NORET;
 				}
+				if (!depth) {
+					ts->depth = depth;
+					return -1;
+				}
 				ts->emitted &= ~(1ULL << depth);
 				return -1;
 			}
+			/* The thread's first call in progress opens the gate. */
+			if (thread_gate && !depth)
+				__sync_fetch_and_add(&busy_threads, 1);
 			*now = bpf_ktime_get_ns();
 			ts->entry_ns[depth] = *now;
 			if (!nested)
@@ -772,6 +811,9 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 		depth--;
 	}
 	ts->depth = depth;
+	/* The thread's last call in progress returned (ts->depth was above 0). */
+	if (thread_gate && !depth)
+		__sync_fetch_and_add(&busy_threads, -1);
 	if (depth >= KSNOOP_MAX_DEPTH)
 		return -1;
 	if (chain_mode)
@@ -809,14 +851,15 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 		struct ksnoop_thread_state *ts;
 		__u32 depth;
 
-		if (entry_only)
-			return -1;
 		/*
-		 * With no traced call in progress on the thread its return
-		 * finds depth 0 (or no state) and stops there: nothing to keep,
-		 * no state to create. Else the call takes its depth unmarked,
-		 * so that its return pops it and not the call below.
+		 * With no traced call in progress on the thread (on any, says
+		 * busy_threads without a lookup) its return finds depth 0 (or
+		 * no state) and stops there: nothing to keep, no state to
+		 * create. Else the call takes its depth unmarked, so that its
+		 * return pops it and not the call below.
 		 */
+		if (entry_only || ksnoop_no_calls())
+			return -1;
 		ts = thread_state(false);
 		if (!ts || !ts->depth)
 			return -1;

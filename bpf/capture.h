@@ -7,7 +7,11 @@
  *
  * A stub reduces its context to (function id, registers, return value):
  *
- *	if (ksnoop_skip_task())			filters on the calling task, first
+ *	if (chain_mode && ksnoop_chain_closed(func))	-s: outside every chain
+ *		return 0;
+ *	if (ksnoop_skip_task())			filters on the calling task
+ *		return 0;
+ *	if (is_exit && ksnoop_no_calls())	no call in progress anywhere
  *		return 0;
  *	rejected = ksnoop_item_fails(func, i, v)	at entry: the plan's first
  *						predicate, from its base register v
@@ -148,6 +152,11 @@ extern const volatile __u32 exit_args;
 extern const volatile bool early_preds;
 /* Set by userspace when tracing stops. */
 extern volatile bool stopped;
+/* Set by userspace: -s, the plans' chain levels decide which calls are recorded. */
+extern const volatile bool chain_mode;
+/* Threads with a traced call in progress, where thread_gate (capture.bpf.c). */
+extern volatile __u64 busy_threads;
+extern const volatile bool thread_gate;
 /* Set by userspace: counting modes take the lean path (bpf/agg.h). */
 extern volatile bool agg_lean;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
@@ -355,6 +364,36 @@ static __always_inline bool ksnoop_skip_task(void)
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return true;
 	return stopped;
+}
+
+/*
+ * -s (the caller tests chain_mode): is the run of function @func, entry or
+ * return, surely not on a chain, so that the stub can return at once, before
+ * any lookup? Function id 0 is the chain's first function (level 0); a call
+ * of another is shown only inside a level-0 call on its thread, and its
+ * thread is then counted in busy_threads. With none counted, no thread has
+ * a call in progress: an entry would find no level open and keep nothing
+ * (ksnoop_pair()), a return would find nothing to pop. Whether a thread is
+ * counted changes only in its own runs, so it always sees its own count. An
+ * entry left out here may return after another thread opened the gate: its
+ * return then finds its own thread's depth 0 (else the count would not have
+ * been 0 at the entry) and stops there, as after an entry the slow path left
+ * out. An unknown function (-1) is left out too: it has no plan.
+ */
+static __always_inline bool ksnoop_chain_closed(__u32 func)
+{
+	return func && !busy_threads;
+}
+
+/*
+ * No thread has a traced call in progress (busy_threads, where it is kept):
+ * a return has no depth to pop, an entry the predicates reject none to keep,
+ * on any thread, so either returns at once. A thread's own calls change
+ * whether it is counted, so it cannot miss a call of its own in progress.
+ */
+static __always_inline bool ksnoop_no_calls(void)
+{
+	return thread_gate && !busy_threads;
 }
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */

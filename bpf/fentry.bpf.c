@@ -212,7 +212,19 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	__u64 ip = 0;
 	int func;
 
+	/*
+	 * -s: the chain's gate first, before the task filters (either leaves
+	 * the call out; the gate is the cheaper test where there are no task
+	 * filters): a call outside every chain pays the function id and one
+	 * load. fentry_run() asks for the id again: one helper call more for
+	 * a call that goes on, none of its registers kept here.
+	 */
+	if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
+		return 0;
 	if (ksnoop_skip_task())
+		return 0;
+	/* After the filters, which a filtered-out return would pay on top. */
+	if (is_exit && ksnoop_no_calls())
 		return 0;
 	/*
 	 * agg_lean: counted from the stub itself. It needs no register the stub

@@ -101,7 +101,12 @@ static __always_inline int kprobe_stub(const struct ksnoop_pt_regs *regs, bool i
 	if (ksnoop_skip_task())
 		return 0;
 	func = is_exit ? exit_func(regs) : entry_func(regs);
-	if (func == NO_FUNC)
+	/*
+	 * After the function id (without cookies the entry pushes it for the
+	 * return to pop, so a call the gate leaves out keeps that balanced).
+	 */
+	if (func == NO_FUNC || (chain_mode && ksnoop_chain_closed(func)) ||
+	    (is_exit && ksnoop_no_calls()))
 		return 0;
 	return ksnoop_pt_regs_call(regs, func, is_exit, is_exit || use_cookie ? 0 : regs->ip,
 				   false);

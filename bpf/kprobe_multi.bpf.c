@@ -23,9 +23,18 @@ int ksnoop_km(struct pt_regs *regs)
 {
 	__u64 cookie;
 
+	/*
+	 * -s: the chain's gate first, as in the fentry stub (the cookie's low
+	 * half is the function id); a call that goes on asks for the cookie
+	 * again rather than keep it across the filters.
+	 */
+	if (chain_mode && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))
+		return 0;
 	if (ksnoop_skip_task())
 		return 0;
 	cookie = bpf_get_attach_cookie(regs);
+	if ((cookie & KSNOOP_COOKIE_EXIT) && ksnoop_no_calls())
+		return 0;
 	return ksnoop_pt_regs_call((void *)regs, (__u32)cookie, cookie & KSNOOP_COOKIE_EXIT, 0,
 				   false);
 }
@@ -52,6 +61,9 @@ static bool (*const ksnoop_session_is_return)(void *ctx) = (void *)KSNOOP_SESSIO
 SEC("kprobe.multi")
 int ksnoop_ks(struct pt_regs *regs)
 {
+	/* -s: the gate first, as in ksnoop_km(); 1 at entry: no return run. */
+	if (chain_mode && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))
+		return 1;
 	if (ksnoop_skip_task())
 		return 1;
 	return ksnoop_pt_regs_call((void *)regs, (__u32)bpf_get_attach_cookie(regs),

@@ -304,6 +304,9 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 	if (err)
 		return err;
 	skel->rodata->chain_mode = o->chain;
+	/* After filter_prepare(), which sets early_preds. */
+	skel->rodata->thread_gate =
+		o->chain || (skel->rodata->early_preds && !o->agg_mode && !o->entry_only);
 	skel->rodata->kstack = o->kstack > 0;
 	skel->rodata->changes = o->changes;
 	set_capture_bounds(t, o);

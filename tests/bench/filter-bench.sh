@@ -11,7 +11,8 @@
 # time on a loaded host the floor alone varied 30x between rounds).
 # Env: OUT (default build), FILTER_KERNEL (default 6.12), FILTER_N (datagrams per run,
 #      default 2000), FILTER_ROUNDS (default 3; the report takes medians),
-#      FILTER_ICOUNT=0 times in real time instead.
+#      FILTER_ICOUNT=0 times in real time instead, FILTER_ONLY (configuration ids to run,
+#      e.g. "floor s-out s-out-hash"; default all).
 # Output: the table on stdout and in $OUT/bench/filter-report.txt; raw lines in
 # $OUT/bench/filter-raw.txt.
 set -euo pipefail
@@ -26,7 +27,8 @@ make -s OUT="$OUT" "$OUT/ksnoop" "$OUT/workload/bare-attach" workloads
 tests/vm/fetch-kernels.sh "$VER" >&2
 [ "${FILTER_ICOUNT:-1}" = 0 ] || export KSNOOP_VM_QEMU_ARGS="-icount shift=0,sleep=off"
 tests/vm/vm.sh --timeout 1800 --log "$BENCH/filter-console.log" --run "$VER" \
-	"N=${FILTER_N:-2000}; ROUNDS=${FILTER_ROUNDS:-3}; $(cat tests/bench/vm-bench-filter.sh)" \
+	"N=${FILTER_N:-2000}; ROUNDS=${FILTER_ROUNDS:-3}; ONLY='${FILTER_ONLY:-}'
+$(cat tests/bench/vm-bench-filter.sh)" \
 	>"$BENCH/filter-raw.txt" 2>&1 || {
 	echo "filter-bench: the VM run failed; see $BENCH/filter-raw.txt" >&2
 	exit 1

@@ -10,7 +10,8 @@
 # lean path (issue 13), nothing filtered. Prints one line per configuration:
 #   R filter ID NS_PER_CALL PROGRAM_RUNS SHOWN NS_PER_RUN
 #   R split ID ENTRY_NS_PER_RUN EXIT_NS_PER_RUN    (ksnoop's runs: where the cost is)
-# Inputs: N (datagrams per configuration), ROUNDS.
+# Inputs: N (datagrams per configuration), ROUNDS, ONLY (configuration ids to run; default
+# all).
 
 N=${N:-2000}
 ROUNDS=${ROUNDS:-3}
@@ -46,6 +47,7 @@ run()
 {
 	local id=$1 ready=$2 pid s0 s1 shown
 	shift 2
+	case " ${ONLY:-$id} " in *" $id "*) ;; *) return ;; esac
 	: >$T/err
 	"$@" >$T/out 2>$T/err &
 	pid=$!

@@ -396,6 +396,39 @@ expect_no_leftovers()
 	[ "$out" = 0 ] || t_fail "$1: $out links of ksnoop's programs left behind"
 }
 
+# The threads with a traced call in progress as the BPF program counts them (busy_threads,
+# in its .bss: with -s, or entry predicates), the gate its stubs read to return at once.
+# A command for a t_trace WORKLOAD string (run by sh -c, without lib.sh): that count now,
+# from the kernel (one ksnoop running). The map by name ("ksnoop_bpf" cut to 8, libbpf's
+# rule): `bpftool map show` loads a program of its own, seconds under a loaded TCG.
+BUSY_THREADS="bpftool -j map dump name ksnoop_b.bss 2>/dev/null |
+	jq '.. | objects | select(has(\"busy_threads\")) | .busy_threads'"
+
+# A function for a t_trace WORKLOAD string (run by sh -c, without lib.sh): asleep PID
+# waits until PID is in its nanosleep system call (clock_nanosleep: 230, nanosleep: 35),
+# at most 10 s.
+ASLEEP='asleep() { i=0; until grep -qE "^(230|35) " /proc/$1/syscall || [ $i -ge 200 ]; do
+	i=$((i + 1)); sleep 0.05; done; }'
+
+# gate_opens_load OPEN CLOSED: a t_trace WORKLOAD string: a sleepfor of 2 s, then, once
+# it sleeps, one of 10 s; once the first ended, the gate's count ($BUSY_THREADS) into
+# file OPEN (the second still sleeps), once the second ended, into CLOSED.
+gate_opens_load()
+{
+	echo "$ASLEEP"'
+	sleepfor 2000 & b=$!; asleep $b
+	sleepfor 10000 & a=$!; asleep $a
+	wait $b; '"$BUSY_THREADS >$1"'
+	wait $a; '"$BUSY_THREADS >$2"
+}
+
+# busy_count FILE WHAT WANT: the count a workload saved in FILE (from $BUSY_THREADS) is
+# WANT.
+busy_count()
+{
+	t_expect_eq "$3" "$(cat "$1" 2>/dev/null)" "$2: threads counted in the gate"
+}
+
 # The number of BPF links whose program is one of ksnoop's (bpftool, jq).
 ksnoop_links()
 {

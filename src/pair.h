@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Stage 5: turn the ring buffer's records into calls. A call comes as one
- * record (KSNOOP_REC_CALL: its entry and its return, paired in the kernel), or
- * as an entry record and an exit record paired here, per thread by depth: the
- * entries of calls not yet returned wait on a stack per thread. What cannot
+ * Stage 5: turn the ring buffer's records into calls. A call comes as an
+ * entry record and an exit record (one record per call costs more than it
+ * saves: README, "Cost per traced call"), paired here per thread by depth:
+ * the entries of calls not yet returned wait on a stack per thread. What cannot
  * be paired is said, never dropped silently: an exit without its entry is
  * counted (unpaired), an entry whose return record was lost is shown as such,
  * and at the stop every entry still waiting is shown in flight or return lost.
@@ -49,8 +49,8 @@ void pairer_init(struct pairer *p, pair_call_fn call, void *ctx);
 /*
  * Feed the record @rec of @size bytes (a ring buffer sample): calls @p->call
  * for each call it completes. Entries are placed by time among those waiting,
- * so an entry the kernel held and hands over only at the stop (read back from
- * its storage) pairs like one that came in order. Returns 0, or -ENOMEM.
+ * so one that comes out of order pairs like one that came in order. Returns 0,
+ * or -ENOMEM.
  */
 int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size);
 

@@ -10,14 +10,15 @@
 TW_GRACE=1
 
 # ip_send_skb(skb) copies the whole struct sk_buff, so a few records fill one page.
-# The workload (once ksnoop has attached) floods for 1 s (thousands of calls for a ring
-# of one or two records; 3 s made 34 MB of JSON on 6.12, 15 s of reading), then, with
-# ksnoop still attached and nothing else sending, dumps the BPF "stats" map: the
-# kernel's own drop count (counted as each record is dropped, so final once the flood
-# has ended).
+# The workload (once ksnoop has attached) floods until ksnoop has reported a loss in the
+# stream and shown a call after it (ksnoop reports losses once a second: a flood of fixed
+# length could end before, on a busy host; bounded at 20 s, as a flood of 3 s made 34 MB
+# of JSON on 6.12), then, with ksnoop still attached and nothing else sending, dumps the
+# BPF "stats" map: the kernel's own drop count (counted as each record is dropped, so
+# final once the flood has ended).
 test_lost_accounting()
 {
-	local out=/tmp/lost.json stats=/tmp/lost.stats sent=/tmp/lost.sent
+	local out=/tmp/lost.json stats=/tmp/lost.stats sent=/tmp/lost.sent load=/tmp/lost.sh
 	local nlost lost_sum funcs_sum summary calls lost unpaired
 	local in_flight kernel_lost n unread ringbuf return_lost
 
@@ -26,10 +27,21 @@ test_lost_accounting()
 	rm -f "$out" "$stats" "$sent"
 	# A detaching child of an earlier test would hold a second "stats" map.
 	wait_detached
+	cat >"$load" <<-LOAD
+	flood 0 >$sent & f=\$!
+	i=0
+	until [ \$i -ge 40 ] || awk '/^\{"type":"lost"/ { l = 1 } l && /^\{"type":"call"/ { c = 1; exit }
+		END { exit !c }' $out; do
+		sleep 0.5
+		i=\$((i + 1))
+	done
+	kill -INT \$f
+	wait \$f
+	bpftool map dump name stats -j >$stats
+	LOAD
 	# ksnoop's stdout is megabytes of JSON: to a file, not a shell variable. exec so that
 	# timeout's SIGINT reaches ksnoop itself.
-	t_trace 60 "flood 1 >$sent; bpftool map dump name stats -j >$stats" \
-		sh -c "exec ksnoop -j -P 1 'ip_send_skb(skb)' >$out"
+	t_trace 90 "sh $load" sh -c "exec ksnoop -j -P 1 'ip_send_skb(skb)' >$out"
 	t_expect_rc 0
 	n=$(cat "$sent" 2>/dev/null)
 	[ -n "$n" ] && [ "$n" -gt 0 ] || { t_fail "flood did not report a count: '$n'"; return; }
@@ -74,7 +86,7 @@ test_lost_accounting()
 	t_expect_eq $((2 * n)) $((2 * calls - in_flight - return_lost + unpaired + unread + lost)) \
 		"2 x $n sent vs 2 x calls ($calls) - in_flight ($in_flight) - return_lost ($return_lost) + unpaired ($unpaired) + unread ($unread) + lost ($lost)"
 	[ "$calls" -lt "$n" ] || t_fail "$calls calls shown of $n sent: nothing was lost?"
-	rm -f "$out" /tmp/lost.other
+	rm -f "$out" /tmp/lost.other "$load"
 }
 t_run ringbuf-accounting test_lost_accounting
 

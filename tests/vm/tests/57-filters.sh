@@ -182,10 +182,14 @@ test_gate_opens()
 			.[0].comm == "sleepfor" and .[0].ret == 0 and
 			.[0].duration_ns >= 9000000000' "$b: one call, the 10 s sleep, returned"
 		expect_jq '[.[] | select(.type == "summary")] | length == 1 and
-			all(.lost == 0 and .unpaired == 0 and .in_flight == 0 and .return_lost == 0)' \
-			"$b: nothing lost, unpaired or in flight"
+			all(.lost == .lost_by_reason.recursion and .unpaired == 0 and .in_flight == 0 and
+			.return_lost == 0)' \
+			"$b: nothing lost (but runs the kernel skipped), unpaired or in flight"
 		busy_count /tmp/gate-open "$b: while the 10 s sleep is in progress" 1
-		busy_count /tmp/gate-closed "$b: after it" 0
+		# A run the kernel skipped (recursion: another sleeper's, on a busy host) may be
+		# a return that leaves its thread counted (only slower, by design).
+		[ "$(printf '%s\n' "$T_OUT" | jq -s '[.[] | select(.type == "summary")][0].lost')" != 0 ] ||
+			busy_count /tmp/gate-closed "$b: after it" 0
 		expect_no_leftovers "$b"
 	done
 }

@@ -200,16 +200,16 @@ t_run gate-opens test_gate_opens
 # the sleeper measured them (`sleepfor -t`): the traced call lies within that time.
 test_slower_than()
 {
-	local us n slept=/tmp/ksnoop-slept most
+	local us n slept=/tmp/ksnoop-slept nlong
 	need_kernel_ge $NEED_KVER
 	rm -f $slept
 	trace_wl 60 "sleepfor -t 10 >>$slept; sleepfor -t 1200 >>$slept; sleepfor -t 20 >>$slept" \
 		ksnoop -c sleepfor --slower-than 500ms 'hrtimer_nanosleep'
 	t_expect_rc 0
-	most=$(awk '$1 == "slept" && $2 >= 500000000 { n++ } END { print n + 0 }' $slept)
+	nlong=$(awk '$1 == "slept" && $2 >= 500000000 { n++ } END { print n + 0 }' $slept)
 	n=$(calls_of sleepfor hrtimer_nanosleep | wc -l)
-	[ "$n" -ge 1 ] && [ "$n" -le "$most" ] ||
-		t_fail "calls slower than 500ms: $n, expected 1..$most (sleeps of 500 ms or more measured)"
+	[ "$n" -ge 1 ] && [ "$n" -le "$nlong" ] ||
+		t_fail "calls slower than 500ms: $n, expected 1..$nlong (sleeps of 500 ms or more measured)"
 	us=$(calls_of sleepfor hrtimer_nanosleep | sed -n 's/.*(\([0-9]*\)\.[0-9]* us).*/\1/p' |
 		sort -n | tail -1)
 	[ -n "$us" ] && [ "$us" -ge 1200000 ] || t_fail "the slow call took $us us, expected >= 1200000"

@@ -738,14 +738,18 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 		 * Like a run the kernel skips: an exit whose entry was missed
 		 * finds another function on top and pops nothing, an entry
 		 * whose exit was missed is popped by its caller's (below). The
-		 * call is counted lost; counting modes count calls. Not a
-		 * return nested in one of our runs (an interrupt; task storage
-		 * is busy when we interrupted its lookup): its entry ran there
-		 * too and was either rejected, not a loss, or counted with its
-		 * return by ksnoop_nested().
+		 * call is counted lost at its entry (its two records; counting
+		 * modes count calls), never at its return: a return finds no
+		 * state only while a task-storage operation is under way on
+		 * the CPU (its state exists once its entry ran), so it
+		 * interrupted one of our runs, and its entry did too: that
+		 * entry was rejected (no loss), counted here, or skipped by
+		 * the kernel (a recursion miss, counted by the kernel). The
+		 * window is any lookup, before a record run marks the CPU
+		 * busy too: @nested does not tell.
 		 */
-		if (create && !(is_exit && nested))
-			count_lost(func, KSNOOP_LOST_NESTED, is_exit || agg_mode ? 1 : 2);
+		if (create && !is_exit)
+			count_lost(func, KSNOOP_LOST_NESTED, agg_mode ? 1 : 2);
 		return -1; /* else entered before we attached */
 	}
 	if (!is_exit) {

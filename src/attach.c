@@ -667,9 +667,22 @@ __u64 tracer_prog_misses(int fd)
 	return info.recursion_misses;
 }
 
-__u64 tracer_recursion_misses(struct tracer *t)
+/*
+ * A skipped entry costs its return record too: the return run finds no entry
+ * to pair and emits nothing (on a session link it does not run). A program
+ * that serves both cannot say which it skipped: one record each, the fewest
+ * it can have cost.
+ */
+__u64 tracer_recursion_misses(struct tracer *t, __u64 *records)
 {
-	return t->be && t->skel ? t->be->misses(t) : 0;
+	struct tracer_misses m = {};
+	__u64 per_entry = t->opts.entry_only || t->opts.agg_mode ? 1 : 2;
+
+	if (t->be && t->skel)
+		t->be->misses(t, &m);
+	if (records)
+		*records = m.entry * per_entry + m.exit + m.both;
+	return m.entry + m.exit + m.both;
 }
 
 /*

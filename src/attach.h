@@ -103,8 +103,17 @@ int tracer_thread_depth(struct tracer *t, __u32 tid, bool local_ids);
  */
 __u32 tracer_threads_entries(void);
 
-/* Times the kernel skipped our programs because one was already running on the CPU. */
-__u64 tracer_recursion_misses(struct tracer *t);
+/* Runs of our programs the kernel skipped, by what the program serves (backend.h). */
+struct tracer_misses {
+	__u64 entry, exit, both;
+};
+
+/*
+ * Times the kernel skipped our programs because one was already running on
+ * the CPU; *@records (if not NULL): the records (counting modes: calls) that
+ * cost.
+ */
+__u64 tracer_recursion_misses(struct tracer *t, __u64 *records);
 
 /* ---- for the backends ---- */
 

@@ -23,6 +23,7 @@
 
 struct kfunc;
 struct tracer;
+struct tracer_misses;
 
 enum backend_flags {
 	BK_FTRACE = 1 << 0,	/* attaches only at ftrace sites (available_filter_functions) */
@@ -83,8 +84,12 @@ struct backend {
 	void (*detach)(struct tracer *t);
 	/* Free what detach left (per-function programs). May be NULL. */
 	void (*close)(struct tracer *t);
-	/* Times the kernel skipped our programs (recursion, bpf_prog_active). */
-	__u64 (*misses)(struct tracer *t);
+	/*
+	 * Times the kernel skipped our programs (recursion, bpf_prog_active), by
+	 * the runs the programs serve: entries, returns, or both (one program
+	 * for both, whose counter does not say which).
+	 */
+	void (*misses)(struct tracer *t, struct tracer_misses *m);
 };
 
 /* Every backend, in no particular order; NULL-terminated, at most BK_MAX. */

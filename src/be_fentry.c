@@ -278,15 +278,14 @@ static void fentry_close(struct tracer *t)
 	tracer_close_fds(t, progs, ARRAY_SIZE(progs));
 }
 
-static __u64 fentry_misses(struct tracer *t)
+static void fentry_misses(struct tracer *t, struct tracer_misses *m)
 {
-	__u64 sum = 0;
 	int i;
 
-	for (i = 0; i < t->nfuncs && t->fds; i++)
-		sum += tracer_prog_misses(*tracer_fd(t, i, FD_ENTRY_PROG)) +
-		       tracer_prog_misses(*tracer_fd(t, i, FD_EXIT_PROG));
-	return sum;
+	for (i = 0; i < t->nfuncs && t->fds; i++) {
+		m->entry += tracer_prog_misses(*tracer_fd(t, i, FD_ENTRY_PROG));
+		m->exit += tracer_prog_misses(*tracer_fd(t, i, FD_EXIT_PROG));
+	}
 }
 
 const struct backend backend_fentry = {

@@ -118,10 +118,10 @@ static int fmulti_prepare(struct tracer *t)
 	return 0;
 }
 
-static __u64 fmulti_misses(struct tracer *t)
+static void fmulti_misses(struct tracer *t, struct tracer_misses *m)
 {
-	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_entry_multi)) +
-	       tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_exit_multi));
+	m->entry = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_entry_multi));
+	m->exit = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_exit_multi));
 }
 
 const struct backend backend_fentry_multi = {

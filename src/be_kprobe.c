@@ -129,10 +129,10 @@ static void kprobe_close(struct tracer *t)
 }
 
 /* Runs skipped while another BPF program ran on the CPU (counted by Linux 6.7+). */
-static __u64 kprobe_misses(struct tracer *t)
+static void kprobe_misses(struct tracer *t, struct tracer_misses *m)
 {
-	return tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_kprobe)) +
-	       tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_kretprobe));
+	m->entry = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_kprobe));
+	m->exit = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_kretprobe));
 }
 
 const struct backend backend_kprobe = {

@@ -120,10 +120,16 @@ static int kmulti_prepare(struct tracer *t)
 	return 0;
 }
 
-static __u64 kmulti_misses(struct tracer *t)
+/* One program serves the entries and returns (both links, or the session link). */
+static void kmulti_misses(struct tracer *t, struct tracer_misses *m)
 {
-	return tracer_prog_misses(
+	__u64 n = tracer_prog_misses(
 		bpf_program__fd(t->session ? t->skel->progs.ksnoop_ks : t->skel->progs.ksnoop_km));
+
+	if (t->opts.entry_only)
+		m->entry = n;
+	else
+		m->both = n;
 }
 
 const struct backend backend_kprobe_multi = {

@@ -224,7 +224,7 @@ static int stats_print(struct stats_ctx *c, int interval, double secs)
 	}
 	stats_sort(c->rows, n, c->o->agg.sort);
 	tracer_stats(c->t, st, KSNOOP_STAT_MAX);
-	misses = tracer_recursion_misses(c->t);
+	misses = tracer_recursion_misses(c->t, NULL);
 	sb_reset(&c->sb);
 	if (c->o->json) {
 		stats_json(&c->sb, interval, secs, c->rows, n, st[KSNOOP_STAT_NESTED], misses);

@@ -35,7 +35,7 @@ struct run {
 	const struct backend *be;
 	struct ring_buffer *rb;
 	struct pairer pair;
-	__u64 shown, misses_reported;
+	__u64 shown, misses_reported, runs_missed;
 	__u64 lost_reported[KSNOOP_LOST_REASONS]; /* per enum ksnoop_lost_reason */
 	__u64 *lost_per_func;			  /* reported so far, per function and reason */
 	__u64 deep;				  /* calls nested deeper than KSNOOP_MAX_DEPTH */
@@ -234,7 +234,7 @@ static void report_lost(struct run *r)
 	}
 	free(names);
 	free(counts);
-	misses = tracer_recursion_misses(&r->t);
+	r->runs_missed = tracer_recursion_misses(&r->t, &misses);
 	if (misses > r->misses_reported) {
 		output_lost(&r->out, misses - r->misses_reported, "recursion", NULL, NULL, 0);
 		r->misses_reported = misses;
@@ -460,7 +460,7 @@ static void summary_json(const struct run *r)
 			{"recursion", r->misses_reported},
 		},
 	  after[] = {
-		  {"recursion_misses", r->misses_reported},
+		  {"recursion_misses", r->runs_missed},
 		  {"in_flight", r->pair.in_flight},
 		  {"return_lost", r->pair.return_lost},
 		  {"unpaired", r->pair.unpaired},

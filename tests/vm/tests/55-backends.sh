@@ -16,7 +16,7 @@ bk_attached()
 # The compact set for one backend.
 check_backend()
 {
-	local b=$1 port=9999 n sent lost calls in_flight unpaired unread return_lost
+	local b=$1 port=9999 n sent lost calls in_flight unpaired unread return_lost runs got what
 
 	# Items: a member, a pointer chain, the return value (JSON).
 	trace_wl 120 "udpconn 3 100 $port" \
@@ -60,14 +60,23 @@ check_backend()
 	t_expect_rc 0
 	sent=$(cat /tmp/ksnoop-bk-sent 2>/dev/null)
 	T_OUT=$(tail -n 1 /tmp/ksnoop-bk.json)
-	read -r lost calls in_flight return_lost unpaired unread <<-EOF
-	$(printf '%s\n' "$T_OUT" |
-		jq -r '[.lost, .calls, .in_flight, .return_lost, .unpaired, .unread] | @tsv')
+	read -r lost calls in_flight return_lost unpaired unread runs <<-EOF
+	$(printf '%s\n' "$T_OUT" | jq -r '[.lost, .calls, .in_flight, .return_lost, .unpaired,
+		.unread, .recursion_misses] | @tsv')
 	EOF
 	[ "${sent:-0}" -gt 0 ] 2>/dev/null || t_fail "$b: flood did not report a count: '$sent'"
 	[ "${lost:-0}" -gt 0 ] 2>/dev/null || t_fail "$b: summary lost is '$lost', expected > 0"
-	t_expect_eq $((2 * sent)) $((2 * calls - in_flight - return_lost + unpaired + unread + lost)) \
-		"$b: 2 x $sent sent vs 2 x calls ($calls) - in_flight ($in_flight) - return_lost ($return_lost) + unpaired ($unpaired) + unread ($unread) + lost ($lost)"
+	got=$((2 * calls - in_flight - return_lost + unpaired + unread + lost))
+	what="2 x calls ($calls) - in_flight ($in_flight) - return_lost ($return_lost) + unpaired ($unpaired) + unread ($unread) + lost ($lost)"
+	# kprobe-multi: one program serves entries and returns, and a run the kernel skipped
+	# (recursion) counts one record; a skipped entry took its return along: up to one
+	# record more each (man ksnoop.8, "recursion").
+	if [ "$b" = kprobe-multi ] && [ "$got" -lt $((2 * sent)) ] &&
+		[ "$got" -ge $((2 * sent - runs)) ]; then
+		t_detail "  $b: 2 x $sent sent vs $what: $((2 * sent - got)) skipped entries' returns ($runs runs skipped)"
+	else
+		t_expect_eq $((2 * sent)) "$got" "$b: 2 x $sent sent vs $what"
+	fi
 	rm -f /tmp/ksnoop-bk-sent /tmp/ksnoop-bk.json
 	expect_no_leftovers "$b"
 }

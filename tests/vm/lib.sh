@@ -265,6 +265,26 @@ t_trace()
 	return 0
 }
 
+# bg_tracer OUT ERR CMD...: start CMD in the background with stdout to OUT (a file or a
+# FIFO) and stderr to ERR, and wait until it says "attached" (attaching takes seconds
+# under TCG, a minute for a glob with a program per function on a loaded host). Sets
+# BG_PID. Returns 1 if CMD died first or BG_WAIT seconds (default 60) passed. Background
+# jobs of a script start with SIGINT ignored; ksnoop installs its own handler, as under
+# a terminal.
+bg_tracer()
+{
+	local out=$1 err=$2 t0
+	shift 2
+	T_LAST_CMD="$* >$out 2>$err" T_SHOWN=''
+	"$@" >"$out" 2>"$err" &
+	BG_PID=$!
+	t0=$(t_uptime)
+	until grep -q attached "$err"; do
+		alive "$BG_PID" && [ $(($(t_uptime) - t0)) -lt "${BG_WAIT:-60}" ] || return 1
+		sleep 0.1
+	done
+}
+
 # alive PID: running, not a zombie waiting for the shell to reap it.
 alive()
 {

@@ -259,14 +259,10 @@ t_run null-unreadable test_null_unreadable
 # kernel drops them (and then the programs) when the process dies.
 test_kill9_leftovers()
 {
-	local pid i ids links left
+	local pid ids links left
 	need_kernel_ge $NEED_KVER
-	ksnoop 'ip_send_skb(skb->len)' >/tmp/ksnoop-kill9.out 2>/tmp/ksnoop-kill9.err &
-	pid=$!
-	for i in $(seq 600); do
-		grep -q 'attached' /tmp/ksnoop-kill9.err && break
-		sleep 0.1
-	done
+	bg_tracer /tmp/ksnoop-kill9.out /tmp/ksnoop-kill9.err ksnoop 'ip_send_skb(skb->len)'
+	pid=$BG_PID
 	t_cmd cat /tmp/ksnoop-kill9.err
 	t_expect_match 'attached'
 	# While it runs, its programs and links are visible (the check below can fail).

@@ -6,25 +6,6 @@
 
 NEED_KVER=5.10	# every lab kernel traces (5.10 through the kprobe backend)
 
-# bg_tracer OUT ERR CMD...: start CMD in the background with stdout to OUT (a file or a
-# FIFO) and stderr to ERR, and wait until it says "attached" (attaching takes seconds
-# under TCG). Sets BG_PID. Returns 1 if CMD died first or 60 s passed. Background jobs
-# of a script start with SIGINT ignored; ksnoop installs its own handler, as under a
-# terminal.
-bg_tracer()
-{
-	local out=$1 err=$2 i=0
-	shift 2
-	T_LAST_CMD="$* >$out 2>$err" T_SHOWN=''
-	"$@" >"$out" 2>"$err" &
-	BG_PID=$!
-	until grep -q attached "$err"; do
-		i=$((i + 1))
-		alive "$BG_PID" && [ $i -le 600 ] || return 1
-		sleep 0.1
-	done
-}
-
 # stop_timed PID LIMIT_CS: SIGINT PID and wait up to LIMIT_CS centiseconds for it to exit.
 # Sets STOP_CS (time to exit, or -1 if it did not) and STOP_RC (its status).
 stop_timed()

@@ -255,9 +255,6 @@ __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 			     val->len, unreadable);
 }
 
-/* ksnoop_count_value()'s @hdr: the run is the call's return (above the KSNOOP_R_* flags). */
-#define KSNOOP_HDR_EXIT (1U << 14)
-
 /*
  * The counting half of the lean path (ksnoop_count()): count this call of
  * @func (@hdr as ksnoop_pair() returned it, with KSNOOP_HDR_EXIT at the

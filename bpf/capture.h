@@ -432,6 +432,58 @@ int ksnoop_nested(__u32 func, int hdr);
 int ksnoop_count(__u32 func, __u32 is_exit, __u32 flags, __u64 reg);
 /* ksnoop_count()'s @flags: the stub could not read the register (no such argument). */
 #define KSNOOP_HDR_NOREG (1U << 15)
+/* ksnoop_count_value()'s @hdr: the run is the call's return (above the KSNOOP_R_* flags). */
+#define KSNOOP_HDR_EXIT (1U << 14)
+/*
+ * ksnoop_count()'s counting half (bpf/agg_value.h), for a stub that paired the
+ * call itself: count this call of @func from register @reg (@hdr: KSNOOP_R_*
+ * flags, KSNOOP_HDR_EXIT at the return, KSNOOP_HDR_NOREG), @lat_ns its
+ * duration or ~0ULL. The session stubs time calls by the session cookie.
+ */
+int ksnoop_count_value(__u32 func, __u32 hdr, __u64 reg, __u64 lat_ns);
+
+/*
+ * The kfuncs of session programs (kprobe.session, Linux 6.10+; fsession,
+ * 7.0+), called through placeholder helper ids that userspace turns into the
+ * kfunc calls before load (tracer_patch_session()): their prototypes changed,
+ * (void) on 6.10-6.x and (void *ctx) on 7.x, and libbpf 1.1 refuses a whole
+ * object whose extern does not match the kernel's, even when no loaded
+ * program calls it. They are given the context either way (a kfunc without
+ * arguments ignores r1). bpf_session_is_return(): true in the run at the
+ * function's return; bpf_session_cookie(): this call's 8 bytes, shared by its
+ * entry and return runs.
+ */
+static bool (*const ksnoop_session_is_return)(void *ctx) = (void *)KSNOOP_SESSION_IS_RETURN_CALL;
+static __u64 *(*const ksnoop_session_cookie)(void *ctx) = (void *)KSNOOP_SESSION_COOKIE_CALL;
+
+/*
+ * agg_lean on a session link (fsession, kprobe.session): the call is paired by
+ * its session cookie, 8 bytes that the kernel hands to both runs of this call.
+ * The entry stores its clock there, the return reads it: no per-thread state,
+ * no depth, no lookup. Returns the call's duration at its return, ~0ULL at
+ * entry or for a return whose entry stored nothing, which is not counted, as
+ * ksnoop_pair() counts no return it cannot pair. An fsession return runs
+ * whatever its entry did (skipped by the kernel, a recursion miss it counts,
+ * or left out by the task filters), and the trampoline zeroes the cookies
+ * before the entry run: it finds 0. A kprobe.session entry that stores
+ * nothing returns 1: no return run; but before a late-2024 fix the kernel ran the
+ * return of an entry it skipped, and fprobe reuses the cookie's slot
+ * without clearing it: the return clears what it read, so that only a slot
+ * whose return was skipped too could still hold a stale time.
+ */
+static __always_inline __u64 ksnoop_session_time(void *ctx, bool is_exit)
+{
+	__u64 *cookie = ksnoop_session_cookie(ctx);
+	__u64 t0;
+
+	if (!is_exit) {
+		*cookie = bpf_ktime_get_ns();
+		return ~0ULL;
+	}
+	t0 = *cookie;
+	*cookie = 0;
+	return t0 ? bpf_ktime_get_ns() - t0 : ~0ULL;
+}
 
 /*
  * The function id of address @ip, for kernels without attach cookies; -1 if
@@ -678,8 +730,19 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 {
 	struct ksnoop_regs *r;
 	__u32 rejected;
+	__u64 lat;
 	int hdr;
 
+	if (agg_lean && session && !chain_mode) {
+		/*
+		 * Paired by the session cookie: counted at the return, with its
+		 * latency. With -s the pairing keeps the chain levels (ksnoop_pair()).
+		 */
+		lat = ksnoop_session_time((void *)regs, is_exit);
+		if (lat != ~0ULL)
+			ksnoop_count_value(func, KSNOOP_HDR_EXIT, regs->ax, lat);
+		return 0;
+	}
 	if (agg_lean) {
 		ksnoop_pt_regs_count(regs, func, is_exit);
 		return 0;

@@ -267,3 +267,34 @@ int ksnoop_exit_multi(void *ctx)
 {
 	return fentry_stub(ctx, true);
 }
+
+/*
+ * The fentry-multi backend's session mode (Linux 7.0+, BPF_TRACE_FSESSION_MULTI),
+ * loaded only for the lean counting path without -s (src/be_fentry_multi.c
+ * says why only there): one program and one link for entries and returns,
+ * run twice per call through the trampoline, bpf_session_is_return() telling
+ * which run this is. The kernel runs the return whatever the entry returns
+ * (it must return 0). The call is paired by its session cookie and counted
+ * at the return, from the return value and its latency. Written in a
+ * generic section, as the multi stubs above; userspace retypes it and
+ * patches the kfunc calls.
+ */
+SEC("raw_tp")
+int ksnoop_session_multi(void *ctx)
+{
+	bool is_exit = ksnoop_session_is_return(ctx);
+	__u64 ip = 0, lat, ret = 0;
+	int func;
+
+	if (ksnoop_skip_task())
+		return 0;
+	lat = ksnoop_session_time(ctx, is_exit);
+	if (lat == ~0ULL)
+		return 0;
+	func = fentry_func(ctx, &ip);
+	if (func >= 0) {
+		bpf_get_func_ret(ctx, &ret);
+		ksnoop_count_value(func, KSNOOP_HDR_EXIT, ret, lat);
+	}
+	return 0;
+}

@@ -40,17 +40,6 @@ int ksnoop_km(struct pt_regs *regs)
 }
 
 /*
- * The kfunc bpf_session_is_return() (Linux 6.10+): true in a session
- * program's run at the function's return. Called through a placeholder
- * helper id that userspace turns into the kfunc call before load
- * (kmulti_prepare()): its prototype changed, bool (void) on 6.10-6.x and
- * bool (void *ctx) on 7.x, and libbpf 1.1 refuses a whole object whose
- * extern does not match the kernel's, even when no loaded program calls it.
- * It is given the context either way (a kfunc without arguments ignores r1).
- */
-static bool (*const ksnoop_session_is_return)(void *ctx) = (void *)KSNOOP_SESSION_IS_RETURN_CALL;
-
-/*
  * Where the kernel has them (6.10+, FEAT_KPROBE_SESSION), one kprobe.session
  * link instead of the two: the program runs at entry and at return, and an
  * entry that returns non-zero spares the call its return run. A call the task

@@ -34,6 +34,8 @@
  * (bpf/kprobe_multi.bpf.c). No helper has it.
  */
 #define KSNOOP_SESSION_IS_RETURN_CALL 0x7ffe
+/* The same for the kfunc bpf_session_cookie() (the fsession stub). */
+#define KSNOOP_SESSION_COOKIE_CALL 0x7ffd
 /*
  * Attach cookie bit of a return link whose program also serves the entry
  * link (kprobe-multi): the function id is the cookie's low 32 bits.

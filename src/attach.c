@@ -313,6 +313,11 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 	return 0;
 }
 
+bool tracer_env_flag(const char *env)
+{
+	return env && *env && *env != '0';
+}
+
 /*
  * Where the BPF program keeps per-thread state (depth, entry times, chain
  * levels), which pairs returns with entries (--entry has none): with the task
@@ -325,10 +330,9 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 static void thread_storage(struct tracer *t, const struct tracer_opts *o)
 {
 	struct ksnoop_bpf *skel = t->skel;
-	const char *env = getenv("KSNOOP_THREAD_HASH");
 	int err;
 
-	t->task_storage = !o->entry_only && !(env && *env && *env != '0') &&
+	t->task_storage = !o->entry_only && !tracer_env_flag(getenv("KSNOOP_THREAD_HASH")) &&
 			  feature_probe(t->be->task_storage, &err);
 	skel->rodata->task_storage = t->task_storage;
 	bpf_map__set_max_entries(skel->maps.threads,
@@ -655,6 +659,35 @@ int tracer_thread_depth(struct tracer *t, __u32 tid, bool local_ids)
 	err = bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.thread_tls), &fd, &ts);
 	close(fd);
 	return err ? -ENOENT : (int)ts.depth;
+}
+
+int tracer_patch_session(struct bpf_program *prog)
+{
+	size_t i, n = bpf_program__insn_cnt(prog);
+	struct bpf_insn *insns = malloc(n * sizeof(*insns));
+	int is_ret = feature_kfunc_id("bpf_session_is_return"), found = 0, err;
+	int cookie = feature_kfunc_id("bpf_session_cookie");
+
+	if (!insns)
+		return -ENOMEM;
+	memcpy(insns, bpf_program__insns(prog), n * sizeof(*insns));
+	for (i = 0; i < n && is_ret > 0; i++) {
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg)
+			continue;
+		if (insns[i].imm == KSNOOP_SESSION_IS_RETURN_CALL) {
+			feature_kfunc_call(&insns[i], is_ret);
+			found++;
+		} else if (insns[i].imm == KSNOOP_SESSION_COOKIE_CALL && cookie > 0) {
+			feature_kfunc_call(&insns[i], cookie);
+		}
+	}
+	/* Both kfuncs came in 6.10: one without the other is a kernel we do not know. */
+	if (is_ret < 0 || cookie < 0)
+		err = is_ret < 0 ? is_ret : cookie;
+	else
+		err = found ? bpf_program__set_insns(prog, insns, n) : -ENOENT;
+	free(insns);
+	return err;
 }
 
 __u64 tracer_prog_misses(int fd)

@@ -158,6 +158,17 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn 
  * with a one-line error. Sets nattached.
  */
 int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i));
+/* Is a test and benchmark switch, the environment variable's value @env, set and not 0? */
+bool tracer_env_flag(const char *env);
+struct bpf_program;
+/*
+ * Turn @prog's calls of the placeholder helpers KSNOOP_SESSION_IS_RETURN_CALL
+ * and KSNOOP_SESSION_COOKIE_CALL into calls of the kfuncs
+ * bpf_session_is_return() and bpf_session_cookie() (see bpf/capture.h for
+ * why not externs). Same length: libbpf's relocations keep their places.
+ * Returns 0, or -errno (-ENOENT: no call of bpf_session_is_return()).
+ */
+int tracer_patch_session(struct bpf_program *prog);
 /* Sum of the kernel's recursion/miss counts of @fd's program. */
 __u64 tracer_prog_misses(int fd);
 /* Fill the func_ids map (function address -> id) from /proc/kallsyms. */

@@ -54,18 +54,24 @@ static int fmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_ex
 	} * lc;
 	struct bpf_program *prog =
 		is_exit ? t->skel->progs.ksnoop_exit_multi : t->skel->progs.ksnoop_entry_multi;
+	__u32 type = is_exit ? KSNOOP_TRACE_FEXIT_MULTI : KSNOOP_TRACE_FENTRY_MULTI;
 	__u32 *ids = calloc(n, sizeof(*ids));
 	union bpf_attr attr;
 	int fd, i;
 
 	if (!ids)
 		return -ENOMEM;
+	/* A session link, made in the entries' pass, runs the one program at both. */
+	if (t->session) {
+		prog = t->skel->progs.ksnoop_session_multi;
+		type = KSNOOP_TRACE_FSESSION_MULTI;
+	}
 	for (i = 0; i < n; i++)
 		ids[i] = t->funcs[funcs[i]].kf->id;
 	memset(&attr, 0, sizeof(attr));
 	lc = (void *)&attr.link_create;
 	lc->prog_fd = bpf_program__fd(prog);
-	lc->attach_type = is_exit ? KSNOOP_TRACE_FEXIT_MULTI : KSNOOP_TRACE_FENTRY_MULTI;
+	lc->attach_type = type;
 	lc->ids = (unsigned long)ids;
 	lc->cookies = (unsigned long)funcs;
 	lc->cnt = n;
@@ -106,6 +112,36 @@ static const char *fmulti_untraceable(const struct kfunc *kf, char *buf, size_t 
 
 static int fmulti_prepare(struct tracer *t)
 {
+	struct bpf_program *prog = t->skel->progs.ksnoop_session_multi;
+	int err;
+
+	/*
+	 * Where the kernel has fsession (7.0+), the lean counting path takes one
+	 * program and one link for entries and returns, and pairs each call by
+	 * its session cookie instead of per-thread state (half the cost of
+	 * --stats). Only there: the kernel ignores what an fsession entry
+	 * returns (the verifier wants 0), so unlike kprobe.session a call left
+	 * out at entry still has its return run, and the record path would pay
+	 * the session's cookie and flag stores for nothing (-s outside the
+	 * chain: 118 instructions a run against 113, 7.2). With --entry there
+	 * is no return at all; with -s the pairing keeps the chain levels
+	 * (ksnoop_pair()). KSNOOP_NO_FSESSION=1 (tests, benches): the two links
+	 * anyway.
+	 */
+	t->session = !t->opts.entry_only && t->skel->bss->agg_lean &&
+		     !t->skel->rodata->chain_mode &&
+		     !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) &&
+		     feature_probe(FEAT_FSESSION_MULTI, &err);
+	if (t->session) {
+		err = tracer_patch_session(prog);
+		if (err)
+			return err;
+		bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
+		bpf_program__set_expected_attach_type(prog, KSNOOP_TRACE_FSESSION_MULTI);
+		bpf_program__set_autoload(prog, true);
+		pr_info(1, "fentry-multi: entries and returns through one fsession link\n");
+		return 0;
+	}
 	/* One program per attach type, no attach target: the link names the functions. */
 	bpf_program__set_type(t->skel->progs.ksnoop_entry_multi, BPF_PROG_TYPE_TRACING);
 	bpf_program__set_expected_attach_type(t->skel->progs.ksnoop_entry_multi,
@@ -120,6 +156,10 @@ static int fmulti_prepare(struct tracer *t)
 
 static void fmulti_misses(struct tracer *t, struct tracer_misses *m)
 {
+	if (t->session) {
+		m->both = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_session_multi));
+		return;
+	}
 	m->entry = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_entry_multi));
 	m->exit = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_exit_multi));
 }

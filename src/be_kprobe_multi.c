@@ -21,6 +21,7 @@
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "compiler.h"
+#include "log.h"
 
 /*
  * A link over @funcs by name. The kernel resolves the names with kallsyms
@@ -72,32 +73,6 @@ static const char *kmulti_untraceable(const struct kfunc *kf, char *buf, size_t 
 	return backend_check_proto(kf, "kprobe-multi", true, buf, n);
 }
 
-/*
- * The session stub's calls of the placeholder helper KSNOOP_SESSION_IS_RETURN_CALL
- * become calls of the kfunc bpf_session_is_return() (see bpf/kprobe_multi.bpf.c
- * for why not an extern). Same length: libbpf's relocations keep their places.
- */
-static int kmulti_patch_session(struct bpf_program *prog)
-{
-	size_t i, n = bpf_program__insn_cnt(prog);
-	struct bpf_insn *insns = malloc(n * sizeof(*insns));
-	int id = feature_session_kfunc(), found = 0, err;
-
-	if (!insns)
-		return -ENOMEM;
-	memcpy(insns, bpf_program__insns(prog), n * sizeof(*insns));
-	for (i = 0; i < n && id > 0; i++) {
-		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg ||
-		    insns[i].imm != KSNOOP_SESSION_IS_RETURN_CALL)
-			continue;
-		feature_kfunc_call(&insns[i], id);
-		found++;
-	}
-	err = id < 0 ? id : !found ? -ENOENT : bpf_program__set_insns(prog, insns, n);
-	free(insns);
-	return err;
-}
-
 static int kmulti_prepare(struct tracer *t)
 {
 	int err;
@@ -107,13 +82,14 @@ static int kmulti_prepare(struct tracer *t)
 	/* With --entry there is no return to skip: the plain link does. */
 	t->session = !t->opts.entry_only && feature_probe(FEAT_KPROBE_SESSION, &err);
 	if (t->session) {
-		err = kmulti_patch_session(t->skel->progs.ksnoop_ks);
+		err = tracer_patch_session(t->skel->progs.ksnoop_ks);
 		if (err)
 			return err;
 		bpf_program__set_expected_attach_type(t->skel->progs.ksnoop_ks,
 						      KSNOOP_TRACE_KPROBE_SESSION);
 		bpf_program__set_autoload(t->skel->progs.ksnoop_ks, true);
 		t->skel->rodata->session_link = true;
+		pr_info(1, "kprobe-multi: entries and returns through one kprobe.session link\n");
 	} else {
 		bpf_program__set_autoload(t->skel->progs.ksnoop_km, true);
 	}

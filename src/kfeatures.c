@@ -28,6 +28,7 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_KPROBE_COOKIE] = {"kprobe_cookie", "kprobe attach cookies", "5.15"},
 	[FEAT_TASK_BTF] = {"task_btf", "bpf_get_current_task_btf()", "5.11"},
 	[FEAT_KPROBE_SESSION] = {"kprobe_session", "kprobe.session links", "6.10"},
+	[FEAT_FSESSION_MULTI] = {"fsession_multi", "BPF_TRACE_FSESSION_MULTI links", "7.0"},
 	[FEAT_TLS_FENTRY] = {"task_storage", "task-local storage in fentry programs", "5.11"},
 	[FEAT_TLS_KPROBE] = {"kprobe_task_storage", "task-local storage in kprobe programs",
 			     "5.11"},
@@ -158,20 +159,27 @@ static int load_call(enum bpf_prog_type type, int attach_type, bool need_target,
 	return load(type, attach_type, need_target, insns, ARRAY_SIZE(insns));
 }
 
-int feature_session_kfunc(void)
+int feature_kfunc_id(const char *name)
 {
-	static int id;
+	static const char *const names[] = {"bpf_session_is_return", "bpf_session_cookie"};
+	static int ids[ARRAY_SIZE(names)];
 	struct btf *btf;
+	size_t i;
+	int id;
 
-	if (id)
-		return id;
+	for (i = 0; i < ARRAY_SIZE(names) && strcmp(names[i], name); i++)
+		;
+	if (i == ARRAY_SIZE(names))
+		return -EINVAL;
+	if (ids[i])
+		return ids[i];
 	btf = kernel_btf ? kernel_btf->vmlinux : btf__load_vmlinux_btf();
 	if (!btf)
-		return id = -errno;
-	id = btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC);
+		return ids[i] = -errno;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
 	if (!kernel_btf)
 		btf__free(btf);
-	return id = id > 0 ? id : -ENOENT;
+	return ids[i] = id > 0 ? id : -ENOENT;
 }
 
 void feature_kfunc_call(struct bpf_insn *insn, int btf_id)
@@ -183,6 +191,18 @@ void feature_kfunc_call(struct bpf_insn *insn, int btf_id)
 	insn->imm = btf_id;
 }
 
+/* A session program of @type for @attach_type that calls bpf_session_is_return(). */
+static int load_session(enum bpf_prog_type type, int attach_type)
+{
+	struct bpf_insn insns[] = {CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT()};
+	int id = feature_kfunc_id("bpf_session_is_return");
+
+	if (id < 0)
+		return id;
+	feature_kfunc_call(&insns[0], id);
+	return load(type, attach_type, false, insns, ARRAY_SIZE(insns));
+}
+
 /*
  * kprobe.session: kprobe.multi links (the same fprobe machinery), and a
  * session program that asks bpf_session_is_return(), the kfunc the kernel
@@ -191,17 +211,11 @@ void feature_kfunc_call(struct bpf_insn *insn, int btf_id)
  */
 static int probe_kprobe_session(void)
 {
-	struct bpf_insn insns[] = {CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT()};
-	int id, err;
+	int err;
 
 	if (!feature_probe(FEAT_KPROBE_MULTI, &err))
 		return err;
-	id = feature_session_kfunc();
-	if (id < 0)
-		return id;
-	feature_kfunc_call(&insns[0], id);
-	return load(BPF_PROG_TYPE_KPROBE, KSNOOP_TRACE_KPROBE_SESSION, false, insns,
-		    ARRAY_SIZE(insns));
+	return load_session(BPF_PROG_TYPE_KPROBE, KSNOOP_TRACE_KPROBE_SESSION);
 }
 
 /*
@@ -336,6 +350,10 @@ int feature_probe(enum feature f, int *err)
 		break;
 	case FEAT_FENTRY_MULTI:
 		r = load(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FENTRY_MULTI, false, ret0, 2);
+		break;
+	case FEAT_FSESSION_MULTI:
+		/* The program load decides: the link is made as fentry-multi's. */
+		r = load_session(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FSESSION_MULTI);
 		break;
 	case FEAT_KPROBE_MULTI:
 		r = probe_kprobe_multi(ret0, 2);

@@ -27,6 +27,7 @@ enum feature {
 	FEAT_KPROBE_SESSION, /* a BPF_TRACE_KPROBE_SESSION link: entry and return in one */
 	FEAT_TLS_FENTRY,     /* bpf_task_storage_get() in fentry: per-thread state, no hash */
 	FEAT_TLS_KPROBE,     /* the same in kprobe programs */
+	FEAT_FSESSION_MULTI, /* a BPF_TRACE_FSESSION_MULTI program: fentry-multi's session mode */
 	FEAT_CNT,
 };
 
@@ -48,16 +49,20 @@ struct kbtf;
 void feature_use_kbtf(const struct kbtf *k);
 /* 1: present, 0: absent; *err gets the negative errno of the failed probe. */
 int feature_probe(enum feature f, int *err);
-/* The vmlinux BTF id of the kfunc bpf_session_is_return() (kprobe.session), or -errno. */
-int feature_session_kfunc(void);
+/*
+ * The vmlinux BTF id of the session kfunc @name (bpf_session_is_return,
+ * bpf_session_cookie), or -errno. Cached.
+ */
+int feature_kfunc_id(const char *name);
 struct bpf_insn;
 /* Make *@insn a call of the vmlinux kfunc with BTF id @btf_id. */
 void feature_kfunc_call(struct bpf_insn *insn, int btf_id);
 /* Whether we hold what loading tracing programs needs (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN). */
 bool have_bpf_caps(void);
 /* The BPF attach type value of BPF_TRACE_FENTRY_MULTI (Linux 7.x UAPI). */
-#define KSNOOP_TRACE_FENTRY_MULTI 59
-#define KSNOOP_TRACE_FEXIT_MULTI  60
+#define KSNOOP_TRACE_FENTRY_MULTI   59
+#define KSNOOP_TRACE_FEXIT_MULTI    60
+#define KSNOOP_TRACE_FSESSION_MULTI 61
 /* BPF_TRACE_KPROBE_SESSION (Linux 6.10 UAPI; libbpf 1.1's headers lack it). */
 #define KSNOOP_TRACE_KPROBE_SESSION 56
 

@@ -105,6 +105,19 @@ while [ $r -le $ROUNDS ]; do
 		"$F(skb->dev->name == \"eth9\", skb->len)"
 	run s-out-hash "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P 1024 --backend fentry \
 		-s tcp_sendmsg "$F(skb->len)"
+	# The fentry-multi backend (7.x) with its fsession link (-fs) and without it
+	# (-fm, KSNOOP_NO_FSESSION=1: fentry-multi and fexit-multi links); --stats
+	# counts every call (the lean path: latency by the session cookie with -fs,
+	# by the per-thread state else); stats is the fentry backend's.
+	run stats "$k" ksnoop --backend fentry --stats -i 1000 "$F"
+	if ksnoop features | grep -q '^backend fentry-multi: yes$'; then
+		run s-out-fm "$k" env KSNOOP_NO_FSESSION=1 ksnoop -P 1024 --backend fentry-multi \
+			-s tcp_sendmsg "$F(skb->len)"
+		run s-out-fs "$k" ksnoop -P 1024 --backend fentry-multi -s tcp_sendmsg "$F(skb->len)"
+		run stats-fm "$k" env KSNOOP_NO_FSESSION=1 ksnoop --backend fentry-multi --stats \
+			-i 1000 "$F"
+		run stats-fs "$k" ksnoop --backend fentry-multi --stats -i 1000 "$F"
+	fi
 	run floor-km 'bare: attached' bare-attach kmulti+hold $T/names
 	run unfiltered-km "$k" ksnoop -P 1024 --backend kprobe-multi "$F(skb->len)"
 	run comm-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -c nomatch "$F(skb->len)"
@@ -113,6 +126,9 @@ while [ $r -le $ROUNDS ]; do
 	run str-eq-in-km "$k" ksnoop -P 1024 --backend kprobe-multi \
 		"$F(skb->dev->name == \"lo\", skb->len)"
 	run s-out-km "$k" ksnoop -P 1024 --backend kprobe-multi -s tcp_sendmsg "$F(skb->len)"
+	# --stats through kprobe-multi: latency by the kprobe.session cookie where the
+	# kernel has sessions (6.10+).
+	run stats-km "$k" ksnoop --backend kprobe-multi --stats -i 1000 "$F"
 	r=$((r + 1))
 done
 echo "bench: done"

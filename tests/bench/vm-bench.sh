@@ -563,6 +563,22 @@ allin_round()
 	allin s-out-hash $n "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P $PAGES -s tcp_sendmsg \
 		'ip_send_skb(skb->len)'
 	allin stats-hash $n "$k" env KSNOOP_THREAD_HASH=1 ksnoop --stats ip_send_skb
+	# The fentry-multi backend (7.x) with its fsession link (-fs: one program run
+	# at entry and at return, latency by the session cookie) and without it (-fm,
+	# KSNOOP_NO_FSESSION=1: fentry-multi and fexit-multi links).
+	if ksnoop features | grep -q '^backend fentry-multi: yes$'; then
+		allin s-out-fm $n "$k" env KSNOOP_NO_FSESSION=1 ksnoop -P $PAGES \
+			--backend fentry-multi -s tcp_sendmsg 'ip_send_skb(skb->len)'
+		allin s-out-fs $n "$k" ksnoop -P $PAGES --backend fentry-multi -s tcp_sendmsg \
+			'ip_send_skb(skb->len)'
+		allin stats-fm $n "$k" env KSNOOP_NO_FSESSION=1 ksnoop --backend fentry-multi \
+			--stats ip_send_skb
+		allin stats-fs $n "$k" ksnoop --backend fentry-multi --stats ip_send_skb
+	fi
+	# kprobe-multi: with kprobe.session links (6.10+) the counting modes pair calls by
+	# the session cookie too.
+	ksnoop features | grep -q '^backend kprobe-multi: yes$' &&
+		allin stats-km $n "$k" ksnoop --backend kprobe-multi --stats ip_send_skb
 	if [ "$BPFTRACE" = 1 ]; then
 		allin bt-count $n '^ready' sh -c 'exec bpftrace -B none -e "kfunc:ip_send_skb
 			{ @c = count(); } BEGIN { printf(\"ready\\n\"); }" 1>&2'

@@ -107,6 +107,62 @@ test_stats_latency()
 }
 t_run latency test_stats_latency
 
+# The same sleeps on the lean path (no predicate; -c keeps other sleepers out), with
+# each backend but fentry: where the kernel has session links (fentry-multi's fsession
+# on 7.x, kprobe-multi's kprobe.session on 6.10+) the entry keeps its time in the call's
+# session cookie for the return, with no per-thread state; on 7.x fentry-multi without
+# it too (KSNOOP_NO_FSESSION=1: fentry-multi and fexit-multi links, paired by thread).
+test_stats_latency_lean()
+{
+	local slept=/tmp/ksnoop-slept most be nofs
+	kver_ge 5.17 || t_skip "kretprobes on $(kver) have one instance: concurrent sleeps are missed"
+	for be in $(loop_backends) fentry-multi-plain; do
+		nofs=''
+		if [ "$be" = fentry-multi-plain ]; then
+			ksnoop_features | grep -q '^fsession_multi: yes$' || continue
+			be=fentry-multi nofs=1
+		fi
+		rm -f $slept
+		t_trace 120 "sleepfor -t 300 >>$slept; sleepfor -t 300 >>$slept" \
+			env ${nofs:+KSNOOP_NO_FSESSION=1} ksnoop -v --stats -j -c sleepfor \
+			--backend "$be" hrtimer_nanosleep
+		t_expect_rc 0
+		case $be$nofs in
+		fentry-multi) kver_ge 7.0 && t_expect_match '^fentry-multi: .* one fsession link$' \
+			"$T_ERR" ;;
+		kprobe-multi) kver_ge 6.10 &&
+			t_expect_match '^kprobe-multi: .* one kprobe.session link$' "$T_ERR" ;;
+		esac
+		most=$(awk '$1 == "slept" && $2 > m { m = $2 } END { print m + 0 }' $slept)
+		t_expect_eq 2 "$(grep -c '^slept ' $slept)" "$be${nofs:+ (no fsession)}: sleeps timed"
+		expect_jq "$(final_row hrtimer_nanosleep) | .calls == 2 and .latency_ns.count == 2 and
+			.latency_ns.max >= 300000000 and .latency_ns.max <= $most and
+			.latency_ns.mean >= 300000000" \
+			"$be${nofs:+ (no fsession)}: 2 sleeps of 300 ms to $most ns"
+	done
+}
+t_run latency-lean test_stats_latency_lean
+
+# -s on the lean path: only the calls inside the chain are counted, with each backend
+# but fentry (session links pair calls by their cookie, which knows no chain: -s takes
+# the per-thread pairing there too). 20 sends: ip_send_skb inside udp_sendmsg 20 times,
+# inside tcp_sendmsg never.
+test_stats_chain()
+{
+	local be
+	for be in $(loop_backends); do
+		t_trace 120 'udpsend 20 5' ksnoop --stats -j --backend "$be" -s udp_sendmsg ip_send_skb
+		t_expect_rc 0
+		expect_jq "$(final_row ip_send_skb) | .calls == 20 and .latency_ns.count == 20" \
+			"$be: -s udp_sendmsg ip_send_skb: 20 calls"
+		t_trace 120 'udpsend 20 5' ksnoop --stats -j --backend "$be" -s tcp_sendmsg ip_send_skb
+		t_expect_rc 0
+		expect_jq "[$(final_row ip_send_skb) | .calls] | add // 0 == 0" \
+			"$be: -s tcp_sendmsg ip_send_skb: no call counted"
+	done
+}
+t_run chain test_stats_chain
+
 # --entry counts at entry: no latency, and a bad option value is one line, exit 2.
 test_stats_entry()
 {

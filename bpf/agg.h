@@ -26,23 +26,23 @@
 #define __KSNOOP_BPF_AGG_H
 
 /*
- * enum ksnoop_agg_mode, set by userspace before load. In .bss, not rodata: a
- * constant would let the verifier remove emit() or agg_call() as dead code,
- * and a removed subprogram leaves the BTF func_info that the fentry backend
- * copies per function one short.
+ * enum ksnoop_agg_mode, set by userspace before load: a constant, so that
+ * the verifier keeps only the mode's code (the fentry backend rebuilds the
+ * BTF func_info of the subprograms this leaves unused for its copies: see
+ * src/be_fentry.c func_info_get()).
  */
-volatile __u32 agg_mode;
+const volatile __u32 agg_mode;
 
 /*
- * Set by userspace before load (.bss, as agg_mode) when no plan needs the
- * record path's machinery (src/agg.c agg_lean_ok()): no predicate, and the
- * counted value, if any, is an integer or bytes read from one register. The
- * stubs then count through ksnoop_count() (bpf/agg_value.h) with the one
+ * Set by userspace before load (a constant, as agg_mode) when no plan needs
+ * the record path's machinery (src/agg.c agg_lean_ok()): no predicate, and
+ * the counted value, if any, is an integer or bytes read from one register.
+ * The stubs then count through ksnoop_count() (bpf/agg_value.h) with the one
  * register it needs: no register save area, no scratch record, no per-CPU
  * lock (a run shares only atomic counters and its own level of struct
  * cpu_run's durations), no per-item global calls.
  */
-volatile bool agg_lean;
+const volatile bool agg_lean;
 
 /*
  * Bumped by userspace at each interval through the mmap'ed .bss: calls

@@ -11,12 +11,9 @@
 #ifndef __KSNOOP_BPF_AGG_VALUE_H
 #define __KSNOOP_BPF_AGG_VALUE_H
 
-#include "ksnoop_hist.h"
-
 /*
  * Written by userspace before load. Constants to the verifier, which keeps
- * only the code of the source and the buckets in use (no subprogram depends
- * on them: see agg_mode for why that matters).
+ * only the code of the source and the buckets in use.
  */
 const volatile struct ksnoop_agg_conf agg_conf;
 
@@ -36,74 +33,17 @@ const volatile struct ksnoop_item agg_item;
  * types by the function's prototype, so that the base argument is a BTF
  * pointer and each step a member load it checks against the kernel's BTF (a
  * fault reads 0). The stub then reads the item by direct loads
- * (fentry_typed()) and hands ksnoop_count() its value, not the base register,
- * which counts it at once (count_typed()): no bpf_probe_read_kernel() call.
+ * (fentry_typed()): no bpf_probe_read_kernel() call. --hist counts it there;
+ * --count-by hands ksnoop_count() its value, not the base register, which
+ * counts it at once (count_typed()).
  */
 const volatile bool agg_typed;
 
-/*
- * @p, a constant of .rodata, as a plain pointer to @type: opaque to clang,
- * which would otherwise fold the zeros the object was defined with; the
- * verifier still knows what it points to and reads the constants userspace
- * wrote.
- */
-#define KSNOOP_RODATA(type, p)                                                                     \
-	({                                                                                         \
-		const void *__p = (const void *)(p);                                               \
-		barrier_var(__p);                                                                  \
-		(const type *)__p;                                                                 \
-	})
+struct ksnoop_hist_map hist SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* resized to functions * agg_conf.nslots with --hist */
-	__type(key, __u32);
-	__type(value, __u64);
-} hist SEC(".maps");
-
-/* Sizes, not BTF types: userspace shortens the key (struct ksnoop_count_key). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1); /* resized to --max-keys with --count-by */
-	__uint(key_size, sizeof(struct ksnoop_count_key));
-	__uint(value_size, sizeof(__u64));
-} counts SEC(".maps");
+struct ksnoop_counts_map counts SEC(".maps");
 
 struct ksnoop_count_key_map count_key SEC(".maps");
-
-/* --hist: count value @v (or an unreadable one) of function @func into its slot. */
-static __always_inline void hist_add(__u32 func, __u64 v, bool unreadable, bool is_signed)
-{
-	__u32 slot = unreadable ? agg_conf.nslots - 1 :
-				  ksnoop_hist_slot(KSNOOP_RODATA(struct ksnoop_agg_conf, &agg_conf),
-						   v, is_signed);
-	__u32 key = func * agg_conf.nslots + slot;
-	__u64 *c = bpf_map_lookup_elem(&hist, &key);
-
-	/* atomic: a traced call in an interrupt may count on this CPU meanwhile */
-	if (c)
-		__sync_fetch_and_add(c, 1);
-}
-
-/* --count-by: count @key; an insert into the full map is counted, never silent. */
-static __always_inline void key_add(struct ksnoop_count_key *key)
-{
-	__u64 one = 1, *c = bpf_map_lookup_elem(&counts, key);
-	long err;
-
-	if (c) {
-		__sync_fetch_and_add(c, 1);
-		return;
-	}
-	err = bpf_map_update_elem(&counts, key, &one, BPF_NOEXIST);
-	if (err == -17 /* EEXIST: another CPU inserted it meanwhile, our slot is 0 */) {
-		c = bpf_map_lookup_elem(&counts, key);
-		if (c)
-			__sync_fetch_and_add(c, 1);
-	} else if (err) {
-		count(KSNOOP_STAT_KEYS_FULL);
-	}
-}
 
 /* When agg_value_when() says to count the value of a call. */
 enum agg_when {
@@ -143,25 +83,6 @@ static __always_inline enum agg_when agg_value_when(__u32 is_exit, __u32 hdr)
 	if (!is_exit && !entry_only)
 		return AGG_NEVER;
 	return AGG_NOW;
-}
-
-/*
- * --count-by comm: count the calling task's comm under @func, in a key on the
- * stack: the map's keys are its first 24 bytes (agg_conf.key_len is the
- * comm's 16), no key area to look up or clear.
- */
-static __always_inline void comm_add(__u32 func)
-{
-	struct ksnoop_count_key key;
-
-	_Static_assert(KSNOOP_TASK_COMM_LEN == 2 * sizeof(__u64), "the comm is two words");
-	*(__u64 *)&key = 0; /* func, len, flags, pad */
-	key.func = func;
-	key.len = KSNOOP_TASK_COMM_LEN;
-	ksnoop_task_comm((__u64 *)key.data);
-	if (task_comm_off)
-		ksnoop_comm_clean((__u64 *)key.data);
-	key_add(&key);
 }
 
 /*
@@ -336,11 +257,9 @@ static __always_inline int count_typed(__u32 func, __u64 v, bool unreadable)
 	struct ksnoop_count_key key, *area;
 	__u32 key0 = 0, i;
 
-	if (agg_mode == KSNOOP_AGG_HIST) {
-		hist_add(func, unreadable ? 0 : pred_load(it, &v), unreadable,
-			 it->flags & KSNOOP_I_SIGNED);
-		return 1;
-	}
+	/* --hist: the fentry stub counted it (fentry_count()) */
+	if (agg_mode != KSNOOP_AGG_COUNT)
+		return 0;
 	if (it->size > sizeof(v)) {
 		/* an array: its bytes are in this CPU's count_key (fentry_typed()) */
 		area = bpf_map_lookup_elem(&count_key, &key0);
@@ -390,17 +309,11 @@ __noinline int ksnoop_count(__u32 func, __u32 is_exit, __u32 flags, __u64 reg)
 
 	if (func >= KSNOOP_MAX_FUNCS)
 		return 0;
-	/* agg_typed (--entry): @reg is the value; agg_lean keeps the rest alive, as below */
-	if (agg_typed && agg_lean)
+	/* agg_typed (--entry): @reg is the value */
+	if (agg_typed)
 		return count_typed(func, reg, flags & KSNOOP_HDR_NOREG);
-	/*
-	 * --entry, nothing to pair: counted here, a global call cheaper. Asking
-	 * agg_lean too (.bss, true whenever this runs) keeps the call below
-	 * alive for the verifier: with a constant test it would remove
-	 * ksnoop_count_value(), and a removed subprogram leaves the BTF
-	 * func_info the fentry backend copies one short (bpf/agg.h, agg_mode).
-	 */
-	if (entry_only && agg_lean)
+	/* --entry, nothing to pair: counted here, a global call cheaper */
+	if (entry_only)
 		return count_value(func, KSNOOP_R_NOEXIT | flags, reg, ~0ULL);
 	hdr = ksnoop_pair(func, is_exit, false, true, &now, &entry_ns);
 	if (hdr < 0)

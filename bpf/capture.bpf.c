@@ -26,6 +26,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 filter_tgid;
 const volatile __u32 filter_tid;
 const volatile bool use_cookie = true;
+/* One function is traced: its id is 0, no cookie or address asked (the fentry stubs). */
+const volatile bool one_func;
 const volatile bool entry_only;
 const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
@@ -37,6 +39,11 @@ const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
 const volatile __u32 task_comm_off;
 /* --cgroup: the calling task must be in the cgroup in "cgroup_filter" or below. */
 const volatile bool filter_cgroup;
+/*
+ * Some filter on the calling task is set (-p, --tid, -c, --cgroup): without
+ * one, ksnoop_skip_task() reads this alone, not each filter's setting.
+ */
+const volatile bool task_filters;
 /* --slower-than (ns) and --errors: which returning calls are shown. */
 const volatile __u64 slower_than_ns;
 const volatile bool errors_only;
@@ -161,12 +168,7 @@ struct {
  */
 struct ksnoop_nest_regs_map nest_regs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KSNOOP_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+struct ksnoop_stats_map stats SEC(".maps");
 
 /*
  * Records lost per function and reason (key = function id *
@@ -222,19 +224,6 @@ struct ksnoop_btf_ptr {
 	__u32 type_id;
 	__u32 flags;
 };
-
-static __always_inline void count_n(__u32 stat, __u64 n)
-{
-	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
-
-	if (c)
-		*c += n;
-}
-
-static __always_inline void count(__u32 stat)
-{
-	count_n(stat, 1);
-}
 
 /* @n records of function @func lost for @reason (enum ksnoop_lost_reason). */
 static __always_inline void count_lost(__u32 func, __u32 reason, __u64 n)

@@ -29,6 +29,7 @@
 #define __KSNOOP_CAPTURE_H
 
 #include "ksnoop.h"
+#include "ksnoop_hist.h"
 
 /* A traced call's registers, as a stub saves them. */
 struct ksnoop_regs {
@@ -118,8 +119,38 @@ struct ksnoop_count_key_map {
 	__type(value, struct ksnoop_count_key);
 };
 
+/* Event counters (enum ksnoop_stat), per CPU: count(). */
+struct ksnoop_stats_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KSNOOP_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+/*
+ * --count-by: the counts by key (key_add()). Sizes, not BTF types: userspace
+ * shortens the key (struct ksnoop_count_key).
+ */
+struct ksnoop_counts_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1); /* resized to --max-keys with --count-by */
+	__uint(key_size, sizeof(struct ksnoop_count_key));
+	__uint(value_size, sizeof(__u64));
+};
+
+/* --hist: the histograms' slots, per function (hist_add()). */
+struct ksnoop_hist_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized to functions * agg_conf.nslots with --hist */
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
 /* Defined in capture.bpf.c. */
 extern struct ksnoop_cgroup_map cgroup_filter SEC(".maps");
+extern struct ksnoop_hist_map hist SEC(".maps");
+extern struct ksnoop_counts_map counts SEC(".maps");
+extern struct ksnoop_stats_map stats SEC(".maps");
 extern struct ksnoop_count_key_map count_key SEC(".maps");
 extern struct ksnoop_patterns_map patterns SEC(".maps");
 extern struct ksnoop_stacks_map stacks SEC(".maps");
@@ -129,6 +160,8 @@ extern struct ksnoop_nest_regs_map nest_regs SEC(".maps");
 extern struct ksnoop_func_ids_map func_ids SEC(".maps");
 /* Set by userspace: attach cookies carry the function id (else the address does). */
 extern const volatile bool use_cookie;
+/* Set by userspace: one function is traced, whose id is 0. */
+extern const volatile bool one_func;
 /* Set by userspace: --kstack, record the kernel stack of each entry. */
 extern const volatile bool kstack;
 /* Set by userspace: --count-by caller, read the first frames of each entry's stack. */
@@ -145,6 +178,9 @@ extern const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
  */
 extern const volatile __u32 task_comm_off;
 extern const volatile bool filter_cgroup;
+extern const volatile bool task_filters;
+/* Set by userspace: --entry, no return traced. */
+extern const volatile bool entry_only;
 /* Set by userspace: argument registers a stub saves at entry and at the return. */
 extern const volatile __u32 entry_args;
 extern const volatile __u32 exit_args;
@@ -157,8 +193,9 @@ extern const volatile bool chain_mode;
 /* Threads with a traced call in progress, where thread_gate (capture.bpf.c). */
 extern volatile __u64 busy_threads;
 extern const volatile bool thread_gate;
-/* Set by userspace: counting modes take the lean path (bpf/agg.h). */
-extern volatile bool agg_lean;
+/* Set by userspace: the counting mode (enum ksnoop_agg_mode), its lean path (bpf/agg.h). */
+extern const volatile __u32 agg_mode;
+extern const volatile bool agg_lean;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
 extern const volatile bool agg_item_same;
 extern const volatile struct ksnoop_item agg_item;
@@ -182,6 +219,87 @@ static __always_inline int ksnoop_count_base(__u32 func)
 		return -1;
 	plan = bpf_map_lookup_elem(&plans, &func);
 	return plan ? plan->items[0].base : -1;
+}
+
+/*
+ * @p, a constant of .rodata, as a plain pointer to @type: opaque to clang,
+ * which would otherwise fold the zeros the object was defined with; the
+ * verifier still knows what it points to and reads the constants userspace
+ * wrote. Read through it, a setting read twice is loaded once (a volatile is
+ * loaded at each read, an instruction the verifier keeps).
+ */
+#define KSNOOP_RODATA(type, p)                                                                     \
+	({                                                                                         \
+		const void *__p = (const void *)(p);                                               \
+		barrier_var(__p);                                                                  \
+		(const type *)__p;                                                                 \
+	})
+
+static __always_inline void count_n(__u32 stat, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&stats, &stat);
+
+	if (c)
+		*c += n;
+}
+
+static __always_inline void count(__u32 stat)
+{
+	count_n(stat, 1);
+}
+
+/*
+ * Integer view of a value for predicates and --hist: 1, 2, 4 or 8 bytes,
+ * bitfield, sign (here for the fentry stub's typed count, fentry_count()).
+ */
+static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
+{
+	__u64 v = 0;
+
+	switch (it->size) {
+	case 1:
+		v = *(__u8 *)data;
+		break;
+	case 2:
+		v = *(__u16 *)data;
+		break;
+	case 4:
+		v = *(__u32 *)data;
+		break;
+	default:
+		v = *(__u64 *)data;
+		break;
+	}
+	if (it->bit_size) {
+		v >>= it->bit_off;
+		if (it->bit_size < 64)
+			v &= (1ULL << it->bit_size) - 1;
+	}
+	if (it->flags & KSNOOP_I_SIGNED) {
+		__u32 bits = it->bit_size ? it->bit_size : it->size * 8;
+		__u32 sh = 64 - (bits & 63);
+
+		if (bits < 64)
+			v = (__u64)(((__s64)(v << sh)) >> sh);
+	}
+	return v;
+}
+
+/*
+ * --hist: count value @v (or an unreadable one) of function @func into its
+ * slot. Here, not in bpf/agg_value.h: the fentry stub counts a typed item
+ * itself (agg_typed), with no call.
+ */
+static __always_inline void hist_add(__u32 func, __u64 v, bool unreadable, bool is_signed)
+{
+	const struct ksnoop_agg_conf *conf = KSNOOP_RODATA(struct ksnoop_agg_conf, &agg_conf);
+	__u32 slot = unreadable ? conf->nslots - 1 : ksnoop_hist_slot(conf, v, is_signed);
+	__u32 key = func * conf->nslots + slot;
+	__u64 *c = bpf_map_lookup_elem(&hist, &key);
+
+	/* atomic: a traced call in an interrupt may count on this CPU meanwhile */
+	if (c)
+		__sync_fetch_and_add(c, 1);
 }
 
 /*
@@ -230,6 +348,46 @@ static __always_inline void ksnoop_task_comm(__u64 *comm)
 	} else {
 		bpf_get_current_comm(comm, KSNOOP_TASK_COMM_LEN);
 	}
+}
+
+/* --count-by: count @key; an insert into the full map is counted, never silent. */
+static __always_inline void key_add(struct ksnoop_count_key *key)
+{
+	__u64 one = 1, *c = bpf_map_lookup_elem(&counts, key);
+	long err;
+
+	if (c) {
+		__sync_fetch_and_add(c, 1);
+		return;
+	}
+	err = bpf_map_update_elem(&counts, key, &one, BPF_NOEXIST);
+	if (err == -17 /* EEXIST: another CPU inserted it meanwhile, our slot is 0 */) {
+		c = bpf_map_lookup_elem(&counts, key);
+		if (c)
+			__sync_fetch_and_add(c, 1);
+	} else if (err) {
+		count(KSNOOP_STAT_KEYS_FULL);
+	}
+}
+
+/*
+ * --count-by comm: count the calling task's comm under @func, in a key on the
+ * stack: the map's keys are its first 24 bytes (agg_conf.key_len is the
+ * comm's 16), no key area to look up or clear. Here, not in bpf/agg_value.h:
+ * the fentry stub counts it itself, with no call (fentry_count()).
+ */
+static __always_inline void comm_add(__u32 func)
+{
+	struct ksnoop_count_key key;
+
+	_Static_assert(KSNOOP_TASK_COMM_LEN == 2 * sizeof(__u64), "the comm is two words");
+	*(__u64 *)&key = 0; /* func, len, flags, pad */
+	key.func = func;
+	key.len = KSNOOP_TASK_COMM_LEN;
+	ksnoop_task_comm((__u64 *)key.data);
+	if (task_comm_off)
+		ksnoop_comm_clean((__u64 *)key.data);
+	key_add(&key);
 }
 
 /*
@@ -340,7 +498,8 @@ rest:
  * copy, so that a filtered-out call costs little more than an empty program.
  * Each test is gated on a constant setting: the verifier removes the unused
  * ones, all but the setting's read (a read of a volatile is an instruction
- * the verifier keeps, so each setting is read once, where it is needed). The
+ * the verifier keeps, so each setting is read once, where it is needed, and
+ * with no filter only task_filters is). The
  * order is the cost of a call each filter leaves out: -c, the dearest test,
  * pays for no read before its own; a task a filter leaves out does not read
  * "stopped". A task's filters are the same at a call's entry and its return
@@ -351,6 +510,8 @@ static __always_inline bool ksnoop_skip_task(void)
 {
 	__u64 tgid, tid, ncomms;
 
+	if (!task_filters)
+		return stopped;
 	ncomms = filter_ncomms;
 	if (ncomms && !ksnoop_comm_allowed(ncomms))
 		return true;

@@ -28,27 +28,42 @@
 #define KSNOOP_LOG2LIN_SUB	(1 << KSNOOP_LOG2LIN_SUB_BITS)
 #define KSNOOP_LOG2LIN_BUCKETS	((65 - KSNOOP_LOG2LIN_SUB_BITS) << KSNOOP_LOG2LIN_SUB_BITS)
 
-/* floor(log2(v)) for v > 0; 0 for v == 0. */
+/*
+ * In BPF code, @v's value made opaque to the compiler here: a step of
+ * ksnoop_ilog2() is then a branch over its shift and add, where clang would
+ * otherwise compute both outcomes and pick one with a second compare (BPF
+ * has no conditional move).
+ */
+#ifdef __bpf__
+#define KSNOOP_BUCKET_OPAQUE(v) asm volatile("" : "+r"(v))
+#else
+#define KSNOOP_BUCKET_OPAQUE(v) ((void)0)
+#endif
+
+/* One step of ksnoop_ilog2(): @v has a bit at 2^@k or above. */
+#define KSNOOP_ILOG2_STEP(v, r, k)                                                                 \
+	do {                                                                                       \
+		if ((v) >> (k)) {                                                                  \
+			(v) >>= (k);                                                               \
+			(r) += (k);                                                                \
+			KSNOOP_BUCKET_OPAQUE(v);                                                   \
+		}                                                                                  \
+	} while (0)
+
+/*
+ * floor(log2(v)) for v > 0; 0 for v == 0. A binary search: a compare per
+ * step and, where it holds, a shift and an add.
+ */
 static __always_inline __u32 ksnoop_ilog2(__u64 v)
 {
-	__u32 r = 0, s;
+	__u32 r = 0;
 
-	s = (v > 0xffffffffULL) << 5;
-	v >>= s;
-	r |= s;
-	s = (v > 0xffff) << 4;
-	v >>= s;
-	r |= s;
-	s = (v > 0xff) << 3;
-	v >>= s;
-	r |= s;
-	s = (v > 0xf) << 2;
-	v >>= s;
-	r |= s;
-	s = (v > 0x3) << 1;
-	v >>= s;
-	r |= s;
-	return r | (__u32)(v >> 1);
+	KSNOOP_ILOG2_STEP(v, r, 32);
+	KSNOOP_ILOG2_STEP(v, r, 16);
+	KSNOOP_ILOG2_STEP(v, r, 8);
+	KSNOOP_ILOG2_STEP(v, r, 4);
+	KSNOOP_ILOG2_STEP(v, r, 2);
+	return r + (__u32)(v >> 1);
 }
 
 /* The log2 bucket of @v: 0 for 0, else floor(log2(v)) + 1. */

@@ -297,6 +297,7 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 
 	skel->rodata->filter_tgid = o->tgid;
 	skel->rodata->filter_tid = o->tid;
+	skel->rodata->one_func = t->nfuncs == 1;
 	skel->rodata->entry_only = o->entry_only;
 	skel->rodata->kernel_format = o->kernel_format || o->format_check;
 	skel->rodata->format_check = o->format_check;
@@ -365,10 +366,10 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 	bpf_map__set_max_entries(skel->maps.events, pages * (__u32)getpagesize());
 	skel->rodata->wake_bytes = pages * (__u32)getpagesize() / 4;
 	/* Aggregation: a struct ksnoop_agg per function and CPU, else none. */
-	skel->bss->agg_mode = o->agg_mode;
-	skel->bss->agg_lean = agg_lean_ok(o->agg_mode, o->agg_conf.src, t->funcs, nfuncs);
+	skel->rodata->agg_mode = o->agg_mode;
+	skel->rodata->agg_lean = agg_lean_ok(o->agg_mode, o->agg_conf.src, t->funcs, nfuncs);
 	skel->rodata->agg_item_same =
-		skel->bss->agg_lean && o->agg_mode != KSNOOP_AGG_STATS &&
+		skel->rodata->agg_lean && o->agg_mode != KSNOOP_AGG_STATS &&
 		o->agg_conf.src == KSNOOP_SRC_ITEM &&
 		agg_item_same(t->funcs, nfuncs, (struct ksnoop_item *)&skel->rodata->agg_item);
 	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);

@@ -40,6 +40,26 @@ struct func_info {
 	__u32 cnt;
 };
 
+/* A function of the BPF object's .text (its ELF symbol), in instructions. */
+struct text_func {
+	__u32 off, cnt;
+	__u32 type_id; /* its BTF FUNC */
+};
+
+/*
+ * The fentry backend's func_info of a program whose subprograms the verifier
+ * partly removed (dead code: a subprogram only .rodata settings leave unused):
+ * the BTF type of each of the @nstarts subprograms starting at @starts in the
+ * @n linked instructions @insn, into @types. The subprogram at 0 is the
+ * kernel's first of the @nkept types @kept; each other one is the function of
+ * @funcs (instructions in @text) of its length and instruction kinds. The
+ * kernel's types must be among them, in order. 0, or -ESRCH (a subprogram
+ * matches no function, or two of different types), -EINVAL (@kept disagrees).
+ */
+int func_info_types(const struct bpf_insn *insn, __u32 n, const __u32 *starts, __u32 nstarts,
+		    const struct bpf_insn *text, const struct text_func *funcs, __u32 nfuncs,
+		    const __u32 *kept, __u32 nkept, __u32 *types);
+
 /* Per-function fds in t->fds (per-function backends). */
 enum { FD_ENTRY_PROG, FD_EXIT_PROG, FD_ENTRY_LINK, FD_EXIT_LINK, FD_PER_FUNC };
 

@@ -17,6 +17,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <gelf.h>
+#include <libelf.h>
 
 #include "agg.h"
 #include "attach.h"
@@ -62,21 +64,144 @@ static int module_btf_fd(const char *module)
 }
 
 /*
+ * Do two instructions do the same? The operation and its registers; not
+ * what libbpf relocates: constants, offsets (CO-RE), and a 64-bit load's or a
+ * call's kind (its src_reg: a map, a map value, a kernel function).
+ */
+static bool insn_like(const struct bpf_insn *a, const struct bpf_insn *b)
+{
+	if (a->code != b->code)
+		return false;
+	if (a->code == (BPF_LD | BPF_IMM | BPF_DW) || a->code == (BPF_JMP | BPF_CALL))
+		return a->dst_reg == b->dst_reg;
+	return a->dst_reg == b->dst_reg && a->src_reg == b->src_reg;
+}
+
+int func_info_types(const struct bpf_insn *insn, __u32 n, const __u32 *starts, __u32 nstarts,
+		    const struct bpf_insn *text, const struct text_func *funcs, __u32 nfuncs,
+		    const __u32 *kept, __u32 nkept, __u32 *types)
+{
+	__u32 i, j, k, len, found;
+
+	if (!nstarts || !nkept)
+		return -EINVAL;
+	types[0] = kept[0];
+	for (i = 1; i < nstarts; i++) {
+		len = (i + 1 < nstarts ? starts[i + 1] : n) - starts[i];
+		found = 0;
+		for (j = 0; j < nfuncs; j++) {
+			if (funcs[j].cnt != len)
+				continue;
+			for (k = 0;
+			     k < len && insn_like(&insn[starts[i] + k], &text[funcs[j].off + k]);
+			     k++)
+				;
+			if (k < len)
+				continue;
+			if (found && found != funcs[j].type_id)
+				return -ESRCH;
+			found = funcs[j].type_id;
+		}
+		if (!found)
+			return -ESRCH;
+		types[i] = found;
+	}
+	/* The kernel dropped whole subprograms only: its list is ours, some left out. */
+	for (i = 0, j = 0; i < nstarts && j < nkept; i++)
+		if (types[i] == kept[j])
+			j++;
+	return j == nkept ? 0 : -EINVAL;
+}
+
+/*
+ * The functions of the skeleton's .text with their BTF types, from its ELF
+ * symbols (each subprogram libbpf appends to a program is one): into @funcs
+ * (at most @max), their instructions at *@text. Returns how many, or -errno.
+ */
+static int text_funcs_get(struct bpf_object *obj, struct text_func *funcs, int max,
+			  const struct bpf_insn **text)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	size_t sz, shstrndx, text_ndx = 0;
+	const void *bytes = ksnoop_bpf__elf_bytes(&sz);
+	Elf_Data *syms = NULL;
+	Elf_Scn *scn = NULL;
+	int nfuncs = 0, err = -ENOENT, id;
+	__u32 strtab = 0;
+	GElf_Shdr sh;
+	GElf_Sym sym;
+	size_t i;
+	Elf *elf;
+
+	if (!btf || elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	elf = elf_memory((char *)bytes, sz);
+	if (!elf)
+		return -EINVAL;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			goto out;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (sh.sh_type == SHT_SYMTAB) {
+			syms = elf_getdata(scn, NULL);
+			strtab = sh.sh_link;
+		} else if (name && !strcmp(name, ".text")) {
+			Elf_Data *d = elf_getdata(scn, NULL);
+
+			text_ndx = elf_ndxscn(scn);
+			*text = d ? d->d_buf : NULL;
+		}
+	}
+	if (!syms || !text_ndx || !*text)
+		goto out;
+	for (i = 0; gelf_getsym(syms, (int)i, &sym); i++) {
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx != text_ndx)
+			continue;
+		id = btf__find_by_name_kind(btf, elf_strptr(elf, strtab, sym.st_name),
+					    BTF_KIND_FUNC);
+		if (id <= 0)
+			continue;
+		if (nfuncs == max) {
+			err = -E2BIG;
+			goto out;
+		}
+		funcs[nfuncs++] = (struct text_func){
+			.off = sym.st_value / sizeof(struct bpf_insn),
+			.cnt = sym.st_size / sizeof(struct bpf_insn),
+			.type_id = id,
+		};
+	}
+	err = nfuncs;
+out:
+	/* *@text points into the skeleton's bytes, not into the Elf handle */
+	elf_end(elf);
+	return err;
+}
+
+/*
  * BTF func_info of a loaded program, re-based onto its original instructions.
  * The kernel insists on func_info for programs with callbacks (bpf_loop), and
  * libbpf 1.1 does not expose the records it built, so take the type ids from
  * the kernel (one per subprogram, in order) and find where each subprogram
  * starts in the instructions libbpf gave us: at 0 and at every BPF-to-BPF call
- * or callback target.
+ * or callback target. A subprogram that .rodata settings leave unused (dead
+ * code) the kernel removes with its record: the copies, loaded from the same
+ * instructions, still have it, so then each one's type comes from the
+ * object's ELF symbols (func_info_types()).
  */
-static int func_info_get(struct bpf_program *prog, struct func_info *fi)
+static int func_info_get(struct bpf_object *obj, struct bpf_program *prog, struct func_info *fi)
 {
-	const struct bpf_insn *insn = bpf_program__insns(prog);
+	const struct bpf_insn *insn = bpf_program__insns(prog), *text = NULL;
 	size_t n = bpf_program__insn_cnt(prog), i, j;
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), starts[16], nstarts = 1;
+	__u32 len = sizeof(info), starts[16], nstarts = 1, kept[16], types[16];
 	struct bpf_func_info recs[16];
-	int fd = bpf_program__fd(prog);
+	int fd = bpf_program__fd(prog), nfuncs, err;
+	struct text_func funcs[64];
 
 	starts[0] = 0;
 	for (i = 0; i < n; i++) {
@@ -110,11 +235,22 @@ static int func_info_get(struct bpf_program *prog, struct func_info *fi)
 	info.func_info = (unsigned long)recs;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	if (info.nr_func_info != nstarts)
+	if (!info.nr_func_info || info.nr_func_info > nstarts)
 		return -EINVAL;
+	for (i = 0; i < info.nr_func_info; i++)
+		kept[i] = types[i] = recs[i].type_id;
+	if (info.nr_func_info < nstarts) {
+		nfuncs = text_funcs_get(obj, funcs, ARRAY_SIZE(funcs), &text);
+		if (nfuncs < 0)
+			return nfuncs;
+		err = func_info_types(insn, n, starts, nstarts, text, funcs, nfuncs, kept,
+				      info.nr_func_info, types);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < nstarts; i++) {
 		fi->recs[i].insn_off = starts[i];
-		fi->recs[i].type_id = recs[i].type_id;
+		fi->recs[i].type_id = types[i];
 	}
 	fi->cnt = nstarts;
 	return 0;
@@ -255,9 +391,9 @@ static int fentry_loaded(struct tracer *t)
 {
 	int err;
 
-	err = func_info_get(t->skel->progs.ksnoop_entry, &t->finfo[0]);
+	err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_entry, &t->finfo[0]);
 	if (!err && !t->opts.entry_only)
-		err = func_info_get(t->skel->progs.ksnoop_exit, &t->finfo[1]);
+		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_exit, &t->finfo[1]);
 	if (err)
 		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
 	return err;

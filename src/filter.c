@@ -169,6 +169,11 @@ static int count_patterns(const struct tracer *t, bool assign)
 	return n;
 }
 
+bool filter_task_any(const struct tracer_opts *o)
+{
+	return o->tgid || o->tid || o->filter.ncomms || o->filter.cgroup_fd > 0;
+}
+
 int filter_prepare(struct tracer *t)
 {
 	const struct filter_opts *f = &t->opts.filter;
@@ -190,6 +195,7 @@ int filter_prepare(struct tracer *t)
 	}
 	skel->rodata->filter_ncomms = f->ncomms;
 	skel->rodata->filter_cgroup = f->cgroup_fd > 0;
+	skel->rodata->task_filters = filter_task_any(&t->opts);
 	skel->rodata->slower_than_ns = f->slower_than_ns;
 	skel->rodata->errors_only = f->errors;
 	npat = count_patterns(t, true);

@@ -14,6 +14,7 @@
 #include "ksnoop.h"
 
 struct tracer;
+struct tracer_opts;
 
 struct filter_opts {
 	const char *comms[KSNOOP_MAX_COMMS]; /* -c NAME or GLOB */
@@ -30,6 +31,8 @@ int filter_set_cgroup(struct filter_opts *f, const char *path);
 /* "500us", "2ms", "1.5s", "100ns" into nanoseconds, for option @opt. */
 int filter_parse_duration(const char *opt, const char *s, __u64 *ns);
 
+/* Is some filter on the calling task set (-p, --tid, -c, --cgroup)? */
+bool filter_task_any(const struct tracer_opts *o);
 /*
  * Before the BPF object is loaded: read-only settings, the size of the
  * "patterns" map, and each string predicate's pattern index in the plans.

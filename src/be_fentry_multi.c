@@ -128,7 +128,7 @@ static int fmulti_prepare(struct tracer *t)
 	 * (ksnoop_pair()). KSNOOP_NO_FSESSION=1 (tests, benches): the two links
 	 * anyway.
 	 */
-	t->session = !t->opts.entry_only && t->skel->bss->agg_lean &&
+	t->session = !t->opts.entry_only && t->skel->rodata->agg_lean &&
 		     !t->skel->rodata->chain_mode &&
 		     !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) &&
 		     feature_probe(FEAT_FSESSION_MULTI, &err);

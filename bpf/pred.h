@@ -9,65 +9,11 @@
  *
  * Included by capture.bpf.c after its maps, settings and item readers
  * (item_chase(), item_load8()), like agg.h: one program, split by subject.
+ * The integer compare itself (pred_load(), pred_holds()) is in capture.h,
+ * where the fentry stub's typed predicate uses it too.
  */
 #ifndef __KSNOOP_BPF_PRED_H
 #define __KSNOOP_BPF_PRED_H
-
-/* Integer view of a value for predicates: 1, 2, 4 or 8 bytes, bitfield, sign. */
-static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
-{
-	__u64 v = 0;
-
-	switch (it->size) {
-	case 1:
-		v = *(__u8 *)data;
-		break;
-	case 2:
-		v = *(__u16 *)data;
-		break;
-	case 4:
-		v = *(__u32 *)data;
-		break;
-	default:
-		v = *(__u64 *)data;
-		break;
-	}
-	if (it->bit_size) {
-		v >>= it->bit_off;
-		if (it->bit_size < 64)
-			v &= (1ULL << it->bit_size) - 1;
-	}
-	if (it->flags & KSNOOP_I_SIGNED) {
-		__u32 bits = it->bit_size ? it->bit_size : it->size * 8;
-		__u32 sh = 64 - (bits & 63);
-
-		if (bits < 64)
-			v = (__u64)(((__s64)(v << sh)) >> sh);
-	}
-	return v;
-}
-
-static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
-{
-	__u64 c = it->value;
-	bool s = it->flags & KSNOOP_I_SIGNED;
-
-	switch (it->op) {
-	case KSNOOP_OP_EQ:
-		return v == c;
-	case KSNOOP_OP_NE:
-		return v != c;
-	case KSNOOP_OP_LT:
-		return s ? (__s64)v < (__s64)c : v < c;
-	case KSNOOP_OP_LE:
-		return s ? (__s64)v <= (__s64)c : v <= c;
-	case KSNOOP_OP_GT:
-		return s ? (__s64)v > (__s64)c : v > c;
-	case KSNOOP_OP_GE:
-		return s ? (__s64)v >= (__s64)c : v >= c;
-	}
-	return true;
-}
 
 /*
  * Does string predicate @it surely fail for the value its steps led to (@v)?

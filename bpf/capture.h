@@ -12,7 +12,7 @@
  *	if (ksnoop_skip_task())			filters on the calling task
  *		return 0;
  *	if (is_exit && ksnoop_no_calls())	no call in progress anywhere
- *		return 0;
+ *		return 0;				(fentry: before the filters)
  *	(fentry, pred_typed: the first entry predicate by direct loads; a call
  *	it rejects goes to ksnoop_begin(func, 0, 1) unless
  *	ksnoop_reject_keeps_nothing())

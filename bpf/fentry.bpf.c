@@ -279,10 +279,14 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	 */
 	if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
 		return 0;
-	if (ksnoop_skip_task())
-		return 0;
-	/* After the filters, which a filtered-out return would pay on top. */
+	/*
+	 * Before the task filters, whose settings a return the gate turns away
+	 * would read for nothing (the return of a call an entry predicate
+	 * rejected); a return they filter out pays the gate's one setting.
+	 */
 	if (is_exit && ksnoop_no_calls())
+		return 0;
+	if (ksnoop_skip_task())
 		return 0;
 	/*
 	 * pred_typed: the entry predicate, by direct loads, before the function

@@ -271,20 +271,21 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	int func;
 
 	/*
-	 * -s: the chain's gate first, before the task filters (either leaves
-	 * the call out; the gate is the cheaper test where there are no task
+	 * A return with no call in progress anywhere first: the task filters'
+	 * settings and -s's function id would be read for nothing (the return
+	 * of a call an entry predicate rejected, or one outside the chain); a
+	 * return the task filters leave out pays the gate's one setting.
+	 */
+	if (is_exit && ksnoop_no_calls())
+		return 0;
+	/*
+	 * -s: the chain's gate, before the task filters (either leaves the
+	 * call out; the gate is the cheaper test where there are no task
 	 * filters): a call outside every chain pays the function id and one
 	 * load. fentry_run() asks for the id again: one helper call more for
 	 * a call that goes on, none of its registers kept here.
 	 */
 	if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
-		return 0;
-	/*
-	 * Before the task filters, whose settings a return the gate turns away
-	 * would read for nothing (the return of a call an entry predicate
-	 * rejected); a return they filter out pays the gate's one setting.
-	 */
-	if (is_exit && ksnoop_no_calls())
 		return 0;
 	if (ksnoop_skip_task())
 		return 0;

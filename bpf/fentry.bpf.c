@@ -271,22 +271,28 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	int func;
 
 	/*
-	 * A return with no call in progress anywhere first: the task filters'
-	 * settings and -s's function id would be read for nothing (the return
-	 * of a call an entry predicate rejected, or one outside the chain); a
-	 * return the task filters leave out pays the gate's one setting.
-	 */
-	if (is_exit && ksnoop_no_calls())
-		return 0;
-	/*
 	 * -s: the chain's gate, before the task filters (either leaves the
 	 * call out; the gate is the cheaper test where there are no task
 	 * filters): a call outside every chain pays the function id and one
 	 * load. fentry_run() asks for the id again: one helper call more for
 	 * a call that goes on, none of its registers kept here.
+	 *
+	 * A return asks first whether any call is in progress
+	 * (ksnoop_no_calls()): the task filters' settings and -s's function id
+	 * would be read for nothing (the return of a call an entry predicate
+	 * rejected, or one outside the chain). -s keeps that gate
+	 * (thread_gate), so a return asks the chain only under it: a return
+	 * without the gate reads one setting before the task filters, as the
+	 * chain's alone had it.
 	 */
-	if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
+	if (is_exit && thread_gate) {
+		if (!busy_threads)
+			return 0;
+		if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
+			return 0;
+	} else if (!is_exit && chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip))) {
 		return 0;
+	}
 	if (ksnoop_skip_task())
 		return 0;
 	/*

@@ -56,6 +56,12 @@ const volatile bool errors_only;
 const volatile bool str_preds;
 /* Some plan has a pre_item: the stubs ask ksnoop_item_fails() at entry. */
 const volatile bool early_preds;
+/*
+ * The fentry backend: every plan's pre_item is typed_pred, which the stub
+ * decides by direct loads the verifier types (bpf/fentry.bpf.c).
+ */
+const volatile bool pred_typed;
+const volatile struct ksnoop_typed_pred typed_pred;
 const volatile bool kstack;
 /* --count-by caller: the stubs read the stack's first frames (ksnoop_caller_stack()). */
 const volatile bool caller_stack;
@@ -851,7 +857,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 		 * create. Else the call takes its depth unmarked, so that its
 		 * return pops it and not the call below.
 		 */
-		if (entry_only || ksnoop_no_calls())
+		if (ksnoop_reject_keeps_nothing())
 			return -1;
 		ts = thread_state(false);
 		if (!ts || !ts->depth)

@@ -12,7 +12,10 @@
  *	if (ksnoop_skip_task())			filters on the calling task
  *		return 0;
  *	if (is_exit && ksnoop_no_calls())	no call in progress anywhere
- *		return 0;
+ *		return 0;				(fentry: before the filters)
+ *	(fentry, pred_typed: the first entry predicate by direct loads; a call
+ *	it rejects goes to ksnoop_begin(func, 0, 1) unless
+ *	ksnoop_reject_keeps_nothing())
  *	rejected = ksnoop_item_fails(func, i, v)	at entry: the plan's first
  *						predicate, from its base register v
  *	hdr = ksnoop_begin(func, is_exit, rejected);	call depth, per-CPU lock
@@ -203,6 +206,70 @@ extern const volatile struct ksnoop_item agg_item;
 extern const volatile bool agg_typed;
 /* Set by userspace: what --hist and --count-by count (bpf/agg_value.h). */
 extern const volatile struct ksnoop_agg_conf agg_conf;
+/* Set by userspace: --entry, no return is traced. */
+extern const volatile bool entry_only;
+/*
+ * Set by userspace for the fentry backend: the stub decides typed_pred by
+ * direct loads before anything else (bpf/fentry.bpf.c fentry_pred_fails()).
+ */
+extern const volatile bool pred_typed;
+extern const volatile struct ksnoop_typed_pred typed_pred;
+
+/* Integer view of a value for predicates and --hist: 1, 2, 4 or 8 bytes, bitfield, sign. */
+static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
+{
+	__u64 v = 0;
+
+	switch (it->size) {
+	case 1:
+		v = *(__u8 *)data;
+		break;
+	case 2:
+		v = *(__u16 *)data;
+		break;
+	case 4:
+		v = *(__u32 *)data;
+		break;
+	default:
+		v = *(__u64 *)data;
+		break;
+	}
+	if (it->bit_size) {
+		v >>= it->bit_off;
+		if (it->bit_size < 64)
+			v &= (1ULL << it->bit_size) - 1;
+	}
+	if (it->flags & KSNOOP_I_SIGNED) {
+		__u32 bits = it->bit_size ? it->bit_size : it->size * 8;
+		__u32 sh = 64 - (bits & 63);
+
+		if (bits < 64)
+			v = (__u64)(((__s64)(v << sh)) >> sh);
+	}
+	return v;
+}
+
+static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
+{
+	__u64 c = it->value;
+	bool s = it->flags & KSNOOP_I_SIGNED;
+
+	switch (it->op) {
+	case KSNOOP_OP_EQ:
+		return v == c;
+	case KSNOOP_OP_NE:
+		return v != c;
+	case KSNOOP_OP_LT:
+		return s ? (__s64)v < (__s64)c : v < c;
+	case KSNOOP_OP_LE:
+		return s ? (__s64)v <= (__s64)c : v <= c;
+	case KSNOOP_OP_GT:
+		return s ? (__s64)v > (__s64)c : v > c;
+	case KSNOOP_OP_GE:
+		return s ? (__s64)v >= (__s64)c : v >= c;
+	}
+	return true;
+}
 
 /*
  * agg_lean: the argument slot of the item the count reads at entry: agg_item's
@@ -246,43 +313,6 @@ static __always_inline void count_n(__u32 stat, __u64 n)
 static __always_inline void count(__u32 stat)
 {
 	count_n(stat, 1);
-}
-
-/*
- * Integer view of a value for predicates and --hist: 1, 2, 4 or 8 bytes,
- * bitfield, sign (here for the fentry stub's typed count, fentry_count()).
- */
-static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
-{
-	__u64 v = 0;
-
-	switch (it->size) {
-	case 1:
-		v = *(__u8 *)data;
-		break;
-	case 2:
-		v = *(__u16 *)data;
-		break;
-	case 4:
-		v = *(__u32 *)data;
-		break;
-	default:
-		v = *(__u64 *)data;
-		break;
-	}
-	if (it->bit_size) {
-		v >>= it->bit_off;
-		if (it->bit_size < 64)
-			v &= (1ULL << it->bit_size) - 1;
-	}
-	if (it->flags & KSNOOP_I_SIGNED) {
-		__u32 bits = it->bit_size ? it->bit_size : it->size * 8;
-		__u32 sh = 64 - (bits & 63);
-
-		if (bits < 64)
-			v = (__u64)(((__s64)(v << sh)) >> sh);
-	}
-	return v;
 }
 
 /*
@@ -555,6 +585,16 @@ static __always_inline bool ksnoop_chain_closed(__u32 func)
 static __always_inline bool ksnoop_no_calls(void)
 {
 	return thread_gate && !busy_threads;
+}
+
+/*
+ * An entry the predicates reject keeps nothing for its return: none is traced
+ * (--entry), or no traced call is in progress on any thread (ksnoop_no_calls()).
+ * Else ksnoop_begin() keeps the call's place in the thread's calls.
+ */
+static __always_inline bool ksnoop_reject_keeps_nothing(void)
+{
+	return entry_only || ksnoop_no_calls();
 }
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */

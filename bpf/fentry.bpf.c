@@ -43,15 +43,18 @@ static __always_inline long fentry_typed_bytes(__u64 p)
 }
 
 /*
- * agg_typed: item 0 (agg_item) by direct loads. Every offset is a constant of
- * .rodata, so the verifier keeps one case of the switch and checks each load
- * against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
- * reads 0. A NULL pointer on the way is unreadable, as item_chase() has it.
- * Returns 0 and the value (zero-extended) in *@v, or -1.
+ * Where item @it's pointer steps lead from its base argument, by direct
+ * loads. Every offset is a constant of .rodata (@it is agg_item or
+ * typed_pred's), so the verifier keeps one case of the switch and checks each
+ * load against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
+ * reads 0. Returns 0 for a NULL pointer on the way, or one that faults,
+ * unreadable as item_chase() has it (the last one too: the value at its
+ * offset would fault).
+ * @it is not volatile: clang reads each setting once. The object is defined
+ * in capture.bpf.c, so clang cannot fold the bytes it was defined with.
  */
-static __always_inline long fentry_typed(void *ctx, __u64 *v)
+static __always_inline __u64 fentry_typed_ptr(void *ctx, const struct ksnoop_item *it)
 {
-	const struct ksnoop_item *it = KSNOOP_RODATA(struct ksnoop_item, &agg_item);
 	__u64 p;
 	__u32 s;
 
@@ -93,32 +96,87 @@ static __always_inline long fentry_typed(void *ctx, __u64 *v)
 		p = FENTRY_SLOT(ctx, 88);
 		break;
 	default:
-		return -1;
+		return 0;
 	}
-	for (s = 0; s < KSNOOP_MAX_STEPS && s < it->nsteps; s++) {
-		if (!p)
-			return -1;
+	/*
+	 * No test for NULL on the way: a load from NULL + offset reads 0 (the
+	 * address is a user one, which the JIT's check turns away), so a NULL
+	 * pointer, or one that faults, gives 0 at the end.
+	 */
+	for (s = 0; s < KSNOOP_MAX_STEPS && s < it->nsteps; s++)
 		p = *(__u64 *)(p + it->steps[s]);
+	return p;
+}
+
+/* The integer of @it->size bytes at @p + @it->off (fentry_typed_ptr()), zero-extended. */
+static __always_inline __u64 fentry_typed_int(__u64 p, const struct ksnoop_item *it)
+{
+	switch (it->size) {
+	case 1:
+		return *(__u8 *)(p + it->off);
+	case 2:
+		return *(__u16 *)(p + it->off);
+	case 4:
+		return *(__u32 *)(p + it->off);
+	default:
+		return *(__u64 *)(p + it->off);
 	}
+}
+
+/*
+ * agg_typed: item 0 (agg_item) by direct loads (fentry_typed_ptr()).
+ * Returns 0 and the value (zero-extended) in *@v, or -1.
+ */
+static __always_inline long fentry_typed(void *ctx, __u64 *v)
+{
+	const struct ksnoop_item *it = KSNOOP_RODATA(struct ksnoop_item, &agg_item);
+	__u64 p = fentry_typed_ptr(ctx, it);
+
 	if (!p)
 		return -1;
 	if (it->size > sizeof(*v))
 		return fentry_typed_bytes(p);
-	switch (it->size) {
-	case 1:
-		*v = *(__u8 *)(p + it->off);
-		break;
-	case 2:
-		*v = *(__u16 *)(p + it->off);
-		break;
-	case 4:
-		*v = *(__u32 *)(p + it->off);
-		break;
-	default:
-		*v = *(__u64 *)(p + it->off);
-		break;
-	}
+	*v = fentry_typed_int(p, it);
 	return 0;
+}
+
+/*
+ * pred_typed, at entry: does typed_pred fail for this call? Decided by direct
+ * loads (fentry_typed_ptr()), before the function id and any lookup. A NULL
+ * pointer on the way fails it, as in capture_item(). A load through a
+ * non-NULL pointer that faults reads 0 here, where bpf_probe_read_kernel()
+ * would find the value unreadable and fail the predicate: a call that passes
+ * here is tested again by its plan (ksnoop_item_fails(), capture_item()), so
+ * a fault can let a call on to that test, never reject one the plan shows.
+ * A string (== or != on a char[N]) is compared word by word with the operand
+ * and its NUL, the bytes past them masked out.
+ */
+static __always_inline bool fentry_pred_fails(void *ctx)
+{
+	/* not volatile, as in fentry_typed_ptr() */
+	const struct ksnoop_typed_pred *tp = (const struct ksnoop_typed_pred *)&typed_pred;
+	const struct ksnoop_item *it;
+	bool eq = true;
+	__u64 p, v;
+	__u32 i;
+
+	/* in a register: clang would load the address again for each setting */
+	barrier_var(tp);
+	it = &tp->item;
+	p = fentry_typed_ptr(ctx, it);
+	if (!p)
+		return true;
+	if (it->flags & KSNOOP_I_SPRED) {
+		for (i = 0; i < KSNOOP_TYPED_WORDS && i * sizeof(__u64) < it->size; i++)
+			if ((*(__u64 *)(p + it->off + i * sizeof(__u64)) ^ tp->words[i]) &
+			    tp->masks[i]) {
+				eq = false;
+				break;
+			}
+		return eq == (it->op == KSNOOP_OP_NE);
+	}
+	v = fentry_typed_int(p, it);
+	return !pred_holds(it, pred_load(it, &v));
 }
 
 /*
@@ -229,19 +287,44 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	int func;
 
 	/*
-	 * -s: the chain's gate first, before the task filters (either leaves
-	 * the call out; the gate is the cheaper test where there are no task
+	 * -s: the chain's gate, before the task filters (either leaves the
+	 * call out; the gate is the cheaper test where there are no task
 	 * filters): a call outside every chain pays the function id and one
 	 * load. fentry_run() asks for the id again: one helper call more for
 	 * a call that goes on, none of its registers kept here.
+	 *
+	 * A return asks first whether any call is in progress
+	 * (ksnoop_no_calls()): the task filters' settings and -s's function id
+	 * would be read for nothing (the return of a call an entry predicate
+	 * rejected, or one outside the chain). -s keeps that gate
+	 * (thread_gate), so a return asks the chain only under it: a return
+	 * without the gate reads one setting before the task filters, as the
+	 * chain's alone had it.
 	 */
-	if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
+	if (is_exit && thread_gate) {
+		if (!busy_threads)
+			return 0;
+		if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
+			return 0;
+	} else if (!is_exit && chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip))) {
 		return 0;
+	}
 	if (ksnoop_skip_task())
 		return 0;
-	/* After the filters, which a filtered-out return would pay on top. */
-	if (is_exit && ksnoop_no_calls())
+	/*
+	 * pred_typed: the entry predicate, by direct loads, before the function
+	 * id and any lookup. A call it rejects keeps its place in the thread's
+	 * calls as ksnoop_begin() keeps a rejected one, only where that keeps
+	 * anything (a traced call in progress, returns traced).
+	 */
+	if (pred_typed && !is_exit && fentry_pred_fails(ctx)) {
+		if (ksnoop_reject_keeps_nothing())
+			return 0;
+		func = fentry_func(ctx, &ip);
+		if (func >= 0)
+			ksnoop_begin(func, false, true);
 		return 0;
+	}
 	/*
 	 * agg_lean: counted from the stub itself. It needs no register the stub
 	 * does not save already (the context), and a subprogram's call and

@@ -20,8 +20,6 @@
 
 #include "capture.h"
 
-extern const volatile bool entry_only;
-
 /* Pushed for a call whose function was not found: its return is not recorded either. */
 #define NO_FUNC KSNOOP_MAX_FUNCS
 

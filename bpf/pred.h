@@ -9,33 +9,11 @@
  *
  * Included by capture.bpf.c after its maps, settings and item readers
  * (item_chase(), item_load8()), like agg.h: one program, split by subject.
- * The integer view of a value, pred_load(), is in capture.h (the fentry stub's
- * typed count uses it too).
+ * The integer compare itself (pred_load(), pred_holds()) is in capture.h,
+ * where the fentry stub's typed predicate uses it too.
  */
 #ifndef __KSNOOP_BPF_PRED_H
 #define __KSNOOP_BPF_PRED_H
-
-static __always_inline bool pred_holds(const struct ksnoop_item *it, __u64 v)
-{
-	__u64 c = it->value;
-	bool s = it->flags & KSNOOP_I_SIGNED;
-
-	switch (it->op) {
-	case KSNOOP_OP_EQ:
-		return v == c;
-	case KSNOOP_OP_NE:
-		return v != c;
-	case KSNOOP_OP_LT:
-		return s ? (__s64)v < (__s64)c : v < c;
-	case KSNOOP_OP_LE:
-		return s ? (__s64)v <= (__s64)c : v <= c;
-	case KSNOOP_OP_GT:
-		return s ? (__s64)v > (__s64)c : v > c;
-	case KSNOOP_OP_GE:
-		return s ? (__s64)v >= (__s64)c : v >= c;
-	}
-	return true;
-}
 
 /*
  * Does string predicate @it surely fail for the value its steps led to (@v)?

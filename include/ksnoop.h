@@ -208,6 +208,26 @@ struct ksnoop_item {
 	__u64 value; /* predicate operand */
 } __attribute__((aligned(8)));
 
+/* Words of a string operand the typed entry predicate compares: the longest and its NUL. */
+#define KSNOOP_TYPED_WORDS ((KSNOOP_MAX_PATTERN + 1) / 8)
+
+/*
+ * The fentry stub's typed entry predicate (bpf/fentry.bpf.c, "pred_typed"):
+ * the first entry predicate of every traced function, when all have it alike
+ * and the kernel's verifier types each of its loads (src/filter.c
+ * filter_typed_pred()). @item: base slot, pointer steps, final offset, op,
+ * KSNOOP_I_SIGNED and, for an integer, its size and the constant in value;
+ * for == and != on a char[N] (KSNOOP_I_SPRED), size is the bytes compared in
+ * whole words (at most N: the string, its NUL unless it fills the array),
+ * @words the operand's bytes with the NUL, zero padded, and @masks the bytes
+ * of each word that count.
+ */
+struct ksnoop_typed_pred {
+	struct ksnoop_item item;
+	__u64 words[KSNOOP_TYPED_WORDS];
+	__u64 masks[KSNOOP_TYPED_WORDS];
+} __attribute__((aligned(8)));
+
 /* Per-function facts the aggregation needs (struct ksnoop_plan.flags). */
 enum ksnoop_plan_flags {
 	/* capture the entry items: one has a predicate, or is the --hist/--count-by value */

@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "agg.h"
 #include "attach.h"
 #include "btfx.h"
 #include "filter.h"
@@ -206,6 +207,55 @@ int filter_prepare(struct tracer *t)
 	if (t->nfuncs)
 		skel->rodata->task_comm_off = task_comm_off(t->funcs[0].kf->btf);
 	return bpf_map__set_max_entries(skel->maps.patterns, npat ? npat : 1);
+}
+
+/* filter_typed_pred() but for clearing @out when the answer is no. */
+static bool typed_pred_fill(const struct tfunc *funcs, int nfuncs, struct ksnoop_typed_pred *out)
+{
+	const struct ksnoop_item *it = NULL, *o;
+	const struct ksnoop_pattern *pat = NULL;
+	char lit[KSNOOP_MAX_PATTERN];
+	__u32 pre, cmp, i;
+	int len = -EINVAL, f;
+
+	/* the whole item alike in every plan: a glob SPEC gives each the same pattern index */
+	for (f = 0; f < nfuncs; f++) {
+		pre = funcs[f].plan.pre_item;
+		if (!pre || pre > KSNOOP_MAX_ITEMS)
+			return false;
+		o = &funcs[f].plan.items[pre - 1];
+		if (it && memcmp(o, it, sizeof(*it)))
+			return false;
+		it = o;
+		pat = funcs[f].items[pre - 1].pattern;
+	}
+	if (!it)
+		return false;
+	out->item = *it;
+	if (!(it->flags & KSNOOP_I_SPRED))
+		return agg_typed_ok(funcs, nfuncs, it, false);
+	/* == and != on a char[N] whose bytes are one exact string; globs keep the matcher */
+	if ((it->op == KSNOOP_OP_EQ || it->op == KSNOOP_OP_NE) && pat)
+		len = pattern_literal(pat, lit, sizeof(lit));
+	if (len < 0 || (__u32)len > it->size || (it->flags & KSNOOP_I_STR))
+		return false;
+	/* the string and its NUL, or the whole array when the string fills it */
+	cmp = (__u32)len < it->size ? (__u32)len + 1 : it->size;
+	out->item.size = (cmp + sizeof(__u64) - 1) / sizeof(__u64) * sizeof(__u64);
+	memcpy(out->words, lit, len);
+	for (i = 0; i < cmp; i++)
+		((__u8 *)out->masks)[i] = 0xff;
+	/* whole words inside the array: the verifier refuses a load past a member's end */
+	return out->item.size <= it->size && agg_typed_ok(funcs, nfuncs, &out->item, true);
+}
+
+bool filter_typed_pred(const struct tfunc *funcs, int nfuncs, struct ksnoop_typed_pred *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (typed_pred_fill(funcs, nfuncs, out))
+		return true;
+	memset(out, 0, sizeof(*out));
+	return false;
 }
 
 static int store_pattern(struct tracer *t, __u32 key, const struct ksnoop_pattern *p)

@@ -14,6 +14,7 @@
 #include "ksnoop.h"
 
 struct tracer;
+struct tfunc;
 struct tracer_opts;
 
 struct filter_opts {
@@ -38,6 +39,16 @@ bool filter_task_any(const struct tracer_opts *o);
  * "patterns" map, and each string predicate's pattern index in the plans.
  */
 int filter_prepare(struct tracer *t);
+/*
+ * The fentry backend's typed entry predicate (bpf/fentry.bpf.c): the first
+ * entry predicate of every plan of @funcs, alike in all, when the verifier
+ * types each of its loads (agg_typed_ok()): an integer member of 1, 2, 4 or 8
+ * bytes, not a bitfield, or == and != with an exact string on a char[N] whose
+ * bytes to compare (the string and its NUL) fit whole 8-byte words in it.
+ * true and @out filled if so (after filter_prepare(), which numbers the
+ * patterns); else false and @out zeroed.
+ */
+bool filter_typed_pred(const struct tfunc *funcs, int nfuncs, struct ksnoop_typed_pred *out);
 /* After the load, before attaching: the patterns and the cgroup into their maps. */
 int filter_loaded(struct tracer *t);
 void filter_close(struct filter_opts *f);

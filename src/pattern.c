@@ -62,6 +62,23 @@ static long parse_class(struct ksnoop_pattern *p, __u64 bit, const char *s, size
 	return j + 1;
 }
 
+/* The one byte token @j of @p matches; -1 for a '*' or a set of bytes. */
+static int token_byte(const struct ksnoop_pattern *p, unsigned int j)
+{
+	__u64 bit = 1ULL << j;
+	unsigned int c, n = 0;
+	int byte = -1;
+
+	if (p->star & bit)
+		return -1;
+	for (c = 1; c < 256; c++)
+		if (p->bytes[c] & bit) {
+			byte = c;
+			n++;
+		}
+	return n == 1 ? byte : -1;
+}
+
 /*
  * The bytes every subject @p matches starts with, for the kernel's first test
  * (struct ksnoop_pattern's prefix): the tokens that match one byte, up to the
@@ -69,29 +86,36 @@ static long parse_class(struct ksnoop_pattern *p, __u64 bit, const char *s, size
  */
 static void set_prefix(struct ksnoop_pattern *p)
 {
-	unsigned int j, c, n, byte = 0;
+	unsigned int j;
+	int byte;
 
 	p->prefix = p->prefix_mask = 0;
 	for (j = 0; j < sizeof(p->prefix); j++) {
-		__u64 bit = 1ULL << j;
-
-		if (p->accept == bit) {
+		if (p->accept == 1ULL << j) {
 			/* The subject ends here: its NUL is known too (prefix byte 0). */
 			p->prefix_mask |= 0xffULL << (8 * j);
 			return;
 		}
-		if (p->star & bit)
-			return;
-		for (c = 1, n = 0; c < 256; c++)
-			if (p->bytes[c] & bit) {
-				byte = c;
-				n++;
-			}
-		if (n != 1)
+		byte = token_byte(p, j);
+		if (byte < 0)
 			return;
 		p->prefix |= (__u64)byte << (8 * j);
 		p->prefix_mask |= 0xffULL << (8 * j);
 	}
+}
+
+int pattern_literal(const struct ksnoop_pattern *p, char *out, size_t size)
+{
+	unsigned int j;
+	int byte;
+
+	for (j = 0; j < KSNOOP_MAX_PATTERN && p->accept != 1ULL << j; j++) {
+		byte = token_byte(p, j);
+		if (byte < 0 || j >= size)
+			return -EINVAL;
+		out[j] = (char)byte;
+	}
+	return p->accept == 1ULL << j ? (int)j : -EINVAL;
 }
 
 int pattern_compile(const char *s, size_t len, enum ksnoop_pred_op op, struct ksnoop_pattern *out,

@@ -21,6 +21,13 @@ int pattern_compile(const char *s, size_t len, enum ksnoop_pred_op op, struct ks
 		    char *why, size_t why_size, size_t *pos);
 /* Whether @s (@n bytes, or up to a NUL) matches @p, as the BPF program decides. */
 bool pattern_match(const struct ksnoop_pattern *p, const char *s, size_t n);
+/*
+ * The bytes of @p when each of its tokens is one byte (an exact string, or a
+ * glob without wildcards), into @out (@size bytes, no NUL added). Returns
+ * their number, or -EINVAL for a pattern with a '*' or a set, or longer
+ * than @size.
+ */
+int pattern_literal(const struct ksnoop_pattern *p, char *out, size_t size);
 /* Whether @s has glob characters (* ? [). */
 bool pattern_is_glob(const char *s);
 

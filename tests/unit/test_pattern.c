@@ -186,3 +186,36 @@ TEST(pattern_prefix)
 		ASSERT_TRUE(!ksnoop_pattern_prefix_fails(&p, w, 16), "lo may be lo");
 	}
 }
+
+/* The bytes of a pattern whose every token is one byte (the typed predicate's operand). */
+TEST(pattern_literal)
+{
+	static const struct {
+		const char *pat;
+		enum ksnoop_pred_op op;
+		const char *bytes; /* NULL: not a literal */
+	} cases[] = {
+		{"eth9", KSNOOP_OP_EQ, "eth9"},	    {"", KSNOOP_OP_EQ, ""},
+		{"a*?[b]", KSNOOP_OP_EQ, "a*?[b]"}, {"eth9", KSNOOP_OP_GLOB, "eth9"},
+		{"eth*", KSNOOP_OP_GLOB, NULL},	    {"e?h", KSNOOP_OP_GLOB, NULL},
+		{"[e]th", KSNOOP_OP_GLOB, "eth"},   {"[ab]th", KSNOOP_OP_GLOB, NULL},
+	};
+	char out[KSNOOP_MAX_PATTERN];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *want = cases[i].bytes;
+		struct ksnoop_pattern p;
+		char why[160];
+		size_t at;
+		int n;
+
+		pattern_compile(cases[i].pat, strlen(cases[i].pat), cases[i].op, &p, why,
+				sizeof(why), &at);
+		n = pattern_literal(&p, out, sizeof(out));
+		if (ASSERT_EQ(n, want ? (int)strlen(want) : -EINVAL, cases[i].pat) && want)
+			ASSERT_TRUE(!memcmp(out, want, n), cases[i].pat);
+	}
+	ASSERT_EQ(pattern_literal(&(struct ksnoop_pattern){.accept = 1ULL << 4}, out, 3), -EINVAL,
+		  "longer than the room");
+}

@@ -118,6 +118,57 @@ test_string_predicates()
 }
 t_run string-predicates test_string_predicates
 
+# typed_same N SPEC...: udpconn's 2 datagrams of 100 bytes through lo show exactly N
+# __dev_queue_xmit calls with the fentry backend, whose stub decides SPEC's predicate by
+# direct loads (it says so with -vv), and the same N with the kprobe backend, which
+# decides it through the plan.
+typed_same()
+{
+	local n=$1 b
+	shift
+	for b in $TYPED_BACKENDS; do
+		calls_with "$n" 'udpconn 2 100' -vv --backend "$b" -c udpconn "$@"
+		[ "$b" != fentry ] ||
+			t_expect_match '^entry predicate by direct \(typed\) loads$' "$T_ERR"
+	done
+}
+
+# The fentry backend's typed entry predicate (src/filter.c filter_typed_pred()) against
+# the kprobe backend's plan: char[N] == and != (lo's name), integer members (a datagram
+# of 100 bytes is 142 on lo; ifindex is an int: lo's is 1, above -1 only when compared
+# signed), and a NULL pointer on the way (lo has no phydev), which fails the predicate
+# whatever the operator. Only per-function fentry types the program's context: 7.x's
+# auto backend is the multi link, hence --backend.
+test_typed_predicates()
+{
+	local b
+	need_kernel_ge $NEED_KVER
+	backends_here | grep -qx fentry || t_skip "no fentry backend here"
+	local TYPED_BACKENDS='fentry kprobe'
+	typed_same 2 '__dev_queue_xmit(skb->dev->name == "lo", skb->len)'
+	t_expect_eq 2 "$(values_of udpconn __dev_queue_xmit 'skb->len' | grep -cxF '(unsigned int)142')" "skb->len"
+	typed_same 0 '__dev_queue_xmit(skb->dev->name != "lo")'
+	typed_same 0 '__dev_queue_xmit(skb->dev->name == "eth9")'
+	typed_same 0 '__dev_queue_xmit(skb->len > 100000)'
+	typed_same 2 '__dev_queue_xmit(skb->len == 142, skb->dev->name == "lo")'
+	typed_same 2 '__dev_queue_xmit(skb->dev->ifindex > -1)'
+	typed_same 0 '__dev_queue_xmit(skb->dev->phydev->speed == 0)'
+	typed_same 0 '__dev_queue_xmit(skb->dev->phydev->speed != 0)'
+	# A glob keeps the plan's matcher.
+	calls_with 2 'udpconn 2 100' -vv --backend fentry -c udpconn \
+		'__dev_queue_xmit(skb->dev->name ~ "l*")'
+	t_expect_match '^entry predicate by probe-read loads$' "$T_ERR"
+	# Calls nested in a shown one and rejected: on lo, the SYN-ACK and the ACKs go out
+	# from the softirq that runs inside the data segment's or the SYN's __dev_queue_xmit.
+	# Each shown call (the 100-byte segment: 166 bytes) keeps its own return.
+	for b in $TYPED_BACKENDS; do
+		calls_with 3 'tcpconn 3' --backend "$b" -c tcpconn '__dev_queue_xmit(skb->len > 100)'
+		t_expect_eq 3 "$(calls_of tcpconn '__dev_queue_xmit \([0-9.]+ us\)$' | wc -l)" \
+			"$b: shown calls paired"
+	done
+}
+t_run typed-predicates test_typed_predicates
+
 # The first predicate rejects a call before anything is copied (a string one on its
 # first 8 bytes): the calls traced inside a rejected one, and the ones around it, keep
 # their returns. do_filp_open() (do_file_open() on 7.x) runs inside do_sys_openat2();

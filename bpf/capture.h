@@ -494,9 +494,9 @@ static __always_inline bool ksnoop_comm_rest(__u32 n)
  * loads against the kernel's BTF; the offset is a constant it reads from
  * .rodata); else bpf_get_current_comm() copies it, which costs four times as
  * much. The comm may change under an exec as we read it: either name is the
- * task's. Inline, not a global function: without globs the verifier removes
- * the glob code, and a removed subprogram would leave the BTF func_info one
- * short (see ksnoop_func_of_ip()).
+ * task's. Inline: without globs the verifier removes the glob code (a
+ * removed global subprogram is fine since the fentry backend rebuilds the
+ * func_info of its copies, src/be_fentry.c; inline it also costs no call).
  */
 static __always_inline bool ksnoop_comm_allowed(__u32 n)
 {
@@ -688,9 +688,9 @@ static __always_inline __u64 ksnoop_session_time(void *ctx, bool is_exit)
 
 /*
  * The function id of address @ip, for kernels without attach cookies; -1 if
- * unknown. Inline, not a global function: with cookies the verifier removes
- * the call as dead code, and a removed subprogram would leave the program's
- * BTF func_info (which the fentry backend copies per function) one short.
+ * unknown. Inline: with cookies the verifier removes the call as dead code,
+ * and inline it costs no call where it is used (a removed global subprogram
+ * would be fine too: the fentry backend rebuilds its copies' func_info).
  */
 static __always_inline int ksnoop_func_of_ip(__u64 ip)
 {

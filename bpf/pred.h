@@ -71,8 +71,7 @@ static __always_inline int pred_fails_early(const struct ksnoop_item *it, __u64 
 }
 
 /*
- * Global, and called by ksnoop_nested() too: reached whatever the settings
- * (a subprogram the verifier removes would leave the BTF func_info one short).
+ * Global, and called by ksnoop_nested() too: verified once, not per caller.
  */
 __noinline int ksnoop_item_fails(__u32 func, __u32 i, __u64 v)
 {

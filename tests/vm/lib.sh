@@ -285,6 +285,29 @@ bg_tracer()
 	done
 }
 
+# t_trace_nosleep WORKLOAD CMD...: as t_trace (without its bound: the suite's stall
+# watchdog is the bound), for a tracer of a sleep function on a kernel whose kretprobes
+# have one instance (5.10: as many as CPUs without CONFIG_PREEMPTION): t_trace's busybox
+# timeout has a child that sleeps a second at a time, in hrtimer_nanosleep, and holds the
+# instance, so the workload's return is missed whenever it starts more than a second
+# after the attach (a loaded host). CMD runs in the background (bg_tracer), WORKLOAD in
+# the foreground once CMD has attached, then CMD gets SIGINT.
+t_trace_nosleep()
+{
+	local load=$1 o e
+	shift
+	o=$(mktemp) e=$(mktemp)
+	if bg_tracer "$o" "$e" "$@"; then
+		sh -c "$load" >/dev/null 2>&1
+	else
+		t_fail "'$*' did not print its 'attached' line within ${BG_WAIT:-60}s"
+	fi
+	kill -INT "$BG_PID" 2>/dev/null
+	wait "$BG_PID"
+	T_RC=$? T_OUT=$(cat "$o") T_ERR=$(cat "$e")
+	rm -f "$o" "$e"
+}
+
 # alive PID: running, not a zombie waiting for the shell to reap it.
 alive()
 {

@@ -308,6 +308,12 @@ t_trace_nosleep()
 	rm -f "$o" "$e"
 }
 
+# The records lost, as the summary line in $T_ERR says.
+lost_n()
+{
+	printf '%s\n' "$T_ERR" | sed -n 's/^ksnoop: [0-9]* calls shown, \([0-9]*\) records lost.*/\1/p'
+}
+
 # alive PID: running, not a zombie waiting for the shell to reap it.
 alive()
 {

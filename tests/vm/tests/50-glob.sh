@@ -128,12 +128,6 @@ glob_together()
 	B_FUNCS=$(funcs_of tcpconn) B_N=$(attached_n) B_LOST=$(lost_n)
 }
 
-# The records the summary says were lost.
-lost_n()
-{
-	printf '%s\n' "$T_ERR" | sed -n 's/^ksnoop: [0-9]* calls shown, \([0-9]*\) records lost.*/\1/p'
-}
-
 # The kprobe backend over a glob, on every kernel; where fentry runs too, both see the
 # same functions attached and called, in the same run.
 test_kprobe_agrees()

@@ -111,7 +111,7 @@ test_slow_consumer()
 	echo "    note: ${T_PREFIX}slow-consumer: exit $STOP_CS cs after SIGINT (reader starts at ~200)"
 	[ "$STOP_CS" -ge 0 ] || t_fail "ksnoop still running 25 s after SIGINT with a drained pipe"
 	t_expect_rc 0
-	lost=$(printf '%s\n' "$T_ERR" | sed -n 's/^ksnoop: [0-9]* calls shown, \([0-9]*\) records lost.*/\1/p')
+	lost=$(lost_n)
 	[ "$lost" -gt 0 ] 2>/dev/null || t_fail "summary records lost is '$lost', expected > 0"
 	rm -f "$fifo" "$e" /tmp/slow.go
 }

@@ -41,7 +41,7 @@ const volatile __u32 task_comm_off;
 const volatile bool filter_cgroup;
 /*
  * Some filter on the calling task is set (-p, --tid, -c, --cgroup): without
- * one, ksnoop_skip_task() reads this alone, not each filter's setting.
+ * one, the stubs read none of the filters' settings (KSNOOP_SB_TASK).
  */
 const volatile bool task_filters;
 /* --slower-than (ns) and --errors: which returning calls are shown. */
@@ -73,11 +73,13 @@ const volatile bool changes;
  */
 const volatile bool chain_mode;
 /*
- * busy_threads is kept: with -s, and with entry predicates when recording
- * (a counting mode keeps per-CPU counters only: two atomic adds on one line
- * for every CPU would cost it more than it saves).
+ * busy_threads is kept: with -s, and with entry predicates or task filters
+ * when recording returns (a counting mode keeps per-CPU counters only: two
+ * atomic adds on one line for every CPU would cost it more than it saves).
  */
 const volatile bool thread_gate;
+/* The stubs' settings above as bits (enum ksnoop_stub_bit), read once per run. */
+const volatile __u32 stub_bits;
 /* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
 const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
 const volatile __u32 exit_args = KSNOOP_MAX_ARGS;
@@ -109,8 +111,9 @@ volatile bool stopped;
  * -s only a chain's first call pushes a depth on a thread that has none
  * (ksnoop_pair()), so a thread counted is inside a level-0 call (or one its
  * later predicates hid, which only keeps the gate open longer); with entry
- * predicates, a call they did not reject at entry. Changed by atomic adds
- * whose result is not used (an add with fetch needs Linux 5.12): two per
+ * predicates or task filters, a call they did not leave out at entry.
+ * Changed by atomic adds whose result is not used (an add with fetch needs
+ * Linux 5.12): two per
  * outermost call kept (its thread's depth leaving 0 and returning to it),
  * none for the calls nested in it or left out. A thread that never returns
  * to depth 0 (a return the kernel skipped, a thread ending inside a call, a
@@ -857,7 +860,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 		 * create. Else the call takes its depth unmarked, so that its
 		 * return pops it and not the call below.
 		 */
-		if (ksnoop_reject_keeps_nothing())
+		if (ksnoop_reject_keeps_nothing(stub_bits))
 			return -1;
 		ts = thread_state(false);
 		if (!ts || !ts->depth)

@@ -7,15 +7,16 @@
  *
  * A stub reduces its context to (function id, registers, return value):
  *
- *	if (chain_mode && ksnoop_chain_closed(func))	-s: outside every chain
+ *	sb = stub_bits;				the settings, read once
+ *	if ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(func))
+ *		return 0;			-s: outside every chain
+ *	if (ksnoop_skip_task(sb))		filters on the calling task
  *		return 0;
- *	if (ksnoop_skip_task())			filters on the calling task
- *		return 0;
- *	if (is_exit && ksnoop_no_calls())	no call in progress anywhere
+ *	if (is_exit && ksnoop_no_calls(sb))	no call in progress anywhere
  *		return 0;				(fentry: before the filters)
- *	(fentry, pred_typed: the first entry predicate by direct loads; a call
- *	it rejects goes to ksnoop_begin(func, 0, 1) unless
- *	ksnoop_reject_keeps_nothing())
+ *	(fentry, pred_typed: the first entry predicate by direct loads, before
+ *	"stopped"; a call it rejects goes to ksnoop_begin(func, 0, 1) unless
+ *	ksnoop_reject_keeps_nothing(sb))
  *	rejected = ksnoop_item_fails(func, i, v)	at entry: the plan's first
  *						predicate, from its base register v
  *	hdr = ksnoop_begin(func, is_exit, rejected);	call depth, per-CPU lock
@@ -214,6 +215,9 @@ extern const volatile bool entry_only;
  */
 extern const volatile bool pred_typed;
 extern const volatile struct ksnoop_typed_pred typed_pred;
+
+/* Set by userspace: enum ksnoop_stub_bit, the stubs' settings in one word. */
+extern const volatile __u32 stub_bits;
 
 /* Integer view of a value for predicates and --hist: 1, 2, 4 or 8 bytes, bitfield, sign. */
 static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
@@ -523,25 +527,22 @@ rest:
 #undef KSNOOP_COMM_QUICK
 
 /*
- * Is the calling task left out (-c, -p, --tid, --cgroup, tracing stopped)?
- * The first thing every stub asks, before the function id, any map lookup or
- * copy, so that a filtered-out call costs little more than an empty program.
- * Each test is gated on a constant setting: the verifier removes the unused
- * ones, all but the setting's read (a read of a volatile is an instruction
- * the verifier keeps, so each setting is read once, where it is needed, and
- * with no filter only task_filters is). The
- * order is the cost of a call each filter leaves out: -c, the dearest test,
- * pays for no read before its own; a task a filter leaves out does not read
- * "stopped". A task's filters are the same at a call's entry and its return
- * (an exec or a cgroup move in between is the rare exception the per-thread
- * depth already tolerates).
+ * Is the calling task left out by a filter (-c, -p, --tid, --cgroup)? The
+ * caller asks only with KSNOOP_SB_TASK set, first, before the function id,
+ * any map lookup or copy, so that a filtered-out call costs little more
+ * than an empty program. Each test is gated on a constant setting: the
+ * verifier removes the unused ones, all but the setting's read (a read of a
+ * volatile is an instruction the verifier keeps, so each setting is read
+ * once, where it is needed). The order is the cost of a call each filter
+ * leaves out: -c, the dearest test, pays for no read before its own. A
+ * task's filters are the same at a call's entry and its return (an exec or a
+ * cgroup move in between is the rare exception the per-thread depth already
+ * tolerates).
  */
-static __always_inline bool ksnoop_skip_task(void)
+static __always_inline bool ksnoop_task_filtered(void)
 {
 	__u64 tgid, tid, ncomms;
 
-	if (!task_filters)
-		return stopped;
 	ncomms = filter_ncomms;
 	if (ncomms && !ksnoop_comm_allowed(ncomms))
 		return true;
@@ -552,7 +553,17 @@ static __always_inline bool ksnoop_skip_task(void)
 	tid = filter_tid;
 	if (tid && (__u32)bpf_get_current_pid_tgid() != tid)
 		return true;
-	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+	return filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1;
+}
+
+/*
+ * Is this run left out: the calling task by a filter, or tracing stopped?
+ * @sb: stub_bits, as the stub read it. A task a filter leaves out does not
+ * read "stopped".
+ */
+static __always_inline bool ksnoop_skip_task(__u32 sb)
+{
+	if ((sb & KSNOOP_SB_TASK) && ksnoop_task_filtered())
 		return true;
 	return stopped;
 }
@@ -582,9 +593,9 @@ static __always_inline bool ksnoop_chain_closed(__u32 func)
  * on any thread, so either returns at once. A thread's own calls change
  * whether it is counted, so it cannot miss a call of its own in progress.
  */
-static __always_inline bool ksnoop_no_calls(void)
+static __always_inline bool ksnoop_no_calls(__u32 sb)
 {
-	return thread_gate && !busy_threads;
+	return (sb & KSNOOP_SB_GATE) && !busy_threads;
 }
 
 /*
@@ -592,9 +603,9 @@ static __always_inline bool ksnoop_no_calls(void)
  * (--entry), or no traced call is in progress on any thread (ksnoop_no_calls()).
  * Else ksnoop_begin() keeps the call's place in the thread's calls.
  */
-static __always_inline bool ksnoop_reject_keeps_nothing(void)
+static __always_inline bool ksnoop_reject_keeps_nothing(__u32 sb)
 {
-	return entry_only || ksnoop_no_calls();
+	return (sb & KSNOOP_SB_ENTRY_ONLY) || ksnoop_no_calls(sb);
 }
 
 /* What ksnoop_begin() returns besides a record header (>= 0). */

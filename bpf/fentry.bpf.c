@@ -151,7 +151,7 @@ static __always_inline long fentry_typed(void *ctx, __u64 *v)
  * A string (== or != on a char[N]) is compared word by word with the operand
  * and its NUL, the bytes past them masked out.
  */
-static __always_inline bool fentry_pred_fails(void *ctx)
+static __always_inline bool fentry_pred_fails(void *ctx, __u32 sb)
 {
 	/* not volatile, as in fentry_typed_ptr() */
 	const struct ksnoop_typed_pred *tp = (const struct ksnoop_typed_pred *)&typed_pred;
@@ -166,14 +166,15 @@ static __always_inline bool fentry_pred_fails(void *ctx)
 	p = fentry_typed_ptr(ctx, it);
 	if (!p)
 		return true;
-	if (it->flags & KSNOOP_I_SPRED) {
+	/* the string test's kind from @sb: branches the verifier removes, no reads */
+	if (sb & KSNOOP_SB_PRED_STR) {
 		for (i = 0; i < KSNOOP_TYPED_WORDS && i * sizeof(__u64) < it->size; i++)
 			if ((*(__u64 *)(p + it->off + i * sizeof(__u64)) ^ tp->words[i]) &
 			    tp->masks[i]) {
 				eq = false;
 				break;
 			}
-		return eq == (it->op == KSNOOP_OP_NE);
+		return (sb & KSNOOP_SB_PRED_NE) ? eq : !eq;
 	}
 	v = fentry_typed_int(p, it);
 	return !pred_holds(it, pred_load(it, &v));
@@ -223,17 +224,31 @@ static __always_inline __u32 fentry_pre_fails(void *ctx, __u32 func, bool is_exi
 	return pre && !bpf_get_func_arg(ctx, base, &v) && ksnoop_item_fails(func, pre - 1, v);
 }
 
-/* The function id of this run, or -1; *@ip the function's address without cookies (or 0). */
-static __always_inline int fentry_func(void *ctx, __u64 *ip)
+/*
+ * A stub case that does not know the bits of the function id
+ * (KSNOOP_SB_ONE_FUNC, KSNOOP_SB_COOKIE): fentry_func() reads them, so that
+ * only the runs that need the id pay for the read, and no stub keeps the
+ * settings in a register for it (one more the JIT would save and restore in
+ * every run).
+ */
+#define FENTRY_SB_ID_READ (1U << 31)
+
+/*
+ * The function id of this run, or -1; *@ip the function's address without
+ * cookies (or 0). @sb: the stub's settings.
+ */
+static __always_inline int fentry_func(void *ctx, __u32 sb, __u64 *ip)
 {
+	if (sb & FENTRY_SB_ID_READ)
+		sb = stub_bits;
 	/*
 	 * With cookies the function's address is not needed, and not asking for
 	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG). With one
 	 * function, nothing is asked.
 	 */
-	if (one_func)
+	if (sb & KSNOOP_SB_ONE_FUNC)
 		return 0;
-	if (use_cookie)
+	if (sb & KSNOOP_SB_COOKIE)
 		return bpf_get_attach_cookie(ctx);
 	*ip = bpf_get_func_ip(ctx);
 	return ksnoop_func_of_ip(*ip);
@@ -252,7 +267,7 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 	__u32 i, n;
 	int func, hdr;
 
-	func = fentry_func(ctx, &ip);
+	func = fentry_func(ctx, stub_bits, &ip);
 	if (func < 0)
 		return 0;
 	hdr = ksnoop_begin(func, is_exit, fentry_pre_fails(ctx, func, is_exit));
@@ -281,7 +296,11 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 	return 0;
 }
 
-static __always_inline int fentry_stub(void *ctx, bool is_exit)
+/*
+ * The stub for settings @sb (stub_bits): fentry_stub() passes the common
+ * settings as constants, so that clang keeps no test of a setting there.
+ */
+static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 {
 	__u64 ip = 0;
 	int func;
@@ -294,50 +313,104 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	 * a call that goes on, none of its registers kept here.
 	 *
 	 * A return asks first whether any call is in progress
-	 * (ksnoop_no_calls()): the task filters' settings and -s's function id
-	 * would be read for nothing (the return of a call an entry predicate
+	 * (ksnoop_no_calls()): the task filters and -s's function id would be
+	 * asked for nothing (the return of a call an entry predicate
 	 * rejected, or one outside the chain). -s keeps that gate
-	 * (thread_gate), so a return asks the chain only under it: a return
-	 * without the gate reads one setting before the task filters, as the
-	 * chain's alone had it.
+	 * (KSNOOP_SB_GATE), so a return asks the chain only under it.
 	 */
-	if (is_exit && thread_gate) {
+	if (is_exit && (sb & KSNOOP_SB_GATE)) {
 		if (!busy_threads)
 			return 0;
-		if (chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip)))
+		if ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(fentry_func(ctx, sb, &ip)))
 			return 0;
-	} else if (!is_exit && chain_mode && ksnoop_chain_closed(fentry_func(ctx, &ip))) {
+	} else if (!is_exit && (sb & KSNOOP_SB_CHAIN) &&
+		   ksnoop_chain_closed(fentry_func(ctx, sb, &ip))) {
 		return 0;
 	}
-	if (ksnoop_skip_task())
+	if ((sb & KSNOOP_SB_TASK) && ksnoop_task_filtered())
 		return 0;
 	/*
 	 * pred_typed: the entry predicate, by direct loads, before the function
-	 * id and any lookup. A call it rejects keeps its place in the thread's
-	 * calls as ksnoop_begin() keeps a rejected one, only where that keeps
-	 * anything (a traced call in progress, returns traced).
+	 * id, any lookup, and "stopped" (a call it rejects is left out either
+	 * way). A call it rejects keeps its place in the thread's calls as
+	 * ksnoop_begin() keeps a rejected one, only where that keeps anything
+	 * (a traced call in progress, returns traced).
 	 */
-	if (pred_typed && !is_exit && fentry_pred_fails(ctx)) {
-		if (ksnoop_reject_keeps_nothing())
+	if (!is_exit && (sb & KSNOOP_SB_PRED_TYPED) && fentry_pred_fails(ctx, sb)) {
+		if (ksnoop_reject_keeps_nothing(sb) || stopped)
 			return 0;
-		func = fentry_func(ctx, &ip);
+		func = fentry_func(ctx, sb, &ip);
 		if (func >= 0)
 			ksnoop_begin(func, false, true);
 		return 0;
 	}
+	if (stopped)
+		return 0;
 	/*
 	 * agg_lean: counted from the stub itself. It needs no register the stub
 	 * does not save already (the context), and a subprogram's call and
 	 * prologue would be a tenth of the count's cost.
 	 */
-	if (agg_lean) {
-		func = fentry_func(ctx, &ip);
+	if (sb & KSNOOP_SB_AGG_LEAN) {
+		func = fentry_func(ctx, sb, &ip);
 		if (func >= 0)
 			fentry_count(ctx, func, is_exit);
 		return 0;
 	}
 	return fentry_run(ctx, is_exit);
 }
+
+#define FENTRY_SB_STR (KSNOOP_SB_PRED_TYPED | KSNOOP_SB_PRED_STR)
+#define FENTRY_STUB_CASE(bits)                                                                     \
+	case (bits):                                                                               \
+		return fentry_stub_of(ctx, is_exit, (bits) | FENTRY_SB_ID_READ)
+/* The counting modes' lean path asks every run for the id: a case per way to find it. */
+#define FENTRY_STUB_CASES_ID(bits)                                                                 \
+	case (bits) | KSNOOP_SB_ONE_FUNC:                                                          \
+		return fentry_stub_of(ctx, is_exit, (bits) | KSNOOP_SB_ONE_FUNC);                  \
+	case (bits) | KSNOOP_SB_COOKIE:                                                            \
+		return fentry_stub_of(ctx, is_exit, (bits) | KSNOOP_SB_COOKIE);                    \
+	case (bits):                                                                               \
+		return fentry_stub_of(ctx, is_exit, (bits))
+
+/*
+ * The settings are constants the verifier knows: it removes the branches they
+ * decide, but not the instructions that test them (a read, or a mask of
+ * stub_bits and a register move, each an instruction a run executes). A
+ * switch over the common settings gives each its own copy of the stub, where
+ * clang folds every test: the verifier walks only the case of stub_bits, and
+ * a run pays one read of stub_bits and a jump or two. The rest read the
+ * bits at run time (default:). A call an entry predicate rejects, or the task
+ * filters leave out, costs no more than that.
+ */
+static __always_inline int fentry_stub(void *ctx, bool is_exit)
+{
+	__u32 sb = stub_bits;
+
+	switch (sb) {
+		FENTRY_STUB_CASES_ID(KSNOOP_SB_AGG_LEAN);
+		FENTRY_STUB_CASES_ID(KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
+	}
+	switch (sb & KSNOOP_SB_STUB) {
+		FENTRY_STUB_CASE(0);
+		FENTRY_STUB_CASE(KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASE(KSNOOP_SB_TASK);
+		FENTRY_STUB_CASE(KSNOOP_SB_CHAIN | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASE(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASE(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_ENTRY_ONLY);
+	default:
+		/* read again: kept in a register, the JIT would save it in every case */
+		return fentry_stub_of(ctx, is_exit, stub_bits);
+	}
+}
+#undef FENTRY_STUB_CASE
+#undef FENTRY_STUB_CASES_ID
 
 SEC("fentry")
 int ksnoop_entry(void *ctx)
@@ -383,14 +456,15 @@ int ksnoop_session_multi(void *ctx)
 {
 	bool is_exit = ksnoop_session_is_return(ctx);
 	__u64 ip = 0, lat, ret = 0;
+	__u32 sb = stub_bits;
 	int func;
 
-	if (ksnoop_skip_task())
+	if (ksnoop_skip_task(sb))
 		return 0;
 	lat = ksnoop_session_time(ctx, is_exit);
 	if (lat == ~0ULL)
 		return 0;
-	func = fentry_func(ctx, &ip);
+	func = fentry_func(ctx, sb, &ip);
 	if (func >= 0) {
 		bpf_get_func_ret(ctx, &ret);
 		ksnoop_count_value(func, KSNOOP_HDR_EXIT, ret, lat);

@@ -93,18 +93,18 @@ static __always_inline __u32 exit_func(const struct ksnoop_pt_regs *regs)
 /* Either stub: the function id, then the pt_regs protocol of capture.h. */
 static __always_inline int kprobe_stub(const struct ksnoop_pt_regs *regs, bool is_exit)
 {
-	__u32 func;
+	__u32 sb = stub_bits, func;
 
 	/* Before the push: a filtered-out task costs no per-thread stack. */
-	if (ksnoop_skip_task())
+	if (ksnoop_skip_task(sb))
 		return 0;
 	func = is_exit ? exit_func(regs) : entry_func(regs);
 	/*
 	 * After the function id (without cookies the entry pushes it for the
 	 * return to pop, so a call the gate leaves out keeps that balanced).
 	 */
-	if (func == NO_FUNC || (chain_mode && ksnoop_chain_closed(func)) ||
-	    (is_exit && ksnoop_no_calls()))
+	if (func == NO_FUNC || ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(func)) ||
+	    (is_exit && ksnoop_no_calls(sb)))
 		return 0;
 	return ksnoop_pt_regs_call(regs, func, is_exit, is_exit || use_cookie ? 0 : regs->ip,
 				   false);

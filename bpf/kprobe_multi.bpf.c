@@ -21,6 +21,7 @@
 SEC("kprobe.multi")
 int ksnoop_km(struct pt_regs *regs)
 {
+	__u32 sb = stub_bits;
 	__u64 cookie;
 
 	/*
@@ -28,12 +29,12 @@ int ksnoop_km(struct pt_regs *regs)
 	 * half is the function id); a call that goes on asks for the cookie
 	 * again rather than keep it across the filters.
 	 */
-	if (chain_mode && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))
+	if ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))
 		return 0;
-	if (ksnoop_skip_task())
+	if (ksnoop_skip_task(sb))
 		return 0;
 	cookie = bpf_get_attach_cookie(regs);
-	if ((cookie & KSNOOP_COOKIE_EXIT) && ksnoop_no_calls())
+	if ((cookie & KSNOOP_COOKIE_EXIT) && ksnoop_no_calls(sb))
 		return 0;
 	return ksnoop_pt_regs_call((void *)regs, (__u32)cookie, cookie & KSNOOP_COOKIE_EXIT, 0,
 				   false);
@@ -50,10 +51,12 @@ int ksnoop_km(struct pt_regs *regs)
 SEC("kprobe.multi")
 int ksnoop_ks(struct pt_regs *regs)
 {
+	__u32 sb = stub_bits;
+
 	/* -s: the gate first, as in ksnoop_km(); 1 at entry: no return run. */
-	if (chain_mode && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))
+	if ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))
 		return 1;
-	if (ksnoop_skip_task())
+	if (ksnoop_skip_task(sb))
 		return 1;
 	return ksnoop_pt_regs_call((void *)regs, (__u32)bpf_get_attach_cookie(regs),
 				   ksnoop_session_is_return(regs), 0, true);

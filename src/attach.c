@@ -17,6 +17,7 @@
 
 #include "agg.h"
 #include "attach.h"
+#include "filter.h"
 #include "ksyms.h"
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
@@ -305,9 +306,14 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 	if (err)
 		return err;
 	skel->rodata->chain_mode = o->chain;
-	/* After filter_prepare(), which sets early_preds. */
+	/*
+	 * After filter_prepare(), which sets early_preds. Recording with returns,
+	 * the gate spares the return of a call an entry predicate or a task
+	 * filter left out the filters' work, for two atomic adds per call shown.
+	 */
 	skel->rodata->thread_gate =
-		o->chain || (skel->rodata->early_preds && !o->agg_mode && !o->entry_only);
+		o->chain || ((skel->rodata->early_preds || filter_task_any(o)) && !o->agg_mode &&
+			     !o->entry_only);
 	skel->rodata->kstack = o->kstack > 0;
 	skel->rodata->changes = o->changes;
 	set_capture_bounds(t, o);
@@ -440,6 +446,31 @@ static void vlogs_print(struct vlogs *vl, struct bpf_object *obj)
 	}
 }
 
+/*
+ * The stubs' settings as the bits of stub_bits (enum ksnoop_stub_bit): the
+ * settings themselves stay where the rest of the program reads them, so this
+ * runs last, once every setting is known.
+ */
+static __u32 stub_bits_of(const struct ksnoop_bpf__rodata *ro)
+{
+	const struct ksnoop_item *tp = (const struct ksnoop_item *)&ro->typed_pred.item;
+	__u32 sb = 0;
+
+	sb |= ro->chain_mode ? KSNOOP_SB_CHAIN : 0;
+	sb |= ro->task_filters ? KSNOOP_SB_TASK : 0;
+	sb |= ro->thread_gate ? KSNOOP_SB_GATE : 0;
+	sb |= ro->entry_only ? KSNOOP_SB_ENTRY_ONLY : 0;
+	if (ro->pred_typed) {
+		sb |= KSNOOP_SB_PRED_TYPED;
+		sb |= (tp->flags & KSNOOP_I_SPRED) ? KSNOOP_SB_PRED_STR : 0;
+		sb |= tp->op == KSNOOP_OP_NE ? KSNOOP_SB_PRED_NE : 0;
+	}
+	sb |= ro->agg_lean ? KSNOOP_SB_AGG_LEAN : 0;
+	/* one function: its id is 0, however the others would be found */
+	sb |= ro->one_func ? KSNOOP_SB_ONE_FUNC : ro->use_cookie ? KSNOOP_SB_COOKIE : 0;
+	return sb;
+}
+
 /* Load the object: the verifier runs the chosen backend's programs. */
 static int load_object(struct tracer *t)
 {
@@ -535,6 +566,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	t->skel->rodata->use_cookie = t->use_cookie;
 	/* Known only now: with cookies the address-to-id map is not used. */
 	bpf_map__set_max_entries(t->skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
+	t->skel->rodata->stub_bits = stub_bits_of(t->skel->rodata);
 	err = load_object(t);
 	return err ? err : fill_maps(t);
 }

@@ -217,6 +217,7 @@ static bool typed_pred_fill(const struct tfunc *funcs, int nfuncs, struct ksnoop
 	char lit[KSNOOP_MAX_PATTERN];
 	__u32 pre, cmp, i;
 	int len = -EINVAL, f;
+	bool prefix = false;
 
 	/* the whole item alike in every plan: a glob SPEC gives each the same pattern index */
 	for (f = 0; f < nfuncs; f++) {
@@ -234,13 +235,22 @@ static bool typed_pred_fill(const struct tfunc *funcs, int nfuncs, struct ksnoop
 	out->item = *it;
 	if (!(it->flags & KSNOOP_I_SPRED))
 		return agg_typed_ok(funcs, nfuncs, it, false);
-	/* == and != on a char[N] whose bytes are one exact string; globs keep the matcher */
-	if ((it->op == KSNOOP_OP_EQ || it->op == KSNOOP_OP_NE) && pat)
+	/*
+	 * On a char[N]: == and != of an exact string, compared with its NUL; a
+	 * glob of one (~ "eth0"), the same; a glob "LITERAL*", the literal's
+	 * bytes alone (a NUL among them fails the compare, as it ends the
+	 * subject for the matcher). Other globs keep the matcher.
+	 */
+	if (pat)
 		len = pattern_literal(pat, lit, sizeof(lit));
+	if (pat && len < 0 && it->op == KSNOOP_OP_GLOB) {
+		len = pattern_prefix(pat, lit, sizeof(lit));
+		prefix = true;
+	}
 	if (len < 0 || (__u32)len > it->size || (it->flags & KSNOOP_I_STR))
 		return false;
 	/* the string and its NUL, or the whole array when the string fills it */
-	cmp = (__u32)len < it->size ? (__u32)len + 1 : it->size;
+	cmp = (__u32)len < it->size && !prefix ? (__u32)len + 1 : (__u32)len;
 	out->item.size = (cmp + sizeof(__u64) - 1) / sizeof(__u64) * sizeof(__u64);
 	memcpy(out->words, lit, len);
 	for (i = 0; i < cmp; i++)

@@ -43,8 +43,10 @@ int filter_prepare(struct tracer *t);
  * The fentry backend's typed entry predicate (bpf/fentry.bpf.c): the first
  * entry predicate of every plan of @funcs, alike in all, when the verifier
  * types each of its loads (agg_typed_ok()): an integer member of 1, 2, 4 or 8
- * bytes, not a bitfield, or == and != with an exact string on a char[N] whose
- * bytes to compare (the string and its NUL) fit whole 8-byte words in it.
+ * bytes, not a bitfield, or on a char[N] == and != with an exact string, or
+ * ~ with a glob of one or of one followed by a final '*' (a prefix), whose
+ * bytes to compare (the string and its NUL, a prefix alone) fit whole 8-byte
+ * words in it.
  * true and @out filled if so (after filter_prepare(), which numbers the
  * patterns); else false and @out zeroed.
  */

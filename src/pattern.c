@@ -104,18 +104,40 @@ static void set_prefix(struct ksnoop_pattern *p)
 	}
 }
 
-int pattern_literal(const struct ksnoop_pattern *p, char *out, size_t size)
+/*
+ * The tokens of @p that match one byte, up to its end or its first '*' or
+ * set, into @out (@size bytes): their number, or -EINVAL past @size.
+ */
+static int leading_bytes(const struct ksnoop_pattern *p, char *out, size_t size)
 {
 	unsigned int j;
 	int byte;
 
 	for (j = 0; j < KSNOOP_MAX_PATTERN && p->accept != 1ULL << j; j++) {
 		byte = token_byte(p, j);
-		if (byte < 0 || j >= size)
+		if (byte < 0)
+			break;
+		if (j >= size)
 			return -EINVAL;
 		out[j] = (char)byte;
 	}
-	return p->accept == 1ULL << j ? (int)j : -EINVAL;
+	return (int)j;
+}
+
+int pattern_literal(const struct ksnoop_pattern *p, char *out, size_t size)
+{
+	int n = leading_bytes(p, out, size);
+
+	return n >= 0 && p->accept == 1ULL << n ? n : -EINVAL;
+}
+
+int pattern_prefix(const struct ksnoop_pattern *p, char *out, size_t size)
+{
+	int n = leading_bytes(p, out, size);
+
+	if (n <= 0 || n >= KSNOOP_MAX_PATTERN - 1)
+		return -EINVAL;
+	return (p->star & 1ULL << n) && p->accept == 1ULL << (n + 1) ? n : -EINVAL;
 }
 
 int pattern_compile(const char *s, size_t len, enum ksnoop_pred_op op, struct ksnoop_pattern *out,

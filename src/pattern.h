@@ -28,6 +28,12 @@ bool pattern_match(const struct ksnoop_pattern *p, const char *s, size_t n);
  * than @size.
  */
 int pattern_literal(const struct ksnoop_pattern *p, char *out, size_t size);
+/*
+ * The bytes of a glob "LITERAL*": one-byte tokens, at least one, then a '*'
+ * that ends it, which matches every subject that starts with them. Into @out
+ * as pattern_literal(); their number, or -EINVAL for any other pattern.
+ */
+int pattern_prefix(const struct ksnoop_pattern *p, char *out, size_t size);
 /* Whether @s has glob characters (* ? [). */
 bool pattern_is_glob(const char *s);
 

@@ -76,9 +76,13 @@ TEST(filter_typed_pred_which)
 {
 	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name == \"eth9\")"), 1, "== on a char[16]");
 	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name != \"eth9\")"), 1, "!= on a char[16]");
-	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"eth*\")"), 0, "a glob");
-	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"eth9\")"), 0,
-		  "a glob without wildcards: still the matcher's");
+	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"eth*\")"), 1, "a prefix glob");
+	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"eth9\")"), 1,
+		  "a glob without wildcards: an exact string");
+	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"*eth\")"), 0, "a glob, '*' first");
+	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"e?h*\")"), 0, "a glob with '?'");
+	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"et*0\")"), 0, "a glob, '*' inside");
+	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name ~ \"*\")"), 0, "no literal");
 	ASSERT_EQ(typed("__dev_queue_xmit(skb->dev->name == \"abcdefghijklmnop\")"), 1,
 		  "16 bytes: the whole array, no NUL");
 	ASSERT_EQ(typed("__dev_queue_xmit(skb->len > 100000)"), 1, "an integer member");
@@ -150,20 +154,32 @@ TEST(filter_typed_pred_words)
 		"eth9\0\0\0\0\0\0\0\0\0\0\0\0",
 		"lo\0o\0\0\0\0\0\0\0\0\0\0\0\0",
 	};
+	/* == "OP", ~ "OP" (a glob of an exact string), ~ "OP*" (a prefix) */
+	static const struct {
+		const char *op, *star;
+		enum ksnoop_pred_op kind;
+	} forms[] = {{"==", "", KSNOOP_OP_EQ},
+		     {"~", "", KSNOOP_OP_GLOB},
+		     {"~", "*", KSNOOP_OP_GLOB}};
 	struct ksnoop_typed_pred tp;
-	size_t i, j;
+	size_t i, j, k;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		char spec[96], why[160];
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) * 3; i++) {
+		char spec[96], why[160], operand[24];
 		struct ksnoop_pattern p;
 		size_t at;
 
-		snprintf(spec, sizeof(spec), "__dev_queue_xmit(skb->dev->name == \"%s\")", ops[i]);
-		if (!ASSERT_EQ(typed2(spec, NULL, &tp), 1, spec))
+		k = i % 3;
+		snprintf(operand, sizeof(operand), "%s%s", ops[i / 3], forms[k].star);
+		snprintf(spec, sizeof(spec), "__dev_queue_xmit(skb->dev->name %s \"%s\")",
+			 forms[k].op, operand);
+		/* "*": no literal, the matcher's */
+		if (!ASSERT_EQ(typed2(spec, NULL, &tp), strcmp(operand, "*") ? 1 : 0, spec) ||
+		    !strcmp(operand, "*"))
 			continue;
-		if (!ASSERT_OK(pattern_compile(ops[i], strlen(ops[i]), KSNOOP_OP_EQ, &p, why,
+		if (!ASSERT_OK(pattern_compile(operand, strlen(operand), forms[k].kind, &p, why,
 					       sizeof(why), &at),
-			       ops[i]))
+			       operand))
 			continue;
 		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
 			if (!ASSERT_EQ(words_equal(&tp, names[j]), pattern_match(&p, names[j], 16),
@@ -175,4 +191,12 @@ TEST(filter_typed_pred_words)
 	ASSERT_EQ(tp.item.size, 8, "one word");
 	ASSERT_EQ(tp.masks[0], 0xffffffffffULL, "five bytes");
 	ASSERT_EQ(tp.masks[1], 0, "no second word");
+	/* a prefix: its bytes alone */
+	ASSERT_EQ(typed2("__dev_queue_xmit(skb->dev->name ~ \"eth*\")", NULL, &tp), 1, "eth*");
+	ASSERT_EQ(tp.item.size, 8, "one word");
+	ASSERT_EQ(tp.masks[0], 0xffffffULL, "three bytes");
+	ASSERT_EQ(typed2("__dev_queue_xmit(skb->dev->name ~ \"abcdefghi*\")", NULL, &tp), 1,
+		  "abcdefghi*");
+	ASSERT_EQ(tp.item.size, 16, "two words");
+	ASSERT_EQ(tp.masks[1], 0xffULL, "nine bytes");
 }

@@ -219,3 +219,40 @@ TEST(pattern_literal)
 	ASSERT_EQ(pattern_literal(&(struct ksnoop_pattern){.accept = 1ULL << 4}, out, 3), -EINVAL,
 		  "longer than the room");
 }
+
+/* The literal of a glob "LITERAL*" (the typed predicate's prefix compare). */
+TEST(pattern_prefix_glob)
+{
+	static const struct {
+		const char *pat;
+		enum ksnoop_pred_op op;
+		const char *bytes; /* NULL: not a prefix glob */
+	} cases[] = {
+		{"eth*", KSNOOP_OP_GLOB, "eth"}, {"eth**", KSNOOP_OP_GLOB, "eth"},
+		{"[e]t*", KSNOOP_OP_GLOB, "et"}, {"[*]x*", KSNOOP_OP_GLOB, "*x"},
+		{"*", KSNOOP_OP_GLOB, NULL},	 {"*eth", KSNOOP_OP_GLOB, NULL},
+		{"e*h*", KSNOOP_OP_GLOB, NULL},	 {"e?h*", KSNOOP_OP_GLOB, NULL},
+		{"eth", KSNOOP_OP_GLOB, NULL},	 {"eth*", KSNOOP_OP_EQ, NULL},
+		{"[ab]*", KSNOOP_OP_GLOB, NULL},
+	};
+	char out[KSNOOP_MAX_PATTERN];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *want = cases[i].bytes;
+		struct ksnoop_pattern p;
+		char why[160];
+		size_t at;
+		int n;
+
+		ASSERT_OK(pattern_compile(cases[i].pat, strlen(cases[i].pat), cases[i].op, &p, why,
+					  sizeof(why), &at),
+			  cases[i].pat);
+		n = pattern_prefix(&p, out, sizeof(out));
+		if (ASSERT_EQ(n, want ? (int)strlen(want) : -EINVAL, cases[i].pat) && want)
+			ASSERT_TRUE(!memcmp(out, want, n), cases[i].pat);
+	}
+	ASSERT_EQ(pattern_prefix(&(struct ksnoop_pattern){.star = 1ULL << 4, .accept = 1ULL << 5},
+				 out, 3),
+		  -EINVAL, "longer than the room");
+}

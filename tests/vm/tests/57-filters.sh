@@ -133,6 +133,18 @@ typed_same()
 	done
 }
 
+# typed_alone N [OPTION] SPEC: as typed_same, with the fentry backend and no -c; N calls
+# of udpconn's.
+typed_alone()
+{
+	local n=$1
+	shift
+	trace_wl 60 'udpconn 2 100' ksnoop -vv --backend fentry "$@"
+	t_expect_rc 0
+	t_expect_match '^entry predicate by direct \(typed\) loads$' "$T_ERR"
+	t_expect_eq "$n" "$(calls_of udpconn __dev_queue_xmit | wc -l)" "udpconn's calls with $*"
+}
+
 # The fentry backend's typed entry predicate (src/filter.c filter_typed_pred()) against
 # the kprobe backend's plan: char[N] == and != (lo's name), integer members (a datagram
 # of 100 bytes is 142 on lo; ifindex is an int: lo's is 1, above -1 only when compared
@@ -154,10 +166,24 @@ test_typed_predicates()
 	typed_same 2 '__dev_queue_xmit(skb->dev->ifindex > -1)'
 	typed_same 0 '__dev_queue_xmit(skb->dev->phydev->speed == 0)'
 	typed_same 0 '__dev_queue_xmit(skb->dev->phydev->speed != 0)'
-	# A glob keeps the plan's matcher.
+	# Globs of a prefix or of an exact string are compared as words too.
+	typed_same 2 '__dev_queue_xmit(skb->dev->name ~ "l*")'
+	typed_same 2 '__dev_queue_xmit(skb->dev->name ~ "lo*")'
+	typed_same 0 '__dev_queue_xmit(skb->dev->name ~ "lo0*")'
+	typed_same 2 '__dev_queue_xmit(skb->dev->name ~ "lo")'
+	typed_same 0 '__dev_queue_xmit(skb->dev->name ~ "l")'
+	# Any other glob keeps the plan's matcher.
 	calls_with 2 'udpconn 2 100' -vv --backend fentry -c udpconn \
-		'__dev_queue_xmit(skb->dev->name ~ "l*")'
+		'__dev_queue_xmit(skb->dev->name ~ "?o")'
 	t_expect_match '^entry predicate by probe-read loads$' "$T_ERR"
+	# Without a task filter the stub has a copy of its own for each kind of typed
+	# predicate (bpf/fentry.bpf.c fentry_stub()): udpconn's calls, whatever else runs.
+	typed_alone 2 '__dev_queue_xmit(skb->dev->name == "lo", skb->len)'
+	typed_alone 0 '__dev_queue_xmit(skb->dev->name != "lo", skb->len)'
+	typed_alone 2 '__dev_queue_xmit(skb->dev->name ~ "lo*", skb->len)'
+	typed_alone 0 '__dev_queue_xmit(skb->len > 100000)'
+	typed_alone 2 --entry '__dev_queue_xmit(skb->len == 142)'
+	typed_alone 2 --entry '__dev_queue_xmit(skb->dev->name != "eth0")'
 	# Calls nested in a shown one and rejected: on lo, the SYN-ACK and the ACKs go out
 	# from the softirq that runs inside the data segment's or the SYN's __dev_queue_xmit.
 	# Each shown call (the 100-byte segment: 166 bytes) keeps its own return.

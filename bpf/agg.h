@@ -10,7 +10,9 @@
  *	stub		save registers and return value (unchanged)
  *	ksnoop_finish()	agg_call() instead of emit()
  *
- * or, with agg_lean, the lean path of counting modes without predicates:
+ * (the counting itself, agg_count() and agg_stats(), is in bpf/capture.h,
+ * where the session stubs reach it) or, with agg_lean, the lean path of
+ * counting modes without predicates:
  *
  *	stub		the one register the count needs (ret, item 0's base)
  *	ksnoop_count()	push the depth and entry time / pop them (ksnoop_pair(),
@@ -44,18 +46,10 @@ const volatile __u32 agg_mode;
  */
 const volatile bool agg_lean;
 
-/*
- * Bumped by userspace at each interval through the mmap'ed .bss: calls
- * counted since then keep their own maximum latency (struct ksnoop_agg.imax).
- */
+/* Bumped by userspace at each interval (bpf/capture.h says why). */
 volatile __u64 agg_epoch;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1); /* resized to the number of functions in agg_mode */
-	__type(key, __u32);
-	__type(value, struct ksnoop_agg);
-} aggs SEC(".maps");
+struct ksnoop_aggs_map aggs SEC(".maps");
 
 /* Defined in capture.bpf.c, after this file's place. */
 static __always_inline int capture_items(__u32 func, __u32 is_exit);
@@ -63,63 +57,6 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 				       __u64 *now, __u64 *entry_ns);
 /* --hist, --count-by (bpf/agg_value.h, included after capture_items()). */
 __noinline int agg_value(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns);
-
-/*
- * Count one call of @func: @lat_ns its latency, or ~0ULL when unknown (not
- * returned yet). Atomic adds: a traced call in an interrupt may count on this
- * CPU between our read and write. The maxima are not atomic: a nested run can
- * at worst lose a maximum it races with.
- */
-static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
-{
-	struct ksnoop_agg *a = bpf_map_lookup_elem(&aggs, &func);
-	__u64 epoch = agg_epoch, b;
-
-	if (!a)
-		return;
-	__sync_fetch_and_add(&a->calls, 1);
-	if (error)
-		__sync_fetch_and_add(&a->errors, 1);
-	if (lat_ns == ~0ULL)
-		return;
-	__sync_fetch_and_add(&a->lat_count, 1);
-	__sync_fetch_and_add(&a->lat_sum, lat_ns);
-	if (lat_ns > a->lat_max)
-		a->lat_max = lat_ns;
-	if (a->imax_epoch != epoch) {
-		a->imax_epoch = epoch;
-		a->imax = lat_ns;
-	} else if (lat_ns > a->imax) {
-		a->imax = lat_ns;
-	}
-	b = ksnoop_bucket_log2lin(lat_ns);
-	/*
-	 * The bucket made opaque before the check: else clang checks one
-	 * zero-extended copy and indexes with another, whose bound 6.1's
-	 * verifier does not know.
-	 */
-	barrier_var(b);
-	if (b >= KSNOOP_AGG_BUCKETS)
-		return;
-	__sync_fetch_and_add(&a->buckets[b], 1);
-}
-
-/*
- * --stats: count call @func (@hdr as ksnoop_begin() returned it) with the
- * return value @ret and the duration @lat_ns: at its return, or at entry when
- * no return will come. Returns 1 (the call goes on, or is counted).
- */
-static __always_inline int agg_stats(const struct ksnoop_plan *plan, __u32 func, __u32 is_exit,
-				     __u32 hdr, __u64 ret, __u64 lat_ns)
-{
-	if (!is_exit) {
-		if (hdr & KSNOOP_R_NOEXIT)
-			agg_count(func, ~0ULL, false);
-		return 1;
-	}
-	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret) != 0);
-	return 1;
-}
 
 /*
  * agg_mode's ksnoop_finish(): evaluate this phase's predicates if the plan

@@ -196,10 +196,8 @@ static __always_inline int count_value(__u32 func, __u32 hdr, __u64 reg, __u64 l
 	__u64 buf = 0, v = 0;
 	__u32 len = 0;
 
-	if (agg_mode == KSNOOP_AGG_STATS) {
-		plan = bpf_map_lookup_elem(&plans, &func);
-		return plan ? agg_stats(plan, func, is_exit, hdr, reg, lat_ns) : 0;
-	}
+	if (agg_mode == KSNOOP_AGG_STATS)
+		return agg_stats_func(func, is_exit, hdr, reg, lat_ns);
 	if (when != AGG_NOW)
 		return when == AGG_LATER;
 	data = &buf;

@@ -150,7 +150,16 @@ struct ksnoop_hist_map {
 	__type(value, __u64);
 };
 
-/* Defined in capture.bpf.c. */
+/* --stats: a struct ksnoop_agg per function and CPU (agg_count()). */
+struct ksnoop_aggs_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of functions in agg_mode */
+	__type(key, __u32);
+	__type(value, struct ksnoop_agg);
+};
+
+/* Defined in capture.bpf.c (and bpf/agg.h, which it includes). */
+extern struct ksnoop_aggs_map aggs SEC(".maps");
 extern struct ksnoop_cgroup_map cgroup_filter SEC(".maps");
 extern struct ksnoop_hist_map hist SEC(".maps");
 extern struct ksnoop_counts_map counts SEC(".maps");
@@ -199,6 +208,11 @@ extern volatile __u64 busy_threads;
 extern const volatile bool thread_gate;
 /* Set by userspace: the counting mode (enum ksnoop_agg_mode), its lean path (bpf/agg.h). */
 extern const volatile __u32 agg_mode;
+/*
+ * Bumped by userspace at each interval through the mmap'ed .bss: calls
+ * counted since then keep their own maximum latency (struct ksnoop_agg.imax).
+ */
+extern volatile __u64 agg_epoch;
 extern const volatile bool agg_lean;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
 extern const volatile bool agg_item_same;
@@ -317,6 +331,77 @@ static __always_inline void count_n(__u32 stat, __u64 n)
 static __always_inline void count(__u32 stat)
 {
 	count_n(stat, 1);
+}
+
+/*
+ * --stats: count one call of @func: @lat_ns its latency, or ~0ULL when
+ * unknown (not returned yet). Atomic adds: a traced call in an interrupt may
+ * count on this CPU between our read and write. The maxima are not atomic: a
+ * nested run can at worst lose a maximum it races with. Here, not in
+ * bpf/agg.h: the fentry backends' session stub counts with no call.
+ */
+static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
+{
+	struct ksnoop_agg *a = bpf_map_lookup_elem(&aggs, &func);
+	__u64 epoch = agg_epoch, b;
+
+	if (!a)
+		return;
+	__sync_fetch_and_add(&a->calls, 1);
+	if (error)
+		__sync_fetch_and_add(&a->errors, 1);
+	if (lat_ns == ~0ULL)
+		return;
+	__sync_fetch_and_add(&a->lat_count, 1);
+	__sync_fetch_and_add(&a->lat_sum, lat_ns);
+	if (lat_ns > a->lat_max)
+		a->lat_max = lat_ns;
+	if (a->imax_epoch != epoch) {
+		a->imax_epoch = epoch;
+		a->imax = lat_ns;
+	} else if (lat_ns > a->imax) {
+		a->imax = lat_ns;
+	}
+	b = ksnoop_bucket_log2lin(lat_ns);
+	/*
+	 * The bucket made opaque before the check: else clang checks one
+	 * zero-extended copy and indexes with another, whose bound 6.1's
+	 * verifier does not know.
+	 */
+	barrier_var(b);
+	if (b >= KSNOOP_AGG_BUCKETS)
+		return;
+	__sync_fetch_and_add(&a->buckets[b], 1);
+}
+
+/*
+ * --stats: count call @func (@hdr as ksnoop_begin() returned it) with the
+ * return value @ret and the duration @lat_ns: at its return, or at entry when
+ * no return will come. Returns 1 (the call goes on, or is counted).
+ */
+static __always_inline int agg_stats(const struct ksnoop_plan *plan, __u32 func, __u32 is_exit,
+				     __u32 hdr, __u64 ret, __u64 lat_ns)
+{
+	if (!is_exit) {
+		if (hdr & KSNOOP_R_NOEXIT)
+			agg_count(func, ~0ULL, false);
+		return 1;
+	}
+	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret) != 0);
+	return 1;
+}
+
+/*
+ * agg_stats() of @func's plan, looked up here: the lean path's --stats
+ * (count_value(), and ksnoop_session_multi()'s return, inline).
+ * Returns 1, or 0 without a plan.
+ */
+static __always_inline int agg_stats_func(__u32 func, __u32 is_exit, __u32 hdr, __u64 ret,
+					  __u64 lat_ns)
+{
+	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+
+	return plan ? agg_stats(plan, func, is_exit, hdr, ret, lat_ns) : 0;
 }
 
 /*

@@ -441,15 +441,16 @@ int ksnoop_exit_multi(void *ctx)
 }
 
 /*
- * The fentry-multi backend's session mode (Linux 7.0+, BPF_TRACE_FSESSION_MULTI),
- * loaded only for the lean counting path without -s (src/be_fentry_multi.c
- * says why only there): one program and one link for entries and returns,
- * run twice per call through the trampoline, bpf_session_is_return() telling
- * which run this is. The kernel runs the return whatever the entry returns
- * (it must return 0). The call is paired by its session cookie and counted
- * at the return, from the return value and its latency. Written in a
- * generic section, as the multi stubs above; userspace retypes it and
- * patches the kfunc calls.
+ * The fentry backends' session mode (Linux 7.0+): fentry-multi's one
+ * BPF_TRACE_FSESSION_MULTI link, or the fentry backend's BPF_TRACE_FSESSION
+ * copy per function; loaded only for the lean counting path without -s
+ * (tracer_fsession_prepare() in src/attach.c says why only there): one
+ * program for entries and returns, run twice per call through the
+ * trampoline, bpf_session_is_return() telling which run this is. The kernel
+ * runs the return whatever the entry returns (it must return 0). The call
+ * is paired by its session cookie and counted at the return, from the
+ * return value and its latency. Written in a generic section, as the multi
+ * stubs above; userspace retypes it and patches the kfunc calls.
  */
 SEC("raw_tp")
 int ksnoop_session_multi(void *ctx)
@@ -465,9 +466,17 @@ int ksnoop_session_multi(void *ctx)
 	if (lat == ~0ULL)
 		return 0;
 	func = fentry_func(ctx, sb, &ip);
-	if (func >= 0) {
-		bpf_get_func_ret(ctx, &ret);
+	if (func < 0)
+		return 0;
+	bpf_get_func_ret(ctx, &ret);
+	/*
+	 * --stats counted here, not through the global ksnoop_count_value():
+	 * its call, prologue and the other modes' tests cost a call more than
+	 * 20 instructions (7.2).
+	 */
+	if (agg_mode == KSNOOP_AGG_STATS)
+		agg_stats_func(func, true, KSNOOP_HDR_EXIT, ret, lat);
+	else
 		ksnoop_count_value(func, KSNOOP_HDR_EXIT, ret, lat);
-	}
 	return 0;
 }

@@ -723,6 +723,35 @@ int tracer_patch_session(struct bpf_program *prog)
 	return err;
 }
 
+int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type)
+{
+	struct bpf_program *prog = t->skel->progs.ksnoop_session_multi;
+	int err;
+
+	/*
+	 * Only for the lean counting path: the kernel ignores what an fsession
+	 * entry returns (the verifier wants 0), so unlike kprobe.session a call
+	 * left out at entry still has its return run, and the record path would
+	 * pay the session's cookie and flag stores for nothing (-s outside the
+	 * chain: 118 instructions a run against 113, 7.2). With --entry there is
+	 * no return at all; with -s the pairing keeps the chain levels
+	 * (ksnoop_pair()). KSNOOP_NO_FSESSION=1 (tests, benches): two programs
+	 * anyway.
+	 */
+	t->session = !t->opts.entry_only && t->skel->rodata->agg_lean &&
+		     !t->skel->rodata->chain_mode &&
+		     !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) && feature_probe(feat, &err);
+	if (!t->session)
+		return 0;
+	err = tracer_patch_session(prog);
+	if (err)
+		return err;
+	bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
+	bpf_program__set_expected_attach_type(prog, attach_type);
+	bpf_program__set_autoload(prog, true);
+	return 0;
+}
+
 __u64 tracer_prog_misses(int fd)
 {
 	struct bpf_prog_info info = {};

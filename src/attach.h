@@ -189,6 +189,15 @@ struct bpf_program;
  * Returns 0, or -errno (-ENOENT: no call of bpf_session_is_return()).
  */
 int tracer_patch_session(struct bpf_program *prog);
+/*
+ * The fentry backends' session mode: where the lean counting path runs
+ * (no --entry, no -s, not KSNOOP_NO_FSESSION=1) and the kernel has @feat
+ * (FEAT_FSESSION, FEAT_FSESSION_MULTI), one program, ksnoop_session_multi,
+ * runs at each call's entry and return and pairs them by the session cookie:
+ * sets t->session, and then that program patched (tracer_patch_session()),
+ * typed for @attach_type and loaded. Returns 0, or -errno.
+ */
+int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type);
 /* Sum of the kernel's recursion/miss counts of @fd's program. */
 __u64 tracer_prog_misses(int fd);
 /* Fill the func_ids map (function address -> id) from /proc/kallsyms. */

@@ -316,11 +316,17 @@ static int attach_one(struct tracer *t, int i)
 	int err = 0, btf_fd = -1;
 	size_t k;
 
-	/* The exit first, so that no traced entry misses its exit. */
-	if (!t->opts.entry_only)
+	/*
+	 * One fsession program runs at entry and return; else the exit first, so
+	 * that no traced entry misses its exit.
+	 */
+	if (t->session)
+		err = attach_side(t, i, t->skel->progs.ksnoop_session_multi, &t->finfo[0],
+				  KSNOOP_TRACE_FSESSION, FD_ENTRY_PROG, FD_ENTRY_LINK, &btf_fd);
+	else if (!t->opts.entry_only)
 		err = attach_side(t, i, t->skel->progs.ksnoop_exit, &t->finfo[1], BPF_TRACE_FEXIT,
 				  FD_EXIT_PROG, FD_EXIT_LINK, &btf_fd);
-	if (!err)
+	if (!err && !t->session)
 		err = attach_side(t, i, t->skel->progs.ksnoop_entry, &t->finfo[0], BPF_TRACE_FENTRY,
 				  FD_ENTRY_PROG, FD_ENTRY_LINK, &btf_fd);
 	if (btf_fd >= 0)
@@ -369,6 +375,26 @@ static const char *fentry_untraceable(const struct kfunc *kf, char *buf, size_t 
 
 static int fentry_prepare(struct tracer *t)
 {
+	struct bpf_program *sess = t->skel->progs.ksnoop_session_multi;
+	/*
+	 * Where the kernel has per-function fsession (7.0+), the lean counting
+	 * path takes one program per function for entry and return, paired by
+	 * the session cookie instead of per-thread state, as fentry-multi's
+	 * fsession link does (tracer_fsession_prepare() says why only there).
+	 */
+	int err = tracer_fsession_prepare(t, FEAT_FSESSION, KSNOOP_TRACE_FSESSION);
+
+	if (err)
+		return err;
+	if (t->session) {
+		/* After the attach type: libbpf finds the target's BTF id by it. */
+		err = bpf_program__set_attach_target(sess, 0, t->funcs[0].kf->name);
+		if (err)
+			return err;
+		pr_info(1,
+			"fentry: entries and returns through one fsession program per function\n");
+		return 0;
+	}
 	/* libbpf needs one target to load against; the others reuse its instructions. */
 	bpf_program__set_attach_target(t->skel->progs.ksnoop_entry, 0, t->funcs[0].kf->name);
 	bpf_program__set_attach_target(t->skel->progs.ksnoop_exit, 0, t->funcs[0].kf->name);
@@ -398,8 +424,12 @@ static int fentry_loaded(struct tracer *t)
 {
 	int err;
 
-	err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_entry, &t->finfo[0]);
-	if (!err && !t->opts.entry_only)
+	if (t->session)
+		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_session_multi,
+				    &t->finfo[0]);
+	else
+		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_entry, &t->finfo[0]);
+	if (!err && !t->opts.entry_only && !t->session)
 		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_exit, &t->finfo[1]);
 	if (err)
 		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
@@ -426,6 +456,11 @@ static void fentry_misses(struct tracer *t, struct tracer_misses *m)
 	int i;
 
 	for (i = 0; i < t->nfuncs && t->fds; i++) {
+		/* A session program's misses are of both runs (tracer_recursion_misses()). */
+		if (t->session) {
+			m->both += tracer_prog_misses(*tracer_fd(t, i, FD_ENTRY_PROG));
+			continue;
+		}
 		m->entry += tracer_prog_misses(*tracer_fd(t, i, FD_ENTRY_PROG));
 		m->exit += tracer_prog_misses(*tracer_fd(t, i, FD_EXIT_PROG));
 	}

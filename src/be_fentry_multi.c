@@ -112,33 +112,17 @@ static const char *fmulti_untraceable(const struct kfunc *kf, char *buf, size_t 
 
 static int fmulti_prepare(struct tracer *t)
 {
-	struct bpf_program *prog = t->skel->progs.ksnoop_session_multi;
-	int err;
-
 	/*
 	 * Where the kernel has fsession (7.0+), the lean counting path takes one
 	 * program and one link for entries and returns, and pairs each call by
 	 * its session cookie instead of per-thread state (half the cost of
-	 * --stats). Only there: the kernel ignores what an fsession entry
-	 * returns (the verifier wants 0), so unlike kprobe.session a call left
-	 * out at entry still has its return run, and the record path would pay
-	 * the session's cookie and flag stores for nothing (-s outside the
-	 * chain: 118 instructions a run against 113, 7.2). With --entry there
-	 * is no return at all; with -s the pairing keeps the chain levels
-	 * (ksnoop_pair()). KSNOOP_NO_FSESSION=1 (tests, benches): the two links
-	 * anyway.
+	 * --stats; tracer_fsession_prepare() says why only there).
 	 */
-	t->session = !t->opts.entry_only && t->skel->rodata->agg_lean &&
-		     !t->skel->rodata->chain_mode &&
-		     !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) &&
-		     feature_probe(FEAT_FSESSION_MULTI, &err);
+	int err = tracer_fsession_prepare(t, FEAT_FSESSION_MULTI, KSNOOP_TRACE_FSESSION_MULTI);
+
+	if (err)
+		return err;
 	if (t->session) {
-		err = tracer_patch_session(prog);
-		if (err)
-			return err;
-		bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
-		bpf_program__set_expected_attach_type(prog, KSNOOP_TRACE_FSESSION_MULTI);
-		bpf_program__set_autoload(prog, true);
 		pr_info(1, "fentry-multi: entries and returns through one fsession link\n");
 		return 0;
 	}

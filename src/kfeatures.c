@@ -29,6 +29,7 @@ const struct feature_info feature_info[FEAT_CNT] = {
 	[FEAT_TASK_BTF] = {"task_btf", "bpf_get_current_task_btf()", "5.11"},
 	[FEAT_KPROBE_SESSION] = {"kprobe_session", "kprobe.session links", "6.10"},
 	[FEAT_FSESSION_MULTI] = {"fsession_multi", "BPF_TRACE_FSESSION_MULTI links", "7.0"},
+	[FEAT_FSESSION] = {"fsession", "BPF_TRACE_FSESSION programs", "7.0"},
 	[FEAT_TLS_FENTRY] = {"task_storage", "task-local storage in fentry programs", "5.11"},
 	[FEAT_TLS_KPROBE] = {"kprobe_task_storage", "task-local storage in kprobe programs",
 			     "5.11"},
@@ -191,8 +192,11 @@ void feature_kfunc_call(struct bpf_insn *insn, int btf_id)
 	insn->imm = btf_id;
 }
 
-/* A session program of @type for @attach_type that calls bpf_session_is_return(). */
-static int load_session(enum bpf_prog_type type, int attach_type)
+/*
+ * A session program of @type for @attach_type that calls
+ * bpf_session_is_return(), against the probe target with @need_target.
+ */
+static int load_session(enum bpf_prog_type type, int attach_type, bool need_target)
 {
 	struct bpf_insn insns[] = {CALL(0), MOV64_IMM(BPF_REG_0, 0), EXIT()};
 	int id = feature_kfunc_id("bpf_session_is_return");
@@ -200,7 +204,7 @@ static int load_session(enum bpf_prog_type type, int attach_type)
 	if (id < 0)
 		return id;
 	feature_kfunc_call(&insns[0], id);
-	return load(type, attach_type, false, insns, ARRAY_SIZE(insns));
+	return load(type, attach_type, need_target, insns, ARRAY_SIZE(insns));
 }
 
 /*
@@ -215,7 +219,7 @@ static int probe_kprobe_session(void)
 
 	if (!feature_probe(FEAT_KPROBE_MULTI, &err))
 		return err;
-	return load_session(BPF_PROG_TYPE_KPROBE, KSNOOP_TRACE_KPROBE_SESSION);
+	return load_session(BPF_PROG_TYPE_KPROBE, KSNOOP_TRACE_KPROBE_SESSION, false);
 }
 
 /*
@@ -353,7 +357,11 @@ int feature_probe(enum feature f, int *err)
 		break;
 	case FEAT_FSESSION_MULTI:
 		/* The program load decides: the link is made as fentry-multi's. */
-		r = load_session(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FSESSION_MULTI);
+		r = load_session(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FSESSION_MULTI, false);
+		break;
+	case FEAT_FSESSION:
+		/* Per function: the load names its target, as fentry's probe does. */
+		r = load_session(BPF_PROG_TYPE_TRACING, KSNOOP_TRACE_FSESSION, true);
 		break;
 	case FEAT_KPROBE_MULTI:
 		r = probe_kprobe_multi(ret0, 2);

@@ -28,6 +28,7 @@ enum feature {
 	FEAT_TLS_FENTRY,     /* bpf_task_storage_get() in fentry: per-thread state, no hash */
 	FEAT_TLS_KPROBE,     /* the same in kprobe programs */
 	FEAT_FSESSION_MULTI, /* a BPF_TRACE_FSESSION_MULTI program: fentry-multi's session mode */
+	FEAT_FSESSION,	     /* a BPF_TRACE_FSESSION program: the fentry backend's session mode */
 	FEAT_CNT,
 };
 
@@ -60,6 +61,7 @@ void feature_kfunc_call(struct bpf_insn *insn, int btf_id);
 /* Whether we hold what loading tracing programs needs (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN). */
 bool have_bpf_caps(void);
 /* The BPF attach type value of BPF_TRACE_FENTRY_MULTI (Linux 7.x UAPI). */
+#define KSNOOP_TRACE_FSESSION	    58
 #define KSNOOP_TRACE_FENTRY_MULTI   59
 #define KSNOOP_TRACE_FEXIT_MULTI    60
 #define KSNOOP_TRACE_FSESSION_MULTI 61

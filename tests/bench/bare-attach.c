@@ -7,6 +7,23 @@
  *   bare-attach fentry FILE        per function: load + link (BPF_TRACE_FENTRY)
  *   bare-attach both FILE          per function: fexit load + link, then fentry (what
  *                                  ksnoop does without --entry)
+ *   bare-attach both-lat FILE      the lower bound of a latency-and-count tracer without
+ *                                  sessions: per function an fexit and an fentry program
+ *                                  sharing one per-CPU array slot; the entry stores
+ *                                  bpf_ktime_get_ns() there, the return adds now - that
+ *                                  and 1 to the slot's sum and count. One slot per CPU,
+ *                                  not per call: wrong under nesting or preemption, so a
+ *                                  bound below what a correct tool pays (its per-thread
+ *                                  state lookup), not a tool
+ *   bare-attach fsession FILE      per function: one empty BPF_TRACE_FSESSION program (Linux
+ *                                  7.0+), run at entry and at return: the floor of the
+ *                                  session trampoline
+ *   bare-attach fsession-lat FILE  both-lat with one BPF_TRACE_FSESSION program per function
+ *                                  (Linux 7.0+) run at entry and return: the entry's
+ *                                  clock in the session cookie (exact under nesting), the
+ *                                  sum and count in the per-CPU slot. The kfuncs' vmlinux
+ *                                  BTF ids come from BARE_SESSION_KFUNCS="IS_RETURN COOKIE"
+ *                                  (bpf_session_is_return, bpf_session_cookie)
  *   bare-attach multi FILE         one FENTRY_MULTI program, one link over every id
  *   bare-attach multi-both FILE    FEXIT_MULTI then FENTRY_MULTI links (ksnoop's default)
  *   MODE+cookies                   multi modes: pass a u64 cookie per id, as ksnoop does
@@ -45,6 +62,7 @@
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 
+#define FSESSION      58
 #define FENTRY_MULTI  59
 #define FEXIT_MULTI   60
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -85,6 +103,104 @@ static int prog_load_type(int type, int attach_type, __u32 btf_id)
 static int prog_load(int attach_type, __u32 btf_id)
 {
 	return prog_load_type(BPF_PROG_TYPE_TRACING, attach_type, btf_id);
+}
+
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define MOV_IMM(d, i)	 INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV_REG(d, s)	 INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD_IMM(d, i)	 INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define ADD_REG(d, s)	 INSN(BPF_ALU64 | BPF_ADD | BPF_X, d, s, 0, 0)
+#define SUB_REG(d, s)	 INSN(BPF_ALU64 | BPF_SUB | BPF_X, d, s, 0, 0)
+#define LDX_DW(d, s, o)	 INSN(BPF_LDX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define STX_DW(d, s, o)	 INSN(BPF_STX | BPF_MEM | BPF_DW, d, s, o, 0)
+#define ST_W(d, o, i)	 INSN(BPF_ST | BPF_MEM | BPF_W, d, 0, o, i)
+#define CALL(h)		 INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
+#define KFUNC(id)	 INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, id)
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
+#define EXIT()		 INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+/* Two instructions: the map whose fd is @fd into register @d. */
+#define LD_MAP(d, fd)                                                                              \
+	INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
+/* r0 = this CPU's slot of map @fd (key 0); if none, on to the exit, @o instructions on. */
+#define SLOT(fd, o)                                                                                \
+	ST_W(BPF_REG_10, -4, 0), LD_MAP(BPF_REG_1, fd), MOV_REG(BPF_REG_2, BPF_REG_10),            \
+		ADD_IMM(BPF_REG_2, -4), CALL(BPF_FUNC_map_lookup_elem), JEQ_IMM(BPF_REG_0, 0, o)
+/*
+ * The return's count, 9 instructions: the slot in r0, the entry's time in
+ * r6; the sum at offset 8, the count at 16 (plain adds: the slot is this CPU's).
+ */
+#define COUNT_LAT()                                                                                \
+	MOV_REG(BPF_REG_7, BPF_REG_0), CALL(BPF_FUNC_ktime_get_ns), SUB_REG(BPF_REG_0, BPF_REG_6), \
+		LDX_DW(BPF_REG_1, BPF_REG_7, 8), ADD_REG(BPF_REG_1, BPF_REG_0),                    \
+		STX_DW(BPF_REG_7, BPF_REG_1, 8), LDX_DW(BPF_REG_1, BPF_REG_7, 16),                 \
+		ADD_IMM(BPF_REG_1, 1), STX_DW(BPF_REG_7, BPF_REG_1, 16)
+
+/* The per-CPU slot of the -lat modes: the entry's time, the sum, the count. */
+static int lat_map(void)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	a.key_size = 4;
+	a.value_size = 24;
+	a.max_entries = 1;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+/* both-lat: the fentry or fexit program (@attach_type) over the slot of map @fd. */
+static int prog_load_lat(int attach_type, __u32 btf_id, int fd)
+{
+	const struct bpf_insn entry[] = {
+		SLOT(fd, 3),
+		MOV_REG(BPF_REG_6, BPF_REG_0),
+		CALL(BPF_FUNC_ktime_get_ns),
+		STX_DW(BPF_REG_6, BPF_REG_0, 0),
+		MOV_IMM(BPF_REG_0, 0),
+		EXIT(),
+	};
+	const struct bpf_insn ret[] = {
+		SLOT(fd, 10), LDX_DW(BPF_REG_6, BPF_REG_0, 0), COUNT_LAT(), MOV_IMM(BPF_REG_0, 0),
+		EXIT(),
+	};
+
+	if (attach_type == BPF_TRACE_FEXIT)
+		return prog_load_insns(BPF_PROG_TYPE_TRACING, attach_type, btf_id, ret,
+				       ARRAY_SIZE(ret));
+	return prog_load_insns(BPF_PROG_TYPE_TRACING, attach_type, btf_id, entry,
+			       ARRAY_SIZE(entry));
+}
+
+/*
+ * fsession-lat: one program for both runs, the kfuncs' BTF ids in
+ * @kf[0] (bpf_session_is_return) and @kf[1] (bpf_session_cookie).
+ */
+static int prog_load_fsession_lat(__u32 btf_id, int fd, const int *kf)
+{
+	const struct bpf_insn insns[] = {
+		MOV_REG(BPF_REG_6, BPF_REG_1),
+		KFUNC(kf[0]),
+		MOV_REG(BPF_REG_7, BPF_REG_0),
+		MOV_REG(BPF_REG_1, BPF_REG_6),
+		KFUNC(kf[1]),
+		JNE_IMM(BPF_REG_7, 0, 5),
+		/* entry: the clock into the cookie (the verifier wants 0 returned) */
+		MOV_REG(BPF_REG_6, BPF_REG_0),
+		CALL(BPF_FUNC_ktime_get_ns),
+		STX_DW(BPF_REG_6, BPF_REG_0, 0),
+		MOV_IMM(BPF_REG_0, 0),
+		EXIT(),
+		/* return: the entry's time from the cookie, then the slot */
+		LDX_DW(BPF_REG_6, BPF_REG_0, 0),
+		SLOT(fd, 9),
+		COUNT_LAT(),
+		MOV_IMM(BPF_REG_0, 0),
+		EXIT(),
+	};
+
+	return prog_load_insns(BPF_PROG_TYPE_TRACING, FSESSION, btf_id, insns, ARRAY_SIZE(insns));
 }
 
 static int link_one(int prog_fd, int attach_type)
@@ -269,7 +385,7 @@ static int kglob(const char *mode, char **globs, int nglobs)
 int main(int argc, char **argv)
 {
 	double t0, tl = 0, tk = 0, t, total;
-	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd;
+	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd, map_fd = -1;
 	__u32 *ids = malloc(cap * sizeof(*ids));
 	__u64 *cookies;
 	bool with_cookies, hold, kmulti;
@@ -284,7 +400,7 @@ int main(int argc, char **argv)
 		return kglob(argv[1], argv + 2, argc - 2);
 	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
 		fprintf(stderr,
-			"usage: bare-attach fentry|both|[k]multi[-both][+cookies][+hold] FILE\n"
+			"usage: bare-attach fentry|both[-lat]|fsession[-lat]|[k]multi[-both][+cookies][+hold] FILE\n"
 			"       bare-attach kglob[-both] GLOB...\n");
 		return 2;
 	}
@@ -364,23 +480,47 @@ int main(int argc, char **argv)
 		}
 	} else {
 		static const int types[] = {BPF_TRACE_FEXIT, BPF_TRACE_FENTRY};
-		int first = strcmp(mode, "both") ? 1 : 0;
+		bool lat = strstr(mode, "-lat") != NULL, fsess = !strncmp(mode, "fsession", 8);
+		const char *kfs = getenv("BARE_SESSION_KFUNCS");
+		/* "both...": the fexit first (not only "both": "both+hold" too); fsession: one */
+		int first = strncmp(mode, "both", 4) || fsess ? 1 : 0, kf[2], at;
 
+		map_fd = lat ? lat_map() : -1;
+		if (lat && map_fd < 0) {
+			fprintf(stderr, "bare: per-CPU array: %s\n", strerror(errno));
+			return 1;
+		}
+		if (fsess && lat && (!kfs || sscanf(kfs, "%d %d", &kf[0], &kf[1]) != 2)) {
+			fprintf(stderr,
+				"bare: %s needs BARE_SESSION_KFUNCS=\"IS_RETURN COOKIE\" (the kfuncs' vmlinux BTF ids)\n",
+				mode);
+			return 2;
+		}
 		for (i = 0; i < n; i++) {
 			for (k = first; k < 2; k++) {
+				at = fsess ? FSESSION : types[k];
 				t = now();
-				fd = prog_load(types[k], ids[i]);
+				if (fsess && lat)
+					fd = prog_load_fsession_lat(ids[i], map_fd, kf);
+				else if (lat)
+					fd = prog_load_lat(at, ids[i], map_fd);
+				else
+					fd = prog_load(at, ids[i]);
 				tl += now() - t;
 				if (fd < 0) {
-					failed++;
+					if (!failed++)
+						fprintf(stderr, "bare: load %s on id %u: %s\n",
+							mode, ids[i], strerror(errno));
 					break;
 				}
 				t = now();
-				lfd = link_one(fd, types[k]);
+				lfd = link_one(fd, at);
 				tk += now() - t;
 				if (lfd < 0) {
+					if (!failed++)
+						fprintf(stderr, "bare: link %s on id %u: %s\n",
+							mode, ids[i], strerror(errno));
 					close(fd);
-					failed++;
 					break;
 				}
 				fds[nfd++] = fd;
@@ -389,6 +529,11 @@ int main(int argc, char **argv)
 		}
 	}
 	total = now() - t0;
+	/* A floor with a program missing is no floor: no "attached" line, the bench skips it. */
+	if (hold && (failed || !nfd)) {
+		fprintf(stderr, "bare: %s: %d of %d functions failed\n", mode, failed, n);
+		return 1;
+	}
 	if (hold) {
 		sigset_t set;
 		int sig;
@@ -407,6 +552,8 @@ int main(int argc, char **argv)
 		close(fds[i]);
 	for (i = nfd - 2; i >= 0; i -= 2)
 		close(fds[i]);
+	if (map_fd >= 0)
+		close(map_fd);
 	printf("bare %s n=%d failed=%d load=%.3f link=%.3f total=%.3f detach=%.3f\n", mode, n,
 	       failed, tl, tk, total, now() - t);
 	return 0;

@@ -122,6 +122,12 @@ report()
 				label = "empty fentry program (the floor; bare-attach)"
 			if (id == "floor2")
 				label = "empty fentry+fexit pair (floor2: modes with return)"
+			if (id == "floor2-fs")
+				label = "empty fsession program (floor2-fs: entry and return)"
+			if (id == "floor-lat")
+				label = "latency+count lower bound, fentry+fexit (bare-attach)"
+			if (id == "floor-lat-fs")
+				label = "latency+count lower bound, fsession (bare-attach)"
 			if (!(id in adds)) { printf "%-60s (no result)\n", label; continue }
 			b = allin_bcc(id)
 			printf "%-60s %6d %8.1f %+9.2f %15s %7s %6s %4d %s\n", label, acalls[id], median(unt[id]),
@@ -152,6 +158,10 @@ report()
 		r = aratio("stats", "floor2")
 		printf "   --stats ip_send_skb <= 2x the entry+return floor (floor2): %s (%s)\n",
 		       meets(r, 2), r
+		printf "   lower bound of --stats (floor-lat, floor-lat-fs) / floor2: %s, %s\n",
+		       aratio("floor-lat", "floor2"), aratio("floor-lat-fs", "floor2")
+		printf "   --stats on fsession / floor2: %s (fentry), %s (fentry-multi)\n",
+		       aratio("stats", "floor2"), aratio("stats-fs", "floor2")
 		split("bt-count bt-lat funclatency", peers, " ")
 		for (i = 1; i <= 3; i++) {
 			r = aratio("stats", peers[i])

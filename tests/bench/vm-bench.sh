@@ -534,6 +534,16 @@ allin_round()
 	# The floor of the modes that need the return (--stats latency and errors, --hist
 	# duration, every record mode without --entry): an empty fexit and fentry pair.
 	allin floor2 $n 'bare: attached' bare-attach both+hold $T/floor.ids
+	# The lower bound of --stats (issue 13): only what a latency-and-count program
+	# must do beyond floor2, two clock reads and a sum and a count in a per-CPU slot;
+	# with fentry+fexit the entry's time in that slot too (wrong under nesting: below
+	# a correct tool), with one fsession program (7.0+) in the session cookie.
+	allin floor-lat $n 'bare: attached' bare-attach both-lat+hold $T/floor.ids
+	# The empty fsession program (7.0+), entry and return: the floor of the session path.
+	[ -n "$SESSION_KFUNCS" ] &&
+		allin floor2-fs $n 'bare: attached' bare-attach fsession+hold $T/floor.ids
+	[ -n "$SESSION_KFUNCS" ] && allin floor-lat-fs $n 'bare: attached' \
+		env BARE_SESSION_KFUNCS="$SESSION_KFUNCS" bare-attach fsession-lat+hold $T/floor.ids
 	[ "$PEERS" = 1 ] &&
 		allin bcc-a $few @kprobe_entry bcc-ksnoop -P $PAGES trace ip_send_skb
 	allin a $few "$k" ksnoop -P $PAGES ip_send_skb
@@ -558,6 +568,9 @@ allin_round()
 	# buffer: wait for its programs, dummy_*, to run). bpftrace's stdout goes to the stderr
 	# file, where READY is looked for (its BEGIN runs once its probes are attached).
 	allin stats $n "$k" ksnoop --stats ip_send_skb
+	# Per-function fentry without its fsession programs (7.x): fentry and fexit
+	# programs paired by thread, as on kernels without fsession.
+	allin stats-nofs $n "$k" env KSNOOP_NO_FSESSION=1 ksnoop --stats ip_send_skb
 	# The same two with the per-thread state in the hash, as on kernels without
 	# task-local storage for the backend (5.10): before/after in one boot.
 	allin s-out-hash $n "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P $PAGES -s tcp_sendmsg \
@@ -608,6 +621,11 @@ if part allin; then
 	# The floor's program goes on ip_send_skb's BTF id.
 	bpftool btf dump file /sys/kernel/btf/vmlinux |
 		sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" >$T/floor.ids
+	# floor-lat-fs's kfuncs (kernels with sessions): "IS_RETURN COOKIE" BTF ids.
+	SESSION_KFUNCS=$(bpftool btf dump file /sys/kernel/btf/vmlinux | awk '
+		$2 == "FUNC" && $3 == "\047bpf_session_is_return\047" { r = $1 }
+		$2 == "FUNC" && $3 == "\047bpf_session_cookie\047" { c = $1 }
+		END { gsub(/[][]/, "", r); gsub(/[][]/, "", c); if (r != "" && c != "") print r, c }')
 	[ -n "$BACKENDS" ] || BACKENDS=$(backend_names | tr "\n" " ")
 	[ -n "$BACKENDS" ] || echo "R note all-in: no backend names from ksnoop; set BENCH_BACKENDS"
 	echo "bench: all-in backends: $BACKENDS"

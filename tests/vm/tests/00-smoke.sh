@@ -19,7 +19,8 @@ t_run vmlinux-btf test_btf
 # " (why)". Then "backend NAME: yes|no (why)" lines and the verdict "can trace: yes (...)"
 # (exit 0) or "can trace: no (...)" (exit 5). Other lines (e.g. privileges) are allowed.
 FEATURES='fentry fexit func_arg func_ip attach_cookie ringbuf snprintf_btf fentry_multi kprobe_multi
-	kprobe kprobe_cookie task_btf kprobe_session task_storage kprobe_task_storage fsession_multi'
+	kprobe kprobe_cookie task_btf kprobe_session task_storage kprobe_task_storage fsession_multi
+	fsession'
 
 test_features_list()
 {
@@ -74,14 +75,16 @@ test_features_kernel()
 		t_expect_match '^task_storage: no( \(|$)'
 		t_expect_match '^kprobe_task_storage: no( \(|$)'
 	fi
-	# BPF_TRACE_FENTRY_MULTI and BPF_TRACE_FSESSION_MULTI are new in 7.x.
+	# BPF_TRACE_FENTRY_MULTI, BPF_TRACE_FSESSION(_MULTI) are new in 7.x.
 	if kver_ge 7.0; then
 		t_expect_match '^fentry_multi: yes$'
 		t_expect_match '^fsession_multi: yes$'
+		t_expect_match '^fsession: yes$'
 		t_expect_match '^backend fentry-multi: yes$'
 	else
 		t_expect_match '^fentry_multi: no( \(|$)'
 		t_expect_match '^fsession_multi: no( \(|$)'
+		t_expect_match '^fsession: no( \(|$)'
 		t_expect_match '^backend fentry-multi: no \(kernel too old or built without it: '
 	fi
 	# kprobe.multi needs CONFIG_FPROBE: Debian's 6.1 lacks it, 6.12 has it (docs/LAB.md).

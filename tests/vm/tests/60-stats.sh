@@ -106,15 +106,19 @@ test_stats_latency()
 t_run latency test_stats_latency
 
 # The same sleeps on the lean path (no predicate; -c keeps other sleepers out), with
-# each backend but fentry: where the kernel has session links (fentry-multi's fsession
-# on 7.x, kprobe-multi's kprobe.session on 6.10+) the entry keeps its time in the call's
-# session cookie for the return, with no per-thread state; on 7.x fentry-multi without
-# it too (KSNOOP_NO_FSESSION=1: fentry-multi and fexit-multi links, paired by thread).
+# each backend: where the kernel has session links (fsession on 7.x: fentry-multi's
+# link, the fentry backend's program per function; kprobe-multi's kprobe.session on
+# 6.10+) the entry keeps its time in the call's session cookie for the return, with no
+# per-thread state; on 7.x fentry-multi without it too (KSNOOP_NO_FSESSION=1:
+# fentry-multi and fexit-multi links, paired by thread).
 test_stats_latency_lean()
 {
-	local slept=/tmp/ksnoop-slept most be nofs
+	local slept=/tmp/ksnoop-slept most be nofs bes
 	kver_ge 5.17 || t_skip "kretprobes on $(kver) have one instance: concurrent sleeps are missed"
-	for be in $(loop_backends) fentry-multi-plain; do
+	# fentry too, which loop_backends leaves out where there are others.
+	bes=$(loop_backends)
+	backends_here | grep -qx fentry && ! echo "$bes" | grep -qx fentry && bes="$bes fentry"
+	for be in $bes fentry-multi-plain; do
 		nofs=''
 		if [ "$be" = fentry-multi-plain ]; then
 			ksnoop_features | grep -q '^fsession_multi: yes$' || continue
@@ -129,6 +133,8 @@ test_stats_latency_lean()
 		case $be$nofs in
 		fentry-multi) kver_ge 7.0 && t_expect_match '^fentry-multi: .* one fsession link$' \
 			"$T_ERR" ;;
+		fentry) kver_ge 7.0 &&
+			t_expect_match '^fentry: .* one fsession program per function$' "$T_ERR" ;;
 		kprobe-multi) kver_ge 6.10 &&
 			t_expect_match '^kprobe-multi: .* one kprobe.session link$' "$T_ERR" ;;
 		esac
@@ -141,6 +147,34 @@ test_stats_latency_lean()
 	done
 }
 t_run latency-lean test_stats_latency_lean
+
+# The fentry backend's fsession programs (7.0+), with two functions: each call is
+# counted for its own function (the attach cookie of its program) and paired with its
+# own return by its session cookie, nested calls too: 20 sends, udp_sendmsg and
+# ip_send_skb inside it 20 times each, the outer call the longer. The same without
+# fsession (KSNOOP_NO_FSESSION=1: fentry and fexit programs, paired by thread).
+test_stats_fsession()
+{
+	local nofs what
+	backends_here | grep -qx fentry || t_skip "no fentry backend on $(kver)"
+	for nofs in '' 1; do
+		what="fentry${nofs:+ (no fsession)}"
+		t_trace 120 'udpsend 20 5' env ${nofs:+KSNOOP_NO_FSESSION=1} ksnoop -v --stats -j \
+			--backend fentry udp_sendmsg ip_send_skb
+		t_expect_rc 0
+		if [ -z "$nofs" ] && kver_ge 7.0; then
+			t_expect_match '^fentry: .* one fsession program per function$' "$T_ERR"
+		else
+			t_expect_no_match 'one fsession program' "$T_ERR"
+		fi
+		expect_jq "[$(final_row udp_sendmsg), $(final_row ip_send_skb)] |
+			all(.calls == 20 and .errors == 0 and .latency_ns.count == 20)" \
+			"$what: 20 calls of each, each timed"
+		expect_jq "$(final_row udp_sendmsg).latency_ns.max > \
+			$(final_row ip_send_skb).latency_ns.max" "$what: the outer call the longer"
+	done
+}
+t_run fsession test_stats_fsession
 
 # -s on the lean path: only the calls inside the chain are counted, with each backend
 # but fentry (session links pair calls by their cookie, which knows no chain: -s takes

@@ -46,6 +46,14 @@ const volatile __u32 agg_mode;
  */
 const volatile bool agg_lean;
 
+/*
+ * --stats, set by userspace when every traced function's plan has the same
+ * ret_kind and ret_size (src/agg.c agg_ret_same()): these, as constants.
+ */
+const volatile bool agg_ret_same;
+const volatile __u8 agg_ret_kind;
+const volatile __u8 agg_ret_size;
+
 /* Bumped by userspace at each interval (bpf/capture.h says why). */
 volatile __u64 agg_epoch;
 
@@ -78,6 +86,6 @@ __noinline int agg_call(__u32 func, __u32 is_exit, __u32 hdr, __u64 lat_ns)
 			return 0;
 	if (agg_mode != KSNOOP_AGG_STATS)
 		return agg_value(func, is_exit, hdr, lat_ns);
-	return agg_stats(plan, func, is_exit, hdr, sc->r.ret, lat_ns);
+	return agg_stats(plan->ret_kind, plan->ret_size, func, is_exit, hdr, sc->r.ret, lat_ns);
 }
 #endif /* __KSNOOP_BPF_AGG_H */

@@ -214,6 +214,10 @@ extern const volatile __u32 agg_mode;
  */
 extern volatile __u64 agg_epoch;
 extern const volatile bool agg_lean;
+/* Set by userspace: --stats, every function's return value alike (bpf/agg.h). */
+extern const volatile bool agg_ret_same;
+extern const volatile __u8 agg_ret_kind;
+extern const volatile __u8 agg_ret_size;
 /* Set by userspace: every function counts the same item 0, agg_item (bpf/agg_value.h). */
 extern const volatile bool agg_item_same;
 extern const volatile struct ksnoop_item agg_item;
@@ -376,10 +380,11 @@ static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 
 /*
  * --stats: count call @func (@hdr as ksnoop_begin() returned it) with the
- * return value @ret and the duration @lat_ns: at its return, or at entry when
- * no return will come. Returns 1 (the call goes on, or is counted).
+ * return value @ret, of kind @ret_kind and @ret_size bytes (its plan's), and
+ * the duration @lat_ns: at its return, or at entry when no return will come.
+ * Returns 1 (the call goes on, or is counted).
  */
-static __always_inline int agg_stats(const struct ksnoop_plan *plan, __u32 func, __u32 is_exit,
+static __always_inline int agg_stats(__u8 ret_kind, __u8 ret_size, __u32 func, __u32 is_exit,
 				     __u32 hdr, __u64 ret, __u64 lat_ns)
 {
 	if (!is_exit) {
@@ -387,21 +392,27 @@ static __always_inline int agg_stats(const struct ksnoop_plan *plan, __u32 func,
 			agg_count(func, ~0ULL, false);
 		return 1;
 	}
-	agg_count(func, lat_ns, ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret) != 0);
+	agg_count(func, lat_ns, ksnoop_ret_errno(ret_kind, ret_size, ret) != 0);
 	return 1;
 }
 
 /*
- * agg_stats() of @func's plan, looked up here: the lean path's --stats
- * (count_value(), and ksnoop_session_multi()'s return, inline).
- * Returns 1, or 0 without a plan.
+ * agg_stats() of @func: the lean path's --stats (count_value(), and
+ * ksnoop_session_multi()'s return, inline). The return value's kind from
+ * .rodata where every function has the same (agg_ret_same: no lookup, and
+ * the verifier keeps the one test of it), else from @func's plan. Returns 1,
+ * or 0 without a plan.
  */
 static __always_inline int agg_stats_func(__u32 func, __u32 is_exit, __u32 hdr, __u64 ret,
 					  __u64 lat_ns)
 {
-	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
+	const struct ksnoop_plan *plan;
 
-	return plan ? agg_stats(plan, func, is_exit, hdr, ret, lat_ns) : 0;
+	if (agg_ret_same)
+		return agg_stats(agg_ret_kind, agg_ret_size, func, is_exit, hdr, ret, lat_ns);
+	plan = bpf_map_lookup_elem(&plans, &func);
+	return plan ? agg_stats(plan->ret_kind, plan->ret_size, func, is_exit, hdr, ret, lat_ns) :
+		      0;
 }
 
 /*

@@ -364,14 +364,18 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 #define FENTRY_STUB_CASE(bits)                                                                     \
 	case (bits):                                                                               \
 		return fentry_stub_of(ctx, is_exit, (bits) | FENTRY_SB_ID_READ)
-/* The counting modes' lean path asks every run for the id: a case per way to find it. */
-#define FENTRY_STUB_CASES_ID(bits)                                                                 \
+/*
+ * The counting modes' lean path asks every run for the id: a case per way to
+ * find it, each returning @of(its bits), a stub copy's call.
+ */
+#define FENTRY_CASES_ID(of, bits)                                                                  \
 	case (bits) | KSNOOP_SB_ONE_FUNC:                                                          \
-		return fentry_stub_of(ctx, is_exit, (bits) | KSNOOP_SB_ONE_FUNC);                  \
+		return of((bits) | KSNOOP_SB_ONE_FUNC);                                            \
 	case (bits) | KSNOOP_SB_COOKIE:                                                            \
-		return fentry_stub_of(ctx, is_exit, (bits) | KSNOOP_SB_COOKIE);                    \
+		return of((bits) | KSNOOP_SB_COOKIE);                                              \
 	case (bits):                                                                               \
-		return fentry_stub_of(ctx, is_exit, (bits))
+		return of(bits)
+#define FENTRY_STUB_OF(bits) fentry_stub_of(ctx, is_exit, (bits))
 
 /*
  * The settings are constants the verifier knows: it removes the branches they
@@ -388,8 +392,8 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	__u32 sb = stub_bits;
 
 	switch (sb) {
-		FENTRY_STUB_CASES_ID(KSNOOP_SB_AGG_LEAN);
-		FENTRY_STUB_CASES_ID(KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN);
+		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
 	}
 	switch (sb & KSNOOP_SB_STUB) {
 		FENTRY_STUB_CASE(0);
@@ -410,7 +414,7 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 	}
 }
 #undef FENTRY_STUB_CASE
-#undef FENTRY_STUB_CASES_ID
+#undef FENTRY_STUB_OF
 
 SEC("fentry")
 int ksnoop_entry(void *ctx)
@@ -452,12 +456,10 @@ int ksnoop_exit_multi(void *ctx)
  * return value and its latency. Written in a generic section, as the multi
  * stubs above; userspace retypes it and patches the kfunc calls.
  */
-SEC("raw_tp")
-int ksnoop_session_multi(void *ctx)
+static __always_inline int fentry_session_of(void *ctx, __u32 sb)
 {
 	bool is_exit = ksnoop_session_is_return(ctx);
 	__u64 ip = 0, lat, ret = 0;
-	__u32 sb = stub_bits;
 	int func;
 
 	if (ksnoop_skip_task(sb))
@@ -480,3 +482,18 @@ int ksnoop_session_multi(void *ctx)
 		ksnoop_count_value(func, KSNOOP_HDR_EXIT, ret, lat);
 	return 0;
 }
+
+#define FENTRY_SESSION_OF(bits) fentry_session_of(ctx, (bits))
+
+SEC("raw_tp")
+int ksnoop_session_multi(void *ctx)
+{
+	/* as fentry_stub(): the common settings as constants */
+	switch (stub_bits) {
+		FENTRY_CASES_ID(FENTRY_SESSION_OF, KSNOOP_SB_AGG_LEAN);
+	default:
+		return fentry_session_of(ctx, stub_bits);
+	}
+}
+#undef FENTRY_SESSION_OF
+#undef FENTRY_CASES_ID

@@ -113,6 +113,21 @@ bool agg_item_same(const struct tfunc *funcs, int nfuncs, struct ksnoop_item *ou
 	return true;
 }
 
+bool agg_ret_same(const struct tfunc *funcs, int nfuncs, __u8 *kind, __u8 *size)
+{
+	int i;
+
+	if (nfuncs <= 0)
+		return false;
+	for (i = 1; i < nfuncs; i++)
+		if (funcs[i].plan.ret_kind != funcs[0].plan.ret_kind ||
+		    funcs[i].plan.ret_size != funcs[0].plan.ret_size)
+			return false;
+	*kind = funcs[0].plan.ret_kind;
+	*size = funcs[0].plan.ret_size;
+	return true;
+}
+
 /* agg_typed_ok() for one function: its BTF types every load of @it. */
 static bool typed_in(const struct tfunc *tf, const struct ksnoop_item *it)
 {

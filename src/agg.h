@@ -70,6 +70,14 @@ bool agg_lean_ok(enum ksnoop_agg_mode mode, __u8 src, const struct tfunc *funcs,
 bool agg_item_same(const struct tfunc *funcs, int nfuncs, struct ksnoop_item *out);
 
 /*
+ * Do the plans of @funcs say the same of the return value (ret_kind,
+ * ret_size)? If so, *@kind and *@size are theirs: --stats then decides a
+ * call's error from .rodata constants (bpf/capture.h agg_stats_func()), not
+ * from its plan, which it does not look up.
+ */
+bool agg_ret_same(const struct tfunc *funcs, int nfuncs, __u8 *kind, __u8 *size);
+
+/*
  * May the fentry backend's programs, one per function of @funcs, read item
  * @it (agg_item_same()'s, counted at entry) by direct loads (bpf/agg_value.h
  * agg_typed)? Only where the verifier types every load of it from each

@@ -378,6 +378,10 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 		skel->rodata->agg_lean && o->agg_mode != KSNOOP_AGG_STATS &&
 		o->agg_conf.src == KSNOOP_SRC_ITEM &&
 		agg_item_same(t->funcs, nfuncs, (struct ksnoop_item *)&skel->rodata->agg_item);
+	skel->rodata->agg_ret_same =
+		o->agg_mode == KSNOOP_AGG_STATS &&
+		agg_ret_same(t->funcs, nfuncs, (__u8 *)&skel->rodata->agg_ret_kind,
+			     (__u8 *)&skel->rodata->agg_ret_size);
 	bpf_map__set_max_entries(skel->maps.aggs, o->agg_mode ? nfuncs : 1);
 	skel->rodata->agg_conf = o->agg_conf;
 	skel->rodata->caller_stack =

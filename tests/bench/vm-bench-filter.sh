@@ -95,6 +95,12 @@ while [ $r -le $ROUNDS ]; do
 	run str-eq-in "$k" ksnoop -P 1024 --backend fentry "$F(skb->dev->name == \"lo\", skb->len)"
 	# An integer predicate on a member (the datagrams' skbs are far shorter).
 	run int-out "$k" ksnoop -P 1024 --backend fentry "$F(skb->len > 100000, skb->len)"
+	# The same with --entry: a call is one run, as the floor's, no return run.
+	run e-comm-out "$k" ksnoop -P 1024 --backend fentry --entry -c nomatch "$F(skb->len)"
+	run e-str-eq-out "$k" ksnoop -P 1024 --backend fentry --entry \
+		"$F(skb->dev->name == \"eth9\", skb->len)"
+	run e-str-glob-out "$k" ksnoop -P 1024 --backend fentry --entry \
+		"$F(skb->dev->name ~ \"eth*\", skb->len)"
 	# -s with __dev_queue_xmit outside the chain (udpsend never calls tcp_sendmsg).
 	run s-out "$k" ksnoop -P 1024 --backend fentry -s tcp_sendmsg "$F(skb->len)"
 	# Counting modes (issue 13): the program's own share of their cost per call.

@@ -142,14 +142,15 @@ static __always_inline long fentry_typed(void *ctx, __u64 *v)
 
 /*
  * pred_typed, at entry: does typed_pred fail for this call? Decided by direct
- * loads (fentry_typed_ptr()), before the function id and any lookup. A NULL
- * pointer on the way fails it, as in capture_item(). A load through a
- * non-NULL pointer that faults reads 0 here, where bpf_probe_read_kernel()
- * would find the value unreadable and fail the predicate: a call that passes
- * here is tested again by its plan (ksnoop_item_fails(), capture_item()), so
- * a fault can let a call on to that test, never reject one the plan shows.
- * A string (== or != on a char[N]) is compared word by word with the operand
- * and its NUL, the bytes past them masked out.
+ * loads (fentry_typed_ptr()), before the function id and any lookup. A load
+ * through a NULL pointer, or one that faults, reads 0 here, where
+ * capture_item() finds the value unreadable and fails the predicate: the 0
+ * either fails it here too, or lets the call on to its plan's test
+ * (ksnoop_item_fails(), capture_item()), which fails it; never is a call
+ * rejected that the plan shows. (So no test of the pointer: a run pays none.)
+ * A string (== or != on a char[N], a glob of an exact string or a prefix) is
+ * compared word by word with the operand (and its NUL), the bytes past them
+ * masked out; it has one word at least (filter_typed_pred()).
  */
 static __always_inline bool fentry_pred_fails(void *ctx, __u32 sb)
 {
@@ -164,16 +165,21 @@ static __always_inline bool fentry_pred_fails(void *ctx, __u32 sb)
 	barrier_var(tp);
 	it = &tp->item;
 	p = fentry_typed_ptr(ctx, it);
-	if (!p)
-		return true;
 	/* the string test's kind from @sb: branches the verifier removes, no reads */
 	if (sb & KSNOOP_SB_PRED_STR) {
-		for (i = 0; i < KSNOOP_TYPED_WORDS && i * sizeof(__u64) < it->size; i++)
+		/*
+		 * The first word unconditionally: a test of the size before it
+		 * would stay (both its ends are reached), the one before the
+		 * second word goes with a one-word operand.
+		 */
+		i = 0;
+		do {
 			if ((*(__u64 *)(p + it->off + i * sizeof(__u64)) ^ tp->words[i]) &
 			    tp->masks[i]) {
 				eq = false;
 				break;
 			}
+		} while (++i < KSNOOP_TYPED_WORDS && i * sizeof(__u64) < it->size);
 		return (sb & KSNOOP_SB_PRED_NE) ? eq : !eq;
 	}
 	v = fentry_typed_int(p, it);

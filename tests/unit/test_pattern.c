@@ -187,59 +187,32 @@ TEST(pattern_prefix)
 	}
 }
 
-/* The bytes of a pattern whose every token is one byte (the typed predicate's operand). */
-TEST(pattern_literal)
+/*
+ * The typed predicate's operands: the bytes of a pattern whose every token is
+ * one byte (pattern_literal()), and the literal of a glob "LITERAL*"
+ * (pattern_prefix()).
+ */
+TEST(pattern_literal_prefix)
 {
 	static const struct {
 		const char *pat;
 		enum ksnoop_pred_op op;
-		const char *bytes; /* NULL: not a literal */
+		const char *literal, *prefix; /* NULL: not one */
 	} cases[] = {
-		{"eth9", KSNOOP_OP_EQ, "eth9"},	    {"", KSNOOP_OP_EQ, ""},
-		{"a*?[b]", KSNOOP_OP_EQ, "a*?[b]"}, {"eth9", KSNOOP_OP_GLOB, "eth9"},
-		{"eth*", KSNOOP_OP_GLOB, NULL},	    {"e?h", KSNOOP_OP_GLOB, NULL},
-		{"[e]th", KSNOOP_OP_GLOB, "eth"},   {"[ab]th", KSNOOP_OP_GLOB, NULL},
+		{"eth9", KSNOOP_OP_EQ, "eth9", NULL},	  {"", KSNOOP_OP_EQ, "", NULL},
+		{"a*?[b]", KSNOOP_OP_EQ, "a*?[b]", NULL}, {"eth9", KSNOOP_OP_GLOB, "eth9", NULL},
+		{"eth*", KSNOOP_OP_GLOB, NULL, "eth"},	  {"eth**", KSNOOP_OP_GLOB, NULL, "eth"},
+		{"e?h", KSNOOP_OP_GLOB, NULL, NULL},	  {"[e]th", KSNOOP_OP_GLOB, "eth", NULL},
+		{"[ab]th", KSNOOP_OP_GLOB, NULL, NULL},	  {"[e]t*", KSNOOP_OP_GLOB, NULL, "et"},
+		{"[*]x*", KSNOOP_OP_GLOB, NULL, "*x"},	  {"*", KSNOOP_OP_GLOB, NULL, NULL},
+		{"*eth", KSNOOP_OP_GLOB, NULL, NULL},	  {"e*h*", KSNOOP_OP_GLOB, NULL, NULL},
+		{"e?h*", KSNOOP_OP_GLOB, NULL, NULL},	  {"eth*", KSNOOP_OP_EQ, "eth*", NULL},
+		{"[ab]*", KSNOOP_OP_GLOB, NULL, NULL},
 	};
 	char out[KSNOOP_MAX_PATTERN];
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *want = cases[i].bytes;
-		struct ksnoop_pattern p;
-		char why[160];
-		size_t at;
-		int n;
-
-		pattern_compile(cases[i].pat, strlen(cases[i].pat), cases[i].op, &p, why,
-				sizeof(why), &at);
-		n = pattern_literal(&p, out, sizeof(out));
-		if (ASSERT_EQ(n, want ? (int)strlen(want) : -EINVAL, cases[i].pat) && want)
-			ASSERT_TRUE(!memcmp(out, want, n), cases[i].pat);
-	}
-	ASSERT_EQ(pattern_literal(&(struct ksnoop_pattern){.accept = 1ULL << 4}, out, 3), -EINVAL,
-		  "longer than the room");
-}
-
-/* The literal of a glob "LITERAL*" (the typed predicate's prefix compare). */
-TEST(pattern_prefix_glob)
-{
-	static const struct {
-		const char *pat;
-		enum ksnoop_pred_op op;
-		const char *bytes; /* NULL: not a prefix glob */
-	} cases[] = {
-		{"eth*", KSNOOP_OP_GLOB, "eth"}, {"eth**", KSNOOP_OP_GLOB, "eth"},
-		{"[e]t*", KSNOOP_OP_GLOB, "et"}, {"[*]x*", KSNOOP_OP_GLOB, "*x"},
-		{"*", KSNOOP_OP_GLOB, NULL},	 {"*eth", KSNOOP_OP_GLOB, NULL},
-		{"e*h*", KSNOOP_OP_GLOB, NULL},	 {"e?h*", KSNOOP_OP_GLOB, NULL},
-		{"eth", KSNOOP_OP_GLOB, NULL},	 {"eth*", KSNOOP_OP_EQ, NULL},
-		{"[ab]*", KSNOOP_OP_GLOB, NULL},
-	};
-	char out[KSNOOP_MAX_PATTERN];
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *want = cases[i].bytes;
 		struct ksnoop_pattern p;
 		char why[160];
 		size_t at;
@@ -248,11 +221,18 @@ TEST(pattern_prefix_glob)
 		ASSERT_OK(pattern_compile(cases[i].pat, strlen(cases[i].pat), cases[i].op, &p, why,
 					  sizeof(why), &at),
 			  cases[i].pat);
-		n = pattern_prefix(&p, out, sizeof(out));
-		if (ASSERT_EQ(n, want ? (int)strlen(want) : -EINVAL, cases[i].pat) && want)
-			ASSERT_TRUE(!memcmp(out, want, n), cases[i].pat);
+		for (k = 0; k < 2; k++) {
+			const char *want = k ? cases[i].prefix : cases[i].literal;
+
+			n = k ? pattern_prefix(&p, out, sizeof(out)) :
+				pattern_literal(&p, out, sizeof(out));
+			if (ASSERT_EQ(n, want ? (int)strlen(want) : -EINVAL, cases[i].pat) && want)
+				ASSERT_TRUE(!memcmp(out, want, n), cases[i].pat);
+		}
 	}
+	ASSERT_EQ(pattern_literal(&(struct ksnoop_pattern){.accept = 1ULL << 4}, out, 3), -EINVAL,
+		  "longer than the room");
 	ASSERT_EQ(pattern_prefix(&(struct ksnoop_pattern){.star = 1ULL << 4, .accept = 1ULL << 5},
 				 out, 3),
-		  -EINVAL, "longer than the room");
+		  -EINVAL, "a prefix longer than the room");
 }

@@ -26,8 +26,6 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 filter_tgid;
 const volatile __u32 filter_tid;
 const volatile bool use_cookie = true;
-/* One function is traced: its id is 0, no cookie or address asked (the fentry stubs). */
-const volatile bool one_func;
 const volatile bool entry_only;
 const volatile bool kernel_format;
 /* --kernel-format check mode: format our own copy and send both text and bytes. */
@@ -39,11 +37,6 @@ const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
 const volatile __u32 task_comm_off;
 /* --cgroup: the calling task must be in the cgroup in "cgroup_filter" or below. */
 const volatile bool filter_cgroup;
-/*
- * Some filter on the calling task is set (-p, --tid, -c, --cgroup): without
- * one, the stubs read none of the filters' settings (KSNOOP_SB_TASK).
- */
-const volatile bool task_filters;
 /* --slower-than (ns) and --errors: which returning calls are shown. */
 const volatile __u64 slower_than_ns;
 const volatile bool errors_only;
@@ -57,10 +50,10 @@ const volatile bool str_preds;
 /* Some plan has a pre_item: the stubs ask ksnoop_item_fails() at entry. */
 const volatile bool early_preds;
 /*
- * The fentry backend: every plan's pre_item is typed_pred, which the stub
- * decides by direct loads the verifier types (bpf/fentry.bpf.c).
+ * The fentry backend (KSNOOP_SB_PRED_TYPED): every plan's pre_item is
+ * typed_pred, which the stub decides by direct loads the verifier types
+ * (bpf/fentry.bpf.c).
  */
-const volatile bool pred_typed;
 const volatile struct ksnoop_typed_pred typed_pred;
 const volatile bool kstack;
 /* --count-by caller: the stubs read the stack's first frames (ksnoop_caller_stack()). */
@@ -78,7 +71,7 @@ const volatile bool chain_mode;
  * atomic adds on one line for every CPU would cost it more than it saves).
  */
 const volatile bool thread_gate;
-/* The stubs' settings above as bits (enum ksnoop_stub_bit), read once per run. */
+/* The stubs' settings as bits (enum ksnoop_stub_bit), read once per run. */
 const volatile __u32 stub_bits;
 /* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
 const volatile __u32 entry_args = KSNOOP_MAX_ARGS;

@@ -173,8 +173,6 @@ extern struct ksnoop_nest_regs_map nest_regs SEC(".maps");
 extern struct ksnoop_func_ids_map func_ids SEC(".maps");
 /* Set by userspace: attach cookies carry the function id (else the address does). */
 extern const volatile bool use_cookie;
-/* Set by userspace: one function is traced, whose id is 0. */
-extern const volatile bool one_func;
 /* Set by userspace: --kstack, record the kernel stack of each entry. */
 extern const volatile bool kstack;
 /* Set by userspace: --count-by caller, read the first frames of each entry's stack. */
@@ -191,7 +189,6 @@ extern const volatile struct ksnoop_comm filter_comms[KSNOOP_MAX_COMMS];
  */
 extern const volatile __u32 task_comm_off;
 extern const volatile bool filter_cgroup;
-extern const volatile bool task_filters;
 /* Set by userspace: --entry, no return traced. */
 extern const volatile bool entry_only;
 /* Set by userspace: argument registers a stub saves at entry and at the return. */
@@ -228,10 +225,10 @@ extern const volatile struct ksnoop_agg_conf agg_conf;
 /* Set by userspace: --entry, no return is traced. */
 extern const volatile bool entry_only;
 /*
- * Set by userspace for the fentry backend: the stub decides typed_pred by
- * direct loads before anything else (bpf/fentry.bpf.c fentry_pred_fails()).
+ * Set by userspace for the fentry backend (KSNOOP_SB_PRED_TYPED): the stub
+ * decides typed_pred by direct loads before anything else (bpf/fentry.bpf.c
+ * fentry_pred_fails()).
  */
-extern const volatile bool pred_typed;
 extern const volatile struct ksnoop_typed_pred typed_pred;
 
 /* Set by userspace: enum ksnoop_stub_bit, the stubs' settings in one word. */

@@ -368,24 +368,25 @@ enum ksnoop_agg_mode {
 
 /*
  * The settings the stubs test on every run, one bit each of the .rodata word
- * stub_bits (set by src/attach.c stub_bits_of() from the settings of the same
- * names, before load). The verifier knows each bit and removes the branches a
- * bit decides, but it keeps every read of a setting: the stubs read this word
- * once, where each setting was a read of its own.
+ * stub_bits (set by src/attach.c stub_bits_of() before load; the ones named
+ * below are settings the rest of the program reads too). The verifier knows
+ * each bit and removes the branches a bit decides, but it keeps every read
+ * of a setting: the stubs read this word once, where each setting was a
+ * read of its own.
  */
 enum ksnoop_stub_bit {
 	KSNOOP_SB_CHAIN = 1 << 0,      /* chain_mode */
-	KSNOOP_SB_TASK = 1 << 1,       /* task_filters */
+	KSNOOP_SB_TASK = 1 << 1,       /* a filter on the calling task (-p, --tid, -c, --cgroup) */
 	KSNOOP_SB_GATE = 1 << 2,       /* thread_gate */
 	KSNOOP_SB_ENTRY_ONLY = 1 << 3, /* entry_only */
-	KSNOOP_SB_PRED_TYPED = 1 << 4, /* pred_typed */
-	KSNOOP_SB_PRED_STR = 1 << 5,   /* pred_typed on a string (KSNOOP_I_SPRED) */
-	KSNOOP_SB_PRED_NE = 1 << 6,    /* pred_typed's string test is != */
+	KSNOOP_SB_PRED_TYPED = 1 << 4, /* the fentry stub decides typed_pred by direct loads */
+	KSNOOP_SB_PRED_STR = 1 << 5,   /* ... on a string (KSNOOP_I_SPRED) */
+	KSNOOP_SB_PRED_NE = 1 << 6,    /* ... whose test is != */
 	KSNOOP_SB_AGG_LEAN = 1 << 7,   /* agg_lean */
 	KSNOOP_SB_STUB = 0xff,	       /* the bits above, what a stub decides by */
 	/* how the function id is found (the fentry stubs ask only when they need it) */
-	KSNOOP_SB_ONE_FUNC = 1 << 8, /* one_func */
-	KSNOOP_SB_COOKIE = 1 << 9,   /* use_cookie, without one_func */
+	KSNOOP_SB_ONE_FUNC = 1 << 8, /* one function traced: its id is 0 */
+	KSNOOP_SB_COOKIE = 1 << 9,   /* use_cookie, several functions */
 };
 
 /* Latency histogram layout of struct ksnoop_agg: log2-linear (include/bucket.h). */

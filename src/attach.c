@@ -298,7 +298,6 @@ static int set_rodata(struct tracer *t, const struct tracer_opts *o)
 
 	skel->rodata->filter_tgid = o->tgid;
 	skel->rodata->filter_tid = o->tid;
-	skel->rodata->one_func = t->nfuncs == 1;
 	skel->rodata->entry_only = o->entry_only;
 	skel->rodata->kernel_format = o->kernel_format || o->format_check;
 	skel->rodata->format_check = o->format_check;
@@ -451,27 +450,28 @@ static void vlogs_print(struct vlogs *vl, struct bpf_object *obj)
 }
 
 /*
- * The stubs' settings as the bits of stub_bits (enum ksnoop_stub_bit): the
- * settings themselves stay where the rest of the program reads them, so this
- * runs last, once every setting is known.
+ * The stubs' settings as the bits of stub_bits (enum ksnoop_stub_bit), from
+ * the settings the rest of the program reads too and the tracer's choices:
+ * last, once every one is known.
  */
-static __u32 stub_bits_of(const struct ksnoop_bpf__rodata *ro)
+static __u32 stub_bits_of(const struct tracer *t)
 {
+	const struct ksnoop_bpf__rodata *ro = t->skel->rodata;
 	const struct ksnoop_item *tp = (const struct ksnoop_item *)&ro->typed_pred.item;
 	__u32 sb = 0;
 
 	sb |= ro->chain_mode ? KSNOOP_SB_CHAIN : 0;
-	sb |= ro->task_filters ? KSNOOP_SB_TASK : 0;
+	sb |= filter_task_any(&t->opts) ? KSNOOP_SB_TASK : 0;
 	sb |= ro->thread_gate ? KSNOOP_SB_GATE : 0;
 	sb |= ro->entry_only ? KSNOOP_SB_ENTRY_ONLY : 0;
-	if (ro->pred_typed) {
+	if (t->pred_typed) {
 		sb |= KSNOOP_SB_PRED_TYPED;
 		sb |= (tp->flags & KSNOOP_I_SPRED) ? KSNOOP_SB_PRED_STR : 0;
 		sb |= tp->op == KSNOOP_OP_NE ? KSNOOP_SB_PRED_NE : 0;
 	}
 	sb |= ro->agg_lean ? KSNOOP_SB_AGG_LEAN : 0;
 	/* one function: its id is 0, however the others would be found */
-	sb |= ro->one_func ? KSNOOP_SB_ONE_FUNC : ro->use_cookie ? KSNOOP_SB_COOKIE : 0;
+	sb |= t->nfuncs == 1 ? KSNOOP_SB_ONE_FUNC : ro->use_cookie ? KSNOOP_SB_COOKIE : 0;
 	return sb;
 }
 
@@ -570,7 +570,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	t->skel->rodata->use_cookie = t->use_cookie;
 	/* Known only now: with cookies the address-to-id map is not used. */
 	bpf_map__set_max_entries(t->skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
-	t->skel->rodata->stub_bits = stub_bits_of(t->skel->rodata);
+	t->skel->rodata->stub_bits = stub_bits_of(t);
 	err = load_object(t);
 	return err ? err : fill_maps(t);
 }

@@ -70,6 +70,8 @@ struct tracer {
 	int nfuncs;
 	struct tracer_opts opts;
 	bool use_cookie;
+	/* The fentry stub decides the entry predicate typed_pred by direct loads (be_fentry.c). */
+	bool pred_typed;
 	/* Multi-link backends: one link runs the program at entry and return (kprobe.session). */
 	bool session;
 	/* Per-thread state in task-local storage ("thread_tls"), not the "threads" hash. */

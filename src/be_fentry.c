@@ -412,11 +412,11 @@ static int fentry_prepare(struct tracer *t)
 	pr_info(2, "counting item 0 by %s loads\n",
 		t->skel->rodata->agg_typed ? "direct (typed)" : "probe-read");
 	/* The same for the first entry predicate, tested before anything else. */
-	t->skel->rodata->pred_typed = filter_typed_pred(
-		t->funcs, t->nfuncs, (struct ksnoop_typed_pred *)&t->skel->rodata->typed_pred);
+	t->pred_typed = filter_typed_pred(t->funcs, t->nfuncs,
+					  (struct ksnoop_typed_pred *)&t->skel->rodata->typed_pred);
 	if (t->skel->rodata->early_preds)
 		pr_info(2, "entry predicate by %s loads\n",
-			t->skel->rodata->pred_typed ? "direct (typed)" : "probe-read");
+			t->pred_typed ? "direct (typed)" : "probe-read");
 	return 0;
 }
 

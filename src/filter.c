@@ -196,7 +196,6 @@ int filter_prepare(struct tracer *t)
 	}
 	skel->rodata->filter_ncomms = f->ncomms;
 	skel->rodata->filter_cgroup = f->cgroup_fd > 0;
-	skel->rodata->task_filters = filter_task_any(&t->opts);
 	skel->rodata->slower_than_ns = f->slower_than_ns;
 	skel->rodata->errors_only = f->errors;
 	npat = count_patterns(t, true);

@@ -17,6 +17,7 @@
 
 #include "agg.h"
 #include "attach.h"
+#include "ftrace_list.h"
 #include "filter.h"
 #include "ksyms.h"
 #include "kfeatures.h"
@@ -118,6 +119,18 @@ static int add_link(struct tracer *t, bool is_exit, int fd)
 	return 0;
 }
 
+/*
+ * A function the kernel refused that ftrace does not list: the selection left
+ * that check to the attach (ftrace_list.h). Reported as the selection would
+ * have, -EOPNOTSUPP; 0 for a listed function.
+ */
+static int tracer_unlisted(const struct tracer *t, const struct tfunc *tf)
+{
+	if (!(t->be->flags & BK_FTRACE) || ftrace_listed(tf->kf->name))
+		return 0;
+	return ftrace_report_untraceable(tf->kf->name, t->be->name, FTRACE_UNLISTED_WHY);
+}
+
 int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, int n, bool is_exit,
 		      bool *bad)
 {
@@ -186,6 +199,9 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn 
 			t->nskipped++;
 		else
 			t->nattached++;
+		err = bad[i] ? tracer_unlisted(t, &t->funcs[i]) : 0;
+		if (err)
+			goto out;
 	}
 	if (!t->nattached) {
 		pr_error_hint("run with -v to see each function's error",
@@ -796,7 +812,8 @@ static bool refused_by_kernel(int err)
 	       err == -E2BIG || err == -ENOENT || err == -ESRCH || err == -EBUSY || err == -EILSEQ;
 }
 
-static void attach_error(const struct tracer *t, const struct tfunc *tf, int err)
+/* Report the kernel's refusal of @tf; returns the error to fail with. */
+static int attach_failed(const struct tracer *t, const struct tfunc *tf, int err)
 {
 	char hint[128];
 
@@ -805,27 +822,29 @@ static void attach_error(const struct tracer *t, const struct tfunc *tf, int err
 	pr_error_hint(err == -EMFILE ? "too many open files: raise 'ulimit -n'" : hint,
 		      "cannot attach to '%s': %s", tf->kf->name,
 		      err == -524 ? "not supported by the kernel (ENOTSUPP)" : strerror(-err));
+	return err;
 }
 
 int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 {
 	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
-	int i, err;
+	int i, err, unlisted;
 
 	for (i = 0; i < t->nfuncs; i++) {
 		if (tty && verbosity >= 0 && (i % 16 == 0))
 			fprintf(stderr, "\rksnoop: attaching %d/%d", i, t->nfuncs);
 		err = one(t, i);
+		unlisted = err ? tracer_unlisted(t, &t->funcs[i]) : 0;
+		if (unlisted)
+			return unlisted;
 		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
 			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
 				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
 			t->nskipped++;
 			continue;
 		}
-		if (err) {
-			attach_error(t, &t->funcs[i], err);
-			return err;
-		}
+		if (err)
+			return attach_failed(t, &t->funcs[i], err);
 		t->nattached++;
 	}
 	if (tty)

@@ -29,6 +29,12 @@ enum backend_flags {
 	BK_FTRACE = 1 << 0,	/* attaches only at ftrace sites (available_filter_functions) */
 	BK_NO_MODULES = 1 << 1, /* cannot trace module functions */
 	BK_EXIT_ARGS = 1 << 2,	/* the return program sees the arguments (--changes) */
+	/*
+	 * Its attach refuses a function ftrace does not list (fentry: EBUSY,
+	 * multi links: the function), where a kprobe may take an address
+	 * kallsyms gives for another function of that name.
+	 */
+	BK_REFUSES_UNLISTED = 1 << 3,
 };
 
 /* Why a backend cannot run here. */

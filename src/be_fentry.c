@@ -469,7 +469,7 @@ static void fentry_misses(struct tracer *t, struct tracer_misses *m)
 const struct backend backend_fentry = {
 	.name = "fentry",
 	.summary = "an fentry/fexit program per function (Linux 5.17+)",
-	.flags = BK_FTRACE | BK_EXIT_ARGS,
+	.flags = BK_FTRACE | BK_REFUSES_UNLISTED | BK_EXIT_ARGS,
 	.call_rank = 0,
 	.attach_rank = 20,
 	.needs = fentry_needs,

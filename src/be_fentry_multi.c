@@ -151,7 +151,7 @@ static void fmulti_misses(struct tracer *t, struct tracer_misses *m)
 const struct backend backend_fentry_multi = {
 	.name = "fentry-multi",
 	.summary = "one fentry-multi link for all functions (Linux 7.0+)",
-	.flags = BK_FTRACE | BK_NO_MODULES | BK_EXIT_ARGS,
+	.flags = BK_FTRACE | BK_NO_MODULES | BK_REFUSES_UNLISTED | BK_EXIT_ARGS,
 	.call_rank = 1,
 	.attach_rank = 0,
 	.needs = fmulti_needs,

@@ -111,7 +111,7 @@ static void kmulti_misses(struct tracer *t, struct tracer_misses *m)
 const struct backend backend_kprobe_multi = {
 	.name = "kprobe-multi",
 	.summary = "one kprobe.multi link for all functions (Linux 5.18+, CONFIG_FPROBE)",
-	.flags = BK_FTRACE,
+	.flags = BK_FTRACE | BK_REFUSES_UNLISTED,
 	.call_rank = 2,
 	.attach_rank = 1,
 	.needs = kmulti_needs,

@@ -11,121 +11,16 @@
 
 #include "select.h"
 #include "compiler.h"
+#include "ftrace_list.h"
 #include "log.h"
 #include "strbuf.h"
 
-/*
- * ftrace's list of traceable functions, when the kernel lets us read it: a
- * hash set of the names (open addressing, linear probing) pointing into the
- * file's text. Only the selected functions are looked up, so hashing the
- * 40,000-odd lines once beats sorting them (a third of a second under TCG).
- */
-struct traceable {
-	char *text;   /* the file, each name NUL-terminated in place */
-	char **slots; /* a power of two of them; NULL: empty */
-	size_t mask;  /* slots - 1 */
-	bool known;
-};
-
-static size_t name_hash(const char *s)
-{
-	size_t h = 2166136261u; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-/* The whole of @f, NUL-terminated, or NULL. */
-static char *read_all(FILE *f)
-{
-	size_t len = 0, cap = 1 << 20, n;
-	char *buf = malloc(cap), *p;
-
-	while (buf) {
-		/* ftrace's seq_file hands out a page per read whatever we ask. */
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (len < cap - 1)
-			break;
-		p = realloc(buf, cap *= 2);
-		if (!p)
-			free(buf);
-		buf = p;
-	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-static void traceable_load(struct traceable *tr)
-{
-	static const char *const paths[] = {
-		"/sys/kernel/tracing/available_filter_functions",
-		"/sys/kernel/debug/tracing/available_filter_functions",
-	};
-	size_t i, lines = 0, nslots = 1;
-	char *p, *end, *next;
-	FILE *f = NULL;
-
-	for (i = 0; i < ARRAY_SIZE(paths) && !f; i++)
-		f = fopen(paths[i], "r");
-	if (!f)
-		return;
-	tr->text = read_all(f);
-	fclose(f);
-	if (!tr->text)
-		return;
-	for (p = tr->text; (p = strchr(p, '\n')); p++)
-		lines++;
-	while (nslots < 2 * lines + 2)
-		nslots *= 2;
-	tr->slots = calloc(nslots, sizeof(*tr->slots));
-	if (!tr->slots)
-		return;
-	tr->mask = nslots - 1;
-	/* "name", or "name [module]": the name ends at the first blank. */
-	for (p = tr->text; p && *p; p = next) {
-		end = p + strcspn(p, "\n");
-		next = *end ? end + 1 : NULL;
-		*end = '\0';
-		p[strcspn(p, " \t")] = '\0';
-		if (!*p)
-			continue;
-		for (i = name_hash(p) & tr->mask; tr->slots[i]; i = (i + 1) & tr->mask)
-			if (!strcmp(tr->slots[i], p))
-				break;
-		tr->slots[i] = p;
-		tr->known = true;
-	}
-}
-
-static bool traceable_has(const struct traceable *tr, const char *name)
-{
-	size_t i;
-
-	for (i = name_hash(name) & tr->mask; tr->slots[i]; i = (i + 1) & tr->mask)
-		if (!strcmp(tr->slots[i], name))
-			return true;
-	return false;
-}
-
-static void traceable_free(struct traceable *tr)
-{
-	free(tr->slots);
-	free(tr->text);
-}
-
 /* Why backend @be cannot trace @kf, or NULL. */
-static const char *untraceable(const struct backend *be, const struct kfunc *kf,
-			       const struct traceable *tr, char *buf, size_t n)
+static const char *untraceable(const struct backend *be, const struct kfunc *kf, char *buf,
+			       size_t n)
 {
-	if ((be->flags & BK_FTRACE) && tr->known && !traceable_has(tr, kf->name))
-		return "not in available_filter_functions (inlined, notrace or not a real symbol)";
+	if ((be->flags & BK_FTRACE) && ftrace_list_loaded() && !ftrace_listed(kf->name))
+		return FTRACE_UNLISTED_WHY;
 	return be->untraceable(kf, buf, n);
 }
 
@@ -134,7 +29,6 @@ struct selection {
 	const struct backend *be;
 	const struct trace_opts *o;
 	const struct spec *spec;
-	struct traceable tr;
 	struct tfunc *funcs;
 	/*
 	 * Per function, the SPEC it was resolved with: from[i], or merged[i] when
@@ -256,7 +150,7 @@ static int glob_cb(const struct kfunc *kf, void *ctx)
 	if (excluded(s, kf->name))
 		return 0;
 	s->matched++;
-	why = selected(s, kf) ? NULL : untraceable(s->be, kf, &s->tr, buf, sizeof(buf));
+	why = selected(s, kf) ? NULL : untraceable(s->be, kf, buf, sizeof(buf));
 	if (why) {
 		s->skipped_untraceable++;
 		pr_info(1, "skipping %s: %s\n", kf->name, why);
@@ -377,13 +271,9 @@ static int select_name(struct selection *s, struct kbtf *k, const struct spec *s
 		report_missing(k, spec);
 		return -ENOENT;
 	}
-	why = selected(s, kf) ? NULL : untraceable(s->be, kf, &s->tr, buf, sizeof(buf));
-	if (why && !s->k->from_file) {
-		pr_error_hint(
-			"pick a caller or callee that is not inlined ('ksnoop info' shows prototypes)",
-			"function '%s' cannot be traced by %s: %s", kf->name, s->be->name, why);
-		return -EOPNOTSUPP;
-	}
+	why = selected(s, kf) ? NULL : untraceable(s->be, kf, buf, sizeof(buf));
+	if (why && !s->k->from_file)
+		return ftrace_report_untraceable(kf->name, s->be->name, why);
 	err = add_func(s, kf, &rerr);
 	if (err && err != -ENOMEM)
 		report_rerr(&rerr);
@@ -423,8 +313,27 @@ static int check_module(const struct kbtf *k, const struct spec *spec)
 	return -ENOENT;
 }
 
+/*
+ * Whether ftrace's list can wait for the attach: a trace (not `info`) of
+ * named functions only, by a backend whose attach refuses what ftrace does
+ * not list. The attach then reads the list only if the kernel refused a
+ * function (src/attach.c tracer_unlisted()).
+ */
+static bool ftrace_check_at_attach(const struct backend *be, const struct spec *specs, int nspecs,
+				   bool tracing)
+{
+	int i;
+
+	if (!tracing || !(be->flags & BK_REFUSES_UNLISTED))
+		return false;
+	for (i = 0; i < nspecs; i++)
+		if (specs[i].is_glob)
+			return false;
+	return true;
+}
+
 static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
-		      const struct backend *be, struct selection *s)
+		      const struct backend *be, bool tracing, struct selection *s)
 {
 	int i, err = 0;
 
@@ -450,10 +359,8 @@ static int select_all(struct kbtf *k, struct spec *specs, int nspecs, const stru
 	if (!s->slot)
 		return -ENOMEM;
 	s->be = be;
-	if (!k->from_file) {
-		traceable_load(&s->tr);
-		timing_mark("available_filter_functions read");
-	}
+	if (!k->from_file && !ftrace_check_at_attach(be, specs, nspecs, tracing))
+		ftrace_list_load();
 	for (i = 0; i < nspecs && !err; i++)
 		err = select_spec(s, k, &specs[i]);
 	timing_mark("functions selected and resolved");
@@ -473,7 +380,6 @@ static void selection_free(struct selection *s)
 	free(s->from);
 	free(s->merged);
 	free(s->slot);
-	traceable_free(&s->tr);
 }
 
 /*
@@ -515,11 +421,13 @@ int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct tr
 	struct selection s;
 	int err, i;
 
+	bool tracing = be != NULL;
+
 	if (!be) {
 		select_want(specs, nspecs, o, &w);
 		be = select_backend(k, &w);
 	}
-	err = select_all(k, specs, nspecs, o, be, &s);
+	err = select_all(k, specs, nspecs, o, be, tracing, &s);
 	*sel = (struct selected){
 		.funcs = s.funcs,
 		.n = s.n,
@@ -547,4 +455,6 @@ void selected_free(struct selected *sel)
 	sel->funcs = NULL;
 	sel->items_given = NULL;
 	sel->n = 0;
+	/* read for this selection, or for its attach */
+	ftrace_list_free();
 }

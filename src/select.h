@@ -39,12 +39,15 @@ const struct backend *select_backend(const struct kbtf *k, const struct backend_
 
 /*
  * Select and resolve the functions @specs name (leaving out -x globs) for
- * backend @be (NULL: the one select_backend() picks for them) into @sel,
+ * backend @be (NULL, for `info`: the one select_backend() picks for them,
+ * every function checked against ftrace's list here; a trace passes its
+ * backend, whose attach may do that check: see ftrace_list.h) into @sel,
  * which is filled even on failure: free it with selected_free(). Errors are
  * reported; negative errno (-ENOENT, -E2BIG, -EOPNOTSUPP, -ENOMEM, ...).
  */
 int select_funcs(struct kbtf *k, struct spec *specs, int nspecs, const struct trace_opts *o,
 		 const struct backend *be, struct selected *sel);
+/* Free @sel, and ftrace's list if it was read (after the attach that may need it). */
 void selected_free(struct selected *sel);
 
 #endif /* __KSNOOP_SELECT_H */

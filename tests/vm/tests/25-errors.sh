@@ -2,10 +2,13 @@
 # kernel without BTF. (Pure input errors are tested on the host: tests/host/10-errors.sh.)
 
 # A function the kernel has in BTF but not in available_filter_functions (notrace or
-# inlined) must be refused before loading anything, naming the reason.
+# inlined) must be refused, naming the reason, with nothing left loaded: by the selection
+# (the kprobe backend, globs), or, for named functions, where the attach refused it (the
+# other backends: ftrace's list is read only then, src/ftrace_list.h). Alone, and named
+# between two traceable functions, with each backend.
 test_not_traceable()
 {
-	local f cand=
+	local f b s cand=
 	need_file /sys/kernel/tracing/available_filter_functions
 	for f in native_sched_clock sched_clock preempt_count_add __rcu_read_lock \
 		 trace_clock_local rcu_is_watching get_random_u32; do
@@ -21,6 +24,16 @@ test_not_traceable()
 	t_expect_match "function '$cand' cannot be traced by [a-z-]+: not in available_filter_functions" "$T_ERR"
 	t_expect_match 'hint: ' "$T_ERR"
 	t_expect_no_match 'libbpf:' "$T_ERR"
+	for b in $(backends_here); do
+		for s in "$cand" "ip_send_skb $cand udp_sendmsg"; do
+			# shellcheck disable=SC2086 # the functions are words
+			t_cmd ksnoop -n 1 --backend "$b" $s
+			t_expect_rc 5
+			t_expect_eq 2 "$(printf '%s\n' "$T_ERR" | wc -l)" "$b, '$s': one error and its hint"
+			t_expect_match "^ksnoop: function '$cand' cannot be traced by $b: not in available_filter_functions" "$T_ERR"
+			expect_no_leftovers "$b, '$s'"
+		done
+	done
 }
 t_run not-traceable test_not_traceable
 

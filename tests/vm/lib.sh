@@ -459,16 +459,26 @@ BUSY_THREADS="bpftool -j map dump name ksnoop_b.bss 2>/dev/null |
 ASLEEP='asleep() { i=0; until grep -qE "^(230|35) " /proc/$1/syscall || [ $i -ge 200 ]; do
 	i=$((i + 1)); sleep 0.05; done; }'
 
-# gate_opens_load OPEN CLOSED: a t_trace WORKLOAD string: a sleepfor of 2 s, then, once
-# it sleeps, one of 10 s; once the first ended, the gate's count ($BUSY_THREADS) into
-# file OPEN (the second still sleeps), once the second ended, into CLOSED.
+# A function for a t_trace WORKLOAD string: reading PID waits until PID is in its read
+# system call (0), at most 10 s.
+READING='reading() { i=0; until grep -q "^0 " /proc/$1/syscall || [ $i -ge 200 ]; do
+	i=$((i + 1)); sleep 0.05; done; }'
+
+# gate_opens_load OPEN CLOSED: a t_trace WORKLOAD string: two dd that each block in one
+# vfs_read() of a FIFO until the workload writes a byte to it, so no time is guessed: one
+# of 111 bytes (an entry predicate on count == 12345 rejects it), then, once it blocks,
+# one of 12345. The first is released; once it ended, the gate's count ($BUSY_THREADS)
+# goes into file OPEN (the second still blocks); then the second, and once it ended, the
+# count into CLOSED. (The shell holds each FIFO open read-write: dd's open does not block.)
 gate_opens_load()
 {
-	echo "$ASLEEP"'
-	sleepfor 2000 & b=$!; asleep $b
-	sleepfor 10000 & a=$!; asleep $a
-	wait $b; '"$BUSY_THREADS >$1"'
-	wait $a; '"$BUSY_THREADS >$2"
+	echo "$READING"'
+	rm -f /tmp/gate-fifo-a /tmp/gate-fifo-b; mkfifo /tmp/gate-fifo-a /tmp/gate-fifo-b
+	exec 3<>/tmp/gate-fifo-b 4<>/tmp/gate-fifo-a
+	dd if=/tmp/gate-fifo-b of=/dev/null bs=111 count=1 2>/dev/null & b=$!; reading $b
+	dd if=/tmp/gate-fifo-a of=/dev/null bs=12345 count=1 2>/dev/null & a=$!; reading $a
+	echo >&3; wait $b; '"$BUSY_THREADS >$1"'
+	echo >&4; wait $a; '"$BUSY_THREADS >$2"
 }
 
 # busy_count FILE WHAT WANT: the count a workload saved in FILE (from $BUSY_THREADS) is

@@ -206,34 +206,33 @@ test_chain_gate_threads()
 }
 t_run chain-gate-threads test_chain_gate_threads
 
-# The gate opens while a call it left out is in progress. One sleepfor (2 s) enters
-# do_nanosleep (level 1) outside the chain, the gate closed; then another (10 s) enters
-# hrtimer_nanosleep (level 0, the predicate picks it), which opens the gate, and
-# do_nanosleep under it. The first returns while the second sleeps: its return, whose
-# entry kept nothing, must not be shown, recorded or paired with anything; the second
-# one's chain is shown whole. The count: 1 while the second sleeps (read before it
-# ends: bpftool is slow under TCG), 0 after. Not on 5.10: its kretprobes lose the
-# return of the second of two sleepers in one function (with main's build too).
+# The gate opens while a call it left out is in progress. One read (gate_opens_load: a dd
+# blocked on a FIFO) enters pipe_read (level 1) outside the chain, the gate closed; then
+# another enters vfs_read (level 0, the predicate picks it), which opens the gate, and
+# pipe_read under it. The first returns while the second blocks: its return, whose entry
+# kept nothing, must not be shown, recorded or paired with anything; the second one's
+# chain is shown whole. The count: 1 while the second blocks, 0 after. Not on 5.10: its
+# kretprobes lose the return of the second of two blocked calls in one function.
 test_chain_gate_opens()
 {
 	need_kernel_ge 5.17
 	rm -f /tmp/chain-open /tmp/chain-closed
 	trace_wl 180 "$(gate_opens_load /tmp/chain-open /tmp/chain-closed)" \
-		ksnoop -j -s 'hrtimer_nanosleep(rqtp == 10000000000)' 'do_nanosleep(mode, return)'
+		ksnoop -j -s 'vfs_read(count == 12345)' 'pipe_read(return)'
 	t_expect_rc 0
 	expect_jq '[.[] | select(.type == "call")] | length == 2 and
-		.[0].func == "hrtimer_nanosleep" and .[0].level == 0 and
-		.[1].func == "do_nanosleep" and .[1].level == 1 and .[1].ret == 0 and
-		.[0].chain == .[1].chain and .[0].tid == .[1].tid and
-		.[1].duration_ns >= 9000000000' "one chain: the 10 s sleep"
+		.[0].func == "vfs_read" and .[0].level == 0 and
+		.[1].func == "pipe_read" and .[1].level == 1 and .[1].ret == 1 and
+		.[0].chain == .[1].chain and .[0].tid == .[1].tid and .[0].comm == "dd"' \
+		"one chain: the read of 12345 bytes"
 	expect_jq '[.[] | select(.type == "summary")] | length == 1 and
 		all(.lost == .lost_by_reason.recursion and .unpaired == 0 and .in_flight == 0 and
 		.return_lost == 0)' \
 		"nothing lost (but runs the kernel skipped), unpaired or in flight"
 	t_expect_eq 1 "$(chains_shown)" "chains"
 	t_expect_eq 0 "$(chains_dropped)" "calls recorded and not shown"
-	busy_count /tmp/chain-open "while the 10 s sleep is in progress" 1
-	# A run the kernel skipped (recursion: another sleeper's, on a busy host) may be
+	busy_count /tmp/chain-open "while the read of 12345 bytes blocks" 1
+	# A run the kernel skipped (recursion: another reader's, on a busy host) may be
 	# a return that leaves its thread counted (only slower, by design).
 	[ "$(printf '%s\n' "$T_OUT" | jq -s '[.[] | select(.type == "summary")][0].lost')" != 0 ] ||
 		busy_count /tmp/chain-closed "after it" 0

@@ -49,12 +49,6 @@ const volatile bool errors_only;
 const volatile bool str_preds;
 /* Some plan has a pre_item: the stubs ask ksnoop_item_fails() at entry. */
 const volatile bool early_preds;
-/*
- * The fentry backend (KSNOOP_SB_PRED_TYPED): every plan's pre_item is
- * typed_pred, which the stub decides by direct loads the verifier types
- * (bpf/fentry.bpf.c).
- */
-const volatile struct ksnoop_typed_pred typed_pred;
 const volatile bool kstack;
 /* --count-by caller: the stubs read the stack's first frames (ksnoop_caller_stack()). */
 const volatile bool caller_stack;
@@ -71,8 +65,13 @@ const volatile bool chain_mode;
  * atomic adds on one line for every CPU would cost it more than it saves).
  */
 const volatile bool thread_gate;
-/* The stubs' settings as bits (enum ksnoop_stub_bit), read once per run. */
-const volatile __u32 stub_bits;
+/*
+ * The stubs' settings as bits (enum ksnoop_stub_bit), read once per run, and
+ * for the fentry backend (KSNOOP_SB_PRED_TYPED) the predicate every plan has
+ * as its pre_item, which the stub decides by direct loads the verifier types
+ * (bpf/fentry.bpf.c).
+ */
+const volatile struct ksnoop_stub_conf stub;
 /* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
 const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
 const volatile __u32 exit_args = KSNOOP_MAX_ARGS;
@@ -853,7 +852,7 @@ __noinline int ksnoop_begin(__u32 func, __u32 is_exit, __u32 rejected)
 		 * create. Else the call takes its depth unmarked, so that its
 		 * return pops it and not the call below.
 		 */
-		if (ksnoop_reject_keeps_nothing(stub_bits))
+		if (ksnoop_reject_keeps_nothing(stub.bits))
 			return -1;
 		ts = thread_state(false);
 		if (!ts || !ts->depth)

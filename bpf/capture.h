@@ -7,7 +7,7 @@
  *
  * A stub reduces its context to (function id, registers, return value):
  *
- *	sb = stub_bits;				the settings, read once
+ *	sb = stub.bits;				the settings, read once
  *	if ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(func))
  *		return 0;			-s: outside every chain
  *	if (ksnoop_skip_task(sb))		filters on the calling task
@@ -225,14 +225,12 @@ extern const volatile struct ksnoop_agg_conf agg_conf;
 /* Set by userspace: --entry, no return is traced. */
 extern const volatile bool entry_only;
 /*
- * Set by userspace for the fentry backend (KSNOOP_SB_PRED_TYPED): the stub
- * decides typed_pred by direct loads before anything else (bpf/fentry.bpf.c
- * fentry_pred_fails()).
+ * Set by userspace: stub.bits, enum ksnoop_stub_bit, the stubs' settings in
+ * one word; stub.pred, for the fentry backend (KSNOOP_SB_PRED_TYPED), the
+ * predicate its stub decides by direct loads before anything else
+ * (bpf/fentry.bpf.c fentry_pred_fails()).
  */
-extern const volatile struct ksnoop_typed_pred typed_pred;
-
-/* Set by userspace: enum ksnoop_stub_bit, the stubs' settings in one word. */
-extern const volatile __u32 stub_bits;
+extern const volatile struct ksnoop_stub_conf stub;
 
 /* Integer view of a value for predicates and --hist: 1, 2, 4 or 8 bytes, bitfield, sign. */
 static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
@@ -620,6 +618,18 @@ rest:
 #undef KSNOOP_COMM_QUICK
 
 /*
+ * KSNOOP_SB_COMM1: is the calling task's comm, read in place, other than the
+ * one -c NAME? Two words against the two userspace prepared, no setting read.
+ */
+static __always_inline bool ksnoop_comm1_differs(void)
+{
+	const __u64 *comm =
+		(const __u64 *)((const __u8 *)bpf_get_current_task_btf() + task_comm_off);
+
+	return comm[0] != filter_comms[0].name[0] || comm[1] != filter_comms[0].name[1];
+}
+
+/*
  * Is the calling task left out by a filter (-c, -p, --tid, --cgroup)? The
  * caller asks only with KSNOOP_SB_TASK set, first, before the function id,
  * any map lookup or copy, so that a filtered-out call costs little more
@@ -651,7 +661,7 @@ static __always_inline bool ksnoop_task_filtered(void)
 
 /*
  * Is this run left out: the calling task by a filter, or tracing stopped?
- * @sb: stub_bits, as the stub read it. A task a filter leaves out does not
+ * @sb: stub.bits, as the stub read it. A task a filter leaves out does not
  * read "stopped".
  */
 static __always_inline bool ksnoop_skip_task(__u32 sb)

@@ -45,7 +45,7 @@ static __always_inline long fentry_typed_bytes(__u64 p)
 /*
  * Where item @it's pointer steps lead from its base argument, by direct
  * loads. Every offset is a constant of .rodata (@it is agg_item or
- * typed_pred's), so the verifier keeps one case of the switch and checks each
+ * stub.pred's), so the verifier keeps one case of the switch and checks each
  * load against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
  * reads 0. Returns 0 for a NULL pointer on the way, or one that faults,
  * unreadable as item_chase() has it (the last one too: the value at its
@@ -141,7 +141,7 @@ static __always_inline long fentry_typed(void *ctx, __u64 *v)
 }
 
 /*
- * pred_typed, at entry: does typed_pred fail for this call? Decided by direct
+ * pred_typed, at entry: does stub.pred fail for this call? Decided by direct
  * loads (fentry_typed_ptr()), before the function id and any lookup. A load
  * through a NULL pointer, or one that faults, reads 0 here, where
  * capture_item() finds the value unreadable and fails the predicate: the 0
@@ -155,16 +155,25 @@ static __always_inline long fentry_typed(void *ctx, __u64 *v)
 static __always_inline bool fentry_pred_fails(void *ctx, __u32 sb)
 {
 	/* not volatile, as in fentry_typed_ptr() */
-	const struct ksnoop_typed_pred *tp = (const struct ksnoop_typed_pred *)&typed_pred;
+	const struct ksnoop_typed_pred *tp = (const struct ksnoop_typed_pred *)&stub.pred;
 	const struct ksnoop_item *it;
 	bool eq = true;
 	__u64 p, v;
 	__u32 i;
 
-	/* in a register: clang would load the address again for each setting */
+	/*
+	 * In a register: clang would load the address again for each setting.
+	 * Not the one the stub read stub.bits through: that one would live
+	 * across the task filters' helper call in other cases, in a register
+	 * the JIT then saves and restores in every run.
+	 */
 	barrier_var(tp);
 	it = &tp->item;
-	p = fentry_typed_ptr(ctx, it);
+	/* arg->ptr->member: no switch over the base, no loop over the steps */
+	if (sb & KSNOOP_SB_PRED_STEP1)
+		p = *(__u64 *)(FENTRY_SLOT(ctx, 0) + it->steps[0]);
+	else
+		p = fentry_typed_ptr(ctx, it);
 	/* the string test's kind from @sb: branches the verifier removes, no reads */
 	if (sb & KSNOOP_SB_PRED_STR) {
 		/*
@@ -174,8 +183,9 @@ static __always_inline bool fentry_pred_fails(void *ctx, __u32 sb)
 		 */
 		i = 0;
 		do {
-			if ((*(__u64 *)(p + it->off + i * sizeof(__u64)) ^ tp->words[i]) &
-			    tp->masks[i]) {
+			/* a word is 0 past its mask: one instruction fewer than an xor */
+			if ((*(__u64 *)(p + it->off + i * sizeof(__u64)) & tp->masks[i]) !=
+			    tp->words[i]) {
 				eq = false;
 				break;
 			}
@@ -246,7 +256,7 @@ static __always_inline __u32 fentry_pre_fails(void *ctx, __u32 func, bool is_exi
 static __always_inline int fentry_func(void *ctx, __u32 sb, __u64 *ip)
 {
 	if (sb & FENTRY_SB_ID_READ)
-		sb = stub_bits;
+		sb = stub.bits;
 	/*
 	 * With cookies the function's address is not needed, and not asking for
 	 * it spares every trampoline storing it (BPF_TRAMP_F_IP_ARG). With one
@@ -273,7 +283,7 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 	__u32 i, n;
 	int func, hdr;
 
-	func = fentry_func(ctx, stub_bits, &ip);
+	func = fentry_func(ctx, stub.bits, &ip);
 	if (func < 0)
 		return 0;
 	hdr = ksnoop_begin(func, is_exit, fentry_pre_fails(ctx, func, is_exit));
@@ -303,7 +313,7 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 }
 
 /*
- * The stub for settings @sb (stub_bits): fentry_stub() passes the common
+ * The stub for settings @sb (stub.bits): fentry_stub() passes the common
  * settings as constants, so that clang keeps no test of a setting there.
  */
 static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
@@ -333,8 +343,12 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 		   ksnoop_chain_closed(fentry_func(ctx, sb, &ip))) {
 		return 0;
 	}
-	if ((sb & KSNOOP_SB_TASK) && ksnoop_task_filtered())
+	if (sb & KSNOOP_SB_COMM1) {
+		if (ksnoop_comm1_differs())
+			return 0;
+	} else if ((sb & KSNOOP_SB_TASK) && ksnoop_task_filtered()) {
 		return 0;
+	}
 	/*
 	 * pred_typed: the entry predicate, by direct loads, before the function
 	 * id, any lookup, and "stopped" (a call it rejects is left out either
@@ -367,9 +381,16 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 }
 
 #define FENTRY_SB_STR (KSNOOP_SB_PRED_TYPED | KSNOOP_SB_PRED_STR)
+/* A stub copy for @bits, whatever way of finding the id: fentry_func() reads it. */
 #define FENTRY_STUB_CASE(bits)                                                                     \
 	case (bits):                                                                               \
+	case (bits) | KSNOOP_SB_ONE_FUNC:                                                          \
+	case (bits) | KSNOOP_SB_COOKIE:                                                            \
 		return fentry_stub_of(ctx, is_exit, (bits) | FENTRY_SB_ID_READ)
+/* The typed predicate's cases, for any item, and for one step from argument 0. */
+#define FENTRY_STUB_CASES_PRED(bits)                                                               \
+	FENTRY_STUB_CASE(bits);                                                                    \
+	FENTRY_STUB_CASE((bits) | KSNOOP_SB_PRED_STEP1)
 /*
  * The counting modes' lean path asks every run for the id: a case per way to
  * find it, each returning @of(its bits), a stub copy's call.
@@ -386,39 +407,43 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 /*
  * The settings are constants the verifier knows: it removes the branches they
  * decide, but not the instructions that test them (a read, or a mask of
- * stub_bits and a register move, each an instruction a run executes). A
+ * stub.bits and a register move, each an instruction a run executes). A
  * switch over the common settings gives each its own copy of the stub, where
- * clang folds every test: the verifier walks only the case of stub_bits, and
- * a run pays one read of stub_bits and a jump or two. The rest read the
- * bits at run time (default:). A call an entry predicate rejects, or the task
- * filters leave out, costs no more than that.
+ * clang folds every test: the verifier walks only the case of stub.bits, and
+ * a run pays one read of stub.bits (its low 16 bits, the cases' bits, so no
+ * mask) and a jump or two. The rest read the bits at run time (default:). A
+ * call an entry predicate rejects, or the task filters leave out, costs no
+ * more than that.
  */
 static __always_inline int fentry_stub(void *ctx, bool is_exit)
 {
-	__u32 sb = stub_bits;
+	__u32 sb = *(const volatile __u16 *)&stub.bits;
 
+	_Static_assert(KSNOOP_SB_CASE_BITS == 0xffff, "the cases read 16 bits");
 	switch (sb) {
 		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN);
 		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
-	}
-	switch (sb & KSNOOP_SB_STUB) {
 		FENTRY_STUB_CASE(0);
 		FENTRY_STUB_CASE(KSNOOP_SB_ENTRY_ONLY);
 		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_GATE);
 		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_ENTRY_ONLY);
 		FENTRY_STUB_CASE(KSNOOP_SB_TASK);
+		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_COMM1);
 		FENTRY_STUB_CASE(KSNOOP_SB_CHAIN | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASE(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASE(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASE(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASES_PRED(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASES_PRED(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_GATE);
+		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_ENTRY_ONLY);
 	default:
 		/* read again: kept in a register, the JIT would save it in every case */
-		return fentry_stub_of(ctx, is_exit, stub_bits);
+		return fentry_stub_of(ctx, is_exit, stub.bits);
 	}
 }
+#undef FENTRY_STUB_CASES_PRED
 #undef FENTRY_STUB_CASE
 #undef FENTRY_STUB_OF
 
@@ -495,10 +520,10 @@ SEC("raw_tp")
 int ksnoop_session_multi(void *ctx)
 {
 	/* as fentry_stub(): the common settings as constants */
-	switch (stub_bits) {
+	switch (stub.bits) {
 		FENTRY_CASES_ID(FENTRY_SESSION_OF, KSNOOP_SB_AGG_LEAN);
 	default:
-		return fentry_session_of(ctx, stub_bits);
+		return fentry_session_of(ctx, stub.bits);
 	}
 }
 #undef FENTRY_SESSION_OF

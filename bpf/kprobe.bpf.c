@@ -93,7 +93,7 @@ static __always_inline __u32 exit_func(const struct ksnoop_pt_regs *regs)
 /* Either stub: the function id, then the pt_regs protocol of capture.h. */
 static __always_inline int kprobe_stub(const struct ksnoop_pt_regs *regs, bool is_exit)
 {
-	__u32 sb = stub_bits, func;
+	__u32 sb = stub.bits, func;
 
 	/* Before the push: a filtered-out task costs no per-thread stack. */
 	if (ksnoop_skip_task(sb))

@@ -21,7 +21,7 @@
 SEC("kprobe.multi")
 int ksnoop_km(struct pt_regs *regs)
 {
-	__u32 sb = stub_bits;
+	__u32 sb = stub.bits;
 	__u64 cookie;
 
 	/*
@@ -51,7 +51,7 @@ int ksnoop_km(struct pt_regs *regs)
 SEC("kprobe.multi")
 int ksnoop_ks(struct pt_regs *regs)
 {
-	__u32 sb = stub_bits;
+	__u32 sb = stub.bits;
 
 	/* -s: the gate first, as in ksnoop_km(); 1 at entry: no return run. */
 	if ((sb & KSNOOP_SB_CHAIN) && ksnoop_chain_closed(bpf_get_attach_cookie(regs)))

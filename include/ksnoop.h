@@ -228,6 +228,14 @@ struct ksnoop_typed_pred {
 	__u64 masks[KSNOOP_TYPED_WORDS];
 } __attribute__((aligned(8)));
 
+/* What the stubs read before anything else: one .rodata object, "stub" (bpf/capture.bpf.c). */
+struct ksnoop_stub_conf {
+	/* first: at the object's address, no add to the one clang loads */
+	struct ksnoop_typed_pred pred; /* KSNOOP_SB_PRED_TYPED */
+	__u32 bits;		       /* enum ksnoop_stub_bit */
+	__u32 pad;
+} __attribute__((aligned(8)));
+
 /* Per-function facts the aggregation needs (struct ksnoop_plan.flags). */
 enum ksnoop_plan_flags {
 	/* capture the entry items: one has a predicate, or is the --hist/--count-by value */
@@ -379,14 +387,23 @@ enum ksnoop_stub_bit {
 	KSNOOP_SB_TASK = 1 << 1,       /* a filter on the calling task (-p, --tid, -c, --cgroup) */
 	KSNOOP_SB_GATE = 1 << 2,       /* thread_gate */
 	KSNOOP_SB_ENTRY_ONLY = 1 << 3, /* entry_only */
-	KSNOOP_SB_PRED_TYPED = 1 << 4, /* the fentry stub decides typed_pred by direct loads */
+	KSNOOP_SB_PRED_TYPED = 1 << 4, /* the fentry stub decides stub.pred by direct loads */
 	KSNOOP_SB_PRED_STR = 1 << 5,   /* ... on a string (KSNOOP_I_SPRED) */
 	KSNOOP_SB_PRED_NE = 1 << 6,    /* ... whose test is != */
 	KSNOOP_SB_AGG_LEAN = 1 << 7,   /* agg_lean */
-	KSNOOP_SB_STUB = 0xff,	       /* the bits above, what a stub decides by */
 	/* how the function id is found (the fentry stubs ask only when they need it) */
 	KSNOOP_SB_ONE_FUNC = 1 << 8, /* one function traced: its id is 0 */
 	KSNOOP_SB_COOKIE = 1 << 9,   /* use_cookie, several functions */
+	/*
+	 * Refinements the fentry stub has cases for (the others ignore them):
+	 * the task filter is one -c NAME (no glob, no other task filter) read
+	 * in place (task_comm_off); the typed predicate's item is one pointer
+	 * step from argument 0 (arg->ptr->member).
+	 */
+	KSNOOP_SB_COMM1 = 1 << 10,
+	KSNOOP_SB_PRED_STEP1 = 1 << 11,
+	/* the bits the fentry stub's cases read (one 16-bit load, no mask) */
+	KSNOOP_SB_CASE_BITS = 0xffff,
 };
 
 /* Latency histogram layout of struct ksnoop_agg: log2-linear (include/bucket.h). */

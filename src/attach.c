@@ -466,14 +466,14 @@ static void vlogs_print(struct vlogs *vl, struct bpf_object *obj)
 }
 
 /*
- * The stubs' settings as the bits of stub_bits (enum ksnoop_stub_bit), from
+ * The stubs' settings as the bits of stub.bits (enum ksnoop_stub_bit), from
  * the settings the rest of the program reads too and the tracer's choices:
  * last, once every one is known.
  */
 static __u32 stub_bits_of(const struct tracer *t)
 {
 	const struct ksnoop_bpf__rodata *ro = t->skel->rodata;
-	const struct ksnoop_item *tp = (const struct ksnoop_item *)&ro->typed_pred.item;
+	const struct ksnoop_item *tp = (const struct ksnoop_item *)&ro->stub.pred.item;
 	__u32 sb = 0;
 
 	sb |= ro->chain_mode ? KSNOOP_SB_CHAIN : 0;
@@ -484,7 +484,9 @@ static __u32 stub_bits_of(const struct tracer *t)
 		sb |= KSNOOP_SB_PRED_TYPED;
 		sb |= (tp->flags & KSNOOP_I_SPRED) ? KSNOOP_SB_PRED_STR : 0;
 		sb |= tp->op == KSNOOP_OP_NE ? KSNOOP_SB_PRED_NE : 0;
+		sb |= tp->base == 0 && tp->nsteps == 1 ? KSNOOP_SB_PRED_STEP1 : 0;
 	}
+	sb |= filter_comm1(t) ? KSNOOP_SB_COMM1 : 0;
 	sb |= ro->agg_lean ? KSNOOP_SB_AGG_LEAN : 0;
 	/* one function: its id is 0, however the others would be found */
 	sb |= t->nfuncs == 1 ? KSNOOP_SB_ONE_FUNC : ro->use_cookie ? KSNOOP_SB_COOKIE : 0;
@@ -586,7 +588,7 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	t->skel->rodata->use_cookie = t->use_cookie;
 	/* Known only now: with cookies the address-to-id map is not used. */
 	bpf_map__set_max_entries(t->skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
-	t->skel->rodata->stub_bits = stub_bits_of(t);
+	t->skel->rodata->stub.bits = stub_bits_of(t);
 	err = load_object(t);
 	return err ? err : fill_maps(t);
 }

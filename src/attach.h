@@ -70,7 +70,7 @@ struct tracer {
 	int nfuncs;
 	struct tracer_opts opts;
 	bool use_cookie;
-	/* The fentry stub decides the entry predicate typed_pred by direct loads (be_fentry.c). */
+	/* The fentry stub decides the entry predicate stub.pred by direct loads (be_fentry.c). */
 	bool pred_typed;
 	/* Multi-link backends: one link runs the program at entry and return (kprobe.session). */
 	bool session;

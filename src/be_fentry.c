@@ -413,7 +413,7 @@ static int fentry_prepare(struct tracer *t)
 		t->skel->rodata->agg_typed ? "direct (typed)" : "probe-read");
 	/* The same for the first entry predicate, tested before anything else. */
 	t->pred_typed = filter_typed_pred(t->funcs, t->nfuncs,
-					  (struct ksnoop_typed_pred *)&t->skel->rodata->typed_pred);
+					  (struct ksnoop_typed_pred *)&t->skel->rodata->stub.pred);
 	if (t->skel->rodata->early_preds)
 		pr_info(2, "entry predicate by %s loads\n",
 			t->pred_typed ? "direct (typed)" : "probe-read");

@@ -175,6 +175,14 @@ bool filter_task_any(const struct tracer_opts *o)
 	return o->tgid || o->tid || o->filter.ncomms || o->filter.cgroup_fd > 0;
 }
 
+bool filter_comm1(const struct tracer *t)
+{
+	const struct ksnoop_bpf__rodata *ro = t->skel->rodata;
+
+	return ro->filter_ncomms == 1 && !ro->filter_comms[0].pattern && ro->task_comm_off &&
+	       !ro->filter_tgid && !ro->filter_tid && !ro->filter_cgroup;
+}
+
 int filter_prepare(struct tracer *t)
 {
 	const struct filter_opts *f = &t->opts.filter;

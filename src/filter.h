@@ -35,6 +35,11 @@ int filter_parse_duration(const char *opt, const char *s, __u64 *ns);
 /* Is some filter on the calling task set (-p, --tid, -c, --cgroup)? */
 bool filter_task_any(const struct tracer_opts *o);
 /*
+ * The task filter is one -c NAME, no glob, and nothing else, read in place
+ * (KSNOOP_SB_COMM1). After filter_prepare().
+ */
+bool filter_comm1(const struct tracer *t);
+/*
  * Before the BPF object is loaded: read-only settings, the size of the
  * "patterns" map, and each string predicate's pattern index in the plans.
  */

@@ -126,7 +126,7 @@ static bool words_equal(const struct ksnoop_typed_pred *tp, const char *name)
 
 	for (i = 0; i < KSNOOP_TYPED_WORDS && i * sizeof(w) < tp->item.size; i++) {
 		memcpy(&w, name + i * sizeof(w), sizeof(w));
-		if ((w ^ tp->words[i]) & tp->masks[i])
+		if ((w & tp->masks[i]) != tp->words[i])
 			return false;
 	}
 	return true;

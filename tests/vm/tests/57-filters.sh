@@ -48,6 +48,15 @@ test_comm()
 	t_expect_rc 0
 	t_expect_eq 2 "$(calls_of openfiles do_sys_openat2 | wc -l)" "calls from openfiles (glob, name)"
 	t_expect_eq 2 "$(all_calls | wc -l)" "calls in all (glob, name)"
+	# One name alone is compared as two words by the stub itself (KSNOOP_SB_COMM1), with
+	# --entry too: a comm that differs only in its second word is left out.
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a; /tmp/wl-other 3 /tmp/ksnoop-filter-a' \
+		ksnoop --entry -c openfiles 'do_sys_openat2(filename)'
+	t_expect_rc 0
+	t_expect_eq 2 "$(all_calls | wc -l)" "calls in all (--entry -c openfiles)"
+	trace_wl 60 'openfiles 2 /tmp/ksnoop-filter-a' ksnoop --entry -c openfilez 'do_sys_openat2'
+	t_expect_rc 0
+	t_expect_eq 0 "$(all_calls | wc -l)" "calls in all (--entry -c openfilez)"
 }
 t_run comm test_comm
 

@@ -376,7 +376,7 @@ enum ksnoop_agg_mode {
 
 /*
  * The settings the stubs test on every run, one bit each of the .rodata word
- * stub_bits (set by src/attach.c stub_bits_of() before load; the ones named
+ * stub.bits (set by src/attach.c stub_bits_of() before load; the ones named
  * below are settings the rest of the program reads too). The verifier knows
  * each bit and removes the branches a bit decides, but it keeps every read
  * of a setting: the stubs read this word once, where each setting was a

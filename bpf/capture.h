@@ -333,13 +333,14 @@ static __always_inline void count(__u32 stat)
 }
 
 /*
- * --stats: count one call of @func: @lat_ns its latency, or ~0ULL when
- * unknown (not returned yet). Atomic adds: a traced call in an interrupt may
- * count on this CPU between our read and write. The maxima are not atomic: a
- * nested run can at worst lose a maximum it races with. Here, not in
- * bpf/agg.h: the fentry backends' session stub counts with no call.
+ * --stats: count one call of @func: @timed (a constant at each call), with
+ * its latency @lat_ns; else not returned yet. Atomic adds: a traced call in
+ * an interrupt may count on this CPU between our read and write. The maxima
+ * are not atomic: a nested run can at worst lose a maximum it races with.
+ * lat_count is not counted: userspace adds up the buckets (agg_sum_cpus()).
+ * Here, not in bpf/agg.h: the fentry stubs count with no call.
  */
-static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
+static __always_inline void agg_count(__u32 func, bool timed, __u64 lat_ns, bool error)
 {
 	struct ksnoop_agg *a = bpf_map_lookup_elem(&aggs, &func);
 	__u64 epoch = agg_epoch, b;
@@ -349,9 +350,8 @@ static __always_inline void agg_count(__u32 func, __u64 lat_ns, bool error)
 	__sync_fetch_and_add(&a->calls, 1);
 	if (error)
 		__sync_fetch_and_add(&a->errors, 1);
-	if (lat_ns == ~0ULL)
+	if (!timed)
 		return;
-	__sync_fetch_and_add(&a->lat_count, 1);
 	__sync_fetch_and_add(&a->lat_sum, lat_ns);
 	if (lat_ns > a->lat_max)
 		a->lat_max = lat_ns;
@@ -384,10 +384,10 @@ static __always_inline int agg_stats(__u8 ret_kind, __u8 ret_size, __u32 func, _
 {
 	if (!is_exit) {
 		if (hdr & KSNOOP_R_NOEXIT)
-			agg_count(func, ~0ULL, false);
+			agg_count(func, false, 0, false);
 		return 1;
 	}
-	agg_count(func, lat_ns, ksnoop_ret_errno(ret_kind, ret_size, ret) != 0);
+	agg_count(func, true, lat_ns, ksnoop_ret_errno(ret_kind, ret_size, ret) != 0);
 	return 1;
 }
 

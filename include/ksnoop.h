@@ -418,10 +418,14 @@ enum ksnoop_stub_bit {
  */
 struct ksnoop_agg {
 	__u64 calls;
-	__u64 errors;	 /* returns that are errors per the plan's KSNOOP_P_ERR_* */
-	__u64 lat_count; /* calls with a latency (returned calls) */
-	__u64 lat_sum;	 /* ns */
-	__u64 lat_max;	 /* ns, over the whole run */
+	__u64 errors; /* returns that are errors per the plan's KSNOOP_P_ERR_* */
+	/*
+	 * Calls with a latency (returned calls): the buckets' sum, made by
+	 * userspace (agg_sum_cpus()), which spares the program an add a call.
+	 */
+	__u64 lat_count;
+	__u64 lat_sum; /* ns */
+	__u64 lat_max; /* ns, over the whole run */
 	/*
 	 * Largest latency of the calls counted while the .bss agg_epoch was
 	 * imax_epoch: the maximum of an interval (userspace bumps the epoch).

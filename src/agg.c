@@ -188,7 +188,6 @@ void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struc
 
 		out->calls += v->calls;
 		out->errors += v->errors;
-		out->lat_count += v->lat_count;
 		out->lat_sum += v->lat_sum;
 		if (v->lat_max > out->lat_max)
 			out->lat_max = v->lat_max;
@@ -197,6 +196,9 @@ void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struc
 		for (b = 0; b < KSNOOP_AGG_BUCKETS; b++)
 			out->buckets[b] += v->buckets[b];
 	}
+	/* The program counts no lat_count: every latency it counts is in a bucket. */
+	for (b = 0; b < KSNOOP_AGG_BUCKETS; b++)
+		out->lat_count += out->buckets[b];
 }
 
 void agg_delta(const struct ksnoop_agg *cur, const struct ksnoop_agg *prev, struct ksnoop_agg *out)
@@ -232,7 +234,7 @@ __u64 agg_percentile(const struct ksnoop_agg *s, double q, __u64 max)
 			break;
 	}
 	if (b == KSNOOP_AGG_BUCKETS)
-		return max; /* the histogram has fewer calls than lat_count: a torn read */
+		return max; /* fewer calls in the buckets than lat_count: not from agg_sum_cpus() */
 	lo = ksnoop_log2lin_lo(b);
 	hi = ksnoop_log2lin_hi(b);
 	mid = lo + (hi - lo) / 2;

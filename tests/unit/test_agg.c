@@ -83,14 +83,16 @@ static void add_lat(struct ksnoop_agg *a, __u64 ns, __u64 n)
 
 TEST(agg_percentiles)
 {
-	struct ksnoop_agg *a = calloc(1, sizeof(*a));
+	struct ksnoop_agg *cpu = calloc(1, sizeof(*cpu)), *a = calloc(1, sizeof(*a));
 	__u64 p;
 
 	ASSERT_EQ(agg_percentile(a, 0.5, 0), 0, "empty");
 	/* 90 calls of 1000 ns, 9 of 50 us, 1 of 3 ms */
-	add_lat(a, 1000, 90);
-	add_lat(a, 50000, 9);
-	add_lat(a, 3000000, 1);
+	add_lat(cpu, 1000, 90);
+	add_lat(cpu, 50000, 9);
+	add_lat(cpu, 3000000, 1);
+	agg_sum_cpus(cpu, 1, 0, a);
+	ASSERT_EQ(a->lat_count, 100, "latencies: the buckets' sum");
 	/* 1000 is in [960, 1024): its middle, 992 (the latencies' own p50 within 1/16) */
 	ASSERT_EQ(agg_percentile(a, 0.50, a->lat_max), 992, "p50");
 	ASSERT_EQ(agg_percentile(a, 0.90, a->lat_max), 992, "p90: the 90th call");
@@ -102,9 +104,11 @@ TEST(agg_percentiles)
 	ASSERT_EQ(agg_percentile(a, 1.0, 0), 3014656, "p100 without a max: the middle");
 	ASSERT_EQ(agg_percentile(a, 1.0, 3000000), 3000000, "p100 capped at the max");
 	/* small values are exact */
-	memset(a, 0, sizeof(*a));
-	add_lat(a, 5, 1);
+	memset(cpu, 0, sizeof(*cpu));
+	add_lat(cpu, 5, 1);
+	agg_sum_cpus(cpu, 1, 0, a);
 	ASSERT_EQ(agg_percentile(a, 0.99, 5), 5, "exact below 8");
+	free(cpu);
 	free(a);
 }
 
@@ -161,7 +165,7 @@ TEST(stats_fmt_ns)
  */
 static int sample_rows(struct stats_row *rows)
 {
-	static struct ksnoop_agg a[3];
+	static struct ksnoop_agg a[3], sum[3];
 	static const char *const names[] = {"ip_send_skb", "do_sys_openat2", "tcp_sendmsg"};
 	int i;
 
@@ -170,8 +174,10 @@ static int sample_rows(struct stats_row *rows)
 	add_lat(&a[1], 3000, 10);
 	a[1].errors = 4;
 	add_lat(&a[2], 2000000, 3);
-	for (i = 0; i < 3; i++)
-		stats_row_fill(&rows[i], names[i], &a[i], a[i].lat_max, 2.0);
+	for (i = 0; i < 3; i++) {
+		agg_sum_cpus(&a[i], 1, 0, &sum[i]);
+		stats_row_fill(&rows[i], names[i], &sum[i], sum[i].lat_max, 2.0);
+	}
 	return 3;
 }
 

@@ -54,6 +54,12 @@ const volatile bool agg_ret_same;
 const volatile __u8 agg_ret_kind;
 const volatile __u8 agg_ret_size;
 
+/*
+ * ksnoop_bucket_tbl()'s table, filled by userspace (src/attach.c): --stats's
+ * log2-linear buckets, or --hist's log2 ones.
+ */
+const volatile __u8 agg_bucket_tbl[KSNOOP_BUCKET_TBL];
+
 /* Bumped by userspace at each interval (bpf/capture.h says why). */
 volatile __u64 agg_epoch;
 

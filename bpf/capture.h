@@ -212,6 +212,7 @@ extern const volatile __u32 agg_mode;
 extern volatile __u64 agg_epoch;
 extern const volatile bool agg_lean;
 /* Set by userspace: --stats, every function's return value alike (bpf/agg.h). */
+extern const volatile __u8 agg_bucket_tbl[KSNOOP_BUCKET_TBL];
 extern const volatile bool agg_ret_same;
 extern const volatile __u8 agg_ret_kind;
 extern const volatile __u8 agg_ret_size;
@@ -361,7 +362,7 @@ static __always_inline void agg_count(__u32 func, bool timed, __u64 lat_ns, bool
 	} else if (lat_ns > a->imax) {
 		a->imax = lat_ns;
 	}
-	b = ksnoop_bucket_log2lin(lat_ns);
+	b = ksnoop_bucket_tbl(KSNOOP_RODATA(__u8, agg_bucket_tbl), lat_ns, KSNOOP_LOG2LIN_SUB_BITS);
 	/*
 	 * The bucket made opaque before the check: else clang checks one
 	 * zero-extended copy and indexes with another, whose bound 6.1's
@@ -418,7 +419,9 @@ static __always_inline int agg_stats_func(__u32 func, __u32 is_exit, __u32 hdr, 
 static __always_inline void hist_add(__u32 func, __u64 v, bool unreadable, bool is_signed)
 {
 	const struct ksnoop_agg_conf *conf = KSNOOP_RODATA(struct ksnoop_agg_conf, &agg_conf);
-	__u32 slot = unreadable ? conf->nslots - 1 : ksnoop_hist_slot(conf, v, is_signed);
+	__u32 slot = unreadable ? conf->nslots - 1 :
+				  ksnoop_hist_slot(conf, KSNOOP_RODATA(__u8, agg_bucket_tbl), v,
+						   is_signed);
 	__u32 key = func * conf->nslots + slot;
 	__u64 *c = bpf_map_lookup_elem(&hist, &key);
 

@@ -85,6 +85,48 @@ static __always_inline __u32 ksnoop_bucket_log2lin(__u64 v)
 }
 
 /*
+ * A bucket by table, for the BPF program (--stats: log2-linear, --hist:
+ * log2): @tbl holds the buckets of the values below KSNOOP_BUCKET_TBL (filled
+ * by userspace from ksnoop_bucket_log2lin() or ksnoop_bucket_log2(), so that
+ * one definition holds), and in both layouts a value of 2^@sub_bits or more
+ * (@sub_bits: KSNOOP_LOG2LIN_SUB_BITS, or 0 for log2) shifted right by k bits
+ * is in the bucket k << @sub_bits lower. So a value is shifted by a multiple
+ * of 8 bits into the table's range, which keeps at least 5 of its top bits:
+ * a compare or three and a load (values up to 2^28), where the binary search
+ * of ksnoop_ilog2() runs five steps.
+ */
+#define KSNOOP_BUCKET_TBL_BITS 12
+#define KSNOOP_BUCKET_TBL      (1 << KSNOOP_BUCKET_TBL_BITS)
+
+#define KSNOOP_BUCKET_TBL_STEP(tbl, v, k, sub_bits)                                                \
+	do {                                                                                       \
+		if ((v) < 1ULL << ((k) + KSNOOP_BUCKET_TBL_BITS))                                  \
+			return (tbl)[(v) >> (k)] + ((k) << (sub_bits));                            \
+	} while (0)
+
+static __always_inline __u32 ksnoop_bucket_tbl(const __u8 *tbl, __u64 v, int sub_bits)
+{
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 0, sub_bits);
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 8, sub_bits);
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 16, sub_bits);
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 24, sub_bits);
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 32, sub_bits);
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 40, sub_bits);
+	KSNOOP_BUCKET_TBL_STEP(tbl, v, 48, sub_bits);
+	/* below 2^64: 56 bits shifted out leave fewer than KSNOOP_BUCKET_TBL */
+	return tbl[v >> 56] + (56 << sub_bits);
+}
+
+/* Fill ksnoop_bucket_tbl()'s @tbl for log2-linear buckets (@log2lin) or log2 ones. */
+static inline void ksnoop_bucket_tbl_fill(__u8 *tbl, int log2lin)
+{
+	__u32 v;
+
+	for (v = 0; v < KSNOOP_BUCKET_TBL; v++)
+		tbl[v] = log2lin ? ksnoop_bucket_log2lin(v) : ksnoop_bucket_log2(v);
+}
+
+/*
  * Bounds of a bucket, [lo, hi): hi saturates at ~0ULL for the last bucket
  * (its true bound, 2^64, does not fit). For userspace, which prints them.
  */

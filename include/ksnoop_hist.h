@@ -22,9 +22,13 @@
 #define KSNOOP_HIST_LOG2_SLOTS	(KSNOOP_LOG2_BUCKETS + 2)
 #define KSNOOP_HIST_MAX_BUCKETS 1000 /* linear buckets between MIN and MAX */
 
-/* The slot of value @v (sign-extended to 64 bits when @is_signed) under @c. */
-static __always_inline __u32 ksnoop_hist_slot(const struct ksnoop_agg_conf *c, __u64 v,
-					      int is_signed)
+/*
+ * The slot of value @v (sign-extended to 64 bits when @is_signed) under @c;
+ * @log2_tbl: the log2 buckets of the values below KSNOOP_BUCKET_TBL
+ * (ksnoop_bucket_tbl()).
+ */
+static __always_inline __u32 ksnoop_hist_slot(const struct ksnoop_agg_conf *c, const __u8 *log2_tbl,
+					      __u64 v, int is_signed)
 {
 	__u64 d;
 
@@ -32,7 +36,7 @@ static __always_inline __u32 ksnoop_hist_slot(const struct ksnoop_agg_conf *c, _
 		if (is_signed && (__s64)v < 0)
 			return 0;
 		/* include/bucket.h's log2 buckets, after the negative one */
-		return 1 + ksnoop_bucket_log2(v);
+		return 1 + ksnoop_bucket_tbl(log2_tbl, v, 0);
 	}
 	if (is_signed ? (__s64)v < c->min : (c->min >= 0 && v < (__u64)c->min))
 		return 0;

@@ -393,6 +393,8 @@ static void size_maps(struct tracer *t, const struct tracer_opts *o, int nfuncs)
 		skel->rodata->agg_lean && o->agg_mode != KSNOOP_AGG_STATS &&
 		o->agg_conf.src == KSNOOP_SRC_ITEM &&
 		agg_item_same(t->funcs, nfuncs, (struct ksnoop_item *)&skel->rodata->agg_item);
+	ksnoop_bucket_tbl_fill((__u8 *)skel->rodata->agg_bucket_tbl,
+			       o->agg_mode == KSNOOP_AGG_STATS);
 	skel->rodata->agg_ret_same =
 		o->agg_mode == KSNOOP_AGG_STATS &&
 		agg_ret_same(t->funcs, nfuncs, (__u8 *)&skel->rodata->agg_ret_kind,

@@ -71,9 +71,49 @@ TEST(bucket_log2)
 	}
 }
 
+/*
+ * The BPF program's table lookup gives every value the bucket that
+ * ksnoop_bucket_log2lin() and ksnoop_bucket_log2() do, from tables they fill.
+ */
+TEST(bucket_by_table)
+{
+	static __u8 lin[KSNOOP_BUCKET_TBL], l2[KSNOOP_BUCKET_TBL];
+	__u64 v, lo;
+	__u32 b;
+	int i, d;
+
+	ksnoop_bucket_tbl_fill(lin, 1);
+	ksnoop_bucket_tbl_fill(l2, 0);
+	/* each bucket's edges, and one off them */
+	for (b = 0; b < KSNOOP_LOG2LIN_BUCKETS; b++) {
+		lo = ksnoop_log2lin_lo(b);
+		for (d = -1; d <= 1; d++) {
+			v = lo + d;
+			if (!ASSERT_EQ(ksnoop_bucket_tbl(lin, v, KSNOOP_LOG2LIN_SUB_BITS),
+				       ksnoop_bucket_log2lin(v),
+				       "log2-linear near a bucket's edge") ||
+			    !ASSERT_EQ(ksnoop_bucket_tbl(l2, v, 0), ksnoop_bucket_log2(v),
+				       "log2 near a bucket's edge"))
+				return;
+		}
+	}
+	ASSERT_EQ(ksnoop_bucket_tbl(lin, ~0ULL, KSNOOP_LOG2LIN_SUB_BITS),
+		  KSNOOP_LOG2LIN_BUCKETS - 1, "u64 max, log2-linear");
+	ASSERT_EQ(ksnoop_bucket_tbl(l2, ~0ULL, 0), KSNOOP_LOG2_BUCKETS - 1, "u64 max, log2");
+	srand(2);
+	for (i = 0; i < 100000; i++) {
+		v = ((__u64)rand() << 33 ^ (__u64)rand() << 11 ^ rand()) >> (rand() % 64);
+		if (!ASSERT_EQ(ksnoop_bucket_tbl(lin, v, KSNOOP_LOG2LIN_SUB_BITS),
+			       ksnoop_bucket_log2lin(v), "log2-linear of a random value") ||
+		    !ASSERT_EQ(ksnoop_bucket_tbl(l2, v, 0), ksnoop_bucket_log2(v),
+			       "log2 of a random value"))
+			return;
+	}
+}
+
+/* @n calls of @ns as the program counts them: no lat_count (agg_sum_cpus() makes it). */
 static void add_lat(struct ksnoop_agg *a, __u64 ns, __u64 n)
 {
-	a->lat_count += n;
 	a->lat_sum += ns * n;
 	a->calls += n;
 	a->buckets[ksnoop_bucket_log2lin(ns)] += n;

@@ -29,6 +29,15 @@ static void linear_conf(struct ksnoop_agg_conf *c, long long min, long long max,
 	hist_conf(&a, c);
 }
 
+/* The BPF program's table of log2 buckets (src/attach.c). */
+static const __u8 *log2_tbl(void)
+{
+	static __u8 tbl[KSNOOP_BUCKET_TBL];
+
+	ksnoop_bucket_tbl_fill(tbl, 0);
+	return tbl;
+}
+
 /* Every slot's bounds hold exactly the values the BPF side puts in it. */
 TEST(hist_log2_slots_match_bounds)
 {
@@ -38,20 +47,22 @@ TEST(hist_log2_slots_match_bounds)
 
 	log2_conf(&c);
 	ASSERT_EQ(c.nslots, 67, "log2 slots: negative, 65 log2 buckets, unreadable");
-	ASSERT_EQ(ksnoop_hist_slot(&c, (__u64)-1, 1), 0, "-1 signed");
-	ASSERT_EQ(ksnoop_hist_slot(&c, (__u64)-1, 0), 65, "2^64-1 unsigned");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 0, 0), 1, "0");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 1, 0), 2, "1");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 33, 0), 7, "33 in [32, 64)");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 228, 0), 9, "228 in [128, 256)");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), (__u64)-1, 1), 0, "-1 signed");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), (__u64)-1, 0), 65, "2^64-1 unsigned");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 0, 0), 1, "0");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 1, 0), 2, "1");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 33, 0), 7, "33 in [32, 64)");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 228, 0), 9, "228 in [128, 256)");
 	for (s = 1; s < c.nslots - 1; s++) {
 		hist_slot_bounds(&c, s, &b);
 		if (!ASSERT_TRUE(b.has_lo && b.has_hi, "bounded"))
 			return;
-		ASSERT_EQ(ksnoop_hist_slot(&c, b.lo, 0), s, "lo is in the slot");
-		ASSERT_EQ(ksnoop_hist_slot(&c, b.hi - 1, 0), s, "hi - 1 is in the slot");
+		ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), b.lo, 0), s, "lo is in the slot");
+		ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), b.hi - 1, 0), s,
+			  "hi - 1 is in the slot");
 		if (!b.hi_2_64)
-			ASSERT_EQ(ksnoop_hist_slot(&c, b.hi, 0), s + 1, "hi is in the next");
+			ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), b.hi, 0), s + 1,
+				  "hi is in the next");
 	}
 	hist_slot_bounds(&c, 65, &b);
 	ASSERT_TRUE(b.hi_2_64, "the last log2 slot ends at 2^64");
@@ -66,17 +77,18 @@ TEST(hist_linear_slots_match_bounds)
 	linear_conf(&c, -20, 100, 30);
 	ASSERT_EQ(c.nbuckets, 4, "(100 - -20) / 30");
 	ASSERT_EQ(c.nslots, 7, "below, 4 buckets, above, unreadable");
-	ASSERT_EQ(ksnoop_hist_slot(&c, (__u64)-21, 1), 0, "-21 below");
-	ASSERT_EQ(ksnoop_hist_slot(&c, (__u64)-20, 1), 1, "-20 first");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 9, 1), 1, "9 first");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 10, 1), 2, "10 second");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 99, 1), 4, "99 last");
-	ASSERT_EQ(ksnoop_hist_slot(&c, 100, 1), 5, "100 above");
-	ASSERT_EQ(ksnoop_hist_slot(&c, (__u64)-1, 0), 5, "2^64-1 unsigned is above");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), (__u64)-21, 1), 0, "-21 below");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), (__u64)-20, 1), 1, "-20 first");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 9, 1), 1, "9 first");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 10, 1), 2, "10 second");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 99, 1), 4, "99 last");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), 100, 1), 5, "100 above");
+	ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), (__u64)-1, 0), 5, "2^64-1 unsigned is above");
 	for (s = 1; s <= c.nbuckets; s++) {
 		hist_slot_bounds(&c, s, &b);
-		ASSERT_EQ(ksnoop_hist_slot(&c, b.lo, 1), s, "lo is in the slot");
-		ASSERT_EQ(ksnoop_hist_slot(&c, b.hi - 1, 1), s, "hi - 1 is in the slot");
+		ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), b.lo, 1), s, "lo is in the slot");
+		ASSERT_EQ(ksnoop_hist_slot(&c, log2_tbl(), b.hi - 1, 1), s,
+			  "hi - 1 is in the slot");
 	}
 	hist_slot_bounds(&c, 0, &b);
 	ASSERT_TRUE(!b.has_lo && (__s64)b.hi == -20, "below: (..., -20)");
@@ -92,8 +104,8 @@ TEST(hist_render_text_bpftrace_layout)
 	__u64 counts[67] = {};
 
 	log2_conf(&c);
-	counts[ksnoop_hist_slot(&c, 33, 0)] = 3;
-	counts[ksnoop_hist_slot(&c, 228, 0)] = 2;
+	counts[ksnoop_hist_slot(&c, log2_tbl(), 33, 0)] = 3;
+	counts[ksnoop_hist_slot(&c, log2_tbl(), 228, 0)] = 2;
 	sb_init(&sb);
 	hist_render(&sb, false, &c, "ip_send_skb", "skb->len", NULL, counts);
 	ASSERT_STREQ(

@@ -313,6 +313,129 @@ static __noinline int fentry_run(void *ctx, bool is_exit)
 }
 
 /*
+ * Count a call of @func at its return, paired already and @lat_ns long:
+ * the lean path of a session program (fentry_session_of()) and of the
+ * pairing by frame (fentry_frame_pair()).
+ */
+static __always_inline void fentry_count_return(void *ctx, int func, __u64 lat_ns)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	/*
+	 * --stats counted here, not through the global ksnoop_count_value():
+	 * its call, prologue and the other modes' tests cost a call more than
+	 * 20 instructions (7.2).
+	 */
+	if (agg_mode == KSNOOP_AGG_STATS)
+		agg_stats_func(func, true, KSNOOP_HDR_EXIT, ret, lat_ns);
+	else
+		ksnoop_count_value(func, KSNOOP_HDR_EXIT, ret, lat_ns);
+}
+
+/*
+ * Pairing by the trampoline's frame (KSNOOP_SB_FRAME): the lean counting
+ * path with returns where there is no session cookie (fentry and fexit
+ * programs: kernels before 7.0, or KSNOOP_NO_FSESSION=1). The context is the
+ * trampoline's array of argument registers, in the trampoline's stack frame:
+ * the fentry and the fexit run of one call see the same address, and no
+ * other call in progress does (it is on another stack, or deeper in this
+ * one). So a slot of "frames" chosen by that address keeps the entry's time
+ * for the return, which finds it by the same address: no per-thread state,
+ * whose lookup at both ends cost --stats twice the floor (6.12). A call whose
+ * slot another call in progress holds is paired by its thread
+ * (fentry_count()) at both ends: its return does not find its address there.
+ *
+ * In .bss, not a map of its own: a slot's address is then the array's plus
+ * an offset, where a lookup would spill the index, call (or inline) and test
+ * for NULL: eight instructions a run. 64 KiB whether used or not.
+ */
+struct ksnoop_frame frames[KSNOOP_FRAME_SLOTS];
+
+/*
+ * The slots in use less 1 (src/attach.c; KSNOOP_FRAME_SLOTS=1 in tests: every
+ * call collides). The verifier knows the constant, hence every index in bounds.
+ */
+const volatile __u32 frame_mask;
+
+/*
+ * The slot of the call whose context is @ctx: 12 bits of a multiplicative
+ * hash of its address's low 32 bits (bits 20-31 of the product by the
+ * kernel's GOLDEN_RATIO_32, which fits an instruction's immediate). The same
+ * path through the kernel puts the trampoline's frame at the same offset in
+ * every task's stack; the stacks' addresses differ above that, which the
+ * product mixes down. A privileged program may copy the low half of a
+ * pointer into a scalar (the verifier's allow_ptr_leaks); clang emits no
+ * 32-bit move by itself without alu32, nor a w register constraint:
+ * registers fixed.
+ */
+static __always_inline struct ksnoop_frame *fentry_frame(void *ctx)
+{
+	register __u64 lo asm("r1");
+	register void *addr asm("r2") = ctx;
+	__u64 slot; /* 64 bits: no zero extension */
+
+	asm volatile("w1 = w2" : "=r"(lo) : "r"(addr));
+	slot = (lo * 0x61c88647 >> 20) & frame_mask;
+	return &frames[slot];
+}
+
+/*
+ * Make @f's key @ctx if it is 0: BPF_CMPXCHG, whose old value is returned.
+ * clang 14 emits no cmpxchg without -mcpu=v3 (which would recompile the whole
+ * program) and assembles none: the instruction by its encoding, registers
+ * fixed: r0 = cmpxchg_64(r1 + 0, r0, r2). Storing a pointer in a map is
+ * allowed to privileged programs, as is comparing one with a scalar.
+ */
+static __always_inline __u64 fentry_frame_claim(struct ksnoop_frame *f, void *ctx)
+{
+	register __u64 old asm("r0") = 0;
+	register __u64 *key asm("r1") = &f->key;
+	register void *addr asm("r2") = ctx;
+
+	asm volatile(".quad 0x000000f1000021db" : "+r"(old) : "r"(key), "r"(addr) : "memory");
+	return old;
+}
+
+/*
+ * The frame's half of the call (settings @sb): at entry keep the time in the
+ * frame's slot, at the return count the call from it. False when the slot
+ * is not this call's: the caller pairs it by thread.
+ */
+static __always_inline bool fentry_frame_pair(void *ctx, __u32 sb, bool is_exit)
+{
+	struct ksnoop_frame *f = fentry_frame(ctx);
+	__u64 ip = 0, key, t0;
+	int func;
+
+	if (!is_exit) {
+		/*
+		 * 0: free. Our own address: a call at this frame whose return
+		 * the kernel skipped; none in progress can have it.
+		 */
+		key = fentry_frame_claim(f, ctx);
+		if (key && key != (__u64)ctx)
+			return false;
+		f->t0 = bpf_ktime_get_ns();
+		return true;
+	}
+	key = f->key;
+	if (key != (__u64)ctx)
+		return false;
+	t0 = f->t0;
+	/*
+	 * Then free the slot: another CPU may take it at once. x86 keeps the
+	 * store after the load; the compiler is told to.
+	 */
+	barrier();
+	f->key = 0;
+	func = fentry_func(ctx, sb, &ip);
+	if (func >= 0)
+		fentry_count_return(ctx, func, bpf_ktime_get_ns() - t0);
+	return true;
+}
+
+/*
  * The stub for settings @sb (stub.bits): fentry_stub() passes the common
  * settings as constants, so that clang keeps no test of a setting there.
  */
@@ -372,6 +495,8 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	 * prologue would be a tenth of the count's cost.
 	 */
 	if (sb & KSNOOP_SB_AGG_LEAN) {
+		if ((sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, is_exit))
+			return 0;
 		func = fentry_func(ctx, sb, &ip);
 		if (func >= 0)
 			fentry_count(ctx, func, is_exit);
@@ -421,7 +546,8 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 
 	_Static_assert(KSNOOP_SB_CASE_BITS == 0xffff, "the cases read 16 bits");
 	switch (sb) {
-		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN);
+		/* with returns, the stubs pair by frame (without: KSNOOP_FRAME_SLOTS=0) */
+		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_FRAME);
 		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
 		FENTRY_STUB_CASE(0);
 		FENTRY_STUB_CASE(KSNOOP_SB_ENTRY_ONLY);
@@ -490,7 +616,7 @@ int ksnoop_exit_multi(void *ctx)
 static __always_inline int fentry_session_of(void *ctx, __u32 sb)
 {
 	bool is_exit = ksnoop_session_is_return(ctx);
-	__u64 ip = 0, lat, ret = 0;
+	__u64 ip = 0, lat;
 	int func;
 
 	if (ksnoop_skip_task(sb))
@@ -499,18 +625,8 @@ static __always_inline int fentry_session_of(void *ctx, __u32 sb)
 	if (lat == ~0ULL)
 		return 0;
 	func = fentry_func(ctx, sb, &ip);
-	if (func < 0)
-		return 0;
-	bpf_get_func_ret(ctx, &ret);
-	/*
-	 * --stats counted here, not through the global ksnoop_count_value():
-	 * its call, prologue and the other modes' tests cost a call more than
-	 * 20 instructions (7.2).
-	 */
-	if (agg_mode == KSNOOP_AGG_STATS)
-		agg_stats_func(func, true, KSNOOP_HDR_EXIT, ret, lat);
-	else
-		ksnoop_count_value(func, KSNOOP_HDR_EXIT, ret, lat);
+	if (func >= 0)
+		fentry_count_return(ctx, func, lat);
 	return 0;
 }
 

@@ -29,6 +29,17 @@
 #define KSNOOP_PRED_SCAN 256
 #define KSNOOP_MAX_CHAIN 8 /* -s: functions in a call chain (a power of 2) */
 /*
+ * Slots of the fentry stub's pairing by trampoline frame (KSNOOP_SB_FRAME): a
+ * power of 2, at most 4096 (the 12 bits of the address's hash).
+ */
+#define KSNOOP_FRAME_SLOTS 4096
+
+/* A slot of that pairing, in .bss (bpf/fentry.bpf.c). */
+struct ksnoop_frame {
+	__u64 key; /* the context's address while a call holds the slot, else 0 */
+	__u64 t0;  /* that call's entry time */
+};
+/*
  * The helper id the kprobe.session stub calls where it means the kfunc
  * bpf_session_is_return(); userspace patches the call before load
  * (bpf/kprobe_multi.bpf.c). No helper has it.
@@ -402,6 +413,11 @@ enum ksnoop_stub_bit {
 	 */
 	KSNOOP_SB_COMM1 = 1 << 10,
 	KSNOOP_SB_PRED_STEP1 = 1 << 11,
+	/*
+	 * agg_lean with returns, no session cookie: the fentry stub pairs a
+	 * call's entry and return by its trampoline frame (bpf/fentry.bpf.c).
+	 */
+	KSNOOP_SB_FRAME = 1 << 12,
 	/* the bits the fentry stub's cases read (one 16-bit load, no mask) */
 	KSNOOP_SB_CASE_BITS = 0xffff,
 };

@@ -490,6 +490,7 @@ static __u32 stub_bits_of(const struct tracer *t)
 	}
 	sb |= filter_comm1(t) ? KSNOOP_SB_COMM1 : 0;
 	sb |= ro->agg_lean ? KSNOOP_SB_AGG_LEAN : 0;
+	sb |= t->frame_pair ? KSNOOP_SB_FRAME : 0;
 	/* one function: its id is 0, however the others would be found */
 	sb |= t->nfuncs == 1 ? KSNOOP_SB_ONE_FUNC : ro->use_cookie ? KSNOOP_SB_COOKIE : 0;
 	return sb;
@@ -747,6 +748,31 @@ int tracer_patch_session(struct bpf_program *prog)
 	return err;
 }
 
+/* tracer_fsession_prepare() without a session: pairing by trampoline frame, sized. */
+static int frame_prepare(struct tracer *t)
+{
+	const char *env = getenv("KSNOOP_FRAME_SLOTS");
+	unsigned long n = KSNOOP_FRAME_SLOTS;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		n = strtoul(env, &end, 10);
+		if (errno || *end || n > KSNOOP_FRAME_SLOTS || (n & (n - 1))) {
+			pr_error("KSNOOP_FRAME_SLOTS=%s: expected 0 or a power of 2 up to %d", env,
+				 KSNOOP_FRAME_SLOTS);
+			return -EINVAL;
+		}
+	}
+	t->frame_pair = n > 0;
+	if (!t->frame_pair)
+		return 0;
+	t->skel->rodata->frame_mask = n - 1;
+	pr_info(1, "%s: returns paired by their trampoline frame (%lu slot%s)\n", t->be->name, n,
+		n == 1 ? "" : "s");
+	return 0;
+}
+
 int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type)
 {
 	struct bpf_program *prog = t->skel->progs.ksnoop_session_multi;
@@ -762,11 +788,13 @@ int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type
 	 * (ksnoop_pair()). KSNOOP_NO_FSESSION=1 (tests, benches): two programs
 	 * anyway.
 	 */
-	t->session = !t->opts.entry_only && t->skel->rodata->agg_lean &&
-		     !t->skel->rodata->chain_mode &&
-		     !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) && feature_probe(feat, &err);
+	bool lean_returns =
+		!t->opts.entry_only && t->skel->rodata->agg_lean && !t->skel->rodata->chain_mode;
+
+	t->session = lean_returns && !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) &&
+		     feature_probe(feat, &err);
 	if (!t->session)
-		return 0;
+		return lean_returns ? frame_prepare(t) : 0;
 	err = tracer_patch_session(prog);
 	if (err)
 		return err;

@@ -74,6 +74,8 @@ struct tracer {
 	bool pred_typed;
 	/* Multi-link backends: one link runs the program at entry and return (kprobe.session). */
 	bool session;
+	/* The fentry stubs pair the lean path's calls by trampoline frame (KSNOOP_SB_FRAME). */
+	bool frame_pair;
 	/* Per-thread state in task-local storage ("thread_tls"), not the "threads" hash. */
 	bool task_storage;
 	int *fds; /* per-function backends: FD_PER_FUNC fds per function */
@@ -192,12 +194,15 @@ struct bpf_program;
  */
 int tracer_patch_session(struct bpf_program *prog);
 /*
- * The fentry backends' session mode: where the lean counting path runs
- * (no --entry, no -s, not KSNOOP_NO_FSESSION=1) and the kernel has @feat
- * (FEAT_FSESSION, FEAT_FSESSION_MULTI), one program, ksnoop_session_multi,
- * runs at each call's entry and return and pairs them by the session cookie:
- * sets t->session, and then that program patched (tracer_patch_session()),
- * typed for @attach_type and loaded. Returns 0, or -errno.
+ * How the fentry backends pair the lean counting path's calls (no --entry,
+ * no -s). Where the kernel has @feat (FEAT_FSESSION, FEAT_FSESSION_MULTI) and
+ * not KSNOOP_NO_FSESSION=1, the session mode: one program,
+ * ksnoop_session_multi, runs at each call's entry and return and pairs them
+ * by the session cookie: sets t->session, and then that program patched
+ * (tracer_patch_session()), typed for @attach_type and loaded. Else the
+ * fentry and fexit stubs pair them by the trampoline's frame (t->frame_pair,
+ * frame_mask set; KSNOOP_FRAME_SLOTS=N, a power of 2 up to 4096, or
+ * 0: by thread only). Returns 0, or -errno.
  */
 int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type);
 /* Sum of the kernel's recursion/miss counts of @fd's program. */

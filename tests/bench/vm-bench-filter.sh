@@ -118,6 +118,10 @@ while [ $r -le $ROUNDS ]; do
 	# counts every call (the lean path: latency by the session cookie with -fs,
 	# by the per-thread state else); stats is the fentry backend's.
 	run stats "$k" ksnoop --backend fentry --stats -i 1000 "$F"
+	# Before 7.0 (or KSNOOP_NO_FSESSION=1) the fentry stubs pair --stats calls by
+	# their trampoline frame; -thread: by the per-thread state (KSNOOP_FRAME_SLOTS=0).
+	run stats-thread "$k" env KSNOOP_NO_FSESSION=1 KSNOOP_FRAME_SLOTS=0 ksnoop --backend fentry \
+		--stats -i 1000 "$F"
 	if ksnoop features | grep -q '^backend fentry-multi: yes$'; then
 		run s-out-fm "$k" env KSNOOP_NO_FSESSION=1 ksnoop -P 1024 --backend fentry-multi \
 			-s tcp_sendmsg "$F(skb->len)"

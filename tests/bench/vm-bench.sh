@@ -569,8 +569,11 @@ allin_round()
 	# file, where READY is looked for (its BEGIN runs once its probes are attached).
 	allin stats $n "$k" ksnoop --stats ip_send_skb
 	# Per-function fentry without its fsession programs (7.x): fentry and fexit
-	# programs paired by thread, as on kernels without fsession.
+	# programs paired by trampoline frame, as on kernels without fsession; -thread:
+	# paired by the per-thread state (KSNOOP_FRAME_SLOTS=0).
 	allin stats-nofs $n "$k" env KSNOOP_NO_FSESSION=1 ksnoop --stats ip_send_skb
+	allin stats-thread $n "$k" env KSNOOP_NO_FSESSION=1 KSNOOP_FRAME_SLOTS=0 ksnoop --stats \
+		ip_send_skb
 	# The same two with the per-thread state in the hash, as on kernels without
 	# task-local storage for the backend (5.10): before/after in one boot.
 	allin s-out-hash $n "$k" env KSNOOP_THREAD_HASH=1 ksnoop -P $PAGES -s tcp_sendmsg \

@@ -105,45 +105,54 @@ test_stats_latency()
 }
 t_run latency test_stats_latency
 
-# The same sleeps on the lean path (no predicate; -c keeps other sleepers out), with
-# each backend: where the kernel has session links (fsession on 7.x: fentry-multi's
-# link, the fentry backend's program per function; kprobe-multi's kprobe.session on
-# 6.10+) the entry keeps its time in the call's session cookie for the return, with no
-# per-thread state; on 7.x fentry-multi without it too (KSNOOP_NO_FSESSION=1:
-# fentry-multi and fexit-multi links, paired by thread).
+# The same sleeps on the lean path (no predicate; -c keeps other sleepers out), two at
+# once, with each backend: where the kernel has session links (fsession on 7.x:
+# fentry-multi's link, the fentry backend's program per function; kprobe-multi's
+# kprobe.session on 6.10+) the entry keeps its time in the call's session cookie for
+# the return, with no per-thread state; the fentry backend's fentry and fexit programs
+# (before 7.0, or KSNOOP_NO_FSESSION=1) pair a call by its trampoline frame, and with
+# one slot (KSNOOP_FRAME_SLOTS=1) the second sleeper's call by its thread; on 7.x
+# fentry-multi without fsession too (fentry-multi and fexit-multi links, by frame).
 test_stats_latency_lean()
 {
-	local slept=/tmp/ksnoop-slept most be nofs bes
+	local slept=/tmp/ksnoop-slept most be bes envs what
 	kver_ge 5.17 || t_skip "kretprobes on $(kver) have one instance: concurrent sleeps are missed"
 	# fentry too, which loop_backends leaves out where there are others.
 	bes=$(loop_backends)
 	backends_here | grep -qx fentry && ! echo "$bes" | grep -qx fentry && bes="$bes fentry"
-	for be in $bes fentry-multi-plain; do
-		nofs=''
-		if [ "$be" = fentry-multi-plain ]; then
-			ksnoop_features | grep -q '^fsession_multi: yes$' || continue
-			be=fentry-multi nofs=1
-		fi
+	backends_here | grep -qx fentry && bes="$bes fentry-frame1"
+	ksnoop_features | grep -q '^fsession_multi: yes$' && bes="$bes fentry-multi-plain"
+	for be in $bes; do
+		envs='' what=$be
+		case $be in
+		fentry-multi-plain) be=fentry-multi envs=KSNOOP_NO_FSESSION=1 ;;
+		fentry-frame1) be=fentry envs='KSNOOP_NO_FSESSION=1 KSNOOP_FRAME_SLOTS=1' ;;
+		esac
 		rm -f $slept
 		# Not t_trace: its timeout's sleeps would hold a kretprobe's instances.
-		t_trace_nosleep "sleepfor -t 300 >>$slept; sleepfor -t 300 >>$slept" \
-			env ${nofs:+KSNOOP_NO_FSESSION=1} ksnoop -v --stats -j -c sleepfor \
-			--backend "$be" hrtimer_nanosleep
+		t_trace_nosleep "sleepfor -t 300 >>$slept & sleepfor -t 300 >>$slept; wait" \
+			env $envs ksnoop -v --stats -j -c sleepfor --backend "$be" hrtimer_nanosleep
 		t_expect_rc 0
-		case $be$nofs in
+		case $what in
 		fentry-multi) kver_ge 7.0 && t_expect_match '^fentry-multi: .* one fsession link$' \
 			"$T_ERR" ;;
-		fentry) kver_ge 7.0 &&
-			t_expect_match '^fentry: .* one fsession program per function$' "$T_ERR" ;;
+		fentry) if kver_ge 7.0; then
+				t_expect_match '^fentry: .* one fsession program per function$' "$T_ERR"
+			else
+				t_expect_match '^fentry: returns paired by their trampoline frame \(4096 slots\)$' \
+					"$T_ERR"
+			fi ;;
+		fentry-frame1) t_expect_match '^fentry: .* trampoline frame \(1 slot\)$' "$T_ERR" ;;
+		fentry-multi-plain) t_expect_match '^fentry-multi: .* trampoline frame' "$T_ERR" ;;
 		kprobe-multi) kver_ge 6.10 &&
 			t_expect_match '^kprobe-multi: .* one kprobe.session link$' "$T_ERR" ;;
 		esac
 		most=$(awk '$1 == "slept" && $2 > m { m = $2 } END { print m + 0 }' $slept)
-		t_expect_eq 2 "$(grep -c '^slept ' $slept)" "$be${nofs:+ (no fsession)}: sleeps timed"
+		t_expect_eq 2 "$(grep -c '^slept ' $slept)" "$what: sleeps timed"
 		expect_jq "$(final_row hrtimer_nanosleep) | .calls == 2 and .latency_ns.count == 2 and
 			.latency_ns.max >= 300000000 and .latency_ns.max <= $most and
 			.latency_ns.mean >= 300000000" \
-			"$be${nofs:+ (no fsession)}: 2 sleeps of 300 ms to $most ns"
+			"$what: 2 sleeps of 300 ms to $most ns"
 	done
 }
 t_run latency-lean test_stats_latency_lean
@@ -152,21 +161,34 @@ t_run latency-lean test_stats_latency_lean
 # counted for its own function (the attach cookie of its program) and paired with its
 # own return by its session cookie, nested calls too: 20 sends, udp_sendmsg and
 # ip_send_skb inside it 20 times each, the outer call the longer. The same without
-# fsession (KSNOOP_NO_FSESSION=1: fentry and fexit programs, paired by thread).
+# fsession (KSNOOP_NO_FSESSION=1, as before 7.0: fentry and fexit programs, paired by
+# trampoline frame); with one frame slot (udp_sendmsg's call holds it, the nested
+# ip_send_skb call is paired by its thread); paired by thread only (0 slots).
 test_stats_fsession()
 {
-	local nofs what
+	local envs what
 	backends_here | grep -qx fentry || t_skip "no fentry backend on $(kver)"
-	for nofs in '' 1; do
-		what="fentry${nofs:+ (no fsession)}"
-		t_trace 120 'udpsend 20 5' env ${nofs:+KSNOOP_NO_FSESSION=1} ksnoop -v --stats -j \
+	for what in fsession frame frame1 thread; do
+		case $what in
+		fsession) envs='' ;;
+		frame) envs=KSNOOP_NO_FSESSION=1 ;;
+		frame1) envs='KSNOOP_NO_FSESSION=1 KSNOOP_FRAME_SLOTS=1' ;;
+		thread) envs='KSNOOP_NO_FSESSION=1 KSNOOP_FRAME_SLOTS=0' ;;
+		esac
+		t_trace 120 'udpsend 20 5' env $envs ksnoop -v --stats -j \
 			--backend fentry udp_sendmsg ip_send_skb
 		t_expect_rc 0
-		if [ -z "$nofs" ] && kver_ge 7.0; then
+		if [ $what = fsession ] && kver_ge 7.0; then
 			t_expect_match '^fentry: .* one fsession program per function$' "$T_ERR"
 		else
 			t_expect_no_match 'one fsession program' "$T_ERR"
 		fi
+		case $what in
+		fsession) kver_ge 7.0 || t_expect_match 'trampoline frame \(4096 slots\)$' "$T_ERR" ;;
+		frame) t_expect_match '^fentry: returns paired by their trampoline frame' "$T_ERR" ;;
+		frame1) t_expect_match 'trampoline frame \(1 slot\)$' "$T_ERR" ;;
+		thread) t_expect_no_match 'trampoline frame' "$T_ERR" ;;
+		esac
 		expect_jq "[$(final_row udp_sendmsg), $(final_row ip_send_skb)] |
 			all(.calls == 20 and .errors == 0 and .latency_ns.count == 20)" \
 			"$what: 20 calls of each, each timed"

@@ -778,9 +778,9 @@ static __u64 *(*const ksnoop_session_cookie)(void *ctx) = (void *)KSNOOP_SESSION
  * agg_lean on a session link (fsession, kprobe.session): the call is paired by
  * its session cookie, 8 bytes that the kernel hands to both runs of this call.
  * The entry stores its clock there, the return reads it: no per-thread state,
- * no depth, no lookup. Returns the call's duration at its return, ~0ULL at
- * entry or for a return whose entry stored nothing, which is not counted, as
- * ksnoop_pair() counts no return it cannot pair. An fsession return runs
+ * no depth, no lookup. Returns true at a return, with the call's duration
+ * in *@lat_ns; false at entry or for a return whose entry stored nothing,
+ * which is not counted, as ksnoop_pair() counts no return it cannot pair. An fsession return runs
  * whatever its entry did (skipped by the kernel, a recursion miss it counts,
  * or left out by the task filters), and the trampoline zeroes the cookies
  * before the entry run: it finds 0. A kprobe.session entry that stores
@@ -789,18 +789,21 @@ static __u64 *(*const ksnoop_session_cookie)(void *ctx) = (void *)KSNOOP_SESSION
  * without clearing it: the return clears what it read, so that only a slot
  * whose return was skipped too could still hold a stale time.
  */
-static __always_inline __u64 ksnoop_session_time(void *ctx, bool is_exit)
+static __always_inline bool ksnoop_session_time(void *ctx, bool is_exit, __u64 *lat_ns)
 {
 	__u64 *cookie = ksnoop_session_cookie(ctx);
 	__u64 t0;
 
 	if (!is_exit) {
 		*cookie = bpf_ktime_get_ns();
-		return ~0ULL;
+		return false;
 	}
 	t0 = *cookie;
 	*cookie = 0;
-	return t0 ? bpf_ktime_get_ns() - t0 : ~0ULL;
+	if (!t0)
+		return false;
+	*lat_ns = bpf_ktime_get_ns() - t0;
+	return true;
 }
 
 /*
@@ -1056,8 +1059,7 @@ static __always_inline int ksnoop_pt_regs_call(const struct ksnoop_pt_regs *regs
 		 * Paired by the session cookie: counted at the return, with its
 		 * latency. With -s the pairing keeps the chain levels (ksnoop_pair()).
 		 */
-		lat = ksnoop_session_time((void *)regs, is_exit);
-		if (lat != ~0ULL)
+		if (ksnoop_session_time((void *)regs, is_exit, &lat))
 			ksnoop_count_value(func, KSNOOP_HDR_EXIT, regs->ax, lat);
 		return 0;
 	}

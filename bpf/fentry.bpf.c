@@ -457,6 +457,12 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	 * rejected, or one outside the chain). -s keeps that gate
 	 * (KSNOOP_SB_GATE), so a return asks the chain only under it.
 	 */
+	/*
+	 * A return paired by its frame: its entry passed the task filters and
+	 * "stopped", so neither is asked again.
+	 */
+	if (is_exit && (sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, true))
+		return 0;
 	if (is_exit && (sb & KSNOOP_SB_GATE)) {
 		if (!busy_threads)
 			return 0;
@@ -495,7 +501,7 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	 * prologue would be a tenth of the count's cost.
 	 */
 	if (sb & KSNOOP_SB_AGG_LEAN) {
-		if ((sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, is_exit))
+		if (!is_exit && (sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, false))
 			return 0;
 		func = fentry_func(ctx, sb, &ip);
 		if (func >= 0)
@@ -619,10 +625,14 @@ static __always_inline int fentry_session_of(void *ctx, __u32 sb)
 	__u64 ip = 0, lat;
 	int func;
 
-	if (ksnoop_skip_task(sb))
+	/*
+	 * The return only after an entry that stored its time: one the task
+	 * filters left out or "stopped" stopped left 0, so the return asks
+	 * neither again.
+	 */
+	if (!is_exit && ksnoop_skip_task(sb))
 		return 0;
-	lat = ksnoop_session_time(ctx, is_exit);
-	if (lat == ~0ULL)
+	if (!ksnoop_session_time(ctx, is_exit, &lat))
 		return 0;
 	func = fentry_func(ctx, sb, &ip);
 	if (func >= 0)

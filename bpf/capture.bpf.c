@@ -490,7 +490,7 @@ __noinline int capture_item(__u32 func, __u32 i, __u32 is_exit)
 static __always_inline bool call_filtered_at_exit(const struct ksnoop_plan *plan, __u64 ret,
 						  __u64 dur_ns)
 {
-	if (errors_only && !ksnoop_ret_errno(plan->ret_kind, plan->ret_size, ret))
+	if (errors_only && !ksnoop_ret_is_error(plan->ret_kind, plan->ret_size, ret))
 		return true;
 	return slower_than_ns && dur_ns < slower_than_ns;
 }

@@ -388,7 +388,7 @@ static __always_inline int agg_stats(__u8 ret_kind, __u8 ret_size, __u32 func, _
 			agg_count(func, false, 0, false);
 		return 1;
 	}
-	agg_count(func, true, lat_ns, ksnoop_ret_errno(ret_kind, ret_size, ret) != 0);
+	agg_count(func, true, lat_ns, ksnoop_ret_is_error(ret_kind, ret_size, ret));
 	return 1;
 }
 

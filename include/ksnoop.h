@@ -155,21 +155,35 @@ static inline __s64 ksnoop_ret_signed(__u8 size, __u64 ret)
 	return ret;
 }
 
+/* Return value @ret of a function of @kind (@size bytes if signed), sign-extended. */
+static inline __s64 ksnoop_ret_value(__u8 kind, __u8 size, __u64 ret)
+{
+	return kind == KSNOOP_RET_SIGNED ? ksnoop_ret_signed(size, ret) : (__s64)ret;
+}
+
 /*
  * Is return value @ret of a function of @kind (@size bytes if signed) a
  * failure, as --errors and --stats decide (shared by the BPF program and the
- * output)? Returns the errno (1..4095), KSNOOP_ERR_NULL for a NULL pointer, 0
- * if not.
+ * output)? A NULL pointer, or a value from -KSNOOP_MAX_ERRNO to -1: one
+ * unsigned compare, which --stats pays at every return.
  */
-static inline int ksnoop_ret_errno(__u8 kind, __u8 size, __u64 ret)
+static inline int ksnoop_ret_is_error(__u8 kind, __u8 size, __u64 ret)
 {
-	__s64 v = kind == KSNOOP_RET_SIGNED ? ksnoop_ret_signed(size, ret) : (__s64)ret;
-
 	if (kind == KSNOOP_RET_PTR && !ret)
-		return KSNOOP_ERR_NULL;
+		return 1;
 	if (kind == KSNOOP_RET_OTHER)
 		return 0;
-	return v < 0 && v >= -KSNOOP_MAX_ERRNO ? (int)-v : 0;
+	return (__u64)ksnoop_ret_value(kind, size, ret) + KSNOOP_MAX_ERRNO < KSNOOP_MAX_ERRNO;
+}
+
+/* ksnoop_ret_is_error()'s errno (1..4095), KSNOOP_ERR_NULL for a NULL pointer, or 0. */
+static inline int ksnoop_ret_errno(__u8 kind, __u8 size, __u64 ret)
+{
+	if (!ksnoop_ret_is_error(kind, size, ret))
+		return 0;
+	if (kind == KSNOOP_RET_PTR && !ret)
+		return KSNOOP_ERR_NULL;
+	return (int)-ksnoop_ret_value(kind, size, ret);
 }
 
 /* The matcher's one step, shared by the BPF program and userspace (unit tests). */

@@ -71,6 +71,28 @@ TEST(bucket_log2)
 	}
 }
 
+/* What --errors and --stats take for a failure, and the errno shown. */
+TEST(ret_errno)
+{
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 4, (__u32)-2), 2, "int -ENOENT");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 4, 0xffffffff00000000ULL | (__u32)-4095),
+		  4095, "int -4095, upper bytes undefined");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 4, (__u32)-4096), 0, "int -4096: no errno");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 4, 0xfffffffe), 2, "as int: -2");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 8, 0xfffffffe), 0, "as long: positive");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 8, -1ULL), 1, "long -1");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 2, 0xfff5), 11, "short -EAGAIN");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 4, 0), 0, "0");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_SIGNED, 4, 7), 0, "positive");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_PTR, 8, 0), KSNOOP_ERR_NULL, "NULL pointer");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_PTR, 8, -12ULL), 12, "ERR_PTR(-ENOMEM)");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_PTR, 8, 0xffff888000000000ULL), 0, "a pointer");
+	ASSERT_EQ(ksnoop_ret_errno(KSNOOP_RET_OTHER, 8, -1ULL), 0, "not an error kind");
+	ASSERT_TRUE(ksnoop_ret_is_error(KSNOOP_RET_SIGNED, 4, (__u32)-1), "-1 is an error");
+	ASSERT_TRUE(!ksnoop_ret_is_error(KSNOOP_RET_SIGNED, 4, (__u32)-4096), "-4096 is not");
+	ASSERT_TRUE(ksnoop_ret_is_error(KSNOOP_RET_PTR, 8, 0), "NULL is");
+}
+
 /*
  * The BPF program's table lookup gives every value the bucket that
  * ksnoop_bucket_log2lin() and ksnoop_bucket_log2() do, from tables they fill.

@@ -5,8 +5,9 @@
 # hint, so a change to that hint shows here rather than as a silently shorter report.
 
 # Canned vm-bench.sh output: 1000 calls (a: 100), untraced 100 us a call. Added per
-# call = (traced + after - untraced) / calls: floor 10; bcc-a 500; a 300; a-j 230;
-# b 20, 25 (0.100 s backlog after the workload), 40 -> median 25; b-e 15.
+# call = (traced + after - untraced) / calls: floor 10, floor2 8, floor-lat 9; bcc-a 500;
+# a 300; a-j 230; b 20, 25 (0.100 s backlog after the workload), 40 -> median 25; b-e 15;
+# stats 12.
 bench_raw()
 {
 	cat <<'RAW'
@@ -14,6 +15,10 @@ bench: kernel 6.1.0-test, N=2000, BURSTS=4, REPS=3, PEERS=1, PAGES=4096
 bench: all-in: N=1000, ROUNDS=3, ICOUNT=1 (uptime 5.0)
 R allin-cfg floor bare-attach fentry+hold /tmp/bench/floor.ids
 R allin floor 1 1000 0.1000 0.1100 0.00 0 -
+R allin-cfg floor2 bare-attach both+hold /tmp/bench/floor.ids
+R allin floor2 1 1000 0.1000 0.1080 0.00 0 -
+R allin-cfg floor-lat bare-attach both-lat+hold /tmp/bench/floor.ids
+R allin floor-lat 1 1000 0.1000 0.1090 0.00 0 -
 R allin-cfg bcc-a bcc-ksnoop trace ip_send_skb
 R allin bcc-a 1 1000 0.1000 0.6000 0.00 0 -
 R allin-cfg a ksnoop ip_send_skb
@@ -65,7 +70,8 @@ test_allin_report()
 	t_expect_match 'JSON within 10% of text, two: no result'
 	# --stats against the floor and each peer; a peer that did not run has no result
 	t_expect_match '^ksnoop --stats ip_send_skb +1000 +100\.0 +\+12\.00 .* 1\.20x +0 fentry$'
-	t_expect_match '--stats ip_send_skb <= 2x the floor \(issue 13\): meets \(1\.20x\)'
+	t_expect_match '--stats ip_send_skb <= 2x the entry\+return floor \(floor2, issue 13\): meets \(1\.50x\)'
+	t_expect_match '--stats ip_send_skb / the entry-only floor: 1\.20x \(the lower bound: 0\.90x\)'
 	t_expect_match '--stats cheaper than bpftrace count: meets \(0\.80x\)'
 	t_expect_match '--stats cheaper than bpftrace lat: meets \(0\.40x\)'
 	t_expect_match '--stats cheaper than funclatency: no result'

@@ -211,8 +211,9 @@ extern const volatile __u32 agg_mode;
  */
 extern volatile __u64 agg_epoch;
 extern const volatile bool agg_lean;
-/* Set by userspace: --stats, every function's return value alike (bpf/agg.h). */
+/* Set by userspace: ksnoop_bucket_tbl()'s table of the mode's buckets (bpf/agg.h). */
 extern const volatile __u8 agg_bucket_tbl[KSNOOP_BUCKET_TBL];
+/* Set by userspace: --stats, every function's return value alike (bpf/agg.h). */
 extern const volatile bool agg_ret_same;
 extern const volatile __u8 agg_ret_kind;
 extern const volatile __u8 agg_ret_size;
@@ -780,14 +781,15 @@ static __u64 *(*const ksnoop_session_cookie)(void *ctx) = (void *)KSNOOP_SESSION
  * The entry stores its clock there, the return reads it: no per-thread state,
  * no depth, no lookup. Returns true at a return, with the call's duration
  * in *@lat_ns; false at entry or for a return whose entry stored nothing,
- * which is not counted, as ksnoop_pair() counts no return it cannot pair. An fsession return runs
- * whatever its entry did (skipped by the kernel, a recursion miss it counts,
- * or left out by the task filters), and the trampoline zeroes the cookies
- * before the entry run: it finds 0. A kprobe.session entry that stores
- * nothing returns 1: no return run; but before a late-2024 fix the kernel ran the
- * return of an entry it skipped, and fprobe reuses the cookie's slot
- * without clearing it: the return clears what it read, so that only a slot
- * whose return was skipped too could still hold a stale time.
+ * which is not counted, as ksnoop_pair() counts no return it cannot pair.
+ * An fsession return runs whatever its entry did (skipped by the kernel, a
+ * recursion miss it counts, or left out by the task filters), and the
+ * trampoline zeroes the cookies before the entry run: it finds 0. A
+ * kprobe.session entry that stores nothing returns 1: no return run; but
+ * before a late-2024 fix the kernel ran the return of an entry it skipped,
+ * and fprobe reuses the cookie's slot without clearing it: the return clears
+ * what it read, so that only a slot whose return was skipped too could still
+ * hold a stale time.
  */
 static __always_inline bool ksnoop_session_time(void *ctx, bool is_exit, __u64 *lat_ns)
 {

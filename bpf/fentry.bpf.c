@@ -445,6 +445,12 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	int func;
 
 	/*
+	 * A return paired by its frame: its entry passed the task filters and
+	 * "stopped", so neither is asked again.
+	 */
+	if (is_exit && (sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, true))
+		return 0;
+	/*
 	 * -s: the chain's gate, before the task filters (either leaves the
 	 * call out; the gate is the cheaper test where there are no task
 	 * filters): a call outside every chain pays the function id and one
@@ -457,12 +463,6 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	 * rejected, or one outside the chain). -s keeps that gate
 	 * (KSNOOP_SB_GATE), so a return asks the chain only under it.
 	 */
-	/*
-	 * A return paired by its frame: its entry passed the task filters and
-	 * "stopped", so neither is asked again.
-	 */
-	if (is_exit && (sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, true))
-		return 0;
 	if (is_exit && (sb & KSNOOP_SB_GATE)) {
 		if (!busy_threads)
 			return 0;

@@ -7,11 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "agg.h"
-#include "btfx.h"
 #include "log.h"
 
 static const char *const sort_names[] = {
@@ -126,55 +124,6 @@ bool agg_ret_same(const struct tfunc *funcs, int nfuncs, __u8 *kind, __u8 *size)
 	*kind = funcs[0].plan.ret_kind;
 	*size = funcs[0].plan.ret_size;
 	return true;
-}
-
-/* agg_typed_ok() for one function: its BTF types every load of @it. */
-static bool typed_in(const struct tfunc *tf, const struct ksnoop_item *it)
-{
-	const struct btf *btf = tf->kf->btf;
-	const struct btf_type *proto = btf__type_by_id(btf, tf->proto_id), *t;
-	const struct btf_param *p;
-	__u32 id, s;
-	int i;
-
-	if (!proto || !btf_is_func_proto(proto) || it->base >= btf_vlen(proto))
-		return false;
-	/* the verifier's context slot k is argument k only while each takes one */
-	p = btf_params(proto);
-	for (i = 0; i <= it->base; i++)
-		if (btfx_param_slots(btf, &p[i]) != 1)
-			return false;
-	t = btfx_skip(btf, p[it->base].type, true, NULL);
-	if (!t || !btf_is_ptr(t))
-		return false;
-	t = btfx_skip(btf, t->type, true, &id);
-	if (!t || !btf_is_composite(t))
-		return false;
-	for (s = 0; s < it->nsteps; s++)
-		if (btfx_load_at(btf, id, it->steps[s], sizeof(__u64), &id) != BTFX_LOAD_PTR)
-			return false;
-	if (it->size <= sizeof(__u64))
-		return btfx_load_at(btf, id, it->off, it->size, NULL) == BTFX_LOAD_SCALAR;
-	/* an array, by 8-byte loads (bpf/fentry.bpf.c fentry_typed_bytes()) */
-	for (s = 0; s < it->size; s += sizeof(__u64))
-		if (btfx_load_at(btf, id, it->off + s, sizeof(__u64), NULL) != BTFX_LOAD_SCALAR)
-			return false;
-	return true;
-}
-
-bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it, bool bytes)
-{
-	bool words = bytes && it->size % sizeof(__u64) == 0 && it->size <= KSNOOP_KEY_MAX;
-	int i;
-
-	if (!(it->flags & KSNOOP_I_MEM) || (it->flags & KSNOOP_I_STR) || it->bit_size ||
-	    it->nsteps > KSNOOP_MAX_STEPS ||
-	    (it->size != 1 && it->size != 2 && it->size != 4 && it->size != 8 && !words))
-		return false;
-	for (i = 0; i < nfuncs; i++)
-		if (!typed_in(&funcs[i], it))
-			return false;
-	return nfuncs > 0;
 }
 
 void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out)

@@ -77,20 +77,6 @@ bool agg_item_same(const struct tfunc *funcs, int nfuncs, struct ksnoop_item *ou
  */
 bool agg_ret_same(const struct tfunc *funcs, int nfuncs, __u8 *kind, __u8 *size);
 
-/*
- * May the fentry backend's programs, one per function of @funcs, read item
- * @it (agg_item_same()'s, counted at entry) by direct loads (bpf/agg_value.h
- * agg_typed)? Only where the verifier types every load of it from each
- * function's prototype, so that the one program verifies for each function:
- * the base, an argument in a register slot of its own (every slot before it
- * one argument), is a pointer to a struct or union, each step a pointer
- * member to one (btfx_load_at()), and the value an integer or enum member of
- * 1, 2, 4 or 8 bytes read whole, or with @bytes (--count-by: a key of bytes)
- * an array of whole 8-byte words up to KSNOOP_KEY_MAX bytes (a char name[16]);
- * not a bitfield nor a string.
- */
-bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it, bool bytes);
-
 /* Sum @ncpus per-CPU values into @out; imax only from CPUs that counted in @epoch. */
 void agg_sum_cpus(const struct ksnoop_agg *percpu, int ncpus, __u64 epoch, struct ksnoop_agg *out);
 /* @out = @cur - @prev (counters and buckets); maxima are @cur's (interval max: imax). */

@@ -26,6 +26,7 @@
 #include "kfeatures.h"
 #include "ksnoop.skel.h"
 #include "log.h"
+#include "typed.h"
 
 /* bpf(BPF_LINK_CREATE) for a tracing program with an attach cookie. */
 static int link_create(int prog_fd, int attach_type, __u64 cookie, bool with_cookie)

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "agg.h"
+#include "typed.h"
 #include "attach.h"
 #include "btfx.h"
 #include "filter.h"

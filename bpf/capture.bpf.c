@@ -72,6 +72,8 @@ const volatile bool thread_gate;
  * (bpf/fentry.bpf.c).
  */
 const volatile struct ksnoop_stub_conf stub;
+/* KSNOOP_SB_REC_LEAN: the items the fentry stub's records hold (bpf/fentry.bpf.c). */
+const volatile struct ksnoop_rec_lean rec_lean;
 /* Argument registers the stubs save at entry and at the return (set_capture_bounds()). */
 const volatile __u32 entry_args = KSNOOP_MAX_ARGS;
 const volatile __u32 exit_args = KSNOOP_MAX_ARGS;
@@ -123,10 +125,7 @@ struct ksnoop_patterns_map patterns SEC(".maps");
 
 struct ksnoop_cgroup_map cgroup_filter SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
+struct ksnoop_events_map events SEC(".maps");
 
 struct ksnoop_scratch_map scratch SEC(".maps");
 struct ksnoop_stacks_map stacks SEC(".maps");
@@ -700,6 +699,8 @@ static __always_inline void chain_exit(struct ksnoop_thread_state *ts, __u32 dep
  * the depth in the high 16 bits), or -1 when the run is not recorded: a
  * return whose entry was not seen or not emitted, -s outside the chain
  * (KSNOOP_BEGIN_NORET on a session link: its return will not run).
+ * @now NULL: no clock at all, and no entry time kept (the lean record path,
+ * whose stub reads the clock for its record, and times no call here).
  * Inline: ksnoop_begin() and ksnoop_count() share it, and global functions
  * cannot hand each other the times.
  */
@@ -778,12 +779,15 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 			/* The thread's first call in progress opens the gate. */
 			if (thread_gate && !depth)
 				__sync_fetch_and_add(&busy_threads, 1);
-			*now = bpf_ktime_get_ns();
-			ts->entry_ns[depth] = *now;
+			if (now) {
+				*now = bpf_ktime_get_ns();
+				ts->entry_ns[depth] = *now;
+			}
 			if (!nested)
 				ts->emitted |= 1ULL << depth;
 		}
-		*entry_ns = *now;
+		if (now)
+			*entry_ns = *now;
 		return flags | (depth & 0xffff) << 16;
 	}
 	if (ts->depth == 0)
@@ -816,11 +820,34 @@ static __always_inline int ksnoop_pair(__u32 func, __u32 is_exit, bool nested, b
 	if (!(ts->emitted & (1ULL << depth)))
 		return -1;
 	ts->emitted &= ~(1ULL << depth);
-	*now = bpf_ktime_get_ns();
-	/* As in chain_enter(): keep the mask the verifier needs. */
-	barrier_var(depth);
-	*entry_ns = ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
+	if (now) {
+		*now = bpf_ktime_get_ns();
+		/* As in chain_enter(): keep the mask the verifier needs. */
+		barrier_var(depth);
+		*entry_ns = ts->entry_ns[depth & (KSNOOP_MAX_DEPTH - 1)];
+	}
 	return (depth & 0xffff) << 16;
+}
+
+/*
+ * The lean record path's pairing (KSNOOP_SB_REC_LEAN, bpf/fentry.bpf.c):
+ * ksnoop_pair() without the clock, and without the CPU's lock: the stub
+ * builds its record in the ring buffer, not in the scratch area, so a run
+ * nested in another overwrites nothing and is recorded too. Returns the
+ * record header (flags, and the depth in the high 16 bits), or -1.
+ */
+__noinline int ksnoop_rec_pair(__u32 func, __u32 is_exit)
+{
+	if (func >= KSNOOP_MAX_FUNCS)
+		return -1;
+	return ksnoop_pair(func, is_exit, false, true, NULL, NULL);
+}
+
+/* The lean record path found the ring buffer full: the record of @func is lost. */
+__noinline int ksnoop_rec_lost(__u32 func)
+{
+	count_lost(func, KSNOOP_LOST_RINGBUF, 1);
+	return 0;
 }
 
 /*

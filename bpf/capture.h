@@ -150,6 +150,12 @@ struct ksnoop_hist_map {
 	__type(value, __u64);
 };
 
+/* The records, for userspace (emit(); the fentry stub's lean record path). */
+struct ksnoop_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* resized by userspace (-P) */
+};
+
 /* --stats: a struct ksnoop_agg per function and CPU (agg_count()). */
 struct ksnoop_aggs_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -167,6 +173,7 @@ extern struct ksnoop_stats_map stats SEC(".maps");
 extern struct ksnoop_count_key_map count_key SEC(".maps");
 extern struct ksnoop_patterns_map patterns SEC(".maps");
 extern struct ksnoop_stacks_map stacks SEC(".maps");
+extern struct ksnoop_events_map events SEC(".maps");
 extern struct ksnoop_plans_map plans SEC(".maps");
 extern struct ksnoop_scratch_map scratch SEC(".maps");
 extern struct ksnoop_nest_regs_map nest_regs SEC(".maps");
@@ -233,6 +240,10 @@ extern const volatile bool entry_only;
  * (bpf/fentry.bpf.c fentry_pred_fails()).
  */
 extern const volatile struct ksnoop_stub_conf stub;
+/* Set by userspace: KSNOOP_SB_REC_LEAN's items (bpf/fentry.bpf.c fentry_rec_lean()). */
+extern const volatile struct ksnoop_rec_lean rec_lean;
+/* A quarter of the ring buffer's bytes: a record wakes the reader past that. */
+extern const volatile __u32 wake_bytes;
 
 /* Integer view of a value for predicates and --hist: 1, 2, 4 or 8 bytes, bitfield, sign. */
 static __always_inline __u64 pred_load(const struct ksnoop_item *it, const void *data)
@@ -742,6 +753,13 @@ int ksnoop_item_fails(__u32 func, __u32 i, __u64 v);
 int ksnoop_finish(__u32 func, __u32 is_exit, int hdr);
 /* Count a nested run lost unless its entry predicates reject it (nest_regs). */
 int ksnoop_nested(__u32 func, int hdr);
+/*
+ * KSNOOP_SB_REC_LEAN, instead of ksnoop_begin() and what follows it: pair the
+ * call (no clock read, no CPU lock taken); the record header, or -1 when the
+ * run is not recorded. The stub then sends the record, or ksnoop_rec_lost().
+ */
+int ksnoop_rec_pair(__u32 func, __u32 is_exit);
+int ksnoop_rec_lost(__u32 func);
 /*
  * agg_lean, instead of ksnoop_begin() and what follows it: pair the call and
  * count it from register @reg (bpf/agg_value.h); @flags KSNOOP_HDR_NOREG when

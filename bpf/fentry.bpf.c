@@ -42,23 +42,12 @@ static __always_inline long fentry_typed_bytes(__u64 p)
 	return 0;
 }
 
-/*
- * Where item @it's pointer steps lead from its base argument, by direct
- * loads. Every offset is a constant of .rodata (@it is agg_item or
- * stub.pred's), so the verifier keeps one case of the switch and checks each
- * load against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
- * reads 0. Returns 0 for a NULL pointer on the way, or one that faults,
- * unreadable as item_chase() has it (the last one too: the value at its
- * offset would fault).
- * @it is not volatile: clang reads each setting once. The object is defined
- * in capture.bpf.c, so clang cannot fold the bytes it was defined with.
- */
-static __always_inline __u64 fentry_typed_ptr(void *ctx, const struct ksnoop_item *it)
+/* Argument slot @base of the context, by a load the verifier types (0 past the 12th). */
+static __always_inline __u64 fentry_arg(void *ctx, __u32 base)
 {
 	__u64 p;
-	__u32 s;
 
-	switch (it->base) {
+	switch (base) {
 	case 0:
 		p = FENTRY_SLOT(ctx, 0);
 		break;
@@ -98,6 +87,25 @@ static __always_inline __u64 fentry_typed_ptr(void *ctx, const struct ksnoop_ite
 	default:
 		return 0;
 	}
+	return p;
+}
+
+/*
+ * Where item @it's pointer steps lead from its base argument, by direct
+ * loads. Every offset is a constant of .rodata (@it is agg_item or
+ * stub.pred's), so the verifier keeps one case of the switch and checks each
+ * load against the traced function's BTF: a BPF_PROBE_MEM load, where a fault
+ * reads 0. Returns 0 for a NULL pointer on the way, or one that faults,
+ * unreadable as item_chase() has it (the last one too: the value at its
+ * offset would fault).
+ * @it is not volatile: clang reads each setting once. The object is defined
+ * in capture.bpf.c, so clang cannot fold the bytes it was defined with.
+ */
+static __always_inline __u64 fentry_typed_ptr(void *ctx, const struct ksnoop_item *it)
+{
+	__u64 p = fentry_arg(ctx, it->base);
+	__u32 s;
+
 	/*
 	 * No test for NULL on the way: a load from NULL + offset reads 0 (the
 	 * address is a user one, which the JIT's check turns away), so a NULL
@@ -436,6 +444,116 @@ static __always_inline bool fentry_frame_pair(void *ctx, __u32 sb, bool is_exit)
 }
 
 /*
+ * One value of the lean record path: item @i (@it, a constant of rec_lean)
+ * into @val as capture_item() captures it, by fentry_typed_ptr()'s direct
+ * loads with a test of each pointer for NULL: a NULL pointer before the last
+ * step is unreadable at 0, the last one unreadable at the member's offset,
+ * as capture_item()'s reads that fault have them. A pointer neither NULL nor
+ * readable reads 0 here, where bpf_probe_read_kernel() fails (the man page
+ * says so).
+ */
+static __always_inline void fentry_lean_val(void *ctx, const struct ksnoop_item *it, __u32 i,
+					    struct ksnoop_val *val)
+{
+	__u64 p = fentry_arg(ctx, it->base);
+	__u32 s;
+
+	val->item = i;
+	val->raw_len = 0;
+	val->pad = 0;
+	for (s = 0; s < KSNOOP_MAX_STEPS && s < it->nsteps; s++) {
+		if (!p) {
+			val->flags = KSNOOP_V_UNREADABLE;
+			val->len = 0;
+			val->addr = 0;
+			return;
+		}
+		p = *(__u64 *)(p + it->steps[s]);
+	}
+	if (!(it->flags & KSNOOP_I_MEM)) {
+		/* the register, or the pointer its steps led to, itself */
+		val->flags = 0;
+		val->len = it->size > sizeof(p) ? sizeof(p) : it->size;
+		val->addr = 0;
+		*(__u64 *)val->data = p;
+		return;
+	}
+	val->len = it->size;
+	if (!p) {
+		val->flags = KSNOOP_V_UNREADABLE;
+		val->addr = it->off;
+		return;
+	}
+	val->flags = 0;
+	val->addr = p + it->off;
+	*(__u64 *)val->data = fentry_typed_int(p, it);
+}
+
+/*
+ * KSNOOP_SB_REC_LEAN: the record path of a plain trace (struct
+ * ksnoop_rec_lean says when), the record built here in the ring buffer, as
+ * emit() builds it from the scratch area: no scratch area, no CPU lock, no
+ * plan lookup, no global call per item, one clock read. The call is paired
+ * by ksnoop_rec_pair() as ksnoop_begin() pairs it, so the pairing in
+ * userspace and the accounting of losses are the record path's.
+ */
+static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
+{
+	/* not volatile, as in fentry_typed_ptr() */
+	const struct ksnoop_rec_lean *rl = KSNOOP_RODATA(struct ksnoop_rec_lean, &rec_lean);
+	const __u32 vsize = sizeof(struct ksnoop_val) + sizeof(__u64);
+	__u64 ip = 0, id, ret = 0;
+	struct ksnoop_rec *rec;
+	__u32 size, i;
+	int func, hdr;
+
+	func = fentry_func(ctx, sb, &ip);
+	if (func < 0)
+		return;
+	hdr = ksnoop_rec_pair(func, is_exit);
+	if (hdr < 0)
+		return;
+	/* a constant of .rodata: the verifier knows the record's size */
+	size = is_exit ? sizeof(*rec) : rl->entry_size;
+	rec = bpf_ringbuf_reserve(&events, size, 0);
+	if (!rec) {
+		ksnoop_rec_lost(func);
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
+	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
+	rec->flags = hdr & 0xffff;
+	rec->nvals = is_exit ? 0 : rl->nitems;
+	rec->depth = hdr >> 16;
+	rec->size = size;
+	rec->func = func;
+	rec->cpu = bpf_get_smp_processor_id();
+	rec->tgid = id >> 32;
+	rec->tid = (__u32)id;
+	rec->stack_id = 0;
+	rec->ts = bpf_ktime_get_ns();
+	rec->ip = ip;
+	if (is_exit)
+		bpf_get_func_ret(ctx, &ret);
+	rec->ret = ret;
+	ksnoop_task_comm((__u64 *)rec->comm);
+	if (!is_exit) {
+#pragma unroll
+		for (i = 0; i < KSNOOP_LEAN_ITEMS; i++)
+			if (i < rl->nitems)
+				fentry_lean_val(ctx, &rl->items[i], i,
+						(struct ksnoop_val *)(rec->data + i * vsize));
+	}
+	/*
+	 * As emit(): wake the reader only once the ring is a quarter full (the
+	 * data available counts this record already).
+	 */
+	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ?
+					BPF_RB_FORCE_WAKEUP :
+					BPF_RB_NO_WAKEUP);
+}
+
+/*
  * The stub for settings @sb (stub.bits): fentry_stub() passes the common
  * settings as constants, so that clang keeps no test of a setting there.
  */
@@ -495,6 +613,10 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	}
 	if (stopped)
 		return 0;
+	if (sb & KSNOOP_SB_REC_LEAN) {
+		fentry_rec_lean(ctx, sb, is_exit);
+		return 0;
+	}
 	/*
 	 * agg_lean: counted from the stub itself. It needs no register the stub
 	 * does not save already (the context), and a subprogram's call and
@@ -555,6 +677,8 @@ static __always_inline int fentry_stub(void *ctx, bool is_exit)
 		/* with returns, the stubs pair by frame (without: KSNOOP_FRAME_SLOTS=0) */
 		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_FRAME);
 		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
+		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_REC_LEAN);
+		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_REC_LEAN | KSNOOP_SB_ENTRY_ONLY);
 		FENTRY_STUB_CASE(0);
 		FENTRY_STUB_CASE(KSNOOP_SB_ENTRY_ONLY);
 		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_GATE);

@@ -253,6 +253,25 @@ struct ksnoop_typed_pred {
 	__u64 masks[KSNOOP_TYPED_WORDS];
 } __attribute__((aligned(8)));
 
+/* Entry items the fentry stub's lean record path reads (struct ksnoop_rec_lean). */
+#define KSNOOP_LEAN_ITEMS 4
+
+/*
+ * The fentry stub's lean record path (KSNOOP_SB_REC_LEAN, bpf/fentry.bpf.c):
+ * the plan every traced function has alike, when each of its @nitems items is
+ * an argument, or an integer of 1, 2, 4 or 8 bytes its arguments lead to,
+ * whose every load the verifier types (src/typed.c typed_rec_fill()), and
+ * nothing asks for the record path's machinery (predicates, -s, --changes,
+ * --kstack, --kernel-format, --slower-than, --errors). The stub builds the
+ * records in the ring buffer itself, @entry_size bytes at entry (a value
+ * header and 8 bytes an item), the header alone at the return.
+ */
+struct ksnoop_rec_lean {
+	__u32 nitems;
+	__u32 entry_size;
+	struct ksnoop_item items[KSNOOP_LEAN_ITEMS];
+} __attribute__((aligned(8)));
+
 /* What the stubs read before anything else: one .rodata object, "stub" (bpf/capture.bpf.c). */
 struct ksnoop_stub_conf {
 	/* first: at the object's address, no add to the one clang loads */
@@ -432,6 +451,8 @@ enum ksnoop_stub_bit {
 	 * call's entry and return by its trampoline frame (bpf/fentry.bpf.c).
 	 */
 	KSNOOP_SB_FRAME = 1 << 12,
+	/* the fentry stub builds the records itself (struct ksnoop_rec_lean) */
+	KSNOOP_SB_REC_LEAN = 1 << 13,
 	/* the bits the fentry stub's cases read (one 16-bit load, no mask) */
 	KSNOOP_SB_CASE_BITS = 0xffff,
 };

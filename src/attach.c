@@ -491,6 +491,7 @@ static __u32 stub_bits_of(const struct tracer *t)
 	sb |= filter_comm1(t) ? KSNOOP_SB_COMM1 : 0;
 	sb |= ro->agg_lean ? KSNOOP_SB_AGG_LEAN : 0;
 	sb |= t->frame_pair ? KSNOOP_SB_FRAME : 0;
+	sb |= t->rec_lean ? KSNOOP_SB_REC_LEAN : 0;
 	/* one function: its id is 0, however the others would be found */
 	sb |= t->nfuncs == 1 ? KSNOOP_SB_ONE_FUNC : ro->use_cookie ? KSNOOP_SB_COOKIE : 0;
 	return sb;

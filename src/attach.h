@@ -76,6 +76,8 @@ struct tracer {
 	bool session;
 	/* The fentry stubs pair the lean path's calls by trampoline frame (KSNOOP_SB_FRAME). */
 	bool frame_pair;
+	/* The fentry stub builds the records itself (KSNOOP_SB_REC_LEAN, be_fentry.c). */
+	bool rec_lean;
 	/* Per-thread state in task-local storage ("thread_tls"), not the "threads" hash. */
 	bool task_storage;
 	int *fds; /* per-function backends: FD_PER_FUNC fds per function */

@@ -418,6 +418,11 @@ static int fentry_prepare(struct tracer *t)
 	if (t->skel->rodata->early_preds)
 		pr_info(2, "entry predicate by %s loads\n",
 			t->pred_typed ? "direct (typed)" : "probe-read");
+	/* And the records of a plain trace, built by the stub itself. */
+	t->rec_lean = typed_rec_fill(t->funcs, t->nfuncs, &t->opts,
+				     (struct ksnoop_rec_lean *)&t->skel->rodata->rec_lean);
+	pr_info(2, "records built by %s\n",
+		t->rec_lean ? "the stub, items by direct (typed) loads" : "the capture code");
 	return 0;
 }
 

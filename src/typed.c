@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the fentry stub reads by direct loads (see typed.h). */
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "attach.h"
 #include "btfx.h"
 #include "typed.h"
 
@@ -70,4 +72,47 @@ bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_ite
 		if (!typed_in(&funcs[i], it))
 			return false;
 	return nfuncs > 0;
+}
+
+/* typed_rec_fill() of one item: read at entry, by direct loads in every function. */
+static bool typed_rec_item(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it)
+{
+	__u32 id;
+	int i;
+
+	if (it->base == KSNOOP_BASE_RET || it->bit_size || it->nsteps > KSNOOP_MAX_STEPS ||
+	    (it->flags & (KSNOOP_I_STR | KSNOOP_I_PRED | KSNOOP_I_HIDE)))
+		return false;
+	if (it->flags & KSNOOP_I_MEM)
+		return agg_typed_ok(funcs, nfuncs, it, false);
+	for (i = 0; i < nfuncs; i++)
+		if (!typed_path(&funcs[i], it, false, &id))
+			return false;
+	return it->size <= sizeof(__u64);
+}
+
+bool typed_rec_fill(const struct tfunc *funcs, int nfuncs, const struct tracer_opts *o,
+		    struct ksnoop_rec_lean *out)
+{
+	const struct ksnoop_plan *p0 = &funcs[0].plan;
+	__u32 j;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (nfuncs <= 0 || o->agg_mode || o->chain || o->kstack || o->changes || o->kernel_format ||
+	    o->format_check || o->filter.slower_than_ns || o->filter.errors ||
+	    p0->nitems > KSNOOP_LEAN_ITEMS || tracer_env_flag(getenv("KSNOOP_NO_REC_LEAN")))
+		return false;
+	for (i = 1; i < nfuncs; i++)
+		if (funcs[i].plan.nitems != p0->nitems ||
+		    memcmp(funcs[i].plan.items, p0->items, p0->nitems * sizeof(p0->items[0])))
+			return false;
+	for (j = 0; j < p0->nitems; j++)
+		if (!typed_rec_item(funcs, nfuncs, &p0->items[j]))
+			return false;
+	out->nitems = p0->nitems;
+	out->entry_size = sizeof(struct ksnoop_rec) +
+			  p0->nitems * (sizeof(struct ksnoop_val) + sizeof(__u64));
+	memcpy(out->items, p0->items, p0->nitems * sizeof(p0->items[0]));
+	return true;
 }

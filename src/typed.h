@@ -14,6 +14,8 @@
 #include "ksnoop.h"
 #include "resolve.h"
 
+struct tracer_opts;
+
 /*
  * May the fentry backend's programs, one per function of @funcs, read item
  * @it (agg_item_same()'s, counted at entry) by direct loads (bpf/agg_value.h
@@ -27,5 +29,20 @@
  * not a bitfield nor a string.
  */
 bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it, bool bytes);
+
+/*
+ * May the fentry stub build the records of @funcs itself
+ * (KSNOOP_SB_REC_LEAN, struct ksnoop_rec_lean)? Only when every function has
+ * the same items, at most KSNOOP_LEAN_ITEMS, each read at entry by direct
+ * loads: an argument itself (in a register slot of its own, as above), the
+ * pointer a chain of pointer members leads to, or an integer member as
+ * agg_typed_ok() has it; and when @o asks for nothing the record path's
+ * machinery does (--stats and the other counting modes, -s, --kstack,
+ * --changes, --kernel-format, --format-check, --slower-than, --errors, a
+ * predicate; KSNOOP_NO_REC_LEAN=1 in tests and benches). If so, fills @out;
+ * else zeroes it.
+ */
+bool typed_rec_fill(const struct tfunc *funcs, int nfuncs, const struct tracer_opts *o,
+		    struct ksnoop_rec_lean *out);
 
 #endif /* __KSNOOP_TYPED_H */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the fentry stub reads by direct loads (src/typed.c): the items whose
- * every load the verifier types on the host's kernel.
+ * every load the verifier types on the host's kernel, and when the stub
+ * builds the records itself (typed_rec_fill()).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <linux/types.h>
 
+#include "attach.h"
 #include "test.h"
 #include "tlib.h"
 #include "typed.h"
@@ -57,4 +59,133 @@ TEST(agg_typed_ok)
 	ASSERT_EQ(typed_as("ip_send_skb(skb->dev->dev_addr)", true), 0, "a pointer");
 	ASSERT_EQ(typed("ip_send_skb(skb)"), 0, "the whole struct");
 	ASSERT_EQ(typed("ip_send_skb(net)"), 0, "an argument itself");
+}
+
+/*
+ * typed_rec_fill() for SPEC @str (with default items unless @no_default) on
+ * the host's kernel, under tracer options @o; *@out its result. -1 if the host
+ * has no BTF (the test skips) or @str does not resolve (a failure).
+ */
+static int rec_lean_as(const char *str, const struct tracer_opts *o, bool no_default,
+		       struct ksnoop_rec_lean *out)
+{
+	struct resolve_opts ropts = {.no_default_items = no_default};
+	const struct kbtf *kb;
+	struct resolve_err rerr;
+	struct tfunc tf = {};
+	int err = tl_host_btf(&kb), ret;
+
+	if (err == -ENOENT) {
+		test_skip("no readable /sys/kernel/btf/vmlinux");
+		return -1;
+	}
+	if (!ASSERT_OK(err, "host BTF") || !ASSERT_OK(tl_resolve(kb, str, &ropts, &tf, &rerr), str))
+		return -1;
+	ret = typed_rec_fill(&tf, 1, o, out);
+	tfunc_free(&tf);
+	return ret;
+}
+
+static int rec_lean(const char *str)
+{
+	struct tracer_opts o = {};
+	struct ksnoop_rec_lean rl;
+
+	return rec_lean_as(str, &o, false, &rl);
+}
+
+/* The stub builds the records of plain traces of up to 4 typed items, nothing else. */
+TEST(typed_rec_fill_items)
+{
+	const char *four = "ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport, skb->mark, "
+			   "skb->sk->sk_filter->prog->len)";
+	struct tracer_opts o = {};
+	struct ksnoop_rec_lean rl;
+
+	if (!ASSERT_EQ(rec_lean_as("ip_send_skb(skb->len)", &o, false, &rl), 1, "a member"))
+		return;
+	ASSERT_EQ(rl.nitems, 1, "one item");
+	ASSERT_EQ(rl.entry_size, 96, "header, value header, 8 bytes");
+	ASSERT_EQ(rl.items[0].off, 112, "its offset");
+	ASSERT_EQ(rec_lean_as(four, &o, false, &rl), 1, "four items");
+	ASSERT_EQ(rl.entry_size, 72 + 4 * 24, "four values");
+	ASSERT_EQ(rl.items[3].nsteps, 3, "three pointer steps");
+	ASSERT_EQ(rec_lean("do_nanosleep(mode)"), 1, "an argument itself");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->sk->sk_filter->prog->len)"), 1, "three steps");
+	ASSERT_EQ(rec_lean("do_nanosleep(t->task)"), 0, "a struct behind a pointer");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->len, skb->data_len, skb->mac_len, skb->hdr_len, "
+			   "skb->priority)"),
+		  0, "five items");
+	ASSERT_EQ(rec_lean("ip_send_skb"), 0, "default items: whole structs");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb)"), 0, "a whole struct");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->len, return)"), 0, "the return value as an item");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->len > 100)"), 0, "a predicate");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->pkt_type)"), 0, "a bitfield");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->dev->name)"), 0, "a char array");
+	ASSERT_EQ(rec_lean("ip_send_skb(skb->dev_scratch)"), 0,
+		  "a load the verifier types otherwise");
+	ASSERT_EQ(rec_lean("do_sys_openat2(filename)"), 0, "a string");
+}
+
+/* Each option that needs the record path's machinery keeps it. */
+TEST(typed_rec_fill_opts)
+{
+	struct tracer_opts o;
+	struct ksnoop_rec_lean rl;
+	static const char *spec = "ip_send_skb(skb->len)";
+
+#define OPT_CASE(set, what)                                                                        \
+	do {                                                                                       \
+		memset(&o, 0, sizeof(o));                                                          \
+		set;                                                                               \
+		ASSERT_EQ(rec_lean_as(spec, &o, false, &rl), 0, what);                             \
+	} while (0)
+	OPT_CASE(o.agg_mode = KSNOOP_AGG_STATS, "--stats");
+	OPT_CASE(o.chain = true, "-s");
+	OPT_CASE(o.kstack = 4, "--kstack");
+	OPT_CASE(o.changes = true, "--changes");
+	OPT_CASE(o.kernel_format = true, "--kernel-format");
+	OPT_CASE(o.format_check = true, "--format-check");
+	OPT_CASE(o.filter.slower_than_ns = 1000, "--slower-than");
+	OPT_CASE(o.filter.errors = true, "--errors");
+#undef OPT_CASE
+	memset(&o, 0, sizeof(o));
+	o.entry_only = true;
+	o.tgid = 1;
+	ASSERT_EQ(rec_lean_as(spec, &o, false, &rl), 1, "--entry and -p keep it");
+	setenv("KSNOOP_NO_REC_LEAN", "1", 1);
+	ASSERT_EQ(rec_lean_as(spec, &o, false, &rl), 0, "KSNOOP_NO_REC_LEAN=1");
+	ASSERT_EQ(rl.nitems, 0, "zeroed");
+	unsetenv("KSNOOP_NO_REC_LEAN");
+}
+
+/* Several functions: only with the same items, typed in each. */
+TEST(typed_rec_fill_functions)
+{
+	struct resolve_opts ropts = {};
+	struct tracer_opts o = {};
+	struct ksnoop_rec_lean rl;
+	const struct kbtf *kb;
+	struct resolve_err rerr;
+	struct tfunc tf[2] = {};
+	int err = tl_host_btf(&kb);
+
+	if (err == -ENOENT) {
+		test_skip("no readable /sys/kernel/btf/vmlinux");
+		return;
+	}
+	if (!ASSERT_OK(err, "host BTF") ||
+	    !ASSERT_OK(tl_resolve(kb, "ip_send_skb(skb->len)", &ropts, &tf[0], &rerr), "first") ||
+	    !ASSERT_OK(tl_resolve(kb, "ip_finish_output2(skb->len)", &ropts, &tf[1], &rerr),
+		       "second"))
+		goto out;
+	/* skb is argument 1 of ip_send_skb, argument 2 of ip_finish_output2 */
+	ASSERT_EQ(typed_rec_fill(tf, 2, &o, &rl), 0, "another argument slot");
+	tfunc_free(&tf[1]);
+	if (!ASSERT_OK(tl_resolve(kb, "ip_send_skb(skb->len)", &ropts, &tf[1], &rerr), "again"))
+		goto out;
+	ASSERT_EQ(typed_rec_fill(tf, 2, &o, &rl), 1, "the same items");
+out:
+	tfunc_free(&tf[0]);
+	tfunc_free(&tf[1]);
 }

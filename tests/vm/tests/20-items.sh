@@ -255,6 +255,69 @@ test_null_unreadable()
 }
 t_run null-unreadable test_null_unreadable
 
+# A plain trace of up to 4 integer members (or arguments) has its records built by the
+# fentry stub itself, by direct loads (bpf/fentry.bpf.c fentry_rec_lean()); the capture
+# code (KSNOOP_NO_REC_LEAN=1) must show the same calls with the same values and markers.
+# Both trace at once, the capture code's in the background; the calls are compared
+# without their times and durations. A plain socket has no filter and no reuseport group:
+# the last two items meet a NULL pointer at their last step, and one before it.
+lean_pair()
+{
+	local load=$1 bo=/tmp/lean-b.out be=/tmp/lean-b.err
+	shift
+	rm -f "$bo" "$be"
+	if ! bg_tracer "$bo" "$be" env KSNOOP_NO_REC_LEAN=1 ksnoop -vv --backend fentry "$@"; then
+		kill -INT "$BG_PID" 2>/dev/null
+		wait "$BG_PID"
+		t_fail "the capture code's ksnoop did not attach: $(cat "$be")"
+		return 1
+	fi
+	trace_wl 60 "$load" ksnoop -vv --backend fentry "$@"
+	kill -INT "$BG_PID"
+	wait "$BG_PID"
+	t_expect_rc 0
+	t_expect_match '^records built by the stub, items by direct \(typed\) loads$' "$T_ERR"
+	t_expect_match '^records built by the capture code$' "$(cat "$be")"
+	LEAN_B=$(cat "$bo")
+	rm -f "$bo" "$be"
+}
+
+# The calls of COMM in tracer output $1, times and durations cut.
+lean_calls()
+{
+	printf '%s\n' "$1" | awk -v comm="$2" '
+		/^[0-9:.]+ +[0-9]+ +[0-9]+ +[0-9]+ / { cur = ($5 == comm); sub(/^[0-9:.]+ +/, "");
+			sub(/ \([0-9.]+ [mun]?s\)$/, "") }
+		cur'
+}
+
+test_rec_lean()
+{
+	local spec a b
+	need_kernel_ge 6.1
+	spec='ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport, skb->sk->sk_reuseport_cb->num_socks,'
+	spec="$spec skb->sk->sk_filter->prog->len)"
+	lean_pair 'udpconn 3 100 9999' "$spec" || return
+	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$LEAN_B" udpconn)
+	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
+	t_expect_eq "128 128 128" "$(values_of udpconn ip_send_skb 'skb->len' |
+		sed 's/^(unsigned int)//' | tr '\n' ' ' | sed 's/ $//')" "skb->len"
+	t_expect_eq "$(be16 9999)" "$(values_of udpconn ip_send_skb \
+		'skb->sk->__sk_common.skc_dport' | sed 's/^(__be16)//' | sort -u)" "the port"
+	# at the member's offset past the NULL pointer, not 0
+	t_expect_match '^    skb->sk->sk_reuseport_cb->num_socks = <unreadable at 0x[1-9a-f][0-9a-f]*>$'
+	t_expect_match '^    skb->sk->sk_filter->prog->len = <unreadable at 0x0>$'
+	t_expect_eq "$b" "$a" "the stub's calls against the capture code's"
+	# --entry, and an argument itself (an enum in a register)
+	lean_pair 'sleepfor 10; sleepfor 20' --entry 'do_nanosleep(mode)' || return
+	a=$(lean_calls "$T_OUT" sleepfor) b=$(lean_calls "$LEAN_B" sleepfor)
+	t_expect_eq 2 "$(calls_of sleepfor do_nanosleep | wc -l)" "do_nanosleep calls"
+	t_expect_match '^    mode = \(enum hrtimer_mode\)HRTIMER_MODE_REL'
+	t_expect_eq "$b" "$a" "the stub's calls against the capture code's, --entry"
+	expect_no_ksnoop_bpf
+}
+t_run rec-lean test_rec_lean
+
 # kill -9 leaves nothing behind: links belong to ksnoop's file descriptors, and the
 # kernel drops them (and then the programs) when the process dies.
 test_kill9_leftovers()

@@ -87,6 +87,7 @@ r=1
 while [ $r -le $ROUNDS ]; do
 	run floor 'bare: attached' bare-attach fentry+hold $T/ids
 	run unfiltered "$k" ksnoop -P 1024 --backend fentry "$F(skb->len)"
+	run unfiltered-cap "$k" env KSNOOP_NO_REC_LEAN=1 ksnoop -P 1024 --backend fentry "$F(skb->len)"
 	run pid-out "$k" ksnoop -P 1024 --backend fentry -p 1 "$F(skb->len)"
 	run comm-out "$k" ksnoop -P 1024 --backend fentry -c nomatch "$F(skb->len)"
 	run comm-glob-out "$k" ksnoop -P 1024 --backend fentry -c 'nomatch*' "$F(skb->len)"

@@ -553,6 +553,11 @@ allin_round()
 	allin b $n "$k" ksnoop -P $PAGES 'ip_send_skb(skb->len)'
 	allin b-j $n "$k" ksnoop -P $PAGES -j 'ip_send_skb(skb->len)'
 	allin b-e $n "$k" ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+	# The same two with the records built by the capture code, not the fentry stub
+	# (KSNOOP_NO_REC_LEAN=1, README "Plain traces"): before and after in one boot.
+	allin b-cap $n "$k" env KSNOOP_NO_REC_LEAN=1 ksnoop -P $PAGES 'ip_send_skb(skb->len)'
+	allin b-e-cap $n "$k" env KSNOOP_NO_REC_LEAN=1 ksnoop -P $PAGES --entry \
+		'ip_send_skb(skb->len)'
 	allin two $n "$k" ksnoop -P $PAGES 'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)'
 	allin two-j $n "$k" ksnoop -P $PAGES -j \
 		'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)'

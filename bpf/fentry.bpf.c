@@ -445,17 +445,17 @@ static __always_inline bool fentry_frame_pair(void *ctx, __u32 sb, bool is_exit)
 
 /*
  * One value of the lean record path: item @i (@it, a constant of rec_lean)
- * into @val as capture_item() captures it, by fentry_typed_ptr()'s direct
- * loads with a test of each pointer for NULL: a NULL pointer before the last
- * step is unreadable at 0, the last one unreadable at the member's offset,
- * as capture_item()'s reads that fault have them. A pointer neither NULL nor
+ * into @val as capture_item() captures it from its base register's value @p
+ * (argument or return value), by fentry_typed_ptr()'s direct loads with a
+ * test of each pointer for NULL: a NULL pointer before the last step is
+ * unreadable at 0, the last one unreadable at the member's offset, as
+ * capture_item()'s reads that fault have them. A pointer neither NULL nor
  * readable reads 0 here, where bpf_probe_read_kernel() fails (the man page
  * says so).
  */
-static __always_inline void fentry_lean_val(void *ctx, const struct ksnoop_item *it, __u32 i,
+static __always_inline void fentry_lean_val(__u64 p, const struct ksnoop_item *it, __u32 i,
 					    struct ksnoop_val *val)
 {
-	__u64 p = fentry_arg(ctx, it->base);
 	__u32 s;
 
 	val->item = i;
@@ -502,6 +502,7 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 	/* not volatile, as in fentry_typed_ptr() */
 	const struct ksnoop_rec_lean *rl = KSNOOP_RODATA(struct ksnoop_rec_lean, &rec_lean);
 	const __u32 vsize = sizeof(struct ksnoop_val) + sizeof(__u64);
+	const struct ksnoop_item *it;
 	__u64 ip = 0, id, ret = 0;
 	struct ksnoop_rec *rec;
 	__u32 size, i;
@@ -514,7 +515,7 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 	if (hdr < 0)
 		return;
 	/* a constant of .rodata: the verifier knows the record's size */
-	size = is_exit ? sizeof(*rec) : rl->entry_size;
+	size = rl->size[is_exit];
 	rec = bpf_ringbuf_reserve(&events, size, 0);
 	if (!rec) {
 		ksnoop_rec_lost(func);
@@ -523,7 +524,7 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 	id = bpf_get_current_pid_tgid();
 	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
 	rec->flags = hdr & 0xffff;
-	rec->nvals = is_exit ? 0 : rl->nitems;
+	rec->nvals = rl->nvals[is_exit];
 	rec->depth = hdr >> 16;
 	rec->size = size;
 	rec->func = func;
@@ -537,12 +538,14 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 		bpf_get_func_ret(ctx, &ret);
 	rec->ret = ret;
 	ksnoop_task_comm((__u64 *)rec->comm);
-	if (!is_exit) {
+	/* each item in its phase: return-value items at the return, the others at entry */
 #pragma unroll
-		for (i = 0; i < KSNOOP_LEAN_ITEMS; i++)
-			if (i < rl->nitems)
-				fentry_lean_val(ctx, &rl->items[i], i,
-						(struct ksnoop_val *)(rec->data + i * vsize));
+	for (i = 0; i < KSNOOP_LEAN_ITEMS; i++) {
+		it = &rl->items[i];
+		if (i >= rl->nitems || (it->base == KSNOOP_BASE_RET) != is_exit)
+			continue;
+		fentry_lean_val(is_exit ? ret : fentry_arg(ctx, it->base), it, i,
+				(struct ksnoop_val *)(rec->data + rl->slot[i] * vsize));
 	}
 	/*
 	 * As emit(): wake the reader only once the ring is a quarter full (the

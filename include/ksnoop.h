@@ -259,16 +259,19 @@ struct ksnoop_typed_pred {
 /*
  * The fentry stub's lean record path (KSNOOP_SB_REC_LEAN, bpf/fentry.bpf.c):
  * the plan every traced function has alike, when each of its @nitems items is
- * an argument, or an integer of 1, 2, 4 or 8 bytes its arguments lead to,
- * whose every load the verifier types (src/typed.c typed_rec_fill()), and
- * nothing asks for the record path's machinery (predicates, -s, --changes,
- * --kstack, --kernel-format, --slower-than, --errors). The stub builds the
- * records in the ring buffer itself, @entry_size bytes at entry (a value
- * header and 8 bytes an item), the header alone at the return.
+ * an argument, an integer of 1, 2, 4 or 8 bytes its arguments lead to, whose
+ * every load the verifier types, or the return value itself (src/typed.c
+ * typed_rec_fill()), and nothing asks for the record path's machinery
+ * (predicates, -s, --changes, --kstack, --kernel-format, --slower-than,
+ * --errors). The stub builds the records in the ring buffer itself: at entry
+ * [0] and at the return [1], @size bytes, the header and @nvals values of a
+ * value header and 8 bytes each; item i is value @slot[i] of its record.
  */
 struct ksnoop_rec_lean {
 	__u32 nitems;
-	__u32 entry_size;
+	__u32 size[2];
+	__u16 nvals[2];
+	__u8 slot[KSNOOP_LEAN_ITEMS];
 	struct ksnoop_item items[KSNOOP_LEAN_ITEMS];
 } __attribute__((aligned(8)));
 

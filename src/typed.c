@@ -74,15 +74,21 @@ bool agg_typed_ok(const struct tfunc *funcs, int nfuncs, const struct ksnoop_ite
 	return nfuncs > 0;
 }
 
-/* typed_rec_fill() of one item: read at entry, by direct loads in every function. */
+/*
+ * typed_rec_fill() of one item: read at entry by direct loads in every
+ * function, or the return value itself.
+ */
 static bool typed_rec_item(const struct tfunc *funcs, int nfuncs, const struct ksnoop_item *it)
 {
 	__u32 id;
 	int i;
 
-	if (it->base == KSNOOP_BASE_RET || it->bit_size || it->nsteps > KSNOOP_MAX_STEPS ||
+	if (it->bit_size || it->nsteps > KSNOOP_MAX_STEPS ||
 	    (it->flags & (KSNOOP_I_STR | KSNOOP_I_PRED | KSNOOP_I_HIDE)))
 		return false;
+	/* the return value itself (its slot in the context is typed per function) */
+	if (it->base == KSNOOP_BASE_RET)
+		return !(it->flags & KSNOOP_I_MEM) && !it->nsteps && it->size <= sizeof(__u64);
 	if (it->flags & KSNOOP_I_MEM)
 		return agg_typed_ok(funcs, nfuncs, it, false);
 	for (i = 0; i < nfuncs; i++)
@@ -111,8 +117,11 @@ bool typed_rec_fill(const struct tfunc *funcs, int nfuncs, const struct tracer_o
 		if (!typed_rec_item(funcs, nfuncs, &p0->items[j]))
 			return false;
 	out->nitems = p0->nitems;
-	out->entry_size = sizeof(struct ksnoop_rec) +
-			  p0->nitems * (sizeof(struct ksnoop_val) + sizeof(__u64));
+	for (j = 0; j < p0->nitems; j++)
+		out->slot[j] = out->nvals[p0->items[j].base == KSNOOP_BASE_RET]++;
+	for (j = 0; j < 2; j++)
+		out->size[j] = sizeof(struct ksnoop_rec) +
+			       out->nvals[j] * (sizeof(struct ksnoop_val) + sizeof(__u64));
 	memcpy(out->items, p0->items, p0->nitems * sizeof(p0->items[0]));
 	return true;
 }

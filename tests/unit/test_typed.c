@@ -105,10 +105,13 @@ TEST(typed_rec_fill_items)
 	if (!ASSERT_EQ(rec_lean_as("ip_send_skb(skb->len)", &o, false, &rl), 1, "a member"))
 		return;
 	ASSERT_EQ(rl.nitems, 1, "one item");
-	ASSERT_EQ(rl.entry_size, 96, "header, value header, 8 bytes");
+	ASSERT_EQ(rl.size[0], 96, "header, value header, 8 bytes");
+	ASSERT_EQ(rl.size[1], 72, "the return's header alone");
+	ASSERT_EQ(rl.nvals[0] * 10 + rl.nvals[1], 10, "one value at entry, none at the return");
 	ASSERT_EQ(rl.items[0].off, 112, "its offset");
 	ASSERT_EQ(rec_lean_as(four, &o, false, &rl), 1, "four items");
-	ASSERT_EQ(rl.entry_size, 72 + 4 * 24, "four values");
+	ASSERT_EQ(rl.size[0], 72 + 4 * 24, "four values");
+	ASSERT_EQ(rl.slot[3], 3, "the fourth value");
 	ASSERT_EQ(rl.items[3].nsteps, 3, "three pointer steps");
 	ASSERT_EQ(rec_lean("do_nanosleep(mode)"), 1, "an argument itself");
 	ASSERT_EQ(rec_lean("ip_send_skb(skb->sk->sk_filter->prog->len)"), 1, "three steps");
@@ -118,7 +121,13 @@ TEST(typed_rec_fill_items)
 		  0, "five items");
 	ASSERT_EQ(rec_lean("ip_send_skb"), 0, "default items: whole structs");
 	ASSERT_EQ(rec_lean("ip_send_skb(skb)"), 0, "a whole struct");
-	ASSERT_EQ(rec_lean("ip_send_skb(skb->len, return)"), 0, "the return value as an item");
+	if (!ASSERT_EQ(rec_lean_as("ip_send_skb(return, skb->len)", &o, false, &rl), 1,
+		       "the return value itself"))
+		return;
+	ASSERT_EQ(rl.nvals[0] * 10 + rl.nvals[1], 11, "a value in each record");
+	ASSERT_EQ(rl.slot[0] * 10 + rl.slot[1], 0, "each the first of its record");
+	ASSERT_EQ(rl.size[1], 96, "the return's record");
+	ASSERT_EQ(rec_lean("__alloc_skb(return->len)"), 0, "a member of the return value");
 	ASSERT_EQ(rec_lean("ip_send_skb(skb->len > 100)"), 0, "a predicate");
 	ASSERT_EQ(rec_lean("ip_send_skb(skb->pkt_type)"), 0, "a bitfield");
 	ASSERT_EQ(rec_lean("ip_send_skb(skb->dev->name)"), 0, "a char array");

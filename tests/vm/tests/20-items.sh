@@ -308,6 +308,12 @@ test_rec_lean()
 	t_expect_match '^    skb->sk->sk_reuseport_cb->num_socks = <unreadable at 0x[1-9a-f][0-9a-f]*>$'
 	t_expect_match '^    skb->sk->sk_filter->prog->len = <unreadable at 0x0>$'
 	t_expect_eq "$b" "$a" "the stub's calls against the capture code's"
+	# the return value as an item, in the return's record
+	lean_pair 'udpconn 2 300 12345' 'ip_send_skb(return, skb->len)' || return
+	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$LEAN_B" udpconn)
+	t_expect_eq "0 0" "$(values_of udpconn ip_send_skb return | sed 's/^(int)//' |
+		tr '\n' ' ' | sed 's/ $//')" "return values"
+	t_expect_eq "$b" "$a" "the stub's calls against the capture code's, with the return"
 	# --entry, and an argument itself (an enum in a register)
 	lean_pair 'sleepfor 10; sleepfor 20' --entry 'do_nanosleep(mode)' || return
 	a=$(lean_calls "$T_OUT" sleepfor) b=$(lean_calls "$LEAN_B" sleepfor)

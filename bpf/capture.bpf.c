@@ -540,7 +540,6 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 {
 	const struct ksnoop_plan *plan = bpf_map_lookup_elem(&plans, &func);
 	struct scratch *sc = ksnoop_scratch();
-	__u64 id = bpf_get_current_pid_tgid();
 	__u32 size, nvals, flags = hdr & 0xffff;
 	struct ksnoop_rec *rec;
 	struct cpu_run *cr;
@@ -570,20 +569,12 @@ __noinline int emit(__u32 func, __u32 is_exit, __u32 hdr)
 		return 0;
 
 	rec = (void *)sc->buf;
-	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
-	rec->flags = flags | (kernel_format ? KSNOOP_R_TEXT : 0);
-	rec->nvals = nvals;
-	rec->depth = hdr >> 16;
-	rec->size = size;
-	rec->func = func;
-	rec->cpu = bpf_get_smp_processor_id();
-	rec->tgid = id >> 32;
-	rec->tid = (__u32)id;
+	ksnoop_rec_header(rec, func, is_exit, flags | (kernel_format ? KSNOOP_R_TEXT : 0),
+			  hdr >> 16, size, nvals);
 	rec->stack_id = is_exit ? 0 : sc->r.stack_id;
 	rec->ts = cr->now;
 	rec->ip = sc->r.ip;
 	rec->ret = is_exit ? sc->r.ret : 0;
-	ksnoop_task_comm((__u64 *)rec->comm);
 
 	/*
 	 * Waking the reader costs more than copying the values, and the reader

@@ -491,6 +491,28 @@ static __always_inline void ksnoop_task_comm(__u64 *comm)
 }
 
 /* --count-by: count @key; an insert into the full map is counted, never silent. */
+/*
+ * A record's header of @size bytes and @nvals values for a run of @func, but
+ * for what the caller knows (stack_id, ts, ip, ret): emit()'s and the fentry
+ * stub's lean record path's (bpf/fentry.bpf.c).
+ */
+static __always_inline void ksnoop_rec_header(struct ksnoop_rec *rec, __u32 func, bool is_exit,
+					      __u32 flags, __u32 depth, __u32 size, __u32 nvals)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
+	rec->flags = flags;
+	rec->nvals = nvals;
+	rec->depth = depth;
+	rec->size = size;
+	rec->func = func;
+	rec->cpu = bpf_get_smp_processor_id();
+	rec->tgid = id >> 32;
+	rec->tid = (__u32)id;
+	ksnoop_task_comm((__u64 *)rec->comm);
+}
+
 static __always_inline void key_add(struct ksnoop_count_key *key)
 {
 	__u64 one = 1, *c = bpf_map_lookup_elem(&counts, key);

@@ -503,7 +503,7 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 	const struct ksnoop_rec_lean *rl = KSNOOP_RODATA(struct ksnoop_rec_lean, &rec_lean);
 	const __u32 vsize = sizeof(struct ksnoop_val) + sizeof(__u64);
 	const struct ksnoop_item *it;
-	__u64 ip = 0, id, ret = 0;
+	__u64 ip = 0, ret = 0;
 	struct ksnoop_rec *rec;
 	__u32 size, i;
 	int func, hdr;
@@ -521,23 +521,13 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 		ksnoop_rec_lost(func);
 		return;
 	}
-	id = bpf_get_current_pid_tgid();
-	rec->type = is_exit ? KSNOOP_REC_EXIT : KSNOOP_REC_ENTRY;
-	rec->flags = hdr & 0xffff;
-	rec->nvals = rl->nvals[is_exit];
-	rec->depth = hdr >> 16;
-	rec->size = size;
-	rec->func = func;
-	rec->cpu = bpf_get_smp_processor_id();
-	rec->tgid = id >> 32;
-	rec->tid = (__u32)id;
+	ksnoop_rec_header(rec, func, is_exit, hdr & 0xffff, hdr >> 16, size, rl->nvals[is_exit]);
 	rec->stack_id = 0;
 	rec->ts = bpf_ktime_get_ns();
 	rec->ip = ip;
 	if (is_exit)
 		bpf_get_func_ret(ctx, &ret);
 	rec->ret = ret;
-	ksnoop_task_comm((__u64 *)rec->comm);
 	/* each item in its phase: return-value items at the return, the others at entry */
 #pragma unroll
 	for (i = 0; i < KSNOOP_LEAN_ITEMS; i++) {

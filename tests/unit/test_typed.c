@@ -14,22 +14,35 @@
 #include "typed.h"
 
 /*
+ * SPEC @str resolved with @ropts on the host's kernel into @tf: 1, or 0 if the
+ * host has no BTF (the test skips) or -1 if @str does not resolve (a failure).
+ */
+static int host_resolve(const char *str, const struct resolve_opts *ropts, struct tfunc *tf)
+{
+	const struct kbtf *kb;
+	struct resolve_err rerr;
+	int err = tl_host_btf(&kb);
+
+	if (err == -ENOENT) {
+		test_skip("no readable /sys/kernel/btf/vmlinux");
+		return 0;
+	}
+	if (!ASSERT_OK(err, "host BTF") || !ASSERT_OK(tl_resolve(kb, str, ropts, tf, &rerr), str))
+		return -1;
+	return 1;
+}
+
+/*
  * Is item 0 of SPEC @str typed on the host's kernel (agg_typed_ok())? -1 if the
  * host has no BTF (the test skips) or @str does not resolve (a failure).
  */
 static int typed_as(const char *str, bool bytes)
 {
 	struct resolve_opts ropts = {.entry_only = true, .no_default_items = true};
-	const struct kbtf *kb;
-	struct resolve_err rerr;
 	struct tfunc tf = {};
-	int err = tl_host_btf(&kb), ret;
+	int ret;
 
-	if (err == -ENOENT) {
-		test_skip("no readable /sys/kernel/btf/vmlinux");
-		return -1;
-	}
-	if (!ASSERT_OK(err, "host BTF") || !ASSERT_OK(tl_resolve(kb, str, &ropts, &tf, &rerr), str))
+	if (host_resolve(str, &ropts, &tf) <= 0)
 		return -1;
 	ret = tf.plan.nitems && agg_typed_ok(&tf, 1, &tf.plan.items[0], bytes);
 	tfunc_free(&tf);
@@ -70,16 +83,10 @@ static int rec_lean_as(const char *str, const struct tracer_opts *o, bool no_def
 		       struct ksnoop_rec_lean *out)
 {
 	struct resolve_opts ropts = {.no_default_items = no_default};
-	const struct kbtf *kb;
-	struct resolve_err rerr;
 	struct tfunc tf = {};
-	int err = tl_host_btf(&kb), ret;
+	int ret;
 
-	if (err == -ENOENT) {
-		test_skip("no readable /sys/kernel/btf/vmlinux");
-		return -1;
-	}
-	if (!ASSERT_OK(err, "host BTF") || !ASSERT_OK(tl_resolve(kb, str, &ropts, &tf, &rerr), str))
+	if (host_resolve(str, &ropts, &tf) <= 0)
 		return -1;
 	ret = typed_rec_fill(&tf, 1, o, out);
 	tfunc_free(&tf);
@@ -174,24 +181,15 @@ TEST(typed_rec_fill_functions)
 	struct resolve_opts ropts = {};
 	struct tracer_opts o = {};
 	struct ksnoop_rec_lean rl;
-	const struct kbtf *kb;
-	struct resolve_err rerr;
 	struct tfunc tf[2] = {};
-	int err = tl_host_btf(&kb);
 
-	if (err == -ENOENT) {
-		test_skip("no readable /sys/kernel/btf/vmlinux");
-		return;
-	}
-	if (!ASSERT_OK(err, "host BTF") ||
-	    !ASSERT_OK(tl_resolve(kb, "ip_send_skb(skb->len)", &ropts, &tf[0], &rerr), "first") ||
-	    !ASSERT_OK(tl_resolve(kb, "ip_finish_output2(skb->len)", &ropts, &tf[1], &rerr),
-		       "second"))
+	if (host_resolve("ip_send_skb(skb->len)", &ropts, &tf[0]) <= 0 ||
+	    host_resolve("ip_finish_output2(skb->len)", &ropts, &tf[1]) <= 0)
 		goto out;
 	/* skb is argument 1 of ip_send_skb, argument 2 of ip_finish_output2 */
 	ASSERT_EQ(typed_rec_fill(tf, 2, &o, &rl), 0, "another argument slot");
 	tfunc_free(&tf[1]);
-	if (!ASSERT_OK(tl_resolve(kb, "ip_send_skb(skb->len)", &ropts, &tf[1], &rerr), "again"))
+	if (host_resolve("ip_send_skb(skb->len)", &ropts, &tf[1]) <= 0)
 		goto out;
 	ASSERT_EQ(typed_rec_fill(tf, 2, &o, &rl), 1, "the same items");
 out:

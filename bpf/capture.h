@@ -28,6 +28,10 @@
  *
  * ksnoop_end() must follow every ksnoop_begin() that did not skip, even when
  * ksnoop_regs() found no area (it releases the CPU's lock).
+ *
+ * The fentry stub's lean record path (KSNOOP_SB_REC_LEAN) takes no lock and no
+ * scratch area: after the filters, hdr = ksnoop_rec_pair(func, is_exit), then
+ * the record built in the ring buffer by the stub, or ksnoop_rec_lost(func).
  */
 #ifndef __KSNOOP_CAPTURE_H
 #define __KSNOOP_CAPTURE_H
@@ -490,7 +494,6 @@ static __always_inline void ksnoop_task_comm(__u64 *comm)
 	}
 }
 
-/* --count-by: count @key; an insert into the full map is counted, never silent. */
 /*
  * A record's header of @size bytes and @nvals values for a run of @func, but
  * for what the caller knows (stack_id, ts, ip, ret): emit()'s and the fentry
@@ -513,6 +516,7 @@ static __always_inline void ksnoop_rec_header(struct ksnoop_rec *rec, __u32 func
 	ksnoop_task_comm((__u64 *)rec->comm);
 }
 
+/* --count-by: count @key; an insert into the full map is counted, never silent. */
 static __always_inline void key_add(struct ksnoop_count_key *key)
 {
 	__u64 one = 1, *c = bpf_map_lookup_elem(&counts, key);

@@ -218,6 +218,18 @@ t_uptime()
 	cut -d. -f1 /proc/uptime
 }
 
+# tracer_where PID: the state of process PID and the kernel stack of each of its threads,
+# where a tracer that takes long to attach waits.
+tracer_where()
+{
+	local t
+	grep -h '^State' /proc/"$1"/status
+	for t in /proc/"$1"/task/*; do
+		echo "  thread ${t##*/} $(cat "$t"/comm):"
+		sed 's/^/    /' "$t"/stack
+	done
+}
+
 # t_trace SECS WORKLOAD CMD...: run the tracer CMD like t_cmd ($T_OUT, $T_ERR, $T_RC),
 # start WORKLOAD (a shell string) only once CMD has said "attached" on stderr, and stop
 # CMD with SIGINT, as a user would, TW_GRACE seconds (default 0.2) after WORKLOAD ends
@@ -226,15 +238,17 @@ t_uptime()
 # the ring buffer before the call returns, so before WORKLOAD ends, and ksnoop reads
 # what is there after SIGINT (trace.c); a test that needs the tracer to run on after
 # its workload (an interval to end) sets TW_GRACE.
-# SECS bounds the whole run, attaching included: attaching takes 1-5 s under
-# TCG, minutes for hundreds of functions, more with other VMs on the cores, so a fixed
-# delay before the workload would lose calls (or the workload would end first). A CMD
-# still running without having attached a second before SECS fails the test, saying so.
-# busybox timeout execs CMD, so the pid sh writes is the tracer's. The tracer runs in
-# the foreground: background commands of a script ignore SIGINT.
+# SECS, plus T_ATTACH_SLACK (default 120 s), bounds the whole run, attaching included:
+# attaching takes 1-5 s under TCG, minutes for hundreds of functions, more with other VMs
+# on the cores (once 83 s for one function on 7.2 in CI), so a fixed delay before the
+# workload would lose calls (or the workload would end first). A CMD still running
+# without having attached a second before that bound fails the test, saying so and where
+# in the kernel each of its threads waited. busybox timeout execs CMD, so the pid sh
+# writes is the tracer's. The tracer runs in the foreground: background commands of a
+# script ignore SIGINT.
 t_trace()
 {
-	local secs=$1 load=$2 o e p m w t0 pid
+	local base=$1 secs=$(($1 + ${T_ATTACH_SLACK:-120})) load=$2 o e p m w t0 pid slow=
 	shift 2
 	o=$(mktemp) e=$(mktemp) p=$(mktemp) m=$(mktemp)
 	T_LAST_CMD=$* T_SHOWN=
@@ -245,9 +259,16 @@ t_trace()
 			# The tracer ended without attaching (an error): no workload.
 			[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || exit 0
 			if [ $(($(t_uptime) - t0)) -ge $((secs - 1)) ]; then
-				echo 1 >"$m"
+				{ echo 1; tracer_where "$pid"; } >"$m" 2>/dev/null
 				kill -INT "$pid" 2>/dev/null
 				exit 0
+			fi
+			# Past SECS without the slack: where it waits, in the console log
+			# (not a failure; the attach time is in its 'attached' line).
+			if [ -z "$slow" ] && [ $(($(t_uptime) - t0)) -ge "$base" ]; then
+				slow=1
+				tracer_where "$pid" 2>/dev/null |
+					sed "s|^|    note: ${T_NAME:-}: not attached after ${base}s: |"
 			fi
 			sleep 0.1
 		done
@@ -259,7 +280,10 @@ t_trace()
 	T_RC=$?
 	wait "$w"
 	T_OUT=$(cat "$o") T_ERR=$(cat "$e")
-	[ ! -s "$m" ] || t_fail "'$*' did not print its 'attached' line within ${secs}s"
+	if [ -s "$m" ]; then
+		t_fail "'$*' did not print its 'attached' line within ${secs}s"
+		t_detail "  where it was then:" "$(sed 1d "$m")"
+	fi
 	rm -f "$o" "$e" "$p" "$m"
 	[ "$T_RC" != 124 ] || t_detail "note: '$*' timed out after ${secs}s"
 	return 0
@@ -268,7 +292,8 @@ t_trace()
 # bg_tracer OUT ERR CMD...: start CMD in the background with stdout to OUT (a file or a
 # FIFO) and stderr to ERR, and wait until it says "attached" (attaching takes seconds
 # under TCG, a minute for a glob with a program per function on a loaded host). Sets
-# BG_PID. Returns 1 if CMD died first or BG_WAIT seconds (default 60) passed. Background
+# BG_PID. Returns 1 if CMD died first or BG_WAIT seconds (default 180, as t_trace's
+# slack) passed. Background
 # jobs of a script start with SIGINT ignored; ksnoop installs its own handler, as under
 # a terminal.
 bg_tracer()
@@ -280,7 +305,7 @@ bg_tracer()
 	BG_PID=$!
 	t0=$(t_uptime)
 	until grep -q attached "$err"; do
-		alive "$BG_PID" && [ $(($(t_uptime) - t0)) -lt "${BG_WAIT:-60}" ] || return 1
+		alive "$BG_PID" && [ $(($(t_uptime) - t0)) -lt "${BG_WAIT:-180}" ] || return 1
 		sleep 0.1
 	done
 }
@@ -300,7 +325,7 @@ t_trace_nosleep()
 	if bg_tracer "$o" "$e" "$@"; then
 		sh -c "$load" >/dev/null 2>&1
 	else
-		t_fail "'$*' did not print its 'attached' line within ${BG_WAIT:-60}s"
+		t_fail "'$*' did not print its 'attached' line within ${BG_WAIT:-180}s"
 	fi
 	kill -INT "$BG_PID" 2>/dev/null
 	wait "$BG_PID"

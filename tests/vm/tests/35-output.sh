@@ -43,7 +43,7 @@ t_run dev-full-json test_dev_full_json
 
 # | head -3 takes the header and the one call's two lines, then leaves. No more calls
 # come, so nothing would fail a write: ksnoop must notice the closed pipe by itself,
-# exit 0 without a message or summary, and detach (TW_STOP=0: no SIGINT; the 60 s
+# exit 0 without a message or summary, and detach (TW_STOP=0: no SIGINT; t_trace's
 # bound would show as status 124).
 test_head()
 {

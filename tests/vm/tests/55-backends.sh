@@ -42,8 +42,8 @@ check_backend()
 	expect_jq "$(calls openfiles do_sys_openat2) | length == 2 and
 		all(.args.filename == \"/tmp/ksnoop-bk-path\" and .ret == 3)" "$b: filename and fd"
 
-	# A glob: tcp_v4_* functions called by tcpconn, with argument values.
-	trace_wl 300 'tcpconn 2' ksnoop --backend "$b" 'tcp_v4_*'
+	# A glob: tcp_v4_ functions called by tcpconn ($TCP_FEW, lib.sh), with argument values.
+	trace_wl 300 'tcpconn 2' ksnoop --backend "$b" "$TCP_FEW"
 	t_expect_rc 0
 	bk_attached "$b" '[0-9]+'
 	n=$(printf '%s\n' "$T_OUT" |

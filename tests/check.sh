@@ -128,8 +128,9 @@ if [ $have_ksnoop = 1 ] && [ $have_kernels = 1 ]; then
 	# shellcheck disable=SC2086
 	tests vm-tests vm tests/vm/run-tests.sh $KERNELS || true
 	# For the summary: the slowest tests of each kernel (run-tests.sh ranks them).
-	# Only the 3 slowest per kernel: CI shows the summary's tail, and failures come last.
-	slowest=$(grep -E '^\[[^]]+\] slowest: ' "$LOG" | awk -F'[][]' '++n[$2] <= 3' || true)
+	# Only the 2 slowest per VM (two per kernel): CI shows the summary's tail, and
+	# failures come last.
+	slowest=$(grep -E '^\[[^]]+\] slowest: ' "$LOG" | awk -F'[][]' '++n[$2] <= 2' || true)
 	# Each failed VM test with its first detail lines, for the end of the summary.
 	vm_failed=$(grep -E -A4 '^\[[^]]+\] (FAIL |FAILED)' "$LOG" |
 		grep -E '^(\[[^]]+\] (FAIL |FAILED)|    )' | head -40 || true)

@@ -1,18 +1,23 @@
 #!/bin/bash
-# Run the in-VM test suite (tests/vm/tests/*.sh) on each lab kernel: one VM per kernel,
-# two VMs at a time (the lab machines have 2 cores and each VM uses one).
+# Run the in-VM test suite (tests/vm/tests/*.sh) on each lab kernel, two VMs at a time
+# (the lab machines have 2 cores and each VM uses one). Each kernel's test files are
+# split into shards, one VM each (files alternately, 99-* in every shard, as they
+# check what the others left): one kernel's suite takes 1.5 times another's (7.2 under
+# TCG), and whole kernels on two lanes left one lane idle for minutes at the end.
 #
 # Usage: run-tests.sh VER...          e.g. run-tests.sh 6.1 6.12 7.2 5.10
 # Env:   OUT (default build), KSNOOP_VM_STALL (kill a VM whose console has been silent
 #        that long, default 600 s: no test runs that long without a line, however loaded the
 #        host), KSNOOP_VM_TIMEOUT (a backstop per VM, default 3600 s), KSNOOP_VM_LOGS
 #        (console log directory, default $OUT/vm/logs),
-#        KSNOOP_VM_JOBS (VMs at a time, default 2), plus what vm.sh reads.
-# Output: per-kernel progress and results, details of failed tests, the 15 slowest tests
-#         of each kernel ("[VER] slowest: S s NAME", tests/check.sh repeats them in its
-#         summary), and a last line "vm: N passed, M failed, K skipped" (check.sh reads it).
-#         Full console logs: $OUT/vm/logs/<ver>.log; every test's wall time, slowest
-#         first: $OUT/vm/logs/<ver>.times ("S NAME", then each file's "S FILE (file)")
+#        KSNOOP_VM_JOBS (VMs at a time, default 2), KSNOOP_VM_SHARDS (VMs per kernel,
+#        default 2; fewer if there are fewer test files), plus what vm.sh reads.
+# Output: per-shard progress and results ("[VER]" alone, or "[VER I/N]"), details of
+#         failed tests, the 15 slowest tests of each ("[VER I/N] slowest: S s NAME",
+#         tests/check.sh repeats them in its summary), and a last line
+#         "vm: N passed, M failed, K skipped" (check.sh reads it).
+#         Full console logs: $OUT/vm/logs/<ver>[-I].log; every test's wall time, slowest
+#         first: $OUT/vm/logs/<ver>[-I].times ("S NAME", then each file's "S FILE (file)")
 # Exit:   0 only if every kernel finished its suite with no failed test.
 #
 # A kernel whose VM never prints "@@KSNOOP-DONE" (panic, hang, timeout, qemu killed) is
@@ -29,6 +34,8 @@ OUT=${OUT:-build}
 export OUT
 LOGDIR=${KSNOOP_VM_LOGS:-$OUT/vm/logs}
 JOBS=${KSNOOP_VM_JOBS:-2}
+SHARDS=${KSNOOP_VM_SHARDS:-2}
+TESTS=${KSNOOP_VM_TESTS:-tests/vm/tests}
 [ $# -gt 0 ] || { echo "usage: $0 VER..." >&2; exit 2; }
 mkdir -p "$LOGDIR"
 RES=$(mktemp -d)
@@ -47,22 +54,24 @@ allocator_fault() {
 	! grep -Eqi 'bpf|ksnoop_|trampoline' <<<"$oops"
 }
 
-# Boot one kernel's VM and write its report to $RES/<ver>.report and its counts
-# ("passed failed skipped") to $RES/<ver>.counts. Runs as a background job.
+# Boot one kernel's VM for one shard (ITEM: VER or VER-I, TAG: how the output names it,
+# DIR: its test files) and write its report to $RES/ITEM.report and its counts ("passed
+# failed skipped") to $RES/ITEM.counts. Runs as a background job.
 run_kernel() {
-	local ver=$1 log=$LOGDIR/$1.log err=$LOGDIR/$1.vm-err
-	local t0=$SECONDS attempt=1 rep=$RES/$ver.report
+	local item=$1 ver=${1%%-*} tag=$2 dir=$3
+	local log=$LOGDIR/$item.log err=$LOGDIR/$item.vm-err
+	local t0=$SECONDS attempt=1 rep=$RES/$item.report
 	: >"$rep"
 	rm -f "$log.attempt1"
 	while :; do
-		say "$ver" "booting (attempt $attempt)"
+		say "$tag" "booting (attempt $attempt)"
 		# A stale log from an earlier run must not be mistaken for this one's.
 		rm -f "$log"
 		touch "$log"
 		# Progress, not a fixed wall time, decides whether a suite hangs: on a loaded host
 		# the same suite takes twice as long (7.2: 625 s alone, over 1200 s beside
 		# another make check).
-		tests/vm/vm.sh --timeout "${KSNOOP_VM_TIMEOUT:-3600}" --stall "${KSNOOP_VM_STALL:-600}" \
+		KSNOOP_VM_TESTS=$dir tests/vm/vm.sh --timeout "${KSNOOP_VM_TIMEOUT:-3600}" --stall "${KSNOOP_VM_STALL:-600}" \
 			--log "$log" --suite "$ver" 2>"$err" || true
 		grep -q '@@KSNOOP-DONE' "$log" && break
 		local why=
@@ -76,7 +85,7 @@ run_kernel() {
 			mv "$log" "$log.attempt1"
 			{
 				echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-				echo "!!! [$ver] $why."
+				echo "!!! [$tag] $why."
 				echo "!!! Known TCG allocator fault (docs/LAB.md): RETRYING ONCE."
 				echo "!!! First console log: $log.attempt1"
 				grep -E 'Kernel panic|double fault|RIP:' "$log.attempt1" | head -5 | sed 's/^/!!!   /'
@@ -100,43 +109,43 @@ run_kernel() {
 	{
 		sed -n 's/.*@@KSNOOP-TIME [^ ]* \([^ ]*\) \([0-9.]*\).*/\2 \1/p' "$log"
 		sed -n 's/.*@@KSNOOP-FILE-TIME [^ ]* \([^ ]*\) \([0-9.]*\).*/\2 \1 (file)/p' "$log"
-	} | sort -rn >"$LOGDIR/$ver.times"
+	} | sort -rn >"$LOGDIR/$item.times"
 
 	{
 		# Failed tests with the reasons they printed (command, expected, actual).
 		local name
 		for name in $(sed -n 's/^@@KSNOOP-TEST FAIL [^ ]* \([^ ]*\).*/\1/p' <<<"$results"); do
-			echo "[$ver] FAIL $name"
+			echo "[$tag] FAIL $name"
 			grep -o "@@KSNOOP-DETAIL $ver $name | .*" "$log" | sed "s/^@@KSNOOP-DETAIL $ver [^|]*| /    /" || true
 		done
-		sed -n "s/^@@KSNOOP-TEST SKIP [^ ]* \([^ ]*\) /[$ver] SKIP \1: /p" <<<"$results"
+		sed -n "s|^@@KSNOOP-TEST SKIP [^ ]* \([^ ]*\) |[$tag] SKIP \1: |p" <<<"$results"
 		if [ -z "$done_n" ]; then
 			failed=$((failed + 1))
-			echo "[$ver] FAILED: kernel $ver did not finish the test suite" \
+			echo "[$tag] FAILED: kernel $ver did not finish the test suite" \
 			     "($(tr '\n' ' ' <"$err" | sed 's/vm\.sh: //g; s/ *$//'))."
 			if [ -z "$boot" ]; then
-				echo "[$ver] It never reached userspace (no @@KSNOOP-BOOTED)."
+				echo "[$tag] It never reached userspace (no @@KSNOOP-BOOTED)."
 			else
 				local last
 				last=$(sed -n 's/.*@@KSNOOP-START [^ ]* \([^ ]*\).*/\1/p' "$log" | tail -1)
-				[ -z "$last" ] || echo "[$ver] The last test started was: $last"
+				[ -z "$last" ] || echo "[$tag] The last test started was: $last"
 			fi
 			# Failure details were shown above; leave them out here.
-			echo "[$ver] Last 30 console lines ($log, without failure details):"
+			echo "[$tag] Last 30 console lines ($log, without failure details):"
 			grep -v '@@KSNOOP-DETAIL' "$log" | tail -n 30 | sed 's/^/    | /' || true
 		elif [ "$done_n" != $((passed + failed + skipped)) ]; then
 			failed=$((failed + 1))
-			echo "[$ver] FAILED: the suite ran $done_n tests but $((passed + failed + skipped))" \
+			echo "[$tag] FAILED: the suite ran $done_n tests but $((passed + failed + skipped))" \
 			     "reported (garbled console output?); see $log"
 		fi
-		echo "[$ver] $passed passed, $failed failed, $skipped skipped;" \
+		echo "[$tag] $passed passed, $failed failed, $skipped skipped;" \
 		     "boot ${boot:-?} s, suite ${suite:-?} s, VM wall $((SECONDS - t0)) s ($(cut -d' ' -f1 \
 		     "${KSNOOP_CACHE:-$HOME/.cache/ksnoop}/kernels/$ver/release" 2>/dev/null || echo "$ver"))"
 		sed -n 's/.*@@KSNOOP-SLOWEST [^ ]* \([^ ]*\) \([^ ]*\).*/\1 s \2/p' "$log" |
-			sed "s/^/[$ver] slowest: /"
-		[ $attempt = 1 ] || echo "[$ver] NOTE: retried once after a TCG allocator panic (see $log.attempt1)"
+			sed "s|^|[$tag] slowest: |"
+		[ $attempt = 1 ] || echo "[$tag] NOTE: retried once after a TCG allocator panic (see $log.attempt1)"
 	} >>"$rep"
-	echo "$passed $failed $skipped" >"$RES/$ver.counts"
+	echo "$passed $failed $skipped" >"$RES/$item.counts"
 	cat "$rep"
 }
 
@@ -151,26 +160,62 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "run-tests: interrupted" >&2; exit 130' INT TERM HUP
 
+# The shards: files in name order go to shards 1..N in turn (N at most the number of
+# files); 99-* go to every shard. Each shard's files are in $RES/tests-I.
+files=()
+last=()
+for f in "$TESTS"/*.sh; do
+	[ -e "$f" ] || continue
+	case ${f##*/} in 99-*) last+=("$f") ;; *) files+=("$f") ;; esac
+done
+[ ${#files[@]} -gt 0 ] || files=("${last[@]}") last=()
+n=$SHARDS
+[ "$n" -ge 1 ] 2>/dev/null || n=1
+[ "$n" -le ${#files[@]} ] || n=${#files[@]}
+for ((i = 1; i <= n; i++)); do mkdir -p "$RES/tests-$i"; done
+i=0
+for f in "${files[@]}"; do
+	cp "$f" "$RES/tests-$((i % n + 1))/"
+	i=$((i + 1))
+done
+for ((i = 1; i <= n; i++)); do
+	[ ${#last[@]} = 0 ] || cp "${last[@]}" "$RES/tests-$i/"
+done
+
+# Kernel by kernel in the order given (the slowest first, so that its shards do not
+# end the run alone), shards of one kernel one after the other.
+items=()
 for ver in "$@"; do
+	for ((i = 1; i <= n; i++)); do
+		if [ "$n" = 1 ]; then
+			items+=("$ver:$ver:1")
+		else
+			items+=("$ver-$i:$ver $i/$n:$i")
+		fi
+	done
+done
+for it in "${items[@]}"; do
+	IFS=: read -r item tag i <<<"$it"
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-	run_kernel "$ver" &
+	run_kernel "$item" "$tag" "$RES/tests-$i" &
 done
 wait || true
 set +m
 
 total_p=0 total_f=0 total_s=0
 bad=()
-for ver in "$@"; do
-	if [ -f "$RES/$ver.counts" ]; then
-		read -r p f s <"$RES/$ver.counts"
+for it in "${items[@]}"; do
+	IFS=: read -r item tag i <<<"$it"
+	if [ -f "$RES/$item.counts" ]; then
+		read -r p f s <"$RES/$item.counts"
 	else
-		echo "[$ver] FAILED: the harness lost this kernel's result"
+		echo "[$tag] FAILED: the harness lost this kernel's result"
 		p=0 f=1 s=0
 	fi
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
-	[ "$f" = 0 ] || bad+=("$ver")
+	[ "$f" = 0 ] || bad+=("$tag")
 done
 echo "run-tests: kernels $*: wall time $((SECONDS - start)) s; logs in $LOGDIR/"
-[ ${#bad[@]} = 0 ] || echo "run-tests: FAILED on kernel(s): ${bad[*]}"
+[ ${#bad[@]} = 0 ] || echo "run-tests: FAILED on kernel(s): $(printf '%s, ' "${bad[@]}" | sed 's/, $//')"
 echo "vm: $total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" = 0 ]

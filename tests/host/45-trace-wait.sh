@@ -41,16 +41,39 @@ test_never_attached()
 	# In a subshell with its own failure count: this t_trace must fail.
 	out=$(
 		T_FAILED=0 T_DETAILS=$d/details
-		t_trace 5 "touch $d/ran" sh "$tr" 100 "$d/ready"
+		T_ATTACH_SLACK=2 t_trace 3 "touch $d/ran" sh "$tr" 100 "$d/ready"
 		echo "failed=$T_FAILED"
 		cat "$d/details"
 	)
 	t_expect_match '^failed=1$' "$out"
 	t_expect_match "did not print its 'attached' line within 5s" "$out"
+	# Where it waited: its state and its thread's kernel stack (a sleep, in the shell's
+	# child, or the wait for it).
+	t_expect_match '^  where it was then:$' "$out"
+	t_expect_match '^State:' "$out"
+	t_expect_match '^  thread [0-9]+ ' "$out"
 	[ ! -e "$d/ran" ] || t_fail "the workload ran although the tracer never attached"
 	rm -rf "$d" "$tr"
 }
 t_run never-attached test_never_attached
+
+# An attach slower than SECS but within T_ATTACH_SLACK beyond is not a failure (a busy
+# machine); a note with where it waited goes to the console at SECS.
+test_slow_attach()
+{
+	local d tr out
+	d=$(mktemp -d) tr=$(fake_tracer)
+	out=$(
+		T_FAILED=0 T_DETAILS=$d/details T_NAME=slow
+		T_ATTACH_SLACK=20 t_trace 2 "touch $d/ran" sh "$tr" 4 "$d/ready"
+		echo "failed=$T_FAILED rc=$T_RC"
+	)
+	t_expect_match '^failed=0 rc=0$' "$out"
+	t_expect_match '^    note: slow: not attached after 2s: State:' "$out"
+	[ -e "$d/ran" ] || t_fail "the workload did not run after the slow attach"
+	rm -rf "$d" "$tr"
+}
+t_run slow-attach test_slow_attach
 
 test_tracer_fails()
 {

@@ -45,20 +45,40 @@ else
 fi
 
 # Shell tests, each file in its own bash with lib.sh; results are lib.sh's report lines.
+# The harness tests (40-harness.sh: VMs booted one after another, 70 s) run beside the
+# others, which run one after another on the other CPU; results are shown in file order.
 if [ -x "$KSNOOP" ]; then
 	bindir=$tmp/bin
 	mkdir "$bindir"
 	: >"$tmp/times"
 	ln -s "$KSNOOP" "$bindir/ksnoop"
+	# run_file FILE: its output to $tmp/NAME.out, its exit status to $tmp/NAME.rc.
+	run_file()
+	{
+		local name=${1##*/} rc=0
+		name=${name%.sh}
+		PATH=$bindir:$PATH T_KERNEL=host T_PREFIX="${name#[0-9][0-9]-}/" \
+			T_COUNT_FILE="$tmp/$name.count" bash -c '. tests/vm/lib.sh; . "$1"' _ "$1" \
+			>"$tmp/$name.out" 2>&1 || rc=$?
+		echo $rc >"$tmp/$name.rc"
+	}
+	bg=
+	for f in tests/host/*-harness.sh; do
+		[ -e "$f" ] || continue
+		run_file "$f" &
+		bg="$bg $!"
+	done
+	for f in tests/host/*.sh; do
+		case $f in *-harness.sh) continue ;; esac
+		[ -e "$f" ] && run_file "$f"
+	done
+	for p in $bg; do wait "$p" || true; done
 	for f in tests/host/*.sh; do
 		[ -e "$f" ] || continue
 		name=${f##*/}
 		name=${name%.sh}
-		set +e
-		out=$(PATH=$bindir:$PATH T_KERNEL=host T_PREFIX="${name#[0-9][0-9]-}/" \
-		      T_COUNT_FILE="$bindir/count" bash -c '. tests/vm/lib.sh; . "$1"' _ "$f" 2>&1)
-		rc=$?
-		set -e
+		out=$(cat "$tmp/$name.out" 2>/dev/null || true)
+		rc=$(cat "$tmp/$name.rc" 2>/dev/null || echo "?")
 		# Show results as "PASS name", failure details indented.
 		sed -n -e 's/^@@KSNOOP-TEST SKIP host \([^ ]*\) /SKIP \1: /p' \
 		       -e 's/^@@KSNOOP-TEST \(PASS\|FAIL\) host /\1 /p' \

@@ -240,7 +240,7 @@ tracer_where()
 # its workload (an interval to end) sets TW_GRACE.
 # SECS, plus T_ATTACH_SLACK (default 120 s), bounds the whole run, attaching included:
 # attaching takes 1-5 s under TCG, minutes for hundreds of functions, more with other VMs
-# on the cores (once 83 s for one function on 7.2 in CI), so a fixed delay before the
+# on the cores (82.73 s once for one function on 7.2 in CI), so a fixed delay before the
 # workload would lose calls (or the workload would end first). A CMD still running
 # without having attached a second before that bound fails the test, saying so and where
 # in the kernel each of its threads waited. busybox timeout execs CMD, so the pid sh
@@ -293,9 +293,8 @@ t_trace()
 # FIFO) and stderr to ERR, and wait until it says "attached" (attaching takes seconds
 # under TCG, a minute for a glob with a program per function on a loaded host). Sets
 # BG_PID. Returns 1 if CMD died first or BG_WAIT seconds (default 180, as t_trace's
-# slack) passed. Background
-# jobs of a script start with SIGINT ignored; ksnoop installs its own handler, as under
-# a terminal.
+# slack) passed. Background jobs of a script start with SIGINT ignored; ksnoop installs
+# its own handler, as under a terminal.
 bg_tracer()
 {
 	local out=$1 err=$2 t0

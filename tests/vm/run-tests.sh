@@ -54,11 +54,22 @@ allocator_fault() {
 	! grep -Eqi 'bpf|ksnoop_|trampoline' <<<"$oops"
 }
 
-# Boot one kernel's VM for one shard (ITEM: VER or VER-I, TAG: how the output names it,
-# DIR: its test files) and write its report to $RES/ITEM.report and its counts ("passed
-# failed skipped") to $RES/ITEM.counts. Runs as a background job.
+# shard_names VER I: set item (VER, or VER-I with more than one shard: the names of its
+# files) and tag (how the output names it: [VER] or [VER I/N]).
+shard_names() {
+	if [ "$n" = 1 ]; then
+		item=$1 tag=$1
+	else
+		item=$1-$2 tag="$1 $2/$n"
+	fi
+}
+
+# Boot kernel VER's VM for shard I (its test files in $RES/tests-I) and write its report
+# to $RES/ITEM.report and its counts ("passed failed skipped") to $RES/ITEM.counts. Runs
+# as a background job.
 run_kernel() {
-	local item=$1 ver=${1%%-*} tag=$2 dir=$3
+	local ver=$1 dir=$RES/tests-$2 item tag
+	shard_names "$1" "$2"
 	local log=$LOGDIR/$item.log err=$LOGDIR/$item.vm-err
 	local t0=$SECONDS attempt=1 rep=$RES/$item.report
 	: >"$rep"
@@ -184,36 +195,29 @@ done
 
 # Kernel by kernel in the order given (the slowest first, so that its shards do not
 # end the run alone), shards of one kernel one after the other.
-items=()
 for ver in "$@"; do
 	for ((i = 1; i <= n; i++)); do
-		if [ "$n" = 1 ]; then
-			items+=("$ver:$ver:1")
-		else
-			items+=("$ver-$i:$ver $i/$n:$i")
-		fi
+		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+		run_kernel "$ver" "$i" &
 	done
-done
-for it in "${items[@]}"; do
-	IFS=: read -r item tag i <<<"$it"
-	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-	run_kernel "$item" "$tag" "$RES/tests-$i" &
 done
 wait || true
 set +m
 
 total_p=0 total_f=0 total_s=0
 bad=()
-for it in "${items[@]}"; do
-	IFS=: read -r item tag i <<<"$it"
-	if [ -f "$RES/$item.counts" ]; then
-		read -r p f s <"$RES/$item.counts"
-	else
-		echo "[$tag] FAILED: the harness lost this kernel's result"
-		p=0 f=1 s=0
-	fi
-	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
-	[ "$f" = 0 ] || bad+=("$tag")
+for ver in "$@"; do
+	for ((i = 1; i <= n; i++)); do
+		shard_names "$ver" "$i"
+		if [ -f "$RES/$item.counts" ]; then
+			read -r p f s <"$RES/$item.counts"
+		else
+			echo "[$tag] FAILED: the harness lost this kernel's result"
+			p=0 f=1 s=0
+		fi
+		total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+		[ "$f" = 0 ] || bad+=("$tag")
+	done
 done
 echo "run-tests: kernels $*: wall time $((SECONDS - start)) s; logs in $LOGDIR/"
 [ ${#bad[@]} = 0 ] || echo "run-tests: FAILED on kernel(s): $(printf '%s, ' "${bad[@]}" | sed 's/, $//')"

@@ -547,8 +547,9 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 }
 
 /*
- * The stub for settings @sb (stub.bits): fentry_stub() passes the common
- * settings as constants, so that clang keeps no test of a setting there.
+ * The stub for settings @sb (stub.bits): the programs of the common settings
+ * (KSNOOP_STUB_CASES()) pass them as constants, so that clang keeps no test
+ * of a setting there.
  */
 static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 {
@@ -626,86 +627,24 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	return fentry_run(ctx, is_exit);
 }
 
-#define FENTRY_SB_STR (KSNOOP_SB_PRED_TYPED | KSNOOP_SB_PRED_STR)
-/* A stub copy for @bits, whatever way of finding the id: fentry_func() reads it. */
-#define FENTRY_STUB_CASE(bits)                                                                     \
-	case (bits):                                                                               \
-	case (bits) | KSNOOP_SB_ONE_FUNC:                                                          \
-	case (bits) | KSNOOP_SB_COOKIE:                                                            \
-		return fentry_stub_of(ctx, is_exit, (bits) | FENTRY_SB_ID_READ)
-/* The typed predicate's cases, for any item, and for one step from argument 0. */
-#define FENTRY_STUB_CASES_PRED(bits)                                                               \
-	FENTRY_STUB_CASE(bits);                                                                    \
-	FENTRY_STUB_CASE((bits) | KSNOOP_SB_PRED_STEP1)
 /*
- * The counting modes' lean path asks every run for the id: a case per way to
- * find it, each returning @of(its bits), a stub copy's call.
+ * The programs: a generic one per attach type, which reads stub.bits at run
+ * time, and one per case of KSNOOP_STUB_CASES() (include/ksnoop.h), whose
+ * bits are constants: clang folds every test of a setting there, and a run
+ * pays no read of stub.bits at all. The verifier removes the branches the
+ * settings decide either way, but keeps each read of one (an instruction a
+ * run executes).
  */
-#define FENTRY_CASES_ID(of, bits)                                                                  \
-	case (bits) | KSNOOP_SB_ONE_FUNC:                                                          \
-		return of((bits) | KSNOOP_SB_ONE_FUNC);                                            \
-	case (bits) | KSNOOP_SB_COOKIE:                                                            \
-		return of((bits) | KSNOOP_SB_COOKIE);                                              \
-	case (bits):                                                                               \
-		return of(bits)
-#define FENTRY_STUB_OF(bits) fentry_stub_of(ctx, is_exit, (bits))
-
-/*
- * The settings are constants the verifier knows: it removes the branches they
- * decide, but not the instructions that test them (a read, or a mask of
- * stub.bits and a register move, each an instruction a run executes). A
- * switch over the common settings gives each its own copy of the stub, where
- * clang folds every test: the verifier walks only the case of stub.bits, and
- * a run pays one read of stub.bits (its low 16 bits, the cases' bits, so no
- * mask) and a jump or two. The rest read the bits at run time (default:). A
- * call an entry predicate rejects, or the task filters leave out, costs no
- * more than that.
- */
-static __always_inline int fentry_stub(void *ctx, bool is_exit)
-{
-	__u32 sb = *(const volatile __u16 *)&stub.bits;
-
-	_Static_assert(KSNOOP_SB_CASE_BITS == 0xffff, "the cases read 16 bits");
-	switch (sb) {
-		/* with returns, the stubs pair by frame (without: KSNOOP_FRAME_SLOTS=0) */
-		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_FRAME);
-		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_REC_LEAN);
-		FENTRY_CASES_ID(FENTRY_STUB_OF, KSNOOP_SB_REC_LEAN | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASE(0);
-		FENTRY_STUB_CASE(KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASE(KSNOOP_SB_TASK);
-		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASE(KSNOOP_SB_TASK | KSNOOP_SB_COMM1);
-		FENTRY_STUB_CASE(KSNOOP_SB_CHAIN | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASES_PRED(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASES_PRED(KSNOOP_SB_PRED_TYPED | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_ENTRY_ONLY);
-		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_GATE);
-		FENTRY_STUB_CASES_PRED(FENTRY_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_ENTRY_ONLY);
-	default:
-		/* read again: kept in a register, the JIT would save it in every case */
-		return fentry_stub_of(ctx, is_exit, stub.bits);
-	}
-}
-#undef FENTRY_STUB_CASES_PRED
-#undef FENTRY_STUB_CASE
-#undef FENTRY_STUB_OF
-
 SEC("fentry")
 int ksnoop_entry(void *ctx)
 {
-	return fentry_stub(ctx, false);
+	return fentry_stub_of(ctx, false, stub.bits);
 }
 
 SEC("fexit")
 int ksnoop_exit(void *ctx)
 {
-	return fentry_stub(ctx, true);
+	return fentry_stub_of(ctx, true, stub.bits);
 }
 
 /*
@@ -715,14 +654,45 @@ int ksnoop_exit(void *ctx)
 SEC("raw_tp")
 int ksnoop_entry_multi(void *ctx)
 {
-	return fentry_stub(ctx, false);
+	return fentry_stub_of(ctx, false, stub.bits);
 }
 
 SEC("raw_tp")
 int ksnoop_exit_multi(void *ctx)
 {
-	return fentry_stub(ctx, true);
+	return fentry_stub_of(ctx, true, stub.bits);
 }
+
+/* A case without the id's bits reads them (fentry_func()). */
+#define FENTRY_CASE_BITS(bits, any_id) ((any_id) ? (bits) | FENTRY_SB_ID_READ : (bits))
+#define FENTRY_CASE_PROG(sec, name, is_exit, bits, any_id)                                         \
+	SEC(sec)                                                                                   \
+	int name(void *ctx)                                                                        \
+	{                                                                                          \
+		return fentry_stub_of(ctx, is_exit, FENTRY_CASE_BITS(bits, any_id));               \
+	}
+#define FENTRY_CASE_PROGS(name, bits, any_id)                                                      \
+	FENTRY_CASE_PROG("fentry", ksnoop_entry_##name, false, bits, any_id)                       \
+	FENTRY_CASE_PROG("fexit", ksnoop_exit_##name, true, bits, any_id)                          \
+	FENTRY_CASE_PROG("raw_tp", ksnoop_entry_multi_##name, false, bits, any_id)                 \
+	FENTRY_CASE_PROG("raw_tp", ksnoop_exit_multi_##name, true, bits, any_id)
+
+KSNOOP_STUB_CASES(FENTRY_CASE_PROGS)
+#undef FENTRY_CASE_PROGS
+#undef FENTRY_CASE_PROG
+#undef FENTRY_CASE_BITS
+
+/*
+ * The lean counting path asks every run for the id: a case per way to find
+ * it, each returning @of(its bits).
+ */
+#define FENTRY_CASES_ID(of, bits)                                                                  \
+	case (bits) | KSNOOP_SB_ONE_FUNC:                                                          \
+		return of((bits) | KSNOOP_SB_ONE_FUNC);                                            \
+	case (bits) | KSNOOP_SB_COOKIE:                                                            \
+		return of((bits) | KSNOOP_SB_COOKIE);                                              \
+	case (bits):                                                                               \
+		return of(bits)
 
 /*
  * The fentry backends' session mode (Linux 7.0+): fentry-multi's one
@@ -762,7 +732,7 @@ static __always_inline int fentry_session_of(void *ctx, __u32 sb)
 SEC("raw_tp")
 int ksnoop_session_multi(void *ctx)
 {
-	/* as fentry_stub(): the common settings as constants */
+	/* the common settings as constants, as the stubs' cases have them */
 	switch (stub.bits) {
 		FENTRY_CASES_ID(FENTRY_SESSION_OF, KSNOOP_SB_AGG_LEAN);
 	default:

@@ -456,9 +456,56 @@ enum ksnoop_stub_bit {
 	KSNOOP_SB_FRAME = 1 << 12,
 	/* the fentry stub builds the records itself (struct ksnoop_rec_lean) */
 	KSNOOP_SB_REC_LEAN = 1 << 13,
-	/* the bits the fentry stub's cases read (one 16-bit load, no mask) */
-	KSNOOP_SB_CASE_BITS = 0xffff,
 };
+
+/*
+ * The fentry stub's cases: a program of their own for each common value of
+ * stub.bits (bpf/fentry.bpf.c), in which clang folds every test of a setting;
+ * userspace loads the one of the bits it set (src/attach.c), the generic
+ * program (ksnoop_entry, ...) where none is. One program of all the cases
+ * behind a switch on stub.bits cost the same per run, but 7.x verifiers
+ * analyse every case before they remove the ones the bits rule out: 0.3-0.6 s
+ * per program under TCG, for a case of 500 instructions.
+ *
+ * X(NAME, BITS, ANY_ID): the programs ksnoop_entry_NAME, ksnoop_exit_NAME,
+ * ksnoop_entry_multi_NAME and ksnoop_exit_multi_NAME, for stub.bits BITS. With
+ * ANY_ID, BITS lack the bits of how the function id is found
+ * (KSNOOP_SB_ID_BITS), which the program reads when it needs the id: one
+ * case for each of the three ways, where the cases of the lean paths, which
+ * ask for the id on every run, have a program per way.
+ */
+#define KSNOOP_SB_ID_BITS (KSNOOP_SB_ONE_FUNC | KSNOOP_SB_COOKIE)
+#define KSNOOP_STUB_CASES_ID(X, name, bits)                                                        \
+	X(name##_1, (bits) | KSNOOP_SB_ONE_FUNC, 0)                                                \
+	X(name##_c, (bits) | KSNOOP_SB_COOKIE, 0)                                                  \
+	X(name##_a, (bits), 0)
+/* a typed predicate's case: any item, and one step from argument 0 */
+#define KSNOOP_STUB_CASES_PRED(X, name, bits)                                                      \
+	X(name, (bits), 1)                                                                         \
+	X(name##_s1, (bits) | KSNOOP_SB_PRED_STEP1, 1)
+#define KSNOOP_SB_STR (KSNOOP_SB_PRED_TYPED | KSNOOP_SB_PRED_STR)
+#define KSNOOP_STUB_CASES(X)                                                                       \
+	/* with returns, the lean counting path pairs by frame (not: KSNOOP_FRAME_SLOTS=0) */      \
+	KSNOOP_STUB_CASES_ID(X, agg_fr, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_FRAME)                      \
+	KSNOOP_STUB_CASES_ID(X, agg_en, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY)                 \
+	KSNOOP_STUB_CASES_ID(X, rec, KSNOOP_SB_REC_LEAN)                                           \
+	KSNOOP_STUB_CASES_ID(X, rec_en, KSNOOP_SB_REC_LEAN | KSNOOP_SB_ENTRY_ONLY)                 \
+	X(plain, 0, 1)                                                                             \
+	X(en, KSNOOP_SB_ENTRY_ONLY, 1)                                                             \
+	X(task_gate, KSNOOP_SB_TASK | KSNOOP_SB_GATE, 1)                                           \
+	X(task_en, KSNOOP_SB_TASK | KSNOOP_SB_ENTRY_ONLY, 1)                                       \
+	X(task, KSNOOP_SB_TASK, 1)                                                                 \
+	X(comm_gate, KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_GATE, 1)                         \
+	X(comm_en, KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_ENTRY_ONLY, 1)                     \
+	X(comm, KSNOOP_SB_TASK | KSNOOP_SB_COMM1, 1)                                               \
+	X(chain_gate, KSNOOP_SB_CHAIN | KSNOOP_SB_GATE, 1)                                         \
+	KSNOOP_STUB_CASES_PRED(X, pred_gate, KSNOOP_SB_PRED_TYPED | KSNOOP_SB_GATE)                \
+	KSNOOP_STUB_CASES_PRED(X, pred_en, KSNOOP_SB_PRED_TYPED | KSNOOP_SB_ENTRY_ONLY)            \
+	KSNOOP_STUB_CASES_PRED(X, str_gate, KSNOOP_SB_STR | KSNOOP_SB_GATE)                        \
+	KSNOOP_STUB_CASES_PRED(X, str_en, KSNOOP_SB_STR | KSNOOP_SB_ENTRY_ONLY)                    \
+	KSNOOP_STUB_CASES_PRED(X, strne_gate, KSNOOP_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_GATE)  \
+	KSNOOP_STUB_CASES_PRED(X, strne_en,                                                        \
+			       KSNOOP_SB_STR | KSNOOP_SB_PRED_NE | KSNOOP_SB_ENTRY_ONLY)
 
 /* Latency histogram layout of struct ksnoop_agg: log2-linear (include/bucket.h). */
 #define KSNOOP_AGG_BUCKETS KSNOOP_LOG2LIN_BUCKETS

@@ -497,6 +497,82 @@ static __u32 stub_bits_of(const struct tracer *t)
 	return sb;
 }
 
+void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog, enum bpf_prog_type type,
+		 enum bpf_attach_type attach_type, const char *target)
+{
+	t->stub_conf[is_exit] = (struct stub_conf){prog, type, attach_type, target};
+}
+
+/* The stub programs' cases (include/ksnoop.h). */
+static const struct stub_case {
+	const char *name;
+	__u32 bits;
+	bool any_id;
+} stub_cases[] = {
+#define STUB_CASE(name, bits, any_id) {#name, bits, any_id},
+	KSNOOP_STUB_CASES(STUB_CASE)
+#undef STUB_CASE
+};
+
+const char *tracer_stub_case(__u32 sb)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stub_cases); i++) {
+		const struct stub_case *c = &stub_cases[i];
+
+		if ((c->any_id ? sb & ~KSNOOP_SB_ID_BITS : sb) == c->bits)
+			return c->name;
+	}
+	return NULL;
+}
+
+/*
+ * Set up the stub programs the backend asked for (tracer_stub()), each the
+ * program of the case of stub.bits where there is one; t->stub[] the ones to
+ * load. KSNOOP_NO_STUB_CASES=1 (tests): the generic ones.
+ */
+static int stubs_setup(struct tracer *t)
+{
+	__u32 sb = t->skel->rodata->stub.bits;
+	const char *c =
+		tracer_env_flag(getenv("KSNOOP_NO_STUB_CASES")) ? NULL : tracer_stub_case(sb);
+	char name[64];
+	int side, err;
+
+	for (side = 0; side < 2; side++) {
+		const struct stub_conf *sc = &t->stub_conf[side];
+		struct bpf_program *p = sc->prog;
+
+		if (!p)
+			continue;
+		if (c) {
+			snprintf(name, sizeof(name), "%s_%s", bpf_program__name(sc->prog), c);
+			p = bpf_object__find_program_by_name(t->skel->obj, name);
+			if (!p) {
+				pr_error("the BPF object has no program %s", name);
+				return -ENOENT;
+			}
+		}
+		bpf_program__set_type(p, sc->type);
+		bpf_program__set_expected_attach_type(p, sc->attach_type);
+		/* After the attach type: libbpf finds the target's BTF id by it. */
+		if (sc->target) {
+			err = bpf_program__set_attach_target(p, 0, sc->target);
+			if (err) {
+				pr_error("cannot find '%s' in the kernel's BTF to attach to it: %s",
+					 sc->target, strerror(-err));
+				return err;
+			}
+		}
+		bpf_program__set_autoload(p, true);
+		t->stub[side] = p;
+		pr_info(2, "%s stub: %s (stub bits %#x)\n", side ? "exit" : "entry",
+			bpf_program__name(p), sb);
+	}
+	return 0;
+}
+
 /* Load the object: the verifier runs the chosen backend's programs. */
 static int load_object(struct tracer *t)
 {
@@ -593,6 +669,9 @@ int tracer_load(struct tracer *t, const struct backend *be, struct tfunc *funcs,
 	/* Known only now: with cookies the address-to-id map is not used. */
 	bpf_map__set_max_entries(t->skel->maps.func_ids, t->use_cookie ? 1 : nfuncs);
 	t->skel->rodata->stub.bits = stub_bits_of(t);
+	err = stubs_setup(t);
+	if (err)
+		return err;
 	err = load_object(t);
 	return err ? err : fill_maps(t);
 }

@@ -18,6 +18,7 @@
 
 struct ksnoop_bpf;
 struct bpf_link;
+struct bpf_program;
 
 struct tracer_opts {
 	bool entry_only;	   /* --entry: no fexit */
@@ -38,6 +39,14 @@ struct tracer_opts {
 struct func_info {
 	struct bpf_func_info recs[16];
 	__u32 cnt;
+};
+
+/* How a backend loads a stub program (tracer_stub()). */
+struct stub_conf {
+	struct bpf_program *prog; /* the generic program; NULL: none for this side */
+	enum bpf_prog_type type;
+	enum bpf_attach_type attach_type;
+	const char *target; /* the attach target's name, or NULL */
 };
 
 /* A function of the BPF object's .text (its ELF symbol), in instructions. */
@@ -88,7 +97,10 @@ struct tracer {
 	int *mfds[2]; /* multi-link backends: entry links, exit links (several after a bisection) */
 	int nmfds[2];
 	struct func_info finfo[2]; /* entry, exit: for loading copies of the programs */
-	struct bpf_link **links;   /* libbpf links (kprobe backend): KL_PER_FUNC per function */
+	/* The fentry stubs, entry and exit: as asked (tracer_stub()), and the ones loaded. */
+	struct stub_conf stub_conf[2];
+	struct bpf_program *stub[2];
+	struct bpf_link **links; /* libbpf links (kprobe backend): KL_PER_FUNC per function */
 };
 
 /* Where function i's libbpf links live in t->links: [i * KL_PER_FUNC + KL_*]. */
@@ -184,9 +196,20 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn 
  * with a one-line error. Sets nattached.
  */
 int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i));
+/*
+ * From a backend's prepare(): load generic stub program @prog (ksnoop_entry,
+ * ksnoop_exit, ksnoop_entry_multi, ksnoop_exit_multi) for side @is_exit, as
+ * @type and @attach_type, against @target (a function's name) or none.
+ * tracer_load() loads the program of the case of stub.bits instead, where
+ * there is one (KSNOOP_STUB_CASES()), set up the same way; t->stub[@is_exit]
+ * is then the program loaded.
+ */
+void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog, enum bpf_prog_type type,
+		 enum bpf_attach_type attach_type, const char *target);
+/* The name of the stub programs' case of stub bits @sb (KSNOOP_STUB_CASES()), or NULL. */
+const char *tracer_stub_case(__u32 sb);
 /* Is a test and benchmark switch, the environment variable's value @env, set and not 0? */
 bool tracer_env_flag(const char *env);
-struct bpf_program;
 /*
  * Turn @prog's calls of the placeholder helpers KSNOOP_SESSION_IS_RETURN_CALL
  * and KSNOOP_SESSION_COOKIE_CALL into calls of the kfuncs

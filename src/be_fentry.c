@@ -325,11 +325,11 @@ static int attach_one(struct tracer *t, int i)
 		err = attach_side(t, i, t->skel->progs.ksnoop_session_multi, &t->finfo[0],
 				  KSNOOP_TRACE_FSESSION, FD_ENTRY_PROG, FD_ENTRY_LINK, &btf_fd);
 	else if (!t->opts.entry_only)
-		err = attach_side(t, i, t->skel->progs.ksnoop_exit, &t->finfo[1], BPF_TRACE_FEXIT,
-				  FD_EXIT_PROG, FD_EXIT_LINK, &btf_fd);
+		err = attach_side(t, i, t->stub[1], &t->finfo[1], BPF_TRACE_FEXIT, FD_EXIT_PROG,
+				  FD_EXIT_LINK, &btf_fd);
 	if (!err && !t->session)
-		err = attach_side(t, i, t->skel->progs.ksnoop_entry, &t->finfo[0], BPF_TRACE_FENTRY,
-				  FD_ENTRY_PROG, FD_ENTRY_LINK, &btf_fd);
+		err = attach_side(t, i, t->stub[0], &t->finfo[0], BPF_TRACE_FENTRY, FD_ENTRY_PROG,
+				  FD_ENTRY_LINK, &btf_fd);
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (!err)
@@ -397,10 +397,11 @@ static int fentry_prepare(struct tracer *t)
 		return 0;
 	}
 	/* libbpf needs one target to load against; the others reuse its instructions. */
-	bpf_program__set_attach_target(t->skel->progs.ksnoop_entry, 0, t->funcs[0].kf->name);
-	bpf_program__set_attach_target(t->skel->progs.ksnoop_exit, 0, t->funcs[0].kf->name);
-	bpf_program__set_autoload(t->skel->progs.ksnoop_entry, true);
-	bpf_program__set_autoload(t->skel->progs.ksnoop_exit, !t->opts.entry_only);
+	tracer_stub(t, false, t->skel->progs.ksnoop_entry, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
+		    t->funcs[0].kf->name);
+	if (!t->opts.entry_only)
+		tracer_stub(t, true, t->skel->progs.ksnoop_exit, BPF_PROG_TYPE_TRACING,
+			    BPF_TRACE_FEXIT, t->funcs[0].kf->name);
 	/*
 	 * A program per function, typed by its target: item 0 by direct loads
 	 * where the verifier types them (agg_typed_ok()); counted at entry.
@@ -434,9 +435,9 @@ static int fentry_loaded(struct tracer *t)
 		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_session_multi,
 				    &t->finfo[0]);
 	else
-		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_entry, &t->finfo[0]);
+		err = func_info_get(t->skel->obj, t->stub[0], &t->finfo[0]);
 	if (!err && !t->opts.entry_only && !t->session)
-		err = func_info_get(t->skel->obj, t->skel->progs.ksnoop_exit, &t->finfo[1]);
+		err = func_info_get(t->skel->obj, t->stub[1], &t->finfo[1]);
 	if (err)
 		pr_error("cannot read the BTF func_info of the loaded program: %s", strerror(-err));
 	return err;

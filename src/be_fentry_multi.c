@@ -52,8 +52,7 @@ static int fmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_ex
 		__aligned_u64 ids, cookies;
 		__u32 cnt;
 	} * lc;
-	struct bpf_program *prog =
-		is_exit ? t->skel->progs.ksnoop_exit_multi : t->skel->progs.ksnoop_entry_multi;
+	struct bpf_program *prog = t->stub[is_exit];
 	__u32 type = is_exit ? KSNOOP_TRACE_FEXIT_MULTI : KSNOOP_TRACE_FENTRY_MULTI;
 	__u32 *ids = calloc(n, sizeof(*ids));
 	union bpf_attr attr;
@@ -127,14 +126,11 @@ static int fmulti_prepare(struct tracer *t)
 		return 0;
 	}
 	/* One program per attach type, no attach target: the link names the functions. */
-	bpf_program__set_type(t->skel->progs.ksnoop_entry_multi, BPF_PROG_TYPE_TRACING);
-	bpf_program__set_expected_attach_type(t->skel->progs.ksnoop_entry_multi,
-					      KSNOOP_TRACE_FENTRY_MULTI);
-	bpf_program__set_type(t->skel->progs.ksnoop_exit_multi, BPF_PROG_TYPE_TRACING);
-	bpf_program__set_expected_attach_type(t->skel->progs.ksnoop_exit_multi,
-					      KSNOOP_TRACE_FEXIT_MULTI);
-	bpf_program__set_autoload(t->skel->progs.ksnoop_entry_multi, true);
-	bpf_program__set_autoload(t->skel->progs.ksnoop_exit_multi, !t->opts.entry_only);
+	tracer_stub(t, false, t->skel->progs.ksnoop_entry_multi, BPF_PROG_TYPE_TRACING,
+		    KSNOOP_TRACE_FENTRY_MULTI, NULL);
+	if (!t->opts.entry_only)
+		tracer_stub(t, true, t->skel->progs.ksnoop_exit_multi, BPF_PROG_TYPE_TRACING,
+			    KSNOOP_TRACE_FEXIT_MULTI, NULL);
 	return 0;
 }
 
@@ -144,8 +140,9 @@ static void fmulti_misses(struct tracer *t, struct tracer_misses *m)
 		m->both = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_session_multi));
 		return;
 	}
-	m->entry = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_entry_multi));
-	m->exit = tracer_prog_misses(bpf_program__fd(t->skel->progs.ksnoop_exit_multi));
+	/* no exit program with --entry */
+	m->entry = tracer_prog_misses(bpf_program__fd(t->stub[0]));
+	m->exit = t->stub[1] ? tracer_prog_misses(bpf_program__fd(t->stub[1])) : 0;
 }
 
 const struct backend backend_fentry_multi = {

@@ -255,6 +255,29 @@ test_null_unreadable()
 }
 t_run null-unreadable test_null_unreadable
 
+# pair_env ENV LOAD ARGS...: `ksnoop -vv --backend fentry ARGS` with environment ENV
+# (VAR=VALUE) in the background and without it around LOAD (trace_wl), the two tracing
+# at once: the second's results in T_OUT, T_ERR, T_RC, the first's outputs in PAIR_OUT and
+# PAIR_ERR.
+pair_env()
+{
+	local env=$1 load=$2 bo=/tmp/pair-b.out be=/tmp/pair-b.err
+	shift 2
+	rm -f "$bo" "$be"
+	if ! bg_tracer "$bo" "$be" env "$env" ksnoop -vv --backend fentry "$@"; then
+		kill -INT "$BG_PID" 2>/dev/null
+		wait "$BG_PID"
+		t_fail "ksnoop with $env did not attach: $(cat "$be")"
+		return 1
+	fi
+	trace_wl 60 "$load" ksnoop -vv --backend fentry "$@"
+	kill -INT "$BG_PID"
+	wait "$BG_PID"
+	t_expect_rc 0
+	PAIR_OUT=$(cat "$bo") PAIR_ERR=$(cat "$be")
+	rm -f "$bo" "$be"
+}
+
 # A plain trace of up to 4 integer members (or arguments) has its records built by the
 # fentry stub itself, by direct loads (bpf/fentry.bpf.c fentry_rec_lean()); the capture
 # code (KSNOOP_NO_REC_LEAN=1) must show the same calls with the same values and markers.
@@ -263,23 +286,10 @@ t_run null-unreadable test_null_unreadable
 # the last two items meet a NULL pointer at their last step, and one before it.
 lean_pair()
 {
-	local load=$1 bo=/tmp/lean-b.out be=/tmp/lean-b.err
-	shift
-	rm -f "$bo" "$be"
-	if ! bg_tracer "$bo" "$be" env KSNOOP_NO_REC_LEAN=1 ksnoop -vv --backend fentry "$@"; then
-		kill -INT "$BG_PID" 2>/dev/null
-		wait "$BG_PID"
-		t_fail "the capture code's ksnoop did not attach: $(cat "$be")"
-		return 1
-	fi
-	trace_wl 60 "$load" ksnoop -vv --backend fentry "$@"
-	kill -INT "$BG_PID"
-	wait "$BG_PID"
-	t_expect_rc 0
+	pair_env KSNOOP_NO_REC_LEAN=1 "$@" || return
 	t_expect_match '^records built by the stub, items by direct \(typed\) loads$' "$T_ERR"
-	t_expect_match '^records built by the capture code$' "$(cat "$be")"
-	LEAN_B=$(cat "$bo")
-	rm -f "$bo" "$be"
+	t_expect_match '^records built by the capture code$' "$PAIR_ERR"
+	LEAN_B=$PAIR_OUT
 }
 
 # The calls of COMM in tracer output $1, times and durations cut.
@@ -323,6 +333,31 @@ test_rec_lean()
 	expect_no_ksnoop_bpf
 }
 t_run rec-lean test_rec_lean
+
+# The fentry stub's programs for common settings (include/ksnoop.h KSNOOP_STUB_CASES())
+# and the generic ones, which read the settings at run time (KSNOOP_NO_STUB_CASES=1),
+# show the same calls with the same values: -c NAME, and a typed entry predicate.
+test_stub_cases()
+{
+	local a b
+	need_kernel_ge 6.1
+	# a whole struct: records by the capture code (-c with lean records has no case)
+	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 3 100 9999' -c udpconn 'ip_send_skb(skb)' || return
+	t_expect_match '^entry stub: ksnoop_entry_comm_gate \(stub bits ' "$T_ERR"
+	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
+	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
+	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, -c"
+	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, -c"
+	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 2 100 9999; udpconn 2 300 9999' \
+		'ip_send_skb(skb->len > 200)' || return
+	t_expect_match '^exit stub: ksnoop_exit_pred_gate \(stub bits ' "$T_ERR"
+	t_expect_match '^exit stub: ksnoop_exit \(stub bits ' "$PAIR_ERR"
+	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
+	t_expect_eq 2 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, predicate"
+	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, predicate"
+	expect_no_ksnoop_bpf
+}
+t_run stub-cases test_stub_cases
 
 # kill -9 leaves nothing behind: links belong to ksnoop's file descriptors, and the
 # kernel drops them (and then the programs) when the process dies.

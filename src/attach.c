@@ -503,23 +503,19 @@ void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog, enum 
 	t->stub_conf[is_exit] = (struct stub_conf){prog, type, attach_type, target};
 }
 
-/* The stub programs' cases (include/ksnoop.h). */
-static const struct stub_case {
-	const char *name;
-	__u32 bits;
-	bool any_id;
-} stub_cases[] = {
+const struct stub_case tracer_stub_cases[] = {
 #define STUB_CASE(name, bits, any_id) {#name, bits, any_id},
 	KSNOOP_STUB_CASES(STUB_CASE)
 #undef STUB_CASE
 };
+const size_t tracer_nstub_cases = ARRAY_SIZE(tracer_stub_cases);
 
 const char *tracer_stub_case(__u32 sb)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(stub_cases); i++) {
-		const struct stub_case *c = &stub_cases[i];
+	for (i = 0; i < tracer_nstub_cases; i++) {
+		const struct stub_case *c = &tracer_stub_cases[i];
 
 		if ((c->any_id ? sb & ~KSNOOP_SB_ID_BITS : sb) == c->bits)
 			return c->name;

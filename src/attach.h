@@ -206,7 +206,15 @@ int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i));
  */
 void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog, enum bpf_prog_type type,
 		 enum bpf_attach_type attach_type, const char *target);
-/* The name of the stub programs' case of stub bits @sb (KSNOOP_STUB_CASES()), or NULL. */
+/* The stub programs' cases (include/ksnoop.h KSNOOP_STUB_CASES()), in its order. */
+struct stub_case {
+	const char *name;
+	__u32 bits;
+	bool any_id; /* @bits lack the id bits (KSNOOP_SB_ID_BITS): any of them */
+};
+extern const struct stub_case tracer_stub_cases[];
+extern const size_t tracer_nstub_cases;
+/* The name of the stub programs' case of stub bits @sb, or NULL. */
 const char *tracer_stub_case(__u32 sb);
 /* Is a test and benchmark switch, the environment variable's value @env, set and not 0? */
 bool tracer_env_flag(const char *env);

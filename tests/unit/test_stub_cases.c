@@ -14,27 +14,18 @@
 #include "ksnoop.skel.h"
 #include "test.h"
 
-static const struct {
-	const char *name;
-	__u32 bits;
-	bool any_id;
-} cases[] = {
-#define CASE(name, bits, any_id) {#name, bits, any_id},
-	KSNOOP_STUB_CASES(CASE)
-#undef CASE
-};
-
 /* Each case is the one of its bits, with each way of finding the id where it reads it. */
 TEST(stub_case_of_its_bits)
 {
 	static const __u32 ids[] = {0, KSNOOP_SB_ONE_FUNC, KSNOOP_SB_COOKIE};
 	size_t i, k;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ASSERT_STREQ(tracer_stub_case(cases[i].bits), cases[i].name, "its own bits");
-		for (k = 0; cases[i].any_id && k < 3; k++)
-			ASSERT_STREQ(tracer_stub_case(cases[i].bits | ids[k]), cases[i].name,
-				     "any id");
+	for (i = 0; i < tracer_nstub_cases; i++) {
+		ASSERT_STREQ(tracer_stub_case(tracer_stub_cases[i].bits), tracer_stub_cases[i].name,
+			     "its own bits");
+		for (k = 0; tracer_stub_cases[i].any_id && k < 3; k++)
+			ASSERT_STREQ(tracer_stub_case(tracer_stub_cases[i].bits | ids[k]),
+				     tracer_stub_cases[i].name, "any id");
 	}
 }
 
@@ -68,9 +59,10 @@ TEST(stub_case_programs)
 
 	if (!ASSERT_TRUE(skel != NULL, "open the BPF object"))
 		return;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < tracer_nstub_cases; i++) {
 		for (k = 0; k < 4; k++) {
-			snprintf(name, sizeof(name), "%s_%s", generic[k], cases[i].name);
+			snprintf(name, sizeof(name), "%s_%s", generic[k],
+				 tracer_stub_cases[i].name);
 			if (!ASSERT_TRUE(bpf_object__find_program_by_name(skel->obj, name) != NULL,
 					 name))
 				break;

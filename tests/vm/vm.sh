@@ -198,14 +198,17 @@ tmo=()
 show=1
 [ "$mode" != suite ] || show=0
 # The stall watchdog: the log is written line by line as the console prints, so its
-# age is the console's silence.
+# age is the console's silence. Until the guest has booted, at least 120 s: on a loaded
+# host the kernel's decompression alone kept the console silent for 20 s.
 watchdog=
 if [ "$stall" != 0 ]; then
 	qemu+=(-pidfile "$initrd.pid")
 	(
 		while sleep 5; do
 			[ -s "$initrd.pid" ] && [ -e "$log" ] || continue
-			[ $(($(date +%s) - $(stat -c %Y "$log"))) -ge "$stall" ] || continue
+			lim=$stall
+			[ "$lim" -ge 120 ] || grep -q '@@KSNOOP-BOOTED' "$log" || lim=120
+			[ $(($(date +%s) - $(stat -c %Y "$log"))) -ge "$lim" ] || continue
 			touch "$initrd.stalled"
 			kill "$(cat "$initrd.pid")" 2>/dev/null
 			exit 0

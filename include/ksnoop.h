@@ -490,6 +490,12 @@ enum ksnoop_stub_bit {
 	KSNOOP_STUB_CASES_ID(X, agg_en, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY)                 \
 	KSNOOP_STUB_CASES_ID(X, rec, KSNOOP_SB_REC_LEAN)                                           \
 	KSNOOP_STUB_CASES_ID(X, rec_en, KSNOOP_SB_REC_LEAN | KSNOOP_SB_ENTRY_ONLY)                 \
+	/* -c NAME (or another task filter) on a plain trace: the id read where needed */          \
+	X(rec_comm, KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_GATE, 1)     \
+	X(rec_comm_en,                                                                             \
+	  KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_ENTRY_ONLY, 1)         \
+	X(rec_task, KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_GATE, 1)                       \
+	X(rec_task_en, KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_ENTRY_ONLY, 1)              \
 	X(plain, 0, 1)                                                                             \
 	X(en, KSNOOP_SB_ENTRY_ONLY, 1)                                                             \
 	X(task_gate, KSNOOP_SB_TASK | KSNOOP_SB_GATE, 1)                                           \

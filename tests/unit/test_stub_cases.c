@@ -34,8 +34,8 @@ TEST(stub_case_none)
 {
 	ASSERT_TRUE(!tracer_stub_case(KSNOOP_SB_CHAIN), "-s without the gate");
 	ASSERT_TRUE(!tracer_stub_case(KSNOOP_SB_AGG_LEAN | KSNOOP_SB_TASK), "counting by task");
-	ASSERT_TRUE(!tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_ONE_FUNC),
-		    "lean records, a task filter");
+	ASSERT_TRUE(!tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_CHAIN | KSNOOP_SB_ONE_FUNC),
+		    "lean records, -s");
 	ASSERT_TRUE(!tracer_stub_case(KSNOOP_SB_PRED_TYPED), "a typed predicate, no gate");
 }
 
@@ -46,6 +46,9 @@ TEST(stub_case_exact_id)
 	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_COOKIE), "rec_c", "cookie");
 	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN), "rec_a", "address");
 	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_TASK | KSNOOP_SB_COOKIE), "task", "any id");
+	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 |
+				      KSNOOP_SB_GATE | KSNOOP_SB_ONE_FUNC),
+		     "rec_comm", "-c NAME, lean records");
 }
 
 /* Every case has its programs in the object, under the names src/attach.c looks for. */

@@ -336,18 +336,27 @@ t_run rec-lean test_rec_lean
 
 # The fentry stub's programs for common settings (include/ksnoop.h KSNOOP_STUB_CASES())
 # and the generic ones, which read the settings at run time (KSNOOP_NO_STUB_CASES=1),
-# show the same calls with the same values: -c NAME, and a typed entry predicate.
+# show the same calls with the same values: -c NAME, with records built by the capture
+# code and by the stub, and a typed entry predicate.
 test_stub_cases()
 {
 	local a b
 	need_kernel_ge 6.1
-	# a whole struct: records by the capture code (-c with lean records has no case)
+	# a whole struct: records by the capture code
 	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 3 100 9999' -c udpconn 'ip_send_skb(skb)' || return
 	t_expect_match '^entry stub: ksnoop_entry_comm_gate \(stub bits ' "$T_ERR"
 	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
 	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
 	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, -c"
 	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, -c"
+	# records built by the stub, -c
+	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 3 100 9999' -c udpconn \
+		'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)' || return
+	t_expect_match '^entry stub: ksnoop_entry_rec_comm \(stub bits ' "$T_ERR"
+	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
+	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
+	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, -c, lean"
+	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, -c, lean"
 	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 2 100 9999; udpconn 2 300 9999' \
 		'ip_send_skb(skb->len > 200)' || return
 	t_expect_match '^exit stub: ksnoop_exit_pred_gate \(stub bits ' "$T_ERR"

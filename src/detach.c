@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
+#include "attach.h"
 #include "detach.h"
 
 /*
@@ -110,6 +111,13 @@ static void __attribute__((noreturn)) child(struct tracer *t, int parent_fd, int
 	snprintf(title, sizeof(title), "ksnoop: detaching %d function%s", nfuncs,
 		 nfuncs == 1 ? "" : "s");
 	set_title(title);
+	/*
+	 * KSNOOP_DETACH_STOP=1 (tests): stop here, everything still held, until
+	 * SIGCONT: a test then sees the child hold its links however fast it
+	 * would have removed them.
+	 */
+	if (tracer_env_flag(getenv("KSNOOP_DETACH_STOP")))
+		raise(SIGSTOP);
 	/*
 	 * EOF once the parent has exited: its exit drops its references to the
 	 * links, so each close here is the last one and does the unlinking, never

@@ -377,8 +377,10 @@ detaching_pids()
 # its pid to FILE. The child shows up (fork, title) before ksnoop exits and starts
 # removing links only once it has: polled every 20 ms from the SIGINT, it is stopped
 # holding all or nearly all of them, and holds them for as long as the test needs, on
-# a VM however slow, rather than for however long detaching happens to take. Send it
-# SIGTERM and SIGCONT to let the kernel release the rest.
+# a VM however slow, rather than for however long detaching happens to take. A tracer
+# run with KSNOOP_DETACH_STOP=1 has its child stop itself before it removes any: then
+# nothing races (8 kprobes were removed before the poll saw the child once, 5.10 on a
+# loaded host). Send it SIGTERM and SIGCONT to let the kernel release the rest.
 stop_detaching()
 {
 	echo "i=0; until p=\$($DETACHING_PIDS | head -n 1); [ -n \"\$p\" ] || [ \$i -ge 3000 ]; do

@@ -281,9 +281,10 @@ t_run refused-skipped test_refused_skipped
 # second ksnoop works meanwhile (on a function the child is still detaching from). SIGTERM
 # to the child ends it, and the kernel releases the rest: nothing is left behind.
 # $TCP_FEW (4 functions, 8 links: DETACH_BG_LINKS) takes the child to the background as
-# 'tcp_*' would, in a hundredth of the time; the child is stopped (SIGSTOP) as soon as it appears, so
-# it still holds its links while the second ksnoop attaches and runs, however long that
-# takes on a loaded machine: the overlap is certain, not a race with the detaching.
+# 'tcp_*' would, in a hundredth of the time; the child stops itself before it removes any
+# (KSNOOP_DETACH_STOP=1), so it still holds its links while the second ksnoop attaches
+# and runs, however long that takes on a loaded machine: the overlap is certain, not a
+# race with the detaching.
 test_detach_in_background()
 {
 	local n pid sid held be=fentry stopped=/tmp/glob-detach.pid
@@ -295,7 +296,7 @@ test_detach_in_background()
 	rm -f "$stopped"
 	# The workload ends ksnoop (Ctrl-C) and stops the child it leaves.
 	TW_STOP=0 t_trace 180 "tcpconn 2; kill -INT \$TRACER_PID; $(stop_detaching "$stopped")" \
-		ksnoop --backend $be "$TCP_FEW"
+		env KSNOOP_DETACH_STOP=1 ksnoop --backend $be "$TCP_FEW"
 	t_expect_rc 0
 	t_expect_match '^ksnoop: [0-9]+ calls shown, ' "$T_ERR"
 	n=$(attached_n)

@@ -334,36 +334,33 @@ test_rec_lean()
 }
 t_run rec-lean test_rec_lean
 
+# stub_pair CASE N LOAD ARGS...: the fentry stub's program for case CASE and the generic
+# one trace ARGS at once around LOAD (pair_env); both show the same N ip_send_skb calls
+# of udpconn, with the same values.
+stub_pair()
+{
+	local c=$1 n=$2 a b
+	shift 2
+	pair_env KSNOOP_NO_STUB_CASES=1 "$@" || return 1
+	t_expect_match "^entry stub: ksnoop_entry_$c \\(stub bits " "$T_ERR"
+	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
+	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
+	t_expect_eq "$n" "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, $c"
+	t_expect_eq "$b" "$a" "the $c program's calls against the generic one's"
+}
+
 # The fentry stub's programs for common settings (include/ksnoop.h KSNOOP_STUB_CASES())
 # and the generic ones, which read the settings at run time (KSNOOP_NO_STUB_CASES=1),
 # show the same calls with the same values: -c NAME, with records built by the capture
-# code and by the stub, and a typed entry predicate.
+# code (a whole struct) and by the stub, and a typed entry predicate.
 test_stub_cases()
 {
-	local a b
 	need_kernel_ge 6.1
-	# a whole struct: records by the capture code
-	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 3 100 9999' -c udpconn 'ip_send_skb(skb)' || return
-	t_expect_match '^entry stub: ksnoop_entry_comm_gate \(stub bits ' "$T_ERR"
-	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
-	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
-	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, -c"
-	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, -c"
-	# records built by the stub, -c
-	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 3 100 9999' -c udpconn \
+	stub_pair comm_gate 3 'udpconn 3 100 9999' -c udpconn 'ip_send_skb(skb)' || return
+	stub_pair rec_comm 3 'udpconn 3 100 9999' -c udpconn \
 		'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)' || return
-	t_expect_match '^entry stub: ksnoop_entry_rec_comm \(stub bits ' "$T_ERR"
-	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
-	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
-	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, -c, lean"
-	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, -c, lean"
-	pair_env KSNOOP_NO_STUB_CASES=1 'udpconn 2 100 9999; udpconn 2 300 9999' \
+	stub_pair pred_gate 2 'udpconn 2 100 9999; udpconn 2 300 9999' \
 		'ip_send_skb(skb->len > 200)' || return
-	t_expect_match '^exit stub: ksnoop_exit_pred_gate \(stub bits ' "$T_ERR"
-	t_expect_match '^exit stub: ksnoop_exit \(stub bits ' "$PAIR_ERR"
-	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
-	t_expect_eq 2 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, predicate"
-	t_expect_eq "$b" "$a" "the case program's calls against the generic one's, predicate"
 	expect_no_ksnoop_bpf
 }
 t_run stub-cases test_stub_cases

@@ -497,10 +497,10 @@ static __u32 stub_bits_of(const struct tracer *t)
 	return sb;
 }
 
-void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog, enum bpf_prog_type type,
+void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog,
 		 enum bpf_attach_type attach_type, const char *target)
 {
-	t->stub_conf[is_exit] = (struct stub_conf){prog, type, attach_type, target};
+	t->stub_conf[is_exit] = (struct stub_conf){prog, attach_type, target};
 }
 
 const struct stub_case tracer_stub_cases[] = {
@@ -550,7 +550,8 @@ static int stubs_setup(struct tracer *t)
 				return -ENOENT;
 			}
 		}
-		bpf_program__set_type(p, sc->type);
+		/* the multi stubs are written in a generic section (libbpf 1.1) */
+		bpf_program__set_type(p, BPF_PROG_TYPE_TRACING);
 		bpf_program__set_expected_attach_type(p, sc->attach_type);
 		/* After the attach type: libbpf finds the target's BTF id by it. */
 		if (sc->target) {

@@ -41,10 +41,9 @@ struct func_info {
 	__u32 cnt;
 };
 
-/* How a backend loads a stub program (tracer_stub()). */
+/* How a backend loads a stub program (tracer_stub()), a BPF_PROG_TYPE_TRACING one. */
 struct stub_conf {
 	struct bpf_program *prog; /* the generic program; NULL: none for this side */
-	enum bpf_prog_type type;
 	enum bpf_attach_type attach_type;
 	const char *target; /* the attach target's name, or NULL */
 };
@@ -198,13 +197,13 @@ int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn 
 int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i));
 /*
  * From a backend's prepare(): load generic stub program @prog (ksnoop_entry,
- * ksnoop_exit, ksnoop_entry_multi, ksnoop_exit_multi) for side @is_exit, as
- * @type and @attach_type, against @target (a function's name) or none.
+ * ksnoop_exit, ksnoop_entry_multi, ksnoop_exit_multi) for side @is_exit as a
+ * tracing program of @attach_type, against @target (a function's name) or none.
  * tracer_load() loads the program of the case of stub.bits instead, where
  * there is one (KSNOOP_STUB_CASES()), set up the same way; t->stub[@is_exit]
  * is then the program loaded.
  */
-void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog, enum bpf_prog_type type,
+void tracer_stub(struct tracer *t, bool is_exit, struct bpf_program *prog,
 		 enum bpf_attach_type attach_type, const char *target);
 /* The stub programs' cases (include/ksnoop.h KSNOOP_STUB_CASES()), in its order. */
 struct stub_case {

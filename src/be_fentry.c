@@ -397,11 +397,10 @@ static int fentry_prepare(struct tracer *t)
 		return 0;
 	}
 	/* libbpf needs one target to load against; the others reuse its instructions. */
-	tracer_stub(t, false, t->skel->progs.ksnoop_entry, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
-		    t->funcs[0].kf->name);
+	tracer_stub(t, false, t->skel->progs.ksnoop_entry, BPF_TRACE_FENTRY, t->funcs[0].kf->name);
 	if (!t->opts.entry_only)
-		tracer_stub(t, true, t->skel->progs.ksnoop_exit, BPF_PROG_TYPE_TRACING,
-			    BPF_TRACE_FEXIT, t->funcs[0].kf->name);
+		tracer_stub(t, true, t->skel->progs.ksnoop_exit, BPF_TRACE_FEXIT,
+			    t->funcs[0].kf->name);
 	/*
 	 * A program per function, typed by its target: item 0 by direct loads
 	 * where the verifier types them (agg_typed_ok()); counted at entry.

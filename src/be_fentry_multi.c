@@ -126,11 +126,10 @@ static int fmulti_prepare(struct tracer *t)
 		return 0;
 	}
 	/* One program per attach type, no attach target: the link names the functions. */
-	tracer_stub(t, false, t->skel->progs.ksnoop_entry_multi, BPF_PROG_TYPE_TRACING,
-		    KSNOOP_TRACE_FENTRY_MULTI, NULL);
+	tracer_stub(t, false, t->skel->progs.ksnoop_entry_multi, KSNOOP_TRACE_FENTRY_MULTI, NULL);
 	if (!t->opts.entry_only)
-		tracer_stub(t, true, t->skel->progs.ksnoop_exit_multi, BPF_PROG_TYPE_TRACING,
-			    KSNOOP_TRACE_FEXIT_MULTI, NULL);
+		tracer_stub(t, true, t->skel->progs.ksnoop_exit_multi, KSNOOP_TRACE_FEXIT_MULTI,
+			    NULL);
 	return 0;
 }
 

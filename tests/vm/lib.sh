@@ -531,9 +531,11 @@ ksnoop_links()
 RINGBUF_DROPS_JQ='[.[] | select(.formatted.key == 0) | .formatted.values[].value] | add'
 
 # ringbuf_drops: that count now, from the kernel (one ksnoop running: one "stats" map).
+# RINGBUF_DROPS is the command, for WORKLOAD strings (run without lib.sh).
+RINGBUF_DROPS="bpftool map dump name stats -j 2>/dev/null | jq '$RINGBUF_DROPS_JQ' 2>/dev/null"
 ringbuf_drops()
 {
-	bpftool map dump name stats -j 2>/dev/null | jq "$RINGBUF_DROPS_JQ" 2>/dev/null
+	eval "$RINGBUF_DROPS"
 }
 
 # What `ksnoop features` prints. With T_FEATURES_FILE set (suite.sh does), it runs once

@@ -173,7 +173,7 @@ test_return_lost()
 	need_cmd jq
 	rm -f "$out"
 	load="$ASLEEP
-		drops() { bpftool map dump name stats -j 2>/dev/null | jq '$RINGBUF_DROPS_JQ'; }"'
+		drops() { $RINGBUF_DROPS; }"'
 		sleepfor 600000 & s=$!; asleep $s
 		kill -STOP $TRACER_PID; flood 0 & f=$!
 		i=0; until [ "$(drops)" -gt 0 ] 2>/dev/null || [ $i -ge 100 ]; do

@@ -3,8 +3,8 @@
  * Host decode benchmark: the userspace cost of one traced call, from the
  * records the BPF program streams to the bytes written out.
  *
- *   decode-bench CASE FORMAT N      CASE: scalar | skb   FORMAT: text | json
- *   decode-bench CASE FORMAT show   print one event to stdout (what is measured)
+ *   decode-bench CASE FORMAT N [pair]   CASE: scalar | skb   FORMAT: text | json
+ *   decode-bench CASE FORMAT show       print one event to stdout (what is measured)
  *
  * CASE scalar is "ip_send_skb(skb->len, return)", CASE skb is
  * "ip_send_skb(skb)" (the whole struct sk_buff). The SPEC is resolved against
@@ -14,9 +14,10 @@
  * from a fake sk_buff: zero bytes with a dozen realistic fields set.
  *
  * bench_loop() feeds the same pair N times through output_call() to a FILE on
- * /dev/null. Run it under valgrind --tool=callgrind --toggle-collect=bench_loop
- * (make bench-host) so that only the loop is counted, not the BTF load: the
- * instructions per event are the collected total divided by N.
+ * /dev/null; with "pair", through the pairer first (src/pair.c), as ksnoop
+ * hands each ring buffer sample to it. Run it under valgrind --tool=callgrind
+ * --toggle-collect=bench_loop (make bench-host) so that only the loop is counted, not the BTF load:
+ * the instructions per event are the collected total divided by N.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "btfx.h"
 #include "ksnoop.h"
 #include "output.h"
+#include "pair.h"
 #include "tlib.h"
 
 /* Where the fake objects "live" in the kernel: the addresses printed. */
@@ -161,20 +163,45 @@ static void build_rec(const struct tfunc *tf, bool is_exit, __u8 *buf, const __u
 	strncpy(rec->comm, "udpsend", sizeof(rec->comm));
 }
 
+struct bench_out {
+	struct output *o;
+	const struct tfunc *tf;
+	int err;
+};
+
+/* The pairer's callback: what ksnoop's show_call() does with a call. */
+static void bench_show(void *ctx, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+		       enum call_end end)
+{
+	struct bench_out *b = ctx;
+
+	if (!b->err)
+		b->err = output_call(b->o, b->tf, entry, exit, end);
+}
+
 /* The measured part: callgrind's --toggle-collect names this function. */
 __attribute__((noipa)) static int bench_loop(struct output *o, const struct tfunc *tf,
 					     const struct ksnoop_rec *entry,
-					     const struct ksnoop_rec *exit, long n)
+					     const struct ksnoop_rec *exit, long n, bool pair)
 {
+	struct bench_out b = {.o = o, .tf = tf};
+	struct pairer p;
 	long i;
-	int err;
+	int err = 0;
 
-	for (i = 0; i < n; i++) {
-		err = output_call(o, tf, entry, exit, CALL_SEEN);
-		if (err)
-			return err;
+	if (!pair) {
+		for (i = 0; i < n && !err; i++)
+			err = output_call(o, tf, entry, exit, CALL_SEEN);
+		return err;
 	}
-	return 0;
+	pairer_init(&p, bench_show, &b);
+	for (i = 0; i < n && !err && !b.err; i++) {
+		err = pairer_feed(&p, entry, entry->size);
+		if (!err)
+			err = pairer_feed(&p, exit, exit->size);
+	}
+	pairer_free(&p);
+	return err ? err : b.err;
 }
 
 int main(int argc, char **argv)
@@ -186,14 +213,15 @@ int main(int argc, char **argv)
 	struct output o;
 	const struct kbtf *kb;
 	struct tfunc tf;
-	bool show, json;
+	bool show, json, pair;
 	int which, err;
 	long n = 0;
 	FILE *f;
 
-	if (argc != 4 || (strcmp(argv[1], "scalar") && strcmp(argv[1], "skb")) ||
+	pair = argc == 5 && !strcmp(argv[4], "pair");
+	if ((argc != 4 && !pair) || (strcmp(argv[1], "scalar") && strcmp(argv[1], "skb")) ||
 	    (strcmp(argv[2], "text") && strcmp(argv[2], "json"))) {
-		fprintf(stderr, "usage: decode-bench scalar|skb text|json N|show\n");
+		fprintf(stderr, "usage: decode-bench scalar|skb text|json N [pair] | show\n");
 		return 2;
 	}
 	which = !strcmp(argv[1], "skb");
@@ -221,7 +249,7 @@ int main(int argc, char **argv)
 	/* One call outside the measurement: first-use costs (time zone, stdio buffer). */
 	err = output_call(&o, &tf, (void *)entry_buf, (void *)exit_buf, CALL_SEEN);
 	if (!err && !show)
-		err = bench_loop(&o, &tf, (void *)entry_buf, (void *)exit_buf, n);
+		err = bench_loop(&o, &tf, (void *)entry_buf, (void *)exit_buf, n, pair);
 	if (!err)
 		err = output_flush(&o);
 	if (err)

@@ -21,14 +21,14 @@ if ! command -v valgrind >/dev/null; then
 fi
 [ -r /sys/kernel/btf/vmlinux ] || { echo "bench-host: no /sys/kernel/btf/vmlinux" >&2; exit 1; }
 
-# Instructions per event for CASE FORMAT; the callgrind profile stays in $OUTDIR.
+# Instructions per event for CASE FORMAT [pair]; the callgrind profile stays in $OUTDIR.
 ir_per_event()
 {
-	local out="$OUTDIR/callgrind.$1-$2.out" total
+	local out="$OUTDIR/callgrind.$1-$2${3:+-$3}.out" total
 
 	if ! valgrind --tool=callgrind --toggle-collect='bench_loop*' \
-		--callgrind-out-file="$out" "$BIN" "$1" "$2" "$N" >/dev/null 2>"$out.log"; then
-		echo "bench-host: $BIN $1 $2 $N failed:" >&2
+		--callgrind-out-file="$out" "$BIN" "$1" "$2" "$N" ${3:+"$3"} >/dev/null 2>"$out.log"; then
+		echo "bench-host: $BIN $1 $2 $N ${3:-} failed:" >&2
 		cat "$out.log" >&2
 		return 1
 	fi
@@ -39,11 +39,15 @@ ir_per_event()
 
 printf '%-44s %-6s %14s %10s\n' "case ($N events each)" format "instr/event" target
 rc=0
-for c in "scalar|ip_send_skb(skb->len, return)|2000" "skb|ip_send_skb(skb)|25000"; do
-	IFS='|' read -r case spec target <<<"$c"
-	set -- "$case" "$spec" "$target"
+# The last row adds the pairing of each entry with its exit record (src/pair.c),
+# which ksnoop does first: the whole of userspace's work for a call but the ring
+# buffer's reads and the write(2)s.
+for c in "scalar|ip_send_skb(skb->len, return)|2000|" "skb|ip_send_skb(skb)|25000|" \
+	"scalar|ip_send_skb(skb->len, return), paired|2000|pair"; do
+	IFS='|' read -r case spec target mode <<<"$c"
+	set -- "$case" "$spec" "$target" "$mode"
 	for fmt in text json; do
-		n=$(ir_per_event "$1" "$fmt") || { rc=1; continue; }
+		n=$(ir_per_event "$1" "$fmt" $4) || { rc=1; continue; }
 		printf '%-44s %-6s %14s %10s%s\n' "$1: $2" "$fmt" "$n" "< $3" \
 			"$([ "$n" -lt "$3" ] || echo '  (over)')"
 	done

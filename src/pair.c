@@ -15,6 +15,45 @@ struct pair_thread {
 	struct pair_thread *next;
 };
 
+/*
+ * An entry of at most PAIR_SMALL bytes (a trace of scalars) waits in a buffer
+ * of that size, which goes back to the pairer's spares once its call ends: a
+ * malloc() and free() per call had cost a third of the pairing.
+ */
+#define PAIR_SMALL     512
+#define PAIR_SPARE_MAX 64
+
+struct pair_spare {
+	struct pair_spare *next;
+};
+
+static struct ksnoop_rec *rec_alloc(struct pairer *p, __u32 size)
+{
+	struct pair_spare *s = p->spare;
+
+	if (size > PAIR_SMALL)
+		return malloc(size);
+	if (!s)
+		return malloc(PAIR_SMALL);
+	p->spare = s->next;
+	p->nspare--;
+	return (struct ksnoop_rec *)s;
+}
+
+/* Free @e, a copy by rec_alloc() (its size is still the one it was made for). */
+static void rec_free(struct pairer *p, struct ksnoop_rec *e)
+{
+	struct pair_spare *s = (struct pair_spare *)e;
+
+	if (e->size > PAIR_SMALL || p->nspare >= PAIR_SPARE_MAX) {
+		free(e);
+		return;
+	}
+	s->next = p->spare;
+	p->spare = s;
+	p->nspare++;
+}
+
 void pairer_init(struct pairer *p, pair_call_fn call, void *ctx)
 {
 	memset(p, 0, sizeof(*p));
@@ -48,7 +87,7 @@ static void finish(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
 	else if (end == CALL_IN_FLIGHT)
 		p->in_flight++;
 	p->call(p->ctx, e, NULL, end);
-	free(e);
+	rec_free(p, e);
 }
 
 /*
@@ -78,17 +117,20 @@ static int entry(struct pairer *p, const struct ksnoop_rec *rec)
 	/* Deepest first, as the returns would have come. */
 	for (k = i; k > j; k--)
 		finish(p, th->stack[k - 1], CALL_RETURN_LOST);
-	memmove(&th->stack[j], &th->stack[i], (th->n - i) * sizeof(th->stack[0]));
+	/* Most entries go on top of the stack: no call of memmove() for nothing. */
+	if (i > j && i < th->n)
+		memmove(&th->stack[j], &th->stack[i], (th->n - i) * sizeof(th->stack[0]));
 	th->n -= i - j;
 	if (th->n >= KSNOOP_MAX_DEPTH) {
 		p->call(p->ctx, rec, NULL, CALL_SEEN);
 		return 0;
 	}
-	copy = malloc(rec->size);
+	copy = rec_alloc(p, rec->size);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, rec, rec->size);
-	memmove(&th->stack[j + 1], &th->stack[j], (th->n - j) * sizeof(th->stack[0]));
+	if (j < th->n)
+		memmove(&th->stack[j + 1], &th->stack[j], (th->n - j) * sizeof(th->stack[0]));
 	th->stack[j] = copy;
 	th->n++;
 	return 0;
@@ -114,7 +156,7 @@ static void exit_rec(struct pairer *p, const struct ksnoop_rec *rec)
 			th->n--;
 			if (!(rec->flags & KSNOOP_R_DROP))
 				p->call(p->ctx, e, rec, CALL_SEEN);
-			free(e);
+			rec_free(p, e);
 			return;
 		}
 		break;
@@ -171,7 +213,14 @@ void pairer_free(struct pairer *p)
 
 			p->threads[i] = th->next;
 			while (th->n > 0)
-				free(th->stack[--th->n]);
+				rec_free(p, th->stack[--th->n]);
 			free(th);
 		}
+	while (p->spare) {
+		struct pair_spare *s = p->spare;
+
+		p->spare = s->next;
+		free(s);
+	}
+	p->nspare = 0;
 }

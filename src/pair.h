@@ -35,10 +35,15 @@ struct pair_thread;
 
 #define PAIR_BUCKETS 1024
 
+struct pair_spare;
+
 struct pairer {
 	pair_call_fn call;
 	void *ctx;
 	struct pair_thread *threads[PAIR_BUCKETS];
+	/* Buffers of PAIR_SMALL bytes for the next small entries (pair.c). */
+	struct pair_spare *spare;
+	unsigned int nspare;
 	__u64 unpaired;	   /* exit records whose entry was not waiting */
 	__u64 return_lost; /* calls shown without their lost return */
 	__u64 in_flight;   /* calls still running at the stop */

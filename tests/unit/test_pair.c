@@ -256,3 +256,58 @@ TEST(pair_bad_size)
 	ASSERT_STREQ(l.text, "", "nothing shown");
 	pairer_free(&p);
 }
+
+/*
+ * Waiting entries live in buffers the pairer reuses (small ones) or frees
+ * (large ones, and spares beyond its cap): each call must still get its own
+ * entry's bytes, over rounds where freed buffers come back.
+ */
+struct payload_check {
+	unsigned int calls, bad;
+};
+
+static void check_payload(void *ctx, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+			  enum call_end end)
+{
+	struct payload_check *c = ctx;
+	const __u8 *d = (const __u8 *)entry + sizeof(*entry);
+	__u32 i, n = entry->size - sizeof(*entry);
+
+	c->calls++;
+	if (!exit || end != CALL_SEEN || exit->tid != entry->tid)
+		c->bad++;
+	for (i = 0; i < n; i++)
+		if (d[i] != (__u8)(entry->tid + i)) {
+			c->bad++;
+			break;
+		}
+}
+
+TEST(pair_buffers_reused)
+{
+	static __u8 buf[sizeof(struct ksnoop_rec) + 2048] __attribute__((aligned(8)));
+	struct ksnoop_rec *r = (struct ksnoop_rec *)buf;
+	struct payload_check c = {};
+	struct pairer p;
+	__u32 tid, i, n, round;
+
+	pairer_init(&p, check_payload, &c);
+	for (round = 0; round < 3; round++) {
+		/* 200 threads in a call each: more than the pairer keeps spare. */
+		for (tid = 1; tid <= 200; tid++) {
+			*r = mk(KSNOOP_REC_ENTRY, 1, 0, tid, round * 1000 + tid);
+			/* every 7th entry is large (whole structs), the others small */
+			n = tid % 7 ? 8 * (tid % 40) : 2048;
+			r->size += n;
+			for (i = 0; i < n; i++)
+				buf[sizeof(*r) + i] = (__u8)(tid + i);
+			ASSERT_EQ(pairer_feed(&p, r, r->size), 0, "entry fed");
+		}
+		for (tid = 200; tid >= 1; tid--)
+			ASSERT_EQ(X(1, 0, tid, round * 1000 + 500 + tid), 0, "exit fed");
+	}
+	ASSERT_EQ(c.calls, 600, "every call shown");
+	ASSERT_EQ(c.bad, 0, "each with its own entry's bytes");
+	ASSERT_EQ(p.unpaired + p.return_lost + p.in_flight, 0, "nothing unpaired");
+	pairer_free(&p);
+}

@@ -401,18 +401,20 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 		while ((v = rec_next_val(recs[r], v))) {
 			size_t start = sb->len, len;
 			const struct ksnoop_val *nv;
+			const struct titem *ti;
 			const char *tail, *nl;
 			bool dup;
 
 			if (v->item >= tf->nitems)
 				continue;
+			ti = &tf->items[v->item];
 			nv = changed_val(o, entry, exit, v, &dup);
 			if (dup)
 				continue;
 			/* "label = value", each of its lines indented by 4. */
 			sb_add(sb, "    ", 4);
 			sb_color(sb, o->color, COL_LABEL);
-			sb_adds(sb, tf->items[v->item].label);
+			sb_add(sb, ti->label, ti->label_len);
 			sb_color(sb, o->color, COL_OFF);
 			sb_add(sb, " = ", 3);
 			value_text(o, tf, v, sb);
@@ -426,6 +428,12 @@ static void text_call(struct output *o, const struct tfunc *tf, const struct ksn
 			}
 			if (sb->oom)
 				continue;
+			/* Ours, one line: ended by the formatter's newline or not at all. */
+			if (ti->one_line && !(v->flags & KSNOOP_V_TEXT) && !nv) {
+				if (sb->buf[sb->len - 1] != '\n')
+					sb_addc(sb, '\n');
+				continue;
+			}
 			tail = sb->buf + start + 4;
 			len = sb->len - start - 4;
 			nl = memchr(tail, '\n', len);
@@ -581,7 +589,7 @@ static void json_args(struct output *o, struct jw *w, const struct tfunc *tf,
 			if (dup)
 				continue;
 			jw_memo_key(w, &o->memo_label[v->item % ARRAY_SIZE(o->memo_label)],
-				    ti->label, strlen(ti->label));
+				    ti->label, ti->label_len);
 			/* --changes: both captures, changed or not, so that jq sees one shape. */
 			if (nv) {
 				jw_obj_begin(w);

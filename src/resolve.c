@@ -264,6 +264,26 @@ static int start_arg(const struct btf *kb, const struct tfunc *tf, const char *f
 	return -ENOENT;
 }
 
+/* What the output needs of @ti at every call, once (struct titem). */
+static void titem_set_text(const struct btf *btf, struct titem *ti)
+{
+	const struct btf_type *t;
+
+	ti->label_len = strlen(ti->label);
+	switch (ti->kind) {
+	case VAL_STR:
+	case VAL_BITFIELD:
+		ti->one_line = true;
+		break;
+	case VAL_SCALAR:
+		t = btfx_skip(btf, ti->type_id, true, NULL);
+		ti->one_line = t && (btf_is_int(t) || btf_is_any_enum(t) || btf_is_ptr(t));
+		break;
+	default:
+		ti->one_line = false;
+	}
+}
+
 static int resolve_item(const struct kbtf *k, struct tfunc *tf, const struct item *src,
 			const char *label, bool is_ret, const struct resolve_opts *opts,
 			struct resolve_err *err)
@@ -417,6 +437,8 @@ int resolve_func(const struct kbtf *k, const struct kfunc *kf, const struct spec
 				break;
 			}
 	}
+	for (i = 0; i < out->nitems; i++)
+		titem_set_text(out->kf->btf, &out->items[i]);
 	out->plan.nitems = out->nitems;
 	/* The first entry predicate is tested before anything else (bpf: ksnoop_pre_item()). */
 	for (i = 0; i < out->nitems && !out->plan.pre_item; i++)

@@ -32,11 +32,17 @@ enum value_kind {
 
 struct titem {
 	char *label; /* as written ("skb->len"), or the argument name */
+	size_t label_len;
 	enum value_kind kind;
 	__u32 type_id;	    /* BTF type of the bytes captured (the pointee for PTR_DEREF) */
 	__u32 expr_type_id; /* BTF type of the expression itself (the pointer for PTR_DEREF) */
 	bool is_ret;
 	bool hidden; /* predicate-only, not printed */
+	/*
+	 * Our text of the value is one line without a NUL (no struct or array
+	 * to lay out): output.c appends it without looking for either.
+	 */
+	bool one_line;
 	/* A string predicate's operand, compiled (the plan item holds its map index). */
 	struct ksnoop_pattern *pattern;
 };

@@ -208,10 +208,28 @@ struct dry_memo {
 #define DRY_ELEM  2
 
 /* What the text sink keeps in the cache: its names, its dry-run results. */
+/*
+ * A lone integer or pointer (most traced items): its text is its type's label,
+ * the number and a newline, decided once per type. fmt_text_c() prints a value
+ * of a planned type from the plan, without the walk's node and sink (a third
+ * of a scalar call's decode cost); the walk plans a type when it prints one.
+ */
+#define KPLANS 64
+
+struct kplan {
+	const struct btf *btf; /* NULL: a free slot */
+	__u32 type_id;
+	__u8 bytes; /* the value's size: 1, 2, 4 or 8 */
+	__u8 how;   /* KV_S64, KV_U64 or KV_PTR */
+	__u32 label_len;
+	const char *label; /* the type's label, owned by ktext_data.names */
+};
+
 struct ktext_data {
 	struct fmt_labels names; /* the kernel's "[.member = ](type)parens" */
 	unsigned int gen;	 /* fmt_text_c() calls: memo entries of older calls are stale */
 	struct dry_memo memo[DRY_MEMO_SIZE];
+	struct kplan plans[KPLANS]; /* by type id, direct-mapped: a collision is not planned */
 };
 
 static void *ktext_data_new(void)
@@ -441,6 +459,44 @@ static inline __attribute__((always_inline)) int kread(const struct fmt_node *n,
 	return 0;
 }
 
+/* The value's own text, as kprint() prints it after the name. */
+static inline __attribute__((always_inline)) void kput_value(struct strbuf *out,
+							     const struct kval *kv)
+{
+	switch (kv->how) {
+	case KV_S64:
+		sb_put_s64(out, (__s64)kv->v);
+		break;
+	case KV_U64:
+		sb_put_u64(out, kv->v);
+		break;
+	case KV_CHAR: {
+		char q[3] = {'\'', (char)kv->v, '\''};
+
+		sb_add(out, q, 3);
+		break;
+	}
+	case KV_PTR:
+		sb_add(out, "0x", 2);
+		sb_put_hex(out, kv->v, 16);
+		break;
+	case KV_HEX:
+		sb_add(out, "0x", 2);
+		sb_put_hex(out, kv->v, 0);
+		break;
+	case KV_HEX128:
+		sb_add(out, "0x", 2);
+		sb_put_hex(out, kv->hi, 0);
+		sb_put_hex(out, kv->v, 16);
+		break;
+	case KV_NAME:
+		sb_adds(out, kv->name);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Print what kread() decided for @n. */
 static inline __attribute__((always_inline)) void kprint(struct ktext *k, const struct fmt_node *n,
 							 const struct kval *kv)
@@ -453,38 +509,7 @@ static inline __attribute__((always_inline)) void kprint(struct ktext *k, const 
 	}
 	kput_indent(k, n->depth);
 	kput_name(k, n);
-	switch (kv->how) {
-	case KV_S64:
-		sb_put_s64(k->out, (__s64)kv->v);
-		break;
-	case KV_U64:
-		sb_put_u64(k->out, kv->v);
-		break;
-	case KV_CHAR: {
-		char q[3] = {'\'', (char)kv->v, '\''};
-
-		sb_add(k->out, q, 3);
-		break;
-	}
-	case KV_PTR:
-		sb_add(k->out, "0x", 2);
-		sb_put_hex(k->out, kv->v, 16);
-		break;
-	case KV_HEX:
-		sb_add(k->out, "0x", 2);
-		sb_put_hex(k->out, kv->v, 0);
-		break;
-	case KV_HEX128:
-		sb_add(k->out, "0x", 2);
-		sb_put_hex(k->out, kv->hi, 0);
-		sb_put_hex(k->out, kv->v, 16);
-		break;
-	case KV_NAME:
-		sb_adds(k->out, kv->name);
-		break;
-	default:
-		break;
-	}
+	kput_value(k->out, kv);
 	kput_delim(k, n);
 }
 
@@ -613,6 +638,44 @@ static int ktext_end(void *ctx, const struct fmt_node *n)
 	return 0;
 }
 
+/*
+ * After the walk printed top-level @n: plan its type if its text is the label,
+ * a whole integer or pointer and the newline (kprint() at depth 0).
+ */
+static void kplan_make(struct ktext *k, const struct fmt_node *n, const struct kval *kv)
+{
+	struct kplan *pl = &k->d->plans[n->type_id % KPLANS];
+	unsigned int bytes = n->rd == RD_PTR ? 8 : n->rbits / 8;
+	const struct fmt_label *l;
+
+	if (pl->btf || fmt_plain_walk || (n->rd != RD_WORD && n->rd != RD_PTR) ||
+	    (kv->how != KV_S64 && kv->how != KV_U64 && kv->how != KV_PTR) || n->char_elem ||
+	    (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8) || n->needs != bytes)
+		return;
+	l = fmt_label(&k->d->names, n, kname_label);
+	if (!l)
+		return;
+	pl->label = l->s;
+	pl->label_len = l->len;
+	pl->bytes = bytes;
+	pl->how = kv->how;
+	pl->type_id = n->type_id;
+	pl->btf = n->btf;
+}
+
+/* kprint() of a value of planned type @pl, @data of at least pl->bytes. */
+static void kplan_put(const struct kplan *pl, const void *data, struct strbuf *out)
+{
+	/* .name: never read (no KV_NAME is planned), set for the compiler */
+	struct kval kv = {.how = pl->how, .v = fmt_load(data, pl->bytes), .name = ""};
+
+	if (kv.how == KV_S64)
+		kv.v = (__u64)fmt_sign_extend(kv.v, pl->bytes * 8);
+	sb_put(out, pl->label, pl->label_len);
+	kput_value(out, &kv);
+	sb_addc(out, '\n');
+}
+
 static int ktext_scalar(void *ctx, const struct fmt_node *n)
 {
 	struct ktext *k = ctx;
@@ -626,6 +689,8 @@ static int ktext_scalar(void *ctx, const struct fmt_node *n)
 	k->shown += kv.how >= KV_S64;
 	if (n->is_elem)
 		k->array_member = false;
+	else if (!n->depth && !n->m)
+		kplan_make(k, n, &kv);
 	return r;
 }
 
@@ -638,6 +703,7 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		.end = ktext_end,
 		.scalar = ktext_scalar,
 	};
+	const struct kplan *pl;
 	struct ktext k;
 
 	/* spec[] is set at each begin(): not cleared, a scalar never needs it. */
@@ -647,6 +713,11 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	k.d = fmt_slot(c, FMT_SLOT_TEXT, ktext_data_new, ktext_data_free);
 	if (!k.d)
 		return -ENOMEM;
+	pl = &k.d->plans[type_id % KPLANS];
+	if (pl->btf == btf && pl->type_id == type_id && data && len >= pl->bytes) {
+		kplan_put(pl, data, out);
+		return out->oom ? -ENOMEM : 0;
+	}
 	/* A new generation: dry-run results are for this value's bytes only. */
 	if (++k.d->gen == 0) {
 		memset(k.d->memo, 0, sizeof(k.d->memo));

@@ -99,3 +99,74 @@ TEST(fmt_shortcuts_match_plain_walk)
 {
 	compare_sides(CMP_SHORTCUTS);
 }
+
+/*
+ * Lone integers and pointers print from a plan once their type was printed
+ * (format_text.c, struct kplan): every scalar type of vmlinux (ints of each
+ * size and sign, pointers, enums, typedefs and modifiers of them), values at
+ * the edges of each size, whole and cut captures, over a cache long enough
+ * for plans and their slots' collisions, printed as a fresh cache prints.
+ */
+TEST(fmt_scalar_plans_match_walk)
+{
+	static const __u64 vals[] = {0,		 1,
+				     0x7f,	 0x80,
+				     0xff,	 0x7fff,
+				     0x8000,	 0xffff,
+				     0x7fffffff, 0x80000000,
+				     0xffffffff, 0x8000000000000000ULL,
+				     ~0ULL,	 0xffff888004a3e200ULL};
+	const struct btf *btf;
+	const struct kbtf *k;
+	struct strbuf a, b;
+	struct fmt_cache *c;
+	int ids[600], n = 0, i, v, json, compared = 0;
+	__u32 id, nt;
+
+	if (tl_host_btf(&k)) {
+		test_skip("no vmlinux BTF");
+		return;
+	}
+	btf = k->vmlinux;
+	nt = btf__type_cnt(btf);
+	for (id = 1; id < nt && n < (int)ARRAY_SIZE(ids); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_type *r = btf__type_by_id(btf, btf__resolve_type(btf, id));
+
+		if (r && (btf_is_int(r) || btf_is_ptr(r) || btf_is_any_enum(r)) &&
+		    (n < 300 || !btf_is_ptr(t)))
+			ids[n++] = id;
+	}
+	c = fmt_cache_new();
+	sb_init(&a);
+	sb_init(&b);
+	if (!ASSERT_TRUE(n > 100 && c, "scalar types, cache"))
+		goto out;
+	for (v = 0; v < (int)ARRAY_SIZE(vals) * 2; v++) {
+		for (i = 0; i < n; i++) {
+			__u64 x = vals[v % ARRAY_SIZE(vals)];
+			/* every other pass, a capture a byte short for some */
+			size_t len = v >= (int)ARRAY_SIZE(vals) && i % 5 == 0 ? 3 : 8;
+
+			for (json = 0; json < 2; json++) {
+				int r1, r2;
+
+				sb_reset(&a);
+				sb_reset(&b);
+				r1 = json ? fmt_json(btf, ids[i], &x, len, &a) :
+					    fmt_text(btf, ids[i], &x, len, &a);
+				r2 = json ? fmt_json_c(c, btf, ids[i], &x, len, &b) :
+					    fmt_text_c(c, btf, ids[i], &x, len, &b);
+				if (!ASSERT_EQ(r2, r1, "return") ||
+				    !ASSERT_STREQ(sb_str(&b), sb_str(&a), "scalar"))
+					goto out;
+				compared++;
+			}
+		}
+	}
+	ASSERT_TRUE(compared > 1000, "values compared");
+out:
+	sb_free(&a);
+	sb_free(&b);
+	fmt_cache_free(c);
+}

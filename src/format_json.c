@@ -44,11 +44,28 @@ struct jzero {
 	__u32 *off;
 };
 
+/*
+ * A lone integer or pointer (most traced items) is written from its type's
+ * plan, without the walk's node and sink, once the walk has written one: its
+ * layout for jword_at(). As the text sink's plans (format_text.c).
+ */
+#define JPLANS 64
+
+struct jplan {
+	const struct btf *btf; /* NULL: a free slot */
+	__u32 type_id;
+	const struct btf_type *t;
+	__u8 rd; /* RD_WORD or RD_PTR */
+	__u16 rbits;
+	__u32 needs;
+};
+
 /* What the JSON sink keeps in the cache: member keys, escaped, with their ':'. */
 struct jdata {
 	struct fmt_labels keys;
 	struct jzero *zeros; /* by fmt_type.idx, made on first use */
 	size_t nzeros;
+	struct jplan plans[JPLANS]; /* by type id, direct-mapped: a collision is not planned */
 };
 
 static void *jdata_new(void)
@@ -396,6 +413,21 @@ static void jenum(struct jtext *j, const struct fmt_node *n)
 	jw_obj_end(j->w);
 }
 
+/* After the walk wrote top-level @n, a whole word: plan its type. */
+static void jplan_make(struct jtext *j, const struct fmt_node *n)
+{
+	struct jplan *pl = &j->d->plans[n->type_id % JPLANS];
+
+	if (pl->btf || fmt_plain_walk || (n->rd != RD_WORD && n->rd != RD_PTR))
+		return;
+	pl->t = n->t;
+	pl->rd = n->rd;
+	pl->rbits = n->rbits;
+	pl->needs = n->needs;
+	pl->type_id = n->type_id;
+	pl->btf = n->btf;
+}
+
 static int jscalar(void *ctx, const struct fmt_node *n)
 {
 	struct jtext *j = ctx;
@@ -408,6 +440,8 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		if (p)
 			sb_commit(j->out,
 				  jword_at(p, n->t, n->rd, n->rbit, n->rbits, n->data, n->avail));
+		if (!n->depth && !n->m)
+			jplan_make(j, n);
 		return 0;
 	}
 	jkey(j, n);
@@ -625,6 +659,7 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	/* What the writer was before the value: an error takes its text back out. */
 	unsigned int depth = w->depth;
 	__u8 st = w->st[depth];
+	const struct jplan *pl;
 	struct jtext j;
 	int err;
 
@@ -635,6 +670,17 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
 	if (!j.d)
 		return -ENOMEM;
+	pl = &j.d->plans[type_id % JPLANS];
+	if (pl->btf == btf && pl->type_id == type_id && data && len >= pl->needs &&
+	    !jin_object(&j)) {
+		/* Not in an object: the key is the caller's, jkey_at() needs no node. */
+		char *p = jkey_at(&j, NULL, JSON_NUM_MAX);
+
+		/* Out of memory, @w->sb says so, as after the walk's jscalar(). */
+		if (p)
+			sb_commit(j.out, jword_at(p, pl->t, pl->rd, 0, pl->rbits, data, len));
+		return 0;
+	}
 	err = fmt_sink_run(c, btf, type_id, data, len, &sink, &j, &j.oom, w->sb);
 	if (err < 0) {
 		w->depth = depth;

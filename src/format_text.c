@@ -221,8 +221,7 @@ struct kplan {
 	__u32 type_id;
 	__u8 bytes; /* the value's size: 1, 2, 4 or 8 */
 	__u8 how;   /* KV_S64, KV_U64 or KV_PTR */
-	__u32 label_len;
-	const char *label; /* the type's label, owned by ktext_data.names */
+	struct fmt_label label; /* the type's, its text owned by ktext_data.names */
 };
 
 struct ktext_data {
@@ -655,8 +654,7 @@ static void kplan_make(struct ktext *k, const struct fmt_node *n, const struct k
 	l = fmt_label(&k->d->names, n, kname_label);
 	if (!l)
 		return;
-	pl->label = l->s;
-	pl->label_len = l->len;
+	pl->label = *l;
 	pl->bytes = bytes;
 	pl->how = kv->how;
 	pl->type_id = n->type_id;
@@ -671,7 +669,7 @@ static void kplan_put(const struct kplan *pl, const void *data, struct strbuf *o
 
 	if (kv.how == KV_S64)
 		kv.v = (__u64)fmt_sign_extend(kv.v, pl->bytes * 8);
-	sb_put(out, pl->label, pl->label_len);
+	sb_add_label(out, &pl->label);
 	kput_value(out, &kv);
 	sb_addc(out, '\n');
 }

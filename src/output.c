@@ -317,9 +317,9 @@ static void put_failure(struct strbuf *sb, const struct tfunc *tf, __u64 ret, st
  * item read at entry and again at return is shown once, with its entry
  * value. Sets *@shown_at_entry for a return value that is such an item.
  */
-static const struct ksnoop_val *changed_val(const struct output *o, const struct ksnoop_rec *entry,
-					    const struct ksnoop_rec *exit,
-					    const struct ksnoop_val *v, bool *shown_at_entry)
+static inline __attribute__((always_inline)) const struct ksnoop_val *
+changed_val(const struct output *o, const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
+	    const struct ksnoop_val *v, bool *shown_at_entry)
 {
 	*shown_at_entry = false;
 	if (!o->changes || !entry || !exit)

@@ -132,6 +132,55 @@ fmt_sink_run(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const vo
 	return r;
 }
 
+/*
+ * A sink's plan for a lone integer or pointer at the top (most traced items):
+ * made when the walk prints a value of the type, then later values of it
+ * print from the plan, without the walk's node and sink. A sink keeps
+ * FMT_TOP_PLANS of them, direct-mapped by type id (slot: type id modulo
+ * FMT_TOP_PLANS): a type whose slot another type holds keeps the walk.
+ */
+#define FMT_TOP_PLANS 64
+
+struct fmt_top_plan {
+	const struct btf *btf; /* NULL: a free slot */
+	__u32 type_id;
+	const struct btf_type *t;
+	__u8 rd;    /* RD_WORD or RD_PTR */
+	__u8 bytes; /* the value's size: 1, 2, 4 or 8 */
+	__u16 rbits;
+};
+
+/* Is @p, the slot of @type_id, its plan, and @len bytes at @data enough for it? */
+static inline bool fmt_top_plan_hit(const struct fmt_top_plan *p, const struct btf *btf,
+				    __u32 type_id, const void *data, size_t len)
+{
+	return p->btf == btf && p->type_id == type_id && data && len >= p->bytes;
+}
+
+/*
+ * Can free slot @p of @n's type plan it: @n, just printed by the walk, a
+ * lone whole word (an int of 1, 2, 4 or 8 bytes, or a pointer) at the top?
+ * fmt_top_plan_set() fills the slot once the sink has its own part.
+ */
+static inline bool fmt_top_plan_fits(const struct fmt_top_plan *p, const struct fmt_node *n)
+{
+	unsigned int bytes = n->rd == RD_PTR ? 8 : n->rbits / 8;
+
+	return !p->btf && !fmt_plain_walk && !n->depth && !n->m && !n->char_elem &&
+	       (n->rd == RD_WORD || n->rd == RD_PTR) &&
+	       (bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8) && n->needs == bytes;
+}
+
+static inline void fmt_top_plan_set(struct fmt_top_plan *p, const struct fmt_node *n)
+{
+	p->t = n->t;
+	p->rd = n->rd;
+	p->rbits = n->rbits;
+	p->bytes = n->rd == RD_PTR ? 8 : n->rbits / 8;
+	p->type_id = n->type_id;
+	p->btf = n->btf;
+}
+
 /* The cache's slots for sinks' side tables. */
 enum {
 	FMT_SLOT_TEXT,

@@ -44,28 +44,13 @@ struct jzero {
 	__u32 *off;
 };
 
-/*
- * A lone integer or pointer (most traced items) is written from its type's
- * plan, without the walk's node and sink, once the walk has written one: its
- * layout for jword_at(). As the text sink's plans (format_text.c).
- */
-#define JPLANS 64
-
-struct jplan {
-	const struct btf *btf; /* NULL: a free slot */
-	__u32 type_id;
-	const struct btf_type *t;
-	__u8 rd; /* RD_WORD or RD_PTR */
-	__u16 rbits;
-	__u32 needs;
-};
-
 /* What the JSON sink keeps in the cache: member keys, escaped, with their ':'. */
 struct jdata {
 	struct fmt_labels keys;
 	struct jzero *zeros; /* by fmt_type.idx, made on first use */
 	size_t nzeros;
-	struct jplan plans[JPLANS]; /* by type id, direct-mapped: a collision is not planned */
+	/* lone integers and pointers, written by jword_at() (format_int.h) */
+	struct fmt_top_plan plans[FMT_TOP_PLANS];
 };
 
 static void *jdata_new(void)
@@ -413,21 +398,6 @@ static void jenum(struct jtext *j, const struct fmt_node *n)
 	jw_obj_end(j->w);
 }
 
-/* After the walk wrote top-level @n, a whole word: plan its type. */
-static void jplan_make(struct jtext *j, const struct fmt_node *n)
-{
-	struct jplan *pl = &j->d->plans[n->type_id % JPLANS];
-
-	if (pl->btf || fmt_plain_walk || (n->rd != RD_WORD && n->rd != RD_PTR))
-		return;
-	pl->t = n->t;
-	pl->rd = n->rd;
-	pl->rbits = n->rbits;
-	pl->needs = n->needs;
-	pl->type_id = n->type_id;
-	pl->btf = n->btf;
-}
-
 static int jscalar(void *ctx, const struct fmt_node *n)
 {
 	struct jtext *j = ctx;
@@ -440,8 +410,13 @@ static int jscalar(void *ctx, const struct fmt_node *n)
 		if (p)
 			sb_commit(j->out,
 				  jword_at(p, n->t, n->rd, n->rbit, n->rbits, n->data, n->avail));
-		if (!n->depth && !n->m)
-			jplan_make(j, n);
+		/* at the top, a lone word: plan its type */
+		if (!n->depth) {
+			struct fmt_top_plan *pl = &j->d->plans[n->type_id % FMT_TOP_PLANS];
+
+			if (fmt_top_plan_fits(pl, n))
+				fmt_top_plan_set(pl, n);
+		}
 		return 0;
 	}
 	jkey(j, n);
@@ -659,7 +634,7 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	/* What the writer was before the value: an error takes its text back out. */
 	unsigned int depth = w->depth;
 	__u8 st = w->st[depth];
-	const struct jplan *pl;
+	const struct fmt_top_plan *pl;
 	struct jtext j;
 	int err;
 
@@ -670,9 +645,8 @@ int fmt_json_w(struct fmt_cache *c, struct jw *w, const struct btf *btf, __u32 t
 	j.d = fmt_slot(c, FMT_SLOT_JSON, jdata_new, jdata_free);
 	if (!j.d)
 		return -ENOMEM;
-	pl = &j.d->plans[type_id % JPLANS];
-	if (pl->btf == btf && pl->type_id == type_id && data && len >= pl->needs &&
-	    !jin_object(&j)) {
+	pl = &j.d->plans[type_id % FMT_TOP_PLANS];
+	if (fmt_top_plan_hit(pl, btf, type_id, data, len) && !jin_object(&j)) {
 		/* Not in an object: the key is the caller's, jkey_at() needs no node. */
 		char *p = jkey_at(&j, NULL, JSON_NUM_MAX);
 

@@ -207,28 +207,22 @@ struct dry_memo {
 #define DRY_SHOWN 1
 #define DRY_ELEM  2
 
-/* What the text sink keeps in the cache: its names, its dry-run results. */
 /*
  * A lone integer or pointer (most traced items): its text is its type's label,
- * the number and a newline, decided once per type. fmt_text_c() prints a value
- * of a planned type from the plan, without the walk's node and sink (a third
- * of a scalar call's decode cost); the walk plans a type when it prints one.
+ * the number and a newline (format_int.h, struct fmt_top_plan).
  */
-#define KPLANS 64
-
 struct kplan {
-	const struct btf *btf; /* NULL: a free slot */
-	__u32 type_id;
-	__u8 bytes; /* the value's size: 1, 2, 4 or 8 */
-	__u8 how;   /* KV_S64, KV_U64 or KV_PTR */
+	struct fmt_top_plan top;
+	__u8 how;		/* KV_S64, KV_U64 or KV_PTR */
 	struct fmt_label label; /* the type's, its text owned by ktext_data.names */
 };
 
+/* What the text sink keeps in the cache: its names, its dry-run results, its plans. */
 struct ktext_data {
 	struct fmt_labels names; /* the kernel's "[.member = ](type)parens" */
 	unsigned int gen;	 /* fmt_text_c() calls: memo entries of older calls are stale */
 	struct dry_memo memo[DRY_MEMO_SIZE];
-	struct kplan plans[KPLANS]; /* by type id, direct-mapped: a collision is not planned */
+	struct kplan plans[FMT_TOP_PLANS];
 };
 
 static void *ktext_data_new(void)
@@ -638,37 +632,33 @@ static int ktext_end(void *ctx, const struct fmt_node *n)
 }
 
 /*
- * After the walk printed top-level @n: plan its type if its text is the label,
- * a whole integer or pointer and the newline (kprint() at depth 0).
+ * After the walk printed @n: plan its type if @n is a lone whole word whose
+ * text is the label, the number and the newline (kprint() at depth 0).
  */
 static void kplan_make(struct ktext *k, const struct fmt_node *n, const struct kval *kv)
 {
-	struct kplan *pl = &k->d->plans[n->type_id % KPLANS];
-	unsigned int bytes = n->rd == RD_PTR ? 8 : n->rbits / 8;
+	struct kplan *pl = &k->d->plans[n->type_id % FMT_TOP_PLANS];
 	const struct fmt_label *l;
 
-	if (pl->btf || fmt_plain_walk || (n->rd != RD_WORD && n->rd != RD_PTR) ||
-	    (kv->how != KV_S64 && kv->how != KV_U64 && kv->how != KV_PTR) || n->char_elem ||
-	    (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8) || n->needs != bytes)
+	if (!fmt_top_plan_fits(&pl->top, n) ||
+	    (kv->how != KV_S64 && kv->how != KV_U64 && kv->how != KV_PTR))
 		return;
 	l = fmt_label(&k->d->names, n, kname_label);
 	if (!l)
 		return;
 	pl->label = *l;
-	pl->bytes = bytes;
 	pl->how = kv->how;
-	pl->type_id = n->type_id;
-	pl->btf = n->btf;
+	fmt_top_plan_set(&pl->top, n);
 }
 
-/* kprint() of a value of planned type @pl, @data of at least pl->bytes. */
+/* kprint() of a value of planned type @pl, @data of at least its bytes. */
 static void kplan_put(const struct kplan *pl, const void *data, struct strbuf *out)
 {
 	/* .name: never read (no KV_NAME is planned), set for the compiler */
-	struct kval kv = {.how = pl->how, .v = fmt_load(data, pl->bytes), .name = ""};
+	struct kval kv = {.how = pl->how, .v = fmt_load(data, pl->top.bytes), .name = ""};
 
 	if (kv.how == KV_S64)
-		kv.v = (__u64)fmt_sign_extend(kv.v, pl->bytes * 8);
+		kv.v = (__u64)fmt_sign_extend(kv.v, pl->top.bytes * 8);
 	sb_add_label(out, &pl->label);
 	kput_value(out, &kv);
 	sb_addc(out, '\n');
@@ -687,7 +677,7 @@ static int ktext_scalar(void *ctx, const struct fmt_node *n)
 	k->shown += kv.how >= KV_S64;
 	if (n->is_elem)
 		k->array_member = false;
-	else if (!n->depth && !n->m)
+	else if (!n->depth)
 		kplan_make(k, n, &kv);
 	return r;
 }
@@ -711,8 +701,8 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 	k.d = fmt_slot(c, FMT_SLOT_TEXT, ktext_data_new, ktext_data_free);
 	if (!k.d)
 		return -ENOMEM;
-	pl = &k.d->plans[type_id % KPLANS];
-	if (pl->btf == btf && pl->type_id == type_id && data && len >= pl->bytes) {
+	pl = &k.d->plans[type_id % FMT_TOP_PLANS];
+	if (fmt_top_plan_hit(&pl->top, btf, type_id, data, len)) {
 		kplan_put(pl, data, out);
 		return out->oom ? -ENOMEM : 0;
 	}

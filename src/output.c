@@ -641,6 +641,56 @@ static void json_return(struct output *o, struct jw *w, const struct tfunc *tf,
 	}
 }
 
+/* Is the writer's text "pid" to "func" (o->who) that of @rec, a call of @kf? */
+static inline bool who_hit(const struct json_who *who, const struct ksnoop_rec *rec,
+			   const struct kfunc *kf)
+{
+	__u64 comm[2];
+
+	_Static_assert(sizeof(rec->comm) >= sizeof(comm), "comm is at least 16 bytes");
+	memcpy(comm, rec->comm, sizeof(comm));
+	return who->valid && who->kf == kf && who->tid == rec->tid && who->tgid == rec->tgid &&
+	       !((who->comm[0] ^ comm[0]) | (who->comm[1] ^ comm[1]));
+}
+
+/*
+ * The members "pid" to "func" of @rec, a call of @kf, at @p (in reserved
+ * room), committed, and kept in @o->who. Returns 0, or -ENOMEM.
+ */
+static int json_who_put(struct output *o, struct strbuf *sb, char *p, const struct ksnoop_rec *rec,
+			const struct kfunc *kf)
+{
+	struct json_who *who = &o->who;
+	size_t from = p - sb->buf, len;
+
+	p = JW_NEXT_MEMBER_AT(p, "pid");
+	p = str_u64(p, rec->tgid);
+	p = JW_NEXT_MEMBER_AT(p, "tid");
+	p = str_u64(p, rec->tid);
+	p = JW_NEXT_MEMBER_AT(p, "comm");
+	p = memo_at(sb, p, &o->memo_comm, rec->comm, strnlen(rec->comm, sizeof(rec->comm)),
+		    16 + sizeof(o->memo_func.esc));
+	if (!p)
+		return -ENOMEM;
+	p = JW_NEXT_MEMBER_AT(p, "func");
+	p = memo_at(sb, p, &o->memo_func, kf->name, strlen(kf->name), 0);
+	if (!p)
+		return -ENOMEM;
+	sb_commit(sb, p);
+	/* memo_at() may have moved the buffer: the text is found by its offset */
+	len = sb->len - from;
+	who->valid = len <= sizeof(who->text);
+	if (!who->valid)
+		return 0;
+	memcpy(who->text, sb->buf + from, len);
+	who->len = len;
+	who->tgid = rec->tgid;
+	who->tid = rec->tid;
+	memcpy(who->comm, rec->comm, sizeof(who->comm));
+	who->kf = kf;
+	return 0;
+}
+
 /* One call as a JSON object, left open for output_call()'s members. */
 static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 		      const struct ksnoop_rec *entry, const struct ksnoop_rec *exit,
@@ -666,20 +716,14 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	*p++ = '"';
 	p = JW_NEXT_MEMBER_AT(p, "cpu");
 	p = str_u64(p, first->cpu);
-	p = JW_NEXT_MEMBER_AT(p, "pid");
-	p = str_u64(p, first->tgid);
-	p = JW_NEXT_MEMBER_AT(p, "tid");
-	p = str_u64(p, first->tid);
-	p = JW_NEXT_MEMBER_AT(p, "comm");
-	p = memo_at(sb, p, &o->memo_comm, first->comm, strnlen(first->comm, sizeof(first->comm)),
-		    16 + sizeof(o->memo_func.esc));
-	if (!p)
+	if (who_hit(&o->who, first, tf->kf)) {
+		_Static_assert(sizeof(o->who.text) <= 16 + 2 * sizeof(o->memo_comm.esc),
+			       "the kept text fits the room reserved above");
+		p = mempcpy(p, o->who.text, o->who.len);
+		sb_commit(sb, p);
+	} else if (json_who_put(o, sb, p, first, tf->kf)) {
 		return;
-	p = JW_NEXT_MEMBER_AT(p, "func");
-	p = memo_at(sb, p, &o->memo_func, tf->kf->name, strlen(tf->kf->name), 0);
-	if (!p)
-		return;
-	sb_commit(sb, p);
+	}
 	json_args(o, w, tf, entry, exit);
 	if (exit)
 		json_return(o, w, tf, entry, exit);

@@ -56,6 +56,20 @@ struct jstr_memo {
 };
 
 /*
+ * JSON: the members "pid" to "func" of the last call written and what they
+ * were made of. Consecutive calls of one thread and function (most) copy the
+ * text; a longer one (a long function name) is not kept.
+ */
+struct json_who {
+	bool valid;
+	__u32 tgid, tid;
+	__u64 comm[2]; /* the record's 16 bytes, as they came */
+	const struct kfunc *kf;
+	size_t len;
+	char text[192];
+};
+
+/*
  * One output stream. All its state is here (none at file level), so that two
  * outputs (text to the terminal, JSON to a file) can coexist.
  */
@@ -91,6 +105,7 @@ struct output {
 	struct sec_text wall[2]; /* wall_time(): local, RFC 3339 */
 	/* JSON: comm, function name, item labels (by item index modulo 8) */
 	struct jstr_memo memo_comm, memo_func, memo_label[8];
+	struct json_who who;
 };
 
 void output_init(struct output *o, FILE *f, bool json);

@@ -472,3 +472,107 @@ TEST(output_text_struct_indented)
 	sb_free(&want);
 	call_free(&c);
 }
+
+/* @c's call for @kf, one output of its own (nothing remembered from earlier calls). */
+static char *render_fresh(struct call *c, const struct kfunc *kf)
+{
+	const struct kfunc *was = c->tf.kf;
+	struct output o;
+	FILE *f = tmpfile();
+	char *s;
+
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		return NULL;
+	output_init(&o, f, true);
+	o.boot_ns = 0;
+	c->tf.kf = kf;
+	ASSERT_OK(output_call(&o, &c->tf, (void *)c->entry, (void *)c->exit, CALL_SEEN),
+		  "output_call");
+	c->tf.kf = was;
+	ASSERT_OK(output_flush(&o), "output_flush");
+	output_free(&o);
+	s = contents(f);
+	fclose(f);
+	return s;
+}
+
+/*
+ * JSON keeps the text "pid" to "func" of the last call for the next of the
+ * same thread, comm and function: each change of one of them (a comm that
+ * differs only after its NUL too), in one output, prints as a fresh output
+ * prints that call.
+ */
+TEST(output_json_who_kept)
+{
+	static const struct {
+		__u32 tgid, tid;
+		const char *comm, *tail; /* tail: bytes after the comm's NUL */
+		bool other_func;
+	} calls[] = {
+		{215, 215, "udpconn"},	    {215, 215, "udpconn"},
+		{215, 216, "udpconn"},	    {216, 216, "udpconn"},
+		{216, 216, "udpconn", "x"}, {216, 216, "udpconn", "x"},
+		{216, 216, "udpconX", "x"}, {216, 216, "udpconX", "x", true},
+		{216, 216, "udpconX"},	    {215, 215, "udpconn"},
+	};
+	struct kfunc other;
+	struct ksnoop_rec *e;
+	struct output o;
+	struct call c;
+	FILE *f;
+	char *s, *line, *want;
+	size_t i;
+
+	if (!call_init(&c))
+		return;
+	other = *c.tf.kf;
+	other.name = "a_function_with_a_longer_name";
+	f = tmpfile();
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		goto out;
+	output_init(&o, f, true);
+	o.boot_ns = 0;
+	e = (void *)c.entry;
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		const struct kfunc *was = c.tf.kf;
+
+		e->tgid = calls[i].tgid;
+		e->tid = calls[i].tid;
+		memset(e->comm, 0, sizeof(e->comm));
+		strcpy(e->comm, calls[i].comm);
+		if (calls[i].tail)
+			strcpy(e->comm + strlen(calls[i].comm) + 1, calls[i].tail);
+		if (calls[i].other_func)
+			c.tf.kf = &other;
+		ASSERT_OK(output_call(&o, &c.tf, e, (void *)c.exit, CALL_SEEN), "output_call");
+		c.tf.kf = was;
+	}
+	ASSERT_OK(output_flush(&o), "output_flush");
+	output_free(&o);
+	s = contents(f);
+	fclose(f);
+	line = s;
+	for (i = 0; s && i < ARRAY_SIZE(calls); i++) {
+		char *nl = strchr(line, '\n'), next;
+
+		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+			break;
+		next = nl[1];
+		nl[1] = '\0';
+		e->tgid = calls[i].tgid;
+		e->tid = calls[i].tid;
+		memset(e->comm, 0, sizeof(e->comm));
+		strcpy(e->comm, calls[i].comm);
+		want = render_fresh(&c, calls[i].other_func ? &other : c.tf.kf);
+		if (!ASSERT_STREQ(line, want, "as a fresh output")) {
+			free(want);
+			break;
+		}
+		free(want);
+		nl[1] = next;
+		line = nl + 1;
+	}
+	free(s);
+out:
+	call_free(&c);
+}

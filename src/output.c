@@ -120,6 +120,27 @@ static char *wall_time(struct output *o, __u64 ts, char *p, bool rfc3339)
 }
 
 /*
+ * @ts as "%llu" at @p: the digits of its seconds change once a second, and
+ * are kept, as wall_time() keeps its text; the nanoseconds follow, 9 digits.
+ */
+static char *time_ns_at(struct output *o, __u64 ts, char *p)
+{
+	__u64 sec = ts / 1000000000ULL;
+	struct sec_text *c = &o->mono;
+
+	if (!sec)
+		return str_u64(p, ts);
+	if (!c->valid || (__u64)c->sec != sec) {
+		c->len = str_u64(c->buf, sec) - c->buf;
+		c->sec = sec;
+		c->valid = true;
+	}
+	/* a fixed-size copy, as wall_time()'s: the room reserved for the number is enough */
+	__builtin_memcpy(p, c->buf, 24);
+	return str_udec(p + c->len, ts % 1000000000ULL, 9);
+}
+
+/*
  * Space padding to @width (at most 16) from @from to @p. Writes 16 spaces
  * whatever the padding: the caller reserved room for them.
  */
@@ -709,7 +730,7 @@ static void json_call(struct output *o, struct jw *w, const struct tfunc *tf,
 	p = JW_MEMBER_AT(w, p, "type");
 	p = mempcpy(p, "\"call\"", 6);
 	p = JW_NEXT_MEMBER_AT(p, "time_ns");
-	p = str_u64(p, first->ts);
+	p = time_ns_at(o, first->ts, p);
 	p = JW_NEXT_MEMBER_AT(p, "time");
 	*p++ = '"';
 	p = wall_time(o, first->ts, p, true);

@@ -103,6 +103,7 @@ struct output {
 	 */
 	struct fmt_cache *types;
 	struct sec_text wall[2]; /* wall_time(): local, RFC 3339 */
+	struct sec_text mono;	 /* JSON "time_ns": its seconds' digits (time_ns_at()) */
 	/* JSON: comm, function name, item labels (by item index modulo 8) */
 	struct jstr_memo memo_comm, memo_func, memo_label[8];
 	struct json_who who;

@@ -576,3 +576,50 @@ TEST(output_json_who_kept)
 out:
 	call_free(&c);
 }
+
+/* JSON "time_ns" keeps its seconds' digits: each time prints as "%llu" does. */
+TEST(output_json_time_ns)
+{
+	static const __u64 times[] = {
+		0,	    1,		999999999,  1000000000,	      1000000001,
+		5000000000, 5000012345, 5999999999, 6000000000,	      5000000007,
+		~0ULL,	    ~0ULL - 1,	1000000000, 12345678901234ULL};
+	struct ksnoop_rec *e, *x;
+	struct output o;
+	struct call c;
+	char *s, *line, want[64];
+	FILE *f;
+	size_t i;
+
+	if (!call_init(&c))
+		return;
+	f = tmpfile();
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		goto out;
+	output_init(&o, f, true);
+	e = (void *)c.entry;
+	x = (void *)c.exit;
+	for (i = 0; i < ARRAY_SIZE(times); i++) {
+		e->ts = times[i];
+		x->ts = times[i] + (times[i] < ~0ULL - 10 ? 10 : 0);
+		ASSERT_OK(output_call(&o, &c.tf, e, x, CALL_SEEN), "output_call");
+	}
+	ASSERT_OK(output_flush(&o), "output_flush");
+	output_free(&o);
+	s = contents(f);
+	fclose(f);
+	line = s;
+	for (i = 0; s && i < ARRAY_SIZE(times); i++) {
+		char *nl = strchr(line, '\n');
+
+		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+			break;
+		*nl = '\0';
+		snprintf(want, sizeof(want), "\"time_ns\":%llu,", (unsigned long long)times[i]);
+		ASSERT_HAS(line, want, "time_ns");
+		line = nl + 1;
+	}
+	free(s);
+out:
+	call_free(&c);
+}

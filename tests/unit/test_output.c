@@ -107,6 +107,42 @@ static char *contents(FILE *f)
 	return s;
 }
 
+/* A JSON output into a tmpfile(), for a test's calls; NULL (asserted) if none. */
+static FILE *json_open(struct output *o)
+{
+	FILE *f = tmpfile();
+
+	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+		return NULL;
+	output_init(o, f, true);
+	o->boot_ns = 0; /* a fixed clock: renders are compared byte for byte */
+	return f;
+}
+
+/* Flush and free @o, opened by json_open(): what it wrote to @f, to free(). */
+static char *json_close(struct output *o, FILE *f)
+{
+	char *s;
+
+	ASSERT_OK(output_flush(o), "output_flush");
+	output_free(o);
+	s = contents(f);
+	fclose(f);
+	return s;
+}
+
+/* The line at *@pos, its newline cut in place, and *@pos moved past it; NULL (asserted) if none. */
+static char *next_line(char **pos)
+{
+	char *line = *pos, *nl = line ? strchr(line, '\n') : NULL;
+
+	if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+		return NULL;
+	*nl = '\0';
+	*pos = nl + 1;
+	return line;
+}
+
 /* @s without its ANSI colour sequences (ESC [ ... m), in place. */
 static char *uncolor(char *s)
 {
@@ -360,15 +396,14 @@ TEST(output_json_remembered_strings)
 	struct output o;
 	struct call c;
 	FILE *f;
-	char *s, *line;
+	char *s, *pos, *line;
 	size_t i;
 
 	if (!call_init(&c))
 		return;
-	f = tmpfile();
-	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+	f = json_open(&o);
+	if (!f)
 		goto out;
-	output_init(&o, f, true);
 	e = (void *)c.entry;
 	for (i = 0; i < ARRAY_SIZE(comms); i++) {
 		/* Up to 16 bytes: a full comm has no NUL. */
@@ -376,17 +411,14 @@ TEST(output_json_remembered_strings)
 		memcpy(e->comm, comms[i][0], strlen(comms[i][0]));
 		ASSERT_OK(output_call(&o, &c.tf, e, (void *)c.exit, CALL_SEEN), "output_call");
 	}
-	ASSERT_OK(output_flush(&o), "output_flush");
-	output_free(&o);
-	s = contents(f);
-	fclose(f);
-	line = s;
+	s = json_close(&o, f);
+	pos = s;
 	for (i = 0; s && i < ARRAY_SIZE(comms); i++) {
-		char *nl = strchr(line, '\n'), buf[64];
+		char buf[64];
 
-		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+		line = next_line(&pos);
+		if (!line)
 			break;
-		*nl = '\0';
 		if (comms[i][1])
 			snprintf(buf, sizeof(buf),
 				 "\"comm\":%s,\"func\":\"ip_send_skb\",\"args\":{", comms[i][1]);
@@ -395,7 +427,6 @@ TEST(output_json_remembered_strings)
 				 "\"comm\":\"%s\",\"func\":\"ip_send_skb\",\"args\":{",
 				 comms[i][0]);
 		ASSERT_HAS(line, buf, "comm and func");
-		line = nl + 1;
 	}
 	free(s);
 out:
@@ -478,22 +509,15 @@ static char *render_fresh(struct call *c, const struct kfunc *kf)
 {
 	const struct kfunc *was = c->tf.kf;
 	struct output o;
-	FILE *f = tmpfile();
-	char *s;
+	FILE *f = json_open(&o);
 
-	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+	if (!f)
 		return NULL;
-	output_init(&o, f, true);
-	o.boot_ns = 0;
 	c->tf.kf = kf;
 	ASSERT_OK(output_call(&o, &c->tf, (void *)c->entry, (void *)c->exit, CALL_SEEN),
 		  "output_call");
 	c->tf.kf = was;
-	ASSERT_OK(output_flush(&o), "output_flush");
-	output_free(&o);
-	s = contents(f);
-	fclose(f);
-	return s;
+	return json_close(&o, f);
 }
 
 /*
@@ -520,18 +544,17 @@ TEST(output_json_who_kept)
 	struct output o;
 	struct call c;
 	FILE *f;
-	char *s, *line, *want;
+	char *s, *pos, *line, *want, *wpos, *wline;
 	size_t i;
+	bool ok;
 
 	if (!call_init(&c))
 		return;
 	other = *c.tf.kf;
 	other.name = "a_function_with_a_longer_name";
-	f = tmpfile();
-	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+	f = json_open(&o);
+	if (!f)
 		goto out;
-	output_init(&o, f, true);
-	o.boot_ns = 0;
 	e = (void *)c.entry;
 	for (i = 0; i < ARRAY_SIZE(calls); i++) {
 		const struct kfunc *was = c.tf.kf;
@@ -547,30 +570,23 @@ TEST(output_json_who_kept)
 		ASSERT_OK(output_call(&o, &c.tf, e, (void *)c.exit, CALL_SEEN), "output_call");
 		c.tf.kf = was;
 	}
-	ASSERT_OK(output_flush(&o), "output_flush");
-	output_free(&o);
-	s = contents(f);
-	fclose(f);
-	line = s;
+	s = json_close(&o, f);
+	pos = s;
 	for (i = 0; s && i < ARRAY_SIZE(calls); i++) {
-		char *nl = strchr(line, '\n'), next;
-
-		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+		line = next_line(&pos);
+		if (!line)
 			break;
-		next = nl[1];
-		nl[1] = '\0';
 		e->tgid = calls[i].tgid;
 		e->tid = calls[i].tid;
 		memset(e->comm, 0, sizeof(e->comm));
 		strcpy(e->comm, calls[i].comm);
 		want = render_fresh(&c, calls[i].other_func ? &other : c.tf.kf);
-		if (!ASSERT_STREQ(line, want, "as a fresh output")) {
-			free(want);
-			break;
-		}
+		wpos = want;
+		wline = next_line(&wpos);
+		ok = wline && ASSERT_STREQ(line, wline, "as a fresh output");
 		free(want);
-		nl[1] = next;
-		line = nl + 1;
+		if (!ok)
+			break;
 	}
 	free(s);
 out:
@@ -587,16 +603,15 @@ TEST(output_json_time_ns)
 	struct ksnoop_rec *e, *x;
 	struct output o;
 	struct call c;
-	char *s, *line, want[64];
+	char *s, *pos, *line, want[64];
 	FILE *f;
 	size_t i;
 
 	if (!call_init(&c))
 		return;
-	f = tmpfile();
-	if (!ASSERT_TRUE(f != NULL, "tmpfile"))
+	f = json_open(&o);
+	if (!f)
 		goto out;
-	output_init(&o, f, true);
 	e = (void *)c.entry;
 	x = (void *)c.exit;
 	for (i = 0; i < ARRAY_SIZE(times); i++) {
@@ -604,20 +619,14 @@ TEST(output_json_time_ns)
 		x->ts = times[i] + (times[i] < ~0ULL - 10 ? 10 : 0);
 		ASSERT_OK(output_call(&o, &c.tf, e, x, CALL_SEEN), "output_call");
 	}
-	ASSERT_OK(output_flush(&o), "output_flush");
-	output_free(&o);
-	s = contents(f);
-	fclose(f);
-	line = s;
+	s = json_close(&o, f);
+	pos = s;
 	for (i = 0; s && i < ARRAY_SIZE(times); i++) {
-		char *nl = strchr(line, '\n');
-
-		if (!ASSERT_TRUE(nl != NULL, "one line per call"))
+		line = next_line(&pos);
+		if (!line)
 			break;
-		*nl = '\0';
 		snprintf(want, sizeof(want), "\"time_ns\":%llu,", (unsigned long long)times[i]);
 		ASSERT_HAS(line, want, "time_ns");
-		line = nl + 1;
 	}
 	free(s);
 out:

@@ -334,16 +334,18 @@ test_rec_lean()
 }
 t_run rec-lean test_rec_lean
 
-# stub_pair CASE N LOAD ARGS...: the fentry stub's program for case CASE and the generic
-# one trace ARGS at once around LOAD (pair_env); both show the same N ip_send_skb calls
-# of udpconn, with the same values.
+# stub_pair CASE N LOAD ARGS...: the fentry stub's programs for case CASE (entry and
+# exit) and the generic ones trace ARGS at once around LOAD (pair_env); both show the
+# same N ip_send_skb calls of udpconn, with the same values.
 stub_pair()
 {
-	local c=$1 n=$2 a b
+	local c=$1 n=$2 a b side
 	shift 2
 	pair_env KSNOOP_NO_STUB_CASES=1 "$@" || return 1
-	t_expect_match "^entry stub: ksnoop_entry_$c \\(stub bits " "$T_ERR"
-	t_expect_match '^entry stub: ksnoop_entry \(stub bits ' "$PAIR_ERR"
+	for side in entry exit; do
+		t_expect_match "^$side stub: ksnoop_${side}_$c \\(stub bits " "$T_ERR"
+		t_expect_match "^$side stub: ksnoop_$side \\(stub bits " "$PAIR_ERR"
+	done
 	a=$(lean_calls "$T_OUT" udpconn) b=$(lean_calls "$PAIR_OUT" udpconn)
 	t_expect_eq "$n" "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls, $c"
 	t_expect_eq "$b" "$a" "the $c program's calls against the generic one's"

@@ -703,8 +703,9 @@ int fmt_text_c(struct fmt_cache *c, const struct btf *btf, __u32 type_id, const 
 		return -ENOMEM;
 	pl = &k.d->plans[type_id % FMT_TOP_PLANS];
 	if (fmt_top_plan_hit(&pl->top, btf, type_id, data, len)) {
+		/* Out of memory, @out says so, as after the walk's ktext_scalar(). */
 		kplan_put(pl, data, out);
-		return out->oom ? -ENOMEM : 0;
+		return 0;
 	}
 	/* A new generation: dry-run results are for this value's bytes only. */
 	if (++k.d->gen == 0) {

@@ -52,14 +52,17 @@ fi
 # to $BENCH/PREFIXraw-VER.txt, console to $BENCH/PREFIXconsole-VER.log.
 run_vm()
 {
-	local ver=$1 pre=$2 parts=$3 log=$BENCH/$2console-$1.log peers=0
+	local ver=$1 pre=$2 parts=$3 log=$BENCH/$2console-$1.log peers=0 tmo=1800
+	# A limit against a hung VM, not a budget: each all-in round can take 10 min in real
+	# time (bcc's whole-struct backlog alone: 3 min), so it grows with the rounds.
+	case " $parts " in *" allin "*) tmo=$((900 + 900 * ALLIN_ROUNDS)) ;; esac
 	# bcc's ksnoop sees no events on 6.12 and 7.2 (its IP matching misses there, see
 	# docs/LAB.md), so it is only compared on 6.1.
 	[ "$ver" != 6.1 ] || peers=1
 	echo "bench: kernel $ver: booting for '$parts' (N=$N, REPS=$REPS," \
 		"bcc peer: $peers${4:+, qemu $4})..." >&2
 	vm_run "bench: kernel $ver" "$log" "$BENCH/${pre}raw-$ver.txt" \
-		env KSNOOP_VM_QEMU_ARGS="${4:-}" tests/vm/vm.sh --peers --timeout 1800 --log "$log" \
+		env KSNOOP_VM_QEMU_ARGS="${4:-}" tests/vm/vm.sh --peers --timeout "$tmo" --log "$log" \
 		--run "$ver" "N=$N; REPS=$REPS; PEERS=$peers; BPFTRACE=1; PARTS='$parts'
 ALLIN_N=$ALLIN_N; ALLIN_ROUNDS=$ALLIN_ROUNDS; BACKENDS='$BACKENDS'; ICOUNT=$ICOUNT
 ALLIN_ONLY='$ALLIN_ONLY'

@@ -212,6 +212,12 @@ report()
 		label = ("bt-comm" in acmd) ? acmd["bt-comm"] : "bpftrace @[comm] = count()"
 		printf "   --count-by comm cheaper than %s: %s\n", label,
 		       target("countby", "bt-comm", 0.9999)
+		# Not issue 12'"'"'s: the one-liner a user would otherwise write (bt-printf: the
+		# return and the member from one fexit program, no duration).
+		printf "   ip_send_skb(skb->len) cheaper than bpftrace printf() at the return: %s\n",
+		       target("b", "bt-printf", 0.9999)
+		printf "   --entry ip_send_skb(skb->len) cheaper than bpftrace printf() at entry: %s\n",
+		       target("b-e", "bt-printf-e", 0.9999)
 		split("a b two", texts, " ")
 		for (i = 1; i <= 3; i++) {
 			id = texts[i]

@@ -553,6 +553,18 @@ allin_round()
 	allin b $n "$k" ksnoop -P $PAGES 'ip_send_skb(skb->len)'
 	allin b-j $n "$k" ksnoop -P $PAGES -j 'ip_send_skb(skb->len)'
 	allin b-e $n "$k" ksnoop -P $PAGES --entry 'ip_send_skb(skb->len)'
+	# The bpftrace one-liners a user would write for those two: a line a call, buffered
+	# to /dev/null as ksnoop's; with the return, one fexit program (no duration, which
+	# would take a second program and a map). Ready once the program has run (bpftrace
+	# names it after the function).
+	if [ "$BPFTRACE" = 1 ]; then
+		allin bt-printf $n @ip_send_skb bpftrace -B full -e 'kretfunc:ip_send_skb {
+			printf("%d %d %d %s ip_send_skb skb->len=%d ret=%d\n", cpu, pid, tid,
+			comm, args->skb->len, retval); }'
+		allin bt-printf-e $n @ip_send_skb bpftrace -B full -e 'kfunc:ip_send_skb {
+			printf("%d %d %d %s ip_send_skb skb->len=%d\n", cpu, pid, tid, comm,
+			args->skb->len); }'
+	fi
 	# The same two with the records built by the capture code, not the fentry stub
 	# (KSNOOP_NO_REC_LEAN=1, README "Plain traces"): before and after in one boot.
 	allin b-cap $n "$k" env KSNOOP_NO_REC_LEAN=1 ksnoop -P $PAGES 'ip_send_skb(skb->len)'

@@ -7,7 +7,7 @@
 # Canned vm-bench.sh output: 1000 calls (a: 100), untraced 100 us a call. Added per
 # call = (traced + after - untraced) / calls: floor 10, floor2 8, floor-lat 9; bcc-a 500;
 # a 300; a-j 230; b 20, 25 (0.100 s backlog after the workload), 40 -> median 25; b-e 15;
-# stats 12.
+# bt-printf 50; stats 12.
 bench_raw()
 {
 	cat <<'RAW'
@@ -31,6 +31,8 @@ R allin b 2 1000 0.1000 0.0250 0.10 0 fentry
 R allin b 3 1000 0.1000 0.1400 0.00 0 fentry
 R allin-cfg b-e ksnoop --entry ip_send_skb(skb->len)
 R allin b-e 1 1000 0.1000 0.1150 0.00 0 fentry
+R allin-cfg bt-printf bpftrace -B full -e kretfunc:ip_send_skb { printf("%d\n", retval); }
+R allin bt-printf 1 1000 0.1000 0.1500 0.00 0 -
 R allin-cfg be-fentry-multi ksnoop --backend fentry-multi ip_send_skb(skb->len)
 R note all-in be-fentry-multi: never attached: ksnoop: no multi links here
 R allin-cfg stats ksnoop --stats ip_send_skb
@@ -69,6 +71,9 @@ test_allin_report()
 	t_expect_match '--entry ip_send_skb\(skb->len\) <= 2x the floor: meets \(1\.50x; 95% of resamples 1\.50\.\.1\.50\)'
 	t_expect_match 'JSON within 10% of text, ksnoop ip_send_skb: meets \(0\.77x;'
 	t_expect_match 'JSON within 10% of text, two: no result'
+	# against bpftrace's printf() (50): b's 20..40 all cheaper; no entry-only peer ran
+	t_expect_match 'ip_send_skb\(skb->len\) cheaper than bpftrace printf\(\) at the return: meets \(0\.50x; 95% of resamples 0\.40\.\.0\.80\)'
+	t_expect_match '--entry ip_send_skb\(skb->len\) cheaper than bpftrace printf\(\) at entry: no result'
 	# --stats against the floor and each peer; a peer that did not run has no result
 	t_expect_match '^ksnoop --stats ip_send_skb +1000 +100\.0 +\+12\.00 .* 1\.20x +0 fentry$'
 	t_expect_match '--stats ip_send_skb <= 2x the entry\+return floor \(floor2, issue 13\): meets \(1\.50x;'

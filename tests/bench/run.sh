@@ -136,6 +136,8 @@ report()
 		printf "   x floor, x bcc = added / added by the empty program, by bcc'"'"'s ksnoop showing\n"
 		printf "   the same items (bcc always shows the return value). Output to /dev/null; both\n"
 		printf "   tools -P %s; lost = records the tracer reported lost (should be 0).\n", pages
+		printf "   own = the tracer'"'"'s own CPU a call in us, in the run and on its backlog, median:\n"
+		printf "   its reading, formatting and writing (its BPF programs count in the workload'"'"'s).\n"
 		if (icount == 1) {
 			printf "   A VM of its own with qemu -icount shift=0: its clock counts guest instructions\n"
 			printf "   (1 ns each), so the host'"'"'s load cannot skew it and runs repeat to within\n"
@@ -143,8 +145,8 @@ report()
 		} else
 			printf "   Real time (BENCH_ALLIN_ICOUNT=0): other VMs on the host add noise.\n"
 		printf "\n"
-		printf "%-60s %6s %8s %9s %15s %7s %6s %4s %s\n", "tracer", "calls", "untraced",
-		       "added", "spread", "x floor", "x bcc", "lost", "backend"
+		printf "%-60s %6s %8s %9s %15s %7s %6s %4s %6s %s\n", "tracer", "calls", "untraced",
+		       "added", "spread", "x floor", "x bcc", "lost", "own", "backend"
 		for (i = 1; i <= nallin; i++) if (aids[i] in adds) amed[aids[i]] = median(adds[aids[i]])
 		for (i = 1; i <= nallin; i++) {
 			id = aids[i]
@@ -161,10 +163,11 @@ report()
 				label = "latency+count lower bound, fsession (bare-attach)"
 			if (!(id in adds)) { printf "%-60s (no result)\n", label; continue }
 			b = allin_bcc(id)
-			printf "%-60s %6d %8.1f %+9.2f %15s %7s %6s %4d %s\n", label, acalls[id], median(unt[id]),
-			       amed[id], sprintf("%.2f..%.2f", amin[id], amax[id]),
+			printf "%-60s %6d %8.1f %+9.2f %15s %7s %6s %4d %6s %s\n", label, acalls[id],
+			       median(unt[id]), amed[id], sprintf("%.2f..%.2f", amin[id], amax[id]),
 			       (id == "floor" ? "" : aratio(id, "floor")),
-			       (b == "" ? "" : aratio(id, b)), alost[id], abe[id]
+			       (b == "" ? "" : aratio(id, b)), alost[id],
+			       (id in aown ? sprintf("%.2f", median(aown[id])) : "-"), abe[id]
 		}
 		printf "\n   Targets (issue 12; reported, not asserted). Met or missed when 95%% of 1,000\n"
 		printf "   bootstrap resamples of the rounds agree, else undecided; the interval shown\n"
@@ -264,11 +267,13 @@ report()
 		sub(/ *BEGIN \{ printf\([^)]*\); \}/, ""); sub(/ 1>&2$/, "")
 		acmd[id] = $0; aids[++nallin] = id
 	}
-	# R allin ID ROUND CALLS UNTRACED_S TRACED_S AFTER_S LOST BACKEND: one paired run.
+	# R allin ID ROUND CALLS UNTRACED_S TRACED_S AFTER_S LOST BACKEND [OWN_S]: one paired
+	# run (OWN_S: the CPU of the tracer itself; older raw lines have none).
 	$2 == "allin" {
 		id = $3; acalls[id] = $5; d = ($7 + $8 - $6) / $5 * 1e6
 		adds[id] = adds[id] " " d; unt[id] = unt[id] " " $6 / $5 * 1e6
 		alost[id] += $9; abe[id] = $10
+		if (NF >= 11) aown[id] = aown[id] " " $11 / $5 * 1e6
 		if (!(id in amin) || d < amin[id]) amin[id] = d
 		if (!(id in amax) || d > amax[id]) amax[id] = d
 	}

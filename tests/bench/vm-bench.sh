@@ -10,7 +10,7 @@
 #   R stopflood REP SECONDS                         SIGINT to exit under a UDP flood
 #   R note TEXT
 #   R allin-cfg ID CMD...                           an all-in configuration (section 5)
-#   R allin ID ROUND UNTRACED_S TRACED_S AFTER_S LOST BACKEND   one paired run of it
+#   R allin ID ROUND CALLS UNTRACED_S TRACED_S AFTER_S LOST BACKEND OWN_S   one paired run
 # Everything else it prints is diagnostics (kept in build/bench/raw-VER.txt).
 #
 # Inputs (set by run.sh before this text): N (datagrams per cost run), REPS (attach
@@ -451,7 +451,7 @@ done
 # Returns 1 if CMD never attached.
 allin_run()
 {
-	local id=$1 calls=$2 ready=$3 pid u t0 t1 c1 u1 idle be rc i
+	local id=$1 calls=$2 ready=$3 pid u t0 t1 c0 u0 c1 u1 idle be rc i
 	shift 3
 	echo "bench: all-in $id: $* (uptime $(cut -d' ' -f1 /proc/uptime))"
 	# Untraced twice, the faster kept: the previous configuration's tracer can leave
@@ -490,6 +490,7 @@ allin_run()
 	echo "bench: all-in $id: attached (uptime $(cut -d' ' -f1 /proc/uptime))"
 	wait_drained $pid
 	idle=$DRAIN_RATE
+	c0=$(cpu_s $pid) u0=$(cut -d' ' -f1 /proc/uptime)
 	t0=$(now)
 	udpsend $calls 5 $APORT
 	t1=$(now)
@@ -500,11 +501,15 @@ allin_run()
 	sed 's/^/  | /' $T/allin.err
 	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' \
 		$T/allin.err)
+	# The last field: the tracer's own CPU over the run and its backlog, above its idle
+	# use (the BPF programs run in the workload's time, not in it).
 	echo "R allin $id $ALLIN_ROUND $calls $u $(awk -v a=$t0 -v b=$t1 -v c1=$c1 \
 		-v c2=$DRAIN_CPU -v u1=$u1 -v u2=$DRAIN_UP -v r=$idle 'BEGIN {
 			d = c2 - c1 - r * (u2 - u1)
 			printf "%.4f %.6f", b - a, (d > 0 ? d : 0) }')" \
-		"$(lost_of $T/allin.err) ${be:--}"
+		"$(lost_of $T/allin.err) ${be:--}" "$(awk -v c0=$c0 -v c2=$DRAIN_CPU -v u0=$u0 \
+			-v u2=$DRAIN_UP -v r=$idle 'BEGIN { d = c2 - c0 - r * (u2 - u0)
+			printf "%.6f", (d > 0 ? d : 0) }')"
 }
 
 # allin ID CALLS READY CMD...: allin_run, once per round; a configuration that never

@@ -108,8 +108,8 @@ report()
 	# or missed only when 95% of the resamples agree, else undecided (real time on a
 	# noisy host), with the ratio and that interval.
 	function target(id, id2, lim,    r, w) {
+		r = aratio(id, id2)
 		if (!(id in amed) || !(id2 in amed)) return "no result (-)"
-		r = amed[id2] > 0 ? sprintf("%.2fx", amed[id] / amed[id2]) : "-"
 		aci(id, id2)
 		w = ci_hi <= lim ? "meets" : (ci_lo > lim ? "MISSES" : "undecided")
 		return sprintf("%s (%s; 95%% of resamples %s..%s)", w, r, ci_num(ci_lo), ci_num(ci_hi))

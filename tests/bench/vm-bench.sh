@@ -501,15 +501,14 @@ allin_run()
 	sed 's/^/  | /' $T/allin.err
 	be=$(sed -n 's/.*attached [0-9]* functions* in [0-9.]* s (\([a-z-]*\)).*/\1/p' \
 		$T/allin.err)
-	# The last field: the tracer's own CPU over the run and its backlog, above its idle
-	# use (the BPF programs run in the workload's time, not in it).
-	echo "R allin $id $ALLIN_ROUND $calls $u $(awk -v a=$t0 -v b=$t1 -v c1=$c1 \
-		-v c2=$DRAIN_CPU -v u1=$u1 -v u2=$DRAIN_UP -v r=$idle 'BEGIN {
-			d = c2 - c1 - r * (u2 - u1)
-			printf "%.4f %.6f", b - a, (d > 0 ? d : 0) }')" \
-		"$(lost_of $T/allin.err) ${be:--}" "$(awk -v c0=$c0 -v c2=$DRAIN_CPU -v u0=$u0 \
-			-v u2=$DRAIN_UP -v r=$idle 'BEGIN { d = c2 - c0 - r * (u2 - u0)
-			printf "%.6f", (d > 0 ? d : 0) }')"
+	# The workload's time; the tracer's CPU above its idle use on its backlog after the
+	# workload ended, and (the last field, its own CPU) over the run and the backlog:
+	# the BPF programs run in the workload's time, not in it.
+	set -- $(awk -v a=$t0 -v b=$t1 -v c0=$c0 -v u0=$u0 -v c1=$c1 -v u1=$u1 \
+		-v c2=$DRAIN_CPU -v u2=$DRAIN_UP -v r=$idle '
+		function above(c, u,    d) { d = c2 - c - r * (u2 - u); return d > 0 ? d : 0 }
+		BEGIN { printf "%.4f %.6f %.6f", b - a, above(c1, u1), above(c0, u0) }')
+	echo "R allin $id $ALLIN_ROUND $calls $u $1 $2 $(lost_of $T/allin.err) ${be:--} $3"
 }
 
 # allin ID CALLS READY CMD...: allin_run, once per round; a configuration that never

@@ -834,10 +834,16 @@ __noinline int ksnoop_rec_pair(__u32 func, __u32 is_exit)
 	return ksnoop_pair(func, is_exit, false, true, NULL, NULL);
 }
 
-/* The lean record path found the ring buffer full: the record of @func is lost. */
-__noinline int ksnoop_rec_lost(__u32 func)
+/*
+ * The lean record path lost @n records of @func for @reason (enum
+ * ksnoop_lost_reason): the ring buffer was full, or the kept entry of a call
+ * whose return the kernel skipped was taken by the next call at its frame.
+ */
+__noinline int ksnoop_rec_lost(__u32 func, __u32 reason, __u32 n)
 {
-	count_lost(func, KSNOOP_LOST_RINGBUF, 1);
+	if (reason >= KSNOOP_LOST_REASONS)
+		return 0;
+	count_lost(func, reason, n);
 	return 0;
 }
 

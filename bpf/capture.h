@@ -31,7 +31,9 @@
  *
  * The fentry stub's lean record path (KSNOOP_SB_REC_LEAN) takes no lock and no
  * scratch area: after the filters, hdr = ksnoop_rec_pair(func, is_exit), then
- * the record built in the ring buffer by the stub, or ksnoop_rec_lost(func).
+ * the record built in the ring buffer by the stub, or ksnoop_rec_lost(). With
+ * returns, one record per call where the trampoline's frame finds a slot: no
+ * pairing here, the entry's record kept in the slot until the return.
  */
 #ifndef __KSNOOP_CAPTURE_H
 #define __KSNOOP_CAPTURE_H
@@ -785,7 +787,7 @@ int ksnoop_nested(__u32 func, int hdr);
  * run is not recorded. The stub then sends the record, or ksnoop_rec_lost().
  */
 int ksnoop_rec_pair(__u32 func, __u32 is_exit);
-int ksnoop_rec_lost(__u32 func);
+int ksnoop_rec_lost(__u32 func, __u32 reason, __u32 n);
 /*
  * agg_lean, instead of ksnoop_begin() and what follows it: pair the call and
  * count it from register @reg (bpf/agg_value.h); @flags KSNOOP_HDR_NOREG when

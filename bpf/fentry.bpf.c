@@ -367,41 +367,44 @@ struct ksnoop_frame frames[KSNOOP_FRAME_SLOTS];
 const volatile __u32 frame_mask;
 
 /*
- * The slot of the call whose context is @ctx: 12 bits of a multiplicative
- * hash of its address's low 32 bits (bits 20-31 of the product by the
- * kernel's GOLDEN_RATIO_32, which fits an instruction's immediate). The same
- * path through the kernel puts the trampoline's frame at the same offset in
- * every task's stack; the stacks' addresses differ above that, which the
- * product mixes down. A privileged program may copy the low half of a
- * pointer into a scalar (the verifier's allow_ptr_leaks); clang emits no
- * 32-bit move by itself without alu32, nor a w register constraint:
- * registers fixed.
+ * The slot, under @mask, of the call whose context is @ctx: 12 bits of a
+ * multiplicative hash of its address's low 32 bits (bits 20-31 of the product
+ * by the kernel's GOLDEN_RATIO_32, which fits an instruction's immediate). The
+ * same path through the kernel puts the trampoline's frame at the same offset
+ * in every task's stack; the stacks' addresses differ above that, which the
+ * product mixes down. A privileged program may copy the low half of a pointer
+ * into a scalar (the verifier's allow_ptr_leaks); clang emits no 32-bit move
+ * by itself without alu32, nor a w register constraint: registers fixed.
  */
-static __always_inline struct ksnoop_frame *fentry_frame(void *ctx)
+static __always_inline __u64 fentry_frame_slot(void *ctx, __u32 mask)
 {
 	register __u64 lo asm("r1");
 	register void *addr asm("r2") = ctx;
-	__u64 slot; /* 64 bits: no zero extension */
 
 	asm volatile("w1 = w2" : "=r"(lo) : "r"(addr));
-	slot = (lo * 0x61c88647 >> 20) & frame_mask;
-	return &frames[slot];
+	/* 64 bits: no zero extension */
+	return (lo * 0x61c88647 >> 20) & mask;
+}
+
+static __always_inline struct ksnoop_frame *fentry_frame(void *ctx)
+{
+	return &frames[fentry_frame_slot(ctx, frame_mask)];
 }
 
 /*
- * Make @f's key @ctx if it is 0: BPF_CMPXCHG, whose old value is returned.
+ * Make *@key @ctx if it is 0: BPF_CMPXCHG, whose old value is returned.
  * clang 14 emits no cmpxchg without -mcpu=v3 (which would recompile the whole
  * program) and assembles none: the instruction by its encoding, registers
  * fixed: r0 = cmpxchg_64(r1 + 0, r0, r2). Storing a pointer in a map is
  * allowed to privileged programs, as is comparing one with a scalar.
  */
-static __always_inline __u64 fentry_frame_claim(struct ksnoop_frame *f, void *ctx)
+static __always_inline __u64 fentry_frame_claim(__u64 *key, void *ctx)
 {
 	register __u64 old asm("r0") = 0;
-	register __u64 *key asm("r1") = &f->key;
+	register __u64 *k asm("r1") = key;
 	register void *addr asm("r2") = ctx;
 
-	asm volatile(".quad 0x000000f1000021db" : "+r"(old) : "r"(key), "r"(addr) : "memory");
+	asm volatile(".quad 0x000000f1000021db" : "+r"(old) : "r"(k), "r"(addr) : "memory");
 	return old;
 }
 
@@ -421,7 +424,7 @@ static __always_inline bool fentry_frame_pair(void *ctx, __u32 sb, bool is_exit)
 		 * 0: free. Our own address: a call at this frame whose return
 		 * the kernel skipped; none in progress can have it.
 		 */
-		key = fentry_frame_claim(f, ctx);
+		key = fentry_frame_claim(&f->key, ctx);
 		if (key && key != (__u64)ctx)
 			return false;
 		f->t0 = bpf_ktime_get_ns();
@@ -490,45 +493,29 @@ static __always_inline void fentry_lean_val(__u64 p, const struct ksnoop_item *i
 }
 
 /*
- * KSNOOP_SB_REC_LEAN: the record path of a plain trace (struct
- * ksnoop_rec_lean says when), the record built here in the ring buffer, as
- * emit() builds it from the scratch area: no scratch area, no CPU lock, no
- * plan lookup, no global call per item, one clock read. The call is paired
- * by ksnoop_rec_pair() as ksnoop_begin() pairs it, so the pairing in
- * userspace and the accounting of losses are the record path's.
+ * The record of this run of @func (header @flags and @depth, the call's
+ * address @ip) into @rec: in the ring buffer, or in a frame's slot. Item i
+ * goes into value rl->slot[i] in its phase: return-value items at the
+ * return, the others at entry.
  */
-static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
+static __always_inline void fentry_rec_build(void *ctx, struct ksnoop_rec *rec, int func,
+					     bool is_exit, __u32 flags, __u32 depth, __u64 ip)
 {
 	/* not volatile, as in fentry_typed_ptr() */
 	const struct ksnoop_rec_lean *rl = KSNOOP_RODATA(struct ksnoop_rec_lean, &rec_lean);
 	const __u32 vsize = sizeof(struct ksnoop_val) + sizeof(__u64);
 	const struct ksnoop_item *it;
-	__u64 ip = 0, ret = 0;
-	struct ksnoop_rec *rec;
-	__u32 size, i;
-	int func, hdr;
+	__u64 ret = 0;
+	__u32 i;
 
-	func = fentry_func(ctx, sb, &ip);
-	if (func < 0)
-		return;
-	hdr = ksnoop_rec_pair(func, is_exit);
-	if (hdr < 0)
-		return;
-	/* a constant of .rodata: the verifier knows the record's size */
-	size = rl->size[is_exit];
-	rec = bpf_ringbuf_reserve(&events, size, 0);
-	if (!rec) {
-		ksnoop_rec_lost(func);
-		return;
-	}
-	ksnoop_rec_header(rec, func, is_exit, hdr & 0xffff, hdr >> 16, size, rl->nvals[is_exit]);
+	/* constants of .rodata: the verifier knows the record's size */
+	ksnoop_rec_header(rec, func, is_exit, flags, depth, rl->size[is_exit], rl->nvals[is_exit]);
 	rec->stack_id = 0;
 	rec->ts = bpf_ktime_get_ns();
 	rec->ip = ip;
 	if (is_exit)
 		bpf_get_func_ret(ctx, &ret);
 	rec->ret = ret;
-	/* each item in its phase: return-value items at the return, the others at entry */
 #pragma unroll
 	for (i = 0; i < KSNOOP_LEAN_ITEMS; i++) {
 		it = &rl->items[i];
@@ -537,13 +524,152 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
 		fentry_lean_val(is_exit ? ret : fentry_arg(ctx, it->base), it, i,
 				(struct ksnoop_val *)(rec->data + rl->slot[i] * vsize));
 	}
-	/*
-	 * As emit(): wake the reader only once the ring is a quarter full (the
-	 * data available counts this record already).
-	 */
+}
+
+/*
+ * Send @rec, reserved in the ring buffer. As emit(): wake the reader only
+ * once the ring is a quarter full (the data available counts this record
+ * already).
+ */
+static __always_inline void fentry_rec_submit(void *rec)
+{
 	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ?
 					BPF_RB_FORCE_WAKEUP :
 					BPF_RB_NO_WAKEUP);
+}
+
+/*
+ * One record per call (KSNOOP_SB_REC_LEAN with KSNOOP_SB_FRAME, returns
+ * traced): the entry builds its record in a slot chosen by its trampoline
+ * frame, as fentry_frame_pair() keeps the entry's time, and the return sends
+ * it with its own record in one sample (KSNOOP_R_CALL), which userspace shows
+ * as the call without pairing it. Against an entry record and a return
+ * record paired by thread, that spares a ring buffer reservation and commit,
+ * both runs' per-thread state, the return's function id, and userspace's
+ * copy and pairing of the entry. A call whose slot another call in progress
+ * holds takes that two-record path. Userspace shows the entries still held
+ * at the stop in flight (tracer_held_calls()). 180 KiB, in .bss for the
+ * reasons "frames" is.
+ */
+struct ksnoop_rec_frame rec_frames[KSNOOP_REC_FRAME_SLOTS];
+
+/* The slots in use less 1, as frame_mask (src/attach.c). */
+const volatile __u32 rec_frame_mask;
+
+static __always_inline struct ksnoop_rec_frame *fentry_rec_frame(void *ctx)
+{
+	return &rec_frames[fentry_frame_slot(ctx, rec_frame_mask)];
+}
+
+/*
+ * The slot that keeps the entry of the call returning with context @ctx, or
+ * NULL: the caller pairs it by thread.
+ */
+static __always_inline struct ksnoop_rec_frame *fentry_rec_held(void *ctx)
+{
+	struct ksnoop_rec_frame *f = fentry_rec_frame(ctx);
+
+	return f->key == (__u64)ctx ? f : NULL;
+}
+
+/*
+ * KSNOOP_SB_REC_LEAN: the record path of a plain trace (struct
+ * ksnoop_rec_lean says when), the record built here, as emit() builds it
+ * from the scratch area: no scratch area, no CPU lock, no plan lookup, no
+ * global call per item, one clock read.
+ * - With KSNOOP_SB_FRAME an entry is kept in its frame's slot if it is free
+ *   (or its own: see below), and the return that finds it there (@held,
+ *   fentry_rec_held()) sends it, then its own record, in one sample. After
+ *   the stop it stays kept, and userspace shows the call in flight, as it
+ *   shows a call whose return came after the stop on the two-record path.
+ * - Else the call is paired by ksnoop_rec_pair() as ksnoop_begin() pairs it,
+ *   so the pairing in userspace and the accounting of losses are the record
+ *   path's.
+ * One copy of the record's building for all three: a program per function,
+ * verified each time.
+ */
+static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit,
+					    struct ksnoop_rec_frame *held)
+{
+	const struct ksnoop_rec_lean *rl = KSNOOP_RODATA(struct ksnoop_rec_lean, &rec_lean);
+	struct ksnoop_rec *rec = NULL, *out;
+	__u32 size = rl->size[0], flags = 0, depth = 0, i;
+	struct ksnoop_rec_frame *f;
+	bool kept = false;
+	int func, hdr;
+	__u64 ip = 0, key;
+
+	if (held) {
+		if (stopped)
+			return;
+		func = ((const struct ksnoop_rec *)held->rec)->func;
+		rec = bpf_ringbuf_reserve(&events, size + rl->size[1], 0);
+		if (rec) {
+			/* by words, the size a constant: no helper call */
+#pragma unroll
+			for (i = 0; i < KSNOOP_LEAN_REC_MAX / sizeof(__u64); i++)
+				if (i * sizeof(__u64) < size)
+					((__u64 *)rec)[i] = ((const __u64 *)held->rec)[i];
+		}
+		/*
+		 * Then free the slot: another CPU may take it at once. x86 keeps
+		 * the store after the loads; the compiler is told to.
+		 */
+		barrier();
+		held->key = 0;
+		if (!rec) {
+			/* the call's two records, as the two-record path counts them */
+			ksnoop_rec_lost(func, KSNOOP_LOST_RINGBUF, 2);
+			return;
+		}
+		out = (struct ksnoop_rec *)((__u8 *)rec + size);
+		ip = rec->ip;
+		goto build;
+	}
+	func = fentry_func(ctx, sb, &ip);
+	if (func < 0)
+		return;
+	if (!is_exit && (sb & KSNOOP_SB_FRAME)) {
+		f = fentry_rec_frame(ctx);
+		key = fentry_frame_claim(&f->key, ctx);
+		if (!key || key == (__u64)ctx) {
+			/*
+			 * Our own address: the kernel skipped the return of the
+			 * call kept here (a recursion miss, which it counts as
+			 * the return's record). Its entry, overwritten now, is
+			 * counted lost as a nested run's.
+			 */
+			if (key)
+				ksnoop_rec_lost(((const struct ksnoop_rec *)f->rec)->func,
+						KSNOOP_LOST_NESTED, 1);
+			out = (struct ksnoop_rec *)f->rec;
+			flags = KSNOOP_R_CALL;
+			kept = true;
+			goto build;
+		}
+	}
+	hdr = ksnoop_rec_pair(func, is_exit);
+	if (hdr < 0)
+		return;
+	/* a constant of .rodata: the verifier knows the record's size */
+	rec = bpf_ringbuf_reserve(&events, rl->size[is_exit], 0);
+	if (!rec) {
+		ksnoop_rec_lost(func, KSNOOP_LOST_RINGBUF, 1);
+		return;
+	}
+	out = rec;
+	flags = hdr & 0xffff;
+	depth = hdr >> 16;
+build:
+	fentry_rec_build(ctx, out, func, is_exit, flags, depth, ip);
+	/*
+	 * Not a test of @rec: 6.1's verifier does not know a ring buffer
+	 * record that was tested once to be non-NULL, and would find it leaked
+	 * on the other branch. Opaque, so that clang does not test @rec instead.
+	 */
+	barrier_var(kept);
+	if (!kept)
+		fentry_rec_submit(rec);
 }
 
 /*
@@ -553,15 +679,23 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit)
  */
 static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 {
+	struct ksnoop_rec_frame *held = NULL;
 	__u64 ip = 0;
 	int func;
 
 	/*
 	 * A return paired by its frame: its entry passed the task filters and
-	 * "stopped", so neither is asked again.
+	 * "stopped", so neither is asked again (the record path asks "stopped").
 	 */
-	if (is_exit && (sb & KSNOOP_SB_FRAME) && fentry_frame_pair(ctx, sb, true))
-		return 0;
+	if (is_exit && (sb & KSNOOP_SB_FRAME)) {
+		if (sb & KSNOOP_SB_REC_LEAN) {
+			held = fentry_rec_held(ctx);
+			if (held)
+				goto rec;
+		} else if (fentry_frame_pair(ctx, sb, true)) {
+			return 0;
+		}
+	}
 	/*
 	 * -s: the chain's gate, before the task filters (either leaves the
 	 * call out; the gate is the cheaper test where there are no task
@@ -608,7 +742,8 @@ static __always_inline int fentry_stub_of(void *ctx, bool is_exit, __u32 sb)
 	if (stopped)
 		return 0;
 	if (sb & KSNOOP_SB_REC_LEAN) {
-		fentry_rec_lean(ctx, sb, is_exit);
+	rec:
+		fentry_rec_lean(ctx, sb, is_exit, held);
 		return 0;
 	}
 	/*

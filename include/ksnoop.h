@@ -326,6 +326,11 @@ enum ksnoop_rec_flags {
 	KSNOOP_R_NOEXIT = 1 << 1, /* entry: no exit record will follow (--entry) */
 	KSNOOP_R_TEXT = 1 << 2,	  /* values are bpf_snprintf_btf text, not bytes */
 	KSNOOP_R_DEEP = 1 << 3,	  /* entry beyond KSNOOP_MAX_DEPTH: not paired */
+	/*
+	 * entry: the whole call, its exit record follows in the same sample, at
+	 * rec->size (the fentry stub's one record per call, struct ksnoop_rec_frame)
+	 */
+	KSNOOP_R_CALL = 1 << 4,
 };
 
 enum ksnoop_val_flags {
@@ -365,6 +370,29 @@ struct ksnoop_rec {
 } __attribute__((aligned(8)));
 
 #define KSNOOP_VAL_ALIGN(n) (((n) + 7) & ~7)
+
+/* The largest entry record of the fentry stub's lean record path (struct ksnoop_rec_lean). */
+#define KSNOOP_LEAN_REC_MAX                                                                        \
+	(sizeof(struct ksnoop_rec) +                                                               \
+	 KSNOOP_LEAN_ITEMS * (sizeof(struct ksnoop_val) + sizeof(__u64)))
+
+/*
+ * Slots of the fentry stub's one record per call (KSNOOP_SB_REC_LEAN with
+ * KSNOOP_SB_FRAME), a power of 2: a call in progress holds one (a collision
+ * takes the two-record path), so a thousand is plenty; 180 KiB.
+ */
+#define KSNOOP_REC_FRAME_SLOTS 1024
+
+/*
+ * One of those slots, in .bss (bpf/fentry.bpf.c): the entry record of the
+ * call whose trampoline frame holds it, kept until the return sends it with
+ * its own record in one sample (KSNOOP_R_CALL). Userspace reads the slots
+ * still held at the stop: those calls are in flight.
+ */
+struct ksnoop_rec_frame {
+	__u64 key; /* the context's address while a call holds the slot, else 0 */
+	__u8 rec[KSNOOP_LEAN_REC_MAX];
+} __attribute__((aligned(8)));
 
 /*
  * Value of the "threads" map (key: thread id). Userspace reads depth at the
@@ -450,8 +478,9 @@ enum ksnoop_stub_bit {
 	KSNOOP_SB_COMM1 = 1 << 10,
 	KSNOOP_SB_PRED_STEP1 = 1 << 11,
 	/*
-	 * agg_lean with returns, no session cookie: the fentry stub pairs a
-	 * call's entry and return by its trampoline frame (bpf/fentry.bpf.c).
+	 * With returns, no session cookie: the fentry stub pairs a call's entry
+	 * and return by its trampoline frame (bpf/fentry.bpf.c): agg_lean's
+	 * count, or KSNOOP_SB_REC_LEAN's one record per call.
 	 */
 	KSNOOP_SB_FRAME = 1 << 12,
 	/* the fentry stub builds the records itself (struct ksnoop_rec_lean) */
@@ -488,9 +517,16 @@ enum ksnoop_stub_bit {
 	/* with returns, the lean counting path pairs by frame (not: KSNOOP_FRAME_SLOTS=0) */      \
 	KSNOOP_STUB_CASES_ID(X, agg_fr, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_FRAME)                      \
 	KSNOOP_STUB_CASES_ID(X, agg_en, KSNOOP_SB_AGG_LEAN | KSNOOP_SB_ENTRY_ONLY)                 \
+	/* a plain trace: one record per call by frame (not: KSNOOP_FRAME_SLOTS=0), or two */      \
+	KSNOOP_STUB_CASES_ID(X, rec_fr, KSNOOP_SB_REC_LEAN | KSNOOP_SB_FRAME)                      \
 	KSNOOP_STUB_CASES_ID(X, rec, KSNOOP_SB_REC_LEAN)                                           \
 	KSNOOP_STUB_CASES_ID(X, rec_en, KSNOOP_SB_REC_LEAN | KSNOOP_SB_ENTRY_ONLY)                 \
 	/* -c NAME (or another task filter) on a plain trace: the id read where needed */          \
+	X(rec_comm_fr,                                                                             \
+	  KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_GATE |                 \
+		  KSNOOP_SB_FRAME,                                                                 \
+	  1)                                                                                       \
+	X(rec_task_fr, KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_GATE | KSNOOP_SB_FRAME, 1)  \
 	X(rec_comm, KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_GATE, 1)     \
 	X(rec_comm_en,                                                                             \
 	  KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 | KSNOOP_SB_ENTRY_ONLY, 1)         \

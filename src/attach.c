@@ -825,8 +825,7 @@ int tracer_patch_session(struct bpf_program *prog)
 	return err;
 }
 
-/* tracer_fsession_prepare() without a session: pairing by trampoline frame, sized. */
-static int frame_prepare(struct tracer *t)
+int tracer_frame_prepare(struct tracer *t)
 {
 	const char *env = getenv("KSNOOP_FRAME_SLOTS");
 	unsigned long n = KSNOOP_FRAME_SLOTS;
@@ -845,9 +844,34 @@ static int frame_prepare(struct tracer *t)
 	if (!t->frame_pair)
 		return 0;
 	t->skel->rodata->frame_mask = n - 1;
-	pr_info(1, "%s: returns paired by their trampoline frame (%lu slot%s)\n", t->be->name, n,
-		n == 1 ? "" : "s");
+	/* the record path's slots are fewer: a smaller table is taken as it is */
+	t->skel->rodata->rec_frame_mask =
+		(n < KSNOOP_REC_FRAME_SLOTS ? n : KSNOOP_REC_FRAME_SLOTS) - 1;
+	if (t->rec_lean)
+		pr_info(1,
+			"%s: one record per call, the entry kept by its trampoline frame (%u slot%s)\n",
+			t->be->name, t->skel->rodata->rec_frame_mask + 1, n == 1 ? "" : "s");
+	else
+		pr_info(1, "%s: returns paired by their trampoline frame (%lu slot%s)\n",
+			t->be->name, n, n == 1 ? "" : "s");
 	return 0;
+}
+
+int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx)
+{
+	const struct ksnoop_rec_frame *f;
+	__u32 i, n = 0;
+
+	if (!t->skel || !t->skel->bss || !t->rec_lean || !t->frame_pair)
+		return 0;
+	for (i = 0; i <= t->skel->rodata->rec_frame_mask; i++) {
+		f = &t->skel->bss->rec_frames[i];
+		if (!f->key)
+			continue;
+		fn(ctx, (const struct ksnoop_rec *)f->rec, sizeof(f->rec));
+		n++;
+	}
+	return n;
 }
 
 int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type)
@@ -871,7 +895,7 @@ int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type
 	t->session = lean_returns && !tracer_env_flag(getenv("KSNOOP_NO_FSESSION")) &&
 		     feature_probe(feat, &err);
 	if (!t->session)
-		return lean_returns ? frame_prepare(t) : 0;
+		return lean_returns ? tracer_frame_prepare(t) : 0;
 	err = tracer_patch_session(prog);
 	if (err)
 		return err;

@@ -82,7 +82,10 @@ struct tracer {
 	bool pred_typed;
 	/* Multi-link backends: one link runs the program at entry and return (kprobe.session). */
 	bool session;
-	/* The fentry stubs pair the lean path's calls by trampoline frame (KSNOOP_SB_FRAME). */
+	/*
+	 * The fentry stubs pair the lean paths' calls by trampoline frame
+	 * (KSNOOP_SB_FRAME): a count, or one record per call with rec_lean.
+	 */
 	bool frame_pair;
 	/* The fentry stub builds the records itself (KSNOOP_SB_REC_LEAN, be_fentry.c). */
 	bool rec_lean;
@@ -237,6 +240,23 @@ int tracer_patch_session(struct bpf_program *prog);
  * 0: by thread only). Returns 0, or -errno.
  */
 int tracer_fsession_prepare(struct tracer *t, enum feature feat, int attach_type);
+/*
+ * Pairing by the trampoline's frame without a session (t->frame_pair): the
+ * lean counting path's, or with t->rec_lean set already, the lean record
+ * path's one record per call (KSNOOP_SB_REC_LEAN). Sets frame_mask and
+ * rec_frame_mask from KSNOOP_FRAME_SLOTS=N, a power of 2 up to 4096 (0: by
+ * thread only; the record path takes at most KSNOOP_REC_FRAME_SLOTS).
+ * Returns 0, or -EINVAL for a bad N.
+ */
+int tracer_frame_prepare(struct tracer *t);
+/* An entry record of @size bytes at most, kept in the BPF program's .bss. */
+typedef void (*tracer_held_fn)(void *ctx, const struct ksnoop_rec *rec, size_t size);
+/*
+ * After tracer_stop(): call @fn for each entry the record path still keeps
+ * by its frame (one record per call): calls in flight, or whose return the
+ * kernel skipped. Returns how many.
+ */
+int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx);
 /* Sum of the kernel's recursion/miss counts of @fd's program. */
 __u64 tracer_prog_misses(int fd);
 /* Fill the func_ids map (function address -> id) from /proc/kallsyms. */

@@ -423,6 +423,9 @@ static int fentry_prepare(struct tracer *t)
 				     (struct ksnoop_rec_lean *)&t->skel->rodata->rec_lean);
 	pr_info(2, "records built by %s\n",
 		t->rec_lean ? "the stub, items by direct (typed) loads" : "the capture code");
+	/* With returns, one record per call where the trampoline's frame finds a slot. */
+	if (t->rec_lean && !t->opts.entry_only)
+		return tracer_frame_prepare(t);
 	return 0;
 }
 

@@ -164,12 +164,31 @@ static void exit_rec(struct pairer *p, const struct ksnoop_rec *rec)
 	p->unpaired++;
 }
 
+/*
+ * A whole call in one sample of @size bytes (KSNOOP_R_CALL): entry @rec, its
+ * exit record right after it. Nothing waits: it is shown as it comes. A
+ * sample whose exit does not fit, or is no exit, is a bad record, as
+ * rec_check() has them: not shown.
+ */
+static void whole_call(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
+{
+	const struct ksnoop_rec *exit = (const void *)((const __u8 *)rec + rec->size);
+
+	if (rec->size % 8 || rec_check(exit, size - rec->size) || exit->type != KSNOOP_REC_EXIT)
+		return;
+	p->call(p->ctx, rec, exit, CALL_SEEN);
+}
+
 int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 {
 	if (rec_check(rec, size))
 		return 0;
 	switch (rec->type) {
 	case KSNOOP_REC_ENTRY:
+		if (rec->flags & KSNOOP_R_CALL) {
+			whole_call(p, rec, size);
+			return 0;
+		}
 		if (rec->flags & KSNOOP_R_NOEXIT) {
 			p->call(p->ctx, rec, NULL, CALL_SEEN);
 			return 0;
@@ -180,6 +199,17 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 		return 0;
 	}
 	return 0;
+}
+
+void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bool gone)
+{
+	if (rec_check(rec, size) || rec->type != KSNOOP_REC_ENTRY)
+		return;
+	if (gone)
+		p->return_lost++;
+	else
+		p->in_flight++;
+	p->call(p->ctx, rec, NULL, gone ? CALL_RETURN_LOST : CALL_IN_FLIGHT);
 }
 
 void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)

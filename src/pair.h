@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Stage 5: turn the ring buffer's records into calls. A call comes as an
- * entry record and an exit record (one record per call costs more than it
- * saves: README, "Cost per traced call"), paired here per thread by depth:
- * the entries of calls not yet returned wait on a stack per thread. What cannot
+ * entry record and an exit record, paired here per thread by depth: the
+ * entries of calls not yet returned wait on a stack per thread; or, from the
+ * fentry stub's lean record path, as one sample of both (KSNOOP_R_CALL). What cannot
  * be paired is said, never dropped silently: an exit without its entry is
  * counted (unpaired), an entry whose return record was lost is shown as such,
  * and at the stop every entry still waiting is shown in flight or return lost.
@@ -11,6 +11,7 @@
 #ifndef __KSNOOP_PAIR_H
 #define __KSNOOP_PAIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -58,6 +59,13 @@ void pairer_init(struct pairer *p, pair_call_fn call, void *ctx);
  * or -ENOMEM.
  */
 int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size);
+
+/*
+ * At the stop: show entry @rec (@size bytes), which the BPF program kept for
+ * a whole-call record that did not come (tracer_held_calls()), in flight, or
+ * with its return lost if its thread is @gone.
+ */
+void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bool gone);
 
 /*
  * At the stop, after the last record: show every entry still waiting, in

@@ -124,7 +124,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (rec_check(rec, size))
 		return 0;
 	if (r->counting) {
-		r->unread++;
+		/* a whole call (one record per call) is its two records */
+		r->unread += rec->type == KSNOOP_REC_ENTRY && (rec->flags & KSNOOP_R_CALL) ? 2 : 1;
 		return 0;
 	}
 	/* Under a flood the ring never empties: stop now and then (the record is consumed). */
@@ -178,6 +179,17 @@ static int stop_depth(void *ctx, const struct ksnoop_rec *oldest)
 
 	return thread_gone(r, oldest) ? 0 :
 					tracer_thread_depth(&r->t, oldest->tid, r->init_pid_ns > 0);
+}
+
+/*
+ * An entry the BPF program kept for its call's one record at the stop: in
+ * flight, unless its thread exited (the kernel skipped the return).
+ */
+static void stop_held(void *ctx, const struct ksnoop_rec *rec, size_t size)
+{
+	struct run *r = ctx;
+
+	pairer_held(&r->pair, rec, size, thread_gone(r, rec));
 }
 
 /* The "lost" map's reasons as output_lost() names them, by enum ksnoop_lost_reason. */
@@ -412,9 +424,10 @@ static int trace_loop(struct run *r)
  * is in the ring buffer is all there will be. Drain it for at most 0.3 s (a
  * full ring under --kernel-format takes longer to format), then count what is
  * left, so that every record is shown, reported lost, or counted here, and
- * say so. Then the entries still waiting: the BPF program's depth for the
- * thread says whether the call is still running (in flight) or returned with
- * its return record lost. Neither is dropped silently.
+ * say so. Then the entries still waiting: those the BPF program keeps for a
+ * call's one record, and those here, for which the BPF program's depth for
+ * the thread says whether the call is still running (in flight) or returned
+ * with its return record lost. Neither is dropped silently.
  */
 static void trace_drain(struct run *r)
 {
@@ -435,6 +448,7 @@ static void trace_drain(struct run *r)
 		out_ok(r, hist_report(&r->t, &r->o->hist, &r->out, &r->shown, &r->not_counted));
 	if (!tracer_stats(&r->t, st, KSNOOP_STAT_MAX))
 		r->deep = st[KSNOOP_STAT_DEEP];
+	tracer_held_calls(&r->t, stop_held, r);
 	pairer_stop(&r->pair, stop_depth, r);
 	out_ok(r, output_flush(&r->out));
 }

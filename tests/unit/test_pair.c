@@ -311,3 +311,68 @@ TEST(pair_buffers_reused)
 	ASSERT_EQ(p.unpaired + p.return_lost + p.in_flight, 0, "nothing unpaired");
 	pairer_free(&p);
 }
+
+/*
+ * A whole call in one sample (KSNOOP_R_CALL, the fentry stub's one record per
+ * call): shown at once, with nothing left waiting, between calls paired the
+ * two-record way on the same thread (a call whose frame slot was taken);
+ * a sample whose exit part is short, misaligned or no exit is not shown.
+ */
+TEST(pair_whole_call)
+{
+	struct {
+		struct ksnoop_rec e;
+		__u8 val[24];
+		struct ksnoop_rec x;
+	} __attribute__((aligned(8))) s;
+	struct log l = {};
+	struct pairer p;
+
+	memset(&s, 0, sizeof(s));
+	s.e = mk(KSNOOP_REC_ENTRY, 3, 0, 100, 15);
+	s.e.flags = KSNOOP_R_CALL;
+	s.e.size = sizeof(s.e) + sizeof(s.val);
+	s.x = mk(KSNOOP_REC_EXIT, 3, 0, 100, 16);
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	ASSERT_OK(pairer_feed(&p, &s.e, sizeof(s)), "whole call");
+	X(1, 0, 100, 20);
+	ASSERT_STREQ(l.text, "f3@0:100 e+x\nf1@0:100 e+x\n", "calls");
+	ASSERT_EQ(p.unpaired + p.return_lost + p.in_flight, 0, "nothing unpaired");
+
+	l.len = 0;
+	l.text[0] = 0;
+	ASSERT_OK(pairer_feed(&p, &s.e, sizeof(s) - 1), "exit cut short");
+	s.x.type = KSNOOP_REC_ENTRY;
+	ASSERT_OK(pairer_feed(&p, &s.e, sizeof(s)), "no exit after the entry");
+	s.x.type = KSNOOP_REC_EXIT;
+	s.e.size -= 4;
+	ASSERT_OK(pairer_feed(&p, &s.e, sizeof(s)), "exit not 8-aligned");
+	depth_of_stop = -1;
+	pairer_stop(&p, stop_depth, NULL);
+	ASSERT_STREQ(l.text, "", "bad whole calls not shown, nothing waiting");
+	ASSERT_EQ(p.unpaired + p.return_lost + p.in_flight, 0, "nor counted as calls");
+	pairer_free(&p);
+}
+
+/* Entries the BPF program kept at the stop: in flight, or return lost if the thread is gone. */
+TEST(pair_held)
+{
+	struct ksnoop_rec e = mk(KSNOOP_REC_ENTRY, 4, 0, 100, 10);
+	struct log l = {};
+	struct pairer p;
+
+	e.flags = KSNOOP_R_CALL;
+	pairer_init(&p, log_call, &l);
+	pairer_held(&p, &e, sizeof(e), false);
+	pairer_held(&p, &e, sizeof(e), true);
+	ASSERT_STREQ(l.text, "f4@0:100 in-flight\nf4@0:100 return-lost\n", "held entries");
+	ASSERT_EQ(p.in_flight, 1, "in flight counted");
+	ASSERT_EQ(p.return_lost, 1, "return lost counted");
+	e.size = 8;
+	pairer_held(&p, &e, sizeof(e), false);
+	e = mk(KSNOOP_REC_EXIT, 4, 0, 100, 10);
+	pairer_held(&p, &e, sizeof(e), false);
+	ASSERT_EQ(p.in_flight, 1, "a bad slot is not shown");
+	pairer_free(&p);
+}

@@ -49,6 +49,15 @@ TEST(stub_case_exact_id)
 	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 |
 				      KSNOOP_SB_GATE | KSNOOP_SB_ONE_FUNC),
 		     "rec_comm", "-c NAME, lean records");
+	/* with returns paired by frame: one record per call */
+	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_FRAME | KSNOOP_SB_COOKIE),
+		     "rec_fr_c", "one record per call, cookie");
+	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_COMM1 |
+				      KSNOOP_SB_GATE | KSNOOP_SB_FRAME | KSNOOP_SB_COOKIE),
+		     "rec_comm_fr", "-c NAME, one record per call");
+	ASSERT_STREQ(tracer_stub_case(KSNOOP_SB_REC_LEAN | KSNOOP_SB_TASK | KSNOOP_SB_GATE |
+				      KSNOOP_SB_FRAME),
+		     "rec_task_fr", "a task filter, one record per call");
 }
 
 /* Every case has its programs in the object, under the names src/attach.c looks for. */

@@ -334,6 +334,84 @@ test_rec_lean()
 }
 t_run rec-lean test_rec_lean
 
+# With returns the stub sends one record per call: the entry's kept in a slot its
+# trampoline frame chooses, sent with the return's (bpf/fentry.bpf.c
+# fentry_rec_lean()). A call whose slot another call in progress holds takes the
+# two-record path, paired by thread: with one slot (KSNOOP_FRAME_SLOTS=1)
+# hrtimer_nanosleep holds it while the do_nanosleep it calls takes that path, and two
+# sleepers at once do the same. Both must show what the capture code shows. A call in
+# flight at the stop is kept by the BPF program only: ksnoop reads it back, and shows it
+# as the capture code does, in text and in JSON.
+# Records a tracer's stderr $1 says were lost (0 if none).
+lost_records()
+{
+	local n
+	n=$(printf '%s\n' "$1" | sed -n 's/.*calls shown, \([0-9]*\) records lost.*/\1/p')
+	echo "${n:-0}"
+}
+
+test_rec_frame()
+{
+	local a b load lost
+	need_kernel_ge 6.1
+	need_cmd jq
+	lean_pair 'udpconn 3 100 9999' 'ip_send_skb(skb->len, return)' || return
+	t_expect_match '^fentry: one record per call, the entry kept by its trampoline frame \(1024 slots\)$' \
+		"$T_ERR"
+	t_expect_eq 3 "$(calls_of udpconn ip_send_skb | wc -l)" "ip_send_skb calls"
+	t_expect_eq "$(lean_calls "$LEAN_B" udpconn)" "$(lean_calls "$T_OUT" udpconn)" \
+		"one record per call against the capture code's two"
+	export KSNOOP_FRAME_SLOTS=1
+	lean_pair 'sleepfor 300 & sleepfor 20; wait' 'hrtimer_nanosleep(mode)' \
+		'do_nanosleep(mode)' || return
+	unset KSNOOP_FRAME_SLOTS
+	t_expect_match '^fentry: one record per call, the entry kept by its trampoline frame \(1 slot\)$' \
+		"$T_ERR"
+	a=$(lean_calls "$T_OUT" sleepfor | grep -E ' (hrtimer_nanosleep|do_nanosleep)$' | sort)
+	b=$(lean_calls "$LEAN_B" sleepfor | grep -E ' (hrtimer_nanosleep|do_nanosleep)$' | sort)
+	lost=$(($(lost_records "$T_ERR") + $(lost_records "$PAIR_ERR")))
+	if [ "$lost" = 0 ]; then
+		t_expect_eq 4 "$(printf '%s\n' "$a" | grep -c .)" "sleepfor's calls, one slot"
+		t_expect_eq 2 "$(printf '%s\n' "$a" | grep -c ' do_nanosleep$')" \
+			"sleepfor's do_nanosleep calls, one slot"
+		t_expect_eq "$b" "$a" "one slot: the calls against the capture code's"
+	else
+		# Runs the kernel skipped (recursion: on 7.x a run preempted, then another
+		# task's, on one CPU) cost up to a call each: the calls shown are the
+		# capture code's, less at most that many.
+		[ "$(printf '%s\n' "$a" | grep -c .)" -ge $((4 - lost)) ] ||
+			t_fail "one slot: $(printf '%s\n' "$a" | grep -c .) sleepfor calls, $lost records lost"
+		[ -z "$(printf '%s\n' "$a" | grep -vxF -e "$b")" ] ||
+			t_fail "one slot: calls the capture code did not show: $a"
+	fi
+	# in flight at the stop: kept in its slot, read back
+	load="$ASLEEP"'
+		sleepfor 600000 & s=$!; asleep $s; echo $s >/tmp/sleeper'
+	lean_pair "$load" 'do_nanosleep(mode, return)' || return
+	kill "$(cat /tmp/sleeper)"
+	a=$(lean_calls "$T_OUT" sleepfor) b=$(lean_calls "$LEAN_B" sleepfor)
+	# (a run the kernel skipped, as above, may have taken the sleeper's call)
+	if [ $(($(lost_records "$T_ERR") + $(lost_records "$PAIR_ERR"))) = 0 ]; then
+		t_expect_eq 1 "$(printf '%s\n' "$a" | grep -c 'sleepfor  *do_nanosleep (in flight: tracing stopped before it returned)$')" \
+			"the sleeper's call shown in flight"
+		t_expect_eq "$b" "$a" "in flight: the calls against the capture code's"
+	fi
+	load="$ASLEEP"'
+		sleepfor 600000 & s=$!; asleep $s; echo $s >/tmp/sleeper'
+	trace_wl 60 "$load" ksnoop -j --backend fentry 'do_nanosleep(mode, return)'
+	kill "$(cat /tmp/sleeper)"
+	t_expect_rc 0
+	[ "$(lost_records "$T_ERR")" != 0 ] ||
+		t_expect_eq 1 "$(printf '%s\n' "$T_OUT" | grep '"comm":"sleepfor"' |
+			grep -c '"in_flight":true')" "the sleeper's call in flight, JSON"
+	t_expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '"in_flight":true')" \
+		"$(printf '%s\n' "$T_OUT" | jq -s 'map(select(.type == "summary"))[0].in_flight')" \
+		"calls shown in flight vs summary in_flight"
+	rm -f /tmp/sleeper
+	expect_no_ksnoop_bpf
+}
+t_run rec-frame test_rec_frame
+
 # stub_pair CASE N LOAD ARGS...: the fentry stub's programs for case CASE (entry and
 # exit) and the generic ones trace ARGS at once around LOAD (pair_env); both show the
 # same N ip_send_skb calls of udpconn, with the same values.
@@ -354,13 +432,19 @@ stub_pair()
 # The fentry stub's programs for common settings (include/ksnoop.h KSNOOP_STUB_CASES())
 # and the generic ones, which read the settings at run time (KSNOOP_NO_STUB_CASES=1),
 # show the same calls with the same values: -c NAME, with records built by the capture
-# code (a whole struct) and by the stub, and a typed entry predicate.
+# code (a whole struct) and by the stub (one record per call, and two), and a typed
+# entry predicate.
 test_stub_cases()
 {
 	need_kernel_ge 6.1
 	stub_pair comm_gate 3 'udpconn 3 100 9999' -c udpconn 'ip_send_skb(skb)' || return
-	stub_pair rec_comm 3 'udpconn 3 100 9999' -c udpconn \
+	stub_pair rec_comm_fr 3 'udpconn 3 100 9999' -c udpconn \
 		'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)' || return
+	# the two-record path's case (no frame slots)
+	export KSNOOP_FRAME_SLOTS=0
+	stub_pair rec_comm 3 'udpconn 3 100 9999' -c udpconn \
+		'ip_send_skb(skb->len, skb->sk->__sk_common.skc_dport)'
+	unset KSNOOP_FRAME_SLOTS
 	stub_pair pred_gate 2 'udpconn 2 100 9999; udpconn 2 300 9999' \
 		'ip_send_skb(skb->len > 200)' || return
 	expect_no_ksnoop_bpf

@@ -17,7 +17,7 @@ TW_GRACE=1
 # BPF "stats" map: the kernel's own drop count (counted as each record is dropped, so
 # final once the flood has ended). SPEC $1: ip_send_skb(skb) takes the capture code;
 # ip_send_skb(skb->len) on the fentry backend takes the stub's own records (README,
-# "Plain traces"), about twenty calls to a page.
+# "Plain traces"), one sample per call (its two records), about twenty calls to a page.
 test_lost_accounting()
 {
 	local spec=$1 out=/tmp/lost.json stats=/tmp/lost.stats sent=/tmp/lost.sent load=/tmp/lost.sh

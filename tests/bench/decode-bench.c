@@ -3,7 +3,7 @@
  * Host decode benchmark: the userspace cost of one traced call, from the
  * records the BPF program streams to the bytes written out.
  *
- *   decode-bench CASE FORMAT N [pair]   CASE: scalar | skb   FORMAT: text | json
+ *   decode-bench CASE FORMAT N [pair|call]   CASE: scalar | skb   FORMAT: text | json
  *   decode-bench CASE FORMAT show       print one event to stdout (what is measured)
  *
  * CASE scalar is "ip_send_skb(skb->len, return)", CASE skb is
@@ -15,7 +15,8 @@
  *
  * bench_loop() feeds the same pair N times through output_call() to a FILE on
  * /dev/null; with "pair", through the pairer first (src/pair.c), as ksnoop
- * hands each ring buffer sample to it. Run it under valgrind --tool=callgrind
+ * hands each ring buffer sample to it; with "call", as one sample of both
+ * (KSNOOP_R_CALL), as the fentry stub's one record per call sends them. Run it under valgrind --tool=callgrind
  * --toggle-collect=bench_loop (make bench-host) so that only the loop is counted, not the BTF load:
  * the instructions per event are the collected total divided by N.
  */
@@ -43,6 +44,7 @@ static __u32 skb_size;
 
 static __u8 entry_buf[KSNOOP_SCRATCH] __attribute__((aligned(8)));
 static __u8 exit_buf[KSNOOP_SCRATCH] __attribute__((aligned(8)));
+static __u8 call_buf[2 * KSNOOP_SCRATCH] __attribute__((aligned(8)));
 
 static void die(const char *what, int err)
 {
@@ -182,13 +184,21 @@ static void bench_show(void *ctx, const struct ksnoop_rec *entry, const struct k
 /* The measured part: callgrind's --toggle-collect names this function. */
 __attribute__((noipa)) static int bench_loop(struct output *o, const struct tfunc *tf,
 					     const struct ksnoop_rec *entry,
-					     const struct ksnoop_rec *exit, long n, bool pair)
+					     const struct ksnoop_rec *exit, long n, bool pair,
+					     const struct ksnoop_rec *call)
 {
 	struct bench_out b = {.o = o, .tf = tf};
 	struct pairer p;
 	long i;
 	int err = 0;
 
+	if (call) {
+		pairer_init(&p, bench_show, &b);
+		for (i = 0; i < n && !err && !b.err; i++)
+			err = pairer_feed(&p, call, call->size + exit->size);
+		pairer_free(&p);
+		return err ? err : b.err;
+	}
 	if (!pair) {
 		for (i = 0; i < n && !err; i++)
 			err = output_call(o, tf, entry, exit, CALL_SEEN);
@@ -213,15 +223,18 @@ int main(int argc, char **argv)
 	struct output o;
 	const struct kbtf *kb;
 	struct tfunc tf;
+	struct ksnoop_rec *call = NULL;
 	bool show, json, pair;
 	int which, err;
 	long n = 0;
 	FILE *f;
 
 	pair = argc == 5 && !strcmp(argv[4], "pair");
-	if ((argc != 4 && !pair) || (strcmp(argv[1], "scalar") && strcmp(argv[1], "skb")) ||
+	if (argc == 5 && !strcmp(argv[4], "call"))
+		call = (struct ksnoop_rec *)call_buf;
+	if ((argc != 4 && !pair && !call) || (strcmp(argv[1], "scalar") && strcmp(argv[1], "skb")) ||
 	    (strcmp(argv[2], "text") && strcmp(argv[2], "json"))) {
-		fprintf(stderr, "usage: decode-bench scalar|skb text|json N [pair] | show\n");
+		fprintf(stderr, "usage: decode-bench scalar|skb text|json N [pair|call] | show\n");
 		return 2;
 	}
 	which = !strcmp(argv[1], "skb");
@@ -241,6 +254,11 @@ int main(int argc, char **argv)
 	fake_skb(kb->vmlinux);
 	build_rec(&tf, false, entry_buf, args, 0, 5000000000ULL);
 	build_rec(&tf, true, exit_buf, args, 0, 5000012345ULL);
+	if (call) {
+		memcpy(call_buf, entry_buf, ((struct ksnoop_rec *)entry_buf)->size);
+		memcpy(call_buf + call->size, exit_buf, ((struct ksnoop_rec *)exit_buf)->size);
+		call->flags |= KSNOOP_R_CALL;
+	}
 
 	f = show ? stdout : fopen("/dev/null", "w");
 	if (!f)
@@ -249,7 +267,7 @@ int main(int argc, char **argv)
 	/* One call outside the measurement: first-use costs (time zone, stdio buffer). */
 	err = output_call(&o, &tf, (void *)entry_buf, (void *)exit_buf, CALL_SEEN);
 	if (!err && !show)
-		err = bench_loop(&o, &tf, (void *)entry_buf, (void *)exit_buf, n, pair);
+		err = bench_loop(&o, &tf, (void *)entry_buf, (void *)exit_buf, n, pair, call);
 	if (!err)
 		err = output_flush(&o);
 	if (err)

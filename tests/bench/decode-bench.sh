@@ -37,18 +37,20 @@ ir_per_event()
 	echo $((total / N))
 }
 
-printf '%-44s %-6s %14s %10s\n' "case ($N events each)" format "instr/event" target
+printf '%-52s %-6s %14s %10s\n' "case ($N events each)" format "instr/event" target
 rc=0
-# The last row adds the pairing of each entry with its exit record (src/pair.c),
+# The paired row adds the pairing of each entry with its exit record (src/pair.c),
 # which ksnoop does first: the whole of userspace's work for a call but the ring
-# buffer's reads and the write(2)s.
+# buffer's reads and the write(2)s. The last row is the same call as one sample of
+# both records (the fentry stub's one record per call), which the pairer hands on.
 for c in "scalar|ip_send_skb(skb->len, return)|2000|" "skb|ip_send_skb(skb)|25000|" \
-	"scalar|ip_send_skb(skb->len, return), paired|2000|pair"; do
+	"scalar|ip_send_skb(skb->len, return), paired|2000|pair" \
+	"scalar|ip_send_skb(skb->len, return), one sample|2000|call"; do
 	IFS='|' read -r case spec target mode <<<"$c"
 	set -- "$case" "$spec" "$target" "$mode"
 	for fmt in text json; do
 		n=$(ir_per_event "$1" "$fmt" $4) || { rc=1; continue; }
-		printf '%-44s %-6s %14s %10s%s\n' "$1: $2" "$fmt" "$n" "< $3" \
+		printf '%-52s %-6s %14s %10s%s\n' "$1: $2" "$fmt" "$n" "< $3" \
 			"$([ "$n" -lt "$3" ] || echo '  (over)')"
 	done
 done

@@ -591,6 +591,11 @@ static int load_object(struct tracer *t)
 			"'ksnoop features' lists what this kernel permits",
 			"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
 			t->be->name, t->funcs[0].kf->name, strerror(-err));
+	else if (err == -EINVAL && t->stub[1] && backend_noreturn(t->funcs[0].kf->name))
+		pr_error_hint(
+			"trace its entry only with --entry",
+			"'%s' never returns, and this kernel refuses to trace its return (%s)",
+			t->funcs[0].kf->name, t->be->name);
 	else
 		pr_error_hint("run with -d to see the verifier log",
 			      "cannot load the BPF program (%s) for '%s': %s", t->be->name,

@@ -18,6 +18,27 @@ const struct backend *const backends[] = {
 	&backend_fentry, &backend_fentry_multi, &backend_kprobe_multi, &backend_kprobe, NULL,
 };
 
+bool backend_noreturn(const char *name)
+{
+	static const char *const names[] = {
+		"__ia32_sys_exit",
+		"__ia32_sys_exit_group",
+		"__x64_sys_exit",
+		"__x64_sys_exit_group",
+		"do_exit",
+		"do_group_exit",
+		"kthread_complete_and_exit",
+		"kthread_exit",
+		"make_task_dead",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 const struct backend *backend_find(const char *name)
 {
 	int i;

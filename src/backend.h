@@ -136,6 +136,11 @@ const struct backend *backend_pick(const struct backend_want *w);
  * starts in the last argument register: the ABI passes it on the stack then,
  * and the slots after it would not be where the plan expects them.
  */
+/*
+ * Does @name never return? The verifier refuses fexit on such functions
+ * (noreturn_deny in kernel/bpf/verifier.c, Linux 6.4+; the same names on 7.2).
+ */
+bool backend_noreturn(const char *name);
 const char *backend_check_proto(const struct kfunc *kf, const char *who, bool pt_regs, char *buf,
 				size_t n);
 

@@ -19,31 +19,6 @@
 #include "ksnoop.skel.h"
 #include "log.h"
 
-/*
- * Functions that never return: the verifier refuses fexit on them (noreturn_deny in
- * kernel/bpf/verifier.c, Linux 6.4+; the same names on 7.2).
- */
-static bool noreturn(const char *name)
-{
-	static const char *const names[] = {
-		"__ia32_sys_exit",
-		"__ia32_sys_exit_group",
-		"__x64_sys_exit",
-		"__x64_sys_exit_group",
-		"do_exit",
-		"do_group_exit",
-		"kthread_complete_and_exit",
-		"kthread_exit",
-		"make_task_dead",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
-}
-
 /* The multi link over @funcs: BTF ids plus the function indices as cookies. */
 static int fmulti_create(struct tracer *t, const __u64 *funcs, int n, bool is_exit)
 {
@@ -89,7 +64,7 @@ static bool fmulti_skip(struct tracer *t, int i)
 {
 	const char *name = t->funcs[i].kf->name;
 
-	if (t->opts.entry_only || !noreturn(name))
+	if (t->opts.entry_only || !backend_noreturn(name))
 		return false;
 	pr_info(1, "skipping %s: it does not return, fexit cannot trace it\n", name);
 	return true;

@@ -37,6 +37,25 @@ test_not_traceable()
 }
 t_run not-traceable test_not_traceable
 
+# A function that never returns, on a kernel whose verifier refuses fexit on it (6.4+,
+# noreturn_deny): the fentry backend names the function and why, and points at
+# --entry, which traces it.
+test_noreturn()
+{
+	need_kernel_ge 6.4
+	t_cmd ksnoop -n 1 --backend fentry 'do_exit(code)'
+	t_expect_rc 3
+	t_expect_eq 2 "$(printf '%s\n' "$T_ERR" | wc -l)" "one error and its hint"
+	t_expect_match "^ksnoop: 'do_exit' never returns, and this kernel refuses to trace its return \(fentry\)$" \
+		"$T_ERR"
+	t_expect_match '^  hint: trace its entry only with --entry$' "$T_ERR"
+	expect_no_leftovers "fentry, do_exit"
+	trace_wl 60 'sleepfor 10' ksnoop --backend fentry --entry 'do_exit(code)'
+	t_expect_rc 0
+	t_expect_eq 1 "$(calls_of sleepfor do_exit | wc -l)" "sleepfor's do_exit, --entry"
+}
+t_run noreturn test_noreturn
+
 # Hide /sys/kernel/btf: ksnoop must say the kernel has no BTF, exit 5, no crash.
 test_no_btf()
 {

@@ -183,7 +183,8 @@ static int stop_depth(void *ctx, const struct ksnoop_rec *oldest)
 
 /*
  * An entry the BPF program kept for its call's one record at the stop: in
- * flight, unless its thread exited (the kernel skipped the return).
+ * flight, unless its thread exited: then the call never returned (do_exit),
+ * or the kernel skipped its return run.
  */
 static void stop_held(void *ctx, const struct ksnoop_rec *rec, size_t size)
 {

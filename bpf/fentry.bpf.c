@@ -503,7 +503,6 @@ static __always_inline void fentry_rec_build(void *ctx, struct ksnoop_rec *rec, 
 {
 	/* not volatile, as in fentry_typed_ptr() */
 	const struct ksnoop_rec_lean *rl = KSNOOP_RODATA(struct ksnoop_rec_lean, &rec_lean);
-	const __u32 vsize = sizeof(struct ksnoop_val) + sizeof(__u64);
 	const struct ksnoop_item *it;
 	__u64 ret = 0;
 	__u32 i;
@@ -521,8 +520,9 @@ static __always_inline void fentry_rec_build(void *ctx, struct ksnoop_rec *rec, 
 		it = &rl->items[i];
 		if (i >= rl->nitems || (it->base == KSNOOP_BASE_RET) != is_exit)
 			continue;
-		fentry_lean_val(is_exit ? ret : fentry_arg(ctx, it->base), it, i,
-				(struct ksnoop_val *)(rec->data + rl->slot[i] * vsize));
+		fentry_lean_val(
+			is_exit ? ret : fentry_arg(ctx, it->base), it, i,
+			(struct ksnoop_val *)(rec->data + rl->slot[i] * KSNOOP_LEAN_VAL_SIZE));
 	}
 }
 

@@ -371,10 +371,11 @@ struct ksnoop_rec {
 
 #define KSNOOP_VAL_ALIGN(n) (((n) + 7) & ~7)
 
-/* The largest entry record of the fentry stub's lean record path (struct ksnoop_rec_lean). */
-#define KSNOOP_LEAN_REC_MAX                                                                        \
-	(sizeof(struct ksnoop_rec) +                                                               \
-	 KSNOOP_LEAN_ITEMS * (sizeof(struct ksnoop_val) + sizeof(__u64)))
+/* A value of the fentry stub's lean record path: its header and 8 bytes (struct ksnoop_rec_lean).
+ */
+#define KSNOOP_LEAN_VAL_SIZE (sizeof(struct ksnoop_val) + sizeof(__u64))
+/* The largest entry record of that path. */
+#define KSNOOP_LEAN_REC_MAX (sizeof(struct ksnoop_rec) + KSNOOP_LEAN_ITEMS * KSNOOP_LEAN_VAL_SIZE)
 
 /*
  * Slots of the fentry stub's one record per call (KSNOOP_SB_REC_LEAN with

@@ -120,8 +120,7 @@ bool typed_rec_fill(const struct tfunc *funcs, int nfuncs, const struct tracer_o
 	for (j = 0; j < p0->nitems; j++)
 		out->slot[j] = out->nvals[p0->items[j].base == KSNOOP_BASE_RET]++;
 	for (j = 0; j < 2; j++)
-		out->size[j] = sizeof(struct ksnoop_rec) +
-			       out->nvals[j] * (sizeof(struct ksnoop_val) + sizeof(__u64));
+		out->size[j] = sizeof(struct ksnoop_rec) + out->nvals[j] * KSNOOP_LEAN_VAL_SIZE;
 	memcpy(out->items, p0->items, p0->nitems * sizeof(p0->items[0]));
 	return true;
 }

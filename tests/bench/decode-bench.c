@@ -16,9 +16,10 @@
  * bench_loop() feeds the same pair N times through output_call() to a FILE on
  * /dev/null; with "pair", through the pairer first (src/pair.c), as ksnoop
  * hands each ring buffer sample to it; with "call", as one sample of both
- * (KSNOOP_R_CALL), as the fentry stub's one record per call sends them. Run it under valgrind --tool=callgrind
- * --toggle-collect=bench_loop (make bench-host) so that only the loop is counted, not the BTF load:
- * the instructions per event are the collected total divided by N.
+ * (KSNOOP_R_CALL), as the fentry stub's one record per call sends them.
+ * Run it under valgrind --tool=callgrind --toggle-collect=bench_loop (make
+ * bench-host) so that only the loop is counted, not the BTF load: the
+ * instructions per event are the collected total divided by N.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -192,20 +193,17 @@ __attribute__((noipa)) static int bench_loop(struct output *o, const struct tfun
 	long i;
 	int err = 0;
 
-	if (call) {
-		pairer_init(&p, bench_show, &b);
-		for (i = 0; i < n && !err && !b.err; i++)
-			err = pairer_feed(&p, call, call->size + exit->size);
-		pairer_free(&p);
-		return err ? err : b.err;
-	}
-	if (!pair) {
+	if (!pair && !call) {
 		for (i = 0; i < n && !err; i++)
 			err = output_call(o, tf, entry, exit, CALL_SEEN);
 		return err;
 	}
 	pairer_init(&p, bench_show, &b);
 	for (i = 0; i < n && !err && !b.err; i++) {
+		if (call) {
+			err = pairer_feed(&p, call, call->size + exit->size);
+			continue;
+		}
 		err = pairer_feed(&p, entry, entry->size);
 		if (!err)
 			err = pairer_feed(&p, exit, exit->size);
@@ -232,7 +230,8 @@ int main(int argc, char **argv)
 	pair = argc == 5 && !strcmp(argv[4], "pair");
 	if (argc == 5 && !strcmp(argv[4], "call"))
 		call = (struct ksnoop_rec *)call_buf;
-	if ((argc != 4 && !pair && !call) || (strcmp(argv[1], "scalar") && strcmp(argv[1], "skb")) ||
+	if ((argc != 4 && !pair && !call) ||
+	    (strcmp(argv[1], "scalar") && strcmp(argv[1], "skb")) ||
 	    (strcmp(argv[2], "text") && strcmp(argv[2], "json"))) {
 		fprintf(stderr, "usage: decode-bench scalar|skb text|json N [pair|call] | show\n");
 		return 2;

@@ -40,6 +40,21 @@
  *                                  up in that map, attach kretprobe.multi (with -both)
  *                                  and kprobe.multi links by name with one cookie per
  *                                  function (its index). Always +hold (below); no BTF.
+ *   bare-attach stream FILE        the floor of a tool that shows each call with its
+ *                                  return (ksnoop's default): per function one fexit
+ *                                  program that reserves a 32-byte ring buffer record,
+ *                                  writes the clock, pid_tgid, a member of an argument
+ *                                  (BARE_STREAM_MEMBER="ARG OFF": the u32 at byte OFF of
+ *                                  what argument ARG points to; without it, the first
+ *                                  argument itself) and the return value, and submits
+ *                                  it waking the reader only once a quarter of the ring
+ *                                  is unread, as ksnoop does; and a reader that maps the
+ *                                  ring, reads it when woken or every 100 ms, and
+ *                                  writes a line a record ("time tgid member return")
+ *                                  to stdout, once drained or 64 KiB are pending. No
+ *                                  BTF, names, pairing or duration. The ring is
+ *                                  BARE_RING_PAGES pages (4096). Always +hold
+ *   bare-attach stream-e FILE      the same at entry (--entry): fentry, no return
  *   MODE+hold                      once attached, print "bare: attached N" on stderr and
  *                                  keep the links until SIGINT or SIGTERM: the floor of
  *                                  the all-in cost per call (an empty program, nothing
@@ -58,7 +73,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 
@@ -79,6 +97,7 @@ static int prog_load_insns(int type, int attach_type, __u32 btf_id, const struct
 			   int cnt)
 {
 	union bpf_attr a;
+	int fd;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = type;
@@ -87,7 +106,20 @@ static int prog_load_insns(int type, int attach_type, __u32 btf_id, const struct
 	a.license = (unsigned long)"GPL";
 	a.expected_attach_type = attach_type;
 	a.attach_btf_id = btf_id;
-	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0 && getenv("BARE_LOG")) {
+		static char log[65536];
+		int err = errno;
+
+		/* Again with the verifier's log, for whoever debugs a new mode. */
+		a.log_buf = (unsigned long)log;
+		a.log_size = sizeof(log);
+		a.log_level = 1;
+		syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+		fprintf(stderr, "%s\n", log);
+		errno = err;
+	}
+	return fd;
 }
 
 static int prog_load_type(int type, int attach_type, __u32 btf_id)
@@ -118,6 +150,9 @@ static int prog_load(int attach_type, __u32 btf_id)
 #define CALL(h)		 INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
 #define KFUNC(id)	 INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, id)
 #define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define JLT_IMM(d, i, o) INSN(BPF_JMP | BPF_JLT | BPF_K, d, 0, o, i)
+#define LDX_W(d, s, o)	 INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
+#define ST_DW(d, o, i)	 INSN(BPF_ST | BPF_MEM | BPF_DW, d, 0, o, i)
 #define JNE_IMM(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
 #define EXIT()		 INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 /* Two instructions: the map whose fd is @fd into register @d. */
@@ -201,6 +236,166 @@ static int prog_load_fsession_lat(__u32 btf_id, int fd, const int *kf)
 	};
 
 	return prog_load_insns(BPF_PROG_TYPE_TRACING, FSESSION, btf_id, insns, ARRAY_SIZE(insns));
+}
+
+/* The stream modes' record: what the reader prints of each call. */
+#define STREAM_REC 32
+
+static int ring_map(__u32 bytes)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_RINGBUF;
+	a.max_entries = bytes;
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+/*
+ * stream: the fexit (or, at entry, fentry) program that sends one record a call
+ * to ring @fd: the clock, pid_tgid, the u32 at byte @off of what argument @arg
+ * points to (@off < 0: the argument), the return value (0 at entry). It submits
+ * with ksnoop's rule: wake the reader only once @wake bytes are unread.
+ */
+static int prog_load_stream(int attach_type, __u32 btf_id, int fd, int arg, int off, __u32 wake)
+{
+	struct bpf_insn member =
+		off < 0 ? MOV_REG(BPF_REG_1, BPF_REG_1) : LDX_W(BPF_REG_1, BPF_REG_1, off);
+	const struct bpf_insn head[] = {
+		MOV_REG(BPF_REG_6, BPF_REG_1),
+		LD_MAP(BPF_REG_1, fd),
+		MOV_IMM(BPF_REG_2, STREAM_REC),
+		MOV_IMM(BPF_REG_3, 0),
+		CALL(BPF_FUNC_ringbuf_reserve),
+		JNE_IMM(BPF_REG_0, 0, 2),
+		MOV_IMM(BPF_REG_0, 0),
+		EXIT(),
+		MOV_REG(BPF_REG_7, BPF_REG_0),
+		CALL(BPF_FUNC_ktime_get_ns),
+		STX_DW(BPF_REG_7, BPF_REG_0, 0),
+		CALL(BPF_FUNC_get_current_pid_tgid),
+		STX_DW(BPF_REG_7, BPF_REG_0, 8),
+		LDX_DW(BPF_REG_1, BPF_REG_6, 8 * arg),
+		member,
+		STX_DW(BPF_REG_7, BPF_REG_1, 16),
+		ST_DW(BPF_REG_7, 24, 0),
+	};
+	/* At the return only: the return value into the record. */
+	const struct bpf_insn ret[] = {
+		ST_DW(BPF_REG_10, -8, 0),
+		MOV_REG(BPF_REG_1, BPF_REG_6),
+		MOV_REG(BPF_REG_2, BPF_REG_10),
+		ADD_IMM(BPF_REG_2, -8),
+		/* bpf_get_func_ret(ctx, r10 - 8) */
+		CALL(BPF_FUNC_get_func_ret),
+		LDX_DW(BPF_REG_1, BPF_REG_10, -8),
+		STX_DW(BPF_REG_7, BPF_REG_1, 24),
+	};
+	const struct bpf_insn submit[] = {
+		LD_MAP(BPF_REG_1, fd),
+		MOV_IMM(BPF_REG_2, BPF_RB_AVAIL_DATA),
+		CALL(BPF_FUNC_ringbuf_query),
+		/* r2 = r0 < wake ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP */
+		MOV_IMM(BPF_REG_2, BPF_RB_NO_WAKEUP),
+		JLT_IMM(BPF_REG_0, wake, 1),
+		MOV_IMM(BPF_REG_2, BPF_RB_FORCE_WAKEUP),
+		MOV_REG(BPF_REG_1, BPF_REG_7),
+		CALL(BPF_FUNC_ringbuf_submit),
+		MOV_IMM(BPF_REG_0, 0),
+		EXIT(),
+	};
+	struct bpf_insn prog[ARRAY_SIZE(head) + ARRAY_SIZE(ret) + ARRAY_SIZE(submit)];
+	int n = ARRAY_SIZE(head);
+
+	memcpy(prog, head, sizeof(head));
+	if (attach_type == BPF_TRACE_FEXIT) {
+		memcpy(prog + n, ret, sizeof(ret));
+		n += ARRAY_SIZE(ret);
+	}
+	memcpy(prog + n, submit, sizeof(submit));
+	n += ARRAY_SIZE(submit);
+	return prog_load_insns(BPF_PROG_TYPE_TRACING, attach_type, btf_id, prog, n);
+}
+
+/* Appends @v in decimal and then @sep to @p; the end. */
+static char *put_u64(char *p, unsigned long long v, char sep)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = '0' + v % 10;
+	while (v /= 10);
+	while (n)
+		*p++ = tmp[--n];
+	*p++ = sep;
+	return p;
+}
+
+/*
+ * stream's reader: the ring of map @fd (@bytes) mapped as libbpf maps it, read
+ * when woken or every 100 ms until SIGINT or SIGTERM (blocked by the caller, in
+ * @set), a line a record to stdout, written when the ring is drained or 64 KiB
+ * are pending. 0, or 1 on an error.
+ */
+static int stream_read(int fd, __u32 bytes, const sigset_t *set)
+{
+	static char out[65536];
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned long *cons, *prod, cpos, ppos;
+	struct epoll_event ev = {.events = EPOLLIN}, evs[2];
+	int ep = epoll_create1(0), sfd = signalfd(-1, set, 0), n, i;
+	bool stop = false;
+	char *data, *p = out;
+
+	cons = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	prod = mmap(NULL, pg + 2 * (size_t)bytes, PROT_READ, MAP_SHARED, fd, pg);
+	if (ep < 0 || sfd < 0 || cons == MAP_FAILED || prod == MAP_FAILED) {
+		fprintf(stderr, "bare: stream reader: %s\n", strerror(errno));
+		return 1;
+	}
+	data = (char *)prod + pg;
+	ev.data.fd = fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	while (!stop) {
+		n = epoll_wait(ep, evs, 2, 100);
+		for (i = 0; i < n; i++)
+			stop |= evs[i].data.fd == sfd;
+		/* The same loop as libbpf's ringbuf_process_ring(), without callbacks. */
+		cpos = *cons;
+		while (cpos < (ppos = __atomic_load_n(prod, __ATOMIC_ACQUIRE))) {
+			while (cpos < ppos) {
+				__u32 *hdr = (void *)(data + (cpos & (bytes - 1)));
+				__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+				const __u64 *r = (const void *)(hdr + 2);
+
+				if (len & BPF_RINGBUF_BUSY_BIT)
+					goto busy;
+				cpos += ((len & ~BPF_RINGBUF_DISCARD_BIT) + BPF_RINGBUF_HDR_SZ +
+					 7) &
+					~7UL;
+				if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+					p = put_u64(p, r[0], ' ');
+					p = put_u64(p, r[1] >> 32, ' ');
+					p = put_u64(p, r[2], ' ');
+					p = put_u64(p, r[3], '\n');
+					if (p - out > (long)sizeof(out) - 128) {
+						if (write(1, out, p - out) < 0)
+							return 1;
+						p = out;
+					}
+				}
+				__atomic_store_n(cons, cpos, __ATOMIC_RELEASE);
+			}
+		}
+	busy:
+		if (p > out && write(1, out, p - out) < 0)
+			return 1;
+		p = out;
+	}
+	return 0;
 }
 
 static int link_one(int prog_fd, int attach_type)
@@ -388,7 +583,9 @@ int main(int argc, char **argv)
 	int n = 0, cap = 1024, nfd = 0, failed = 0, i, k, fd, lfd, map_fd = -1;
 	__u32 *ids = malloc(cap * sizeof(*ids));
 	__u64 *cookies;
-	bool with_cookies, hold, kmulti;
+	bool with_cookies, hold, kmulti, stream;
+	__u32 ring_bytes = (getenv("BARE_RING_PAGES") ? atoi(getenv("BARE_RING_PAGES")) : 4096) *
+			   sysconf(_SC_PAGESIZE);
 	char **syms = NULL;
 	int *fds;
 	struct rlimit rl;
@@ -401,13 +598,15 @@ int main(int argc, char **argv)
 	if (argc != 3 || !(f = fopen(argv[2], "r"))) {
 		fprintf(stderr,
 			"usage: bare-attach fentry|both[-lat]|fsession[-lat]|[k]multi[-both][+cookies][+hold] FILE\n"
+			"       bare-attach stream[-e] FILE\n"
 			"       bare-attach kglob[-both] GLOB...\n");
 		return 2;
 	}
 	mode = argv[1];
 	/* "+cookies": one u64 cookie per id (the function's index), as ksnoop passes. */
 	with_cookies = strstr(mode, "+cookies") != NULL;
-	hold = strstr(mode, "+hold") != NULL;
+	stream = !strncmp(mode, "stream", 6);
+	hold = strstr(mode, "+hold") != NULL || stream;
 	kmulti = !strncmp(mode, "kmulti", 6);
 	if (kmulti) {
 		char name[256];
@@ -483,11 +682,23 @@ int main(int argc, char **argv)
 		bool lat = strstr(mode, "-lat") != NULL, fsess = !strncmp(mode, "fsession", 8);
 		const char *kfs = getenv("BARE_SESSION_KFUNCS");
 		/* "both...": the fexit first (not only "both": "both+hold" too); fsession: one */
-		int first = strncmp(mode, "both", 4) || fsess ? 1 : 0, kf[2], at;
+		int first = strncmp(mode, "both", 4) || fsess ? 1 : 0, last = 2, kf[2], at;
+		const char *mem = getenv("BARE_STREAM_MEMBER");
+		int arg = 0, off = -1;
 
-		map_fd = lat ? lat_map() : -1;
-		if (lat && map_fd < 0) {
-			fprintf(stderr, "bare: per-CPU array: %s\n", strerror(errno));
+		/* stream: the fexit alone (it sees the arguments too); stream-e: the fentry */
+		if (mem && sscanf(mem, "%d %d", &arg, &off) != 2) {
+			fprintf(stderr, "bare: BARE_STREAM_MEMBER=\"%s\": want \"ARG OFF\"\n", mem);
+			return 2;
+		}
+		if (stream) {
+			first = strncmp(mode, "stream-e", 8) ? 0 : 1;
+			last = first + 1;
+		}
+		map_fd = lat ? lat_map() : stream ? ring_map(ring_bytes) : -1;
+		if ((lat || stream) && map_fd < 0) {
+			fprintf(stderr, "bare: %s map: %s\n", lat ? "per-CPU array" : "ring buffer",
+				strerror(errno));
 			return 1;
 		}
 		if (fsess && lat && (!kfs || sscanf(kfs, "%d %d", &kf[0], &kf[1]) != 2)) {
@@ -497,10 +708,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		for (i = 0; i < n; i++) {
-			for (k = first; k < 2; k++) {
+			for (k = first; k < last; k++) {
 				at = fsess ? FSESSION : types[k];
 				t = now();
-				if (fsess && lat)
+				if (stream)
+					fd = prog_load_stream(at, ids[i], map_fd, arg, off,
+							      ring_bytes / 4);
+				else if (fsess && lat)
 					fd = prog_load_fsession_lat(ids[i], map_fd, kf);
 				else if (lat)
 					fd = prog_load_lat(at, ids[i], map_fd);
@@ -544,7 +758,8 @@ int main(int argc, char **argv)
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		fprintf(stderr, "bare: attached %d\n", nfd / 2);
-		sigwait(&set, &sig);
+		if (stream ? stream_read(map_fd, ring_bytes, &set) : sigwait(&set, &sig))
+			return 1;
 	}
 	t = now();
 	/* Links first (the last fd of each pair), then programs. */

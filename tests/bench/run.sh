@@ -157,6 +157,10 @@ report()
 				label = "empty fentry+fexit pair (floor2: modes with return)"
 			if (id == "floor2-fs")
 				label = "empty fsession program (floor2-fs: entry and return)"
+			if (id == "floor-stream")
+				label = "a record a call, printed (floor-stream; bare-attach)"
+			if (id == "floor-stream-e")
+				label = "the same at entry (floor-stream-e; bare-attach)"
 			if (id == "floor-lat")
 				label = "latency+count lower bound, fentry+fexit (bare-attach)"
 			if (id == "floor-lat-fs")
@@ -183,6 +187,13 @@ report()
 			printf "   whole-struct default <= 0.5x bcc: bcc not run on this kernel\n"
 		printf "   ip_send_skb(skb->len) with return <= 3x the floor: %s\n", target("b", "floor", 3)
 		printf "   --entry ip_send_skb(skb->len) <= 2x the floor: %s\n", target("b-e", "floor", 2)
+		# What the floor targets leave out: any tool that shows each call streams
+		# and prints a record a call. floor-stream is the least of that work.
+		printf "   the least a tool showing each call pays (floor-stream) / the floor: %s;\n",
+		       aratio("floor-stream", "floor")
+		printf "     at entry (floor-stream-e): %s\n", aratio("floor-stream-e", "floor")
+		printf "   ip_send_skb(skb->len) with return / floor-stream: %s; --entry / floor-stream-e: %s\n",
+		       aratio("b", "floor-stream"), aratio("b-e", "floor-stream-e")
 		printf "   -s, ip_send_skb outside the chain (no record) <= 1.5x the floor: %s\n",
 		       target("s-out", "floor", 1.5)
 		# Latency needs a program at the entry and one at the return: the

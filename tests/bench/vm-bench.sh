@@ -548,6 +548,14 @@ allin_round()
 		allin floor2-fs $n 'bare: attached' bare-attach fsession+hold $T/floor.ids
 	[ -n "$SESSION_KFUNCS" ] && allin floor-lat-fs $n 'bare: attached' \
 		env BARE_SESSION_KFUNCS="$SESSION_KFUNCS" bare-attach fsession-lat+hold $T/floor.ids
+	# The floor of a tool that shows each call: one record a call through a ring
+	# buffer, read and printed as a line of numbers (bare-attach stream: the clock,
+	# the tgid, skb->len, the return), with ksnoop's ring size and wake-up rule. No
+	# BTF, no names, no pairing, no duration: below what any such tool can do.
+	allin floor-stream $n 'bare: attached' env BARE_RING_PAGES=$PAGES \
+		BARE_STREAM_MEMBER="$STREAM_MEMBER" bare-attach stream $T/floor.ids
+	allin floor-stream-e $n 'bare: attached' env BARE_RING_PAGES=$PAGES \
+		BARE_STREAM_MEMBER="$STREAM_MEMBER" bare-attach stream-e $T/floor.ids
 	[ "$PEERS" = 1 ] &&
 		allin bcc-a $few @kprobe_entry bcc-ksnoop -P $PAGES trace ip_send_skb
 	allin a $few "$k" ksnoop -P $PAGES ip_send_skb
@@ -645,6 +653,11 @@ if part allin; then
 	# The floor's program goes on ip_send_skb's BTF id.
 	bpftool btf dump file /sys/kernel/btf/vmlinux |
 		sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" >$T/floor.ids
+	# floor-stream's member: ip_send_skb's second argument, the byte offset of
+	# sk_buff's len (a direct member: the first 'len' in the struct's block).
+	STREAM_MEMBER="1 $(bpftool btf dump file /sys/kernel/btf/vmlinux | awk '
+		/^\[/ { in_skb = $2 == "STRUCT" && $3 == "\047sk_buff\047" }
+		in_skb && $1 == "\047len\047" { sub("bits_offset=", "", $3); print $3 / 8; exit }')"
 	# floor-lat-fs's kfuncs (kernels with sessions): "IS_RETURN COOKIE" BTF ids.
 	SESSION_KFUNCS=$(bpftool btf dump file /sys/kernel/btf/vmlinux | awk '
 		$2 == "FUNC" && $3 == "\047bpf_session_is_return\047" { r = $1 }

@@ -5,7 +5,8 @@
 # hint, so a change to that hint shows here rather than as a silently shorter report.
 
 # Canned vm-bench.sh output: 1000 calls (a: 100), untraced 100 us a call. Added per
-# call = (traced + after - untraced) / calls: floor 10, floor2 8, floor-lat 9; bcc-a 500;
+# call = (traced + after - untraced) / calls: floor 10, floor2 8, floor-lat 9; floor-stream
+# 50, floor-stream-e 10; bcc-a 500;
 # a 300; a-j 230; b 20, 25 (0.100 s backlog after the workload), 40 -> median 25; b-e 15;
 # bt-printf 50; stats 12. ksnoop's own CPU (the last field, b only): 1.3, 101.4, 1.5
 # us a call -> median 1.5; rows without the field show "-".
@@ -20,6 +21,10 @@ R allin-cfg floor2 bare-attach both+hold /tmp/bench/floor.ids
 R allin floor2 1 1000 0.1000 0.1080 0.00 0 -
 R allin-cfg floor-lat bare-attach both-lat+hold /tmp/bench/floor.ids
 R allin floor-lat 1 1000 0.1000 0.1090 0.00 0 -
+R allin-cfg floor-stream env BARE_RING_PAGES=4096 BARE_STREAM_MEMBER=1 112 bare-attach stream /tmp/bench/floor.ids
+R allin floor-stream 1 1000 0.1000 0.1500 0.00 0 - 0.0005
+R allin-cfg floor-stream-e env BARE_RING_PAGES=4096 BARE_STREAM_MEMBER=1 112 bare-attach stream-e /tmp/bench/floor.ids
+R allin floor-stream-e 1 1000 0.1000 0.1100 0.00 0 - 0.0004
 R allin-cfg bcc-a bcc-ksnoop trace ip_send_skb
 R allin bcc-a 1 1000 0.1000 0.6000 0.00 0 -
 R allin-cfg a ksnoop ip_send_skb
@@ -62,6 +67,10 @@ test_allin_report()
 	t_expect_match 'qemu -icount shift=0: its clock counts guest instructions'
 	t_expect_no_match '^(1|2|3|4)\. '
 	t_expect_match '^empty fentry program \(the floor; bare-attach\) +1000 +100\.0 +\+10\.00 +10\.00\.\.10\.00 +0 +- -$'
+	t_expect_match '^a record a call, printed \(floor-stream; bare-attach\) +1000 +100\.0 +\+50\.00 .* 5\.00x +0 +0\.50 -$'
+	t_expect_match 'the least a tool showing each call pays \(floor-stream\) / the floor: 5\.00x;'
+	t_expect_match '^     at entry \(floor-stream-e\): 1\.00x$'
+	t_expect_match 'with return / floor-stream: 0\.50x; --entry / floor-stream-e: 1\.50x$'
 	t_expect_match '^bcc-ksnoop trace ip_send_skb +1000 +100\.0 +\+500\.00 .* 50\.00x +0 +- -$'
 	t_expect_match '^ksnoop ip_send_skb +100 +100\.0 +\+300\.00 .* 30\.00x +0\.60x +0 +- fentry$'
 	t_expect_match '^ksnoop -j ip_send_skb +1000 +100\.0 +\+230\.00 .* 23\.00x +0\.46x +2 +- fentry$'

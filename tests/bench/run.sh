@@ -114,6 +114,12 @@ report()
 		w = ci_hi <= lim ? "meets" : (ci_lo > lim ? "MISSES" : "undecided")
 		return sprintf("%s (%s; 95%% of resamples %s..%s)", w, r, ci_num(ci_lo), ci_num(ci_hi))
 	}
+	# aratio_ci(ID, ID2): aratio() with target()'"'"'s interval, for a ratio with no target.
+	function aratio_ci(id, id2) {
+		if (!(id in amed) || !(id2 in amed)) return "-"
+		aci(id, id2)
+		return sprintf("%s (95%% of resamples %s..%s)", aratio(id, id2), ci_num(ci_lo), ci_num(ci_hi))
+	}
 	function ci_num(v) { return v >= 1e9 ? "inf" : sprintf("%.2f", v) }
 	# The run of bcc'"'"'s ksnoop that shows the same items as all-in configuration ID ("" if
 	# none): bcc shows the return value always, so b-e (--entry) compares with bcc-b too.
@@ -189,11 +195,13 @@ report()
 		printf "   --entry ip_send_skb(skb->len) <= 2x the floor: %s\n", target("b-e", "floor", 2)
 		# What the floor targets leave out: any tool that shows each call streams
 		# and prints a record a call. floor-stream is the least of that work.
-		printf "   the least a tool showing each call pays (floor-stream) / the floor: %s;\n",
-		       aratio("floor-stream", "floor")
-		printf "     at entry (floor-stream-e): %s\n", aratio("floor-stream-e", "floor")
-		printf "   ip_send_skb(skb->len) with return / floor-stream: %s; --entry / floor-stream-e: %s\n",
-		       aratio("b", "floor-stream"), aratio("b-e", "floor-stream-e")
+		printf "   the least a tool showing each call pays (floor-stream) / the floor: %s\n",
+		       aratio_ci("floor-stream", "floor")
+		printf "     at entry (floor-stream-e): %s\n", aratio_ci("floor-stream-e", "floor")
+		printf "   ip_send_skb(skb->len) with return / floor-stream: %s\n",
+		       aratio_ci("b", "floor-stream")
+		printf "   --entry ip_send_skb(skb->len) / floor-stream-e: %s\n",
+		       aratio_ci("b-e", "floor-stream-e")
 		printf "   -s, ip_send_skb outside the chain (no record) <= 1.5x the floor: %s\n",
 		       target("s-out", "floor", 1.5)
 		# Latency needs a program at the entry and one at the return: the

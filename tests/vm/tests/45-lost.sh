@@ -158,6 +158,52 @@ test_nested_accounting()
 }
 t_run nested-accounting test_nested_accounting
 
+# One record per call (fentry, a plain trace) when the kernel skips a return. A
+# second ksnoop traces ip_send_skb (its returns call bpf_ringbuf_submit); this one
+# traces bpf_ringbuf_submit, whose return run submits the call and so calls
+# bpf_ringbuf_submit again. That nested call keeps its entry by its frame, and its
+# return is skipped (the return's program is running: "recursion"). Each such entry
+# is then taken over by the next nested call at the same frame ("nested", its one
+# record) or left until the stop, where it is shown with its return lost (udpsend has
+# exited): never both. The frames differ from send to send (the kernel randomizes the
+# stack offset of each system call), so 60 sends make some repeat, and some nested
+# calls' frames take a slot already kept, which sends them the two-record way and
+# skips more runs: hence "at most" below, not "equal".
+test_frame_nested()
+{
+	local out=/tmp/fnested.json gen=/tmp/fnested.gen nested rec rl fl
+	kver_ge 5.17 || t_skip "kernel $(kver) traces with kprobes, which never run nested"
+	need_cmd jq
+	rm -f "$out"
+	bg_tracer /dev/null "$gen" ksnoop --backend fentry 'ip_send_skb(skb->len)' ||
+		t_fail "the ip_send_skb tracer did not attach: $(cat "$gen")"
+	trace_wl 60 'udpsend 60 10' sh -c "exec ksnoop -vv -j --backend fentry \
+		'bpf_ringbuf_submit(flags)' >$out"
+	kill -INT "$BG_PID"
+	wait "$BG_PID"
+	# 7.2 builds the ring buffer helpers notrace: nothing can nest there.
+	! printf '%s\n' "$T_ERR" | grep -q "'bpf_ringbuf_submit' cannot be traced" ||
+		t_skip "bpf_ringbuf_submit is not traceable on $(kver)"
+	t_expect_rc 0
+	t_expect_match '^fentry: one record per call, the entry kept by its trampoline frame' \
+		"$T_ERR"
+	nested=$(summary_of .lost_by_reason.nested "$out")
+	rec=$(summary_of .lost_by_reason.recursion "$out")
+	rl=$(summary_of .return_lost "$out")
+	fl=$(summary_of .in_flight "$out")
+	[ "$nested" -gt 0 ] 2>/dev/null || t_fail "no kept entry taken over: nested is '$nested'"
+	[ "$rl" -gt 0 ] 2>/dev/null || t_fail "no kept entry shown at the stop: return_lost is '$rl'"
+	[ "$((nested + rl + fl))" -le "$rec" ] 2>/dev/null ||
+		t_fail "entries taken over + shown at the stop ($nested + $rl + $fl) > skipped runs ($rec)"
+	t_expect_eq 0 "$fl" "calls in flight after udpsend ended"
+	t_expect_eq "$rl" "$(grep -c '"return_lost":true' "$out")" \
+		"calls shown with return_lost vs summary"
+	t_expect_eq "$(summary_of .lost "$out")" "$((nested + rec))" \
+		"summary lost vs the sum of its reasons"
+	rm -f "$out" "$gen"
+}
+t_run frame-nested test_frame_nested
+
 # The case of the report: with a one-page ring and a UDP flood, returns of do_nanosleep
 # are lost. Such a call is shown once, marked "return_lost" (no ret, no duration), never
 # as in flight: every sleepfor has ended before ksnoop is stopped.

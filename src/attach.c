@@ -864,12 +864,12 @@ int tracer_frame_prepare(struct tracer *t)
 
 static int held_by_time(const void *a, const void *b)
 {
-	const struct ksnoop_rec *x =
-		(const void *)(*(const struct ksnoop_rec_frame *const *)a)->rec;
-	const struct ksnoop_rec *y =
-		(const void *)(*(const struct ksnoop_rec_frame *const *)b)->rec;
+	const struct ksnoop_rec_frame *fa = *(const struct ksnoop_rec_frame *const *)a;
+	const struct ksnoop_rec_frame *fb = *(const struct ksnoop_rec_frame *const *)b;
+	__u64 x = ((const struct ksnoop_rec *)fa->rec)->ts,
+	      y = ((const struct ksnoop_rec *)fb->rec)->ts;
 
-	return x->ts < y->ts ? -1 : x->ts > y->ts;
+	return x < y ? -1 : x > y;
 }
 
 int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx)

@@ -686,11 +686,11 @@ int main(int argc, char **argv)
 		const char *mem = getenv("BARE_STREAM_MEMBER");
 		int arg = 0, off = -1;
 
-		/* stream: the fexit alone (it sees the arguments too); stream-e: the fentry */
 		if (mem && sscanf(mem, "%d %d", &arg, &off) != 2) {
 			fprintf(stderr, "bare: BARE_STREAM_MEMBER=\"%s\": want \"ARG OFF\"\n", mem);
 			return 2;
 		}
+		/* stream: the fexit alone (it sees the arguments too); stream-e: the fentry */
 		if (stream) {
 			first = strncmp(mode, "stream-e", 8) ? 0 : 1;
 			last = first + 1;

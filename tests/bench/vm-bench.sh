@@ -650,19 +650,22 @@ allin_round()
 if part allin; then
 	echo "bench: all-in: N=$ALLIN_N, ROUNDS=$ALLIN_ROUNDS, ICOUNT=${ICOUNT:-0}" \
 		"(uptime $(cut -d' ' -f1 /proc/uptime))"
+	# The kernel's BTF as text, once (seconds under TCG), for the three lookups below.
+	bpftool btf dump file /sys/kernel/btf/vmlinux >$T/vmlinux.btf
 	# The floor's program goes on ip_send_skb's BTF id.
-	bpftool btf dump file /sys/kernel/btf/vmlinux |
-		sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" >$T/floor.ids
+	sed -n "s/^\[\([0-9]*\)\] FUNC 'ip_send_skb' .*/\1/p" $T/vmlinux.btf >$T/floor.ids
 	# floor-stream's member: ip_send_skb's second argument, the byte offset of
 	# sk_buff's len (a direct member: the first 'len' in the struct's block).
-	STREAM_MEMBER="1 $(bpftool btf dump file /sys/kernel/btf/vmlinux | awk '
+	STREAM_MEMBER="1 $(awk '
 		/^\[/ { in_skb = $2 == "STRUCT" && $3 == "\047sk_buff\047" }
-		in_skb && $1 == "\047len\047" { sub("bits_offset=", "", $3); print $3 / 8; exit }')"
+		in_skb && $1 == "\047len\047" { sub("bits_offset=", "", $3); print $3 / 8; exit }' \
+		$T/vmlinux.btf)"
 	# floor-lat-fs's kfuncs (kernels with sessions): "IS_RETURN COOKIE" BTF ids.
-	SESSION_KFUNCS=$(bpftool btf dump file /sys/kernel/btf/vmlinux | awk '
+	SESSION_KFUNCS=$(awk '
 		$2 == "FUNC" && $3 == "\047bpf_session_is_return\047" { r = $1 }
 		$2 == "FUNC" && $3 == "\047bpf_session_cookie\047" { c = $1 }
-		END { gsub(/[][]/, "", r); gsub(/[][]/, "", c); if (r != "" && c != "") print r, c }')
+		END { gsub(/[][]/, "", r); gsub(/[][]/, "", c); if (r != "" && c != "") print r, c }' \
+		$T/vmlinux.btf)
 	[ -n "$BACKENDS" ] || BACKENDS=$(backend_names | tr "\n" " ")
 	[ -n "$BACKENDS" ] || echo "R note all-in: no backend names from ksnoop; set BENCH_BACKENDS"
 	echo "bench: all-in backends: $BACKENDS"

@@ -175,8 +175,12 @@ test_frame_nested()
 	kver_ge 5.17 || t_skip "kernel $(kver) traces with kprobes, which never run nested"
 	need_cmd jq
 	rm -f "$out"
-	bg_tracer /dev/null "$gen" ksnoop --backend fentry 'ip_send_skb(skb->len)' ||
+	if ! bg_tracer /dev/null "$gen" ksnoop --backend fentry 'ip_send_skb(skb->len)'; then
+		kill -INT "$BG_PID" 2>/dev/null
+		wait "$BG_PID"
 		t_fail "the ip_send_skb tracer did not attach: $(cat "$gen")"
+		return
+	fi
 	trace_wl 60 'udpsend 60 10' sh -c "exec ksnoop -vv -j --backend fentry \
 		'bpf_ringbuf_submit(flags)' >$out"
 	kill -INT "$BG_PID"

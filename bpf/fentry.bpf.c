@@ -527,15 +527,20 @@ static __always_inline void fentry_rec_build(void *ctx, struct ksnoop_rec *rec, 
 }
 
 /*
- * Send @rec, reserved in the ring buffer. As emit(): wake the reader only
- * once the ring is a quarter full (the data available counts this record
- * already).
+ * The wake-up flag of a record of @size bytes not yet in the ring buffer's
+ * data. As emit(): wake the reader only once the ring is a quarter full.
  */
+static __always_inline __u64 fentry_wake(__u32 size)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wake_bytes ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
+/* Send @rec, reserved in the ring buffer, whose data counts it already. */
 static __always_inline void fentry_rec_submit(void *rec)
 {
-	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ?
-					BPF_RB_FORCE_WAKEUP :
-					BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(rec, fentry_wake(0));
 }
 
 /*
@@ -570,6 +575,30 @@ static __always_inline struct ksnoop_rec_frame *fentry_rec_held(void *ctx)
 	struct ksnoop_rec_frame *f = fentry_rec_frame(ctx);
 
 	return f->key == (__u64)ctx ? f : NULL;
+}
+
+/*
+ * An entry of @size bytes that an earlier call kept in @f, found there by a
+ * call at the same frame address, about to take the slot. The same thread:
+ * the kernel skipped that call's return, and the entry is lost. Another
+ * thread: the one that kept it exited in the call (do_exit(), and what calls
+ * it: get_signal() for a fatal signal) and its stack is this thread's now, as
+ * the kernel reuses freed stacks at once and often at the same offset (seen in
+ * most of 300 sequential exits, 6.1). That call is sent alone, to be shown
+ * with its return lost (KSNOOP_R_GONE), as it would be at the stop.
+ */
+static __always_inline void fentry_rec_gone(struct ksnoop_rec_frame *f, __u32 size)
+{
+	struct ksnoop_rec *kept = (struct ksnoop_rec *)f->rec;
+
+	if (kept->tid == (__u32)bpf_get_current_pid_tgid()) {
+		ksnoop_rec_lost(kept->func, KSNOOP_LOST_NESTED, 1);
+		return;
+	}
+	/* rare: copied by the helper, not by fentry_rec_lean()'s words */
+	kept->flags = KSNOOP_R_GONE;
+	if (bpf_ringbuf_output(&events, kept, size, fentry_wake(size)))
+		ksnoop_rec_lost(kept->func, KSNOOP_LOST_RINGBUF, 1);
 }
 
 /*
@@ -637,11 +666,11 @@ static __always_inline void fentry_rec_lean(void *ctx, __u32 sb, bool is_exit,
 			 * Our own address: the kernel skipped the return of the
 			 * call kept here (a recursion miss, which it counts as
 			 * the return's record). Its entry, overwritten now, is
-			 * counted lost as a nested run's.
+			 * counted lost as a nested run's. Unless another
+			 * thread kept it: see fentry_rec_gone().
 			 */
 			if (key)
-				ksnoop_rec_lost(((const struct ksnoop_rec *)f->rec)->func,
-						KSNOOP_LOST_NESTED, 1);
+				fentry_rec_gone(f, size);
 			out = (struct ksnoop_rec *)f->rec;
 			flags = KSNOOP_R_CALL;
 			kept = true;

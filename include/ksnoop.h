@@ -331,6 +331,12 @@ enum ksnoop_rec_flags {
 	 * rec->size (the fentry stub's one record per call, struct ksnoop_rec_frame)
 	 */
 	KSNOOP_R_CALL = 1 << 4,
+	/*
+	 * entry: a call whose entry was kept by its frame and whose thread
+	 * exited in it (do_exit()): another thread's call, its stack reused,
+	 * found the entry at its own frame. No exit record will follow.
+	 */
+	KSNOOP_R_GONE = 1 << 5,
 };
 
 enum ksnoop_val_flags {

@@ -185,6 +185,10 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 		return 0;
 	switch (rec->type) {
 	case KSNOOP_REC_ENTRY:
+		if (rec->flags & KSNOOP_R_GONE) {
+			pairer_held(p, rec, size, true);
+			return 0;
+		}
 		if (rec->flags & KSNOOP_R_CALL) {
 			whole_call(p, rec, size);
 			return 0;

@@ -3,10 +3,12 @@
  * Stage 5: turn the ring buffer's records into calls. A call comes as an
  * entry record and an exit record, paired here per thread by depth: the
  * entries of calls not yet returned wait on a stack per thread; or, from the
- * fentry stub's lean record path, as one sample of both (KSNOOP_R_CALL). What cannot
- * be paired is said, never dropped silently: an exit without its entry is
- * counted (unpaired), an entry whose return record was lost is shown as such,
- * and at the stop every entry still waiting is shown in flight or return lost.
+ * fentry stub's lean record path, as one sample of both (KSNOOP_R_CALL), or
+ * as its entry alone when the thread exited in the call (KSNOOP_R_GONE). What
+ * cannot be paired is said, never dropped silently: an exit without its entry
+ * is counted (unpaired), an entry whose return record was lost is shown as
+ * such, and at the stop every entry still waiting is shown in flight or return
+ * lost.
  */
 #ifndef __KSNOOP_PAIR_H
 #define __KSNOOP_PAIR_H

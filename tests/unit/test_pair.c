@@ -376,3 +376,28 @@ TEST(pair_held)
 	ASSERT_EQ(p.in_flight, 1, "a bad slot is not shown");
 	pairer_free(&p);
 }
+
+/*
+ * A kept entry sent alone because its thread exited in the call
+ * (KSNOOP_R_GONE): shown at once with its return lost, nothing left waiting,
+ * the thread's two-record calls paired around it.
+ */
+TEST(pair_gone)
+{
+	struct ksnoop_rec e = mk(KSNOOP_REC_ENTRY, 5, 0, 100, 10);
+	struct log l = {};
+	struct pairer p;
+
+	e.flags = KSNOOP_R_GONE;
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 5);
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e)), "gone fed");
+	X(1, 0, 100, 20);
+	ASSERT_STREQ(l.text, "f5@0:100 return-lost\nf1@0:100 e+x\n", "calls");
+	ASSERT_EQ(p.return_lost, 1, "return lost counted");
+	ASSERT_EQ(p.unpaired + p.in_flight, 0, "nothing unpaired");
+	e.size = 8;
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e)), "short gone fed");
+	ASSERT_EQ(p.return_lost, 1, "a bad record is not shown");
+	pairer_free(&p);
+}

@@ -862,30 +862,20 @@ int tracer_frame_prepare(struct tracer *t)
 	return 0;
 }
 
-static int held_by_time(const void *a, const void *b)
-{
-	const struct ksnoop_rec_frame *fa = *(const struct ksnoop_rec_frame *const *)a;
-	const struct ksnoop_rec_frame *fb = *(const struct ksnoop_rec_frame *const *)b;
-	__u64 x = ((const struct ksnoop_rec *)fa->rec)->ts,
-	      y = ((const struct ksnoop_rec *)fb->rec)->ts;
-
-	return x < y ? -1 : x > y;
-}
-
 int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx)
 {
-	/* In the order the calls began, as they would have been shown: slots are by frame. */
-	const struct ksnoop_rec_frame *held[KSNOOP_REC_FRAME_SLOTS];
+	const struct ksnoop_rec_frame *f;
 	__u32 i, n = 0;
 
 	if (!t->skel || !t->skel->bss || !t->rec_lean || !t->frame_pair)
 		return 0;
-	for (i = 0; i <= t->skel->rodata->rec_frame_mask && i < KSNOOP_REC_FRAME_SLOTS; i++)
-		if (t->skel->bss->rec_frames[i].key)
-			held[n++] = &t->skel->bss->rec_frames[i];
-	qsort(held, n, sizeof(held[0]), held_by_time);
-	for (i = 0; i < n; i++)
-		fn(ctx, (const struct ksnoop_rec *)held[i]->rec, sizeof(held[i]->rec));
+	for (i = 0; i <= t->skel->rodata->rec_frame_mask && i < KSNOOP_REC_FRAME_SLOTS; i++) {
+		f = &t->skel->bss->rec_frames[i];
+		if (f->key) {
+			fn(ctx, (const struct ksnoop_rec *)f->rec, sizeof(f->rec));
+			n++;
+		}
+	}
 	return n;
 }
 

@@ -253,7 +253,7 @@ int tracer_frame_prepare(struct tracer *t);
 typedef void (*tracer_held_fn)(void *ctx, const struct ksnoop_rec *rec, size_t size);
 /*
  * After tracer_stop(): call @fn for each entry the record path still keeps
- * by its frame (one record per call), oldest first: calls in flight, or whose
+ * by its frame (one record per call), in slot order: calls in flight, or whose
  * return the kernel skipped. Returns how many.
  */
 int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx);

@@ -186,7 +186,8 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 	switch (rec->type) {
 	case KSNOOP_REC_ENTRY:
 		if (rec->flags & KSNOOP_R_GONE) {
-			pairer_held(p, rec, size, true);
+			p->return_lost++;
+			p->call(p->ctx, rec, NULL, CALL_RETURN_LOST);
 			return 0;
 		}
 		if (rec->flags & KSNOOP_R_CALL) {
@@ -205,21 +206,68 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 	return 0;
 }
 
+/*
+ * Add entry @e, whose call ended as @end, to the calls the stop shows; shown
+ * at once if the list cannot grow (out of order, never dropped).
+ */
+static void stop_add(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
+{
+	struct pair_stopped *n;
+	size_t cap;
+
+	if (p->nstopped == p->stopped_cap) {
+		cap = p->stopped_cap ? 2 * p->stopped_cap : 64;
+		n = realloc(p->stopped, cap * sizeof(*n));
+		if (!n) {
+			finish(p, e, end);
+			return;
+		}
+		p->stopped = n;
+		p->stopped_cap = cap;
+	}
+	p->stopped[p->nstopped].e = e;
+	p->stopped[p->nstopped++].end = end;
+}
+
 void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bool gone)
 {
+	enum call_end end = gone ? CALL_RETURN_LOST : CALL_IN_FLIGHT;
+	struct ksnoop_rec *e;
+
 	if (rec_check(rec, size) || rec->type != KSNOOP_REC_ENTRY)
 		return;
-	if (gone)
-		p->return_lost++;
-	else
-		p->in_flight++;
-	p->call(p->ctx, rec, NULL, gone ? CALL_RETURN_LOST : CALL_IN_FLIGHT);
+	e = rec_alloc(p, rec->size);
+	if (!e) {
+		/* shown at once, out of order */
+		if (gone)
+			p->return_lost++;
+		else
+			p->in_flight++;
+		p->call(p->ctx, rec, NULL, end);
+		return;
+	}
+	memcpy(e, rec, rec->size);
+	stop_add(p, e, end);
+}
+
+/* By start time; the same time on two threads by thread, deepest last. */
+static int stopped_by_time(const void *a, const void *b)
+{
+	const struct ksnoop_rec *x = ((const struct pair_stopped *)a)->e,
+				*y = ((const struct pair_stopped *)b)->e;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return (int)x->depth - (int)y->depth;
 }
 
 void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
 {
 	struct pair_thread *th;
 	int i, depth;
+	size_t j;
 
 	for (i = 0; i < PAIR_BUCKETS; i++) {
 		for (th = p->threads[i]; th; th = th->next) {
@@ -229,12 +277,17 @@ void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
 			while (th->n > 0) {
 				struct ksnoop_rec *e = th->stack[--th->n];
 
-				finish(p, e,
-				       depth >= 0 && depth <= e->depth ? CALL_RETURN_LOST :
-									 CALL_IN_FLIGHT);
+				stop_add(p, e,
+					 depth >= 0 && depth <= e->depth ? CALL_RETURN_LOST :
+									   CALL_IN_FLIGHT);
 			}
 		}
 	}
+	if (p->nstopped)
+		qsort(p->stopped, p->nstopped, sizeof(*p->stopped), stopped_by_time);
+	for (j = 0; j < p->nstopped; j++)
+		finish(p, p->stopped[j].e, p->stopped[j].end);
+	p->nstopped = 0;
 }
 
 void pairer_free(struct pairer *p)
@@ -250,6 +303,11 @@ void pairer_free(struct pairer *p)
 				rec_free(p, th->stack[--th->n]);
 			free(th);
 		}
+	while (p->nstopped > 0)
+		rec_free(p, p->stopped[--p->nstopped].e);
+	free(p->stopped);
+	p->stopped = NULL;
+	p->stopped_cap = 0;
 	while (p->spare) {
 		struct pair_spare *s = p->spare;
 

@@ -40,6 +40,12 @@ struct pair_thread;
 
 struct pair_spare;
 
+/* A call the stop shows: its entry (a copy the pairer owns) and how it ended. */
+struct pair_stopped {
+	struct ksnoop_rec *e;
+	enum call_end end;
+};
+
 struct pairer {
 	pair_call_fn call;
 	void *ctx;
@@ -47,6 +53,9 @@ struct pairer {
 	/* Buffers of PAIR_SMALL bytes for the next small entries (pair.c). */
 	struct pair_spare *spare;
 	unsigned int nspare;
+	/* The calls the stop shows, gathered to be shown by start time. */
+	struct pair_stopped *stopped;
+	size_t nstopped, stopped_cap;
 	__u64 unpaired;	   /* exit records whose entry was not waiting */
 	__u64 return_lost; /* calls shown without their lost return */
 	__u64 in_flight;   /* calls still running at the stop */
@@ -63,16 +72,18 @@ void pairer_init(struct pairer *p, pair_call_fn call, void *ctx);
 int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size);
 
 /*
- * At the stop: show entry @rec (@size bytes), which the BPF program kept for
- * a whole-call record that did not come (tracer_held_calls()), in flight, or
- * with its return lost if its thread is @gone.
+ * At the stop, before pairer_stop(): entry @rec (@size bytes), which the BPF
+ * program kept for a whole-call record that did not come
+ * (tracer_held_calls()), to be shown in flight, or with its return lost if
+ * its thread is @gone.
  */
 void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bool gone);
 
 /*
  * At the stop, after the last record: show every entry still waiting, in
  * flight if its thread's depth (@depth) is above it, else with its return
- * lost.
+ * lost, with those pairer_held() was given, all in the order their calls
+ * began.
  */
 void pairer_stop(struct pairer *p, pair_depth_fn depth, void *ctx);
 

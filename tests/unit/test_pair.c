@@ -216,10 +216,10 @@ TEST(pair_stop_in_flight)
 		int depth;
 		const char *want;
 	} cases[] = {
-		{-1, "f2@1:100 in-flight\nf1@0:100 in-flight\n"},
-		{2, "f2@1:100 in-flight\nf1@0:100 in-flight\n"},
-		{1, "f2@1:100 return-lost\nf1@0:100 in-flight\n"},
-		{0, "f2@1:100 return-lost\nf1@0:100 return-lost\n"},
+		{-1, "f1@0:100 in-flight\nf2@1:100 in-flight\n"},
+		{2, "f1@0:100 in-flight\nf2@1:100 in-flight\n"},
+		{1, "f1@0:100 in-flight\nf2@1:100 return-lost\n"},
+		{0, "f1@0:100 return-lost\nf2@1:100 return-lost\n"},
 	};
 	size_t i;
 
@@ -355,25 +355,43 @@ TEST(pair_whole_call)
 	pairer_free(&p);
 }
 
-/* Entries the BPF program kept at the stop: in flight, or return lost if the thread is gone. */
+/*
+ * Entries the BPF program kept at the stop: in flight, or return lost if the
+ * thread is gone, shown with the entries waiting in the pairer, all by start
+ * time (the slots are by frame address, the waiting ones by thread).
+ */
 TEST(pair_held)
 {
-	struct ksnoop_rec e = mk(KSNOOP_REC_ENTRY, 4, 0, 100, 10);
+	struct ksnoop_rec e = mk(KSNOOP_REC_ENTRY, 4, 0, 100, 30);
 	struct log l = {};
 	struct pairer p;
 
 	e.flags = KSNOOP_R_CALL;
 	pairer_init(&p, log_call, &l);
+	E(1, 0, 200, 20);
+	E(2, 1, 200, 40);
+	E(3, 0, 300, 10);
 	pairer_held(&p, &e, sizeof(e), false);
+	e.ts = 5;
+	e.tid = 400;
 	pairer_held(&p, &e, sizeof(e), true);
-	ASSERT_STREQ(l.text, "f4@0:100 in-flight\nf4@0:100 return-lost\n", "held entries");
-	ASSERT_EQ(p.in_flight, 1, "in flight counted");
-	ASSERT_EQ(p.return_lost, 1, "return lost counted");
+	ASSERT_STREQ(l.text, "", "nothing shown before the stop");
 	e.size = 8;
 	pairer_held(&p, &e, sizeof(e), false);
 	e = mk(KSNOOP_REC_EXIT, 4, 0, 100, 10);
 	pairer_held(&p, &e, sizeof(e), false);
-	ASSERT_EQ(p.in_flight, 1, "a bad slot is not shown");
+	depth_of_stop = -1;
+	pairer_stop(&p, stop_depth, NULL);
+	ASSERT_STREQ(l.text,
+		     "f4@0:400 return-lost\nf3@0:300 in-flight\nf1@0:200 in-flight\n"
+		     "f4@0:100 in-flight\nf2@1:200 in-flight\n",
+		     "held and waiting entries by time; a bad slot not shown");
+	ASSERT_EQ(p.in_flight, 4, "in flight counted");
+	ASSERT_EQ(p.return_lost, 1, "return lost counted");
+	/* kept but never stopped: freed */
+	e = mk(KSNOOP_REC_ENTRY, 4, 0, 100, 60);
+	pairer_held(&p, &e, sizeof(e), false);
+	E(1, 0, 200, 50);
 	pairer_free(&p);
 }
 

@@ -417,6 +417,19 @@ test_rec_frame()
 	t_expect_eq "$(printf '%s\n' "$T_OUT" | grep -c '"in_flight":true')" \
 		"$(printf '%s\n' "$T_OUT" | jq -s 'map(select(.type == "summary"))[0].in_flight')" \
 		"calls shown in flight vs summary in_flight"
+	# The same with one slot and two functions: the first sleeper's hrtimer_nanosleep
+	# holds the slot, every other call waits in ksnoop's pairer (by thread, deepest
+	# first); the two kinds still come out together in the order the calls began.
+	trace_wl 60 "$load" env KSNOOP_FRAME_SLOTS=1 ksnoop -j --backend fentry \
+		'hrtimer_nanosleep(mode)' 'do_nanosleep(mode)'
+	kill $(cat /tmp/sleeper)
+	t_expect_rc 0
+	[ "$(lost_records "$T_ERR")" != 0 ] ||
+		t_expect_eq "$(for s in $(cat /tmp/sleeper); do
+			printf '%s hrtimer_nanosleep %s do_nanosleep ' "$s" "$s"; done)" \
+			"$(printf '%s\n' "$T_OUT" | grep '"comm":"sleepfor"' | grep '"in_flight":true' |
+				jq -r '"\(.pid) \(.func)"' | tr '\n' ' ')" \
+			"one slot: the sleepers' calls in flight, held and paired, in the order they began"
 	rm -f /tmp/sleeper
 	# A call that never returns: its entry stays kept, and its thread is gone, so it
 	# is shown with its return lost, as the capture code shows it: at the stop, or

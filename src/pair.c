@@ -11,6 +11,8 @@
 struct pair_thread {
 	__u32 tid;
 	int n;
+	/* pairer_reap() found the thread exited; an entry since clears it */
+	bool gone;
 	struct ksnoop_rec *stack[KSNOOP_MAX_DEPTH];
 	struct pair_thread *next;
 };
@@ -76,6 +78,7 @@ static struct pair_thread *thread_get(struct pairer *p, __u32 tid, bool create)
 	th->tid = tid;
 	th->next = *pp;
 	*pp = th;
+	p->nthreads++;
 	return th;
 }
 
@@ -105,6 +108,8 @@ static int entry(struct pairer *p, const struct ksnoop_rec *rec)
 
 	if (!th)
 		return -ENOMEM;
+	/* the thread id is in use again */
+	th->gone = false;
 	for (i = th->n; i > 0 && th->stack[i - 1]->ts > rec->ts; i--)
 		;
 	if (i < th->n && th->stack[i]->depth <= rec->depth) {
@@ -263,11 +268,22 @@ static int stopped_by_time(const void *a, const void *b)
 	return (int)x->depth - (int)y->depth;
 }
 
+/* Show the calls stop_add() gathered, by start time. */
+static void stopped_show(struct pairer *p)
+{
+	size_t i;
+
+	if (p->nstopped)
+		qsort(p->stopped, p->nstopped, sizeof(*p->stopped), stopped_by_time);
+	for (i = 0; i < p->nstopped; i++)
+		finish(p, p->stopped[i].e, p->stopped[i].end);
+	p->nstopped = 0;
+}
+
 void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
 {
 	struct pair_thread *th;
 	int i, depth;
-	size_t j;
 
 	for (i = 0; i < PAIR_BUCKETS; i++) {
 		for (th = p->threads[i]; th; th = th->next) {
@@ -283,11 +299,32 @@ void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
 			}
 		}
 	}
-	if (p->nstopped)
-		qsort(p->stopped, p->nstopped, sizeof(*p->stopped), stopped_by_time);
-	for (j = 0; j < p->nstopped; j++)
-		finish(p, p->stopped[j].e, p->stopped[j].end);
-	p->nstopped = 0;
+	stopped_show(p);
+}
+
+void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx)
+{
+	struct pair_thread **pp, *th;
+	int i, j;
+
+	for (i = 0; i < PAIR_BUCKETS; i++) {
+		for (pp = &p->threads[i]; (th = *pp);) {
+			if (th->n && th->gone) {
+				for (j = 0; j < th->n; j++)
+					stop_add(p, th->stack[j], CALL_RETURN_LOST);
+				th->n = 0;
+			}
+			if (!th->n) {
+				*pp = th->next;
+				free(th);
+				p->nthreads--;
+				continue;
+			}
+			th->gone = th->stack[0]->ts < before_ns && gone(ctx, th->stack[0]);
+			pp = &th->next;
+		}
+	}
+	stopped_show(p);
 }
 
 void pairer_free(struct pairer *p)
@@ -302,6 +339,7 @@ void pairer_free(struct pairer *p)
 			while (th->n > 0)
 				rec_free(p, th->stack[--th->n]);
 			free(th);
+			p->nthreads--;
 		}
 	while (p->nstopped > 0)
 		rec_free(p, p->stopped[--p->nstopped].e);

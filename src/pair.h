@@ -34,6 +34,9 @@ typedef void (*pair_call_fn)(void *ctx, const struct ksnoop_rec *entry,
  */
 typedef int (*pair_depth_fn)(void *ctx, const struct ksnoop_rec *oldest);
 
+/* Has the thread of entry @rec exited? */
+typedef bool (*pair_gone_fn)(void *ctx, const struct ksnoop_rec *rec);
+
 struct pair_thread;
 
 #define PAIR_BUCKETS 1024
@@ -53,7 +56,8 @@ struct pairer {
 	/* Buffers of PAIR_SMALL bytes for the next small entries (pair.c). */
 	struct pair_spare *spare;
 	unsigned int nspare;
-	/* The calls the stop shows, gathered to be shown by start time. */
+	size_t nthreads; /* threads known, with entries waiting or since the last reap */
+	/* The calls the stop (or a reap) shows, gathered to be shown by start time. */
 	struct pair_stopped *stopped;
 	size_t nstopped, stopped_cap;
 	__u64 unpaired;	   /* exit records whose entry was not waiting */
@@ -86,6 +90,17 @@ void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bo
  * began.
  */
 void pairer_stop(struct pairer *p, pair_depth_fn depth, void *ctx);
+
+/*
+ * Every second or so, the ring buffer read to its end: forget the threads
+ * with nothing waiting (a trace over many short-lived threads would keep one
+ * each), and show with their return lost the waiting entries of each thread
+ * that @gone found exited at the previous reap, when its oldest entry began
+ * before @before_ns: it exited in those calls (do_exit(), a fatal signal), and
+ * their returns will never come. A reap apart, so that every record the
+ * thread sent before it exited has been read.
+ */
+void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx);
 
 void pairer_free(struct pairer *p);
 

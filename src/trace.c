@@ -172,6 +172,12 @@ static bool thread_gone(struct run *r, const struct ksnoop_rec *rec)
 	return access(path, F_OK) != 0 && errno == ENOENT;
 }
 
+/* pairer_reap()'s question: has the thread of @rec exited? */
+static bool reap_gone(void *ctx, const struct ksnoop_rec *rec)
+{
+	return thread_gone(ctx, rec);
+}
+
 /* The pairer's view of a thread at the stop: the BPF program's depth, 0 if it exited. */
 static int stop_depth(void *ctx, const struct ksnoop_rec *oldest)
 {
@@ -382,7 +388,7 @@ static int trace_start(struct run *r)
 static int trace_loop(struct run *r)
 {
 	const struct trace_opts *o = r->o;
-	double start, last_lost;
+	double start, last_lost, last_reap;
 	int err;
 
 	output_init(&r->out, stdout, o->json);
@@ -394,7 +400,7 @@ static int trace_loop(struct run *r)
 	r->out.stack_fd = bpf_map__fd(r->t.skel->maps.stacks);
 	if (!o->hist.mode && output_header(&r->out))
 		r->done = true;
-	start = last_lost = mono_s();
+	start = last_lost = last_reap = mono_s();
 	while (!stop_signal && !r->done && !output_gone(&r->out)) {
 		/* on_record() hands control back after 100 ms of records (-EAGAIN). */
 		r->deadline = mono_s() + 0.1;
@@ -413,6 +419,12 @@ static int trace_loop(struct run *r)
 		if (mono_s() - last_lost >= 1.0) {
 			report_lost(r);
 			last_lost = mono_s();
+		}
+		/* only with the ring read to its end: see pairer_reap() */
+		if (err != -EAGAIN && mono_s() - last_reap >= 1.0) {
+			last_reap = mono_s();
+			pairer_reap(&r->pair, (__u64)((last_reap - 1.0) * 1e9), reap_gone, r);
+			out_ok(r, output_flush(&r->out));
 		}
 		if (o->duration > 0 && mono_s() - start >= o->duration)
 			break;

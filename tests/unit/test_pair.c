@@ -395,6 +395,55 @@ TEST(pair_held)
 	pairer_free(&p);
 }
 
+static bool gone_tid(void *ctx, const struct ksnoop_rec *rec)
+{
+	return rec->tid == 100 || rec->tid == 300 || rec->tid == 400 || rec->tid == 500;
+}
+
+/*
+ * Reaps while tracing: threads with nothing waiting are forgotten; the
+ * entries of a thread found exited at one reap are shown with their return
+ * lost at the next, by start time, unless an entry of the thread id came in
+ * between (reused) or they are too young to be checked.
+ */
+TEST(pair_reap)
+{
+	struct log l = {};
+	struct pairer p;
+
+	pairer_init(&p, log_call, &l);
+	E(1, 0, 100, 10);
+	E(2, 1, 100, 20);
+	E(1, 0, 200, 15);
+	E(1, 0, 300, 11);
+	X(1, 0, 300, 12);
+	E(1, 0, 400, 2000);
+	E(1, 0, 500, 30);
+	ASSERT_EQ(p.nthreads, 5, "threads known");
+	pairer_reap(&p, 1000, gone_tid, NULL);
+	ASSERT_STREQ(l.text, "f1@0:300 e+x\n", "nothing reaped at the first look");
+	ASSERT_EQ(p.nthreads, 4, "the thread with nothing waiting forgotten");
+	E(2, 1, 500, 40);
+	l.len = 0;
+	l.text[0] = 0;
+	pairer_reap(&p, 1000, gone_tid, NULL);
+	ASSERT_STREQ(l.text, "f1@0:100 return-lost\nf2@1:100 return-lost\n",
+		     "the exited thread's calls, oldest first");
+	ASSERT_EQ(p.return_lost, 2, "return lost counted");
+	ASSERT_EQ(p.nthreads, 3, "the exited thread forgotten");
+	l.len = 0;
+	l.text[0] = 0;
+	pairer_reap(&p, 3000, gone_tid, NULL);
+	ASSERT_STREQ(l.text, "f1@0:500 return-lost\nf2@1:500 return-lost\n",
+		     "a reused thread id looked at again");
+	pairer_reap(&p, 3000, gone_tid, NULL);
+	ASSERT_EQ(p.return_lost, 5, "the young entry once old enough");
+	ASSERT_EQ(p.nthreads, 1, "the live thread kept");
+	ASSERT_EQ(p.in_flight + p.unpaired, 0, "nothing else");
+	pairer_free(&p);
+	ASSERT_EQ(p.nthreads, 0, "all freed");
+}
+
 /*
  * A kept entry sent alone because its thread exited in the call
  * (KSNOOP_R_GONE): shown at once with its return lost, nothing left waiting,

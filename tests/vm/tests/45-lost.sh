@@ -255,6 +255,45 @@ test_return_lost()
 }
 t_run return-lost test_return_lost
 
+# A call in which its thread exits (do_exit) never returns. On the two-record path
+# (kprobes here, on every kernel) its entry waits in ksnoop, which once showed it only at
+# the stop: a trace of do_exit showed nothing live. ksnoop now looks once a second for
+# the threads it holds entries of, and shows the calls of one found gone at two looks
+# with their return lost, while tracing. Ten processes exit one after the other; all ten
+# are shown before the SIGINT (waited for up to 60 s, about 3 s each under TCG), none
+# in flight, and the summary counts them.
+test_gone_live()
+{
+	local out=/tmp/gone.out err=/tmp/gone.err i n
+	rm -f "$out" "$err"
+	if ! bg_tracer "$out" "$err" ksnoop --backend kprobe 'do_exit(code)'; then
+		kill -INT "$BG_PID" 2>/dev/null
+		wait "$BG_PID"
+		t_fail "ksnoop did not attach: $(cat "$err")"
+		return
+	fi
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleepfor 1
+	done
+	i=0
+	until n=$(grep -c 'sleepfor  *do_exit (return lost)$' "$out"); [ "$n" -ge 10 ] ||
+		[ $i -ge 600 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	kill -INT "$BG_PID"
+	wait "$BG_PID"
+	t_expect_eq 10 "$n" "sleepfor's do_exit calls shown with their return lost before the stop"
+	t_expect_eq 10 "$(grep -c 'sleepfor  *do_exit (return lost)$' "$out")" \
+		"sleepfor's do_exit calls shown in all"
+	t_expect_eq 0 "$(grep -c 'sleepfor  *do_exit (in flight' "$out")" \
+		"sleepfor's do_exit calls shown in flight"
+	grep -q "calls shown, 0 records lost, .* [1-9][0-9]* return lost" "$err" ||
+		t_fail "summary: $(tail -1 "$err")"
+	rm -f "$out" "$err"
+}
+t_run gone-live test_gone_live
+
 # A traced function called from the timer interrupt (account_process_tick, under
 # update_process_times) while ksnoop's program has the kernel format a whole sk_buff
 # (hundreds of microseconds under TCG): ticks land inside that run, on the same CPU.

@@ -864,17 +864,33 @@ int tracer_frame_prepare(struct tracer *t)
 
 int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx)
 {
+	__u64 a[KSNOOP_LEAN_REC_MAX / sizeof(__u64)], b[ARRAY_SIZE(a)];
 	const struct ksnoop_rec_frame *f;
 	__u32 i, n = 0;
+	int tries;
 
 	if (!t->skel || !t->skel->bss || !t->rec_lean || !t->frame_pair)
 		return 0;
 	for (i = 0; i <= t->skel->rodata->rec_frame_mask && i < KSNOOP_REC_FRAME_SLOTS; i++) {
 		f = &t->skel->bss->rec_frames[i];
-		if (f->key) {
-			fn(ctx, (const struct ksnoop_rec *)f->rec, sizeof(f->rec));
-			n++;
+		/*
+		 * While tracing, the program may rewrite a slot as we read it
+		 * (fentry_rec_gone()): two reads that agree, or none. Each byte
+		 * changes once per rewrite, so they agree only on a whole record.
+		 */
+		for (tries = 0; tries < 3; tries++) {
+			if (!__atomic_load_n(&f->key, __ATOMIC_ACQUIRE))
+				break;
+			memcpy(a, f->rec, sizeof(a));
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			memcpy(b, f->rec, sizeof(b));
+			if (!memcmp(a, b, sizeof(a)))
+				break;
 		}
+		if (tries == 3 || !f->key)
+			continue;
+		fn(ctx, (const struct ksnoop_rec *)a, sizeof(a));
+		n++;
 	}
 	return n;
 }

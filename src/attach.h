@@ -252,9 +252,10 @@ int tracer_frame_prepare(struct tracer *t);
 /* An entry record of @size bytes at most, kept in the BPF program's .bss. */
 typedef void (*tracer_held_fn)(void *ctx, const struct ksnoop_rec *rec, size_t size);
 /*
- * After tracer_stop(): call @fn for each entry the record path still keeps
- * by its frame (one record per call), in slot order: calls in flight, or whose
- * return the kernel skipped. Returns how many.
+ * Call @fn for each entry the record path keeps by its frame (one record per
+ * call), in slot order, with a copy read whole: after tracer_stop(), the
+ * calls in flight, or whose return the kernel skipped; while tracing, also
+ * those in progress. Returns how many.
  */
 int tracer_held_calls(struct tracer *t, tracer_held_fn fn, void *ctx);
 /* Sum of the kernel's recursion/miss counts of @fd's program. */

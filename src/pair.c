@@ -184,6 +184,24 @@ static void whole_call(struct pairer *p, const struct ksnoop_rec *rec, size_t si
 	p->call(p->ctx, rec, exit, CALL_SEEN);
 }
 
+/* Show @rec, an entry whose thread exited in its call, with its return lost. */
+static void gone_show(struct pairer *p, const struct ksnoop_rec *rec)
+{
+	p->return_lost++;
+	p->call(p->ctx, rec, NULL, CALL_RETURN_LOST);
+}
+
+/* The index of kept entry @rec among those a reap showed, or -1. */
+static long reaped_find(const struct pairer *p, const struct ksnoop_rec *rec)
+{
+	size_t i;
+
+	for (i = 0; i < p->nreaped; i++)
+		if (p->reaped[i].tid == rec->tid && p->reaped[i].ts == rec->ts)
+			return (long)i;
+	return -1;
+}
+
 int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 {
 	if (rec_check(rec, size))
@@ -191,8 +209,13 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 	switch (rec->type) {
 	case KSNOOP_REC_ENTRY:
 		if (rec->flags & KSNOOP_R_GONE) {
-			p->return_lost++;
-			p->call(p->ctx, rec, NULL, CALL_RETURN_LOST);
+			long i = reaped_find(p, rec);
+
+			/* the program's copy of one a reap showed: the last of it */
+			if (i >= 0)
+				p->reaped[i] = p->reaped[--p->nreaped];
+			else
+				gone_show(p, rec);
 			return 0;
 		}
 		if (rec->flags & KSNOOP_R_CALL) {
@@ -239,7 +262,7 @@ void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bo
 	enum call_end end = gone ? CALL_RETURN_LOST : CALL_IN_FLIGHT;
 	struct ksnoop_rec *e;
 
-	if (rec_check(rec, size) || rec->type != KSNOOP_REC_ENTRY)
+	if (rec_check(rec, size) || rec->type != KSNOOP_REC_ENTRY || reaped_find(p, rec) >= 0)
 		return;
 	e = rec_alloc(p, rec->size);
 	if (!e) {
@@ -302,6 +325,29 @@ void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
 	stopped_show(p);
 }
 
+void pairer_reap_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, __u64 before_ns,
+		      pair_gone_fn gone, void *ctx)
+{
+	struct pair_reaped *n;
+	size_t cap;
+
+	if (rec_check(rec, size) || rec->type != KSNOOP_REC_ENTRY || rec->ts >= before_ns ||
+	    reaped_find(p, rec) >= 0 || !gone(ctx, rec))
+		return;
+	if (p->nreaped == p->reaped_cap) {
+		cap = p->reaped_cap ? 2 * p->reaped_cap : 16;
+		n = realloc(p->reaped, cap * sizeof(*n));
+		/* it cannot be told apart later: left to the stop */
+		if (!n)
+			return;
+		p->reaped = n;
+		p->reaped_cap = cap;
+	}
+	p->reaped[p->nreaped].tid = rec->tid;
+	p->reaped[p->nreaped++].ts = rec->ts;
+	gone_show(p, rec);
+}
+
 void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx)
 {
 	struct pair_thread **pp, *th;
@@ -346,6 +392,9 @@ void pairer_free(struct pairer *p)
 	free(p->stopped);
 	p->stopped = NULL;
 	p->stopped_cap = 0;
+	free(p->reaped);
+	p->reaped = NULL;
+	p->nreaped = p->reaped_cap = 0;
 	while (p->spare) {
 		struct pair_spare *s = p->spare;
 

@@ -43,6 +43,12 @@ struct pair_thread;
 
 struct pair_spare;
 
+/* A kept entry a reap showed (pairer_reap_held()), by its thread and time. */
+struct pair_reaped {
+	__u32 tid;
+	__u64 ts;
+};
+
 /* A call the stop shows: its entry (a copy the pairer owns) and how it ended. */
 struct pair_stopped {
 	struct ksnoop_rec *e;
@@ -60,6 +66,9 @@ struct pairer {
 	/* The calls the stop (or a reap) shows, gathered to be shown by start time. */
 	struct pair_stopped *stopped;
 	size_t nstopped, stopped_cap;
+	/* Kept entries shown by a reap, still in their slot or on their way. */
+	struct pair_reaped *reaped;
+	size_t nreaped, reaped_cap;
 	__u64 unpaired;	   /* exit records whose entry was not waiting */
 	__u64 return_lost; /* calls shown without their lost return */
 	__u64 in_flight;   /* calls still running at the stop */
@@ -101,6 +110,17 @@ void pairer_stop(struct pairer *p, pair_depth_fn depth, void *ctx);
  * thread sent before it exited has been read.
  */
 void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx);
+
+/*
+ * At a reap: entry @rec (@size bytes), which the BPF program keeps for a
+ * whole-call record (tracer_held_calls()). If it began before @before_ns and
+ * its thread is @gone, the thread exited in the call: shown now with its
+ * return lost, and remembered, so that neither the program's copy
+ * (KSNOOP_R_GONE) nor the stop shows it again. One look is enough: the
+ * entry is not in the ring buffer, where records could still be unread.
+ */
+void pairer_reap_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, __u64 before_ns,
+		      pair_gone_fn gone, void *ctx);
 
 void pairer_free(struct pairer *p);
 

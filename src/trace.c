@@ -46,6 +46,7 @@ struct run {
 	bool counting;	       /* on_record() only counts (the final drain after detaching) */
 	struct chains *chains; /* -s: calls go through the chain grouper */
 	int init_pid_ns;       /* in the initial PID namespace: 1 yes, 0 no, -1 not known yet */
+	__u64 reap_before;     /* the reap's bound: entries begun before, ns (pairer_reap()) */
 	bool done;
 };
 
@@ -176,6 +177,14 @@ static bool thread_gone(struct run *r, const struct ksnoop_rec *rec)
 static bool reap_gone(void *ctx, const struct ksnoop_rec *rec)
 {
 	return thread_gone(ctx, rec);
+}
+
+/* While tracing: an entry the BPF program keeps for its call's one record. */
+static void reap_held(void *ctx, const struct ksnoop_rec *rec, size_t size)
+{
+	struct run *r = ctx;
+
+	pairer_reap_held(&r->pair, rec, size, r->reap_before, reap_gone, r);
 }
 
 /* The pairer's view of a thread at the stop: the BPF program's depth, 0 if it exited. */
@@ -423,7 +432,9 @@ static int trace_loop(struct run *r)
 		/* only with the ring read to its end: see pairer_reap() */
 		if (err != -EAGAIN && mono_s() - last_reap >= 1.0) {
 			last_reap = mono_s();
-			pairer_reap(&r->pair, (__u64)((last_reap - 1.0) * 1e9), reap_gone, r);
+			r->reap_before = (__u64)((last_reap - 1.0) * 1e9);
+			pairer_reap(&r->pair, r->reap_before, reap_gone, r);
+			tracer_held_calls(&r->t, reap_held, r);
 			out_ok(r, output_flush(&r->out));
 		}
 		if (o->duration > 0 && mono_s() - start >= o->duration)

@@ -445,6 +445,44 @@ TEST(pair_reap)
 }
 
 /*
+ * Kept entries looked at by a reap: shown once when their thread is gone and
+ * they are old enough; the program's copy (KSNOOP_R_GONE) and the stop do
+ * not show them again.
+ */
+TEST(pair_reap_held)
+{
+	struct ksnoop_rec e = mk(KSNOOP_REC_ENTRY, 4, 0, 100, 10);
+	struct log l = {};
+	struct pairer p;
+
+	e.flags = KSNOOP_R_CALL;
+	pairer_init(&p, log_call, &l);
+	pairer_reap_held(&p, &e, sizeof(e), 1000, gone_tid, NULL);
+	pairer_reap_held(&p, &e, sizeof(e), 1000, gone_tid, NULL);
+	ASSERT_STREQ(l.text, "f4@0:100 return-lost\n", "shown once");
+	e.tid = 200;
+	pairer_reap_held(&p, &e, sizeof(e), 1000, gone_tid, NULL);
+	e.tid = 300;
+	e.ts = 2000;
+	pairer_reap_held(&p, &e, sizeof(e), 1000, gone_tid, NULL);
+	ASSERT_STREQ(l.text, "f4@0:100 return-lost\n", "a live thread's, a young one: not shown");
+	pairer_held(&p, &e, sizeof(e), true);
+	e.ts = 10;
+	e.tid = 100;
+	pairer_held(&p, &e, sizeof(e), true);
+	depth_of_stop = -1;
+	pairer_stop(&p, stop_depth, NULL);
+	ASSERT_STREQ(l.text, "f4@0:100 return-lost\nf4@0:300 return-lost\n",
+		     "at the stop: the one shown is not shown again");
+	e.flags = KSNOOP_R_GONE;
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e)), "the program's copy fed");
+	ASSERT_EQ(p.return_lost, 2, "nor its copy");
+	ASSERT_OK(pairer_feed(&p, &e, sizeof(e)), "another copy fed");
+	ASSERT_EQ(p.return_lost, 3, "which is another call's");
+	pairer_free(&p);
+}
+
+/*
  * A kept entry sent alone because its thread exited in the call
  * (KSNOOP_R_GONE): shown at once with its return lost, nothing left waiting,
  * the thread's two-record calls paired around it.

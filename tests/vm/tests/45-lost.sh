@@ -255,42 +255,57 @@ test_return_lost()
 }
 t_run return-lost test_return_lost
 
-# A call in which its thread exits (do_exit) never returns. On the two-record path
-# (kprobes here, on every kernel) its entry waits in ksnoop, which once showed it only at
-# the stop: a trace of do_exit showed nothing live. ksnoop now looks once a second for
-# the threads it holds entries of, and shows the calls of one found gone at two looks
-# with their return lost, while tracing. Ten processes exit one after the other; all ten
-# are shown before the SIGINT (waited for up to 60 s, about 3 s each under TCG), none
-# in flight, and the summary counts them.
-test_gone_live()
+# A call in which its thread exits (do_exit) never returns. On the two-record path its
+# entry waited in ksnoop, and on the fentry backend's one record per call in its frame's
+# slot, until the stop: a trace of do_exit showed nothing live. ksnoop now looks once a
+# second at the threads it holds entries of (found gone at two looks: what they sent is
+# read) and at the kept entries (one look), and shows the calls of exited threads with
+# their return lost, while tracing, each once. Ten processes end one after the other;
+# all ten are shown before the SIGINT (waited for up to 60 s; about 3 s under TCG), and
+# no more after it. Two-record path: kprobes, every kernel. Kept entries: fentry,
+# do_exit before 6.4 (later the verifier refuses its return), get_signal() of sleepers
+# killed one after another on every kernel from 6.1.
+# gone_live BACKEND FUNC SPEC LOAD
+gone_live()
 {
 	local out=/tmp/gone.out err=/tmp/gone.err i n
 	rm -f "$out" "$err"
-	if ! bg_tracer "$out" "$err" ksnoop --backend kprobe 'do_exit(code)'; then
+	if ! bg_tracer "$out" "$err" ksnoop --backend "$1" "$3"; then
 		kill -INT "$BG_PID" 2>/dev/null
 		wait "$BG_PID"
 		t_fail "ksnoop did not attach: $(cat "$err")"
 		return
 	fi
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		sleepfor 1
-	done
+	sh -c "$4" >/dev/null 2>&1
 	i=0
-	until n=$(grep -c 'sleepfor  *do_exit (return lost)$' "$out"); [ "$n" -ge 10 ] ||
+	until n=$(grep -c "sleepfor  *$2 (return lost)\$" "$out"); [ "$n" -ge 10 ] ||
 		[ $i -ge 600 ]; do
 		i=$((i + 1))
 		sleep 0.1
 	done
 	kill -INT "$BG_PID"
 	wait "$BG_PID"
-	t_expect_eq 10 "$n" "sleepfor's do_exit calls shown with their return lost before the stop"
-	t_expect_eq 10 "$(grep -c 'sleepfor  *do_exit (return lost)$' "$out")" \
-		"sleepfor's do_exit calls shown in all"
-	t_expect_eq 0 "$(grep -c 'sleepfor  *do_exit (in flight' "$out")" \
-		"sleepfor's do_exit calls shown in flight"
+	t_expect_eq 10 "$n" "$1: sleepfor's $2 calls shown with their return lost before the stop"
+	t_expect_eq 10 "$(grep -c "sleepfor  *$2 (return lost)\$" "$out")" \
+		"$1: sleepfor's $2 calls shown in all"
+	t_expect_eq 0 "$(grep -c "sleepfor  *$2 (in flight" "$out")" \
+		"$1: sleepfor's $2 calls shown in flight"
 	grep -q "calls shown, 0 records lost, .* [1-9][0-9]* return lost" "$err" ||
-		t_fail "summary: $(tail -1 "$err")"
+		t_fail "$1: summary: $(tail -1 "$err")"
 	rm -f "$out" "$err"
+}
+
+test_gone_live()
+{
+	gone_live kprobe do_exit 'do_exit(code)' 'for i in 1 2 3 4 5 6 7 8 9 10; do sleepfor 1; done'
+	kver_ge 6.1 || return 0
+	kver_ge 6.4 ||
+		gone_live fentry do_exit 'do_exit(code)' \
+			'for i in 1 2 3 4 5 6 7 8 9 10; do sleepfor 1; done'
+	gone_live fentry get_signal 'get_signal(ksig->sig)' "$ASLEEP"'
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			sleepfor 600000 & s=$!; asleep $s; kill -9 $s; wait $s
+		done'
 }
 t_run gone-live test_gone_live
 

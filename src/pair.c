@@ -82,14 +82,20 @@ static struct pair_thread *thread_get(struct pairer *p, __u32 tid, bool create)
 	return th;
 }
 
-/* Show waiting entry @e, whose call ended as @end, and free it. */
-static void finish(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
+/* Show entry @e, whose call ended as @end without its return, and count it. */
+static void show_ended(struct pairer *p, const struct ksnoop_rec *e, enum call_end end)
 {
 	if (end == CALL_RETURN_LOST)
 		p->return_lost++;
 	else if (end == CALL_IN_FLIGHT)
 		p->in_flight++;
 	p->call(p->ctx, e, NULL, end);
+}
+
+/* Show waiting entry @e, whose call ended as @end, and free it. */
+static void finish(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
+{
+	show_ended(p, e, end);
 	rec_free(p, e);
 }
 
@@ -184,13 +190,6 @@ static void whole_call(struct pairer *p, const struct ksnoop_rec *rec, size_t si
 	p->call(p->ctx, rec, exit, CALL_SEEN);
 }
 
-/* Show @rec, an entry whose thread exited in its call, with its return lost. */
-static void gone_show(struct pairer *p, const struct ksnoop_rec *rec)
-{
-	p->return_lost++;
-	p->call(p->ctx, rec, NULL, CALL_RETURN_LOST);
-}
-
 /* The index of kept entry @rec among those a reap showed, or -1. */
 static long reaped_find(const struct pairer *p, const struct ksnoop_rec *rec)
 {
@@ -215,7 +214,7 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 			if (i >= 0)
 				p->reaped[i] = p->reaped[--p->nreaped];
 			else
-				gone_show(p, rec);
+				show_ended(p, rec, CALL_RETURN_LOST);
 			return 0;
 		}
 		if (rec->flags & KSNOOP_R_CALL) {
@@ -235,26 +234,26 @@ int pairer_feed(struct pairer *p, const struct ksnoop_rec *rec, size_t size)
 }
 
 /*
- * Add entry @e, whose call ended as @end, to the calls the stop shows; shown
+ * Add entry @e, whose call ended as @end, to the calls the stop or a reap shows; shown
  * at once if the list cannot grow (out of order, never dropped).
  */
-static void stop_add(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
+static void ended_add(struct pairer *p, struct ksnoop_rec *e, enum call_end end)
 {
-	struct pair_stopped *n;
+	struct pair_ended *n;
 	size_t cap;
 
-	if (p->nstopped == p->stopped_cap) {
-		cap = p->stopped_cap ? 2 * p->stopped_cap : 64;
-		n = realloc(p->stopped, cap * sizeof(*n));
+	if (p->nended == p->ended_cap) {
+		cap = p->ended_cap ? 2 * p->ended_cap : 64;
+		n = realloc(p->ended, cap * sizeof(*n));
 		if (!n) {
 			finish(p, e, end);
 			return;
 		}
-		p->stopped = n;
-		p->stopped_cap = cap;
+		p->ended = n;
+		p->ended_cap = cap;
 	}
-	p->stopped[p->nstopped].e = e;
-	p->stopped[p->nstopped++].end = end;
+	p->ended[p->nended].e = e;
+	p->ended[p->nended++].end = end;
 }
 
 void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bool gone)
@@ -267,22 +266,18 @@ void pairer_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, bo
 	e = rec_alloc(p, rec->size);
 	if (!e) {
 		/* shown at once, out of order */
-		if (gone)
-			p->return_lost++;
-		else
-			p->in_flight++;
-		p->call(p->ctx, rec, NULL, end);
+		show_ended(p, rec, end);
 		return;
 	}
 	memcpy(e, rec, rec->size);
-	stop_add(p, e, end);
+	ended_add(p, e, end);
 }
 
 /* By start time; the same time on two threads by thread, deepest last. */
-static int stopped_by_time(const void *a, const void *b)
+static int ended_by_time(const void *a, const void *b)
 {
-	const struct ksnoop_rec *x = ((const struct pair_stopped *)a)->e,
-				*y = ((const struct pair_stopped *)b)->e;
+	const struct ksnoop_rec *x = ((const struct pair_ended *)a)->e,
+				*y = ((const struct pair_ended *)b)->e;
 
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
@@ -291,16 +286,16 @@ static int stopped_by_time(const void *a, const void *b)
 	return (int)x->depth - (int)y->depth;
 }
 
-/* Show the calls stop_add() gathered, by start time. */
-static void stopped_show(struct pairer *p)
+/* Show the calls ended_add() gathered, by start time. */
+static void ended_show(struct pairer *p)
 {
 	size_t i;
 
-	if (p->nstopped)
-		qsort(p->stopped, p->nstopped, sizeof(*p->stopped), stopped_by_time);
-	for (i = 0; i < p->nstopped; i++)
-		finish(p, p->stopped[i].e, p->stopped[i].end);
-	p->nstopped = 0;
+	if (p->nended)
+		qsort(p->ended, p->nended, sizeof(*p->ended), ended_by_time);
+	for (i = 0; i < p->nended; i++)
+		finish(p, p->ended[i].e, p->ended[i].end);
+	p->nended = 0;
 }
 
 void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
@@ -316,13 +311,13 @@ void pairer_stop(struct pairer *p, pair_depth_fn depth_of, void *ctx)
 			while (th->n > 0) {
 				struct ksnoop_rec *e = th->stack[--th->n];
 
-				stop_add(p, e,
-					 depth >= 0 && depth <= e->depth ? CALL_RETURN_LOST :
-									   CALL_IN_FLIGHT);
+				ended_add(p, e,
+					  depth >= 0 && depth <= e->depth ? CALL_RETURN_LOST :
+									    CALL_IN_FLIGHT);
 			}
 		}
 	}
-	stopped_show(p);
+	ended_show(p);
 }
 
 void pairer_reap_held(struct pairer *p, const struct ksnoop_rec *rec, size_t size, __u64 before_ns,
@@ -345,7 +340,7 @@ void pairer_reap_held(struct pairer *p, const struct ksnoop_rec *rec, size_t siz
 	}
 	p->reaped[p->nreaped].tid = rec->tid;
 	p->reaped[p->nreaped++].ts = rec->ts;
-	gone_show(p, rec);
+	show_ended(p, rec, CALL_RETURN_LOST);
 }
 
 void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx)
@@ -357,7 +352,7 @@ void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx
 		for (pp = &p->threads[i]; (th = *pp);) {
 			if (th->n && th->gone) {
 				for (j = 0; j < th->n; j++)
-					stop_add(p, th->stack[j], CALL_RETURN_LOST);
+					ended_add(p, th->stack[j], CALL_RETURN_LOST);
 				th->n = 0;
 			}
 			if (!th->n) {
@@ -370,7 +365,7 @@ void pairer_reap(struct pairer *p, __u64 before_ns, pair_gone_fn gone, void *ctx
 			pp = &th->next;
 		}
 	}
-	stopped_show(p);
+	ended_show(p);
 }
 
 void pairer_free(struct pairer *p)
@@ -387,11 +382,11 @@ void pairer_free(struct pairer *p)
 			free(th);
 			p->nthreads--;
 		}
-	while (p->nstopped > 0)
-		rec_free(p, p->stopped[--p->nstopped].e);
-	free(p->stopped);
-	p->stopped = NULL;
-	p->stopped_cap = 0;
+	while (p->nended > 0)
+		rec_free(p, p->ended[--p->nended].e);
+	free(p->ended);
+	p->ended = NULL;
+	p->ended_cap = 0;
 	free(p->reaped);
 	p->reaped = NULL;
 	p->nreaped = p->reaped_cap = 0;

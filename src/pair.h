@@ -49,8 +49,8 @@ struct pair_reaped {
 	__u64 ts;
 };
 
-/* A call the stop shows: its entry (a copy the pairer owns) and how it ended. */
-struct pair_stopped {
+/* A call the stop or a reap shows: its entry (a copy the pairer owns) and how it ended. */
+struct pair_ended {
 	struct ksnoop_rec *e;
 	enum call_end end;
 };
@@ -64,8 +64,8 @@ struct pairer {
 	unsigned int nspare;
 	size_t nthreads; /* threads known, with entries waiting or since the last reap */
 	/* The calls the stop (or a reap) shows, gathered to be shown by start time. */
-	struct pair_stopped *stopped;
-	size_t nstopped, stopped_cap;
+	struct pair_ended *ended;
+	size_t nended, ended_cap;
 	/* Kept entries shown by a reap, still in their slot or on their way. */
 	struct pair_reaped *reaped;
 	size_t nreaped, reaped_cap;

@@ -162,18 +162,42 @@ int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, in
 	return err;
 }
 
+/*
+ * The error for @n functions (t->funcs[0] the first) that never return, whose
+ * return this kernel refuses to trace.
+ */
+static void noreturn_error(const struct tracer *t, int n)
+{
+	if (n == 1)
+		pr_error_hint(
+			"trace its entry only with --entry",
+			"'%s' never returns, and this kernel refuses to trace its return (%s)",
+			t->funcs[0].kf->name, t->be->name);
+	else
+		pr_error_hint(
+			"trace their entry only with --entry",
+			"the %d functions matched ('%s', ...) never return, and this kernel refuses to trace their return (%s)",
+			n, t->funcs[0].kf->name, t->be->name);
+}
+
 int tracer_attach_multi(struct tracer *t, multi_create_fn create, multi_skip_fn skip)
 {
 	__u64 *funcs = calloc(t->nfuncs ? t->nfuncs : 1, sizeof(*funcs));
 	bool *bad = calloc(t->nfuncs ? t->nfuncs : 1, sizeof(*bad));
-	int i, n, pass, err = 0;
+	int i, n, pass, nskip = 0, err = 0;
 
 	if (!funcs || !bad) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < t->nfuncs && skip; i++)
-		bad[i] = skip(t, i);
+		nskip += bad[i] = skip(t, i);
+	/* every one skipped, as never returning: said as for one */
+	if (nskip && nskip == t->nfuncs) {
+		noreturn_error(t, nskip);
+		err = -EINVAL;
+		goto out;
+	}
 	/* exits first, so every traced entry gets its exit; then entries over what the exits took
 	 */
 	/* A session link serves both: it is made in the entries' pass. */
@@ -592,10 +616,7 @@ static int load_object(struct tracer *t)
 			"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
 			t->be->name, t->funcs[0].kf->name, strerror(-err));
 	else if (err == -EINVAL && t->stub[1] && backend_noreturn(t->funcs[0].kf->name))
-		pr_error_hint(
-			"trace its entry only with --entry",
-			"'%s' never returns, and this kernel refuses to trace its return (%s)",
-			t->funcs[0].kf->name, t->be->name);
+		noreturn_error(t, 1);
 	else
 		pr_error_hint("run with -d to see the verifier log",
 			      "cannot load the BPF program (%s) for '%s': %s", t->be->name,
@@ -982,7 +1003,7 @@ static int attach_failed(const struct tracer *t, const struct tfunc *tf, int err
 int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 {
 	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
-	int i, err, unlisted;
+	int i, err, unlisted, noreturn = 0;
 
 	for (i = 0; i < t->nfuncs; i++) {
 		if (tty && verbosity >= 0 && (i % 16 == 0))
@@ -995,6 +1016,8 @@ int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
 				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
 			t->nskipped++;
+			noreturn += err == -EINVAL && !t->opts.entry_only &&
+				    backend_noreturn(t->funcs[i].kf->name);
 			continue;
 		}
 		if (err)
@@ -1003,6 +1026,10 @@ int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
+	if (!t->nattached && noreturn && noreturn == t->nskipped) {
+		noreturn_error(t, noreturn);
+		return -EINVAL;
+	}
 	if (!t->nattached) {
 		pr_error_hint("run with -v to see each function's error",
 			      "the kernel refused every function (%d)", t->nskipped);

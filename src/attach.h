@@ -182,7 +182,10 @@ typedef int (*multi_create_fn)(struct tracer *t, const __u64 *funcs, int n, bool
  */
 int tracer_multi_link(struct tracer *t, multi_create_fn create, __u64 *funcs, int n, bool is_exit,
 		      bool *bad);
-/* Is function @i one the backend knows the kernel refuses (it says why, at -v)? */
+/*
+ * Is function @i one the backend knows the kernel refuses: one that never
+ * returns, with returns traced (it says so at -v)?
+ */
 typedef bool (*multi_skip_fn)(struct tracer *t, int i);
 /*
  * The multi-link attach: an exit link over every function @skip (NULL: none)

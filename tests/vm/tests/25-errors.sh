@@ -50,6 +50,17 @@ test_noreturn()
 		"$T_ERR"
 	t_expect_match '^  hint: trace its entry only with --entry$' "$T_ERR"
 	expect_no_leftovers "fentry, do_exit"
+	# A glob of such functions only, on the multi link (which leaves them out before
+	# the kernel can refuse the link): said as for one, not as a refusal of each.
+	if backends_here | grep -qx fentry-multi; then
+		t_cmd ksnoop -n 1 --backend fentry-multi 'do_*exit*'
+		t_expect_rc 3
+		t_expect_eq 2 "$(printf '%s\n' "$T_ERR" | wc -l)" "one error and its hint, a glob"
+		t_expect_match "^ksnoop: the [0-9]* functions matched \('do_exit', \.\.\.\) never return, and this kernel refuses to trace their return \(fentry-multi\)$" \
+			"$T_ERR"
+		t_expect_match '^  hint: trace their entry only with --entry$' "$T_ERR"
+		expect_no_leftovers "fentry-multi, do_*exit*"
+	fi
 	trace_wl 60 'sleepfor 10' ksnoop --backend fentry --entry 'do_exit(code)'
 	t_expect_rc 0
 	t_expect_eq 1 "$(calls_of sleepfor do_exit | wc -l)" "sleepfor's do_exit, --entry"

@@ -614,13 +614,14 @@ static int load_object(struct tracer *t)
 		pr_error_hint(
 			"'ksnoop features' lists what this kernel permits",
 			"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
-			t->be->name, t->funcs[0].kf->name, strerror(-err));
-	else if (err == -EINVAL && t->stub[1] && backend_noreturn(t->funcs[0].kf->name))
-		noreturn_error(t, 1);
+			t->be->name, t->funcs[t->target].kf->name, strerror(-err));
+	else if (err == -EINVAL && t->stub[1] && backend_noreturn(t->funcs[t->target].kf->name))
+		/* be_fentry.c chose one that returns if there was one */
+		noreturn_error(t, t->nfuncs);
 	else
 		pr_error_hint("run with -d to see the verifier log",
 			      "cannot load the BPF program (%s) for '%s': %s", t->be->name,
-			      t->funcs[0].kf->name, strerror(-err));
+			      t->funcs[t->target].kf->name, strerror(-err));
 	return err;
 }
 
@@ -1013,11 +1014,19 @@ int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 		if (unlisted)
 			return unlisted;
 		if (err && t->nfuncs > 1 && refused_by_kernel(err)) {
-			pr_info(1, "skipping %s: the kernel refused it (%s)\n",
-				t->funcs[i].kf->name, err == -524 ? "ENOTSUPP" : strerror(-err));
+			bool noret = err == -EINVAL && !t->opts.entry_only &&
+				     backend_noreturn(t->funcs[i].kf->name);
+
+			if (noret)
+				pr_info(1,
+					"skipping %s: it does not return, fexit cannot trace it\n",
+					t->funcs[i].kf->name);
+			else
+				pr_info(1, "skipping %s: the kernel refused it (%s)\n",
+					t->funcs[i].kf->name,
+					err == -524 ? "ENOTSUPP" : strerror(-err));
 			t->nskipped++;
-			noreturn += err == -EINVAL && !t->opts.entry_only &&
-				    backend_noreturn(t->funcs[i].kf->name);
+			noreturn += noret;
 			continue;
 		}
 		if (err)

@@ -76,6 +76,8 @@ struct tracer {
 	const struct backend *be;
 	struct tfunc *funcs;
 	int nfuncs;
+	/* The function the object's programs are loaded against (per-function fentry). */
+	int target;
 	struct tracer_opts opts;
 	bool use_cookie;
 	/* The fentry stub decides the entry predicate stub.pred by direct loads (be_fentry.c). */

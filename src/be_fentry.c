@@ -267,7 +267,7 @@ static int prog_for(struct tracer *t, struct bpf_program *prog, const struct fun
 		    .attach_btf_id = tf->kf->id);
 	int fd;
 
-	if (i == 0)
+	if (i == t->target)
 		return dup(bpf_program__fd(prog));
 	if (tf->kf->module) {
 		if (*btf_fd < 0)
@@ -387,9 +387,18 @@ static int fentry_prepare(struct tracer *t)
 
 	if (err)
 		return err;
+	/*
+	 * Load against a function that returns: 6.4+ refuses fexit on one that
+	 * does not, and that would fail the whole glob; each such function is
+	 * then refused alone, and skipped.
+	 */
+	for (t->target = 0; !t->opts.entry_only && t->target < t->nfuncs - 1 &&
+			    backend_noreturn(t->funcs[t->target].kf->name);
+	     t->target++)
+		;
 	if (t->session) {
 		/* After the attach type: libbpf finds the target's BTF id by it. */
-		err = bpf_program__set_attach_target(sess, 0, t->funcs[0].kf->name);
+		err = bpf_program__set_attach_target(sess, 0, t->funcs[t->target].kf->name);
 		if (err)
 			return err;
 		pr_info(1,
@@ -397,10 +406,11 @@ static int fentry_prepare(struct tracer *t)
 		return 0;
 	}
 	/* libbpf needs one target to load against; the others reuse its instructions. */
-	tracer_stub(t, false, t->skel->progs.ksnoop_entry, BPF_TRACE_FENTRY, t->funcs[0].kf->name);
+	tracer_stub(t, false, t->skel->progs.ksnoop_entry, BPF_TRACE_FENTRY,
+		    t->funcs[t->target].kf->name);
 	if (!t->opts.entry_only)
 		tracer_stub(t, true, t->skel->progs.ksnoop_exit, BPF_TRACE_FEXIT,
-			    t->funcs[0].kf->name);
+			    t->funcs[t->target].kf->name);
 	/*
 	 * A program per function, typed by its target: item 0 by direct loads
 	 * where the verifier types them (agg_typed_ok()); counted at entry.

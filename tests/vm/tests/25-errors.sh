@@ -61,6 +61,21 @@ test_noreturn()
 		t_expect_match '^  hint: trace their entry only with --entry$' "$T_ERR"
 		expect_no_leftovers "fentry-multi, do_*exit*"
 	fi
+	# A glob whose first function never returns, a program per function: the object
+	# is loaded against one that returns, and those that do not are skipped, not the
+	# whole glob refused.
+	rm -f /tmp/noret.out /tmp/noret.err
+	if bg_tracer /tmp/noret.out /tmp/noret.err ksnoop -v --backend fentry '*sys_exit*'; then
+		t_expect_match '^ksnoop: attached [1-9][0-9]* functions in .*\(fentry\), skipped' \
+			"$(cat /tmp/noret.err)"
+		t_expect_match '^skipping __x64_sys_exit: it does not return, fexit cannot trace it$' \
+			"$(cat /tmp/noret.err)"
+	else
+		t_fail "a glob whose first function never returns: $(cat /tmp/noret.err)"
+	fi
+	kill -INT "$BG_PID" 2>/dev/null
+	wait "$BG_PID"
+	rm -f /tmp/noret.out /tmp/noret.err
 	trace_wl 60 'sleepfor 10' ksnoop --backend fentry --entry 'do_exit(code)'
 	t_expect_rc 0
 	t_expect_eq 1 "$(calls_of sleepfor do_exit | wc -l)" "sleepfor's do_exit, --entry"

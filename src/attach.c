@@ -615,8 +615,9 @@ static int load_object(struct tracer *t)
 			"'ksnoop features' lists what this kernel permits",
 			"this kernel does not permit BPF function tracing: loading the %s program for '%s' failed (%s)",
 			t->be->name, t->funcs[t->target].kf->name, strerror(-err));
-	else if (err == -EINVAL && t->stub[1] && backend_noreturn(t->funcs[t->target].kf->name))
-		/* be_fentry.c chose one that returns if there was one */
+	else if (err == -EINVAL && t->stub[1] && t->stub_conf[1].target &&
+		 backend_noreturn(t->stub_conf[1].target))
+		/* the exit stub's target: be_fentry.c chose one that returns if there was one */
 		noreturn_error(t, t->nfuncs);
 	else
 		pr_error_hint("run with -d to see the verifier log",

@@ -159,10 +159,12 @@ static bool in_init_pid_ns(void)
 /*
  * Has the thread of @rec exited? Then none of its calls is running. A check
  * apart from the BPF program's depth, which a return the kernel skipped (a
- * recursion miss) leaves too high. Only in the initial PID namespace.
+ * recursion miss) leaves too high. Only in the initial PID namespace. @ctx:
+ * the run (a pair_gone_fn).
  */
-static bool thread_gone(struct run *r, const struct ksnoop_rec *rec)
+static bool thread_gone(void *ctx, const struct ksnoop_rec *rec)
 {
+	struct run *r = ctx;
 	char path[64];
 
 	if (r->init_pid_ns < 0)
@@ -173,18 +175,12 @@ static bool thread_gone(struct run *r, const struct ksnoop_rec *rec)
 	return access(path, F_OK) != 0 && errno == ENOENT;
 }
 
-/* pairer_reap()'s question: has the thread of @rec exited? */
-static bool reap_gone(void *ctx, const struct ksnoop_rec *rec)
-{
-	return thread_gone(ctx, rec);
-}
-
 /* While tracing: an entry the BPF program keeps for its call's one record. */
 static void reap_held(void *ctx, const struct ksnoop_rec *rec, size_t size)
 {
 	struct run *r = ctx;
 
-	pairer_reap_held(&r->pair, rec, size, r->reap_before, reap_gone, r);
+	pairer_reap_held(&r->pair, rec, size, r->reap_before, thread_gone, r);
 }
 
 /* The pairer's view of a thread at the stop: the BPF program's depth, 0 if it exited. */
@@ -433,7 +429,7 @@ static int trace_loop(struct run *r)
 		if (err != -EAGAIN && mono_s() - last_reap >= 1.0) {
 			last_reap = mono_s();
 			r->reap_before = (__u64)((last_reap - 1.0) * 1e9);
-			pairer_reap(&r->pair, r->reap_before, reap_gone, r);
+			pairer_reap(&r->pair, r->reap_before, thread_gone, r);
 			tracer_held_calls(&r->t, reap_held, r);
 			out_ok(r, output_flush(&r->out));
 		}

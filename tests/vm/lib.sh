@@ -309,6 +309,19 @@ bg_tracer()
 	done
 }
 
+# bg_tracer_or_fail WHAT OUT ERR CMD...: bg_tracer, and if CMD did not attach, stop it
+# and fail the test, naming WHAT and showing CMD's stderr. Returns 1 then.
+bg_tracer_or_fail()
+{
+	local what=$1
+	shift
+	bg_tracer "$@" && return 0
+	kill -INT "$BG_PID" 2>/dev/null
+	wait "$BG_PID"
+	t_fail "$what did not attach within ${BG_WAIT:-180} s: $(cat "$2")"
+	return 1
+}
+
 # t_trace_nosleep WORKLOAD CMD...: as t_trace (without its bound: the suite's stall
 # watchdog is the bound), for a tracer of a sleep function on a kernel whose kretprobes
 # have one instance (5.10: as many as CPUs without CONFIG_PREEMPTION): t_trace's busybox

@@ -264,12 +264,8 @@ pair_env()
 	local env=$1 load=$2 bo=/tmp/pair-b.out be=/tmp/pair-b.err
 	shift 2
 	rm -f "$bo" "$be"
-	if ! bg_tracer "$bo" "$be" env "$env" ksnoop -vv --backend fentry "$@"; then
-		kill -INT "$BG_PID" 2>/dev/null
-		wait "$BG_PID"
-		t_fail "ksnoop with $env did not attach: $(cat "$be")"
-		return 1
-	fi
+	bg_tracer_or_fail "ksnoop with $env" "$bo" "$be" env "$env" ksnoop -vv --backend fentry \
+		"$@" || return 1
 	trace_wl 60 "$load" ksnoop -vv --backend fentry "$@"
 	kill -INT "$BG_PID"
 	wait "$BG_PID"

@@ -65,16 +65,15 @@ test_noreturn()
 	# is loaded against one that returns, and those that do not are skipped, not the
 	# whole glob refused.
 	rm -f /tmp/noret.out /tmp/noret.err
-	if bg_tracer /tmp/noret.out /tmp/noret.err ksnoop -v --backend fentry '*sys_exit*'; then
+	if bg_tracer_or_fail "a glob whose first function never returns" /tmp/noret.out \
+		/tmp/noret.err ksnoop -v --backend fentry '*sys_exit*'; then
 		t_expect_match '^ksnoop: attached [1-9][0-9]* functions in .*\(fentry\), skipped' \
 			"$(cat /tmp/noret.err)"
 		t_expect_match '^skipping __x64_sys_exit: it does not return, fexit cannot trace it$' \
 			"$(cat /tmp/noret.err)"
-	else
-		t_fail "a glob whose first function never returns: $(cat /tmp/noret.err)"
+		kill -INT "$BG_PID"
+		wait "$BG_PID"
 	fi
-	kill -INT "$BG_PID" 2>/dev/null
-	wait "$BG_PID"
 	rm -f /tmp/noret.out /tmp/noret.err
 	trace_wl 60 'sleepfor 10' ksnoop --backend fentry --entry 'do_exit(code)'
 	t_expect_rc 0

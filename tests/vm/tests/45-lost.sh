@@ -175,12 +175,8 @@ test_frame_nested()
 	kver_ge 5.17 || t_skip "kernel $(kver) traces with kprobes, which never run nested"
 	need_cmd jq
 	rm -f "$out"
-	if ! bg_tracer /dev/null "$gen" ksnoop --backend fentry 'ip_send_skb(skb->len)'; then
-		kill -INT "$BG_PID" 2>/dev/null
-		wait "$BG_PID"
-		t_fail "the ip_send_skb tracer did not attach: $(cat "$gen")"
-		return
-	fi
+	bg_tracer_or_fail "the ip_send_skb tracer" /dev/null "$gen" \
+		ksnoop --backend fentry 'ip_send_skb(skb->len)' || return
 	trace_wl 60 'udpsend 60 10' sh -c "exec ksnoop -vv -j --backend fentry \
 		'bpf_ringbuf_submit(flags)' >$out"
 	kill -INT "$BG_PID"
@@ -270,12 +266,7 @@ gone_live()
 {
 	local out=/tmp/gone.out err=/tmp/gone.err i n
 	rm -f "$out" "$err"
-	if ! bg_tracer "$out" "$err" ksnoop --backend "$1" "$3"; then
-		kill -INT "$BG_PID" 2>/dev/null
-		wait "$BG_PID"
-		t_fail "ksnoop did not attach: $(cat "$err")"
-		return
-	fi
+	bg_tracer_or_fail "ksnoop --backend $1" "$out" "$err" ksnoop --backend "$1" "$3" || return
 	sh -c "$4" >/dev/null 2>&1
 	i=0
 	until n=$(grep -c "sleepfor  *$2 (return lost)\$" "$out"); [ "$n" -ge 10 ] ||

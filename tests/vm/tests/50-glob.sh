@@ -109,12 +109,8 @@ glob_together()
 {
 	local a=$1 b=$2 ao=/tmp/glob-a.out ae=/tmp/glob-a.err rc
 	rm -f "$ao" "$ae"
-	if ! bg_tracer "$ao" "$ae" ksnoop --backend "$a" "$TCP_FEW"; then
-		kill -INT "$BG_PID" 2>/dev/null
-		wait "$BG_PID"
-		t_fail "ksnoop --backend $a did not attach within 180 s: $(cat "$ae")"
+	bg_tracer_or_fail "ksnoop --backend $a" "$ao" "$ae" ksnoop --backend "$a" "$TCP_FEW" ||
 		return 1
-	fi
 	trace_wl 180 'tcpconn 3' ksnoop --backend "$b" "$TCP_FEW"
 	kill -INT "$BG_PID"
 	wait "$BG_PID"

@@ -1005,7 +1005,7 @@ static int attach_failed(const struct tracer *t, const struct tfunc *tf, int err
 int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 {
 	bool tty = isatty(STDERR_FILENO) && t->nfuncs > 8;
-	int i, err, unlisted, noreturn = 0;
+	int i, err, unlisted;
 
 	for (i = 0; i < t->nfuncs; i++) {
 		if (tty && verbosity >= 0 && (i % 16 == 0))
@@ -1027,7 +1027,6 @@ int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 					t->funcs[i].kf->name,
 					err == -524 ? "ENOTSUPP" : strerror(-err));
 			t->nskipped++;
-			noreturn += noret;
 			continue;
 		}
 		if (err)
@@ -1036,10 +1035,6 @@ int tracer_attach_each(struct tracer *t, int (*one)(struct tracer *t, int i))
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
-	if (!t->nattached && noreturn && noreturn == t->nskipped) {
-		noreturn_error(t, noreturn);
-		return -EINVAL;
-	}
 	if (!t->nattached) {
 		pr_error_hint("run with -v to see each function's error",
 			      "the kernel refused every function (%d)", t->nskipped);

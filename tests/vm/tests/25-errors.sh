@@ -61,6 +61,13 @@ test_noreturn()
 		t_expect_match '^  hint: trace their entry only with --entry$' "$T_ERR"
 		expect_no_leftovers "fentry-multi, do_*exit*"
 	fi
+	# The same a program per function: the object is loaded against the last of them.
+	t_cmd ksnoop -n 1 --backend fentry 'do_*exit*'
+	t_expect_rc 3
+	t_expect_match "^ksnoop: the [0-9]* functions matched \('do_exit', \.\.\.\) never return, and this kernel refuses to trace their return \(fentry\)$" \
+		"$T_ERR"
+	t_expect_match '^  hint: trace their entry only with --entry$' "$T_ERR"
+	expect_no_leftovers "fentry, do_*exit*"
 	# A glob whose first function never returns, a program per function: the object
 	# is loaded against one that returns, and those that do not are skipped, not the
 	# whole glob refused.
